@@ -1,0 +1,27 @@
+//! `lenet explain [fc|conv|pool]`.
+
+use clap::ValueEnum;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Topic {
+    Fc,
+    Conv,
+    Pool,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Which derivation to print; all of them when left out.
+    topic: Option<Topic>,
+}
+
+pub fn run(args: Args) -> Result<(), String> {
+    let topics = match args.topic {
+        Some(t) => vec![t],
+        None => vec![Topic::Fc, Topic::Conv, Topic::Pool],
+    };
+    for t in topics {
+        println!("{t:?}");
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! One file per subcommand; each has `Args` (clap) and `run`.
+
+pub mod explain;

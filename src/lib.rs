@@ -1,0 +1,34 @@
+//! # lenet: backpropagation through LeNet, derived, checked and run
+//!
+//! Each layer of LeNet is a forward function and a backward function whose
+//! doc comment states the equation it implements. The 2-D derivations are
+//! generic over the element type, so they run on numbers and on symbols.
+//!
+//! | module | what it derives |
+//! |---|---|
+//! | [`fc`] | z = W a + b, the δ recursion, ∂C/∂W = δ aᵀ |
+//! | [`conv`] | valid correlation, rot180, full convolution, kernel gradient |
+//! | [`pool`] | mean and max pooling and how they route δ |
+//! | [`activation`] | ReLU, sigmoid, tanh and their derivatives |
+//! | [`loss`] | mean squared error, softmax cross-entropy |
+//! | [`symbolic`] | a symbolic scalar that prints the formulas of the notes |
+//! | [`gradcheck`] | central finite differences and the relative error |
+//! | [`worked`] | the notes' 3×3 input / 2×2 kernel example |
+//! | [`errata`] | the wrong formulas of the notes, runnable, to fail their checks |
+
+pub mod activation;
+pub mod conv;
+pub mod element;
+pub mod errata;
+pub mod explain;
+pub mod fc;
+pub mod gradcheck;
+pub mod loss;
+pub mod matrix;
+pub mod pool;
+pub mod symbolic;
+pub mod worked;
+
+pub use element::Element;
+pub use matrix::Matrix;
+pub use symbolic::Sym;
