@@ -15,3 +15,33 @@ use std::ops::{Add, Mul};
 pub trait Element: Clone + Zero + Add<Output = Self> + Mul<Output = Self> + Display {}
 
 impl<T: Clone + Zero + Add<Output = T> + Mul<Output = T> + Display> Element for T {}
+
+/// A floating-point element, `f32` or `f64`: what the batched layers, the
+/// losses and the models compute with. Training runs in `f32`; every
+/// gradient check runs in `f64`.
+pub trait Real:
+    num_traits::Float + Element + std::fmt::Debug + std::iter::Sum + Default + Send + Sync + 'static
+{
+    /// Converts from `f64` (constants, initial weights, fixture values).
+    fn of(x: f64) -> Self;
+    /// Converts to `f64` (reports, comparisons).
+    fn f64(self) -> f64;
+}
+
+impl Real for f64 {
+    fn of(x: f64) -> Self {
+        x
+    }
+    fn f64(self) -> f64 {
+        self
+    }
+}
+
+impl Real for f32 {
+    fn of(x: f64) -> Self {
+        x as f32
+    }
+    fn f64(self) -> f64 {
+        self as f64
+    }
+}

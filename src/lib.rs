@@ -29,6 +29,6 @@ pub mod pool;
 pub mod symbolic;
 pub mod worked;
 
-pub use element::Element;
+pub use element::{Element, Real};
 pub use matrix::Matrix;
 pub use symbolic::Sym;
