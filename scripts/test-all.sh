@@ -11,3 +11,6 @@ echo "== cargo test --doc"
 cargo test --release --doc
 echo "== library alone (what a notebook's :dep builds)"
 cargo build --release --lib --no-default-features
+echo "== notebooks, executed with the real Rust kernel (installed when missing)"
+bash scripts/setup-notebooks.sh
+.venv-notebooks/bin/python scripts/run-notebooks.py
