@@ -1,1 +1,148 @@
-//! (being written)
+//! Convolution layers and their gradients.
+//!
+//! What deep-learning libraries call a convolution is a valid
+//! cross-correlation: the kernel slides over the input without being flipped,
+//!
+//!   z_ij = Σ_pq a_{i+p, j+q} w_pq.
+//!
+//! Its backward pass needs two more operations: the gradient with respect to
+//! the input is a *full* convolution of δ with the kernel (δ padded with
+//! kh−1 rows and kw−1 columns of zeros, correlated with the kernel turned by
+//! 180°), and the gradient with respect to the kernel is the valid
+//! correlation of the input with δ.
+//!
+//! The 2-D functions here are generic over [`Element`], so they run on
+//! numbers and on [`crate::Sym`] (which prints the formulas). The batched
+//! layer in NCHW layout, [`forward`] and [`backward`], is written on top of
+//! them.
+
+mod batch;
+
+pub use batch::{backward, forward};
+
+use crate::element::Element;
+use crate::matrix::Matrix;
+
+/// Panics unless a `kh × kw` kernel fits inside an `h × w` input.
+fn check_fits(what: &str, kernel: &str, input: &str, k: (usize, usize), x: (usize, usize)) {
+    assert!(
+        k.0 > 0 && k.1 > 0,
+        "{what}: {kernel} {}×{} is empty",
+        k.0,
+        k.1
+    );
+    assert!(
+        k.0 <= x.0 && k.1 <= x.1,
+        "{what}: {kernel} {}×{} is larger than {input} {}×{}",
+        k.0,
+        k.1,
+        x.0,
+        x.1
+    );
+}
+
+/// Valid cross-correlation, the forward pass of a convolution layer:
+///
+///   z_ij = Σ_pq a_{i+p, j+q} w_pq,  0 ≤ p < kh, 0 ≤ q < kw,
+///
+/// for an `h × w` input `a` and a `kh × kw` kernel `w`; the output is
+/// `(h − kh + 1) × (w − kw + 1)` (only positions where the kernel fits).
+///
+/// # Panics
+/// If the kernel is empty or larger than the input in either dimension,
+/// e.g. `kernel 3×3 is larger than input 2×2`.
+pub fn correlate_valid<T: Element>(a: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> {
+    correlate_named("correlate_valid", "kernel", "input", a, w)
+}
+
+fn correlate_named<T: Element>(
+    what: &str,
+    kernel: &str,
+    input: &str,
+    a: &Matrix<T>,
+    w: &Matrix<T>,
+) -> Matrix<T> {
+    let (h, wd) = a.shape2();
+    let (kh, kw) = w.shape2();
+    check_fits(what, kernel, input, (kh, kw), (h, wd));
+    Matrix::from_fn(h - kh + 1, wd - kw + 1, |i, j| {
+        let mut z = T::zero();
+        for p in 0..kh {
+            for q in 0..kw {
+                z = z + a[(i + p, j + q)].clone() * w[(p, q)].clone();
+            }
+        }
+        z
+    })
+}
+
+/// The kernel turned by 180°: rot180(w)_pq = w_{kh−1−p, kw−1−q}.
+pub fn rot180<T: Element>(w: &Matrix<T>) -> Matrix<T> {
+    let (kh, kw) = w.shape2();
+    Matrix::from_fn(kh, kw, |p, q| w[(kh - 1 - p, kw - 1 - q)].clone())
+}
+
+/// A zero border: `rows` rows of zeros above and below, `cols` columns of
+/// zeros left and right, so an `h × w` matrix becomes
+/// `(h + 2·rows) × (w + 2·cols)`.
+pub fn pad<T: Element>(m: &Matrix<T>, rows: usize, cols: usize) -> Matrix<T> {
+    let (h, w) = m.shape2();
+    Matrix::from_fn(h + 2 * rows, w + 2 * cols, |i, j| {
+        let inside = (rows..rows + h).contains(&i) && (cols..cols + w).contains(&j);
+        if inside { m[(i - rows, j - cols)].clone() } else { T::zero() }
+    })
+}
+
+/// Full convolution of δ with the kernel `w`:
+///
+///   full_convolve(δ, w) = correlate_valid(pad(δ, kh−1, kw−1), rot180(w)),
+///
+/// which written out is (δ_pq = 0 outside δ)
+///
+///   (δ ⊛ w)_ij = Σ_pq δ_pq w_{i−p, j−q}.
+///
+/// The padding lets every input position see every output it contributed to,
+/// including the corners, which only one output touches. An `m × n` δ gives
+/// an `(m + kh − 1) × (n + kw − 1)` result.
+///
+/// # Panics
+/// If the kernel is empty.
+pub fn full_convolve<T: Element>(delta: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> {
+    let (kh, kw) = w.shape2();
+    assert!(kh > 0 && kw > 0, "full_convolve: kernel {kh}×{kw} is empty");
+    correlate_valid(&pad(delta, kh - 1, kw - 1), &rot180(w))
+}
+
+/// The gradient with respect to the layer input, ∂C/∂a for z = correlate_valid(a, w):
+///
+///   ∂C/∂a_ij = Σ_pq δ_pq w_{i−p, j−q} = full_convolve(δ, w)_ij.
+///
+/// Each a_ij met the kernel entry w_{i−p, j−q} in output z_pq, so it
+/// collects δ_pq times that entry from every output it took part in.
+///
+/// # Panics
+/// If the kernel is empty.
+pub fn input_grad<T: Element>(delta: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> {
+    full_convolve(delta, w)
+}
+
+/// The gradient with respect to the kernel, ∂C/∂W for z = correlate_valid(a, w):
+///
+///   ∂C/∂w_pq = Σ_ij δ_ij a_{i+p, j+q} = correlate_valid(a, δ)_pq.
+///
+/// w_pq multiplied a_{i+p, j+q} in every output z_ij, so it collects δ_ij
+/// times that input from every output. The result has the kernel's shape,
+/// `(h − m + 1) × (w − n + 1)` for an `h × w` input and an `m × n` δ.
+///
+/// # Panics
+/// If δ is empty or larger than the input, e.g. `δ 3×3 is larger than input 2×2`.
+pub fn kernel_grad<T: Element>(a: &Matrix<T>, delta: &Matrix<T>) -> Matrix<T> {
+    correlate_named("kernel_grad", "δ", "input", a, delta)
+}
+
+/// The gradient with respect to the bias, which is added to every output:
+///
+///   ∂C/∂b = Σ_ij δ_ij.
+pub fn bias_grad<T: Element>(delta: &Matrix<T>) -> T {
+    delta.iter().cloned().fold(T::zero(), |s, d| s + d)
+}
