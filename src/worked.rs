@@ -1,1 +1,99 @@
-//! (being written)
+//! The notes' worked example: a 3×3 input `a`, a 2×2 kernel `w`, and the
+//! 2×2 error δ = ∂C/∂z that comes back from the next layer.
+//!
+//! It exists twice: with small integers a reader can check by hand
+//! ([`numbers`]) and with symbols `a₁₁ … a₃₃`, `w₁₁ … w₂₂`, `δ₁₁ … δ₂₂`
+//! ([`symbols`]). Both go through the same functions of [`crate::conv`], so
+//! the symbolic formulas are the ones that produce the numbers.
+//!
+//! ```
+//! let ex = lenet::worked::symbols();
+//! assert_eq!(ex.input_grad()[(1, 1)].to_string(), "δ₁₁·w₂₂ + δ₁₂·w₂₁ + δ₂₁·w₁₂ + δ₂₂·w₁₁");
+//! ```
+
+use crate::conv;
+use crate::element::Element;
+use crate::matrix::Matrix;
+use crate::symbolic::Sym;
+
+/// The three matrices of the example.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Example<T> {
+    /// The 3×3 input of the convolution layer, a^l.
+    pub a: Matrix<T>,
+    /// The 2×2 kernel, W^{l+1}.
+    pub w: Matrix<T>,
+    /// The 2×2 error of the output, δ^{l+1} = ∂C/∂z^{l+1}.
+    pub delta: Matrix<T>,
+}
+
+/// The example with numbers: a = 1…9 row by row, w = [[1, 2], [3, 4]],
+/// δ = [[1, −1], [2, 1]] (a negative entry so that signs show up).
+pub fn numbers() -> Example<i64> {
+    Example {
+        a: Matrix::from_rows(&[[1, 2, 3], [4, 5, 6], [7, 8, 9]]),
+        w: Matrix::from_rows(&[[1, 2], [3, 4]]),
+        delta: Matrix::from_rows(&[[1, -1], [2, 1]]),
+    }
+}
+
+/// The example with symbols `a₁₁ … a₃₃`, `w₁₁ … w₂₂`, `δ₁₁ … δ₂₂`.
+pub fn symbols() -> Example<Sym> {
+    Example { a: Sym::matrix("a", 3, 3), w: Sym::matrix("w", 2, 2), delta: Sym::matrix("δ", 2, 2) }
+}
+
+impl<T: Element> Example<T> {
+    /// The forward output z = correlate_valid(a, w) (2×2):
+    /// z_ij = Σ_pq a_{i+p, j+q} w_pq.
+    pub fn forward(&self) -> Matrix<T> {
+        conv::correlate_valid(&self.a, &self.w)
+    }
+
+    /// ∂C/∂a = full_convolve(δ, w) (3×3): δ padded with one ring of zeros,
+    /// correlated with rot180(w).
+    pub fn input_grad(&self) -> Matrix<T> {
+        conv::input_grad(&self.delta, &self.w)
+    }
+
+    /// The padded δ of the full convolution (4×4), for showing the step.
+    pub fn padded_delta(&self) -> Matrix<T> {
+        let (kh, kw) = self.w.shape2();
+        conv::pad(&self.delta, kh - 1, kw - 1)
+    }
+
+    /// rot180(w), for showing the step.
+    pub fn rotated_kernel(&self) -> Matrix<T> {
+        conv::rot180(&self.w)
+    }
+
+    /// ∂C/∂W = correlate_valid(a, δ) (2×2): ∂C/∂w_pq = Σ_ij a_{i+p, j+q} δ_ij.
+    pub fn kernel_grad(&self) -> Matrix<T> {
+        conv::kernel_grad(&self.a, &self.delta)
+    }
+
+    /// ∂C/∂b = Σ_ij δ_ij.
+    pub fn bias_grad(&self) -> T {
+        conv::bias_grad(&self.delta)
+    }
+}
+
+/// The value of each symbol of [`symbols`] in [`numbers`], so a formula can
+/// be evaluated on the example: `f.eval(worked::value)`.
+///
+/// # Panics
+/// On a symbol that is not one of `a`, `w`, `δ` with subscripts inside the
+/// example.
+pub fn value(v: &crate::symbolic::Var) -> f64 {
+    let ex = numbers();
+    let m = match v.name.as_str() {
+        "a" => &ex.a,
+        "w" => &ex.w,
+        "δ" => &ex.delta,
+        other => panic!("worked::value: the example has no symbol named {other}"),
+    };
+    let (rows, cols) = m.shape2();
+    match v.index[..] {
+        [i, j] if (1..=rows).contains(&i) && (1..=cols).contains(&j) => m[(i - 1, j - 1)] as f64,
+        _ => panic!("worked::value: {v} is outside the {rows}×{cols} matrix {}", v.name),
+    }
+}
