@@ -1,1 +1,280 @@
-//! (being written)
+//! The wrong formulas and code paths of the source notes, implemented as
+//! written so that a check can show them failing, each next to (or pointing
+//! at) its corrected version. Numbers refer to `ERRATA.md`.
+//!
+//! These functions are deliberately wrong. Nothing else in the crate calls
+//! them; the tests in `tests/errata.rs` and the book use them to show that a
+//! finite-difference or by-hand check catches each error.
+
+use crate::conv::{correlate_valid, full_convolve, rot180};
+use crate::element::{Element, Real};
+use crate::matrix::Matrix;
+use crate::pool::Argmax;
+use crate::symbolic::Sym;
+use ndarray::{Array2, Array4, s};
+
+fn a(i: usize, j: usize) -> Sym {
+    Sym::var("a", i, j)
+}
+
+fn d(i: usize, j: usize) -> Sym {
+    Sym::var("δ", i, j)
+}
+
+/// Σ of a·δ products with 1-based subscripts `((i, j), (p, q))`.
+fn sum_of(pairs: [((usize, usize), (usize, usize)); 4]) -> Sym {
+    pairs.iter().fold(Sym::int(0), |s, &((i, j), (p, q))| s + a(i, j) * d(p, q))
+}
+
+/// **Erratum 6**, as written: ∂C/∂W₂₁ = a₂₁δ₁₁ + a₂₂δ₁₂ + a₃₁δ₂₁ + a₃₃δ₂₂.
+///
+/// Wrong: the last term is a₃₂δ₂₂. Kernel entry w₂₁ sits one row below and
+/// zero columns right of the window's corner, so in the output z₂₂ (window
+/// corner a₂₂) it multiplies a₃₂, not a₃₃. The correct formula is
+/// `worked::symbols().kernel_grad()[(1, 0)]`.
+pub fn kernel_grad_w21_as_written() -> Sym {
+    sum_of([((2, 1), (1, 1)), ((2, 2), (1, 2)), ((3, 1), (2, 1)), ((3, 3), (2, 2))])
+}
+
+/// **Errata 6 and 7**, as written: the notes' four kernel-gradient lines,
+/// each with the label (1-based (row, col) of W) it carries in the notes.
+///
+/// Wrong: the fourth line is labelled W₁₂ again where W₂₂ is meant
+/// (erratum 7), and the third line ends in a₃₃δ₂₂ (erratum 6). Reading the
+/// lines by their labels gives [`kernel_grad_as_labelled`].
+pub fn kernel_grad_lines_as_written() -> [((usize, usize), Sym); 4] {
+    [
+        ((1, 1), sum_of([((1, 1), (1, 1)), ((1, 2), (1, 2)), ((2, 1), (2, 1)), ((2, 2), (2, 2))])),
+        ((1, 2), sum_of([((1, 2), (1, 1)), ((1, 3), (1, 2)), ((2, 2), (2, 1)), ((2, 3), (2, 2))])),
+        ((2, 1), kernel_grad_w21_as_written()),
+        ((1, 2), sum_of([((2, 2), (1, 1)), ((2, 3), (1, 2)), ((3, 2), (2, 1)), ((3, 3), (2, 2))])),
+    ]
+}
+
+/// **Erratum 7**: ∂C/∂W filled in by the labels of the notes' lines, in the
+/// order they are written.
+///
+/// Wrong: the fourth line overwrites entry W₁₂ and W₂₂ is never given a
+/// formula (it stays `0`), so the W₁₂ and W₂₂ entries differ from the
+/// correct `correlate_valid(a, δ)`, and W₂₁ carries erratum 6.
+pub fn kernel_grad_as_labelled() -> Matrix<Sym> {
+    let mut g = Matrix::zeros(2, 2);
+    for ((i, j), f) in kernel_grad_lines_as_written() {
+        g[(i - 1, j - 1)] = f;
+    }
+    g
+}
+
+/// **Erratum 8**, as written: δ^l = δ^{l+1} * rot180(W^{l+1}), read as a
+/// valid correlation of the unpadded δ^{l+1} with the turned kernel.
+///
+/// Wrong twice. Without the zero padding the result is smaller than a^l
+/// ((m − kh + 1) × (n − kw + 1) instead of (m + kh − 1) × (n + kw − 1)):
+/// the border inputs, which reach only some outputs, lose their gradient.
+/// And δ^l = ∂C/∂z^l must still pass back through a^l = σ(z^l), i.e. be
+/// multiplied by σ'(z^l) entry by entry; see [`delta_corrected`].
+///
+/// # Panics
+/// If δ^{l+1} is smaller than the kernel (the valid correlation is empty).
+pub fn delta_as_written<T: Element>(delta_next: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> {
+    correlate_valid(delta_next, &rot180(w))
+}
+
+/// **Erratum 8**, padding fixed but σ' still missing: the full convolution
+/// δ^{l+1} ⊛ W^{l+1}. This is ∂C/∂a^l, not ∂C/∂z^l; it passes a gradient
+/// check against a^l but fails one against z^l.
+pub fn delta_without_activation<T: Element>(delta_next: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> {
+    full_convolve(delta_next, w)
+}
+
+/// The corrected recursion of erratum 8 for a^l = σ(z^l), z^{l+1} = a^l ⋆ W^{l+1}:
+///
+///   δ^l = full_convolve(δ^{l+1}, W^{l+1}) ⊙ σ'(z^l).
+///
+/// # Panics
+/// If `sigma_prime_z` (σ'(z^l), the shape of a^l) does not have the shape
+/// of the full convolution; the message names both shapes.
+pub fn delta_corrected<T: Element>(delta_next: &Matrix<T>, w: &Matrix<T>, sigma_prime_z: &Matrix<T>) -> Matrix<T> {
+    let da = full_convolve(delta_next, w);
+    let (r, c) = da.shape2();
+    let (sr, sc) = sigma_prime_z.shape2();
+    assert!(
+        (r, c) == (sr, sc),
+        "delta_corrected: σ'(z) is {sr}×{sc} but full_convolve(δ, w) is {r}×{c}"
+    );
+    Matrix::from_fn(r, c, |i, j| da[(i, j)].clone() * sigma_prime_z[(i, j)].clone())
+}
+
+/// scipy's `convolve2d(in1, in2, mode='valid')`: a true convolution, which
+/// turns the second argument by 180° before sliding it,
+///
+///   (in1 ∗ in2)_ij = Σ_pq in1_{i+p, j+q} in2_{kh−1−p, kw−1−q}.
+///
+/// Convolution is commutative, and scipy swaps the arguments when `in1` is
+/// the smaller one, so `convolve2d_valid(δ, a)` equals `convolve2d_valid(a, δ)`.
+///
+/// # Panics
+/// If neither argument fits inside the other; the message names both shapes.
+pub fn convolve2d_valid<T: Element>(in1: &Matrix<T>, in2: &Matrix<T>) -> Matrix<T> {
+    let (s1, s2) = (in1.shape2(), in2.shape2());
+    if s1.0 >= s2.0 && s1.1 >= s2.1 {
+        correlate_valid(in1, &rot180(in2))
+    } else if s1.0 <= s2.0 && s1.1 <= s2.1 {
+        correlate_valid(in2, &rot180(in1))
+    } else {
+        panic!(
+            "convolve2d_valid: in1 {}×{} and in2 {}×{}: one must be at least as large as the other in every dimension",
+            s1.0, s1.1, s2.0, s2.1
+        )
+    }
+}
+
+/// **Erratum 12**, as written: the notes' convolution forward,
+///
+/// ```text
+/// for n in 0..N, for kid in 0..K_C, for c in 0..C:
+///     output += convolve2d(x[n, c], w[kid, c], 'valid')
+/// ```
+///
+/// Wrong: `output` is N×K×oh×ow and the 2-D result is added to *all* of it
+/// (numpy broadcasting), so every sample and every output channel get the
+/// same sum over all samples; and `kid` runs over the kernels' channel
+/// count K_C (= C) instead of the number of kernels K, so with K > C the
+/// last kernels are never used. It agrees with the correct layer only for
+/// N = 1 and K = C = 1, which is why a one-image, one-channel test passes.
+/// The corrected version is [`true_conv_forward`].
+///
+/// # Panics
+/// If K < C: the loop indexes kernels that do not exist (numpy raises an
+/// IndexError there).
+pub fn conv_forward_as_written<F: Real>(x: &Array4<F>, w: &Array4<F>) -> Array4<F> {
+    let (n_samples, n_channels, h, wd) = x.dim();
+    let (n_kernels, kernel_channels, kh, kw) = w.dim();
+    assert!(
+        kernel_channels <= n_kernels,
+        "erratum 12: the loop runs over the kernels' channel count {kernel_channels} but w has only {n_kernels} kernels"
+    );
+    let mut out = Array4::zeros((n_samples, n_kernels, h - kh + 1, wd - kw + 1));
+    for n in 0..n_samples {
+        for kid in 0..kernel_channels {
+            for c in 0..n_channels {
+                let plane = convolve2d_valid(
+                    &Matrix::from_view(x.slice(s![n, c, .., ..])),
+                    &Matrix::from_view(w.slice(s![kid, c, .., ..])),
+                );
+                // numpy: `output_data += plane` broadcasts over N and K.
+                for mut target in out.outer_iter_mut() {
+                    for mut o in target.outer_iter_mut() {
+                        o.zip_mut_with(&plane.0, |t, &v| *t = *t + v);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The corrected forward of erratum 12 with the notes' true convolution
+/// (erratum 9): for each sample n and kernel k,
+///
+///   z[n, k] = Σ_c convolve2d(x[n, c], w[k, c], 'valid')
+///           = Σ_c correlate_valid(x[n, c], rot180(w[k, c])).
+///
+/// # Panics
+/// If the channel counts of x and w differ; the message names both shapes.
+pub fn true_conv_forward<F: Real>(x: &Array4<F>, w: &Array4<F>) -> Array4<F> {
+    assert_eq!(
+        x.dim().1,
+        w.dim().1,
+        "true_conv_forward: x {:?} and w {:?} have different channel counts",
+        x.dim(),
+        w.dim()
+    );
+    let rotated = Array4::from_shape_fn(w.raw_dim(), |(k, c, p, q)| {
+        let (_, _, kh, kw) = w.dim();
+        w[[k, c, kh - 1 - p, kw - 1 - q]]
+    });
+    crate::conv::forward(x, &rotated, &ndarray::Array1::zeros(w.dim().0), 0)
+}
+
+/// **Erratum 13**, as written: the kernel gradient for the 2-D forward
+/// z = convolve2d(a, w, 'valid') computed as `convolve2d(δ, a, 'valid')`.
+///
+/// Wrong: that is the valid correlation of a with rot180(δ). For a true
+/// convolution forward the kernel gradient is rot180(correlate_valid(a, δ)),
+/// see [`true_conv_kernel_grad`]; the two differ in general by amounts of
+/// the size of the gradient itself.
+pub fn true_conv_kernel_grad_as_written<T: Element>(a: &Matrix<T>, delta: &Matrix<T>) -> Matrix<T> {
+    convolve2d_valid(delta, a)
+}
+
+/// The correct kernel gradient of erratum 13. With z = convolve2d(a, w) =
+/// correlate_valid(a, rot180(w)), the correlation kernel is w' = rot180(w),
+/// ∂C/∂w' = correlate_valid(a, δ), and turning back gives
+///
+///   ∂C/∂w = rot180(correlate_valid(a, δ)).
+pub fn true_conv_kernel_grad<T: Element>(a: &Matrix<T>, delta: &Matrix<T>) -> Matrix<T> {
+    rot180(&correlate_valid(a, delta))
+}
+
+/// **Erratum 15**, the tempting mistake: a max-pool backward that assigns
+/// (`dx[argmax] = δ`) instead of accumulating (`dx[argmax] += δ`).
+///
+/// Wrong when windows overlap (stride < size): an input that is the maximum
+/// of several windows must receive the sum of their δ, but assignment keeps
+/// only the last window's. With non-overlapping windows every input belongs
+/// to one window and the two agree, so a test with stride = size passes.
+/// The correct version is [`crate::pool::max_backward`].
+///
+/// # Panics
+/// If `dy` does not have the pooled shape recorded in `argmax`.
+pub fn max_backward_assigning<F: Real>(dy: &Array4<F>, argmax: &Argmax) -> Array4<F> {
+    assert_eq!(
+        dy.dim(),
+        argmax.index.dim(),
+        "max_backward_assigning: δ has shape {:?} but the pooled output had shape {:?}",
+        dy.dim(),
+        argmax.index.dim()
+    );
+    let mut dx = Array4::zeros(argmax.input_shape);
+    for ((n, c, i, j), &g) in dy.indexed_iter() {
+        let (row, col) = argmax.position(n, c, i, j);
+        dx[[n, c, row, col]] = g;
+    }
+    dx
+}
+
+/// **Erratum 11**, the notes' output error for softmax cross-entropy:
+/// δ = (y − p)/N for one-hot labels y and softmax outputs p, one column per
+/// sample (features × N).
+///
+/// This is the *negative* of the batch-mean gradient ∂C/∂z = (p − y)/N.
+pub fn softmax_delta_as_written(p: &Array2<f64>, y: &Array2<f64>) -> Array2<f64> {
+    assert_eq!(p.dim(), y.dim(), "softmax_delta_as_written: p {:?} and y {:?} differ", p.dim(), y.dim());
+    let n = p.ncols() as f64;
+    (y - p) / n
+}
+
+/// **Erratum 11**, the notes' fully connected update `W += lr · δ aᵀ`
+/// (their `fc += lr · inputᵀ · δ`, rows as samples; the snippet omits the
+/// transpose and only runs when N equals the input size), here with one
+/// column per sample: W is out×in, a is in×N, δ is out×N.
+///
+/// What is wrong is the presentation, not the arithmetic: the text derives
+/// W −= η ∂C/∂W for a mean-squared error, while the code trains with
+/// softmax cross-entropy and a δ that is the negative gradient. With
+/// [`softmax_delta_as_written`] this update equals W − lr ∂C/∂W for the
+/// mean cross-entropy exactly; the sign convention is the only difference.
+///
+/// # Panics
+/// If the shapes do not chain; the message names them.
+pub fn fc_update_as_written(w: &Array2<f64>, a: &Array2<f64>, delta: &Array2<f64>, lr: f64) -> Array2<f64> {
+    assert!(
+        w.nrows() == delta.nrows() && w.ncols() == a.nrows() && a.ncols() == delta.ncols(),
+        "fc_update_as_written: W {:?}, a {:?} and δ {:?} do not chain (W out×in, a in×N, δ out×N)",
+        w.dim(),
+        a.dim(),
+        delta.dim()
+    );
+    w + &(delta.dot(&a.t()) * lr)
+}
