@@ -23,6 +23,7 @@ pub mod errata;
 pub mod explain;
 pub mod fc;
 pub mod gradcheck;
+pub mod io;
 pub mod loss;
 pub mod matrix;
 pub mod pool;
