@@ -1,1 +1,145 @@
-//! (being written)
+//! The losses: mean squared error and softmax cross-entropy.
+//!
+//! Activations hold one column per sample. Each loss returns the mean loss
+//! over the batch's N columns and the **per-sample** gradient: column n is
+//! ∂C_n/∂(column n), with no 1/N (the batch convention of CONTRIBUTING.md;
+//! the 1/N enters once, in the parameter gradients).
+
+use crate::element::Real;
+use ndarray::{Array2, Axis, Zip};
+
+/// Mean squared error with targets `y`: C_n = ½ ‖a_n − y_n‖², and the
+/// returned loss is (1/N) Σ_n C_n over the N columns. The per-sample
+/// gradient is ∂C_n/∂a_n = a_n − y_n (the ½ cancels the 2 of the square).
+///
+/// # Panics
+/// If `a` and `y` differ in shape, or have no columns; the message names the shapes.
+pub fn mse<F: Real>(a: &Array2<F>, y: &Array2<F>) -> (F, Array2<F>) {
+    assert_eq!(
+        a.dim(),
+        y.dim(),
+        "mse: output has shape {:?} but target has shape {:?}",
+        a.dim(),
+        y.dim()
+    );
+    let n = a.ncols();
+    assert!(n > 0, "mse: the batch is empty (shape {:?})", a.dim());
+    let grad = a - y;
+    let sum_sq: F = grad.iter().map(|&d| d * d).sum();
+    let loss = sum_sq / F::of(2.0 * n as f64);
+    (loss, grad)
+}
+
+/// The softmax of each column: p_i = e^(z_i − m) / Σ_j e^(z_j − m).
+///
+/// Subtracting the column's maximum m changes nothing mathematically (it
+/// cancels between numerator and denominator) but keeps every exponent ≤ 0,
+/// so nothing overflows.
+pub fn softmax<F: Real>(logits: &Array2<F>) -> Array2<F> {
+    let mut p = logits.to_owned();
+    for mut col in p.axis_iter_mut(Axis(1)) {
+        let m = col.iter().copied().fold(F::neg_infinity(), F::max);
+        col.mapv_inplace(|z| (z - m).exp());
+        let s: F = col.iter().copied().sum();
+        col.mapv_inplace(|e| e / s);
+    }
+    p
+}
+
+/// Softmax cross-entropy of `logits` (classes × N) with class `labels`
+/// (one per column): C_n = −log p_{y_n, n} = log Σ_j e^(z_jn) − z_{y_n n},
+/// computed as m + log Σ_j e^(z_jn − m) with m the column maximum
+/// (log-sum-exp), so large logits neither overflow nor lose the loss to
+/// log(0). Returns (1/N) Σ_n C_n and the per-sample gradient
+///
+/// ∂C_n/∂z_n = p_n − e_{y_n},
+///
+/// the softmax minus the one-hot label: the softmax's Jacobian and the log's
+/// 1/p cancel to this simple form.
+///
+/// # Panics
+/// If the number of labels is not the number of columns, the batch is empty,
+/// or a label is not below the number of classes; the message names the value.
+pub fn softmax_cross_entropy<F: Real>(logits: &Array2<F>, labels: &[usize]) -> (F, Array2<F>) {
+    let (classes, n) = logits.dim();
+    assert_eq!(
+        labels.len(),
+        n,
+        "softmax_cross_entropy: {} labels for logits of shape {classes}×{n} (one label per column)",
+        labels.len()
+    );
+    assert!(n > 0, "softmax_cross_entropy: the batch is empty (logits {classes}×{n})");
+    if let Some((k, &bad)) = labels.iter().enumerate().find(|&(_, &l)| l >= classes) {
+        panic!("softmax_cross_entropy: label {bad} (sample {k}) is out of range 0..{classes}");
+    }
+    let mut total = F::zero();
+    let mut grad = softmax(logits);
+    for (k, (col, &label)) in logits.axis_iter(Axis(1)).zip(labels).enumerate() {
+        let m = col.iter().copied().fold(F::neg_infinity(), F::max);
+        let log_sum: F = col.iter().map(|&z| (z - m).exp()).sum::<F>().ln();
+        total = total + (m + log_sum - col[label]);
+        grad[[label, k]] = grad[[label, k]] - F::one();
+    }
+    (total / F::of(n as f64), grad)
+}
+
+/// The fraction of columns whose largest logit is at the label (first
+/// maximum wins on ties).
+///
+/// # Panics
+/// If the number of labels is not the number of columns.
+pub fn accuracy<F: Real>(logits: &Array2<F>, labels: &[usize]) -> f64 {
+    assert_eq!(
+        labels.len(),
+        logits.ncols(),
+        "accuracy: {} labels for logits of shape {:?}",
+        labels.len(),
+        logits.dim()
+    );
+    let mut hits = 0usize;
+    Zip::from(logits.axis_iter(Axis(1))).and(labels).for_each(|col, &l| {
+        let mut best = 0;
+        for (i, &v) in col.iter().enumerate() {
+            if v > col[best] {
+                best = i;
+            }
+        }
+        hits += usize::from(best == l);
+    });
+    hits as f64 / labels.len().max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn uniform_logits_cost_log_classes() {
+        let z = Array2::<f64>::zeros((10, 3));
+        let (c, g) = softmax_cross_entropy(&z, &[0, 4, 9]);
+        assert!((c - 10f64.ln()).abs() < 1e-14);
+        assert!((g[[4, 1]] - (0.1 - 1.0)).abs() < 1e-15);
+        assert!((g[[0, 1]] - 0.1).abs() < 1e-15);
+    }
+
+    #[test]
+    fn huge_logits_do_not_overflow() {
+        let z = array![[1000.0_f64], [0.0]];
+        let (c, _) = softmax_cross_entropy(&z, &[1]);
+        assert!((c - 1000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    #[should_panic(expected = "label 10 (sample 1) is out of range 0..10")]
+    fn label_out_of_range_panics() {
+        let _ = softmax_cross_entropy(&Array2::<f64>::zeros((10, 2)), &[3, 10]);
+    }
+
+    #[test]
+    fn mse_halves_and_averages() {
+        let (c, g) = mse(&array![[3.0_f64, 1.0]], &array![[1.0, 1.0]]);
+        assert_eq!(c, 1.0); // ½·2² / 2 samples
+        assert_eq!(g, array![[2.0, 0.0]]);
+    }
+}
