@@ -26,8 +26,10 @@ pub mod gradcheck;
 pub mod io;
 pub mod loss;
 pub mod matrix;
+pub mod plots;
 pub mod pool;
 pub mod symbolic;
+pub mod train;
 pub mod worked;
 
 pub use element::{Element, Real};

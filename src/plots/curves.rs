@@ -1,0 +1,107 @@
+//! Line charts over epochs: loss and accuracy of training and test.
+
+use super::{draw_svg, Svg};
+use crate::train::History;
+use plotters::prelude::*;
+
+/// One named line of a chart: y values at x = 1, 2, 3, … (the epochs).
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+impl Series {
+    pub fn new(name: impl Into<String>, values: Vec<f64>) -> Self {
+        Series { name: name.into(), values }
+    }
+}
+
+const COLORS: [RGBColor; 4] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+];
+
+/// A line chart of several series against the epoch, with a point on each
+/// value (so a one-epoch run still shows) and a legend naming the series.
+///
+/// Non-finite values are left out of the lines and the axis range.
+pub fn line_chart(title: &str, y_label: &str, series: &[Series]) -> Svg {
+    let n = series.iter().map(|s| s.values.len()).max().unwrap_or(0).max(1);
+    let finite = || series.iter().flat_map(|s| s.values.iter().copied()).filter(|v| v.is_finite());
+    let lo = finite().fold(f64::INFINITY, f64::min);
+    let hi = finite().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+    // A margin of 5% of the span, or of the value when all values are equal.
+    let pad = if hi > lo { 0.05 * (hi - lo) } else { 0.05 * hi.abs().max(1.0) };
+    let (y0, y1) = (lo - pad, hi + pad);
+    let (x0, x1) = (0.5, n as f64 + 0.5);
+    draw_svg(640, 400, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, y0..y1)?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .y_desc(y_label)
+            .x_labels(n.min(10) + 1)
+            .x_label_formatter(&|x| {
+                // Epochs are whole numbers; the axis has ticks in between.
+                if (x - x.round()).abs() < 1e-9 { format!("{}", x.round() as i64) } else { String::new() }
+            })
+            .draw()?;
+        for (k, s) in series.iter().enumerate() {
+            let color = COLORS[k % COLORS.len()];
+            let points: Vec<(f64, f64)> = s
+                .values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(i, &v)| (i as f64 + 1.0, v))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
+                .label(s.name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+            chart.draw_series(points.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// Training and test loss (mean cross-entropy) per epoch.
+pub fn loss_curves(history: &History) -> Svg {
+    let e = &history.epochs;
+    line_chart(
+        "Loss",
+        "mean cross-entropy",
+        &[
+            Series::new("train", e.iter().map(|s| s.train_loss).collect()),
+            Series::new("test", e.iter().map(|s| s.test_loss).collect()),
+        ],
+    )
+}
+
+/// Training and test accuracy per epoch, in percent.
+pub fn accuracy_curves(history: &History) -> Svg {
+    let e = &history.epochs;
+    line_chart(
+        "Accuracy",
+        "accuracy (%)",
+        &[
+            Series::new("train", e.iter().map(|s| 100.0 * s.train_accuracy).collect()),
+            Series::new("test", e.iter().map(|s| 100.0 * s.test_accuracy).collect()),
+        ],
+    )
+}

@@ -1,0 +1,188 @@
+//! Each picture is well-formed SVG with the elements and labels it promises.
+
+use lenet::plots::{self, Panel, Svg};
+use lenet::train::{EpochStats, History};
+use ndarray::{Array2, Array3, Array4};
+
+/// Checks that every tag is closed in order (a small XML well-formedness
+/// check: no XML crate is needed for the SVG plotters writes) and that text
+/// holds no raw `<` or `&` outside entities. Returns the element names in
+/// document order.
+fn elements(svg: &Svg) -> Vec<String> {
+    let s = svg.as_str();
+    let mut stack: Vec<String> = Vec::new();
+    let mut names = Vec::new();
+    let mut rest = s;
+    assert!(s.trim_start().starts_with("<svg"), "SVG must start with <svg: {}", &s[..s.len().min(80)]);
+    while let Some(open) = rest.find('<') {
+        let text = &rest[..open];
+        for (i, _) in text.match_indices('&') {
+            let ent = &text[i..text.len().min(i + 8)];
+            assert!(ent.contains(';'), "unescaped & in text: {text:?}");
+        }
+        let close = rest[open..].find('>').unwrap_or_else(|| panic!("unclosed tag at {:?}", &rest[open..]));
+        let tag = &rest[open + 1..open + close];
+        assert!(!tag.contains('<'), "'<' inside a tag: {tag:?}");
+        if let Some(name) = tag.strip_prefix('/') {
+            let top = stack.pop().unwrap_or_else(|| panic!("</{name}> closes nothing"));
+            assert_eq!(top, name.trim(), "</{}> closes <{top}>", name.trim());
+        } else if !tag.starts_with('?') && !tag.starts_with('!') {
+            let name: String = tag.chars().take_while(|c| !c.is_whitespace() && *c != '/').collect();
+            assert_eq!(tag.matches('"').count() % 2, 0, "unbalanced quotes in <{tag}>");
+            names.push(name.clone());
+            if !tag.ends_with('/') {
+                stack.push(name);
+            }
+        }
+        rest = &rest[open + close + 1..];
+    }
+    assert!(stack.is_empty(), "unclosed elements: {stack:?}");
+    assert!(rest.trim().is_empty(), "text after the root element: {rest:?}");
+    names
+}
+
+fn count(names: &[String], name: &str) -> usize {
+    names.iter().filter(|n| *n == name).count()
+}
+
+/// The text content of every `<text>` element.
+fn texts(svg: &Svg) -> Vec<String> {
+    svg.as_str()
+        .split("<text")
+        .skip(1)
+        .map(|t| {
+            let body = &t[t.find('>').unwrap() + 1..];
+            body[..body.find("</text>").unwrap()].trim().to_string()
+        })
+        .collect()
+}
+
+fn history(n: usize) -> History {
+    History {
+        epochs: (1..=n)
+            .map(|e| EpochStats {
+                epoch: e,
+                train_loss: 1.0 / e as f64,
+                train_accuracy: 1.0 - 0.1 / e as f64,
+                test_loss: 1.2 / e as f64,
+                test_accuracy: 1.0 - 0.15 / e as f64,
+                seconds: 1.0,
+                images_per_second: 8000.0,
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn loss_and_accuracy_curves_have_two_lines_a_point_per_epoch_and_a_legend() {
+    for (svg, title) in [(plots::loss_curves(&history(5)), "Loss"), (plots::accuracy_curves(&history(5)), "Accuracy")] {
+        let names = elements(&svg);
+        let t = texts(&svg);
+        assert!(t.iter().any(|s| s == title), "{title}: texts {t:?}");
+        for label in ["train", "test", "epoch"] {
+            assert!(t.iter().any(|s| s == label), "{title}: no label {label:?} in {t:?}");
+        }
+        for e in 1..=5 {
+            assert!(t.iter().any(|s| *s == e.to_string()), "{title}: no tick for epoch {e}");
+        }
+        // Two series of five points each.
+        assert_eq!(count(&names, "circle"), 10, "{title}");
+        // Two lines plus the two legend strokes.
+        assert!(count(&names, "polyline") >= 4, "{title}: {} polylines", count(&names, "polyline"));
+    }
+}
+
+#[test]
+fn a_single_epoch_still_draws_its_points() {
+    let svg = plots::loss_curves(&history(1));
+    assert_eq!(count(&elements(&svg), "circle"), 2);
+}
+
+#[test]
+fn kernels_draw_six_panels_of_twenty_five_cells() {
+    let w = Array4::from_shape_fn((6, 1, 5, 5), |(o, _, i, j)| ((o * 25 + i * 5 + j) as f32 * 0.37).sin());
+    let svg = plots::kernels(w.view());
+    let names = elements(&svg);
+    // Background, 6 × 25 cells, one frame per kernel.
+    assert_eq!(count(&names, "rect"), 1 + 6 * 25 + 6);
+    let t = texts(&svg);
+    for k in 1..=6 {
+        assert!(t.contains(&format!("kernel {k}")), "no title for kernel {k}: {t:?}");
+    }
+}
+
+#[test]
+fn feature_maps_draw_input_six_and_sixteen_maps() {
+    let img = Array2::from_shape_fn((28, 28), |(i, j)| ((i + j) % 7) as f64 / 7.0);
+    let c1 = Array3::from_shape_fn((6, 24, 24), |(k, i, j)| ((k + i * j) as f64 * 0.1).sin().max(0.0));
+    let c2 = Array3::from_shape_fn((16, 8, 8), |(k, i, j)| ((k + i + j) as f64 * 0.3).cos().max(0.0));
+    let svg = plots::feature_maps(img.view(), c1.view(), c2.view());
+    let names = elements(&svg);
+    let panels = 1 + 6 + 16;
+    assert_eq!(count(&names, "rect"), 1 + 28 * 28 + 6 * 24 * 24 + 16 * 8 * 8 + panels);
+    let t = texts(&svg);
+    assert_eq!(t.iter().filter(|s| s.starts_with("map ")).count(), 6 + 16);
+    assert!(t.iter().any(|s| s.starts_with("conv1: 6 maps")), "{t:?}");
+    assert!(t.iter().any(|s| s.starts_with("conv2: 16 maps")), "{t:?}");
+}
+
+#[test]
+fn confusion_matrix_shows_every_count_and_the_accuracy() {
+    let counts = Array2::from_shape_fn((10, 10), |(i, j)| if i == j { 100 + i } else { (i * 3 + j) % 4 });
+    let names: Vec<String> = (0..10).map(|d| format!("digit {d}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let svg = plots::confusion(&counts, &refs);
+    let names_el = elements(&svg);
+    // Background plus a fill and a border per cell.
+    assert_eq!(count(&names_el, "rect"), 1 + 2 * 100);
+    let t = texts(&svg);
+    for i in 0..10 {
+        for j in 0..10 {
+            assert!(t.contains(&counts[(i, j)].to_string()), "count ({i}, {j}) missing");
+        }
+        // Each class is named on both axes.
+        assert_eq!(t.iter().filter(|s| **s == format!("digit {i}")).count(), 2);
+    }
+    let right: usize = (0..10).map(|i| counts[(i, i)]).sum();
+    let total: usize = counts.sum();
+    let title = format!("Confusion matrix: {right} of {total} right ({:.2}%)", 100.0 * right as f64 / total as f64);
+    assert!(t.contains(&title), "no title {title:?} in {t:?}");
+}
+
+#[test]
+fn heatmap_writes_entries_of_small_matrices_and_the_range() {
+    let m = Array2::from_shape_vec((2, 3), vec![0.0, -1.5, 2.25, 0.5, 0.0, -0.0]).unwrap();
+    let svg = plots::heatmap(&m, "δ after pooling");
+    let names = elements(&svg);
+    assert_eq!(count(&names, "rect"), 1 + 6 + 1);
+    let t = texts(&svg);
+    for v in ["-1.50", "2.25", "0.50"] {
+        assert!(t.contains(&v.to_string()), "no entry {v} in {t:?}");
+    }
+    assert_eq!(t.iter().filter(|s| *s == "0.00").count(), 3, "zeros, including −0, print as 0.00: {t:?}");
+    assert!(t.contains(&"δ after pooling".to_string()));
+    assert!(t.contains(&"range -1.50 … 2.25".to_string()), "{t:?}");
+}
+
+#[test]
+fn heatmap_grid_shares_one_scale() {
+    let a = Array2::from_elem((3, 3), 1.0f64);
+    let b = Array2::from_elem((3, 3), 4.0f64);
+    let panels = [Panel::new("a", a.view()), Panel::new("b", b.view())];
+    let svg = plots::heatmap_grid("two", &panels, 2);
+    elements(&svg);
+    // On a shared scale [1, 4] the panel of ones is white and the other dark.
+    assert!(svg.as_str().contains("fill=\"#FFFFFF\""));
+    assert!(svg.as_str().contains("fill=\"#08306B\""), "the maximum has the darkest colour");
+}
+
+#[test]
+fn save_svg_writes_the_text() {
+    let dir = std::env::temp_dir().join(format!("lenet-plots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = plots::loss_curves(&history(2));
+    let path = dir.join("loss.svg");
+    plots::save_svg(&path, &svg).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), svg.as_str());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
