@@ -25,7 +25,7 @@ pub fn output_len(len: usize, size: usize, stride: usize) -> usize {
     assert!(size > 0 && stride > 0, "pooling window {size} with stride {stride}: both must be positive");
     assert!(size <= len, "pooling window {size}×{size} is larger than the input length {len}");
     assert!(
-        (len - size) % stride == 0,
+        (len - size).is_multiple_of(stride),
         "pooling window {size} with stride {stride} does not tile an input of length {len}: \
          ({len} − {size}) is not a multiple of {stride}"
     );
@@ -42,7 +42,7 @@ pub fn output_shape(
     stride: usize,
 ) -> (usize, usize, usize, usize) {
     let (n, c, h, w) = shape;
-    let fits = |len: usize| size > 0 && stride > 0 && size <= len && (len - size) % stride == 0;
+    let fits = |len: usize| size > 0 && stride > 0 && size <= len && (len - size).is_multiple_of(stride);
     assert!(
         fits(h) && fits(w),
         "pooling window {size}×{size} with stride {stride} does not fit input {n}×{c}×{h}×{w}: \
