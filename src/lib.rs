@@ -18,6 +18,7 @@
 
 pub mod activation;
 pub mod conv;
+pub mod data;
 pub mod element;
 pub mod errata;
 pub mod explain;
