@@ -1,0 +1,124 @@
+//! Activation and 2×2/stride-2 pooling fused into one pass over each plane.
+//!
+//! Max pooling commutes with every monotone non-decreasing activation f:
+//! max f(z) = f(max z), and the window's arg max of z is an arg max of f(z).
+//! So the fused forward pools the pre-activations and applies f to a quarter
+//! of the values. Backward, δ reaches only the arg max: ∂C/∂z = δ_pool ·
+//! f′(z_max), with f′ read off the stored output f(z_max). (Where ReLU ties
+//! its window at 0, f′ = 0, so which entry is called the arg max is moot.)
+//!
+//! Mean pooling does not commute with a nonlinear f, so it applies f to every
+//! entry first (in place) and averages: p = ¼ Σ f(z). Backward,
+//! ∂C/∂z = ¼ δ_pool · f′(z) at each of the four entries.
+
+use crate::element::Real;
+use crate::model::Activation;
+
+/// Planes of h×w pre-activations `z` → planes of (h/2)×(w/2) outputs
+/// p = f(max of window) and the window position (0..4, row-major) of the max.
+pub fn max_act_forward<F: Real>(
+    f: Activation,
+    z: &[F],
+    (planes, h, w): (usize, usize, usize),
+    p: &mut [F],
+    arg: &mut [u8],
+) {
+    let (ph, pw) = (h / 2, w / 2);
+    for q in 0..planes {
+        let zp = &z[q * h * w..][..h * w];
+        let pp = &mut p[q * ph * pw..][..ph * pw];
+        let ap = &mut arg[q * ph * pw..][..ph * pw];
+        for i in 0..ph {
+            let top = &zp[2 * i * w..][..w];
+            let bottom = &zp[(2 * i + 1) * w..][..w];
+            for j in 0..pw {
+                let cand = [top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1]];
+                // The first maximum wins ties, as in the readable layer.
+                let mut best = 0;
+                for (t, &c) in cand.iter().enumerate().skip(1) {
+                    if c > cand[best] {
+                        best = t;
+                    }
+                }
+                pp[i * pw + j] = f.apply(cand[best]);
+                ap[i * pw + j] = best as u8;
+            }
+        }
+    }
+}
+
+/// δ at the pooled outputs → ∂C/∂z at the pre-activations (`dz` overwritten):
+/// dz = dp · f′ at each window's arg max, 0 elsewhere.
+pub fn max_act_backward<F: Real>(
+    f: Activation,
+    dp: &[F],
+    p: &[F],
+    arg: &[u8],
+    (planes, h, w): (usize, usize, usize),
+    dz: &mut [F],
+) {
+    let (ph, pw) = (h / 2, w / 2);
+    dz.fill(F::zero());
+    for q in 0..planes {
+        let base = q * ph * pw;
+        let dzp = &mut dz[q * h * w..][..h * w];
+        for i in 0..ph {
+            for j in 0..pw {
+                let k = base + i * pw + j;
+                let t = arg[k] as usize;
+                let (di, dj) = (t / 2, t % 2);
+                dzp[(2 * i + di) * w + 2 * j + dj] = dp[k] * f.slope_from_output(p[k]);
+            }
+        }
+    }
+}
+
+/// Planes of pre-activations `za` → a = f(z) in place, and p = mean of each
+/// 2×2 window of a.
+pub fn mean_act_forward<F: Real>(
+    f: Activation,
+    za: &mut [F],
+    (planes, h, w): (usize, usize, usize),
+    p: &mut [F],
+) {
+    for v in za.iter_mut() {
+        *v = f.apply(*v);
+    }
+    let (ph, pw) = (h / 2, w / 2);
+    let quarter = F::of(0.25);
+    for q in 0..planes {
+        let ap = &za[q * h * w..][..h * w];
+        let pp = &mut p[q * ph * pw..][..ph * pw];
+        for i in 0..ph {
+            let top = &ap[2 * i * w..][..w];
+            let bottom = &ap[(2 * i + 1) * w..][..w];
+            for j in 0..pw {
+                let s = top[2 * j] + top[2 * j + 1] + bottom[2 * j] + bottom[2 * j + 1];
+                pp[i * pw + j] = s * quarter;
+            }
+        }
+    }
+}
+
+/// δ at the pooled outputs and the stored activations `a` → ∂C/∂z, written
+/// over `a`: dz = ¼ dp · f′(z) with f′ read off a.
+pub fn mean_act_backward<F: Real>(
+    f: Activation,
+    dp: &[F],
+    a_dz: &mut [F],
+    (planes, h, w): (usize, usize, usize),
+) {
+    let (ph, pw) = (h / 2, w / 2);
+    let quarter = F::of(0.25);
+    for q in 0..planes {
+        let dpp = &dp[q * ph * pw..][..ph * pw];
+        let plane = &mut a_dz[q * h * w..][..h * w];
+        for r in 0..h {
+            let row = &mut plane[r * w..][..w];
+            let drow = &dpp[(r / 2) * pw..][..pw];
+            for (c, v) in row.iter_mut().enumerate() {
+                *v = drow[c / 2] * quarter * f.slope_from_output(*v);
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! LeNet's ten parameter tensors, their initialisation and shape checks.
+
+use super::{Activation, Arch};
+use crate::element::Real;
+use crate::rng::Rng;
+use ndarray::{Array1, Array2, Array4, ArrayViewD, ArrayViewMutD};
+use serde::{Deserialize, Serialize};
+
+/// The names of the tensors, in the order of [`Params::tensors`].
+pub const PARAM_NAMES: [&str; 10] = [
+    "conv1_w", "conv1_b", "conv2_w", "conv2_b", "fc1_w", "fc1_b", "fc2_w", "fc2_b", "fc3_w",
+    "fc3_b",
+];
+
+/// LeNet's expected shape of each tensor, in the order of [`PARAM_NAMES`].
+const SHAPES: [&[usize]; 10] = [
+    &[6, 1, 5, 5],
+    &[6],
+    &[16, 6, 5, 5],
+    &[16],
+    &[120, 400],
+    &[120],
+    &[84, 120],
+    &[84],
+    &[10, 84],
+    &[10],
+];
+
+/// The weights and biases of LeNet. Kernels are out×in×5×5; fully connected
+/// weights are out×in (one column per input feature) and biases have one
+/// entry per output.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Params<F> {
+    pub conv1_w: Array4<F>,
+    pub conv1_b: Array1<F>,
+    pub conv2_w: Array4<F>,
+    pub conv2_b: Array1<F>,
+    pub fc1_w: Array2<F>,
+    pub fc1_b: Array1<F>,
+    pub fc2_w: Array2<F>,
+    pub fc2_b: Array1<F>,
+    pub fc3_w: Array2<F>,
+    pub fc3_b: Array1<F>,
+}
+
+impl<F: Real> Params<F> {
+    /// Random initial weights and zero biases, reproducible from `seed`.
+    ///
+    /// For ReLU, He initialisation: W ~ N(0, 2/fan_in), which keeps the
+    /// variance of activations constant through layers that zero half their
+    /// inputs. For tanh and sigmoid, Xavier (Glorot) uniform:
+    /// W ~ U(−r, r) with r = √(6/(fan_in + fan_out)), which balances the
+    /// variances of the forward signal and of δ. For a kernel out×in×k×k,
+    /// fan_in = in·k² and fan_out = out·k².
+    pub fn init(arch: &Arch, seed: u64) -> Self {
+        let mut rng = Rng::new(seed);
+        let mut p = Self::lenet_zeros();
+        for (_, mut t) in p.tensors_mut() {
+            if t.ndim() == 1 {
+                continue; // biases start at zero
+            }
+            let shape = t.shape().to_vec();
+            let receptive: usize = shape[2..].iter().product();
+            let (fan_in, fan_out) = (shape[1] * receptive, shape[0] * receptive);
+            let (fan_in, fan_out) = (fan_in as f64, fan_out as f64);
+            match arch.activation {
+                Activation::Relu => {
+                    let sd = (2.0 / fan_in).sqrt();
+                    t.iter_mut().for_each(|w| *w = F::of(sd * rng.normal()));
+                }
+                Activation::Tanh | Activation::Sigmoid => {
+                    let r = (6.0 / (fan_in + fan_out)).sqrt();
+                    t.iter_mut().for_each(|w| *w = F::of(rng.uniform_in(-r, r)));
+                }
+            }
+        }
+        p
+    }
+
+    /// LeNet-shaped tensors, all zero.
+    pub fn lenet_zeros() -> Self {
+        Params {
+            conv1_w: Array4::zeros((6, 1, 5, 5)),
+            conv1_b: Array1::zeros(6),
+            conv2_w: Array4::zeros((16, 6, 5, 5)),
+            conv2_b: Array1::zeros(16),
+            fc1_w: Array2::zeros((120, 400)),
+            fc1_b: Array1::zeros(120),
+            fc2_w: Array2::zeros((84, 120)),
+            fc2_b: Array1::zeros(84),
+            fc3_w: Array2::zeros((10, 84)),
+            fc3_b: Array1::zeros(10),
+        }
+    }
+
+    /// Zeros of the same shapes as `self` (a gradient accumulator, say).
+    pub fn zeros_like(&self) -> Self {
+        Params {
+            conv1_w: Array4::zeros(self.conv1_w.raw_dim()),
+            conv1_b: Array1::zeros(self.conv1_b.raw_dim()),
+            conv2_w: Array4::zeros(self.conv2_w.raw_dim()),
+            conv2_b: Array1::zeros(self.conv2_b.raw_dim()),
+            fc1_w: Array2::zeros(self.fc1_w.raw_dim()),
+            fc1_b: Array1::zeros(self.fc1_b.raw_dim()),
+            fc2_w: Array2::zeros(self.fc2_w.raw_dim()),
+            fc2_b: Array1::zeros(self.fc2_b.raw_dim()),
+            fc3_w: Array2::zeros(self.fc3_w.raw_dim()),
+            fc3_b: Array1::zeros(self.fc3_b.raw_dim()),
+        }
+    }
+
+    /// The ten tensors with their names, in [`PARAM_NAMES`] order.
+    pub fn tensors(&self) -> [(&'static str, ArrayViewD<'_, F>); 10] {
+        [
+            (PARAM_NAMES[0], self.conv1_w.view().into_dyn()),
+            (PARAM_NAMES[1], self.conv1_b.view().into_dyn()),
+            (PARAM_NAMES[2], self.conv2_w.view().into_dyn()),
+            (PARAM_NAMES[3], self.conv2_b.view().into_dyn()),
+            (PARAM_NAMES[4], self.fc1_w.view().into_dyn()),
+            (PARAM_NAMES[5], self.fc1_b.view().into_dyn()),
+            (PARAM_NAMES[6], self.fc2_w.view().into_dyn()),
+            (PARAM_NAMES[7], self.fc2_b.view().into_dyn()),
+            (PARAM_NAMES[8], self.fc3_w.view().into_dyn()),
+            (PARAM_NAMES[9], self.fc3_b.view().into_dyn()),
+        ]
+    }
+
+    /// The ten tensors, mutable, in [`PARAM_NAMES`] order.
+    pub fn tensors_mut(&mut self) -> [(&'static str, ArrayViewMutD<'_, F>); 10] {
+        [
+            (PARAM_NAMES[0], self.conv1_w.view_mut().into_dyn()),
+            (PARAM_NAMES[1], self.conv1_b.view_mut().into_dyn()),
+            (PARAM_NAMES[2], self.conv2_w.view_mut().into_dyn()),
+            (PARAM_NAMES[3], self.conv2_b.view_mut().into_dyn()),
+            (PARAM_NAMES[4], self.fc1_w.view_mut().into_dyn()),
+            (PARAM_NAMES[5], self.fc1_b.view_mut().into_dyn()),
+            (PARAM_NAMES[6], self.fc2_w.view_mut().into_dyn()),
+            (PARAM_NAMES[7], self.fc2_b.view_mut().into_dyn()),
+            (PARAM_NAMES[8], self.fc3_w.view_mut().into_dyn()),
+            (PARAM_NAMES[9], self.fc3_b.view_mut().into_dyn()),
+        ]
+    }
+
+    /// The number of scalars in all tensors (61,706 for LeNet).
+    pub fn len(&self) -> usize {
+        self.tensors().iter().map(|(_, t)| t.len()).sum()
+    }
+
+    /// Whether there are no scalars at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// `Ok` if every tensor of `other` has the shape of the same tensor in
+    /// `self`; otherwise an error naming the tensor and both shapes.
+    pub fn shapes_match(&self, other: &Self) -> Result<(), String> {
+        for ((name, a), (_, b)) in self.tensors().iter().zip(other.tensors().iter()) {
+            if a.shape() != b.shape() {
+                return Err(format!(
+                    "parameter {name}: shape {} does not match {}",
+                    fmt_shape(a.shape()),
+                    fmt_shape(b.shape())
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `Ok` if every tensor has LeNet's shape; otherwise an error naming the
+    /// tensor, its shape and the expected one (for loading checkpoints).
+    pub fn check_lenet_shapes(&self) -> Result<(), String> {
+        for ((name, t), want) in self.tensors().iter().zip(SHAPES) {
+            if t.shape() != want {
+                return Err(format!(
+                    "parameter {name} has shape {} but LeNet needs {}",
+                    fmt_shape(t.shape()),
+                    fmt_shape(want)
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether every entry is finite (no NaN or ±∞): a diverged step shows
+    /// up here first.
+    pub fn all_finite(&self) -> bool {
+        self.tensors().iter().all(|(_, t)| t.iter().all(|v| v.is_finite()))
+    }
+}
+
+/// `6×1×5×5`-style text for a shape.
+fn fmt_shape(s: &[usize]) -> String {
+    s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×")
+}
