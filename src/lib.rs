@@ -17,6 +17,7 @@
 //! | [`errata`] | the wrong formulas of the notes, runnable, to fail their checks |
 
 pub mod activation;
+pub mod checkpoint;
 pub mod conv;
 pub mod data;
 pub mod element;

@@ -1,0 +1,277 @@
+//! The model file format, and training checkpoints that can be resumed.
+//!
+//! A model file is versioned JSON:
+//!
+//! ```text
+//! { "format": "lenet-model", "version": 1, "arch": {…}, "dtype": "f32",
+//!   "params": { "conv1_w": { "v": 1, "dim": [6, 1, 5, 5], "data": […] }, … } }
+//! ```
+//!
+//! Each tensor is ndarray's serde form: its shape (`dim`) and its entries in
+//! row-major order (`data`). A checkpoint has `"format": "lenet-checkpoint"`
+//! and adds what resuming needs: the SGD velocity (same layout as `params`),
+//! the number of finished epochs, the run's configuration (including the seed,
+//! from which every epoch's shuffle is derived) and the history so far.
+//!
+//! Loading checks everything before building a model, and every error names
+//! the file and the problem: unreadable or corrupt JSON, another format or
+//! version, a tensor of the wrong shape, or a weight that is not a finite
+//! number (JSON has no NaN; a NaN would have been written as `null`).
+//! Saving goes through a temporary file and a rename, and refuses weights that
+//! are not finite, so a failed save leaves the previous file as it was.
+
+use crate::io::write_atomic;
+use crate::model::{Arch, LeNet, Params, PARAM_NAMES};
+use crate::train::{History, TrainConfig};
+use ndarray::ArrayD;
+use serde_json::{json, Value};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// `format` of a model file.
+pub const MODEL_FORMAT: &str = "lenet-model";
+/// `format` of a training checkpoint.
+pub const CHECKPOINT_FORMAT: &str = "lenet-checkpoint";
+/// The version this code writes and reads.
+pub const VERSION: u64 = 1;
+
+/// What is wrong with a model or checkpoint file.
+#[derive(Debug)]
+pub enum Problem {
+    /// The file could not be read or written.
+    Io(std::io::Error),
+    /// The bytes are not valid JSON (serde_json's message has line and column).
+    Json(String),
+    /// A required field is missing or has the wrong type.
+    Field { field: String, expected: &'static str },
+    /// `format` is not one this function reads.
+    Format { found: String, expected: String },
+    /// `version` is not [`VERSION`].
+    Version { found: u64 },
+    /// `dtype` is not `f32`.
+    Dtype { found: String },
+    /// A tensor has the wrong shape.
+    Shape { tensor: String, expected: Vec<usize>, found: Vec<usize> },
+    /// A tensor entry is NaN or infinite (`index` in row-major order).
+    NotFinite { tensor: String, index: usize },
+}
+
+/// An error reading or writing a model file: the file and the [`Problem`].
+#[derive(Debug)]
+pub struct ModelError {
+    pub path: PathBuf,
+    pub problem: Problem,
+}
+
+fn shape(s: &[usize]) -> String {
+    s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×")
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Io(e) => write!(f, "{e}"),
+            Problem::Json(m) => write!(f, "not valid JSON ({m}); the file is corrupt or truncated"),
+            Problem::Field { field, expected } => write!(f, "field \"{field}\" is missing or is not {expected}"),
+            Problem::Format { found, expected } => {
+                write!(f, "format is \"{found}\" but {expected} was expected")
+            }
+            Problem::Version { found } => {
+                write!(f, "version {found} is not supported (this lenet reads version {VERSION})")
+            }
+            Problem::Dtype { found } => write!(f, "dtype \"{found}\" is not supported (only \"f32\")"),
+            Problem::Shape { tensor, expected, found } => write!(
+                f,
+                "tensor {tensor}: shape {} expected but {} found",
+                shape(expected),
+                shape(found)
+            ),
+            Problem::NotFinite { tensor, index } => {
+                write!(f, "tensor {tensor}: entry {index} is not a finite number (NaN or infinite weights)")
+            }
+        }
+    }
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "model file {}: {}", self.path.display(), self.problem)
+    }
+}
+
+impl std::error::Error for ModelError {}
+
+fn err(path: &Path, problem: Problem) -> ModelError {
+    ModelError { path: path.to_path_buf(), problem }
+}
+
+/// The first entry of `params` that is not finite, as a [`Problem`].
+fn check_finite(params: &Params<f32>) -> Result<(), Problem> {
+    for (name, t) in params.tensors() {
+        if let Some(index) = t.iter().position(|v| !v.is_finite()) {
+            return Err(Problem::NotFinite { tensor: name.to_string(), index });
+        }
+    }
+    Ok(())
+}
+
+/// The JSON of a model file for `model`.
+fn model_json(model: &LeNet<f32>) -> Value {
+    json!({
+        "format": MODEL_FORMAT,
+        "version": VERSION,
+        "arch": model.arch,
+        "dtype": "f32",
+        "params": model.params,
+    })
+}
+
+fn write_json(path: &Path, value: &Value) -> Result<(), ModelError> {
+    let mut text = serde_json::to_string(value).map_err(|e| err(path, Problem::Json(e.to_string())))?;
+    text.push('\n');
+    write_atomic(path, text.as_bytes()).map_err(|e| err(path, Problem::Io(e)))
+}
+
+/// Saves `model` to `path` as a model file, atomically.
+///
+/// # Errors
+/// If a weight is not finite (nothing is written) or the file cannot be
+/// written (the previous file, if any, is left as it was).
+pub fn save(path: impl AsRef<Path>, model: &LeNet<f32>) -> Result<(), ModelError> {
+    let path = path.as_ref();
+    check_finite(&model.params).map_err(|p| err(path, p))?;
+    write_json(path, &model_json(model))
+}
+
+/// Reads and parses a file into JSON.
+fn read_json(path: &Path) -> Result<Value, ModelError> {
+    let text = std::fs::read_to_string(path).map_err(|e| err(path, Problem::Io(e)))?;
+    serde_json::from_str(&text).map_err(|e| err(path, Problem::Json(e.to_string())))
+}
+
+/// Checks `format`, `version` and `dtype`; returns the format found.
+fn check_header<'a>(path: &Path, v: &'a Value, formats: &[&str]) -> Result<&'a str, ModelError> {
+    let field = |name: &str, expected| err(path, Problem::Field { field: name.to_string(), expected });
+    let format = v.get("format").and_then(Value::as_str).ok_or_else(|| field("format", "a string"))?;
+    if !formats.contains(&format) {
+        let expected = formats.iter().map(|f| format!("\"{f}\"")).collect::<Vec<_>>().join(" or ");
+        return Err(err(path, Problem::Format { found: format.to_string(), expected }));
+    }
+    let version = v.get("version").and_then(Value::as_u64).ok_or_else(|| field("version", "a whole number"))?;
+    if version != VERSION {
+        return Err(err(path, Problem::Version { found: version }));
+    }
+    let dtype = v.get("dtype").and_then(Value::as_str).ok_or_else(|| field("dtype", "a string"))?;
+    if dtype != "f32" {
+        return Err(err(path, Problem::Dtype { found: dtype.to_string() }));
+    }
+    Ok(format)
+}
+
+/// Reads the field `field` (e.g. `params`) as LeNet's ten tensors, checking
+/// each tensor's presence, shape and finiteness in [`PARAM_NAMES`] order.
+fn read_params(path: &Path, v: &Value, field: &str) -> Result<Params<f32>, ModelError> {
+    let obj = v.get(field).filter(|p| p.is_object());
+    let obj = obj.ok_or_else(|| err(path, Problem::Field { field: field.to_string(), expected: "an object of tensors" }))?;
+    let want = Params::<f32>::lenet_zeros();
+    for ((name, zero), name_check) in want.tensors().iter().zip(PARAM_NAMES) {
+        debug_assert_eq!(*name, name_check);
+        let full = format!("{field}.{name}");
+        let t = obj.get(*name).ok_or_else(|| err(path, Problem::Field { field: full.clone(), expected: "a tensor" }))?;
+        // JSON writes NaN and ±∞ as null, so read entries as Option first to
+        // tell a non-finite weight apart from a malformed tensor.
+        let a: ArrayD<Option<f32>> = serde_json::from_value(t.clone())
+            .map_err(|e| err(path, Problem::Json(format!("tensor {full}: {e}"))))?;
+        if a.shape() != zero.shape() {
+            return Err(err(path, Problem::Shape { tensor: full, expected: zero.shape().to_vec(), found: a.shape().to_vec() }));
+        }
+        if let Some(index) = a.iter().position(|x| !x.is_some_and(f32::is_finite)) {
+            return Err(err(path, Problem::NotFinite { tensor: full, index }));
+        }
+    }
+    // Every tensor is present, finite and of the right shape, so this succeeds.
+    serde_json::from_value(obj.clone()).map_err(|e| err(path, Problem::Json(format!("{field}: {e}"))))
+}
+
+fn read_arch(path: &Path, v: &Value) -> Result<Arch, ModelError> {
+    let a = v.get("arch").cloned().unwrap_or(Value::Null);
+    serde_json::from_value(a).map_err(|_| {
+        err(path, Problem::Field { field: "arch".into(), expected: "an architecture like {\"activation\": \"Relu\", \"pooling\": \"Max\"}" })
+    })
+}
+
+fn model_from(path: &Path, arch: Arch, params: Params<f32>) -> Result<LeNet<f32>, ModelError> {
+    // Shapes were checked above; from_params checks them again.
+    LeNet::from_params(arch, params).map_err(|m| err(path, Problem::Json(m)))
+}
+
+/// Loads a model file (or the model inside a checkpoint).
+///
+/// # Errors
+/// A [`ModelError`] naming the file and the first problem found.
+pub fn load(path: impl AsRef<Path>) -> Result<LeNet<f32>, ModelError> {
+    let path = path.as_ref();
+    let v = read_json(path)?;
+    check_header(path, &v, &[MODEL_FORMAT, CHECKPOINT_FORMAT])?;
+    let arch = read_arch(path, &v)?;
+    let params = read_params(path, &v, "params")?;
+    model_from(path, arch, params)
+}
+
+/// Everything needed to continue a run exactly where it stopped.
+#[derive(Clone, Debug)]
+pub struct Checkpoint {
+    /// The weights after `epoch` epochs.
+    pub model: LeNet<f32>,
+    /// The SGD velocity after `epoch` epochs.
+    pub velocity: Params<f32>,
+    /// Finished epochs.
+    pub epoch: usize,
+    /// The run's configuration (its seed determines every epoch's shuffle).
+    pub config: TrainConfig,
+    /// One entry per finished epoch.
+    pub history: History,
+}
+
+/// Saves a checkpoint atomically.
+///
+/// # Errors
+/// As [`save`]; the velocity must be finite too.
+pub fn save_checkpoint(path: impl AsRef<Path>, c: &Checkpoint) -> Result<(), ModelError> {
+    let path = path.as_ref();
+    check_finite(&c.model.params).map_err(|p| err(path, p))?;
+    check_finite(&c.velocity).map_err(|p| err(path, match p {
+        Problem::NotFinite { tensor, index } => Problem::NotFinite { tensor: format!("velocity.{tensor}"), index },
+        other => other,
+    }))?;
+    let mut v = model_json(&c.model);
+    v["format"] = json!(CHECKPOINT_FORMAT);
+    v["velocity"] = json!(c.velocity);
+    v["epoch"] = json!(c.epoch);
+    v["config"] = json!(c.config);
+    v["history"] = json!(c.history);
+    write_json(path, &v)
+}
+
+/// Loads a checkpoint written by [`save_checkpoint`].
+///
+/// # Errors
+/// A [`ModelError`] naming the file and the first problem found.
+pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<Checkpoint, ModelError> {
+    let path = path.as_ref();
+    let v = read_json(path)?;
+    check_header(path, &v, &[CHECKPOINT_FORMAT])?;
+    let arch = read_arch(path, &v)?;
+    let params = read_params(path, &v, "params")?;
+    let velocity = read_params(path, &v, "velocity")?;
+    let field = |name: &str, expected| err(path, Problem::Field { field: name.to_string(), expected });
+    let epoch = v.get("epoch").and_then(Value::as_u64).ok_or_else(|| field("epoch", "a whole number"))? as usize;
+    let config: TrainConfig = serde_json::from_value(v.get("config").cloned().unwrap_or(Value::Null))
+        .map_err(|e| err(path, Problem::Json(format!("config: {e}"))))?;
+    let history: History = serde_json::from_value(v.get("history").cloned().unwrap_or(Value::Null))
+        .map_err(|e| err(path, Problem::Json(format!("history: {e}"))))?;
+    if history.epochs.len() != epoch {
+        return Err(field("history", "one entry per finished epoch"));
+    }
+    Ok(Checkpoint { model: model_from(path, arch, params)?, velocity, epoch, config, history })
+}

@@ -1,0 +1,85 @@
+//! [`TrainConfig`]: every choice a training run makes, saved in checkpoints.
+
+use crate::model::Arch;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Hyperparameters and bookkeeping of one training run.
+///
+/// The defaults are what `lenet train` uses; they were tuned so that the
+/// embedded 8,000 digits train to over 97% validation accuracy in well under a
+/// minute on two cores.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// Images per minibatch (the last batch of an epoch may be smaller).
+    pub batch_size: usize,
+    /// η, the learning rate of SGD.
+    pub lr: f64,
+    /// μ, the momentum of SGD.
+    pub momentum: f64,
+    /// λ, the L2 weight decay.
+    pub weight_decay: f64,
+    /// Threads that share each batch. The result depends on it (sums are
+    /// split differently), so a run is reproducible for a fixed seed *and*
+    /// thread count.
+    pub threads: usize,
+    /// Seeds the initial weights and the shuffle of every epoch.
+    pub seed: u64,
+    /// Activation and pooling.
+    pub arch: Arch,
+    /// Where history, checkpoints, the model and the plots go.
+    pub out_dir: PathBuf,
+    /// Train on only the first this many training images and test on only the
+    /// first this many test images (for quick tests); `None` uses all.
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            epochs: DEFAULT_EPOCHS,
+            batch_size: 64,
+            lr: DEFAULT_LR,
+            momentum: 0.9,
+            weight_decay: 5e-4,
+            threads: 2,
+            seed: 1,
+            arch: Arch::modern(),
+            out_dir: PathBuf::from("runs/default"),
+            limit: None,
+        }
+    }
+}
+
+/// Epochs of the default run.
+pub const DEFAULT_EPOCHS: usize = 8;
+/// Learning rate of the default run.
+pub const DEFAULT_LR: f64 = 0.02;
+
+impl TrainConfig {
+    /// `Ok` if the numbers make sense, else a message naming the bad one.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.batch_size == 0 {
+            return Err("batch size must be at least 1".into());
+        }
+        if self.threads == 0 {
+            return Err("threads must be at least 1".into());
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(format!("learning rate must be a positive number, got {}", self.lr));
+        }
+        if !(0.0..1.0).contains(&self.momentum) {
+            return Err(format!("momentum must be in [0, 1), got {}", self.momentum));
+        }
+        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
+            return Err(format!("weight decay must be ≥ 0, got {}", self.weight_decay));
+        }
+        if self.limit == Some(0) {
+            return Err("limit must be at least 1".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,57 @@
+//! Measuring a model on a data set: mean loss, accuracy, confusion matrix.
+
+use crate::data::Dataset;
+use crate::model::LeNet;
+use ndarray::{Array2, Axis};
+
+/// Images per forward pass when evaluating: large enough to keep both
+/// threads busy, small enough that the activations stay a few megabytes.
+const CHUNK: usize = 500;
+
+/// Loss, accuracy and confusion matrix of a model on a data set.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    /// Mean softmax cross-entropy, C = log Σⱼ e^{zⱼ} − z_y, averaged in f64.
+    pub loss: f64,
+    /// Images classified correctly.
+    pub correct: usize,
+    /// Images evaluated.
+    pub total: usize,
+    /// Entry (t, p): images of true class t predicted as p.
+    pub confusion: Array2<usize>,
+}
+
+impl Evaluation {
+    /// correct / total (0 for an empty set).
+    pub fn accuracy(&self) -> f64 {
+        if self.total == 0 { 0.0 } else { self.correct as f64 / self.total as f64 }
+    }
+}
+
+/// Evaluates `model` on the first `limit` images of `data` (all if `None`),
+/// forward only, in chunks, with `threads` threads.
+pub fn evaluate(model: &LeNet<f32>, data: &Dataset, limit: Option<usize>, threads: usize) -> Evaluation {
+    let n = limit.map_or(data.len(), |l| l.min(data.len()));
+    let mut confusion = Array2::zeros((10, 10));
+    let mut loss_sum = 0.0;
+    let indices: Vec<usize> = (0..n).collect();
+    for chunk in indices.chunks(CHUNK) {
+        let (x, labels) = data.batch::<f32>(chunk);
+        let logits = model.logits(&x, threads);
+        for (col, &y) in logits.axis_iter(Axis(1)).zip(&labels) {
+            // Shift by the maximum so that no exponential overflows.
+            let m = col.iter().fold(f64::NEG_INFINITY, |a, &z| a.max(z as f64));
+            let lse = m + col.iter().map(|&z| (z as f64 - m).exp()).sum::<f64>().ln();
+            loss_sum += lse - col[y] as f64;
+            let mut p = 0;
+            for (j, &z) in col.iter().enumerate() {
+                if z > col[p] {
+                    p = j;
+                }
+            }
+            confusion[(y, p)] += 1;
+        }
+    }
+    let correct = (0..10).map(|k| confusion[(k, k)]).sum();
+    Evaluation { loss: if n > 0 { loss_sum / n as f64 } else { 0.0 }, correct, total: n, confusion }
+}

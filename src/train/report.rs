@@ -1,0 +1,72 @@
+//! The files a finished run leaves in its folder: the model, the history
+//! and the pictures.
+
+use super::{Evaluation, History};
+use crate::checkpoint;
+use crate::data::Dataset;
+use crate::model::{Arch, LeNet, Pooling};
+use crate::plots::{self, Svg};
+use ndarray::{s, Array4, Axis};
+use std::path::{Path, PathBuf};
+
+/// File name of the final model inside the run folder.
+pub const MODEL_FILE: &str = "model.json";
+
+/// The activated outputs of conv1 (N×6×28×28) and conv2 (N×16×10×10) for a
+/// batch, computed with the readable layer functions of this crate.
+pub fn conv_maps(model: &LeNet<f32>, x: &Array4<f32>) -> (Array4<f32>, Array4<f32>) {
+    let p = &model.params;
+    let Arch { activation, pooling } = model.arch;
+    let act = |z: Array4<f32>| z.mapv(|v| activation.apply(v));
+    let pool = |a: &Array4<f32>| match pooling {
+        Pooling::Max => crate::pool::max_forward(a, 2, 2).0,
+        Pooling::Mean => crate::pool::mean_forward(a, 2, 2),
+    };
+    let a1 = act(crate::conv::forward(x, &p.conv1_w, &p.conv1_b, 2));
+    let a2 = act(crate::conv::forward(&pool(&a1), &p.conv2_w, &p.conv2_b, 0));
+    (a1, a2)
+}
+
+/// The feature-map picture of image `index` of `data`.
+pub fn feature_maps_of(model: &LeNet<f32>, data: &Dataset, index: usize) -> Svg {
+    let (x, _) = data.batch::<f32>(&[index]);
+    let (a1, a2) = conv_maps(model, &x);
+    plots::feature_maps(x.slice(s![0, 0, .., ..]), a1.index_axis(Axis(0), 0), a2.index_axis(Axis(0), 0))
+}
+
+/// Writes `model.json`, `history.json` and the five pictures (`loss.svg`,
+/// `accuracy.svg`, `kernels.svg`, `feature_maps.svg` of the first test image,
+/// `confusion.svg`) into `dir`; returns the paths written.
+///
+/// # Errors
+/// A message naming the file that could not be written.
+pub fn write_run_files(
+    dir: &Path,
+    model: &LeNet<f32>,
+    history: &History,
+    test_set: &Dataset,
+    test: &Evaluation,
+    class_names: &[&str],
+) -> Result<Vec<PathBuf>, String> {
+    let mut written = Vec::new();
+    let model_path = dir.join(MODEL_FILE);
+    checkpoint::save(&model_path, model).map_err(|e| e.to_string())?;
+    written.push(model_path);
+    super::run::write_history(dir, history).map_err(|e| e.to_string())?;
+    written.push(dir.join(super::HISTORY_FILE));
+    let mut pictures = vec![
+        ("loss.svg", plots::loss_curves(history)),
+        ("accuracy.svg", plots::accuracy_curves(history)),
+        ("kernels.svg", plots::kernels(model.params.conv1_w.view())),
+        ("confusion.svg", plots::confusion(&test.confusion, class_names)),
+    ];
+    if !test_set.is_empty() {
+        pictures.push(("feature_maps.svg", feature_maps_of(model, test_set, 0)));
+    }
+    for (name, svg) in pictures {
+        let p = dir.join(name);
+        plots::save_svg(&p, &svg).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+        written.push(p);
+    }
+    Ok(written)
+}

@@ -1,0 +1,189 @@
+//! The model file: round trip, and a clear error for each kind of bad file.
+
+use lenet::checkpoint::{self, Checkpoint, Problem};
+use lenet::model::{Arch, LeNet};
+use lenet::train::{EpochStats, History, TrainConfig};
+use std::path::PathBuf;
+
+/// A fresh folder under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("lenet-ckpt-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Rewrites the JSON of a saved model file with `edit`.
+fn edit_json(path: &PathBuf, edit: impl FnOnce(&mut serde_json::Value)) {
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    edit(&mut v);
+    std::fs::write(path, serde_json::to_string(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn model_round_trips_bit_for_bit() {
+    let dir = TempDir::new("roundtrip");
+    for arch in [Arch::modern(), Arch::classic()] {
+        let model = LeNet::<f32>::new(arch, 7);
+        let path = dir.file("model.json");
+        checkpoint::save(&path, &model).unwrap();
+        let back = checkpoint::load(&path).unwrap();
+        assert_eq!(back.arch, arch);
+        assert_eq!(back.params, model.params, "every f32 weight must survive the JSON round trip exactly");
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(v["format"], "lenet-model");
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["dtype"], "f32");
+    }
+}
+
+#[test]
+fn checkpoint_round_trips_with_velocity_epoch_config_and_history() {
+    let dir = TempDir::new("ckpt");
+    let model = LeNet::<f32>::new(Arch::modern(), 3);
+    let mut velocity = model.params.clone();
+    velocity.fc1_b.fill(0.25);
+    let config = TrainConfig { epochs: 5, seed: 42, lr: 0.03, ..TrainConfig::default() };
+    let history = History { epochs: vec![EpochStats { epoch: 1, train_loss: 0.5, test_accuracy: 0.9, ..Default::default() }] };
+    let c = Checkpoint { model, velocity, epoch: 1, config, history };
+    let path = dir.file("checkpoint.json");
+    checkpoint::save_checkpoint(&path, &c).unwrap();
+    let back = checkpoint::load_checkpoint(&path).unwrap();
+    assert_eq!(back.model.params, c.model.params);
+    assert_eq!(back.velocity, c.velocity);
+    assert_eq!(back.epoch, 1);
+    assert_eq!(back.config, c.config);
+    assert_eq!(back.history, c.history);
+    // A checkpoint also loads as a model.
+    assert_eq!(checkpoint::load(&path).unwrap().params, c.model.params);
+    // But a model file is not a checkpoint.
+    let mpath = dir.file("model.json");
+    checkpoint::save(&mpath, &c.model).unwrap();
+    let e = checkpoint::load_checkpoint(&mpath).unwrap_err();
+    assert!(matches!(e.problem, Problem::Format { .. }), "{e}");
+    assert!(e.to_string().contains("\"lenet-model\" but \"lenet-checkpoint\" was expected"), "{e}");
+}
+
+#[test]
+fn corrupt_json_names_the_file() {
+    let dir = TempDir::new("corrupt");
+    let path = dir.file("model.json");
+    checkpoint::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    // Cut the file in half, as an interrupted copy would.
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, &text[..text.len() / 2]).unwrap();
+    let e = checkpoint::load(&path).unwrap_err();
+    assert!(matches!(e.problem, Problem::Json(_)), "{e}");
+    let msg = e.to_string();
+    assert!(msg.starts_with(&format!("model file {}: not valid JSON", path.display())), "{msg}");
+    assert!(msg.contains("corrupt or truncated"), "{msg}");
+}
+
+#[test]
+fn missing_file_names_the_file() {
+    let dir = TempDir::new("missing");
+    let path = dir.file("nope.json");
+    let e = checkpoint::load(&path).unwrap_err();
+    assert!(matches!(e.problem, Problem::Io(_)), "{e}");
+    assert!(e.to_string().contains("nope.json"), "{e}");
+}
+
+#[test]
+fn wrong_version_and_format_are_named() {
+    let dir = TempDir::new("version");
+    let path = dir.file("model.json");
+    checkpoint::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    edit_json(&path, |v| v["version"] = 2.into());
+    let e = checkpoint::load(&path).unwrap_err();
+    assert!(matches!(e.problem, Problem::Version { found: 2 }), "{e}");
+    assert!(e.to_string().contains("version 2 is not supported (this lenet reads version 1)"), "{e}");
+
+    edit_json(&path, |v| {
+        v["version"] = 1.into();
+        v["format"] = "something-else".into();
+    });
+    let e = checkpoint::load(&path).unwrap_err();
+    assert!(matches!(e.problem, Problem::Format { .. }), "{e}");
+
+    edit_json(&path, |v| {
+        v["format"] = "lenet-model".into();
+        v["dtype"] = "f64".into();
+    });
+    let e = checkpoint::load(&path).unwrap_err();
+    assert!(e.to_string().contains("dtype \"f64\" is not supported"), "{e}");
+}
+
+#[test]
+fn wrong_shape_names_tensor_and_both_shapes() {
+    let dir = TempDir::new("shape");
+    let path = dir.file("model.json");
+    checkpoint::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    edit_json(&path, |v| {
+        v["params"]["conv1_w"] = serde_json::json!({ "v": 1, "dim": [6, 1, 3, 3], "data": vec![0.1f32; 54] });
+    });
+    let e = checkpoint::load(&path).unwrap_err();
+    assert!(matches!(e.problem, Problem::Shape { .. }), "{e}");
+    assert!(e.to_string().contains("tensor params.conv1_w: shape 6×1×5×5 expected but 6×1×3×3 found"), "{e}");
+
+    // A missing tensor is named too.
+    checkpoint::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    edit_json(&path, |v| {
+        v["params"].as_object_mut().unwrap().remove("fc2_b");
+    });
+    let e = checkpoint::load(&path).unwrap_err();
+    assert!(e.to_string().contains("field \"params.fc2_b\" is missing or is not a tensor"), "{e}");
+}
+
+#[test]
+fn nan_weights_are_refused_on_load_and_on_save() {
+    let dir = TempDir::new("nan");
+    let path = dir.file("model.json");
+    let good = LeNet::<f32>::new(Arch::modern(), 1);
+    checkpoint::save(&path, &good).unwrap();
+    // JSON has no NaN; serde_json writes it as null.
+    edit_json(&path, |v| v["params"]["fc2_w"]["data"][17] = serde_json::Value::Null);
+    let e = checkpoint::load(&path).unwrap_err();
+    assert!(matches!(e.problem, Problem::NotFinite { index: 17, .. }), "{e}");
+    assert!(e.to_string().contains("tensor params.fc2_w: entry 17 is not a finite number"), "{e}");
+
+    // Saving NaN weights fails and leaves the previous file untouched.
+    checkpoint::save(&path, &good).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let mut bad = good.clone();
+    bad.params.fc3_b[4] = f32::NAN;
+    let e = checkpoint::save(&path, &bad).unwrap_err();
+    assert!(e.to_string().contains("tensor fc3_b: entry 4 is not a finite number"), "{e}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "a failed save must not touch the file");
+}
+
+#[test]
+fn a_failed_write_leaves_the_original_untouched() {
+    let dir = TempDir::new("failwrite");
+    let path = dir.file("model.json");
+    checkpoint::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    // A folder where the temporary file would go makes the rename fail:
+    // saving to a path that is a non-empty directory cannot succeed.
+    let blocked = dir.file("blocked.json");
+    std::fs::create_dir_all(blocked.join("inside")).unwrap();
+    let e = checkpoint::save(&blocked, &LeNet::<f32>::new(Arch::modern(), 2)).unwrap_err();
+    assert!(matches!(e.problem, Problem::Io(_)), "{e}");
+    assert!(e.to_string().contains("blocked.json"), "{e}");
+    assert!(blocked.join("inside").is_dir(), "the directory in the way is left alone");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(&dir.0).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 2, "no temporary files are left behind: {leftovers:?}");
+}
