@@ -1,1 +1,261 @@
-//! (being written)
+//! The text that `lenet explain fc|conv|pool` prints: each backward pass
+//! step by step, first on small numbers a reader can check by hand, then on
+//! symbols, every matrix as an aligned grid.
+//!
+//! Everything shown is computed by the library's own functions while the
+//! text is built, so the explanation cannot drift from the code.
+
+use crate::activation::Activation;
+use crate::element::Element;
+use crate::gradcheck::{numerical_grad, rel_error};
+use crate::matrix::Matrix;
+use crate::symbolic::Sym;
+use crate::{fc, loss, pool, worked};
+use ndarray::{Array2, Array4, s};
+use std::fmt::{Display, Write};
+
+/// Collects the explanation text.
+struct Text(String);
+
+impl Text {
+    fn heading(&mut self, title: &str) {
+        let _ = writeln!(self.0, "\n{title}\n{}", "─".repeat(title.chars().count()));
+    }
+
+    fn line(&mut self, s: &str) {
+        self.0.push_str(s);
+        self.0.push('\n');
+    }
+
+    /// `name =` followed by the matrix as a grid (four decimals for floats).
+    fn matrix<T: Display>(&mut self, name: &str, m: &Matrix<T>, decimals: Option<usize>) {
+        let grid = match decimals {
+            Some(d) => format!("{m:.d$}"),
+            None => format!("{m}"),
+        };
+        let _ = write!(self.0, "{name} =\n{grid}");
+    }
+
+    /// Every entry of a symbolic matrix as its own line `name_ij = formula`.
+    fn formulas(&mut self, name: &str, m: &Matrix<Sym>) {
+        for ((i, j), f) in m.indexed_iter() {
+            let _ = writeln!(self.0, "  {name}{}{} = {f}", sub(i + 1), sub(j + 1));
+        }
+    }
+}
+
+/// A 1-based index as subscript digits.
+fn sub(i: usize) -> String {
+    Sym::indexed("", &[i]).to_string()
+}
+
+/// A formula with the example's numbers put in: `1·4 + (−1)·3 + …`.
+fn substituted(f: &Sym) -> String {
+    let num = |v: &crate::symbolic::Var| {
+        let x = worked::value(v);
+        if x < 0.0 { format!("({x})") } else { format!("{x}") }
+    };
+    let terms: Vec<String> = f
+        .terms()
+        .map(|(c, factors)| {
+            let mut parts: Vec<String> = factors.iter().map(num).collect();
+            if c != 1 {
+                parts.insert(0, c.to_string());
+            }
+            parts.join("·")
+        })
+        .collect();
+    terms.join(" + ")
+}
+
+/// The matrix product for any element type (fc's functions take numbers
+/// only; this one also multiplies symbols).
+fn matmul<T: Element>(x: &Matrix<T>, y: &Matrix<T>) -> Matrix<T> {
+    let ((n, k), (k2, m)) = (x.shape2(), y.shape2());
+    assert_eq!(k, k2, "explain::matmul: {n}×{k} times {k2}×{m}");
+    Matrix::from_fn(n, m, |i, j| (0..k).fold(T::zero(), |s, p| s + x[(i, p)].clone() * y[(p, j)].clone()))
+}
+
+fn transpose<T: Element>(x: &Matrix<T>) -> Matrix<T> {
+    Matrix(x.t().to_owned())
+}
+
+/// The convolution layer on the notes' 3×3 input and 2×2 kernel.
+pub fn conv() -> String {
+    let mut t = Text(String::new());
+    t.heading("Convolution layer: the 3×3 input, 2×2 kernel example");
+    let ex = worked::numbers();
+    t.line("Forward: the kernel slides over the input without being flipped (a valid");
+    t.line("cross-correlation): z_ij = Σ_pq a_{i+p, j+q} w_pq.");
+    t.matrix("a", &ex.a, None);
+    t.matrix("w", &ex.w, None);
+    t.matrix("z = correlate_valid(a, w)", &ex.forward(), None);
+    t.line("\nBackward: the next layer hands back δ = ∂C/∂z.");
+    t.matrix("δ", &ex.delta, None);
+    t.line("\n∂C/∂a: every a_ij collects δ_pq · w_{i−p, j−q} from each output z_pq it fed.");
+    t.line("That is a full convolution: pad δ with kh−1 = 1 ring of zeros, turn w by 180°,");
+    t.line("and correlate. The padding lets the corner inputs, which fed one output only,");
+    t.line("still meet their δ.");
+    t.matrix("pad(δ, 1, 1)", &ex.padded_delta(), None);
+    t.matrix("rot180(w)", &ex.rotated_kernel(), None);
+    t.matrix("∂C/∂a = full_convolve(δ, w)", &ex.input_grad(), None);
+    t.line("\n∂C/∂W: w_pq multiplied a_{i+p, j+q} in every output z_ij, so");
+    t.line("∂C/∂w_pq = Σ_ij a_{i+p, j+q} δ_ij, the valid correlation of a with δ.");
+    t.matrix("∂C/∂W = correlate_valid(a, δ)", &ex.kernel_grad(), None);
+    let _ = writeln!(t.0, "∂C/∂b = Σ δ = {}", ex.bias_grad());
+    let centre = worked::symbols().input_grad()[(1, 1)].clone();
+    let _ = writeln!(
+        t.0,
+        "By hand, the centre entry: ∂C/∂a₂₂ = {centre} = {} = {}",
+        substituted(&centre),
+        ex.input_grad()[(1, 1)]
+    );
+
+    t.heading("The same steps on symbols");
+    let sym = worked::symbols();
+    t.matrix("a", &sym.a, None);
+    t.matrix("w", &sym.w, None);
+    t.matrix("δ", &sym.delta, None);
+    t.line("z = correlate_valid(a, w):");
+    t.formulas("z", &sym.forward());
+    t.matrix("pad(δ, 1, 1)", &sym.padded_delta(), None);
+    t.matrix("rot180(w)", &sym.rotated_kernel(), None);
+    t.line("∂C/∂a = full_convolve(δ, w) (a zero of the padding contributes no term):");
+    t.formulas("∂C/∂a", &sym.input_grad());
+    t.line("∂C/∂W = correlate_valid(a, δ):");
+    t.formulas("∂C/∂W", &sym.kernel_grad());
+    let _ = writeln!(t.0, "  ∂C/∂b = {}", sym.bias_grad());
+    t.line("\nAs a grid, ∂C/∂a =");
+    t.0.push_str(&sym.input_grad().to_string());
+    t.0
+}
+
+/// A 2 → 2 → 2 sigmoid network with mean squared error on one sample.
+pub fn fc() -> String {
+    let mut t = Text(String::new());
+    t.heading("Fully connected layers: a 2 → 2 → 2 sigmoid network, MSE, one sample");
+    let m = |rows: &[[f64; 2]]| Matrix::from_rows(rows);
+    let x = Matrix::from_rows(&[[1.0], [0.5]]);
+    let (w1, b1) = (m(&[[0.5, -1.0], [1.0, 0.5]]), Matrix::from_rows(&[[0.0], [0.5]]));
+    let (w2, b2) = (m(&[[1.0, -0.5], [0.5, 1.0]]), Matrix::from_rows(&[[0.25], [0.0]]));
+    let y = Matrix::from_rows(&[[1.0], [0.0]]);
+    let act = Activation::Sigmoid;
+    let d = Some(4);
+    t.line("Forward: z^l = W^l a^{l−1} + b^l, a^l = σ(z^l), σ(z) = 1/(1 + e^(−z)).");
+    t.matrix("x = a⁰", &x, d);
+    t.matrix("W¹", &w1, d);
+    t.matrix("b¹", &b1, d);
+    let z1 = fc::forward(&w1, &x, &b1);
+    let a1 = Matrix(act.apply(&z1.0));
+    t.matrix("z¹ = W¹x + b¹", &z1, d);
+    t.matrix("a¹ = σ(z¹)", &a1, d);
+    t.matrix("W²", &w2, d);
+    t.matrix("b²", &b2, d);
+    let z2 = fc::forward(&w2, &a1, &b2);
+    let a2 = Matrix(act.apply(&z2.0));
+    t.matrix("z² = W²a¹ + b²", &z2, d);
+    t.matrix("a² = σ(z²)", &a2, d);
+    t.matrix("y", &y, d);
+    let (c, grad_a) = loss::mse(&a2, &y);
+    let _ = writeln!(t.0, "C = ½‖a² − y‖² = {c:.6}");
+
+    t.line("\nBackward. δ^l = ∂C/∂z^l. At the output the chain rule goes through a² = σ(z²):");
+    let delta2 = fc::output_delta(&grad_a, &z2, act);
+    t.matrix("δ² = (a² − y) ⊙ σ'(z²)", &delta2, d);
+    t.line("Going back, the transpose sends each error along the weights that produced it:");
+    let delta1 = fc::backprop_delta(&w2, &delta2, &z1, act);
+    t.matrix("δ¹ = (W²)ᵀ δ² ⊙ σ'(z¹)", &delta1, d);
+    t.line("Each weight w_ij multiplied a_j into z_i, so ∂C/∂w_ij = δ_i a_j:");
+    t.matrix("∂C/∂W² = δ² (a¹)ᵀ", &fc::weight_grad(&delta2, &a1), d);
+    t.matrix("∂C/∂b² = δ²", &fc::bias_grad(&delta2), d);
+    let gw1 = fc::weight_grad(&delta1, &x);
+    t.matrix("∂C/∂W¹ = δ¹ xᵀ", &gw1, d);
+    t.matrix("∂C/∂b¹ = δ¹", &fc::bias_grad(&delta1), d);
+
+    // Check ∂C/∂W¹ against finite differences right here.
+    let mut w = w1.0.clone();
+    let cost = |w: &Array2<f64>| {
+        let a1 = act.apply(&fc::forward(w, &x, &b1).0);
+        loss::mse(&act.apply(&fc::forward(&w2, &a1, &b2).0), &y.0).0
+    };
+    let num = numerical_grad(&mut w, 1e-5, cost);
+    let _ = writeln!(
+        t.0,
+        "Check: central differences (h = 1e-5) give ∂C/∂W¹ with relative error {:.1e}.",
+        rel_error(&gw1.0, &num)
+    );
+
+    t.heading("The same steps on symbols (last layer, one sample)");
+    t.line("Write δ = δ² = (δ₁, δ₂), W = W², a = a¹ and σ′ᵢ = σ'(z¹ᵢ).");
+    let delta = Matrix::from_fn(2, 1, |i, _| Sym::indexed("δ", &[i + 1]));
+    let a = Matrix::from_fn(2, 1, |i, _| Sym::indexed("a", &[i + 1]));
+    let sp = Matrix::from_fn(2, 1, |i, _| Sym::indexed("σ′", &[i + 1]));
+    let w = Sym::matrix("w", 2, 2);
+    t.matrix("W", &w, None);
+    let back = matmul(&transpose(&w), &delta);
+    let delta_prev = Matrix::from_fn(2, 1, |i, _| back[(i, 0)].clone() * sp[(i, 0)].clone());
+    t.matrix("δ¹ = Wᵀ δ ⊙ σ′", &delta_prev, None);
+    t.matrix("∂C/∂W = δ aᵀ", &matmul(&delta, &transpose(&a)), None);
+    t.matrix("∂C/∂b = δ", &delta, None);
+    t.line("For a batch, δ has one column per sample and ∂C/∂W, ∂C/∂b are averaged over it.");
+    t.0
+}
+
+/// Mean and max pooling of a 4×4 plane with 2×2 windows, and an overlapping
+/// max pool in which one input collects several δ.
+pub fn pool() -> String {
+    let mut t = Text(String::new());
+    t.heading("Pooling: how δ is routed back");
+    let rows = [[1.0, 3.0, 2.0, 0.0], [4.0, 6.0, 5.0, 7.0], [8.0, 2.0, 1.0, 3.0], [0.0, 9.0, 4.0, 6.0]];
+    let x = Array4::from_shape_fn((1, 1, 4, 4), |(_, _, i, j)| rows[i][j]);
+    let plane = |a: &Array4<f64>| Matrix::from_view(a.slice(s![0, 0, .., ..]));
+    let dy = Array4::from_shape_fn((1, 1, 2, 2), |(_, _, i, j)| [[1.0, 2.0], [3.0, 4.0]][i][j]);
+    let d = None;
+    t.matrix("x", &plane(&x), d);
+    t.matrix("δ (from the next layer)", &plane(&dy), d);
+
+    t.line("\nMean pooling, 2×2 windows, stride 2: each output is the mean of its window,");
+    t.line("so each of the 4 inputs gets ¼ of the window's δ.");
+    t.matrix("y = mean_forward(x)", &plane(&pool::mean_forward(&x, 2, 2)), d);
+    t.matrix("∂C/∂x = mean_backward(δ)", &plane(&pool::mean_backward(&dy, x.dim(), 2, 2)), d);
+
+    t.line("\nMax pooling, 2×2 windows, stride 2: only the largest input of a window");
+    t.line("affects the output, so it alone receives the window's δ; the forward pass");
+    t.line("records where each maximum was.");
+    let (y, argmax) = pool::max_forward(&x, 2, 2);
+    t.matrix("y = max_forward(x)", &plane(&y), d);
+    t.matrix("∂C/∂x = max_backward(δ)", &plane(&pool::max_backward(&dy, &argmax)), d);
+
+    t.line("\nOverlapping windows (3×3, stride 1): the 9 at (4, 2) is the maximum of both");
+    t.line("lower windows, so it collects the sum of their δ. Accumulate, never assign.");
+    let (y3, argmax3) = pool::max_forward(&x, 3, 1);
+    t.matrix("y = max_forward(x, 3, 1)", &plane(&y3), d);
+    t.matrix("∂C/∂x = max_backward(δ)", &plane(&pool::max_backward(&dy, &argmax3)), d);
+
+    t.heading("The same routing on symbols");
+    let quarter = Matrix::from_fn(4, 4, |i, j| Sym::var("δ", i / 2 + 1, j / 2 + 1));
+    t.matrix("mean pooling: 4 · ∂C/∂x", &quarter, None);
+    t.matrix("max pooling 2×2: ∂C/∂x", &routed(&argmax), None);
+    t.matrix("max pooling 3×3, stride 1: ∂C/∂x", &routed(&argmax3), None);
+    t.0
+}
+
+/// δ_ij placed at the recorded maximum of window (i, j), summed where
+/// windows share a maximum.
+fn routed(argmax: &pool::Argmax) -> Matrix<Sym> {
+    let (_, _, h, w) = argmax.input_shape;
+    let mut m = Matrix::<Sym>::zeros(h, w);
+    let (_, _, oh, ow) = argmax.index.dim();
+    for i in 0..oh {
+        for j in 0..ow {
+            let (r, c) = argmax.position(0, 0, i, j);
+            m[(r, c)] = m[(r, c)].clone() + Sym::var("δ", i + 1, j + 1);
+        }
+    }
+    m
+}
+
+/// All three explanations: fc, conv, pool.
+pub fn all() -> String {
+    [fc(), conv(), pool()].join("\n")
+}

@@ -20,8 +20,14 @@ pub fn run(args: Args) -> Result<(), String> {
         Some(t) => vec![t],
         None => vec![Topic::Fc, Topic::Conv, Topic::Pool],
     };
-    for t in topics {
-        println!("{t:?}");
-    }
+    let texts: Vec<String> = topics
+        .into_iter()
+        .map(|t| match t {
+            Topic::Fc => lenet::explain::fc(),
+            Topic::Conv => lenet::explain::conv(),
+            Topic::Pool => lenet::explain::pool(),
+        })
+        .collect();
+    println!("{}", texts.join("\n"));
     Ok(())
 }
