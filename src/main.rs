@@ -16,12 +16,15 @@ struct Cli {
 enum Command {
     /// Print the derivations step by step: numbers, then symbols.
     Explain(cli::explain::Args),
+    /// Fetch MNIST or Fashion-MNIST, SHA-256 checked, into the cache folder.
+    Download(cli::download::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Explain(args) => cli::explain::run(args),
+        Command::Download(args) => cli::download::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

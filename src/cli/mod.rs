@@ -1,3 +1,4 @@
 //! One file per subcommand; each has `Args` (clap) and `run`.
 
+pub mod download;
 pub mod explain;

@@ -93,9 +93,8 @@ impl Dataset {
     /// # Panics
     /// If an index is out of range.
     pub fn batch<F: Real>(&self, indices: &[usize]) -> (Array4<F>, Vec<usize>) {
-        let scale = F::of(1.0 / 255.0);
-        // One lookup table instead of 784·N conversions: a byte has 256 values.
-        let table: Vec<F> = (0..=255u8).map(|p| F::of(p as f64) * scale).collect();
+        // One lookup table instead of 784·N divisions: a byte has 256 values.
+        let table: Vec<F> = (0..=255u8).map(|p| F::of(p as f64 / 255.0)).collect();
         let mut data = Vec::with_capacity(indices.len() * self.rows * self.cols);
         for &i in indices {
             data.extend(self.image(i).iter().map(|&p| table[p as usize]));

@@ -1,0 +1,229 @@
+//! `lenet download mnist|fashion-mnist [--dir DIR] [--base-url URL] [--sha256-file FILE]`
+//!
+//! Fetches the four official files of a data set over HTTPS, checks each
+//! against a SHA-256 fixed in this file, and stores it atomically in the
+//! cache folder that `lenet::data::load` reads. A file already present with
+//! the right hash is not fetched again. A download with the wrong hash is
+//! never written: it is held in memory until its hash is known.
+
+use lenet::data::{cache_dir, FILE_NAMES};
+use lenet::io::write_atomic;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// One published file and its SHA-256.
+pub struct RemoteFile {
+    pub name: &'static str,
+    pub sha256: &'static str,
+}
+
+/// Where a data set is published and what its files must hash to.
+pub struct Remote {
+    pub dataset: &'static str,
+    /// Tried in order; each ends with `/`.
+    pub mirrors: &'static [&'static str],
+    pub files: [RemoteFile; 4],
+}
+
+/// MNIST: the copy kept for TensorFlow Datasets (the original site no longer
+/// serves the files reliably), with PyTorch's copy as a fallback. The hashes
+/// are those TensorFlow Datasets records for the official files.
+pub const MNIST: Remote = Remote {
+    dataset: "mnist",
+    mirrors: &["https://storage.googleapis.com/cvdf-datasets/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/"],
+    files: [
+        RemoteFile {
+            name: "train-images-idx3-ubyte.gz",
+            sha256: "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+        },
+        RemoteFile {
+            name: "train-labels-idx1-ubyte.gz",
+            sha256: "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+        },
+        RemoteFile {
+            name: "t10k-images-idx3-ubyte.gz",
+            sha256: "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+        },
+        RemoteFile {
+            name: "t10k-labels-idx1-ubyte.gz",
+            sha256: "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+        },
+    ],
+};
+
+/// Fashion-MNIST from Zalando Research's own repository (its S3 website
+/// speaks plain HTTP only). These hashes were cross-checked against Debian's
+/// `dataset-fashion-mnist`: see data/README.md.
+pub const FASHION_MNIST: Remote = Remote {
+    dataset: "fashion-mnist",
+    mirrors: &["https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"],
+    files: [
+        RemoteFile {
+            name: "train-images-idx3-ubyte.gz",
+            sha256: "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+        },
+        RemoteFile {
+            name: "train-labels-idx1-ubyte.gz",
+            sha256: "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+        },
+        RemoteFile {
+            name: "t10k-images-idx3-ubyte.gz",
+            sha256: "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+        },
+        RemoteFile {
+            name: "t10k-labels-idx1-ubyte.gz",
+            sha256: "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+        },
+    ],
+};
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Dataset {
+    Mnist,
+    FashionMnist,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Which data set to fetch.
+    dataset: Dataset,
+    /// Folder to store the files in [default: $LENET_DATA/<dataset>, else
+    /// $XDG_CACHE_HOME/lenet/<dataset>, else ~/.cache/lenet/<dataset>].
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Fetch from this URL prefix instead of the official locations.
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Expect the SHA-256 sums in this file (`sha256sum` format:
+    /// `<hex>  <file name>` per line) instead of the built-in ones; for a
+    /// mirror holding other copies, and for tests.
+    #[arg(long)]
+    sha256_file: Option<PathBuf>,
+}
+
+/// A file to fetch: its name and expected SHA-256 (lowercase hex).
+pub struct Wanted {
+    pub name: String,
+    pub sha256: String,
+}
+
+pub fn run(args: Args) -> Result<(), String> {
+    let remote = match args.dataset {
+        Dataset::Mnist => &MNIST,
+        Dataset::FashionMnist => &FASHION_MNIST,
+    };
+    let dir = match args.dir.or_else(|| cache_dir(remote.dataset)) {
+        Some(d) => d,
+        None => return Err("no folder to store the files in: set LENET_DATA or HOME, or pass --dir".to_string()),
+    };
+    let wanted: Vec<Wanted> = match &args.sha256_file {
+        Some(path) => read_sha256_file(path)?,
+        None => remote.files.iter().map(|f| Wanted { name: f.name.to_string(), sha256: f.sha256.to_string() }).collect(),
+    };
+    let mirrors: Vec<String> = match args.base_url {
+        Some(b) if b.ends_with('/') => vec![b],
+        Some(b) => vec![format!("{b}/")],
+        None => remote.mirrors.iter().map(|m| m.to_string()).collect(),
+    };
+    download(&mirrors, &wanted, &dir)?;
+    println!("{} is in {}", remote.dataset, dir.display());
+    Ok(())
+}
+
+/// Parses `<hex>  <name>` lines; the names must be the four standard files.
+pub fn read_sha256_file(path: &Path) -> Result<Vec<Wanted>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut wanted = Vec::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let mut parts = line.split_whitespace();
+        let (Some(hex), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(format!("{}:{}: expected `<sha256>  <file name>`, got `{line}`", path.display(), n + 1));
+        };
+        let name = name.trim_start_matches('*');
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("{}:{}: `{hex}` is not a SHA-256 in hex", path.display(), n + 1));
+        }
+        if !FILE_NAMES.iter().any(|f| name == format!("{f}.gz")) {
+            return Err(format!("{}:{}: `{name}` is not one of the four IDX .gz file names", path.display(), n + 1));
+        }
+        wanted.push(Wanted { name: name.to_string(), sha256: hex.to_ascii_lowercase() });
+    }
+    if wanted.is_empty() {
+        return Err(format!("{} lists no files", path.display()));
+    }
+    Ok(wanted)
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Fetches every wanted file missing from `dir` (or present with another
+/// hash), trying the mirrors in order, and writes each atomically once its
+/// hash is right. The error lists every failed attempt.
+pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_connect(Some(Duration::from_secs(20)))
+        .timeout_global(Some(Duration::from_secs(600)))
+        .build()
+        .into();
+    for file in wanted {
+        let target = dir.join(&file.name);
+        if let Ok(existing) = std::fs::read(&target) {
+            if sha256_hex(&existing) == file.sha256 {
+                eprintln!("{}: already present, SHA-256 verified", target.display());
+                continue;
+            }
+            eprintln!("{}: present but its SHA-256 is wrong; fetching again", target.display());
+        }
+        let mut failures = Vec::new();
+        let mut fetched = None;
+        for base in mirrors {
+            let url = format!("{base}{}", file.name);
+            eprintln!("fetching {url}");
+            match fetch(&agent, &url).and_then(|bytes| verify(&file.name, &url, &file.sha256, bytes)) {
+                Ok(bytes) => {
+                    fetched = Some(bytes);
+                    break;
+                }
+                Err(e) => failures.push(e),
+            }
+        }
+        let Some(bytes) = fetched else {
+            return Err(failures.join("\n"));
+        };
+        write_atomic(&target, &bytes).map_err(|e| format!("cannot store {}: {e}", target.display()))?;
+        eprintln!("{}: {} bytes, SHA-256 verified", target.display(), bytes.len());
+    }
+    Ok(())
+}
+
+/// The whole body of `url`, at most 64 MiB (the largest file,
+/// Fashion-MNIST's training images, has 26,421,880 bytes).
+fn fetch(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, String> {
+    let response = agent.get(url).call().map_err(|e| format!("{url}: {e}"))?;
+    let mut bytes = Vec::new();
+    response
+        .into_body()
+        .into_with_config()
+        .limit(64 << 20)
+        .reader()
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{url}: reading the body failed: {e}"))?;
+    Ok(bytes)
+}
+
+fn verify(name: &str, url: &str, expected: &str, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
+    let actual = sha256_hex(&bytes);
+    if actual != expected {
+        return Err(format!(
+            "{name}: SHA-256 mismatch for {url}: expected {expected}, got {actual} ({} bytes); nothing was written",
+            bytes.len()
+        ));
+    }
+    Ok(bytes)
+}

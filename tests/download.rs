@@ -1,0 +1,209 @@
+//! `lenet download` against a loopback HTTP server serving small synthetic
+//! IDX files: a good download lands in the folder and loads; a file already
+//! present is not fetched again; a corrupted download fails naming the file
+//! and both hashes and leaves nothing behind.
+
+use lenet::data::idx::{self, Images};
+use lenet::data::{self, Source, FILE_NAMES};
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Four small gzip IDX files: 5 training and 3 test images of 4×4.
+fn synthetic_files() -> HashMap<String, Vec<u8>> {
+    let images = |n: usize, seed: u8| Images {
+        count: n,
+        rows: 4,
+        cols: 4,
+        pixels: (0..n * 16).map(|i| (i as u8).wrapping_mul(29).wrapping_add(seed)).collect(),
+    };
+    let raw = [
+        idx::encode_images(&images(5, 1)),
+        idx::encode_labels(&[0, 3, 9, 1, 1]),
+        idx::encode_images(&images(3, 2)),
+        idx::encode_labels(&[7, 2, 5]),
+    ];
+    FILE_NAMES.iter().zip(raw).map(|(name, raw)| (format!("{name}.gz"), idx::gzip(&raw))).collect()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    // The test computes the hash independently of the code under test.
+    let out = Command::new("sha256sum").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn();
+    let mut child = out.expect("sha256sum (coreutils) must be installed");
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
+}
+
+/// A loopback server answering `GET /<name>` from `files`; it stops after
+/// 60 seconds. Returns its base URL and a counter of requests served.
+fn serve(files: HashMap<String, Vec<u8>>) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    let served = Arc::new(AtomicUsize::new(0));
+    let counter = served.clone();
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            match listener.accept() {
+                Ok((stream, _)) => {
+                    answer(stream, &files);
+                    counter.fetch_add(1, Ordering::SeqCst);
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        }
+    });
+    (base, served)
+}
+
+fn answer(mut stream: TcpStream, files: &HashMap<String, Vec<u8>>) {
+    stream.set_nonblocking(false).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut request = Vec::new();
+    let mut buf = [0u8; 1024];
+    // Read up to the blank line ending the headers (GET has no body).
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 16 * 1024 {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => request.extend_from_slice(&buf[..n]),
+        }
+    }
+    let line = String::from_utf8_lossy(&request).lines().next().unwrap_or("").to_string();
+    let path = line.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/').to_string();
+    let (status, body) = match files.get(&path) {
+        Some(b) => ("200 OK", b.clone()),
+        None => ("404 Not Found", b"not here".to_vec()),
+    };
+    let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&body);
+}
+
+fn scratch(tag: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("download-{tag}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A `sha256sum`-style manifest of the good files.
+fn manifest(dir: &Path, files: &HashMap<String, Vec<u8>>) -> PathBuf {
+    let text: String = files.iter().map(|(name, bytes)| format!("{}  {name}\n", sha256_hex(bytes))).collect();
+    let path = dir.join("SHA256SUMS");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn lenet_download(target: &Path, base: &str, sums: &Path) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lenet"));
+    cmd.args(["download", "mnist", "--dir"]).arg(target).args(["--base-url", base, "--sha256-file"]).arg(sums);
+    // A proxy from the environment must not intercept the loopback server.
+    for var in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
+        cmd.env_remove(var);
+    }
+    cmd.output().unwrap()
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn download_stores_verified_files_and_skips_present_ones() {
+    let files = synthetic_files();
+    let work = scratch("good");
+    let sums = manifest(&work, &files);
+    let target = work.join("cache");
+    let (base, served) = serve(files.clone());
+
+    let out = lenet_download(&target, &base, &sums);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "download failed: {stderr}");
+    let mut expected: Vec<String> = files.keys().cloned().collect();
+    expected.sort();
+    assert_eq!(names_in(&target), expected, "exactly the four files, no temp files");
+    for (name, bytes) in &files {
+        assert_eq!(&std::fs::read(target.join(name)).unwrap(), bytes, "{name}");
+    }
+    assert_eq!(served.load(Ordering::SeqCst), 4);
+
+    // The loader reads what the downloader stored.
+    let split = data::load(&Source::Mnist(Some(target.clone()))).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((split.train.len(), split.test.len(), split.train.rows), (5, 3, 4));
+    assert_eq!(split.test.labels, vec![7, 2, 5]);
+
+    // Second run: everything present with the right hash, nothing fetched.
+    let out = lenet_download(&target, &base, &sums);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already present"));
+    assert_eq!(served.load(Ordering::SeqCst), 4);
+
+    // A present file with the wrong content is fetched again and replaced.
+    let labels = target.join("train-labels-idx1-ubyte.gz");
+    std::fs::write(&labels, b"stale").unwrap();
+    let out = lenet_download(&target, &base, &sums);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read(&labels).unwrap(), files["train-labels-idx1-ubyte.gz"]);
+    assert_eq!(served.load(Ordering::SeqCst), 5);
+}
+
+#[test]
+fn corrupted_download_fails_and_leaves_no_file() {
+    let good = synthetic_files();
+    let work = scratch("corrupt");
+    let sums = manifest(&work, &good);
+    let target = work.join("cache");
+    // The server flips one byte of the training labels.
+    let mut served_files = good.clone();
+    let victim = "train-labels-idx1-ubyte.gz";
+    let bad = served_files.get_mut(victim).unwrap();
+    let mid = bad.len() / 2;
+    bad[mid] ^= 0x40;
+    let bad_hash = sha256_hex(&served_files[victim]);
+    let (base, _) = serve(served_files);
+
+    let out = lenet_download(&target, &base, &sums);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "a corrupted download must fail: {stderr}");
+    let wanted = sha256_hex(&good[victim]);
+    assert!(stderr.contains(victim), "message does not name the file: {stderr}");
+    assert!(stderr.contains(&format!("expected {wanted}, got {bad_hash}")), "message lacks both hashes: {stderr}");
+    // Files are fetched in order: the first one is stored, the corrupted one
+    // is not, nor any temporary file, and nothing after it was attempted.
+    assert_eq!(names_in(&target), vec!["train-images-idx3-ubyte.gz".to_string()]);
+}
+
+#[test]
+fn missing_file_on_the_server_is_an_error_naming_the_url() {
+    let mut files = synthetic_files();
+    let work = scratch("404");
+    let sums = manifest(&work, &files);
+    files.remove("t10k-images-idx3-ubyte.gz");
+    let (base, _) = serve(files);
+    let out = lenet_download(&work.join("cache"), &base, &sums);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains(&format!("{base}t10k-images-idx3-ubyte.gz")) && stderr.contains("404"), "{stderr}");
+    assert!(!work.join("cache/t10k-images-idx3-ubyte.gz").exists());
+}
+
+#[test]
+fn malformed_checksum_file_is_rejected() {
+    let work = scratch("sums");
+    let sums = work.join("SHA256SUMS");
+    std::fs::write(&sums, "abc  train-images-idx3-ubyte.gz\n").unwrap();
+    let out = lenet_download(&work.join("cache"), "http://127.0.0.1:9/", &sums);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("`abc` is not a SHA-256 in hex") && stderr.contains("SHA256SUMS:1"), "{stderr}");
+}
