@@ -18,6 +18,10 @@ enum Command {
     Explain(cli::explain::Args),
     /// Fetch MNIST or Fashion-MNIST, SHA-256 checked, into the cache folder.
     Download(cli::download::Args),
+    /// Train LeNet; writes history, checkpoints, the model and plots to a run folder.
+    Train(cli::train::Args),
+    /// Measure a saved model: accuracy and confusion matrix.
+    Eval(cli::eval::Args),
 }
 
 fn main() -> ExitCode {
@@ -25,6 +29,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Explain(args) => cli::explain::run(args),
         Command::Download(args) => cli::download::run(args),
+        Command::Train(args) => cli::train::run(args),
+        Command::Eval(args) => cli::eval::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,3 +2,5 @@
 
 pub mod download;
 pub mod explain;
+pub mod eval;
+pub mod train;

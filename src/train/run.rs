@@ -146,6 +146,7 @@ fn run(state: Checkpoint, data: &Split, progress: &mut dyn Progress) -> Result<O
     let batches = n.div_ceil(cfg.batch_size);
     for epoch in done + 1..=cfg.epochs {
         progress.epoch_start(epoch, cfg.epochs, batches);
+        sgd.lr = cfg.lr_at(epoch) as f32;
         let order = epoch_order(cfg.seed, epoch, n);
         let t0 = Instant::now();
         let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
@@ -154,7 +155,7 @@ fn run(state: Checkpoint, data: &Split, progress: &mut dyn Progress) -> Result<O
             let step = model.loss_and_grads(&x, &labels, cfg.threads);
             let loss = step.loss as f64;
             if !loss.is_finite() {
-                return Err(TrainError::Diverged { epoch, batch: b + 1, batches, loss, lr: cfg.lr, last_good });
+                return Err(TrainError::Diverged { epoch, batch: b + 1, batches, loss, lr: cfg.lr_at(epoch), last_good });
             }
             sgd.step(&mut model.params, &step.grads);
             loss_sum += loss * idx.len() as f64;
@@ -167,7 +168,7 @@ fn run(state: Checkpoint, data: &Split, progress: &mut dyn Progress) -> Result<O
         if !model.params.all_finite() {
             // The last step overflowed; the loss of the next batch would say so.
             let loss = f64::NAN;
-            return Err(TrainError::Diverged { epoch, batch: batches, batches, loss, lr: cfg.lr, last_good });
+            return Err(TrainError::Diverged { epoch, batch: batches, batches, loss, lr: cfg.lr_at(epoch), last_good });
         }
         let test = evaluate(&model, &data.test, cfg.limit, cfg.threads);
         let stats = EpochStats {

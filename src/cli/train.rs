@@ -1,0 +1,209 @@
+//! `lenet train`: trains LeNet, draws progress bars, and leaves a run folder
+//! with the history, checkpoints, the model and plots.
+
+use clap::ValueEnum;
+use indicatif::{ProgressBar, ProgressStyle};
+use lenet::data::{self, Source};
+use lenet::model::Arch;
+use lenet::train::{self, report, EpochStats, Outcome, Progress, TrainConfig};
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ArchName {
+    /// ReLU and max pooling.
+    Modern,
+    /// tanh and mean pooling (LeCun's and the notes' choice).
+    Classic,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Data set: `embedded` (8,000 training and 2,000 validation digits
+    /// compiled in), `mnist` or `fashion-mnist`.
+    #[arg(long, default_value = "embedded")]
+    dataset: String,
+    /// Folder holding the four IDX files of mnist or fashion-mnist.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Passes over the training set [default: 10].
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Images per minibatch [default: 64].
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Learning rate η [default: 0.02].
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Learning-rate factor per epoch γ: epoch e uses η·γ^(e−1) [default: 0.8].
+    #[arg(long)]
+    lr_decay: Option<f64>,
+    /// Momentum μ [default: 0.9].
+    #[arg(long)]
+    momentum: Option<f64>,
+    /// L2 weight decay λ [default: 0.0005].
+    #[arg(long)]
+    weight_decay: Option<f64>,
+    /// Threads per batch [default: 2]. Same seed and threads, same run.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Seed of the initial weights and the shuffles [default: 1].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Activation and pooling [default: modern].
+    #[arg(long, value_enum)]
+    arch: Option<ArchName>,
+    /// Run folder [default: runs/<UTC date and time>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Continue the run saved in this checkpoint (its settings are kept;
+    /// `--epochs` sets the new total, `--out` a new folder).
+    #[arg(long)]
+    resume: Option<PathBuf>,
+    /// Print only the final metrics, as one JSON object, on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Use only the first N training and N test images (for quick tests).
+    #[arg(long, hide = true)]
+    limit: Option<usize>,
+}
+
+/// Draws one indicatif bar per epoch on stderr (hidden when stderr is not a
+/// terminal).
+struct Bars {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress for Bars {
+    fn epoch_start(&mut self, epoch: usize, epochs: usize, batches: usize) {
+        let bar = ProgressBar::new(batches as u64);
+        let style = ProgressStyle::with_template("{prefix} [{bar:30.cyan/blue}] {pos:>4}/{len} {msg}")
+            .expect("the template is valid")
+            .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_prefix(format!("epoch {epoch:>2}/{epochs}"));
+        self.bar = Some(bar);
+    }
+
+    fn batch_end(&mut self, batch: usize, loss: f64, accuracy: f64, ips: f64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(batch as u64);
+            if batch % 10 == 0 {
+                bar.set_message(format!("loss {loss:.4}  acc {:.2}%  {ips:.0} images/s", 100.0 * accuracy));
+            }
+        }
+    }
+
+    fn epoch_end(&mut self, s: &EpochStats) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_with_message(format!(
+                "loss {:.4}  acc {:.2}%  test {:.2}%  {:.1} s  {:.0} images/s",
+                s.train_loss,
+                100.0 * s.train_accuracy,
+                100.0 * s.test_accuracy,
+                s.seconds,
+                s.images_per_second
+            ));
+        }
+    }
+}
+
+/// `YYYY-MM-DDTHH-MM-SS` in UTC, for the default run folder name.
+fn utc_stamp() -> String {
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}-{:02}-{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+fn config_from(args: &Args) -> TrainConfig {
+    let d = TrainConfig::default();
+    TrainConfig {
+        epochs: args.epochs.unwrap_or(d.epochs),
+        batch_size: args.batch_size.unwrap_or(d.batch_size),
+        lr: args.lr.unwrap_or(d.lr),
+        lr_decay: args.lr_decay.unwrap_or(d.lr_decay),
+        momentum: args.momentum.unwrap_or(d.momentum),
+        weight_decay: args.weight_decay.unwrap_or(d.weight_decay),
+        threads: args.threads.unwrap_or(d.threads),
+        seed: args.seed.unwrap_or(d.seed),
+        arch: match args.arch {
+            Some(ArchName::Classic) => Arch::classic(),
+            _ => Arch::modern(),
+        },
+        out_dir: args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(utc_stamp())),
+        limit: args.limit,
+    }
+}
+
+pub fn run(args: Args) -> Result<(), String> {
+    let source = Source::parse(&args.dataset, args.data.clone())?;
+    let split = data::load(&source).map_err(|e| e.to_string())?;
+    let mut bars = Bars { bar: None };
+    let wall = Instant::now();
+    let outcome: Outcome = match &args.resume {
+        Some(path) => {
+            let given = [args.batch_size.is_some(), args.lr.is_some() || args.lr_decay.is_some(), args.momentum.is_some(), args.weight_decay.is_some()];
+            let given = given.iter().any(|&g| g) || args.threads.is_some() || args.seed.is_some() || args.arch.is_some();
+            if given {
+                return Err("--resume continues with the checkpoint's settings; only --epochs and --out may be given".into());
+            }
+            train::resume(path, args.epochs, args.out.clone(), &split, &mut bars)
+        }
+        None => train::train(&config_from(&args), &split, &mut bars),
+    }
+    .map_err(|e| e.to_string())?;
+    let wall_seconds = wall.elapsed().as_secs_f64();
+    let dir = outcome.checkpoint.parent().map(PathBuf::from).unwrap_or_default();
+    let names: Vec<&str> = source.class_names().to_vec();
+    let files = report::write_run_files(&dir, &outcome.model, &outcome.history, &split.test, &outcome.test, &names)?;
+
+    let h = &outcome.history;
+    let images: f64 = h.epochs.iter().map(|e| e.images_per_second * e.seconds).sum();
+    let train_seconds = h.total_seconds();
+    let last = h.last().cloned().unwrap_or_default();
+    if args.json {
+        let v = serde_json::json!({
+            "dataset": source.name(),
+            "epochs": h.epochs.len(),
+            "train_loss": last.train_loss,
+            "train_accuracy": last.train_accuracy,
+            "test_loss": outcome.test.loss,
+            "test_accuracy": outcome.test.accuracy(),
+            "test_images": outcome.test.total,
+            "train_seconds": train_seconds,
+            "wall_seconds": wall_seconds,
+            "images_per_second": if train_seconds > 0.0 { images / train_seconds } else { 0.0 },
+            "run_dir": dir,
+            "model": dir.join(report::MODEL_FILE),
+        });
+        println!("{v}");
+    } else {
+        print!("{}", h.table());
+        println!(
+            "{} accuracy {:.2}% ({} of {}) on {}; {:.1} s training, {:.1} s in all",
+            source.name(),
+            100.0 * outcome.test.accuracy(),
+            outcome.test.correct,
+            outcome.test.total,
+            split.test.name,
+            train_seconds,
+            wall_seconds
+        );
+        println!("run folder {}:", dir.display());
+        for f in files {
+            println!("  {}", f.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
+        }
+        println!("  {}", train::CHECKPOINT_FILE);
+    }
+    Ok(())
+}
