@@ -21,8 +21,10 @@
 //! gradients of the mean loss.
 
 mod params;
+mod readable;
 
 pub use params::{Params, PARAM_NAMES};
+pub use readable::Trace;
 
 use crate::element::Real;
 use ndarray::{Array2, Array4, Axis};
@@ -192,6 +194,19 @@ impl<F: Real> LeNet<F> {
             correct: out.correct,
             grads: out.grads.expect("gradients were requested"),
         }
+    }
+
+    /// The same loss and gradients as [`LeNet::loss_and_grads`], composed
+    /// from the crate's readable layer functions (see [`LeNet::trace`]).
+    pub fn readable_loss_and_grads(&self, x: &Array4<F>, labels: &[usize]) -> Step<F> {
+        let t = self.trace(x, labels);
+        Step { loss: t.loss, correct: t.correct, grads: t.grads }
+    }
+
+    /// Every intermediate of the readable forward pass and every δ of its
+    /// backward pass (see [`Trace`]).
+    pub fn trace(&self, x: &Array4<F>, labels: &[usize]) -> Trace<F> {
+        readable::trace(&self.arch, &self.params, x, labels)
     }
 
     /// Takes a reusable fast-path workspace (or none, if all are in use).

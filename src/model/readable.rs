@@ -1,0 +1,190 @@
+//! The readable LeNet: each layer is one call to the crate's layer functions
+//! ([`crate::conv`], [`crate::pool`], [`crate::activation`], [`crate::fc`],
+//! [`crate::loss`]), and every intermediate is kept in a [`Trace`], so a
+//! notebook can show δ flowing backwards layer by layer.
+
+use super::{Activation, Arch, Params, Pooling};
+use crate::element::Real;
+use crate::pool::Argmax;
+use crate::{activation, conv, fc, loss, pool};
+use ndarray::{Array1, Array2, Array4, Axis};
+
+/// Every value of one readable forward and backward pass over a batch of N.
+///
+/// Forward, z is a pre-activation and a = f(z). Backward, every `delta_*`
+/// is per sample (no 1/N, CONTRIBUTING.md): `delta_conv1` is ∂C_n/∂z of
+/// conv1, `delta_pool1` is ∂C_n/∂(pool1 output), and so on. `grads` holds
+/// the batch-averaged parameter gradients.
+#[derive(Clone, Debug)]
+pub struct Trace<F> {
+    /// Input images, N×1×28×28.
+    pub x: Array4<F>,
+    /// conv1 pre-activation and activation, N×6×28×28.
+    pub conv1_z: Array4<F>,
+    pub conv1_a: Array4<F>,
+    /// Pooled conv1 activations, N×6×14×14.
+    pub pool1: Array4<F>,
+    /// conv2 pre-activation and activation, N×16×10×10.
+    pub conv2_z: Array4<F>,
+    pub conv2_a: Array4<F>,
+    /// Pooled conv2 activations, N×16×5×5.
+    pub pool2: Array4<F>,
+    /// pool2 flattened per sample (c·25 + i·5 + j), one column per sample:
+    /// 400×N.
+    pub flat: Array2<F>,
+    /// fc1: 120×N; fc2: 84×N.
+    pub fc1_z: Array2<F>,
+    pub fc1_a: Array2<F>,
+    pub fc2_z: Array2<F>,
+    pub fc2_a: Array2<F>,
+    /// fc3's output, 10×N, and its softmax.
+    pub logits: Array2<F>,
+    pub probs: Array2<F>,
+    /// Mean cross-entropy and the number of correct arg max predictions.
+    pub loss: F,
+    pub correct: usize,
+    /// δ = p − y at the logits, 10×N.
+    pub delta_fc3: Array2<F>,
+    /// δ at fc2 (84×N) and fc1 (120×N) pre-activations.
+    pub delta_fc2: Array2<F>,
+    pub delta_fc1: Array2<F>,
+    /// ∂C/∂(flattened pool2), 400×N, and the same reshaped to N×16×5×5.
+    pub delta_flat: Array2<F>,
+    pub delta_pool2: Array4<F>,
+    /// δ at conv2's pre-activation, N×16×10×10.
+    pub delta_conv2: Array4<F>,
+    /// ∂C/∂(pool1 output), N×6×14×14.
+    pub delta_pool1: Array4<F>,
+    /// δ at conv1's pre-activation, N×6×28×28.
+    pub delta_conv1: Array4<F>,
+    /// Gradients of the mean loss.
+    pub grads: Params<F>,
+}
+
+impl Activation {
+    /// The same function as the layer module's enum, which the readable
+    /// path calls.
+    pub fn layer(self) -> activation::Activation {
+        match self {
+            Activation::Relu => activation::Activation::Relu,
+            Activation::Sigmoid => activation::Activation::Sigmoid,
+            Activation::Tanh => activation::Activation::Tanh,
+        }
+    }
+}
+
+/// A 2×2, stride-2 pooling forward, keeping what its backward needs.
+fn pool_forward<F: Real>(p: Pooling, a: &Array4<F>) -> (Array4<F>, Option<Argmax>) {
+    match p {
+        Pooling::Max => {
+            let (y, arg) = pool::max_forward(a, 2, 2);
+            (y, Some(arg))
+        }
+        Pooling::Mean => (pool::mean_forward(a, 2, 2), None),
+    }
+}
+
+fn pool_backward<F: Real>(dy: &Array4<F>, input: &Array4<F>, arg: &Option<Argmax>) -> Array4<F> {
+    match arg {
+        Some(arg) => pool::max_backward(dy, arg),
+        None => pool::mean_backward(dy, input.dim(), 2, 2),
+    }
+}
+
+/// A bias vector as the out × 1 column the fc functions take.
+fn column<F: Real>(b: &Array1<F>) -> Array2<F> {
+    b.view().insert_axis(Axis(1)).to_owned()
+}
+
+/// The forward and backward pass, layer by layer.
+///
+/// # Panics
+/// If `x` is not N×1×28×28 or a label is out of range (from the layers).
+pub fn trace<F: Real>(arch: &Arch, w: &Params<F>, x: &Array4<F>, labels: &[usize]) -> Trace<F> {
+    let f = arch.activation.layer();
+    let n = x.dim().0;
+    // Forward.
+    let conv1_z = conv::forward(x, &w.conv1_w, &w.conv1_b, 2);
+    let conv1_a = f.apply(&conv1_z);
+    let (pool1, arg1) = pool_forward(arch.pooling, &conv1_a);
+    let conv2_z = conv::forward(&pool1, &w.conv2_w, &w.conv2_b, 0);
+    let conv2_a = f.apply(&conv2_z);
+    let (pool2, arg2) = pool_forward(arch.pooling, &conv2_a);
+    // Flatten each sample to a column: the transpose of N × 400.
+    let rows = pool2.as_standard_layout().into_owned().into_shape_with_order((n, 400));
+    let flat = rows.expect("pool2 is N×16×5×5").t().to_owned();
+    let fc1_z = fc::forward(&w.fc1_w, &flat, &column(&w.fc1_b)).0;
+    let fc1_a = f.apply(&fc1_z);
+    let fc2_z = fc::forward(&w.fc2_w, &fc1_a, &column(&w.fc2_b)).0;
+    let fc2_a = f.apply(&fc2_z);
+    let logits = fc::forward(&w.fc3_w, &fc2_a, &column(&w.fc3_b)).0;
+    let probs = loss::softmax(&logits);
+    let correct = logits
+        .axis_iter(Axis(1))
+        .zip(labels)
+        .filter(|(col, y)| super::argmax(col.iter().copied()) == **y)
+        .count();
+
+    // Backward: δ at the logits, then the δ recursion through fc3 → fc1.
+    let (loss, delta_fc3) = loss::softmax_cross_entropy(&logits, labels);
+    let delta_fc2 = fc::backprop_delta(&w.fc3_w, &delta_fc3, &fc2_z, f).0;
+    let delta_fc1 = fc::backprop_delta(&w.fc2_w, &delta_fc2, &fc1_z, f).0;
+    // Into the flattened pool2 output: no activation there (it was applied
+    // before pooling), so only Wᵀ δ.
+    let delta_flat = fc::input_grad(&w.fc1_w, &delta_fc1).0;
+    let delta_pool2 = delta_flat
+        .t()
+        .as_standard_layout()
+        .into_owned()
+        .into_shape_with_order((n, 16, 5, 5))
+        .expect("400 = 16×5×5 per sample");
+    // Pooling routes δ back, then f′(z) turns ∂C/∂a into δ = ∂C/∂z.
+    let delta_a2 = pool_backward(&delta_pool2, &conv2_a, &arg2);
+    let delta_conv2 = f.backward(&delta_a2, &conv2_z);
+    let (delta_pool1, conv2_w, conv2_b) = conv::backward(&pool1, &w.conv2_w, &delta_conv2, 0);
+    let delta_a1 = pool_backward(&delta_pool1, &conv1_a, &arg1);
+    let delta_conv1 = f.backward(&delta_a1, &conv1_z);
+    // conv1's dx (the gradient for the image) is computed but not needed.
+    let (_, conv1_w, conv1_b) = conv::backward(x, &w.conv1_w, &delta_conv1, 2);
+
+    let bias = |m: crate::Matrix<F>| m.0.column(0).to_owned();
+    let grads = Params {
+        conv1_w,
+        conv1_b,
+        conv2_w,
+        conv2_b,
+        fc1_w: fc::weight_grad(&delta_fc1, &flat).0,
+        fc1_b: bias(fc::bias_grad(&delta_fc1)),
+        fc2_w: fc::weight_grad(&delta_fc2, &fc1_a).0,
+        fc2_b: bias(fc::bias_grad(&delta_fc2)),
+        fc3_w: fc::weight_grad(&delta_fc3, &fc2_a).0,
+        fc3_b: bias(fc::bias_grad(&delta_fc3)),
+    };
+    Trace {
+        x: x.clone(),
+        conv1_z,
+        conv1_a,
+        pool1,
+        conv2_z,
+        conv2_a,
+        pool2,
+        flat,
+        fc1_z,
+        fc1_a,
+        fc2_z,
+        fc2_a,
+        logits,
+        probs,
+        loss,
+        correct,
+        delta_fc3,
+        delta_fc2,
+        delta_fc1,
+        delta_flat,
+        delta_pool2,
+        delta_conv2,
+        delta_pool1,
+        delta_conv1,
+        grads,
+    }
+}
