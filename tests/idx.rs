@@ -188,3 +188,15 @@ fn folder_round_trip_and_missing_file() {
     assert!(matches!(err, DataError::Missing { .. }), "{err:?}");
     assert_names(&err, &dir.join("train-labels-idx1-ubyte.gz"), "is missing; run `get-it`");
 }
+
+#[test]
+fn train_and_test_image_sizes_must_agree() {
+    let dir = scratch("shape");
+    write_folder(&dir, &[5, 6, 7], false);
+    let wide = Images { count: 3, rows: 2, cols: 4, pixels: vec![1; 24] };
+    put(&dir, FILE_NAMES[2], &idx::encode_images(&wide), false);
+    let err = load_dir(&dir, "toy", "no hint").unwrap_err();
+    assert!(matches!(err, DataError::ShapeMismatch { train_shape: (2, 3), test_shape: (2, 4), .. }), "{err:?}");
+    assert_names(&err, &dir.join(FILE_NAMES[2]), "holds 2×4 images");
+    assert!(err.to_string().contains(&dir.join(FILE_NAMES[0]).display().to_string()), "{err}");
+}

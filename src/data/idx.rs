@@ -50,10 +50,13 @@ pub enum DataError {
     CountMismatch { images: PathBuf, labels: PathBuf, n_images: usize, n_labels: usize },
     /// A label outside `0..NUM_CLASSES`.
     LabelOutOfRange { path: PathBuf, index: usize, label: u8 },
+    /// Training and test images of different sizes: one model cannot take both.
+    ShapeMismatch { train: PathBuf, test: PathBuf, train_shape: (usize, usize), test_shape: (usize, usize) },
 }
 
 impl DataError {
-    /// The file the error is about (the images file for a count mismatch).
+    /// The file the error is about (the images file for a count mismatch,
+    /// the test images for a shape mismatch).
     pub fn path(&self) -> &Path {
         match self {
             DataError::Missing { path, .. }
@@ -65,6 +68,7 @@ impl DataError {
             | DataError::SizeMismatch { path, .. }
             | DataError::LabelOutOfRange { path, .. } => path,
             DataError::CountMismatch { images, .. } => images,
+            DataError::ShapeMismatch { test, .. } => test,
         }
     }
 }
@@ -110,6 +114,16 @@ impl fmt::Display for DataError {
                 f,
                 "{}: label {label} at index {index} is outside 0..{NUM_CLASSES}",
                 path.display()
+            ),
+            DataError::ShapeMismatch { train, test, train_shape, test_shape } => write!(
+                f,
+                "{} holds {}×{} images but {} holds {}×{} images",
+                train.display(),
+                train_shape.0,
+                train_shape.1,
+                test.display(),
+                test_shape.0,
+                test_shape.1
             ),
         }
     }

@@ -243,5 +243,14 @@ pub fn load_dir(dir: &Path, dataset: &str, hint: &str) -> Result<Split, DataErro
         idx::check_counts(images_path, &images, labels_path, &labels)?;
         Ok(Dataset { images: images.pixels, labels, rows: images.rows, cols: images.cols, name: format!("{dataset}-{split}") })
     };
-    Ok(Split { train: one(&paths[0], &paths[1], "train")?, test: one(&paths[2], &paths[3], "test")? })
+    let (train, test) = (one(&paths[0], &paths[1], "train")?, one(&paths[2], &paths[3], "test")?);
+    if (train.rows, train.cols) != (test.rows, test.cols) {
+        return Err(DataError::ShapeMismatch {
+            train: paths[0].clone(),
+            test: paths[2].clone(),
+            train_shape: (train.rows, train.cols),
+            test_shape: (test.rows, test.cols),
+        });
+    }
+    Ok(Split { train, test })
 }
