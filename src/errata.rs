@@ -23,7 +23,9 @@ fn d(i: usize, j: usize) -> Sym {
 
 /// Σ of a·δ products with 1-based subscripts `((i, j), (p, q))`.
 fn sum_of(pairs: [((usize, usize), (usize, usize)); 4]) -> Sym {
-    pairs.iter().fold(Sym::int(0), |s, &((i, j), (p, q))| s + a(i, j) * d(p, q))
+    pairs
+        .iter()
+        .fold(Sym::int(0), |s, &((i, j), (p, q))| s + a(i, j) * d(p, q))
 }
 
 /// **Erratum 6**, as written: ∂C/∂W₂₁ = a₂₁δ₁₁ + a₂₂δ₁₂ + a₃₁δ₂₁ + a₃₃δ₂₂.
@@ -33,7 +35,12 @@ fn sum_of(pairs: [((usize, usize), (usize, usize)); 4]) -> Sym {
 /// corner a₂₂) it multiplies a₃₂, not a₃₃. The correct formula is
 /// `worked::symbols().kernel_grad()[(1, 0)]`.
 pub fn kernel_grad_w21_as_written() -> Sym {
-    sum_of([((2, 1), (1, 1)), ((2, 2), (1, 2)), ((3, 1), (2, 1)), ((3, 3), (2, 2))])
+    sum_of([
+        ((2, 1), (1, 1)),
+        ((2, 2), (1, 2)),
+        ((3, 1), (2, 1)),
+        ((3, 3), (2, 2)),
+    ])
 }
 
 /// **Errata 6 and 7**, as written: the notes' four kernel-gradient lines,
@@ -44,10 +51,34 @@ pub fn kernel_grad_w21_as_written() -> Sym {
 /// lines by their labels gives [`kernel_grad_as_labelled`].
 pub fn kernel_grad_lines_as_written() -> [((usize, usize), Sym); 4] {
     [
-        ((1, 1), sum_of([((1, 1), (1, 1)), ((1, 2), (1, 2)), ((2, 1), (2, 1)), ((2, 2), (2, 2))])),
-        ((1, 2), sum_of([((1, 2), (1, 1)), ((1, 3), (1, 2)), ((2, 2), (2, 1)), ((2, 3), (2, 2))])),
+        (
+            (1, 1),
+            sum_of([
+                ((1, 1), (1, 1)),
+                ((1, 2), (1, 2)),
+                ((2, 1), (2, 1)),
+                ((2, 2), (2, 2)),
+            ]),
+        ),
+        (
+            (1, 2),
+            sum_of([
+                ((1, 2), (1, 1)),
+                ((1, 3), (1, 2)),
+                ((2, 2), (2, 1)),
+                ((2, 3), (2, 2)),
+            ]),
+        ),
         ((2, 1), kernel_grad_w21_as_written()),
-        ((1, 2), sum_of([((2, 2), (1, 1)), ((2, 3), (1, 2)), ((3, 2), (2, 1)), ((3, 3), (2, 2))])),
+        (
+            (1, 2),
+            sum_of([
+                ((2, 2), (1, 1)),
+                ((2, 3), (1, 2)),
+                ((3, 2), (2, 1)),
+                ((3, 3), (2, 2)),
+            ]),
+        ),
     ]
 }
 
@@ -94,7 +125,11 @@ pub fn delta_without_activation<T: Element>(delta_next: &Matrix<T>, w: &Matrix<T
 /// # Panics
 /// If `sigma_prime_z` (σ'(z^l), the shape of a^l) does not have the shape
 /// of the full convolution; the message names both shapes.
-pub fn delta_corrected<T: Element>(delta_next: &Matrix<T>, w: &Matrix<T>, sigma_prime_z: &Matrix<T>) -> Matrix<T> {
+pub fn delta_corrected<T: Element>(
+    delta_next: &Matrix<T>,
+    w: &Matrix<T>,
+    sigma_prime_z: &Matrix<T>,
+) -> Matrix<T> {
     let da = full_convolve(delta_next, w);
     let (r, c) = da.shape2();
     let (sr, sc) = sigma_prime_z.shape2();
@@ -102,7 +137,9 @@ pub fn delta_corrected<T: Element>(delta_next: &Matrix<T>, w: &Matrix<T>, sigma_
         (r, c) == (sr, sc),
         "delta_corrected: σ'(z) is {sr}×{sc} but full_convolve(δ, w) is {r}×{c}"
     );
-    Matrix::from_fn(r, c, |i, j| da[(i, j)].clone() * sigma_prime_z[(i, j)].clone())
+    Matrix::from_fn(r, c, |i, j| {
+        da[(i, j)].clone() * sigma_prime_z[(i, j)].clone()
+    })
 }
 
 /// scipy's `convolve2d(in1, in2, mode='valid')`: a true convolution, which
@@ -250,7 +287,13 @@ pub fn max_backward_assigning<F: Real>(dy: &Array4<F>, argmax: &Argmax) -> Array
 ///
 /// This is the *negative* of the batch-mean gradient ∂C/∂z = (p − y)/N.
 pub fn softmax_delta_as_written(p: &Array2<f64>, y: &Array2<f64>) -> Array2<f64> {
-    assert_eq!(p.dim(), y.dim(), "softmax_delta_as_written: p {:?} and y {:?} differ", p.dim(), y.dim());
+    assert_eq!(
+        p.dim(),
+        y.dim(),
+        "softmax_delta_as_written: p {:?} and y {:?} differ",
+        p.dim(),
+        y.dim()
+    );
     let n = p.ncols() as f64;
     (y - p) / n
 }
@@ -268,7 +311,12 @@ pub fn softmax_delta_as_written(p: &Array2<f64>, y: &Array2<f64>) -> Array2<f64>
 ///
 /// # Panics
 /// If the shapes do not chain; the message names them.
-pub fn fc_update_as_written(w: &Array2<f64>, a: &Array2<f64>, delta: &Array2<f64>, lr: f64) -> Array2<f64> {
+pub fn fc_update_as_written(
+    w: &Array2<f64>,
+    a: &Array2<f64>,
+    delta: &Array2<f64>,
+    lr: f64,
+) -> Array2<f64> {
     assert!(
         w.nrows() == delta.nrows() && w.ncols() == a.nrows() && a.ncols() == delta.ncols(),
         "fc_update_as_written: W {:?}, a {:?} and δ {:?} do not chain (W out×in, a in×N, δ out×N)",

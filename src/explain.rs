@@ -53,7 +53,11 @@ fn sub(i: usize) -> String {
 fn substituted(f: &Sym) -> String {
     let num = |v: &crate::symbolic::Var| {
         let x = worked::value(v);
-        if x < 0.0 { format!("({x})") } else { format!("{x}") }
+        if x < 0.0 {
+            format!("({x})")
+        } else {
+            format!("{x}")
+        }
     };
     let terms: Vec<String> = f
         .terms()
@@ -73,7 +77,9 @@ fn substituted(f: &Sym) -> String {
 fn matmul<T: Element>(x: &Matrix<T>, y: &Matrix<T>) -> Matrix<T> {
     let ((n, k), (k2, m)) = (x.shape2(), y.shape2());
     assert_eq!(k, k2, "explain::matmul: {n}×{k} times {k2}×{m}");
-    Matrix::from_fn(n, m, |i, j| (0..k).fold(T::zero(), |s, p| s + x[(i, p)].clone() * y[(p, j)].clone()))
+    Matrix::from_fn(n, m, |i, j| {
+        (0..k).fold(T::zero(), |s, p| s + x[(i, p)].clone() * y[(p, j)].clone())
+    })
 }
 
 fn transpose<T: Element>(x: &Matrix<T>) -> Matrix<T> {
@@ -136,8 +142,14 @@ pub fn fc() -> String {
     t.heading("Fully connected layers: a 2 → 2 → 2 sigmoid network, MSE, one sample");
     let m = |rows: &[[f64; 2]]| Matrix::from_rows(rows);
     let x = Matrix::from_rows(&[[1.0], [0.5]]);
-    let (w1, b1) = (m(&[[0.5, -1.0], [1.0, 0.5]]), Matrix::from_rows(&[[0.0], [0.5]]));
-    let (w2, b2) = (m(&[[1.0, -0.5], [0.5, 1.0]]), Matrix::from_rows(&[[0.25], [0.0]]));
+    let (w1, b1) = (
+        m(&[[0.5, -1.0], [1.0, 0.5]]),
+        Matrix::from_rows(&[[0.0], [0.5]]),
+    );
+    let (w2, b2) = (
+        m(&[[1.0, -0.5], [0.5, 1.0]]),
+        Matrix::from_rows(&[[0.25], [0.0]]),
+    );
     let y = Matrix::from_rows(&[[1.0], [0.0]]);
     let act = Activation::Sigmoid;
     let d = Some(4);
@@ -206,7 +218,12 @@ pub fn fc() -> String {
 pub fn pool() -> String {
     let mut t = Text(String::new());
     t.heading("Pooling: how δ is routed back");
-    let rows = [[1.0, 3.0, 2.0, 0.0], [4.0, 6.0, 5.0, 7.0], [8.0, 2.0, 1.0, 3.0], [0.0, 9.0, 4.0, 6.0]];
+    let rows = [
+        [1.0, 3.0, 2.0, 0.0],
+        [4.0, 6.0, 5.0, 7.0],
+        [8.0, 2.0, 1.0, 3.0],
+        [0.0, 9.0, 4.0, 6.0],
+    ];
     let x = Array4::from_shape_fn((1, 1, 4, 4), |(_, _, i, j)| rows[i][j]);
     let plane = |a: &Array4<f64>| Matrix::from_view(a.slice(s![0, 0, .., ..]));
     let dy = Array4::from_shape_fn((1, 1, 2, 2), |(_, _, i, j)| [[1.0, 2.0], [3.0, 4.0]][i][j]);
@@ -216,21 +233,37 @@ pub fn pool() -> String {
 
     t.line("\nMean pooling, 2×2 windows, stride 2: each output is the mean of its window,");
     t.line("so each of the 4 inputs gets ¼ of the window's δ.");
-    t.matrix("y = mean_forward(x)", &plane(&pool::mean_forward(&x, 2, 2)), d);
-    t.matrix("∂C/∂x = mean_backward(δ)", &plane(&pool::mean_backward(&dy, x.dim(), 2, 2)), d);
+    t.matrix(
+        "y = mean_forward(x)",
+        &plane(&pool::mean_forward(&x, 2, 2)),
+        d,
+    );
+    t.matrix(
+        "∂C/∂x = mean_backward(δ)",
+        &plane(&pool::mean_backward(&dy, x.dim(), 2, 2)),
+        d,
+    );
 
     t.line("\nMax pooling, 2×2 windows, stride 2: only the largest input of a window");
     t.line("affects the output, so it alone receives the window's δ; the forward pass");
     t.line("records where each maximum was.");
     let (y, argmax) = pool::max_forward(&x, 2, 2);
     t.matrix("y = max_forward(x)", &plane(&y), d);
-    t.matrix("∂C/∂x = max_backward(δ)", &plane(&pool::max_backward(&dy, &argmax)), d);
+    t.matrix(
+        "∂C/∂x = max_backward(δ)",
+        &plane(&pool::max_backward(&dy, &argmax)),
+        d,
+    );
 
     t.line("\nOverlapping windows (3×3, stride 1): the 9 at (4, 2) is the maximum of both");
     t.line("lower windows, so it collects the sum of their δ. Accumulate, never assign.");
     let (y3, argmax3) = pool::max_forward(&x, 3, 1);
     t.matrix("y = max_forward(x, 3, 1)", &plane(&y3), d);
-    t.matrix("∂C/∂x = max_backward(δ)", &plane(&pool::max_backward(&dy, &argmax3)), d);
+    t.matrix(
+        "∂C/∂x = max_backward(δ)",
+        &plane(&pool::max_backward(&dy, &argmax3)),
+        d,
+    );
 
     t.heading("The same routing on symbols");
     let quarter = Matrix::from_fn(4, 4, |i, j| Sym::var("δ", i / 2 + 1, j / 2 + 1));

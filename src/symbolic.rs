@@ -69,10 +69,19 @@ impl Var {
     fn subscript(&self) -> String {
         const DIGITS: [char; 10] = ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'];
         // a₁₁ is unambiguous only while every subscript is one digit.
-        let sep = if self.index.iter().any(|&i| i > 9) { "," } else { "" };
+        let sep = if self.index.iter().any(|&i| i > 9) {
+            ","
+        } else {
+            ""
+        };
         self.index
             .iter()
-            .map(|i| i.to_string().chars().map(|d| DIGITS[d as usize - '0' as usize]).collect::<String>())
+            .map(|i| {
+                i.to_string()
+                    .chars()
+                    .map(|d| DIGITS[d as usize - '0' as usize])
+                    .collect::<String>()
+            })
             .collect::<Vec<_>>()
             .join(sep)
     }
@@ -87,7 +96,11 @@ impl Var {
         if self.index.is_empty() {
             return name;
         }
-        let sep = if self.index.iter().any(|&i| i > 9) { "," } else { "" };
+        let sep = if self.index.iter().any(|&i| i > 9) {
+            ","
+        } else {
+            ""
+        };
         let idx: Vec<String> = self.index.iter().map(usize::to_string).collect();
         format!("{name}_{{{}}}", idx.join(sep))
     }
@@ -95,7 +108,11 @@ impl Var {
 
 impl Ord for Var {
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.sort_key(), &self.index, &self.name).cmp(&(other.sort_key(), &other.index, &other.name))
+        (self.sort_key(), &self.index, &self.name).cmp(&(
+            other.sort_key(),
+            &other.index,
+            &other.name,
+        ))
     }
 }
 
@@ -138,8 +155,13 @@ impl Sym {
 
     /// A symbol with the given 1-based subscripts, e.g. `indexed("δ", &[2, 1])` is `δ₂₁`.
     pub fn indexed(name: &str, index: &[usize]) -> Sym {
-        let v = Var { name: name.to_string(), index: index.to_vec() };
-        Sym { terms: BTreeMap::from([(vec![v], 1)]) }
+        let v = Var {
+            name: name.to_string(),
+            index: index.to_vec(),
+        };
+        Sym {
+            terms: BTreeMap::from([(vec![v], 1)]),
+        }
     }
 
     /// A symbol without subscripts, e.g. `b`.
@@ -177,7 +199,11 @@ impl Sym {
     pub fn to_latex(&self) -> String {
         self.render(" - ", " + ", "-", " ", |v, power| {
             let base = v.to_latex();
-            if power == 1 { base } else { format!("{base}^{{{power}}}") }
+            if power == 1 {
+                base
+            } else {
+                format!("{base}^{{{power}}}")
+            }
         })
     }
 
@@ -209,7 +235,10 @@ impl Sym {
             // Equal factors are adjacent after sorting; print them as a power.
             let mut i = 0;
             while i < factors.len() {
-                let run = factors[i..].iter().take_while(|v| **v == factors[i]).count();
+                let run = factors[i..]
+                    .iter()
+                    .take_while(|v| **v == factors[i])
+                    .count();
                 parts.push(factor(&factors[i], run));
                 i += run;
             }
@@ -221,14 +250,21 @@ impl Sym {
 
 fn superscript(n: usize) -> String {
     const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
-    n.to_string().chars().map(|d| DIGITS[d as usize - '0' as usize]).collect()
+    n.to_string()
+        .chars()
+        .map(|d| DIGITS[d as usize - '0' as usize])
+        .collect()
 }
 
 impl fmt::Display for Sym {
     /// `δ₁₁·w₁₂ + δ₁₂·w₁₁`; `0` for zero; repeated factors as powers (`a₁₁²`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.render(" − ", " + ", "−", "·", |v, power| {
-            if power == 1 { v.to_string() } else { format!("{v}{}", superscript(power)) }
+            if power == 1 {
+                v.to_string()
+            } else {
+                format!("{v}{}", superscript(power))
+            }
         });
         // `pad` so `{:>12}` aligns formulas in tables.
         f.pad(&s)
@@ -279,7 +315,10 @@ impl Mul for Sym {
             for (f2, c2) in &rhs.terms {
                 let mut factors: Vec<Var> = f1.iter().chain(f2).cloned().collect();
                 factors.sort();
-                out = out + Sym { terms: BTreeMap::from([(factors, c1 * c2)]) };
+                out = out
+                    + Sym {
+                        terms: BTreeMap::from([(factors, c1 * c2)]),
+                    };
             }
         }
         out
@@ -288,7 +327,9 @@ impl Mul for Sym {
 
 impl Zero for Sym {
     fn zero() -> Sym {
-        Sym { terms: BTreeMap::new() }
+        Sym {
+            terms: BTreeMap::new(),
+        }
     }
     fn is_zero(&self) -> bool {
         self.terms.is_empty()

@@ -39,7 +39,11 @@ pub fn numbers() -> Example<i64> {
 
 /// The example with symbols `a₁₁ … a₃₃`, `w₁₁ … w₂₂`, `δ₁₁ … δ₂₂`.
 pub fn symbols() -> Example<Sym> {
-    Example { a: Sym::matrix("a", 3, 3), w: Sym::matrix("w", 2, 2), delta: Sym::matrix("δ", 2, 2) }
+    Example {
+        a: Sym::matrix("a", 3, 3),
+        w: Sym::matrix("w", 2, 2),
+        delta: Sym::matrix("δ", 2, 2),
+    }
 }
 
 impl<T: Element> Example<T> {
@@ -94,6 +98,9 @@ pub fn value(v: &crate::symbolic::Var) -> f64 {
     let (rows, cols) = m.shape2();
     match v.index[..] {
         [i, j] if (1..=rows).contains(&i) && (1..=cols).contains(&j) => m[(i - 1, j - 1)] as f64,
-        _ => panic!("worked::value: {v} is outside the {rows}×{cols} matrix {}", v.name),
+        _ => panic!(
+            "worked::value: {v} is outside the {rows}×{cols} matrix {}",
+            v.name
+        ),
     }
 }

@@ -36,9 +36,14 @@ fn errata_6_and_7_fail_the_kernel_gradient_check_on_the_worked_numbers() {
     let num = numerical_grad(&mut w, 0.5, |w| {
         (&conv::correlate_valid(&a, &Matrix(w.clone())).0 * &d.0).sum()
     });
-    let correct = worked::symbols().kernel_grad().map(|f| f.eval(worked::value));
+    let correct = worked::symbols()
+        .kernel_grad()
+        .map(|f| f.eval(worked::value));
     assert!(rel_error(&correct.0, &num) < 1e-7);
-    assert_eq!(num.mapv(f64::round), Array2::from(vec![[12.0, 15.0], [21.0, 24.0]]));
+    assert_eq!(
+        num.mapv(f64::round),
+        Array2::from(vec![[12.0, 15.0], [21.0, 24.0]])
+    );
 
     let labelled = errata::kernel_grad_as_labelled().map(|f| f.eval(worked::value));
     // W₁₂ gets the W₂₂ formula (24), W₂₁ ends in a₃₃δ₂₂ (22), W₂₂ is missing (0).
@@ -68,7 +73,12 @@ fn erratum_11_delta_is_the_negative_gradient() {
     let y = Array2::from_shape_fn((classes, n), |(k, j)| f64::from(u8::from(labels[j] == k)));
     let mean_ce = |w: &Array2<f64>| {
         let p = softmax(&w.dot(&a));
-        -labels.iter().enumerate().map(|(j, &k)| p[[k, j]].ln()).sum::<f64>() / n as f64
+        -labels
+            .iter()
+            .enumerate()
+            .map(|(j, &k)| p[[k, j]].ln())
+            .sum::<f64>()
+            / n as f64
     };
     let w0 = w.clone();
     let grad = numerical_grad(&mut w, 1e-5, mean_ce);
@@ -116,20 +126,36 @@ fn erratum_12_broadcasting_forward_fails_and_the_correction_passes() {
     let wrong = errata::conv_forward_as_written(&x, &w);
     assert_eq!(wrong.dim(), expected.dim());
     let diff = max_abs_diff(&wrong, &expected);
-    assert!(diff > 0.5, "as written differs from the layer by at most {diff}");
+    assert!(
+        diff > 0.5,
+        "as written differs from the layer by at most {diff}"
+    );
     // Every sample and output channel got the same plane.
-    assert_eq!(wrong.slice(ndarray::s![0, 0, .., ..]), wrong.slice(ndarray::s![1, 2, .., ..]));
+    assert_eq!(
+        wrong.slice(ndarray::s![0, 0, .., ..]),
+        wrong.slice(ndarray::s![1, 2, .., ..])
+    );
 
     // One sample, one channel, one kernel: the bug is invisible.
     let x1 = rng.array((1, 1, 5, 4));
     let w1 = rng.array((1, 1, 2, 2));
-    assert!(max_abs_diff(&errata::conv_forward_as_written(&x1, &w1), &explicit_true_conv(&x1, &w1)) < 1e-12);
+    assert!(
+        max_abs_diff(
+            &errata::conv_forward_as_written(&x1, &w1),
+            &explicit_true_conv(&x1, &w1)
+        ) < 1e-12
+    );
 }
 
 #[test]
-#[should_panic(expected = "erratum 12: the loop runs over the kernels' channel count 3 but w has only 2 kernels")]
+#[should_panic(
+    expected = "erratum 12: the loop runs over the kernels' channel count 3 but w has only 2 kernels"
+)]
 fn erratum_12_with_fewer_kernels_than_channels_indexes_missing_kernels() {
-    errata::conv_forward_as_written(&Array4::<f64>::zeros((1, 3, 4, 4)), &Array4::zeros((2, 3, 2, 2)));
+    errata::conv_forward_as_written(
+        &Array4::<f64>::zeros((1, 3, 4, 4)),
+        &Array4::zeros((2, 3, 2, 2)),
+    );
 }
 
 /// rel_error of a max-pool backward against finite differences of
@@ -150,7 +176,9 @@ fn max_pool_error(
     let g = rng.array(y.raw_dim());
     // Piecewise linear with distinct entries: a small step never crosses a
     // change of argmax, and there is no truncation error.
-    let num = numerical_grad(&mut x, 1e-6, |x| (&pool::max_forward(x, size, stride).0 * &g).sum());
+    let num = numerical_grad(&mut x, 1e-6, |x| {
+        (&pool::max_forward(x, size, stride).0 * &g).sum()
+    });
     rel_error(&backward(&g, &argmax), &num)
 }
 
@@ -158,15 +186,26 @@ fn max_pool_error(
 fn erratum_15_assigning_max_pool_backward_passes_without_overlap() {
     let assign = max_pool_error(15, (4, 6), 2, 2, errata::max_backward_assigning);
     let accumulate = max_pool_error(15, (4, 6), 2, 2, pool::max_backward);
-    assert!(assign < 1e-7, "assigning, non-overlapping windows: {assign:e}");
-    assert!(accumulate < 1e-7, "accumulating, non-overlapping windows: {accumulate:e}");
+    assert!(
+        assign < 1e-7,
+        "assigning, non-overlapping windows: {assign:e}"
+    );
+    assert!(
+        accumulate < 1e-7,
+        "accumulating, non-overlapping windows: {accumulate:e}"
+    );
 }
 
 #[test]
 fn erratum_15_assigning_max_pool_backward_fails_with_overlap() {
     let assign = max_pool_error(16, (5, 5), 3, 1, errata::max_backward_assigning);
     let accumulate = max_pool_error(16, (5, 5), 3, 1, pool::max_backward);
-    println!("erratum 15, 3×3 windows stride 1: assigning rel_error {assign:.3}, accumulating {accumulate:e}");
-    assert!(accumulate < 1e-7, "accumulating, overlapping windows: {accumulate:e}");
+    println!(
+        "erratum 15, 3×3 windows stride 1: assigning rel_error {assign:.3}, accumulating {accumulate:e}"
+    );
+    assert!(
+        accumulate < 1e-7,
+        "accumulating, overlapping windows: {accumulate:e}"
+    );
     assert!(assign > 0.1, "assigning, overlapping windows: {assign}");
 }

@@ -6,20 +6,33 @@ use lenet::{Matrix, Sym, errata, worked};
 use num_traits::Zero;
 
 fn strings(m: &Matrix<Sym>) -> Vec<Vec<String>> {
-    m.rows().into_iter().map(|r| r.iter().map(Sym::to_string).collect()).collect()
+    m.rows()
+        .into_iter()
+        .map(|r| r.iter().map(Sym::to_string).collect())
+        .collect()
 }
 
 /// ∂C/∂a_ij = Σ_pq δ_pq w_{i−p, j−q}, written out by hand for the 3×3 input.
 const INPUT_GRAD: [[&str; 3]; 3] = [
     ["δ₁₁·w₁₁", "δ₁₁·w₁₂ + δ₁₂·w₁₁", "δ₁₂·w₁₂"],
-    ["δ₁₁·w₂₁ + δ₂₁·w₁₁", "δ₁₁·w₂₂ + δ₁₂·w₂₁ + δ₂₁·w₁₂ + δ₂₂·w₁₁", "δ₁₂·w₂₂ + δ₂₂·w₁₂"],
+    [
+        "δ₁₁·w₂₁ + δ₂₁·w₁₁",
+        "δ₁₁·w₂₂ + δ₁₂·w₂₁ + δ₂₁·w₁₂ + δ₂₂·w₁₁",
+        "δ₁₂·w₂₂ + δ₂₂·w₁₂",
+    ],
     ["δ₂₁·w₂₁", "δ₂₁·w₂₂ + δ₂₂·w₂₁", "δ₂₂·w₂₂"],
 ];
 
 /// ∂C/∂w_pq = Σ_ij a_{i+p, j+q} δ_ij, written out by hand for the 2×2 kernel.
 const KERNEL_GRAD: [[&str; 2]; 2] = [
-    ["a₁₁·δ₁₁ + a₁₂·δ₁₂ + a₂₁·δ₂₁ + a₂₂·δ₂₂", "a₁₂·δ₁₁ + a₁₃·δ₁₂ + a₂₂·δ₂₁ + a₂₃·δ₂₂"],
-    ["a₂₁·δ₁₁ + a₂₂·δ₁₂ + a₃₁·δ₂₁ + a₃₂·δ₂₂", "a₂₂·δ₁₁ + a₂₃·δ₁₂ + a₃₂·δ₂₁ + a₃₃·δ₂₂"],
+    [
+        "a₁₁·δ₁₁ + a₁₂·δ₁₂ + a₂₁·δ₂₁ + a₂₂·δ₂₂",
+        "a₁₂·δ₁₁ + a₁₃·δ₁₂ + a₂₂·δ₂₁ + a₂₃·δ₂₂",
+    ],
+    [
+        "a₂₁·δ₁₁ + a₂₂·δ₁₂ + a₃₁·δ₂₁ + a₃₂·δ₂₂",
+        "a₂₂·δ₁₁ + a₂₃·δ₁₂ + a₃₂·δ₂₁ + a₃₃·δ₂₂",
+    ],
 ];
 
 #[test]
@@ -45,9 +58,18 @@ fn the_four_kernel_gradients_are_the_hand_derived_formulas() {
 #[test]
 fn the_forward_output_is_the_hand_derived_formula() {
     let z = worked::symbols().forward();
-    assert_eq!(z[(0, 0)].to_string(), "a₁₁·w₁₁ + a₁₂·w₁₂ + a₂₁·w₂₁ + a₂₂·w₂₂");
-    assert_eq!(z[(1, 1)].to_string(), "a₂₂·w₁₁ + a₂₃·w₁₂ + a₃₂·w₂₁ + a₃₃·w₂₂");
-    assert_eq!(worked::symbols().bias_grad().to_string(), "δ₁₁ + δ₁₂ + δ₂₁ + δ₂₂");
+    assert_eq!(
+        z[(0, 0)].to_string(),
+        "a₁₁·w₁₁ + a₁₂·w₁₂ + a₂₁·w₂₁ + a₂₂·w₂₂"
+    );
+    assert_eq!(
+        z[(1, 1)].to_string(),
+        "a₂₂·w₁₁ + a₂₃·w₁₂ + a₃₂·w₂₁ + a₃₃·w₂₂"
+    );
+    assert_eq!(
+        worked::symbols().bias_grad().to_string(),
+        "δ₁₁ + δ₁₂ + δ₂₁ + δ₂₂"
+    );
 }
 
 #[test]
@@ -64,7 +86,10 @@ fn the_padded_corners_contribute_nothing() {
 fn the_numbers_match_a_hand_computation() {
     let ex = worked::numbers();
     assert_eq!(ex.forward(), Matrix::from_rows(&[[37, 47], [67, 77]]));
-    assert_eq!(ex.input_grad(), Matrix::from_rows(&[[1, 1, -2], [5, 6, -2], [6, 11, 4]]));
+    assert_eq!(
+        ex.input_grad(),
+        Matrix::from_rows(&[[1, 1, -2], [5, 6, -2], [6, 11, 4]])
+    );
     assert_eq!(ex.kernel_grad(), Matrix::from_rows(&[[12, 15], [21, 24]]));
     assert_eq!(ex.bias_grad(), 3);
 }
@@ -97,7 +122,11 @@ fn erratum_7_labels_disagree_with_the_correct_kernel_gradient() {
     let correct = worked::symbols().kernel_grad();
     let labelled = errata::kernel_grad_as_labelled();
     assert_eq!(labelled[(0, 0)], correct[(0, 0)]);
-    assert_ne!(labelled[(0, 1)], correct[(0, 1)], "W₁₂ is overwritten by the fourth line");
+    assert_ne!(
+        labelled[(0, 1)],
+        correct[(0, 1)],
+        "W₁₂ is overwritten by the fourth line"
+    );
     assert_ne!(labelled[(1, 0)], correct[(1, 0)], "W₂₁ carries erratum 6");
     assert!(labelled[(1, 1)].is_zero(), "no line is labelled W₂₂");
     assert_ne!(labelled[(1, 1)], correct[(1, 1)]);
@@ -116,8 +145,14 @@ fn sums_and_products_are_canonical() {
     assert_eq!((x.clone() * Sym::zero()).to_string(), "0");
     assert_eq!((x.clone() - x.clone()).to_string(), "0");
     assert_eq!((x.clone() + x.clone()).to_string(), "2·a₁₂");
-    assert_eq!((x.clone() * x.clone() * Sym::int(-3)).to_string(), "−3·a₁₂²");
-    assert_eq!((Sym::int(2) - x.clone() * y.clone()).to_string(), "2 − a₁₂·w₂₁");
+    assert_eq!(
+        (x.clone() * x.clone() * Sym::int(-3)).to_string(),
+        "−3·a₁₂²"
+    );
+    assert_eq!(
+        (Sym::int(2) - x.clone() * y.clone()).to_string(),
+        "2 − a₁₂·w₂₁"
+    );
     assert_eq!(Sym::var("a", 10, 2).to_string(), "a₁₀,₂");
 }
 

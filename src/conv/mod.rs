@@ -89,7 +89,11 @@ pub fn pad<T: Element>(m: &Matrix<T>, rows: usize, cols: usize) -> Matrix<T> {
     let (h, w) = m.shape2();
     Matrix::from_fn(h + 2 * rows, w + 2 * cols, |i, j| {
         let inside = (rows..rows + h).contains(&i) && (cols..cols + w).contains(&j);
-        if inside { m[(i - rows, j - cols)].clone() } else { T::zero() }
+        if inside {
+            m[(i - rows, j - cols)].clone()
+        } else {
+            T::zero()
+        }
     })
 }
 
