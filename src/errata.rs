@@ -5,13 +5,64 @@
 //! These functions are deliberately wrong. Nothing else in the crate calls
 //! them; the tests in `tests/errata.rs` and the book use them to show that a
 //! finite-difference or by-hand check catches each error.
+//!
+//! Covered: 1 and 2 (fc derivation), 6 and 7 (kernel-gradient formulas, as
+//! symbols), 8 (the δ recursion through a conv layer), 9, 12 and 13 (the
+//! true-convolution forward and its kernel gradient), 11 (the fc update's
+//! sign convention), 15 (max-pool backward). Items 3–5, 10, 14 and 16 are
+//! typos, syntax errors or remarks on the repository and have no runnable form.
 
+use crate::activation::Activation;
 use crate::conv::{correlate_valid, full_convolve, rot180};
 use crate::element::{Element, Real};
 use crate::matrix::Matrix;
 use crate::pool::Argmax;
 use crate::symbolic::Sym;
 use ndarray::{Array2, Array4, s};
+
+/// **Erratum 1**, read literally: the output error written
+/// δ^L = (a^L − y) ⊙ σ^l(z^l), taken as the derivative σ' evaluated at the
+/// pre-activation `z_hidden` of an earlier layer l instead of at z^L.
+/// (It runs whenever layer l and the output have the same width.)
+///
+/// Wrong: a^L = σ(z^L), so the chain rule needs σ'(z^L):
+/// δ^L = (a^L − y) ⊙ σ'(z^L), which is [`crate::fc::output_delta`] with
+/// ∂C/∂a^L = a^L − y.
+///
+/// # Panics
+/// If the three shapes differ; the message names them.
+pub fn output_delta_as_written<F: Real>(
+    a_out: &Array2<F>,
+    y: &Array2<F>,
+    z_hidden: &Array2<F>,
+    act: Activation,
+) -> Matrix<F> {
+    assert!(
+        a_out.dim() == y.dim() && y.dim() == z_hidden.dim(),
+        "output_delta_as_written: a^L {:?}, y {:?} and z^l {:?} must have one shape",
+        a_out.dim(),
+        y.dim(),
+        z_hidden.dim()
+    );
+    Matrix(act.backward(&(a_out - y), z_hidden))
+}
+
+/// **Erratum 2**, as written: ∂C/∂W^l = δ^L (a^{L−1})ᵀ for every layer l,
+/// i.e. the output layer's δ and input used for an earlier layer's weights
+/// (averaged over the batch like [`crate::fc::weight_grad`]).
+///
+/// Wrong for l < L: layer l's weights multiply a^{l−1} and feed z^l, so
+/// ∂C/∂W^l = δ^l (a^{l−1})ᵀ. It only has the right shape by accident (when
+/// the layers are as wide as each other).
+///
+/// # Panics
+/// As [`crate::fc::weight_grad`].
+pub fn weight_grad_as_written<F: Real>(
+    delta_out: &Array2<F>,
+    a_before_out: &Array2<F>,
+) -> Matrix<F> {
+    crate::fc::weight_grad(delta_out, a_before_out)
+}
 
 fn a(i: usize, j: usize) -> Sym {
     Sym::var("a", i, j)

@@ -2,8 +2,9 @@
 //! version passes. (Errata 8 and 13 are in `conv_gradcheck.rs`, the
 //! symbolic forms of 6 and 7 in `symbolic.rs`.)
 
+use lenet::activation::Activation;
 use lenet::gradcheck::{numerical_grad, rel_error};
-use lenet::{Matrix, conv, errata, pool, worked};
+use lenet::{Matrix, conv, errata, fc, loss, pool, worked};
 use ndarray::{Array, Array2, Array4, Dimension, ShapeBuilder};
 
 /// A small deterministic generator (xorshift64*) of values in [-1, 1).
@@ -88,6 +89,7 @@ fn erratum_11_delta_is_the_negative_gradient() {
     let updated = errata::fc_update_as_written(&w, &a, &delta, lr);
     // The code's update is exactly gradient descent on the mean cross-entropy…
     let e = rel_error(&((&updated - &w0) / lr), &(-&grad));
+    println!("erratum 11: (W_new − W)/lr vs −∇C rel_error {e:e}");
     assert!(e < 1e-7, "W += lr δ aᵀ vs W − lr ∇C: rel_error {e:e}");
     assert!(mean_ce(&updated) < mean_ce(&w0));
     // …but its δ aᵀ is not ∂C/∂W: read with the text's rule W −= η ∂C/∂W
@@ -126,6 +128,7 @@ fn erratum_12_broadcasting_forward_fails_and_the_correction_passes() {
     let wrong = errata::conv_forward_as_written(&x, &w);
     assert_eq!(wrong.dim(), expected.dim());
     let diff = max_abs_diff(&wrong, &expected);
+    println!("erratum 12: as written differs from the layer by up to {diff:.3}");
     assert!(
         diff > 0.5,
         "as written differs from the layer by at most {diff}"
@@ -208,4 +211,70 @@ fn erratum_15_assigning_max_pool_backward_fails_with_overlap() {
         "accumulating, overlapping windows: {accumulate:e}"
     );
     assert!(assign > 0.1, "assigning, overlapping windows: {assign}");
+}
+
+/// A 2 → 2 → 2 sigmoid network on a batch of 3, mean squared error.
+struct Net {
+    x: Array2<f64>,
+    w1: Array2<f64>,
+    b1: Array2<f64>,
+    w2: Array2<f64>,
+    b2: Array2<f64>,
+    y: Array2<f64>,
+}
+
+const SIGMOID: Activation = Activation::Sigmoid;
+
+impl Net {
+    fn new(seed: u64) -> Net {
+        let mut rng = Rng(seed);
+        Net {
+            x: rng.array((2, 3)),
+            w1: rng.array((2, 2)),
+            b1: rng.array((2, 1)),
+            w2: rng.array((2, 2)),
+            b2: rng.array((2, 1)),
+            y: rng.array((2, 3)),
+        }
+    }
+
+    /// (z¹, a¹, z², a²)
+    fn forward(&self, w1: &Array2<f64>) -> [Array2<f64>; 4] {
+        let z1 = fc::forward(w1, &self.x, &self.b1).0;
+        let a1 = SIGMOID.apply(&z1);
+        let z2 = fc::forward(&self.w2, &a1, &self.b2).0;
+        let a2 = SIGMOID.apply(&z2);
+        [z1, a1, z2, a2]
+    }
+}
+
+#[test]
+fn erratum_1_output_delta_with_the_wrong_layer_fails() {
+    let net = Net::new(1);
+    let [z1, _, mut z2, a2] = net.forward(&net.w1);
+    // δ^L per sample = N · ∂(mean loss)/∂z^L.
+    let n = net.x.ncols() as f64;
+    let num = numerical_grad(&mut z2, 1e-5, |z| loss::mse(&SIGMOID.apply(z), &net.y).0) * n;
+    let right = fc::output_delta(&(&a2 - &net.y), &z2, SIGMOID);
+    let wrong = errata::output_delta_as_written(&a2, &net.y, &z1, SIGMOID);
+    let (e_right, e_wrong) = (rel_error(&right.0, &num), rel_error(&wrong.0, &num));
+    println!("erratum 1: as written rel_error {e_wrong:.3}, corrected {e_right:e}");
+    assert!(e_right < 1e-7, "δ^L with σ'(z^L): {e_right:e}");
+    assert!(e_wrong > 0.05, "δ^L with σ'(z^l): {e_wrong}");
+}
+
+#[test]
+fn erratum_2_first_layer_weights_from_the_output_delta_fail() {
+    let net = Net::new(2);
+    let [z1, a1, z2, a2] = net.forward(&net.w1);
+    let delta2 = fc::output_delta(&(&a2 - &net.y), &z2, SIGMOID);
+    let delta1 = fc::backprop_delta(&net.w2, &delta2, &z1, SIGMOID);
+    let mut w1 = net.w1.clone();
+    let num = numerical_grad(&mut w1, 1e-5, |w| loss::mse(&net.forward(w)[3], &net.y).0);
+    let right = fc::weight_grad(&delta1, &net.x);
+    let wrong = errata::weight_grad_as_written(&delta2, &a1);
+    let (e_right, e_wrong) = (rel_error(&right.0, &num), rel_error(&wrong.0, &num));
+    println!("erratum 2: as written rel_error {e_wrong:.3}, corrected {e_right:e}");
+    assert!(e_right < 1e-7, "∂C/∂W¹ = δ¹ xᵀ: {e_right:e}");
+    assert!(e_wrong > 0.1, "∂C/∂W¹ = δ² (a¹)ᵀ: {e_wrong}");
 }
