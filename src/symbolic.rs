@@ -266,8 +266,14 @@ impl fmt::Display for Sym {
                 format!("{v}{}", superscript(power))
             }
         });
-        // `pad` so `{:>12}` aligns formulas in tables.
-        f.pad(&s)
+        // `pad` so `{:>12}` aligns formulas in tables; but `pad` would also
+        // cut the formula to a precision, which `{:.4}` on a whole matrix
+        // passes down meaning decimals, so a precision is ignored.
+        if f.precision().is_some() {
+            f.write_str(&s)
+        } else {
+            f.pad(&s)
+        }
     }
 }
 

@@ -157,6 +157,16 @@ fn sums_and_products_are_canonical() {
 }
 
 #[test]
+fn a_precision_does_not_cut_formulas() {
+    let m = Sym::matrix("a", 1, 2);
+    assert_eq!(format!("{m:.4}"), "[ a₁₁  a₁₂ ]\n");
+    assert_eq!(
+        format!("{:>5}|{:.1}", Sym::var("w", 1, 2), Sym::var("w", 2, 2)),
+        "  w₁₂|w₂₂"
+    );
+}
+
+#[test]
 fn latex_names_greek_letters_and_powers() {
     let f = Sym::var("δ", 1, 1) * Sym::var("w", 1, 2) + Sym::var("a", 2, 1) * Sym::var("a", 2, 1);
     assert_eq!(f.to_latex(), "a_{21}^{2} + \\delta_{11} w_{12}");
