@@ -1,0 +1,165 @@
+//! The training loop: reproducible, learning, stopping on NaN, resumable.
+
+use lenet::checkpoint;
+use lenet::data::{self, Source, Split};
+use lenet::train::{self, EpochStats, History, Progress, TrainConfig, TrainError};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+fn digits() -> &'static Split {
+    static SPLIT: OnceLock<Split> = OnceLock::new();
+    SPLIT.get_or_init(|| data::load(&Source::Embedded).expect("the embedded digits load"))
+}
+
+/// A fresh folder under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("lenet-train-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        TempDir(p)
+    }
+    fn sub(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A short run: 512 training and 512 test images, batches of 32.
+fn small(out_dir: PathBuf, epochs: usize) -> TrainConfig {
+    TrainConfig { epochs, batch_size: 32, lr: 0.02, threads: 2, seed: 5, out_dir, limit: Some(512), ..TrainConfig::default() }
+}
+
+/// The history without its timings, which differ from run to run.
+fn untimed(h: &History) -> Vec<EpochStats> {
+    h.epochs.iter().map(|e| EpochStats { seconds: 0.0, images_per_second: 0.0, ..e.clone() }).collect()
+}
+
+#[derive(Default)]
+struct Count {
+    epochs: Vec<usize>,
+    batches: usize,
+}
+
+impl Progress for Count {
+    fn epoch_start(&mut self, epoch: usize, _epochs: usize, batches: usize) {
+        self.epochs.push(epoch);
+        assert_eq!(batches, 16, "512 images in batches of 32");
+    }
+    fn batch_end(&mut self, _batch: usize, loss: f64, accuracy: f64, _ips: f64) {
+        assert!(loss.is_finite() && (0.0..=1.0).contains(&accuracy));
+        self.batches += 1;
+    }
+}
+
+#[test]
+fn same_seed_and_threads_give_the_same_run_bit_for_bit() {
+    let dir = TempDir::new("repro");
+    let a = train::train(&small(dir.sub("a"), 2), digits(), &mut train::Silent).unwrap();
+    let b = train::train(&small(dir.sub("b"), 2), digits(), &mut train::Silent).unwrap();
+    assert_eq!(a.model.params, b.model.params);
+    assert_eq!(untimed(&a.history), untimed(&b.history));
+    // A different seed gives a different run.
+    let c = train::train(&TrainConfig { seed: 6, ..small(dir.sub("c"), 2) }, digits(), &mut train::Silent).unwrap();
+    assert_ne!(a.model.params, c.model.params);
+}
+
+#[test]
+fn loss_decreases_and_files_are_written() {
+    let dir = TempDir::new("learn");
+    let mut count = Count::default();
+    let out = train::train(&small(dir.sub("run"), 3), digits(), &mut count).unwrap();
+    assert_eq!(count.epochs, vec![1, 2, 3]);
+    assert_eq!(count.batches, 3 * 16);
+    let h = &out.history.epochs;
+    assert_eq!(h.len(), 3);
+    assert!(h[1].train_loss < h[0].train_loss && h[2].train_loss < h[1].train_loss, "train loss must fall: {h:?}");
+    assert!(h[2].test_loss < h[0].test_loss, "test loss must fall: {h:?}");
+    // Ten classes: chance is 10%. Three short epochs on 512 digits get far above it.
+    assert!(h[2].test_accuracy > 0.6, "test accuracy {}", h[2].test_accuracy);
+    assert_eq!(out.test.total, 512);
+    assert_eq!(out.test.accuracy(), h[2].test_accuracy);
+    let saved: History = serde_json::from_str(&std::fs::read_to_string(dir.sub("run").join("history.json")).unwrap()).unwrap();
+    assert_eq!(saved, out.history);
+    let c = checkpoint::load_checkpoint(dir.sub("run").join("checkpoint.json")).unwrap();
+    assert_eq!(c.epoch, 3);
+    assert_eq!(c.model.params, out.model.params);
+}
+
+#[test]
+fn resume_continues_to_the_same_result_as_an_uninterrupted_run() {
+    let dir = TempDir::new("resume");
+    let full = train::train(&small(dir.sub("full"), 3), digits(), &mut train::Silent).unwrap();
+    train::train(&small(dir.sub("part"), 1), digits(), &mut train::Silent).unwrap();
+    let ckpt = dir.sub("part").join("checkpoint.json");
+    let mut count = Count::default();
+    let resumed = train::resume(&ckpt, Some(3), None, digits(), &mut count).unwrap();
+    assert_eq!(count.epochs, vec![2, 3], "only the missing epochs run");
+    assert_eq!(resumed.model.params, full.model.params, "weights after resuming must equal the uninterrupted run");
+    assert_eq!(untimed(&resumed.history), untimed(&full.history));
+    assert_eq!(resumed.checkpoint, ckpt, "a resumed run writes into the checkpoint's folder");
+}
+
+#[test]
+fn a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint() {
+    let dir = TempDir::new("nan");
+    let run = dir.sub("run");
+    train::train(&small(run.clone(), 1), digits(), &mut train::Silent).unwrap();
+    let ckpt = run.join("checkpoint.json");
+    // Continue with an absurd learning rate: the weights blow up within an epoch.
+    let mut c = checkpoint::load_checkpoint(&ckpt).unwrap();
+    c.config.lr = 1e9;
+    c.config.lr_decay = 1.0;
+    checkpoint::save_checkpoint(&ckpt, &c).unwrap();
+    let before = std::fs::read(&ckpt).unwrap();
+    let e = train::resume(&ckpt, Some(3), None, digits(), &mut train::Silent).unwrap_err();
+    assert!(matches!(e, TrainError::Diverged { epoch: 2, .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.starts_with("training diverged: the loss is "), "{msg}");
+    assert!(msg.contains("at epoch 2, batch "), "{msg}");
+    assert!(msg.contains("(the learning rate 1000000000 may be too large)"), "{msg}");
+    assert!(msg.ends_with(&format!("the last good checkpoint is {} (epoch 1)", ckpt.display())), "{msg}");
+    assert_eq!(std::fs::read(&ckpt).unwrap(), before, "the last good checkpoint is left as it was");
+    assert_eq!(checkpoint::load_checkpoint(&ckpt).unwrap().epoch, 1);
+}
+
+#[test]
+fn diverging_in_the_first_epoch_says_no_checkpoint_was_written() {
+    let dir = TempDir::new("nan1");
+    let cfg = TrainConfig { lr: 1e9, ..small(dir.sub("run"), 2) };
+    let e = train::train(&cfg, digits(), &mut train::Silent).unwrap_err();
+    assert!(matches!(e, TrainError::Diverged { epoch: 1, .. }), "{e}");
+    assert!(e.to_string().ends_with("no checkpoint was written, as no epoch finished"), "{e}");
+    assert!(!dir.sub("run").join("checkpoint.json").exists());
+}
+
+#[test]
+fn bad_settings_are_refused_by_name() {
+    let dir = TempDir::new("bad");
+    for (cfg, want) in [
+        (TrainConfig { batch_size: 0, ..small(dir.sub("a"), 1) }, "batch size"),
+        (TrainConfig { lr: -1.0, ..small(dir.sub("a"), 1) }, "learning rate"),
+        (TrainConfig { momentum: 1.0, ..small(dir.sub("a"), 1) }, "momentum"),
+        (TrainConfig { threads: 0, ..small(dir.sub("a"), 1) }, "threads"),
+    ] {
+        let e = train::train(&cfg, digits(), &mut train::Silent).unwrap_err();
+        assert!(e.to_string().contains(want), "{e} should name {want}");
+    }
+}
+
+#[test]
+fn every_epoch_has_its_own_shuffle() {
+    let a = train::epoch_order(1, 1, 100);
+    let b = train::epoch_order(1, 2, 100);
+    assert_ne!(a, b);
+    assert_eq!(a, train::epoch_order(1, 1, 100));
+    let mut sorted = a.clone();
+    sorted.sort();
+    assert_eq!(sorted, (0..100).collect::<Vec<_>>(), "a shuffle is a permutation");
+}
