@@ -93,9 +93,14 @@ fn scratch(tag: &str) -> PathBuf {
     dir
 }
 
-/// A `sha256sum`-style manifest of the good files.
+/// A `sha256sum`-style manifest of the good files, in the standard order
+/// (the downloader fetches in manifest order).
 fn manifest(dir: &Path, files: &HashMap<String, Vec<u8>>) -> PathBuf {
-    let text: String = files.iter().map(|(name, bytes)| format!("{}  {name}\n", sha256_hex(bytes))).collect();
+    let text: String = FILE_NAMES
+        .iter()
+        .map(|n| format!("{n}.gz"))
+        .map(|name| format!("{}  {name}\n", sha256_hex(&files[&name])))
+        .collect();
     let path = dir.join("SHA256SUMS");
     std::fs::write(&path, text).unwrap();
     path
@@ -206,4 +211,23 @@ fn malformed_checksum_file_is_rejected() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(stderr.contains("`abc` is not a SHA-256 in hex") && stderr.contains("SHA256SUMS:1"), "{stderr}");
+}
+
+#[test]
+fn body_decompressed_on_the_way_is_explained() {
+    let good = synthetic_files();
+    let work = scratch("decompressed");
+    let sums = manifest(&work, &good);
+    let mut served_files = good.clone();
+    let first = "train-images-idx3-ubyte.gz";
+    // What a client would see if a server sent the file with
+    // `Content-Encoding: gzip` and the client decoded it.
+    let raw = idx::gunzip_if_needed(good[first].clone(), Path::new(first)).unwrap();
+    served_files.insert(first.to_string(), raw);
+    let (base, _) = serve(served_files);
+    let out = lenet_download(&work.join("cache"), &base, &sums);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("the body is not gzip, so the server or a proxy decompressed it"), "{stderr}");
+    assert!(names_in(&work.join("cache")).is_empty());
 }

@@ -169,6 +169,9 @@ pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path) -> Result<(),
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(20)))
         .timeout_global(Some(Duration::from_secs(600)))
+        // The hashes are of the .gz files as published; asking for no
+        // transfer compression keeps ureq from handing back other bytes.
+        .accept_encoding("identity")
         .build()
         .into();
     for file in wanted {
@@ -220,8 +223,15 @@ fn fetch(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, String> {
 fn verify(name: &str, url: &str, expected: &str, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
     let actual = sha256_hex(&bytes);
     if actual != expected {
+        // A .gz body that is not gzip was decompressed on the way (a server
+        // sending `Content-Encoding: gzip`): say so, it explains the hash.
+        let note = if name.ends_with(".gz") && !bytes.starts_with(&[0x1f, 0x8b]) {
+            "; the body is not gzip, so the server or a proxy decompressed it"
+        } else {
+            ""
+        };
         return Err(format!(
-            "{name}: SHA-256 mismatch for {url}: expected {expected}, got {actual} ({} bytes); nothing was written",
+            "{name}: SHA-256 mismatch for {url}: expected {expected}, got {actual} ({} bytes{note}); nothing was written",
             bytes.len()
         ));
     }
