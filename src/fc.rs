@@ -54,7 +54,9 @@ pub fn forward<F: Real>(w: &Array2<F>, a: &Array2<F>, b: &Array2<F>) -> Matrix<F
     );
     let mut z = w.dot(a);
     // The out × 1 column b is broadcast over the N columns.
-    Zip::from(&mut z).and_broadcast(b).for_each(|zi, &bi| *zi = *zi + bi);
+    Zip::from(&mut z)
+        .and_broadcast(b)
+        .for_each(|zi, &bi| *zi = *zi + bi);
     Matrix(z)
 }
 
@@ -145,7 +147,11 @@ pub fn weight_grad<F: Real>(delta: &Array2<F>, a_prev: &Array2<F>) -> Matrix<F> 
 /// # Panics
 /// If δ has no columns.
 pub fn bias_grad<F: Real>(delta: &Array2<F>) -> Matrix<F> {
-    assert!(delta.ncols() > 0, "fc::bias_grad: δ is {}×0 (an empty batch)", delta.nrows());
+    assert!(
+        delta.ncols() > 0,
+        "fc::bias_grad: δ is {}×0 (an empty batch)",
+        delta.nrows()
+    );
     let n = F::of(delta.ncols() as f64);
     let mean = delta.sum_axis(Axis(1)).mapv(|s| s / n);
     Matrix(mean.insert_axis(Axis(1)))
@@ -177,7 +183,11 @@ mod tests {
     #[test]
     #[should_panic(expected = "W is 2×3 but a is 2×1")]
     fn forward_names_both_shapes() {
-        let _ = forward(&Array2::<f64>::zeros((2, 3)), &Array2::zeros((2, 1)), &Array2::zeros((2, 1)));
+        let _ = forward(
+            &Array2::<f64>::zeros((2, 3)),
+            &Array2::zeros((2, 1)),
+            &Array2::zeros((2, 1)),
+        );
     }
 
     #[test]

@@ -68,7 +68,10 @@ pub fn softmax_cross_entropy<F: Real>(logits: &Array2<F>, labels: &[usize]) -> (
         "softmax_cross_entropy: {} labels for logits of shape {classes}×{n} (one label per column)",
         labels.len()
     );
-    assert!(n > 0, "softmax_cross_entropy: the batch is empty (logits {classes}×{n})");
+    assert!(
+        n > 0,
+        "softmax_cross_entropy: the batch is empty (logits {classes}×{n})"
+    );
     if let Some((k, &bad)) = labels.iter().enumerate().find(|&(_, &l)| l >= classes) {
         panic!("softmax_cross_entropy: label {bad} (sample {k}) is out of range 0..{classes}");
     }
@@ -97,15 +100,17 @@ pub fn accuracy<F: Real>(logits: &Array2<F>, labels: &[usize]) -> f64 {
         logits.dim()
     );
     let mut hits = 0usize;
-    Zip::from(logits.axis_iter(Axis(1))).and(labels).for_each(|col, &l| {
-        let mut best = 0;
-        for (i, &v) in col.iter().enumerate() {
-            if v > col[best] {
-                best = i;
+    Zip::from(logits.axis_iter(Axis(1)))
+        .and(labels)
+        .for_each(|col, &l| {
+            let mut best = 0;
+            for (i, &v) in col.iter().enumerate() {
+                if v > col[best] {
+                    best = i;
+                }
             }
-        }
-        hits += usize::from(best == l);
-    });
+            hits += usize::from(best == l);
+        });
     hits as f64 / labels.len().max(1) as f64
 }
 

@@ -22,8 +22,14 @@ use std::borrow::Cow;
 /// If `size` or `stride` is zero, if the window is longer than the axis, or
 /// if the windows do not tile the axis exactly; the message names the lengths.
 pub fn output_len(len: usize, size: usize, stride: usize) -> usize {
-    assert!(size > 0 && stride > 0, "pooling window {size} with stride {stride}: both must be positive");
-    assert!(size <= len, "pooling window {size}×{size} is larger than the input length {len}");
+    assert!(
+        size > 0 && stride > 0,
+        "pooling window {size} with stride {stride}: both must be positive"
+    );
+    assert!(
+        size <= len,
+        "pooling window {size}×{size} is larger than the input length {len}"
+    );
     assert!(
         (len - size).is_multiple_of(stride),
         "pooling window {size} with stride {stride} does not tile an input of length {len}: \
@@ -42,13 +48,19 @@ pub fn output_shape(
     stride: usize,
 ) -> (usize, usize, usize, usize) {
     let (n, c, h, w) = shape;
-    let fits = |len: usize| size > 0 && stride > 0 && size <= len && (len - size).is_multiple_of(stride);
+    let fits =
+        |len: usize| size > 0 && stride > 0 && size <= len && (len - size).is_multiple_of(stride);
     assert!(
         fits(h) && fits(w),
         "pooling window {size}×{size} with stride {stride} does not fit input {n}×{c}×{h}×{w}: \
          need size ≤ H, W and (H − size), (W − size) multiples of the stride"
     );
-    (n, c, output_len(h, size, stride), output_len(w, size, stride))
+    (
+        n,
+        c,
+        output_len(h, size, stride),
+        output_len(w, size, stride),
+    )
 }
 
 /// The entries of `x` in row-major (NCHW) order, copying only if `x` is not
@@ -208,7 +220,13 @@ pub fn max_forward<F: Real>(x: &Array4<F>, size: usize, stride: usize) -> (Array
     }
     let y = Array4::from_shape_vec((n, c, oh, ow), out).expect("one value per output entry");
     let index = Array4::from_shape_vec((n, c, oh, ow), index).expect("one index per output entry");
-    (y, Argmax { input_shape: shape, index })
+    (
+        y,
+        Argmax {
+            input_shape: shape,
+            index,
+        },
+    )
 }
 
 /// The backward pass of max pooling. Within a window only the maximum

@@ -18,7 +18,12 @@ impl Rng {
         ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    fn uniform<D: Dimension, Sh: ShapeBuilder<Dim = D>>(&mut self, shape: Sh, lo: f64, hi: f64) -> Array<f64, D> {
+    fn uniform<D: Dimension, Sh: ShapeBuilder<Dim = D>>(
+        &mut self,
+        shape: Sh,
+        lo: f64,
+        hi: f64,
+    ) -> Array<f64, D> {
         Array::from_shape_simple_fn(shape, || lo + (hi - lo) * self.unit())
     }
 }
@@ -44,7 +49,11 @@ fn activation_backward_matches_finite_differences() {
         let g2: Array2<f64> = rng.uniform((6, 4), -1.0, 1.0);
         let num2 = numerical_grad(&mut z2, 1e-5, |z| (&g2 * &act.apply(z)).sum());
         let err2 = rel_error(&act.backward(&g2, &z2), &num2);
-        assert!(err2 < 1e-7, "{} on a matrix: rel_error {err2:e}", act.name());
+        assert!(
+            err2 < 1e-7,
+            "{} on a matrix: rel_error {err2:e}",
+            act.name()
+        );
     }
 }
 
@@ -117,7 +126,12 @@ fn softmax_cross_entropy_gradient_matches_finite_differences() {
     }
     // The loss is the mean of −log p at the labels.
     let p = softmax(&z);
-    let direct: f64 = labels.iter().enumerate().map(|(k, &l)| -p[[l, k]].ln()).sum::<f64>() / n as f64;
+    let direct: f64 = labels
+        .iter()
+        .enumerate()
+        .map(|(k, &l)| -p[[l, k]].ln())
+        .sum::<f64>()
+        / n as f64;
     assert!((c - direct).abs() < 1e-13, "{c} vs {direct}");
     // Each column of p − y sums to 0 (p sums to 1, y has one 1).
     for col in grad.columns() {

@@ -27,7 +27,9 @@ impl Rng {
     /// no perturbation can change which entry is a window's maximum.
     fn without_ties(&mut self, shape: (usize, usize, usize, usize)) -> Array4<f64> {
         let len = shape.0 * shape.1 * shape.2 * shape.3;
-        let mut v: Vec<f64> = (0..len).map(|k| k as f64 * 0.1 - len as f64 * 0.05).collect();
+        let mut v: Vec<f64> = (0..len)
+            .map(|k| k as f64 * 0.1 - len as f64 * 0.05)
+            .collect();
         for i in (1..len).rev() {
             let j = (self.unit() * (i + 1) as f64) as usize;
             v.swap(i, j.min(i));
@@ -42,7 +44,11 @@ const WINDOWS: [(usize, usize); 3] = [(2, 2), (3, 2), (2, 1)];
 /// Input shape for which every window of `WINDOWS` fits: (7 − 3)/2 and
 /// (7 − 2)/1 are whole, but 2/2 needs an even side, so it gets 6×8.
 fn input_shape(size: usize, stride: usize) -> (usize, usize, usize, usize) {
-    if (size, stride) == (2, 2) { (2, 3, 6, 8) } else { (2, 3, 7, 5) }
+    if (size, stride) == (2, 2) {
+        (2, 3, 6, 8)
+    } else {
+        (2, 3, 7, 5)
+    }
 }
 
 #[test]
@@ -54,7 +60,9 @@ fn mean_backward_matches_finite_differences() {
         let g = rng.array4(output_shape(shape, size, stride));
         // L = Σ G ⊙ mean_pool(x) is linear in x: no truncation error, so a
         // large step keeps the rounding error small.
-        let num = numerical_grad(&mut x, 1e-1, |x| (&g * &mean_forward(x, size, stride)).sum());
+        let num = numerical_grad(&mut x, 1e-1, |x| {
+            (&g * &mean_forward(x, size, stride)).sum()
+        });
         let ana = mean_backward(&g, shape, size, stride);
         let err = rel_error(&ana, &num);
         assert!(err < 1e-7, "mean pool {size}/{stride}: rel_error {err:e}");
@@ -70,7 +78,9 @@ fn max_backward_matches_finite_differences_without_ties() {
         let g = rng.array4(output_shape(shape, size, stride));
         // Piecewise linear, and the step (1e-2) never crosses a piece
         // boundary because entries differ by at least 0.1.
-        let num = numerical_grad(&mut x, 1e-2, |x| (&g * &max_forward(x, size, stride).0).sum());
+        let num = numerical_grad(&mut x, 1e-2, |x| {
+            (&g * &max_forward(x, size, stride).0).sum()
+        });
         let (_, arg) = max_forward(&x, size, stride);
         let ana = max_backward(&g, &arg);
         let err = rel_error(&ana, &num);
@@ -138,8 +148,18 @@ fn backward_preserves_the_sum_of_delta_even_at_ties() {
         // Every routed position is a maximum of its window.
         for ((n, c, i, j), &k) in arg.index.indexed_iter() {
             let (r, q) = (k / shape.3, k % shape.3);
-            assert!(r >= i * stride && r < i * stride + size && q >= j * stride && q < j * stride + size);
-            let window = x.slice(ndarray::s![n, c, i * stride..i * stride + size, j * stride..j * stride + size]);
+            assert!(
+                r >= i * stride
+                    && r < i * stride + size
+                    && q >= j * stride
+                    && q < j * stride + size
+            );
+            let window = x.slice(ndarray::s![
+                n,
+                c,
+                i * stride..i * stride + size,
+                j * stride..j * stride + size
+            ]);
             let first = window.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             assert_eq!(x[[n, c, r, q]], first);
             // ... and the first one in row-major order.
