@@ -106,14 +106,30 @@ fn manifest(dir: &Path, files: &HashMap<String, Vec<u8>>) -> PathBuf {
     path
 }
 
-fn lenet_download(target: &Path, base: &str, sums: &Path) -> Output {
+/// `lenet download mnist` from `base`, into `target` (or, when `None`, the
+/// default cache folder that `env` selects).
+fn lenet_download_env(target: Option<&Path>, base: &str, sums: &Path, env: &[(&str, &Path)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lenet"));
-    cmd.args(["download", "mnist", "--dir"]).arg(target).args(["--base-url", base, "--sha256-file"]).arg(sums);
-    // A proxy from the environment must not intercept the loopback server.
+    cmd.args(["download", "mnist", "--base-url", base, "--sha256-file"]).arg(sums);
+    if let Some(t) = target {
+        cmd.arg("--dir").arg(t);
+    }
+    // A proxy from the environment must not intercept the loopback server,
+    // and the cache folder must come from this test, not the caller.
     for var in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
         cmd.env_remove(var);
     }
+    for var in ["LENET_DATA", "XDG_CACHE_HOME", "HOME"] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     cmd.output().unwrap()
+}
+
+fn lenet_download(target: &Path, base: &str, sums: &Path) -> Output {
+    lenet_download_env(Some(target), base, sums, &[])
 }
 
 fn names_in(dir: &Path) -> Vec<String> {
@@ -230,4 +246,27 @@ fn body_decompressed_on_the_way_is_explained() {
     assert!(!out.status.success());
     assert!(stderr.contains("the body is not gzip, so the server or a proxy decompressed it"), "{stderr}");
     assert!(names_in(&work.join("cache")).is_empty());
+}
+
+#[test]
+fn default_folder_is_lenet_data_then_xdg_cache_then_home() {
+    let files = synthetic_files();
+    let work = scratch("default-dir");
+    let sums = manifest(&work, &files);
+    let (base, _) = serve(files);
+    let (lenet_data, xdg, home) = (work.join("ld"), work.join("xdg"), work.join("home"));
+    let cases = [
+        (vec![("LENET_DATA", &lenet_data), ("XDG_CACHE_HOME", &xdg), ("HOME", &home)], lenet_data.join("mnist")),
+        (vec![("XDG_CACHE_HOME", &xdg), ("HOME", &home)], xdg.join("lenet/mnist")),
+        (vec![("HOME", &home)], home.join(".cache/lenet/mnist")),
+    ];
+    for (env, expected) in cases {
+        let env: Vec<(&str, &Path)> = env.iter().map(|(k, v)| (*k, v.as_path())).collect();
+        let out = lenet_download_env(None, &base, &sums, &env);
+        assert!(out.status.success(), "{env:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(names_in(&expected).len(), 4, "{env:?} should fill {}", expected.display());
+    }
+    let out = lenet_download_env(None, &base, &sums, &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("pass --dir"), "{stderr}");
 }

@@ -11,6 +11,15 @@
 //! | `Mnist(None)` | 60,000 | 10,000 | the cache folder of `lenet download mnist` ([`cache_dir`]) |
 //! | `FashionMnist(None)` | 60,000 | 10,000 | `/usr/share/datasets/fashion-mnist` (`apt-get install dataset-fashion-mnist`), else the download cache |
 //! | `Mnist(Some(dir))`, `FashionMnist(Some(dir))` | | | the four standard file names in `dir` |
+//!
+//! ```
+//! use lenet::data::{load, Source};
+//! let split = load(&Source::Embedded)?;
+//! let (x, labels) = split.train.batch::<f32>(&[0, 1, 2]);
+//! assert_eq!(x.shape(), &[3, 1, 28, 28]); // N×C×H×W, pixel / 255
+//! assert!(labels.iter().all(|&y| y < 10));
+//! # Ok::<(), lenet::data::DataError>(())
+//! ```
 
 pub mod embedded;
 pub mod idx;
