@@ -1,0 +1,100 @@
+//! `lenet train` and `lenet eval` as a user runs them.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn lenet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lenet")).args(args).output().expect("the lenet binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A fresh folder under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("lenet-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn train_json_prints_only_the_metrics_and_fills_the_run_folder() {
+    let dir = TempDir::new("train");
+    let run = dir.0.join("run");
+    let out = lenet(&["train", "--epochs", "1", "--limit", "256", "--out", run.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "one line of JSON and nothing else: {stdout:?}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    for key in [
+        "dataset", "epochs", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "test_images",
+        "train_seconds", "wall_seconds", "images_per_second", "run_dir", "model",
+    ] {
+        assert!(v.get(key).is_some(), "key {key} missing from {v}");
+    }
+    assert_eq!(v["dataset"], "digits");
+    assert_eq!(v["epochs"], 1);
+    assert_eq!(v["test_images"], 256);
+    let acc = v["test_accuracy"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&acc));
+    for f in ["history.json", "model.json", "checkpoint.json", "loss.svg", "accuracy.svg", "kernels.svg", "feature_maps.svg", "confusion.svg"] {
+        let p = run.join(f);
+        assert!(p.is_file() && std::fs::metadata(&p).unwrap().len() > 0, "{f} missing from the run folder");
+    }
+    for f in ["loss.svg", "accuracy.svg", "kernels.svg", "feature_maps.svg", "confusion.svg"] {
+        let s = std::fs::read_to_string(run.join(f)).unwrap();
+        assert!(s.starts_with("<svg") && s.trim_end().ends_with("</svg>"), "{f} is not an SVG document");
+    }
+
+    // The model it wrote evaluates on the 2,000 validation digits.
+    let model = run.join("model.json");
+    let e = lenet(&["eval", "--model", model.to_str().unwrap(), "--json"]);
+    assert!(e.status.success(), "stderr: {}", text(&e.stderr));
+    let ev: serde_json::Value = serde_json::from_str(&text(&e.stdout)).unwrap();
+    assert_eq!(ev["test_images"], 2000);
+    let confusion: u64 = ev["confusion"].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap()).map(|c| c.as_u64().unwrap()).sum();
+    assert_eq!(confusion, 2000);
+
+    // Without --json, eval prints the accuracy and the confusion matrix.
+    let e = lenet(&["eval", "--model", model.to_str().unwrap()]);
+    let s = text(&e.stdout);
+    assert!(s.contains("accuracy") && s.contains("confusion matrix (rows: true class, columns: predicted class)"), "{s}");
+}
+
+#[test]
+fn eval_of_a_corrupt_model_fails_with_the_file_and_the_problem() {
+    let dir = TempDir::new("corrupt");
+    let bad = dir.0.join("model.json");
+    std::fs::write(&bad, "{\"format\": \"lenet-model\", \"version\": 1, \"para").unwrap();
+    let out = lenet(&["eval", "--model", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains(&format!("model file {}: not valid JSON", bad.display())), "{err}");
+    assert!(out.stdout.is_empty());
+
+    let missing = dir.0.join("missing.json");
+    let out = lenet(&["eval", "--model", missing.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("missing.json"));
+}
+
+#[test]
+fn resume_refuses_new_hyperparameters() {
+    let dir = TempDir::new("resume");
+    let ck = dir.0.join("checkpoint.json");
+    let out = lenet(&["train", "--resume", ck.to_str().unwrap(), "--lr", "0.5"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("only --epochs and --out may be given"), "{}", text(&out.stderr));
+}
