@@ -9,6 +9,19 @@
 //! - δ^l = (W^{l+1})ᵀ δ^{l+1} ⊙ σ'(z^l) going back ([`backprop_delta`]),
 //! - ∂C/∂W^l = (1/N) δ^l (a^{l−1})ᵀ ([`weight_grad`]),
 //! - ∂C/∂b^l = (1/N) Σ_n δ^l_n ([`bias_grad`]).
+//!
+//! ```
+//! use lenet::{activation::Activation, fc, loss};
+//! use ndarray::array;
+//! let (w, b) = (array![[0.5, -1.0]], array![[0.1]]);
+//! let a0 = array![[1.0, 2.0], [0.0, 1.0]]; // 2 features × 2 samples
+//! let z = fc::forward(&w, &a0, &b); // [[0.6, 0.1]]
+//! let a1 = Activation::Sigmoid.apply(&z);
+//! let (_, grad_a) = loss::mse(&a1, &array![[1.0, 0.0]]);
+//! let delta = fc::output_delta(&grad_a, &z, Activation::Sigmoid);
+//! let dw = fc::weight_grad(&delta, &a0); // (1/N) δ a0ᵀ, 1 × 2 like W
+//! assert_eq!(dw.dim(), w.dim());
+//! ```
 
 use crate::activation::Activation;
 use crate::element::Real;

@@ -4,6 +4,18 @@
 //! over the batch's N columns and the **per-sample** gradient: column n is
 //! ∂C_n/∂(column n), with no 1/N (the batch convention of CONTRIBUTING.md;
 //! the 1/N enters once, in the parameter gradients).
+//!
+//! ```
+//! use lenet::loss::softmax_cross_entropy;
+//! use ndarray::array;
+//! // Two classes, two samples (columns) with labels 0 and 1.
+//! let logits = array![[2.0, 0.0], [0.0, 0.0]];
+//! let (c, delta) = softmax_cross_entropy(&logits, &[0, 1]);
+//! let p = 1.0 / (1.0 + (-2.0_f64).exp()); // softmax of (2, 0), first entry
+//! assert!((c - (-p.ln() + 2.0_f64.ln()) / 2.0).abs() < 1e-15);
+//! assert!((delta[[0, 0]] - (p - 1.0)).abs() < 1e-15); // p − y, per sample
+//! assert!((delta[[1, 1]] - (0.5 - 1.0)).abs() < 1e-15);
+//! ```
 
 use crate::element::Real;
 use ndarray::{Array2, Axis, Zip};

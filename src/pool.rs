@@ -10,6 +10,18 @@
 //! overlap, an input belongs to several windows, and its gradient is the
 //! *sum* of what each window sends it — so every backward here accumulates
 //! (`+=`), never assigns.
+//!
+//! ```
+//! use lenet::pool;
+//! use ndarray::array;
+//! // One sample, one channel, 3×3; windows 2×2 with stride 1 overlap.
+//! let x = array![[[[1.0, 2.0, 3.0], [4.0, 9.0, 5.0], [6.0, 7.0, 8.0]]]];
+//! let (y, argmax) = pool::max_forward(&x, 2, 1);
+//! assert_eq!(y, array![[[[9.0, 9.0], [9.0, 9.0]]]]);
+//! // The 9 is the maximum of all four windows, so it collects all four δ.
+//! let dx = pool::max_backward(&array![[[[1.0, 1.0], [1.0, 1.0]]]], &argmax);
+//! assert_eq!(dx[[0, 0, 1, 1]], 4.0);
+//! ```
 
 use crate::element::Real;
 use ndarray::Array4;
