@@ -38,6 +38,10 @@ pub fn line_chart(title: &str, y_label: &str, series: &[Series]) -> Svg {
     let pad = if hi > lo { 0.05 * (hi - lo) } else { 0.05 * hi.abs().max(1.0) };
     let (y0, y1) = (lo - pad, hi + pad);
     let (x0, x1) = (0.5, n as f64 + 0.5);
+    // Rising curves end in the upper right corner, falling ones in the lower
+    // right: put the legend in the other corner so it hides no point.
+    let rising = series.iter().filter_map(|s| Some(*s.values.last()? > *s.values.first()?)).filter(|&r| r).count();
+    let legend_corner = if 2 * rising > series.len() { SeriesLabelPosition::LowerRight } else { SeriesLabelPosition::UpperRight };
     draw_svg(640, 400, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 20))
@@ -72,7 +76,7 @@ pub fn line_chart(title: &str, y_label: &str, series: &[Series]) -> Svg {
         }
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(legend_corner)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()?;
