@@ -88,7 +88,7 @@ impl Progress for Bars {
     fn batch_end(&mut self, batch: usize, loss: f64, accuracy: f64, ips: f64) {
         if let Some(bar) = &self.bar {
             bar.set_position(batch as u64);
-            if batch % 10 == 0 {
+            if batch.is_multiple_of(10) {
                 bar.set_message(format!("loss {loss:.4}  acc {:.2}%  {ips:.0} images/s", 100.0 * accuracy));
             }
         }
