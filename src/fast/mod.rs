@@ -9,6 +9,7 @@
 //! in thread order and divided by N. So the same parameters, batch and
 //! thread count give bit-identical results.
 
+mod conv1;
 mod im2col;
 mod pass;
 mod pool;

@@ -2,11 +2,12 @@
 //! every layer a matrix product on channel-major buffers.
 //!
 //! Layouts for a chunk of B samples (row-major matrices):
-//! conv1 cols 25 × B·784, z1 6 × B·784, p1 6 × B·196, conv2 cols
+//! padded images B × 33 × 32, z1 6 × B × 28 × 32 (rows padded to 32), p1 6 × B·196, conv2 cols
 //! 150 × B·100, z2 16 × B·100, p2 16 × B·25, then one column per sample:
 //! a0 400 × B (row c·25 + i·5 + j, the NCHW flattening), a3 120 × B,
 //! a4 84 × B, logits 10 × B. δ buffers have the same layouts.
 
+use super::conv1;
 use super::im2col::{col2im, im2col, ConvGeom};
 use super::pool::{max_act_backward, max_act_forward, mean_act_backward, mean_act_forward};
 use crate::element::Real;
@@ -18,7 +19,7 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 /// running sums of per-sample parameter gradients.
 pub struct Workspace<F: Real> {
     cap: usize,
-    cols1: Vec<F>,
+    xpad: Vec<F>,
     z1: Vec<F>,
     p1: Vec<F>,
     arg1: Vec<u8>,
@@ -44,7 +45,7 @@ impl<F: Real> Workspace<F> {
     pub fn new() -> Self {
         Workspace {
             cap: 0,
-            cols1: vec![],
+            xpad: vec![],
             z1: vec![],
             p1: vec![],
             arg1: vec![],
@@ -74,8 +75,8 @@ impl<F: Real> Workspace<F> {
         self.cap = b;
         let z = F::zero();
         for (buf, per_sample) in [
-            (&mut self.cols1, 25 * 784),
-            (&mut self.z1, 6 * 784),
+            (&mut self.xpad, conv1::IMAGE),
+            (&mut self.z1, 6 * conv1::PLANE),
             (&mut self.p1, 6 * 196),
             (&mut self.cols2, 150 * 100),
             (&mut self.z2, 16 * 100),
@@ -170,17 +171,15 @@ pub fn chunk_pass<F: Real>(
     let b = x.len() / 784;
     ws.reserve(b);
     let f = arch.activation;
-    let g1 = ConvGeom { channels: 1, batch: b, height: 28, width: 28, kernel: 5, padding: 2 };
     let g2 = ConvGeom { channels: 6, batch: b, height: 14, width: 14, kernel: 5, padding: 0 };
-    let (n1, n2) = (g1.cols(), g2.cols()); // b·784, b·100
+    let (n1, n2) = (b * conv1::PLANE, g2.cols()); // b·896, b·100
     let w1 = w.conv1_w.as_slice().expect("standard layout");
     let w2 = w.conv2_w.as_slice().expect("standard layout");
 
     // conv1 → f → pool1
-    im2col(&g1, x, &mut ws.cols1[..25 * n1]);
-    gemm(mat(w1, 6, 25), mat(&ws.cols1, 25, n1), F::zero(), &mut ws.z1);
-    add_bias(&mut ws.z1[..6 * n1], w.conv1_b.as_slice().unwrap(), n1);
-    let planes1 = (6 * b, 28, 28);
+    conv1::pad_images(x, b, &mut ws.xpad);
+    conv1::forward(&ws.xpad, w1, w.conv1_b.as_slice().unwrap(), b, &mut ws.z1);
+    let planes1 = (6 * b, 28, 28, conv1::STRIDE);
     match arch.pooling {
         Pooling::Max => max_act_forward(f, &ws.z1, planes1, &mut ws.p1, &mut ws.arg1),
         Pooling::Mean => mean_act_forward(f, &mut ws.z1[..6 * n1], planes1, &mut ws.p1),
@@ -189,7 +188,7 @@ pub fn chunk_pass<F: Real>(
     im2col(&g2, &ws.p1[..6 * b * 196], &mut ws.cols2[..150 * n2]);
     gemm(mat(w2, 16, 150), mat(&ws.cols2, 150, n2), F::zero(), &mut ws.z2);
     add_bias(&mut ws.z2[..16 * n2], w.conv2_b.as_slice().unwrap(), n2);
-    let planes2 = (16 * b, 10, 10);
+    let planes2 = (16 * b, 10, 10, 10);
     match arch.pooling {
         Pooling::Max => max_act_forward(f, &ws.z2, planes2, &mut ws.p2, &mut ws.arg2),
         Pooling::Mean => mean_act_forward(f, &mut ws.z2[..16 * n2], planes2, &mut ws.p2),
@@ -258,8 +257,7 @@ pub fn chunk_pass<F: Real>(
         Pooling::Mean => mean_act_backward(f, &ws.dp1, &mut ws.z1[..6 * n1], planes1),
     }
     // conv1: only the kernel and bias gradients; nothing needs ∂C/∂x
-    let gw1 = g.conv1_w.as_slice_mut().unwrap();
-    gemm(mat(&ws.z1, 6, n1), mat(&ws.cols1, 25, n1).t(), one, gw1);
-    add_row_sums(g.conv1_b.as_slice_mut().unwrap(), &ws.z1, n1);
+    let (gw1, gb1) = (g.conv1_w.as_slice_mut().unwrap(), g.conv1_b.as_slice_mut().unwrap());
+    conv1::grad(&ws.xpad, &ws.z1, b, gw1, gb1);
     (loss, correct)
 }

@@ -10,6 +10,9 @@
 //! Mean pooling does not commute with a nonlinear f, so it applies f to every
 //! entry first (in place) and averages: p = ¼ Σ f(z). Backward,
 //! ∂C/∂z = ¼ δ_pool · f′(z) at each of the four entries.
+//!
+//! Planes are h×w with rows `rs` ≥ w entries apart (conv1's output rows
+//! are padded to 32); padding columns are ignored forward and get δ = 0.
 
 use crate::element::Real;
 use crate::model::Activation;
@@ -19,18 +22,18 @@ use crate::model::Activation;
 pub fn max_act_forward<F: Real>(
     f: Activation,
     z: &[F],
-    (planes, h, w): (usize, usize, usize),
+    (planes, h, w, rs): (usize, usize, usize, usize),
     p: &mut [F],
     arg: &mut [u8],
 ) {
     let (ph, pw) = (h / 2, w / 2);
     for q in 0..planes {
-        let zp = &z[q * h * w..][..h * w];
+        let zp = &z[q * h * rs..][..h * rs];
         let pp = &mut p[q * ph * pw..][..ph * pw];
         let ap = &mut arg[q * ph * pw..][..ph * pw];
         for i in 0..ph {
-            let top = &zp[2 * i * w..][..w];
-            let bottom = &zp[(2 * i + 1) * w..][..w];
+            let top = &zp[2 * i * rs..][..w];
+            let bottom = &zp[(2 * i + 1) * rs..][..w];
             for j in 0..pw {
                 let cand = [top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1]];
                 // The first maximum wins ties, as in the readable layer.
@@ -54,20 +57,20 @@ pub fn max_act_backward<F: Real>(
     dp: &[F],
     p: &[F],
     arg: &[u8],
-    (planes, h, w): (usize, usize, usize),
+    (planes, h, w, rs): (usize, usize, usize, usize),
     dz: &mut [F],
 ) {
     let (ph, pw) = (h / 2, w / 2);
     dz.fill(F::zero());
     for q in 0..planes {
         let base = q * ph * pw;
-        let dzp = &mut dz[q * h * w..][..h * w];
+        let dzp = &mut dz[q * h * rs..][..h * rs];
         for i in 0..ph {
             for j in 0..pw {
                 let k = base + i * pw + j;
                 let t = arg[k] as usize;
                 let (di, dj) = (t / 2, t % 2);
-                dzp[(2 * i + di) * w + 2 * j + dj] = dp[k] * f.slope_from_output(p[k]);
+                dzp[(2 * i + di) * rs + 2 * j + dj] = dp[k] * f.slope_from_output(p[k]);
             }
         }
     }
@@ -78,7 +81,7 @@ pub fn max_act_backward<F: Real>(
 pub fn mean_act_forward<F: Real>(
     f: Activation,
     za: &mut [F],
-    (planes, h, w): (usize, usize, usize),
+    (planes, h, w, rs): (usize, usize, usize, usize),
     p: &mut [F],
 ) {
     for v in za.iter_mut() {
@@ -87,11 +90,11 @@ pub fn mean_act_forward<F: Real>(
     let (ph, pw) = (h / 2, w / 2);
     let quarter = F::of(0.25);
     for q in 0..planes {
-        let ap = &za[q * h * w..][..h * w];
+        let ap = &za[q * h * rs..][..h * rs];
         let pp = &mut p[q * ph * pw..][..ph * pw];
         for i in 0..ph {
-            let top = &ap[2 * i * w..][..w];
-            let bottom = &ap[(2 * i + 1) * w..][..w];
+            let top = &ap[2 * i * rs..][..w];
+            let bottom = &ap[(2 * i + 1) * rs..][..w];
             for j in 0..pw {
                 let s = top[2 * j] + top[2 * j + 1] + bottom[2 * j] + bottom[2 * j + 1];
                 pp[i * pw + j] = s * quarter;
@@ -106,19 +109,21 @@ pub fn mean_act_backward<F: Real>(
     f: Activation,
     dp: &[F],
     a_dz: &mut [F],
-    (planes, h, w): (usize, usize, usize),
+    (planes, h, w, rs): (usize, usize, usize, usize),
 ) {
     let (ph, pw) = (h / 2, w / 2);
     let quarter = F::of(0.25);
     for q in 0..planes {
         let dpp = &dp[q * ph * pw..][..ph * pw];
-        let plane = &mut a_dz[q * h * w..][..h * w];
+        let plane = &mut a_dz[q * h * rs..][..h * rs];
         for r in 0..h {
-            let row = &mut plane[r * w..][..w];
+            let row = &mut plane[r * rs..][..rs];
             let drow = &dpp[(r / 2) * pw..][..pw];
-            for (c, v) in row.iter_mut().enumerate() {
+            for (c, v) in row[..w].iter_mut().enumerate() {
                 *v = drow[c / 2] * quarter * f.slope_from_output(*v);
             }
+            // Padding columns (rs > w) carry no δ.
+            row[w..].fill(F::zero());
         }
     }
 }

@@ -1,0 +1,171 @@
+//! conv1 computed directly, without im2col.
+//!
+//! conv1 has one input channel and six 5×5 kernels, so as a matrix product
+//! it is 6 × 25 times 25 × (B·784): six rows only, and the 25 × (B·784)
+//! patch matrix would be built, then copied again by the GEMM's packing,
+//! for six multiply-adds per copied entry. Computing the sums directly on
+//! the padded image, a row of 28 outputs at a time, keeps everything in
+//! registers and L1 instead.
+//!
+//! With x̃ the image padded by 2:
+//!
+//! forward   z[c, i, j] = b_c + Σ_{u,v<5} w[c, u, v] · x̃[i + u, j + v]
+//! kernel    ∂C/∂w[c, u, v] = Σ_n Σ_{i,j} δ[c, n, i, j] · x̃_n[i + u, j + v]
+//! bias      ∂C/∂b_c = Σ_n Σ_{i,j} δ[c, n, i, j]
+//!
+//! (sums over the samples; the caller divides by N). The gradient for the
+//! image itself is never needed.
+//!
+//! On x86-64 CPUs with AVX2 and FMA the same loops are compiled a second time
+//! with those instructions enabled and chosen at run time.
+
+use crate::element::Real;
+
+const W: usize = 28; // output width and height
+/// Row stride of the padded images and of conv1's output planes. Giving
+/// both the same stride makes every sum a shift of one flat array:
+/// z[k] = b + Σ_{u,v} w[u, v] · x̃[k + 32u + v] for k = 32i + j, so the
+/// loops run over contiguous blocks of 16 lanes. Output columns 28..32 are
+/// padding: their values are never read, and their δ must be 0.
+pub const STRIDE: usize = 32;
+/// Entries of one conv1 output plane: 28 rows of stride 32.
+pub const PLANE: usize = W * STRIDE;
+/// Entries of one padded image: 33 rows of 32, the 33rd (zero) so that the
+/// shifted reads of the padding columns stay inside the image.
+pub const IMAGE: usize = 33 * STRIDE;
+const LANES: usize = 16;
+
+/// Copies `b` images (b × 784) into zero-padded planes of [`IMAGE`]
+/// entries, pixel (i, j) at (i + 2)·32 + j + 2.
+pub fn pad_images<F: Real>(x: &[F], b: usize, padded: &mut [F]) {
+    padded[..b * IMAGE].fill(F::zero());
+    for n in 0..b {
+        let src = &x[n * W * W..][..W * W];
+        let dst = &mut padded[n * IMAGE..][..IMAGE];
+        for i in 0..W {
+            let d: &mut [F; W] = (&mut dst[(i + 2) * STRIDE + 2..][..W]).try_into().unwrap();
+            d.copy_from_slice(&src[i * W..][..W]);
+        }
+    }
+}
+
+#[inline(always)]
+fn madd<F: Real, const FUSED: bool>(a: F, b: F, acc: F) -> F {
+    if FUSED { a.mul_add(b, acc) } else { acc + a * b }
+}
+
+#[inline(always)]
+fn lanes<F>(s: &[F], at: usize) -> &[F; LANES] {
+    s[at..at + LANES].try_into().unwrap()
+}
+
+#[inline(always)]
+fn forward_body<F: Real, const FUSED: bool>(padded: &[F], w: &[F], bias: &[F], b: usize, z: &mut [F]) {
+    for n in 0..b {
+        let img = &padded[n * IMAGE..][..IMAGE];
+        for k0 in (0..PLANE).step_by(LANES) {
+            // Six output channels × 16 lanes stay in registers while the
+            // 25 shifted input blocks stream past.
+            let mut acc: [[F; LANES]; 6] = std::array::from_fn(|c| [bias[c]; LANES]);
+            for u in 0..5 {
+                for v in 0..5 {
+                    let seg = lanes(img, k0 + u * STRIDE + v);
+                    for (c, a) in acc.iter_mut().enumerate() {
+                        let wv = w[c * 25 + u * 5 + v];
+                        for l in 0..LANES {
+                            a[l] = madd::<F, FUSED>(wv, seg[l], a[l]);
+                        }
+                    }
+                }
+            }
+            for (c, a) in acc.iter().enumerate() {
+                z[(c * b + n) * PLANE + k0..][..LANES].copy_from_slice(a);
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn grad_body<F: Real, const FUSED: bool>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
+    for n in 0..b {
+        let img = &padded[n * IMAGE..][..IMAGE];
+        for c in 0..6 {
+            let d: &[F; PLANE] = dz[(c * b + n) * PLANE..][..PLANE].try_into().unwrap();
+            gb[c] = gb[c] + lane_sum(d.chunks_exact(LANES).fold([F::zero(); LANES], |mut s, dl| {
+                for l in 0..LANES {
+                    s[l] = s[l] + dl[l];
+                }
+                s
+            }));
+            for u in 0..5 {
+                for v in 0..5 {
+                    // 16 independent partial sums, added up at the end.
+                    let shifted: &[F; PLANE] = img[u * STRIDE + v..][..PLANE].try_into().unwrap();
+                    let mut acc = [F::zero(); LANES];
+                    for (dl, xl) in d.chunks_exact(LANES).zip(shifted.chunks_exact(LANES)) {
+                        for l in 0..LANES {
+                            acc[l] = madd::<F, FUSED>(dl[l], xl[l], acc[l]);
+                        }
+                    }
+                    let g = &mut gw[c * 25 + u * 5 + v];
+                    *g = *g + lane_sum(acc);
+                }
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn lane_sum<F: Real>(a: [F; LANES]) -> F {
+    a.iter().copied().fold(F::zero(), |s, v| s + v)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn forward_avx2<F: Real>(padded: &[F], w: &[F], bias: &[F], b: usize, z: &mut [F]) {
+    forward_body::<F, true>(padded, w, bias, b, z)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn grad_avx2<F: Real>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
+    grad_body::<F, true>(padded, dz, b, gw, gb)
+}
+
+fn has_avx2_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// z (6 × b planes of [`PLANE`], channel-major) from the padded images, the kernels
+/// `w` (6 × 25) and biases.
+pub fn forward<F: Real>(padded: &[F], w: &[F], bias: &[F], b: usize, z: &mut [F]) {
+    if has_avx2_fma() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        unsafe {
+            return forward_avx2(padded, w, bias, b, z);
+        }
+    }
+    forward_body::<F, false>(padded, w, bias, b, z)
+}
+
+/// Adds Σ over the b samples of the kernel and bias gradients to `gw`
+/// (6 × 25) and `gb` (6), given δ at conv1's output (6 × b planes of
+/// [`PLANE`], zero in the padding columns).
+pub fn grad<F: Real>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
+    if has_avx2_fma() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        unsafe {
+            return grad_avx2(padded, dz, b, gw, gb);
+        }
+    }
+    grad_body::<F, false>(padded, dz, b, gw, gb)
+}
