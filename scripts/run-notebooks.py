@@ -6,7 +6,8 @@
 Each notebook is executed in memory (the committed file is not touched) with
 the kernel named `rust` (evcxr), the same kernel `jupyter execute
 --kernel_name=rust` uses. The run fails when a cell raises an error, and when
-a cell's text output (stream text, text/plain, text/html) differs from the
+a cell's text output (stream text and every text MIME type: plain, HTML,
+Markdown, LaTeX, SVG) differs from the
 output committed in the notebook. Cells tagged `nondeterministic` (timings)
 run, and must not fail, but their outputs are not compared.
 
@@ -41,8 +42,10 @@ except ImportError:
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SKIP_TAG = "nondeterministic"
-TEXT_MIMES = ("text/plain", "text/html")
+TEXT_MIMES = ("text/plain", "text/html", "text/markdown", "text/latex", "image/svg+xml")
 CELL_TIMEOUT_S = 600
+# The target for a cell after the first; slower cells are listed, not failed.
+SLOW_CELL_S = 3.0
 
 
 def text_outputs(cell):
@@ -132,6 +135,10 @@ def run_one(path, update):
         f"slowest later cell {slowest:5.2f} s{where}",
         flush=True,
     )
+    for seconds, i in sorted(later, reverse=True):
+        if seconds > SLOW_CELL_S:
+            head = nb.cells[i].source.splitlines()[0]
+            print(f"    cell {i + 1} took {seconds:5.1f} s (over {SLOW_CELL_S} s): {head[:60]}")
     if update:
         tmp = path.with_suffix(".ipynb.tmp")
         nbformat.write(nb, tmp)
@@ -157,6 +164,10 @@ def main():
     if args.cold and build_dir.exists():
         shutil.rmtree(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
+    # evcxr builds each cell as a crate in this directory. The project's lock
+    # file pins the notebooks' dependencies to the versions the crate's own
+    # tests use (cargo drops what the cell crate does not need and adds it).
+    shutil.copyfile(ROOT / "Cargo.lock", build_dir / "Cargo.lock")
 
     problems, total, slowest = [], 0.0, 0.0
     for p in paths:

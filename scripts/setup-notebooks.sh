@@ -23,7 +23,8 @@ done
 
 # 1. The kernel. --no-default-features leaves out the mimalloc allocator's C
 # build; the kernel does not need the rust-src component either.
-if "$CARGO_BIN/evcxr_jupyter" --version 2>/dev/null | grep -q "$EVCXR_VERSION"; then
+# (evcxr_jupyter has no --version; cargo's own list of installs says it.)
+if [ -x "$CARGO_BIN/evcxr_jupyter" ] && cargo install --list | grep -q "^evcxr_jupyter v$EVCXR_VERSION:"; then
   echo "evcxr_jupyter $EVCXR_VERSION: present"
 else
   echo "evcxr_jupyter $EVCXR_VERSION: installing (cargo install, takes about 9 minutes)"
