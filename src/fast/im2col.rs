@@ -49,6 +49,31 @@ fn valid_range(u: usize, p: usize, len: usize, out_len: usize) -> (usize, usize)
     (lo, hi.max(lo))
 }
 
+/// dst ← src. Runs of conv2's width 10 get a copy of known length, which
+/// compiles to a few vector moves instead of a call to `memcpy`.
+#[inline(always)]
+fn copy_run<F: Real>(dst: &mut [F], src: &[F]) {
+    if let (Ok(d), Ok(s)) = (<&mut [F; 10]>::try_from(&mut *dst), <&[F; 10]>::try_from(src)) {
+        *d = *s;
+    } else {
+        dst.copy_from_slice(src);
+    }
+}
+
+/// dst ← dst + src, likewise with a fixed-length case.
+#[inline(always)]
+fn add_run<F: Real>(dst: &mut [F], src: &[F]) {
+    if let (Ok(d), Ok(s)) = (<&mut [F; 10]>::try_from(&mut *dst), <&[F; 10]>::try_from(src)) {
+        for t in 0..10 {
+            d[t] = d[t] + s[t];
+        }
+    } else {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *d + *s;
+        }
+    }
+}
+
 /// Fills `cols` (rows() × cols(), row-major) from the image block `x`.
 pub fn im2col<F: Real>(g: &ConvGeom, x: &[F], cols: &mut [F]) {
     let (h, w, k, p) = (g.height, g.width, g.kernel, g.padding);
@@ -75,7 +100,7 @@ pub fn im2col<F: Real>(g: &ConvGeom, x: &[F], cols: &mut [F]) {
                         dst[..jlo].fill(F::zero());
                         dst[jhi..].fill(F::zero());
                         let src = &plane[src_row * w + jlo + v - p..][..jhi - jlo];
-                        dst[jlo..jhi].copy_from_slice(src);
+                        copy_run(&mut dst[jlo..jhi], src);
                     }
                 }
             }
@@ -103,9 +128,7 @@ pub fn col2im<F: Real>(g: &ConvGeom, dcols: &[F], dx: &mut [F]) {
                     for i in ilo..ihi {
                         let src = &patch[i * ow + jlo..][..jhi - jlo];
                         let dst = &mut plane[(i + u - p) * w + jlo + v - p..][..jhi - jlo];
-                        for (d, s) in dst.iter_mut().zip(src) {
-                            *d = *d + *s;
-                        }
+                        add_run(dst, src);
                     }
                 }
             }

@@ -9,9 +9,9 @@
 
 use super::conv1;
 use super::im2col::{col2im, im2col, ConvGeom};
-use super::pool::{max_act_backward, max_act_forward, mean_act_backward, mean_act_forward};
+use super::pool::{activate, max_act_backward, max_act_forward, mean_act_backward, mean_act_forward, times_slope};
 use crate::element::Real;
-use crate::model::{Activation, Arch, Params, Pooling};
+use crate::model::{Arch, Params, Pooling};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
@@ -120,19 +120,21 @@ fn add_bias<F: Real>(z: &mut [F], b: &[F], n: usize) {
     }
 }
 
-/// g[r] += Σ_col d[r, col]: a bias gradient summed over samples and positions.
+/// g[r] += Σ_col d[r, col]: a bias gradient summed over samples and
+/// positions. Eight interleaved partial sums break the chain of dependent
+/// additions, so the sum runs at the adder's throughput, not its latency.
 fn add_row_sums<F: Real>(g: &mut [F], d: &[F], n: usize) {
     for (gr, row) in g.iter_mut().zip(d.chunks_exact(n)) {
-        *gr = *gr + row.iter().copied().sum::<F>();
+        let mut part = [F::zero(); 8];
+        let mut chunks = row.chunks_exact(8);
+        for c in &mut chunks {
+            for l in 0..8 {
+                part[l] = part[l] + c[l];
+            }
+        }
+        let tail: F = chunks.remainder().iter().copied().sum();
+        *gr = *gr + part.iter().copied().sum::<F>() + tail;
     }
-}
-
-/// In place a = f(z), and δ ⊙ f′ from stored outputs.
-fn activate<F: Real>(f: Activation, z: &mut [F]) {
-    z.iter_mut().for_each(|v| *v = f.apply(*v));
-}
-fn times_slope<F: Real>(f: Activation, d: &mut [F], a: &[F]) {
-    d.iter_mut().zip(a).for_each(|(d, &a)| *d = *d * f.slope_from_output(a));
 }
 
 /// Softmax cross-entropy over the columns of the 10 × b `logits`: writes
@@ -242,7 +244,7 @@ pub fn chunk_pass<F: Real>(
     }
     // pool2 and f′ back to ∂C/∂z2, written over z2
     match arch.pooling {
-        Pooling::Max => max_act_backward(f, &ws.dp2, &ws.p2, &ws.arg2, planes2, &mut ws.z2[..16 * n2]),
+        Pooling::Max => max_act_backward(f, &mut ws.dp2, &ws.p2, &ws.arg2, planes2, &mut ws.z2[..16 * n2]),
         Pooling::Mean => mean_act_backward(f, &ws.dp2, &mut ws.z2[..16 * n2], planes2),
     }
     // conv2: ∂K += δ colsᵀ; δ at its input = col2im(Kᵀ δ), via the cols buffer
@@ -253,7 +255,7 @@ pub fn chunk_pass<F: Real>(
     col2im(&g2, &ws.cols2[..150 * n2], &mut ws.dp1[..6 * b * 196]);
     // pool1 and f′ back to ∂C/∂z1, written over z1
     match arch.pooling {
-        Pooling::Max => max_act_backward(f, &ws.dp1, &ws.p1, &ws.arg1, planes1, &mut ws.z1[..6 * n1]),
+        Pooling::Max => max_act_backward(f, &mut ws.dp1, &ws.p1, &ws.arg1, planes1, &mut ws.z1[..6 * n1]),
         Pooling::Mean => mean_act_backward(f, &ws.dp1, &mut ws.z1[..6 * n1], planes1),
     }
     // conv1: only the kernel and bias gradients; nothing needs ∂C/∂x

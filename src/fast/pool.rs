@@ -34,34 +34,60 @@ pub fn max_act_forward<F: Real>(
         for i in 0..ph {
             let top = &zp[2 * i * rs..][..w];
             let bottom = &zp[(2 * i + 1) * rs..][..w];
+            let prow = &mut pp[i * pw..][..pw];
+            let arow = &mut ap[i * pw..][..pw];
             for j in 0..pw {
-                let cand = [top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1]];
-                // The first maximum wins ties, as in the readable layer.
-                let mut best = 0;
-                for (t, &c) in cand.iter().enumerate().skip(1) {
-                    if c > cand[best] {
-                        best = t;
-                    }
-                }
-                pp[i * pw + j] = f.apply(cand[best]);
-                ap[i * pw + j] = best as u8;
+                let (a, b, c, d) = (top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1]);
+                // Branch-free, and the first maximum in row-major order wins
+                // ties, as in the readable layer: later entries must be
+                // strictly larger to take over.
+                let (m1, i1) = if b > a { (b, 1) } else { (a, 0) };
+                let (m2, i2) = if d > c { (d, 3) } else { (c, 2) };
+                let (m, k) = if m2 > m1 { (m2, i2) } else { (m1, i1) };
+                prow[j] = m;
+                arow[j] = k;
             }
         }
+    }
+    activate(f, &mut p[..planes * ph * pw]);
+}
+
+/// a = f(z) in place, with the choice of f made once, outside the loop, so
+/// the loop can be vectorised.
+pub fn activate<F: Real>(f: Activation, z: &mut [F]) {
+    match f {
+        Activation::Relu => z.iter_mut().for_each(|v| *v = if *v > F::zero() { *v } else { F::zero() }),
+        Activation::Sigmoid => z.iter_mut().for_each(|v| *v = F::one() / (F::one() + (-*v).exp())),
+        Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh()),
+    }
+}
+
+/// d ← d ⊙ f′, with f′ read off the stored outputs `a` (see
+/// [`Activation::slope_from_output`]).
+pub fn times_slope<F: Real>(f: Activation, d: &mut [F], a: &[F]) {
+    let (zero, one) = (F::zero(), F::one());
+    let it = d.iter_mut().zip(a);
+    match f {
+        Activation::Relu => it.for_each(|(d, &a)| *d = if a > zero { *d } else { zero }),
+        Activation::Sigmoid => it.for_each(|(d, &a)| *d = *d * a * (one - a)),
+        Activation::Tanh => it.for_each(|(d, &a)| *d = *d * (one - a * a)),
     }
 }
 
 /// δ at the pooled outputs → ∂C/∂z at the pre-activations (`dz` overwritten):
-/// dz = dp · f′ at each window's arg max, 0 elsewhere.
+/// dz = dp · f′ at each window's arg max, 0 elsewhere. `dp` is overwritten
+/// with dp · f′.
 pub fn max_act_backward<F: Real>(
     f: Activation,
-    dp: &[F],
+    dp: &mut [F],
     p: &[F],
     arg: &[u8],
     (planes, h, w, rs): (usize, usize, usize, usize),
     dz: &mut [F],
 ) {
     let (ph, pw) = (h / 2, w / 2);
-    dz.fill(F::zero());
+    times_slope(f, &mut dp[..planes * ph * pw], p);
+    dz[..planes * h * rs].fill(F::zero());
     for q in 0..planes {
         let base = q * ph * pw;
         let dzp = &mut dz[q * h * rs..][..h * rs];
@@ -70,7 +96,7 @@ pub fn max_act_backward<F: Real>(
                 let k = base + i * pw + j;
                 let t = arg[k] as usize;
                 let (di, dj) = (t / 2, t % 2);
-                dzp[(2 * i + di) * rs + 2 * j + dj] = dp[k] * f.slope_from_output(p[k]);
+                dzp[(2 * i + di) * rs + 2 * j + dj] = dp[k];
             }
         }
     }
@@ -84,9 +110,7 @@ pub fn mean_act_forward<F: Real>(
     (planes, h, w, rs): (usize, usize, usize, usize),
     p: &mut [F],
 ) {
-    for v in za.iter_mut() {
-        *v = f.apply(*v);
-    }
+    activate(f, &mut za[..planes * h * rs]);
     let (ph, pw) = (h / 2, w / 2);
     let quarter = F::of(0.25);
     for q in 0..planes {
@@ -109,7 +133,23 @@ pub fn mean_act_backward<F: Real>(
     f: Activation,
     dp: &[F],
     a_dz: &mut [F],
+    dims: (usize, usize, usize, usize),
+) {
+    let (zero, one) = (F::zero(), F::one());
+    // One monomorphised loop per activation: f is chosen outside the loop.
+    match f {
+        Activation::Relu => mean_backward_with(dp, a_dz, dims, |a| if a > zero { one } else { zero }),
+        Activation::Sigmoid => mean_backward_with(dp, a_dz, dims, |a| a * (one - a)),
+        Activation::Tanh => mean_backward_with(dp, a_dz, dims, |a| one - a * a),
+    }
+}
+
+#[inline(always)]
+fn mean_backward_with<F: Real>(
+    dp: &[F],
+    a_dz: &mut [F],
     (planes, h, w, rs): (usize, usize, usize, usize),
+    slope: impl Fn(F) -> F,
 ) {
     let (ph, pw) = (h / 2, w / 2);
     let quarter = F::of(0.25);
@@ -120,7 +160,7 @@ pub fn mean_act_backward<F: Real>(
             let row = &mut plane[r * rs..][..rs];
             let drow = &dpp[(r / 2) * pw..][..pw];
             for (c, v) in row[..w].iter_mut().enumerate() {
-                *v = drow[c / 2] * quarter * f.slope_from_output(*v);
+                *v = drow[c / 2] * quarter * slope(*v);
             }
             // Padding columns (rs > w) carry no δ.
             row[w..].fill(F::zero());
