@@ -98,3 +98,18 @@ fn resume_refuses_new_hyperparameters() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("only --epochs and --out may be given"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn resume_continues_a_run_from_its_checkpoint() {
+    let dir = TempDir::new("resume-run");
+    let run = dir.0.join("run");
+    let first = lenet(&["train", "--epochs", "1", "--limit", "128", "--out", run.to_str().unwrap(), "--json"]);
+    assert!(first.status.success(), "stderr: {}", text(&first.stderr));
+    let ck = run.join("checkpoint.json");
+    let out = lenet(&["train", "--resume", ck.to_str().unwrap(), "--epochs", "2", "--json"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+    assert_eq!(v["epochs"], 2, "the history holds both epochs: {v}");
+    let h: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("history.json")).unwrap()).unwrap();
+    assert_eq!(h["epochs"].as_array().unwrap().len(), 2);
+}

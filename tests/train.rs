@@ -127,6 +127,12 @@ fn a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint() {
     assert!(msg.ends_with(&format!("the last good checkpoint is {} (epoch 1)", ckpt.display())), "{msg}");
     assert_eq!(std::fs::read(&ckpt).unwrap(), before, "the last good checkpoint is left as it was");
     assert_eq!(checkpoint::load_checkpoint(&ckpt).unwrap().epoch, 1);
+
+    // Resumed into a new folder, the file resumed from is the last good one.
+    let elsewhere = dir.sub("elsewhere");
+    let e = train::resume(&ckpt, Some(3), Some(elsewhere.clone()), digits(), &mut train::Silent).unwrap_err();
+    assert!(e.to_string().ends_with(&format!("the last good checkpoint is {} (epoch 1)", ckpt.display())), "{e}");
+    assert!(!elsewhere.join("checkpoint.json").exists());
 }
 
 #[test]

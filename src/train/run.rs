@@ -105,7 +105,7 @@ pub fn train(config: &TrainConfig, data: &Split, progress: &mut dyn Progress) ->
     let model = LeNet::new(config.arch, config.seed);
     let velocity = model.params.zeros_like();
     let start = Checkpoint { model, velocity, epoch: 0, config: config.clone(), history: History::default() };
-    run(start, data, progress)
+    run(start, None, data, progress)
 }
 
 /// Continues the run saved in the checkpoint at `path` up to `epochs` epochs
@@ -128,17 +128,24 @@ pub fn resume(
     }
     c.config.out_dir = out_dir.unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
     c.config.validate().map_err(TrainError::Config)?;
-    run(c, data, progress)
+    // Until the first resumed epoch is saved, the file resumed from is the
+    // last good checkpoint (the new folder may not hold one yet).
+    let last_good = (c.epoch > 0).then(|| (path.to_path_buf(), c.epoch));
+    run(c, last_good, data, progress)
 }
 
 /// The loop shared by [`train`] and [`resume`]: epochs `state.epoch + 1 ..=
 /// config.epochs`.
-fn run(state: Checkpoint, data: &Split, progress: &mut dyn Progress) -> Result<Outcome, TrainError> {
+fn run(
+    state: Checkpoint,
+    mut last_good: Option<(PathBuf, usize)>,
+    data: &Split,
+    progress: &mut dyn Progress,
+) -> Result<Outcome, TrainError> {
     let Checkpoint { mut model, velocity, epoch: done, config, mut history } = state;
     let cfg = &config;
     std::fs::create_dir_all(&cfg.out_dir).map_err(|e| TrainError::Io(cfg.out_dir.clone(), e))?;
     let ckpt_path = cfg.out_dir.join(CHECKPOINT_FILE);
-    let mut last_good = (done > 0).then(|| (ckpt_path.clone(), done));
     let mut sgd = Sgd::new(&model.params, cfg.lr as f32, cfg.momentum as f32, cfg.weight_decay as f32);
     sgd.set_velocity(velocity).map_err(TrainError::Config)?;
 
