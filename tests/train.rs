@@ -169,3 +169,34 @@ fn every_epoch_has_its_own_shuffle() {
     sorted.sort();
     assert_eq!(sorted, (0..100).collect::<Vec<_>>(), "a shuffle is a permutation");
 }
+
+/// The feature-map picture shows what the network computes: continuing from
+/// `conv_maps` through pool2 and the three fully connected layers gives the
+/// model's own logits.
+#[test]
+fn conv_maps_continue_to_the_models_logits() {
+    use lenet::model::{Arch, LeNet, Pooling};
+    use ndarray::{Array2, Axis};
+    for arch in [Arch::modern(), Arch::classic()] {
+        let model = LeNet::<f32>::new(arch, 9);
+        let (x, _) = digits().test.batch::<f32>(&[0, 1, 2, 3]);
+        let (a1, a2) = train::report::conv_maps(&model, &x);
+        assert_eq!(a1.dim(), (4, 6, 28, 28));
+        assert_eq!(a2.dim(), (4, 16, 10, 10));
+        let p2 = match arch.pooling {
+            Pooling::Max => lenet::pool::max_forward(&a2, 2, 2).0,
+            Pooling::Mean => lenet::pool::mean_forward(&a2, 2, 2),
+        };
+        let flat: Array2<f32> = p2.to_shape((4, 400)).unwrap().t().to_owned();
+        let p = &model.params;
+        let layer = |w: &Array2<f32>, b: &ndarray::Array1<f32>, a: &Array2<f32>| w.dot(a) + &b.view().insert_axis(Axis(1));
+        let act = |z: Array2<f32>| z.mapv(|v| arch.activation.apply(v));
+        let h1 = act(layer(&p.fc1_w, &p.fc1_b, &flat));
+        let h2 = act(layer(&p.fc2_w, &p.fc2_b, &h1));
+        let logits = layer(&p.fc3_w, &p.fc3_b, &h2);
+        let fast = model.logits(&x, 2);
+        let scale = fast.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let diff = (&logits - &fast).iter().fold(0f32, |m, v| m.max(v.abs()));
+        assert!(diff <= 1e-4 * scale.max(1.0), "{arch:?}: largest logit difference {diff} (scale {scale})");
+    }
+}
