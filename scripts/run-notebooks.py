@@ -123,7 +123,13 @@ def run_one(path, update):
     try:
         client.execute()
     except CellExecutionError as e:
-        return [f"{path.name}: a cell failed:\n{e}"], time.monotonic() - start, 0
+        # evcxr puts the compiler's message in the error output's traceback.
+        details = [
+            "\n".join([f"{o.get('ename', '')}: {o.get('evalue', '')}"] + o.get("traceback", []))
+            for c in nb.cells if c.cell_type == "code"
+            for o in c.get("outputs", []) if o.get("output_type") == "error"
+        ]
+        return [f"{path.name}: a cell failed:\n{e}\n" + "\n".join(details)], time.monotonic() - start, 0
     total = time.monotonic() - start
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     later = [(client.cell_seconds.get(i, 0.0), i) for i in code[1:]]
