@@ -9,10 +9,10 @@
 //! in thread order and divided by N. So the same parameters, batch and
 //! thread count give bit-identical results.
 
-mod conv1;
-mod im2col;
+pub mod conv1;
+pub mod im2col;
 mod pass;
-mod pool;
+pub mod pool;
 
 pub use pass::Workspace;
 
