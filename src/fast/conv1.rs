@@ -98,17 +98,22 @@ fn grad_body<F: Real, const FUSED: bool>(padded: &[F], dz: &[F], b: usize, gw: &
                 s
             }));
             for u in 0..5 {
-                for v in 0..5 {
-                    // 16 independent partial sums, added up at the end.
-                    let shifted: &[F; PLANE] = img[u * STRIDE + v..][..PLANE].try_into().unwrap();
-                    let mut acc = [F::zero(); LANES];
-                    for (dl, xl) in d.chunks_exact(LANES).zip(shifted.chunks_exact(LANES)) {
+                // The five shifts v = 0..4 share each block of δ: five sets
+                // of 16 independent partial sums, added up at the end.
+                let row: &[F] = &img[u * STRIDE..][..PLANE + 4];
+                let mut acc = [[F::zero(); LANES]; 5];
+                for k0 in (0..PLANE).step_by(LANES) {
+                    let dl = lanes(d, k0);
+                    for (v, a) in acc.iter_mut().enumerate() {
+                        let xl = lanes(row, k0 + v);
                         for l in 0..LANES {
-                            acc[l] = madd::<F, FUSED>(dl[l], xl[l], acc[l]);
+                            a[l] = madd::<F, FUSED>(dl[l], xl[l], a[l]);
                         }
                     }
+                }
+                for (v, a) in acc.into_iter().enumerate() {
                     let g = &mut gw[c * 25 + u * 5 + v];
-                    *g = *g + lane_sum(acc);
+                    *g = *g + lane_sum(a);
                 }
             }
         }
