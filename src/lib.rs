@@ -41,3 +41,5 @@ pub mod worked;
 pub use element::{Element, Real};
 pub use matrix::Matrix;
 pub use symbolic::Sym;
+/// The array crate the layers use, so a notebook needs only `:dep lenet`.
+pub use ndarray;
