@@ -1,7 +1,17 @@
-//! The fast path: the same LeNet as the readable layers, computed with
-//! im2col + matrix products (ndarray's `general_mat_mul`, i.e. the
-//! matrixmultiply crate) on channel-major buffers, with activation and
-//! pooling fused, and the batch split across threads.
+//! The fast path: the same LeNet as the readable layers, computed on
+//! channel-major buffers that are reused from batch to batch:
+//!
+//! - conv1 directly on padded images ([`conv1`], AVX2/FMA when the CPU has
+//!   them): as a matrix product it would have only six rows;
+//! - conv2 as im2col ([`im2col`]) + matrix products, and the fully connected
+//!   layers as matrix products (ndarray's `general_mat_mul`, i.e. the
+//!   matrixmultiply crate);
+//! - activation and 2×2 pooling fused into one pass ([`pool`]);
+//! - the batch split across threads.
+//!
+//! Measured (benches/layers.rs, batch 64, f32, one thread): a training step
+//! about 40× faster than the readable path; scripts/bench-vs-torch.sh
+//! compares a whole epoch with PyTorch.
 //!
 //! Determinism: thread t takes the contiguous samples
 //! [t·N/T, (t+1)·N/T) and processes them in fixed chunks of at most

@@ -1,9 +1,10 @@
-//! One forward (and optionally backward) pass over a chunk of samples, with
-//! every layer a matrix product on channel-major buffers.
+//! One forward (and optionally backward) pass over a chunk of samples on
+//! channel-major buffers.
 //!
-//! Layouts for a chunk of B samples (row-major matrices):
-//! padded images B × 33 × 32, z1 6 × B × 28 × 32 (rows padded to 32), p1 6 × B·196, conv2 cols
-//! 150 × B·100, z2 16 × B·100, p2 16 × B·25, then one column per sample:
+//! Layouts for a chunk of B samples (row-major matrices): padded images
+//! B × 33 × 32, z1 6 × B × 28 × 32 (rows padded to 32), p1 6 × B·196,
+//! conv2 cols 150 × B·100, z2 16 × B·100, p2 16 × B·25, then one column
+//! per sample:
 //! a0 400 × B (row c·25 + i·5 + j, the NCHW flattening), a3 120 × B,
 //! a4 84 × B, logits 10 × B. δ buffers have the same layouts.
 
@@ -41,7 +42,14 @@ pub struct Workspace<F: Real> {
     pub(super) grad_sum: Params<F>,
 }
 
+impl<F: Real> Default for Workspace<F> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<F: Real> Workspace<F> {
+    /// Empty buffers; they grow to the first chunk's size.
     pub fn new() -> Self {
         Workspace {
             cap: 0,
