@@ -59,7 +59,7 @@ if [ "$LAB" = 1 ]; then
     echo "JupyterLab: present"
   else
     echo "JupyterLab: installing into $VENV"
-    "$VENV/bin/python" -m pip install --quiet jupyterlab
+    "$VENV/bin/python" -m pip install --quiet jupyterlab==4.6.6
   fi
 fi
 echo "notebook tools ready: $VENV/bin/jupyter, kernel 'rust'"
