@@ -16,8 +16,8 @@
 //! normwise errors 6e-8 … 3e-6; entry-wise worst 1e-2 on such entries.)
 
 use lenet::gradcheck::rel_error;
-use lenet::model::{Arch, LeNet, Params};
-use lenet::ndarray::{Array4, ArrayD};
+use lenet::model::{Activation, Arch, LeNet, Params, Pooling};
+use lenet::ndarray::{Array4, ArrayD, ShapeBuilder};
 use lenet::rng::Rng;
 
 /// A batch of n images and labels; the images look like real ones (pixels in
@@ -58,9 +58,17 @@ fn assert_close(what: &str, a: &ArrayD<f64>, b: &ArrayD<f64>, tol: f64) {
     assert!(e < tol, "{what}: rel_error {e:e} ≥ {tol:e}");
 }
 
+/// Every activation with every pooling (modern and classic among them).
+fn all_archs() -> Vec<Arch> {
+    let acts = [Activation::Relu, Activation::Tanh, Activation::Sigmoid];
+    acts.iter()
+        .flat_map(|&activation| [Pooling::Max, Pooling::Mean].map(|pooling| Arch { activation, pooling }))
+        .collect()
+}
+
 #[test]
 fn f64_fast_equals_readable() {
-    for arch in [Arch::modern(), Arch::classic()] {
+    for arch in all_archs() {
         let net = net::<f64>(arch, 1);
         let (x, y) = batch(9, 2);
         let slow = net.readable_loss_and_grads(&x, &y);
@@ -132,4 +140,15 @@ fn trace_shapes_and_delta_relations() {
     // The bias gradient of conv1 is the batch mean of δ summed over positions.
     let mean_k0: f64 = (0..4).map(|n| t.delta_conv1.slice(lenet::ndarray::s![n, 0, .., ..]).sum()).sum::<f64>() / 4.0;
     assert!((t.grads.conv1_b[0] - mean_k0).abs() < 1e-12);
+}
+
+#[test]
+fn any_memory_layout_of_the_batch_gives_the_same_result() {
+    let net = net::<f64>(Arch::modern(), 7);
+    let (x, y) = batch(5, 8);
+    let mut fortran = Array4::zeros((5, 1, 28, 28).f());
+    fortran.assign(&x);
+    assert!(!fortran.is_standard_layout());
+    assert_eq!(net.logits(&fortran, 2), net.logits(&x, 2));
+    assert_eq!(net.loss_and_grads(&fortran, &y, 1).grads, net.loss_and_grads(&x, &y, 1).grads);
 }
