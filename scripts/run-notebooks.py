@@ -25,6 +25,7 @@ import copy
 import difflib
 import os
 import shutil
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -136,9 +137,10 @@ def run_one(path, update):
     slowest, at = max(later) if later else (0.0, None)
     first = client.cell_seconds.get(code[0], 0.0) if code else 0.0
     where = f" (cell {at + 1})" if at is not None else ""
+    median = statistics.median(s for s, _ in later) if later else 0.0
     print(
-        f"{path.name}: {total:6.1f} s, first cell {first:5.1f} s, "
-        f"slowest later cell {slowest:5.2f} s{where}",
+        f"{path.name}: {total:6.1f} s, first cell {first:5.1f} s, later cells: "
+        f"median {median:4.2f} s, slowest {slowest:5.2f} s{where}",
         flush=True,
     )
     for seconds, i in sorted(later, reverse=True):
