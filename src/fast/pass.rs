@@ -16,8 +16,7 @@ use crate::model::{Arch, Params, Pooling};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-/// Reusable buffers for chunks of up to `cap` samples, plus this thread's
-/// running sums of per-sample parameter gradients.
+/// One thread's reusable buffers, for chunks of up to `cap` samples.
 pub struct Workspace<F: Real> {
     cap: usize,
     xpad: Vec<F>,
@@ -38,8 +37,6 @@ pub struct Workspace<F: Real> {
     da0: Vec<F>,
     dp2: Vec<F>,
     dp1: Vec<F>,
-    /// Σ over this thread's samples of each parameter's per-sample gradient.
-    pub(super) grad_sum: Params<F>,
 }
 
 impl<F: Real> Default for Workspace<F> {
@@ -71,7 +68,6 @@ impl<F: Real> Workspace<F> {
             da0: vec![],
             dp2: vec![],
             dp1: vec![],
-            grad_sum: Params::lenet_zeros(),
         }
     }
 
@@ -168,14 +164,13 @@ fn softmax_xent<F: Real>(logits: &[F], labels: &[usize], delta: &mut [F], b: usi
 
 /// Runs the forward pass for `b` samples `x` (b × 784, row-major) and leaves
 /// the logits in `ws.z5` (10 × b). With `labels`, returns (Σ loss, correct);
-/// with `backward` too, adds this chunk's per-sample gradients to
-/// `ws.grad_sum`.
+/// with `grads` too, adds this chunk's per-sample gradients to them.
 pub fn chunk_pass<F: Real>(
     arch: &Arch,
     w: &Params<F>,
     x: &[F],
     labels: Option<&[usize]>,
-    backward: bool,
+    grads: Option<&mut Params<F>>,
     ws: &mut Workspace<F>,
 ) -> (f64, usize) {
     let b = x.len() / 784;
@@ -223,11 +218,8 @@ pub fn chunk_pass<F: Real>(
 
     let Some(labels) = labels else { return (0.0, 0) };
     let (loss, correct) = softmax_xent(&ws.z5, labels, &mut ws.d5, b);
-    if !backward {
-        return (loss, correct);
-    }
+    let Some(g) = grads else { return (loss, correct) };
     let one = F::one();
-    let g = &mut ws.grad_sum;
     // fc3: ∂W += δ5 a4ᵀ, ∂b += Σ δ5; δ4 = (W3ᵀ δ5) ⊙ f′
     gemm(mat(&ws.d5, 10, b), mat(&ws.a4, 84, b).t(), one, g.fc3_w.as_slice_mut().unwrap());
     add_row_sums(g.fc3_b.as_slice_mut().unwrap(), &ws.d5, b);

@@ -124,7 +124,7 @@ pub struct Eval<F> {
 pub struct LeNet<F: Real> {
     pub arch: Arch,
     pub params: Params<F>,
-    scratch: Mutex<Vec<crate::fast::Workspace<F>>>,
+    scratch: Mutex<crate::fast::Scratch<F>>,
 }
 
 impl<F: Real> Clone for LeNet<F> {
@@ -153,7 +153,7 @@ impl<F: Real> LeNet<F> {
     }
 
     fn from_parts(arch: Arch, params: Params<F>) -> Self {
-        LeNet { arch, params, scratch: Mutex::new(Vec::new()) }
+        LeNet { arch, params, scratch: Mutex::new(Default::default()) }
     }
 
     /// The logits (10×N, one column per sample) of a batch `x` (N×1×28×28),
@@ -181,9 +181,9 @@ impl<F: Real> LeNet<F> {
     }
 
     /// Mean loss, number correct and the gradients of the mean loss, by the
-    /// fast path. With the same parameters, batch and `threads` the result is
-    /// bit-for-bit reproducible: each thread sums over its own contiguous
-    /// share of the batch and the shares are added in thread order.
+    /// fast path. The result is bit-for-bit reproducible and independent of
+    /// `threads`: the batch is cut into chunks that depend only on its size,
+    /// and their gradient sums are added in chunk order (see `crate::fast`).
     ///
     /// # Panics
     /// As [`LeNet::evaluate`].
@@ -209,14 +209,15 @@ impl<F: Real> LeNet<F> {
         readable::trace(&self.arch, &self.params, x, labels)
     }
 
-    /// Takes a reusable fast-path workspace (or none, if all are in use).
-    pub(crate) fn take_workspaces(&self) -> Vec<crate::fast::Workspace<F>> {
+    /// Takes the fast path's reusable buffers (empty ones if another call
+    /// holds them).
+    pub(crate) fn take_scratch(&self) -> crate::fast::Scratch<F> {
         std::mem::take(&mut *self.scratch.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Returns workspaces for the next call.
-    pub(crate) fn return_workspaces(&self, ws: Vec<crate::fast::Workspace<F>>) {
-        *self.scratch.lock().unwrap_or_else(|e| e.into_inner()) = ws;
+    /// Keeps buffers for the next call.
+    pub(crate) fn return_scratch(&self, s: crate::fast::Scratch<F>) {
+        *self.scratch.lock().unwrap_or_else(|e| e.into_inner()) = s;
     }
 }
 
