@@ -15,6 +15,10 @@
 //! | [`gradcheck`] | central finite differences and the relative error |
 //! | [`worked`] | the notes' 3×3 input / 2×2 kernel example |
 //! | [`errata`] | the wrong formulas of the notes, runnable, to fail their checks |
+//! | [`model`] | LeNet-5 composed from these layers, with every δ kept ([`model::Trace`]) |
+//! | [`fast`] | the same network, fast: direct conv1, im2col + GEMM, fused pooling, threads |
+//! | [`optim`] | SGD with momentum and weight decay |
+//! | [`rng`] | a seeded xoshiro256** generator: uniform, normal, shuffle |
 
 pub mod activation;
 pub mod checkpoint;
