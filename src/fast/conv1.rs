@@ -24,7 +24,7 @@ use crate::element::Real;
 const W: usize = 28; // output width and height
 /// Row stride of the padded images and of conv1's output planes. Giving
 /// both the same stride makes every sum a shift of one flat array:
-/// z[k] = b + Σ_{u,v} w[u, v] · x̃[k + 32u + v] for k = 32i + j, so the
+/// z(k) = b + Σ_{u,v} w(u, v) · x̃(k + 32u + v) for k = 32i + j, so the
 /// loops run over contiguous blocks of 16 lanes. Output columns 28..32 are
 /// padding: their values are never read, and their δ must be 0.
 pub const STRIDE: usize = 32;

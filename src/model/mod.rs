@@ -53,7 +53,7 @@ impl Activation {
     }
 
     /// f′(z) written in terms of the output a = f(z), which is what the
-    /// backward pass has stored: ReLU 1[a > 0], sigmoid a(1 − a), tanh 1 − a².
+    /// backward pass has stored: ReLU 𝟙(a > 0), sigmoid a(1 − a), tanh 1 − a².
     pub fn slope_from_output<F: Real>(self, a: F) -> F {
         match self {
             Activation::Relu => {
