@@ -9,8 +9,10 @@ Each `src/NAME.nb` file is a list of cells, each opened by a marker line:
     %% code                    a code cell
     %% code nondeterministic   a code cell whose output is not compared (timings)
 
-The built `NAME.ipynb` has no outputs; `scripts/run-notebooks.py --update`
-executes it with the Rust kernel and writes the outputs in. Only the standard
+A rebuilt `NAME.ipynb` keeps the outputs of code cells that did not change
+(same position, same source); `scripts/run-notebooks.py --update` executes it
+with the Rust kernel and writes fresh outputs in, and without `--update` checks
+that the kept ones are still what the code prints. Only the standard
 library is used, so this runs with any Python 3.
 """
 
@@ -76,14 +78,28 @@ def notebook(cells, stem):
     return {"cells": out, "metadata": METADATA, "nbformat": 4, "nbformat_minor": 5}
 
 
+def keep_outputs(new, target):
+    """Copies the outputs of the old notebook's code cells whose position and
+    source are unchanged, so editing markdown does not throw outputs away.
+    Whether they are still right is for run-notebooks.py to check."""
+    if not target.exists():
+        return
+    old = json.loads(target.read_text(encoding="utf-8"))["cells"]
+    for n, o in zip(new["cells"], old):
+        if n["cell_type"] == "code" and o["cell_type"] == "code" and n["source"] == o["source"]:
+            n["outputs"], n["execution_count"] = o["outputs"], o["execution_count"]
+
+
 def build(src):
     cells = parse(src.read_text(encoding="utf-8"), src.name)
     first = next((s for k, _, s in cells if k == "code"), "")
     if not first.startswith(":dep lenet = { path = \"..\", default-features = false }"):
         sys.exit(f"{src.name}: the first code cell must start with the :dep lenet line")
     target = HERE / (src.stem + ".ipynb")
+    nb = notebook(cells, src.stem)
+    keep_outputs(nb, target)
     tmp = target.with_suffix(".ipynb.tmp")
-    tmp.write_text(json.dumps(notebook(cells, src.stem), indent=1, ensure_ascii=False) + "\n",
+    tmp.write_text(json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
                    encoding="utf-8")
     os.replace(tmp, target)
     print(f"built {target.name}: {len(cells)} cells")
