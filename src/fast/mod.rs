@@ -22,6 +22,7 @@
 //! parameters and the batch only: any thread count, and any scheduling,
 //! give bit-identical logits, loss and gradients.
 
+pub mod act;
 pub mod conv1;
 pub mod im2col;
 mod pass;

@@ -10,7 +10,8 @@
 
 use super::conv1;
 use super::im2col::{col2im, im2col, ConvGeom};
-use super::pool::{activate, max_act_backward, max_act_forward, mean_act_backward, mean_act_forward, times_slope};
+use super::act::{activate, times_slope};
+use super::pool::{max_act_backward, max_act_forward, mean_act_backward, mean_act_forward};
 use crate::element::Real;
 use crate::model::{Arch, Params, Pooling};
 use ndarray::linalg::general_mat_mul;

@@ -15,6 +15,7 @@
 //! are padded to 32); padding columns are ignored forward and get δ = 0.
 
 use crate::element::Real;
+use super::act::{activate, times_slope};
 use crate::model::Activation;
 
 /// Planes of h×w pre-activations `z` → planes of (h/2)×(w/2) outputs
@@ -50,28 +51,6 @@ pub fn max_act_forward<F: Real>(
         }
     }
     activate(f, &mut p[..planes * ph * pw]);
-}
-
-/// a = f(z) in place, with the choice of f made once, outside the loop, so
-/// the loop can be vectorised.
-pub fn activate<F: Real>(f: Activation, z: &mut [F]) {
-    match f {
-        Activation::Relu => z.iter_mut().for_each(|v| *v = if *v > F::zero() { *v } else { F::zero() }),
-        Activation::Sigmoid => z.iter_mut().for_each(|v| *v = F::one() / (F::one() + (-*v).exp())),
-        Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh()),
-    }
-}
-
-/// d ← d ⊙ f′, with f′ read off the stored outputs `a` (see
-/// [`Activation::slope_from_output`]).
-pub fn times_slope<F: Real>(f: Activation, d: &mut [F], a: &[F]) {
-    let (zero, one) = (F::zero(), F::one());
-    let it = d.iter_mut().zip(a);
-    match f {
-        Activation::Relu => it.for_each(|(d, &a)| *d = if a > zero { *d } else { zero }),
-        Activation::Sigmoid => it.for_each(|(d, &a)| *d = *d * a * (one - a)),
-        Activation::Tanh => it.for_each(|(d, &a)| *d = *d * (one - a * a)),
-    }
 }
 
 /// δ at the pooled outputs → ∂C/∂z at the pre-activations (`dz` overwritten):
