@@ -5,6 +5,8 @@
 //! single `u64` with SplitMix64, which is the seeding its authors recommend:
 //! SplitMix64 turns even seeds like 0, 1, 2 into well-mixed, non-zero states.
 
+use ndarray::{Array, Dimension, ShapeBuilder};
+
 /// xoshiro256**: 256 bits of state, period 2²⁵⁶ − 1, fast and statistically
 /// strong enough for initialisation and shuffling (not for cryptography).
 #[derive(Clone, Debug)]
@@ -56,6 +58,19 @@ impl Rng {
     /// Uniform in [lo, hi).
     pub fn uniform_in(&mut self, lo: f64, hi: f64) -> f64 {
         lo + (hi - lo) * self.uniform()
+    }
+
+    /// An array of the given shape, of any dimension, whose entries are
+    /// independent and uniform in [lo, hi): the test fixtures' random inputs,
+    /// weights and upstream gradients G. A standard-layout array takes its
+    /// draws in row-major order.
+    pub fn uniform_array<D: Dimension, Sh: ShapeBuilder<Dim = D>>(
+        &mut self,
+        shape: Sh,
+        lo: f64,
+        hi: f64,
+    ) -> Array<f64, D> {
+        Array::from_shape_simple_fn(shape, || self.uniform_in(lo, hi))
     }
 
     /// A standard normal sample by the Box–Muller transform:
@@ -123,6 +138,18 @@ mod tests {
         let var = z.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
         assert!(mean.abs() < 0.01, "normal mean {mean}");
         assert!((var - 1.0).abs() < 0.02, "normal variance {var}");
+    }
+
+    #[test]
+    fn uniform_array_has_the_shape_and_range_and_follows_the_sequence() {
+        let a = Rng::new(5).uniform_array((2, 3, 4), -0.5, 2.0);
+        assert_eq!(a.shape(), &[2, 3, 4]);
+        let mut r = Rng::new(5);
+        let expected: Vec<f64> = (0..24).map(|_| r.uniform_in(-0.5, 2.0)).collect();
+        assert_eq!(a.iter().copied().collect::<Vec<_>>(), expected);
+        assert!(a.iter().all(|&x| (-0.5..2.0).contains(&x)));
+        let v = Rng::new(5).uniform_array(ndarray::IxDyn(&[7]), 0.0, 1.0);
+        assert_eq!(v.shape(), &[7]);
     }
 
     #[test]

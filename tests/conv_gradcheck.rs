@@ -6,28 +6,13 @@
 //! no truncation error and a large step (h = 0.5) keeps rounding small.
 
 use lenet::gradcheck::{numerical_grad, rel_error};
+use lenet::rng::Rng;
 use lenet::{Matrix, conv, errata};
-use ndarray::{Array, Array1, Array2, Array4, Dimension, ShapeBuilder};
+use ndarray::{Array1, Array2, Array4};
 
-/// A small deterministic generator (xorshift64*) of values in [-1, 1).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let bits = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11;
-        bits as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-
-    fn array<D: Dimension, Sh: ShapeBuilder<Dim = D>>(&mut self, shape: Sh) -> Array<f64, D> {
-        Array::from_shape_simple_fn(shape, || self.next())
-    }
-
-    fn matrix(&mut self, rows: usize, cols: usize) -> Matrix<f64> {
-        Matrix(self.array((rows, cols)))
-    }
+/// A random matrix, entries uniform in [-1, 1).
+fn matrix(rng: &mut Rng, rows: usize, cols: usize) -> Matrix<f64> {
+    Matrix(rng.uniform_array((rows, cols), -1.0, 1.0))
 }
 
 const LINEAR_STEP: f64 = 0.5;
@@ -38,12 +23,12 @@ fn dot2(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
 
 #[test]
 fn input_and_kernel_gradients_2d_match_finite_differences() {
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     // Non-square input and kernel, and a square pair.
     for &(h, w, kh, kw) in &[(5, 7, 2, 3), (4, 4, 3, 3), (6, 3, 4, 1)] {
-        let mut a = rng.array((h, w));
-        let mut k = rng.array((kh, kw));
-        let g = rng.matrix(h - kh + 1, w - kw + 1);
+        let mut a = rng.uniform_array((h, w), -1.0, 1.0);
+        let mut k = rng.uniform_array((kh, kw), -1.0, 1.0);
+        let g = matrix(&mut rng, h - kh + 1, w - kw + 1);
         let loss = |a: &Array2<f64>, k: &Array2<f64>| {
             dot2(
                 &conv::correlate_valid(&Matrix(a.clone()), &Matrix(k.clone())),
@@ -83,14 +68,14 @@ fn check_batch(
     (kh, kw): (usize, usize),
     pad: usize,
 ) {
-    let mut rng = Rng(seed);
-    let mut x: Array4<f64> = rng.array((n, c, h, w));
-    let mut wt: Array4<f64> = rng.array((k, c, kh, kw));
-    let mut b: Array1<f64> = rng.array(k);
+    let mut rng = Rng::new(seed);
+    let mut x: Array4<f64> = rng.uniform_array((n, c, h, w), -1.0, 1.0);
+    let mut wt: Array4<f64> = rng.uniform_array((k, c, kh, kw), -1.0, 1.0);
+    let mut b: Array1<f64> = rng.uniform_array(k, -1.0, 1.0);
     let y = conv::forward(&x, &wt, &b, pad);
     let (oh, ow) = (h + 2 * pad - kh + 1, w + 2 * pad - kw + 1);
     assert_eq!(y.dim(), (n, k, oh, ow));
-    let g: Array4<f64> = rng.array((n, k, oh, ow));
+    let g: Array4<f64> = rng.uniform_array((n, k, oh, ow), -1.0, 1.0);
     // The mean loss L = (1/N) Σ_n Σ G_n ⊙ y_n; its per-sample gradient is G.
     let mean = |y: Array4<f64>| (&y * &g).sum() / n as f64;
     let (dx, dw, db) = conv::backward(&x, &wt, &g, pad);
@@ -139,10 +124,10 @@ fn sigmoid(z: f64) -> f64 {
 #[test]
 fn erratum_8_fails_the_delta_check_and_the_correction_passes() {
     // z^l → a^l = σ(z^l) → z^{l+1} = correlate_valid(a^l, W) → L = Σ G ⊙ z^{l+1}.
-    let mut rng = Rng(11);
-    let mut z = rng.array((5, 6));
-    let w = rng.matrix(2, 3);
-    let g = rng.matrix(4, 4);
+    let mut rng = Rng::new(11);
+    let mut z = rng.uniform_array((5, 6), -1.0, 1.0);
+    let w = matrix(&mut rng, 2, 3);
+    let g = matrix(&mut rng, 4, 4);
     let loss = |z: &Array2<f64>| dot2(&conv::correlate_valid(&Matrix(z.mapv(sigmoid)), &w), &g);
     // σ is smooth and nonlinear: the usual 1e-5 step.
     let num = numerical_grad(&mut z, 1e-5, loss);
@@ -172,10 +157,10 @@ fn erratum_8_fails_the_delta_check_and_the_correction_passes() {
 #[test]
 fn erratum_13_fails_the_kernel_check_and_the_correction_passes() {
     // The notes' forward is a true convolution: z = convolve2d(a, w, 'valid').
-    let mut rng = Rng(13);
-    let a = rng.matrix(6, 5);
-    let mut w = rng.array((3, 2));
-    let g = rng.matrix(4, 4);
+    let mut rng = Rng::new(13);
+    let a = matrix(&mut rng, 6, 5);
+    let mut w = rng.uniform_array((3, 2), -1.0, 1.0);
+    let g = matrix(&mut rng, 4, 4);
     let num = numerical_grad(&mut w, LINEAR_STEP, |w| {
         dot2(&errata::convolve2d_valid(&a, &Matrix(w.clone())), &g)
     });

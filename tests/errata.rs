@@ -4,25 +4,9 @@
 
 use lenet::activation::Activation;
 use lenet::gradcheck::{numerical_grad, rel_error};
+use lenet::rng::Rng;
 use lenet::{Matrix, conv, errata, fc, loss, pool, worked};
-use ndarray::{Array, Array2, Array4, Dimension, ShapeBuilder};
-
-/// A small deterministic generator (xorshift64*) of values in [-1, 1).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let bits = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11;
-        bits as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-
-    fn array<D: Dimension, Sh: ShapeBuilder<Dim = D>>(&mut self, shape: Sh) -> Array<f64, D> {
-        Array::from_shape_simple_fn(shape, || self.next())
-    }
-}
+use ndarray::{Array, Array2, Array4, Dimension};
 
 fn max_abs_diff<D: Dimension>(x: &Array<f64, D>, y: &Array<f64, D>) -> f64 {
     (x - y).iter().fold(0.0, |m: f64, v| m.max(v.abs()))
@@ -66,10 +50,10 @@ fn softmax(z: &Array2<f64>) -> Array2<f64> {
 
 #[test]
 fn erratum_11_delta_is_the_negative_gradient() {
-    let mut rng = Rng(21);
+    let mut rng = Rng::new(21);
     let (classes, inputs, n) = (3, 4, 5);
-    let mut w = rng.array((classes, inputs));
-    let a = rng.array((inputs, n));
+    let mut w = rng.uniform_array((classes, inputs), -1.0, 1.0);
+    let a = rng.uniform_array((inputs, n), -1.0, 1.0);
     let labels = [0, 2, 1, 2, 0];
     let y = Array2::from_shape_fn((classes, n), |(k, j)| f64::from(u8::from(labels[j] == k)));
     let mean_ce = |w: &Array2<f64>| {
@@ -119,9 +103,9 @@ fn explicit_true_conv(x: &Array4<f64>, w: &Array4<f64>) -> Array4<f64> {
 
 #[test]
 fn erratum_12_broadcasting_forward_fails_and_the_correction_passes() {
-    let mut rng = Rng(12);
-    let x = rng.array((2, 2, 5, 4));
-    let w = rng.array((3, 2, 2, 2));
+    let mut rng = Rng::new(12);
+    let x = rng.uniform_array((2, 2, 5, 4), -1.0, 1.0);
+    let w = rng.uniform_array((3, 2, 2, 2), -1.0, 1.0);
     let expected = explicit_true_conv(&x, &w);
     let right = errata::true_conv_forward(&x, &w);
     assert!(max_abs_diff(&right, &expected) < 1e-12);
@@ -140,8 +124,8 @@ fn erratum_12_broadcasting_forward_fails_and_the_correction_passes() {
     );
 
     // One sample, one channel, one kernel: the bug is invisible.
-    let x1 = rng.array((1, 1, 5, 4));
-    let w1 = rng.array((1, 1, 2, 2));
+    let x1 = rng.uniform_array((1, 1, 5, 4), -1.0, 1.0);
+    let w1 = rng.uniform_array((1, 1, 2, 2), -1.0, 1.0);
     assert!(
         max_abs_diff(
             &errata::conv_forward_as_written(&x1, &w1),
@@ -170,13 +154,13 @@ fn max_pool_error(
     stride: usize,
     backward: fn(&Array4<f64>, &pool::Argmax) -> Array4<f64>,
 ) -> f64 {
-    let mut rng = Rng(seed);
-    let mut x: Array4<f64> = rng.array((2, 2, h, w));
+    let mut rng = Rng::new(seed);
+    let mut x: Array4<f64> = rng.uniform_array((2, 2, h, w), -1.0, 1.0);
     // A clear maximum in the middle of each plane, shared by every window
     // that covers it when windows overlap.
     x.slice_mut(ndarray::s![.., .., h / 2, w / 2]).fill(5.0);
     let (y, argmax) = pool::max_forward(&x, size, stride);
-    let g = rng.array(y.raw_dim());
+    let g = rng.uniform_array(y.raw_dim(), -1.0, 1.0);
     // Piecewise linear with distinct entries: a small step never crosses a
     // change of argmax, and there is no truncation error.
     let num = numerical_grad(&mut x, 1e-6, |x| {
@@ -227,14 +211,14 @@ const SIGMOID: Activation = Activation::Sigmoid;
 
 impl Net {
     fn new(seed: u64) -> Net {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         Net {
-            x: rng.array((2, 3)),
-            w1: rng.array((2, 2)),
-            b1: rng.array((2, 1)),
-            w2: rng.array((2, 2)),
-            b2: rng.array((2, 1)),
-            y: rng.array((2, 3)),
+            x: rng.uniform_array((2, 3), -1.0, 1.0),
+            w1: rng.uniform_array((2, 2), -1.0, 1.0),
+            b1: rng.uniform_array((2, 1), -1.0, 1.0),
+            w2: rng.uniform_array((2, 2), -1.0, 1.0),
+            b2: rng.uniform_array((2, 1), -1.0, 1.0),
+            y: rng.uniform_array((2, 3), -1.0, 1.0),
         }
     }
 

@@ -7,24 +7,8 @@ use lenet::activation::Activation;
 use lenet::fc;
 use lenet::gradcheck::{numerical_grad, rel_error};
 use lenet::loss::{mse, softmax_cross_entropy};
+use lenet::rng::Rng;
 use ndarray::Array2;
-
-/// A small deterministic generator (splitmix64), so the tests need no crate.
-struct Rng(u64);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn matrix(&mut self, rows: usize, cols: usize, scale: f64) -> Array2<f64> {
-        Array2::from_shape_simple_fn((rows, cols), || scale * (2.0 * self.unit() - 1.0))
-    }
-}
 
 /// The loss at the end of the network.
 #[derive(Clone, Copy)]
@@ -108,14 +92,14 @@ fn net(rng: &mut Rng, sizes: &[usize], act: &[Activation], loss: Loss, n: usize)
     let depth = sizes.len() - 1;
     Net {
         w: (0..depth)
-            .map(|l| rng.matrix(sizes[l + 1], sizes[l], 1.0))
+            .map(|l| rng.uniform_array((sizes[l + 1], sizes[l]), -1.0, 1.0))
             .collect(),
         b: (0..depth)
-            .map(|l| rng.matrix(sizes[l + 1], 1, 0.5))
+            .map(|l| rng.uniform_array((sizes[l + 1], 1), -0.5, 0.5))
             .collect(),
         act: act.to_vec(),
         loss,
-        y: Array2::from_shape_simple_fn((sizes[depth], n), || rng.unit()),
+        y: rng.uniform_array((sizes[depth], n), 0.0, 1.0),
         labels: (0..n).map(|k| (k * 7 + 3) % sizes[depth]).collect(),
     }
 }
@@ -162,38 +146,38 @@ fn check(mut net: Net, mut x: Array2<f64>, h: f64, what: &str) {
 
 #[test]
 fn three_layer_mse_network() {
-    let mut rng = Rng(21);
+    let mut rng = Rng::new(21);
     let acts = [Activation::Tanh, Activation::Relu, Activation::Sigmoid];
     let net = net(&mut rng, &[5, 6, 4, 3], &acts, Loss::Mse, 4);
-    let x = rng.matrix(5, 4, 1.0);
+    let x = rng.uniform_array((5, 4), -1.0, 1.0);
     check(net, x, 1e-5, "MSE net");
 }
 
 #[test]
 fn two_layer_sigmoid_mse_network() {
-    let mut rng = Rng(22);
+    let mut rng = Rng::new(22);
     let acts = [Activation::Sigmoid, Activation::Sigmoid];
     let net = net(&mut rng, &[4, 3, 2], &acts, Loss::Mse, 3);
-    let x = rng.matrix(4, 3, 1.0);
+    let x = rng.uniform_array((4, 3), -1.0, 1.0);
     check(net, x, 1e-5, "sigmoid MSE net");
 }
 
 #[test]
 fn three_layer_softmax_cross_entropy_network() {
-    let mut rng = Rng(23);
+    let mut rng = Rng::new(23);
     let acts = [Activation::Relu, Activation::Tanh, Activation::Relu];
     let net = net(&mut rng, &[6, 5, 4, 10], &acts, Loss::SoftmaxCe, 5);
-    let x = rng.matrix(6, 5, 1.0);
+    let x = rng.uniform_array((6, 5), -1.0, 1.0);
     check(net, x, 1e-5, "softmax CE net");
 }
 
 /// A small gradient step lowers the loss (the gradient points uphill).
 #[test]
 fn sgd_step_descends() {
-    let mut rng = Rng(24);
+    let mut rng = Rng::new(24);
     let acts = [Activation::Tanh, Activation::Tanh];
     let mut net = net(&mut rng, &[4, 5, 10], &acts, Loss::SoftmaxCe, 6);
-    let x = rng.matrix(4, 6, 1.0);
+    let x = rng.uniform_array((4, 6), -1.0, 1.0);
     let before = net.forward(&x);
     let (dw, db, _) = net.backward(&before);
     for l in 0..2 {

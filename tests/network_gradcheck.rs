@@ -9,29 +9,9 @@ use lenet::activation::Activation;
 use lenet::gradcheck::{numerical_grad, rel_error};
 use lenet::loss::softmax_cross_entropy;
 use lenet::pool::{self, Argmax};
+use lenet::rng::Rng;
 use lenet::{conv, fc};
-use ndarray::{Array, Array1, Array2, Array4, Dimension, ShapeBuilder, s};
-
-/// A small deterministic generator (splitmix64), so the tests need no crate.
-struct Rng(u64);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn uniform<D: Dimension, Sh: ShapeBuilder<Dim = D>>(
-        &mut self,
-        shape: Sh,
-        scale: f64,
-    ) -> Array<f64, D> {
-        Array::from_shape_simple_fn(shape, || scale * (2.0 * self.unit() - 1.0))
-    }
-}
+use ndarray::{Array1, Array2, Array4, s};
 
 /// Flattening: sample n's C×H×W block becomes column n (features × N), as
 /// in CONTRIBUTING.md: the transpose of x reshaped to N × (C·H·W).
@@ -181,24 +161,24 @@ fn positions(
 }
 
 fn check_network(seed: u64, shape: Shape, side: usize) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let labels = [2, 0, 1];
     let n = labels.len();
-    let x: Array4<f64> = rng.uniform((n, 2, side, side), 1.0);
+    let x: Array4<f64> = rng.uniform_array((n, 2, side, side), -1.0, 1.0);
     let (k, st) = shape.pool1;
     let conv1_side = side + 2 * shape.pad1 - 2;
     let pool1_side = pool::output_len(conv1_side, k, st);
     let pool2_side = pool::output_len(pool1_side - 1, 2, 2);
     let features = 4 * pool2_side * pool2_side;
     let p = Params {
-        k1: rng.uniform((3, 2, 3, 3), 0.6),
-        c1: rng.uniform(3, 0.2),
-        k2: rng.uniform((4, 3, 2, 2), 0.6),
-        c2: rng.uniform(4, 0.2),
-        w3: rng.uniform((6, features), 0.8),
-        b3: rng.uniform((6, 1), 0.2),
-        w4: rng.uniform((3, 6), 0.8),
-        b4: rng.uniform((3, 1), 0.2),
+        k1: rng.uniform_array((3, 2, 3, 3), -0.6, 0.6),
+        c1: rng.uniform_array(3, -0.2, 0.2),
+        k2: rng.uniform_array((4, 3, 2, 2), -0.6, 0.6),
+        c2: rng.uniform_array(4, -0.2, 0.2),
+        w3: rng.uniform_array((6, features), -0.8, 0.8),
+        b3: rng.uniform_array((6, 1), -0.2, 0.2),
+        w4: rng.uniform_array((3, 6), -0.8, 0.8),
+        b4: rng.uniform_array((3, 1), -0.2, 0.2),
     };
     let t = forward(&p, shape, &x, &labels);
     let gap = distance_to_kinks(&t, shape.pool1);
@@ -240,7 +220,7 @@ fn check_network(seed: u64, shape: Shape, side: usize) {
     // (rounding ε·|N C|/h ≈ 4e-11). So it is checked along random directions
     // v: d/dt N·C(x + t v) at t = 0 must equal Σ dx ⊙ v.
     for _ in 0..3 {
-        let v: Array4<f64> = rng.uniform(x.dim(), 1.0);
+        let v: Array4<f64> = rng.uniform_array(x.dim(), -1.0, 1.0);
         let mut t0 = Array1::zeros(1);
         let num = numerical_grad(&mut t0, h, |t| {
             n as f64 * forward(&p, shape, &(&x + &(&v * t[0])), &labels).loss
@@ -255,13 +235,16 @@ fn check_network(seed: u64, shape: Shape, side: usize) {
 }
 
 // The seeds give random values with no input within 1e-3 of a kink, so no
-// finite-difference step straddles one; `check_network` asserts it.
+// finite-difference step straddles one; `check_network` asserts it. With
+// `lenet::rng::Rng` they are the first seeds that pass counting up from the
+// old ones: seeds 33–37 (tiling) and 32–34 (overlapping) each put a ReLU
+// input or a max-pool tie within 1e-3 of its kink.
 
 /// LeNet's pattern: non-overlapping 2×2 max pooling after a padded conv.
 #[test]
 fn small_cnn_with_tiling_pools() {
     check_network(
-        33,
+        38,
         Shape {
             pool1: (2, 2),
             pad1: 1,
@@ -274,7 +257,7 @@ fn small_cnn_with_tiling_pools() {
 #[test]
 fn small_cnn_with_overlapping_max_pool() {
     check_network(
-        32,
+        35,
         Shape {
             pool1: (3, 2),
             pad1: 0,

@@ -4,38 +4,19 @@
 
 use lenet::gradcheck::{numerical_grad, rel_error};
 use lenet::pool::{max_backward, max_forward, mean_backward, mean_forward, output_shape};
+use lenet::rng::Rng;
 use ndarray::{Array4, array};
 
-/// A small deterministic generator (splitmix64), so the tests need no crate.
-struct Rng(u64);
-
-impl Rng {
-    fn unit(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn array4(&mut self, shape: (usize, usize, usize, usize)) -> Array4<f64> {
-        Array4::from_shape_simple_fn(shape, || 2.0 * self.unit() - 1.0)
-    }
-
-    /// Distinct values k·0.1 − offset in shuffled order: any two entries
-    /// differ by at least 0.1, far more than the finite-difference step, so
-    /// no perturbation can change which entry is a window's maximum.
-    fn without_ties(&mut self, shape: (usize, usize, usize, usize)) -> Array4<f64> {
-        let len = shape.0 * shape.1 * shape.2 * shape.3;
-        let mut v: Vec<f64> = (0..len)
-            .map(|k| k as f64 * 0.1 - len as f64 * 0.05)
-            .collect();
-        for i in (1..len).rev() {
-            let j = (self.unit() * (i + 1) as f64) as usize;
-            v.swap(i, j.min(i));
-        }
-        Array4::from_shape_vec(shape, v).unwrap()
-    }
+/// Distinct values k·0.1 − offset in shuffled order: any two entries
+/// differ by at least 0.1, far more than the finite-difference step, so
+/// no perturbation can change which entry is a window's maximum.
+fn without_ties(rng: &mut Rng, shape: (usize, usize, usize, usize)) -> Array4<f64> {
+    let len = shape.0 * shape.1 * shape.2 * shape.3;
+    let mut v: Vec<f64> = (0..len)
+        .map(|k| k as f64 * 0.1 - len as f64 * 0.05)
+        .collect();
+    rng.shuffle(&mut v);
+    Array4::from_shape_vec(shape, v).unwrap()
 }
 
 /// The (window, stride) pairs tested: tiling (2/2) and two overlapping ones.
@@ -53,11 +34,11 @@ fn input_shape(size: usize, stride: usize) -> (usize, usize, usize, usize) {
 
 #[test]
 fn mean_backward_matches_finite_differences() {
-    let mut rng = Rng(1);
+    let mut rng = Rng::new(1);
     for (size, stride) in WINDOWS {
         let shape = input_shape(size, stride);
-        let mut x = rng.array4(shape);
-        let g = rng.array4(output_shape(shape, size, stride));
+        let mut x = rng.uniform_array(shape, -1.0, 1.0);
+        let g = rng.uniform_array(output_shape(shape, size, stride), -1.0, 1.0);
         // L = Σ G ⊙ mean_pool(x) is linear in x: no truncation error, so a
         // large step keeps the rounding error small.
         let num = numerical_grad(&mut x, 1e-1, |x| {
@@ -71,11 +52,11 @@ fn mean_backward_matches_finite_differences() {
 
 #[test]
 fn max_backward_matches_finite_differences_without_ties() {
-    let mut rng = Rng(2);
+    let mut rng = Rng::new(2);
     for (size, stride) in WINDOWS {
         let shape = input_shape(size, stride);
-        let mut x = rng.without_ties(shape);
-        let g = rng.array4(output_shape(shape, size, stride));
+        let mut x = without_ties(&mut rng, shape);
+        let g = rng.uniform_array(output_shape(shape, size, stride), -1.0, 1.0);
         // Piecewise linear, and the step (1e-2) never crosses a piece
         // boundary because entries differ by at least 0.1.
         let num = numerical_grad(&mut x, 1e-2, |x| {
@@ -136,11 +117,13 @@ fn ties_route_to_the_first_maximum_in_row_major_order() {
 #[test]
 fn backward_preserves_the_sum_of_delta_even_at_ties() {
     // Entries drawn from three values, so nearly every window has ties.
-    let mut rng = Rng(3);
+    let mut rng = Rng::new(3);
     for (size, stride) in WINDOWS {
         let shape = input_shape(size, stride);
-        let x = rng.array4(shape).mapv(|v| (v * 1.5).round());
-        let dy = rng.array4(output_shape(shape, size, stride));
+        let x = rng
+            .uniform_array(shape, -1.0, 1.0)
+            .mapv(|v| (v * 1.5).round());
+        let dy = rng.uniform_array(output_shape(shape, size, stride), -1.0, 1.0);
         let (_, arg) = max_forward(&x, size, stride);
         let dx = max_backward(&dy, &arg);
         // Every δ goes to exactly one input: Σ ∂C/∂x = Σ δ.
@@ -173,8 +156,8 @@ fn backward_preserves_the_sum_of_delta_even_at_ties() {
 
 #[test]
 fn f32_agrees_with_f64() {
-    let mut rng = Rng(4);
-    let x = rng.array4((2, 2, 6, 6));
+    let mut rng = Rng::new(4);
+    let x = rng.uniform_array((2, 2, 6, 6), -1.0, 1.0);
     let x32 = x.mapv(|v| v as f32);
     let (y, _) = max_forward(&x, 2, 2);
     let (y32, _) = max_forward(&x32, 2, 2);

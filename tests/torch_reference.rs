@@ -368,36 +368,19 @@ fn lenet5_forward_and_backward_match_pytorch() {
     agree("lenet: ∂C/∂conv1.bias", &dc1, &g("conv1.bias").a1());
     agree("lenet: ∂C/∂conv2.weight", &dk2, &g("conv2.weight").a4());
     agree("lenet: ∂C/∂conv2.bias", &dc2, &g("conv2.bias").a1());
-    agree(
-        "lenet: ∂C/∂fc1.weight",
-        &fc::weight_grad(&d3, &f).0,
-        &g("fc1.weight").a2(),
-    );
-    agree(
-        "lenet: ∂C/∂fc1.bias",
-        &fc::bias_grad(&d3).0,
-        &g("fc1.bias").column(),
-    );
-    agree(
-        "lenet: ∂C/∂fc2.weight",
-        &fc::weight_grad(&d4, &a3).0,
-        &g("fc2.weight").a2(),
-    );
-    agree(
-        "lenet: ∂C/∂fc2.bias",
-        &fc::bias_grad(&d4).0,
-        &g("fc2.bias").column(),
-    );
-    agree(
-        "lenet: ∂C/∂fc3.weight",
-        &fc::weight_grad(&d5, &a4).0,
-        &g("fc3.weight").a2(),
-    );
-    agree(
-        "lenet: ∂C/∂fc3.bias",
-        &fc::bias_grad(&d5).0,
-        &g("fc3.bias").column(),
-    );
+    // Each fc layer: its δ and the activation it read.
+    for (layer, delta, input) in [("fc1", &d3, &f), ("fc2", &d4, &a3), ("fc3", &d5, &a4)] {
+        agree(
+            &format!("lenet: ∂C/∂{layer}.weight"),
+            &fc::weight_grad(delta, input).0,
+            &g(&format!("{layer}.weight")).a2(),
+        );
+        agree(
+            &format!("lenet: ∂C/∂{layer}.bias"),
+            &fc::bias_grad(delta).0,
+            &g(&format!("{layer}.bias")).column(),
+        );
+    }
     // The input gradient is per sample: N times PyTorch's.
     agree("lenet: ∂C/∂x", &dx, &(case.dx.a4() * n as f64));
 }
