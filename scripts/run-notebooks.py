@@ -13,7 +13,8 @@ run, and must not fail, but their outputs are not compared.
 
 --update writes the fresh outputs into the notebooks (each through a temp
 file and a rename), which is how the committed outputs are made.
---cold deletes the kernel's build directory first, to time a cold start.
+--cold deletes the kernel's build directory and evcxr's cache of compiled
+crates first, to time a start on a fresh machine.
 
 All notebooks share one evcxr build directory (EVCXR_TMPDIR, default
 target/evcxr-notebooks), so the `:dep lenet` build of the first notebook is
@@ -159,7 +160,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("notebooks", nargs="*", type=Path)
     ap.add_argument("--update", action="store_true", help="rewrite the committed outputs")
-    ap.add_argument("--cold", action="store_true", help="delete the kernel's build directory first")
+    ap.add_argument("--cold", action="store_true", help="delete the build directory and evcxr's cache first")
     args = ap.parse_args()
 
     paths = args.notebooks or sorted(NOTEBOOKS.glob("*.ipynb"))
@@ -169,8 +170,15 @@ def main():
         if not p.is_file():
             sys.exit(f"run-notebooks.py: no such notebook: {p}")
     build_dir = Path(os.environ.setdefault("EVCXR_TMPDIR", str(ROOT / "target" / "evcxr-notebooks")))
-    if args.cold and build_dir.exists():
-        shutil.rmtree(build_dir)
+    if args.cold:
+        # A fresh machine has neither the build directory nor the compiled
+        # dependencies that the notebooks' `:cache 500` keeps in evcxr's cache.
+        xdg = os.environ.get("XDG_CACHE_HOME", "")
+        cache = Path(xdg if os.path.isabs(xdg) else Path.home() / ".cache") / "evcxr"
+        for d in (build_dir, cache):
+            if d.exists():
+                print(f"--cold: deleting {d}")
+                shutil.rmtree(d)
     build_dir.mkdir(parents=True, exist_ok=True)
     # evcxr builds each cell as a crate in this directory. The project's lock
     # file pins the notebooks' dependencies to the versions the crate's own
