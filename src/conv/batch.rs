@@ -92,9 +92,11 @@ pub fn forward<F: Real>(x: &Array4<F>, w: &Array4<F>, b: &Array1<F>, padding: us
 /// The backward pass of [`forward`]. Given `dy` = δ, the per-sample
 /// gradient ∂C_n/∂z[n, k] (N×K×oh×ow), returns `(dx, dw, db)`:
 ///
-///   dx[n, c] = Σ_k crop_p(full_convolve(δ[n, k], w[k, c]))      (per sample)
-///   dw[k, c] = (1/N) Σ_n kernel_grad(pad(x[n, c], p), δ[n, k])  (batch mean)
-///   db[k]    = (1/N) Σ_n Σ_ij δ[n, k]_ij                         (batch mean)
+/// ```text
+/// dx[n, c] = Σ_k crop_p(full_convolve(δ[n, k], w[k, c]))      (per sample)
+/// dw[k, c] = (1/N) Σ_n kernel_grad(pad(x[n, c], p), δ[n, k])  (batch mean)
+/// db[k]    = (1/N) Σ_n Σ_ij δ[n, k]_ij                         (batch mean)
+/// ```
 ///
 /// where crop_p removes the `p = padding` border again: the padded zeros
 /// are constants, not inputs, so their gradient is dropped. dx is per
