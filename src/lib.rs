@@ -4,7 +4,7 @@
 //! doc comment states the equation it implements. The 2-D derivations are
 //! generic over the element type, so they run on numbers and on symbols.
 //!
-//! | module | what it derives |
+//! | module | what it derives or does |
 //! |---|---|
 //! | [`fc`] | z = W a + b, the δ recursion, ∂C/∂W = δ aᵀ |
 //! | [`conv`] | valid correlation, rot180, full convolution, kernel gradient |
@@ -19,6 +19,10 @@
 //! | [`fast`] | the same network, fast: direct conv1, im2col + GEMM, fused pooling, threads |
 //! | [`optim`] | SGD with momentum and weight decay |
 //! | [`rng`] | a seeded xoshiro256** generator: uniform, normal, shuffle |
+//! | [`data`], [`io`] | IDX files, the embedded digits, MNIST and Fashion-MNIST; atomic writes |
+//! | [`train`], [`checkpoint`], [`plots`] | the training loop, versioned model files and checkpoints, SVG plots |
+//! | [`explain`] | the text `lenet explain` prints |
+//! | [`matrix`], [`element`] | the [`Matrix`] type and what its entries must support |
 
 pub mod activation;
 pub mod checkpoint;
