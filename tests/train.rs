@@ -179,8 +179,8 @@ fn conv_maps_continue_to_the_models_logits() {
     use ndarray::{Array2, Axis};
     for arch in [Arch::modern(), Arch::classic()] {
         let model = LeNet::<f32>::new(arch, 9);
-        let (x, _) = digits().test.batch::<f32>(&[0, 1, 2, 3]);
-        let (a1, a2) = train::report::conv_maps(&model, &x);
+        let (x, labels) = digits().test.batch::<f32>(&[0, 1, 2, 3]);
+        let (a1, a2) = train::report::conv_maps(&model, &x, &labels);
         assert_eq!(a1.dim(), (4, 6, 28, 28));
         assert_eq!(a2.dim(), (4, 16, 10, 10));
         let p2 = match arch.pooling {

@@ -4,7 +4,7 @@
 use super::{Evaluation, History};
 use crate::checkpoint;
 use crate::data::Dataset;
-use crate::model::{Arch, LeNet, Pooling};
+use crate::model::LeNet;
 use crate::plots::{self, Svg};
 use ndarray::{s, Array4, Axis};
 use std::path::{Path, PathBuf};
@@ -13,24 +13,16 @@ use std::path::{Path, PathBuf};
 pub const MODEL_FILE: &str = "model.json";
 
 /// The activated outputs of conv1 (N×6×28×28) and conv2 (N×16×10×10) for a
-/// batch, computed with the readable layer functions of this crate.
-pub fn conv_maps(model: &LeNet<f32>, x: &Array4<f32>) -> (Array4<f32>, Array4<f32>) {
-    let p = &model.params;
-    let Arch { activation, pooling } = model.arch;
-    let act = |z: Array4<f32>| z.mapv(|v| activation.apply(v));
-    let pool = |a: &Array4<f32>| match pooling {
-        Pooling::Max => crate::pool::max_forward(a, 2, 2).0,
-        Pooling::Mean => crate::pool::mean_forward(a, 2, 2),
-    };
-    let a1 = act(crate::conv::forward(x, &p.conv1_w, &p.conv1_b, 2));
-    let a2 = act(crate::conv::forward(&pool(&a1), &p.conv2_w, &p.conv2_b, 0));
-    (a1, a2)
+/// batch, as the readable forward pass ([`LeNet::trace`]) computes them.
+pub fn conv_maps(model: &LeNet<f32>, x: &Array4<f32>, labels: &[usize]) -> (Array4<f32>, Array4<f32>) {
+    let trace = model.trace(x, labels);
+    (trace.conv1_a, trace.conv2_a)
 }
 
 /// The feature-map picture of image `index` of `data`.
 pub fn feature_maps_of(model: &LeNet<f32>, data: &Dataset, index: usize) -> Svg {
-    let (x, _) = data.batch::<f32>(&[index]);
-    let (a1, a2) = conv_maps(model, &x);
+    let (x, labels) = data.batch::<f32>(&[index]);
+    let (a1, a2) = conv_maps(model, &x, &labels);
     plots::feature_maps(x.slice(s![0, 0, .., ..]), a1.index_axis(Axis(0), 0), a2.index_axis(Axis(0), 0))
 }
 
