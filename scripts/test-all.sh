@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: every unit, integration and doc test of the crate,
-# then every notebook executed with the real Rust kernel.
+# then every notebook executed with the real Rust kernel, then the book built
+# from those notebooks and the crate's source.
 # Installs what it needs when it is missing; run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,3 +22,6 @@ cargo build --release --lib --no-default-features
 echo "== notebooks, executed with the real Rust kernel (installed when missing)"
 bash scripts/setup-notebooks.sh
 .venv-notebooks/bin/python scripts/run-notebooks.py
+echo "== the book: its preprocessor's tests, then mdbook build (tools installed when missing)"
+python3 -m unittest discover -s notebooks
+bash scripts/build-book.sh

@@ -88,6 +88,7 @@ impl Activation {
         z.mapv(|v| self.prime(v))
     }
 
+    // ANCHOR: backward
     /// The backward pass: ∂C/∂z = ∂C/∂a ⊙ σ'(z), with `dy` = ∂C/∂a.
     ///
     /// # Panics
@@ -102,6 +103,7 @@ impl Activation {
         );
         Zip::from(dy).and(z).map_collect(|&g, &v| g * self.prime(v))
     }
+    // ANCHOR_END: backward
 
     /// The name used in reports and notebooks: "relu", "sigmoid", "tanh".
     pub fn name(self) -> &'static str {

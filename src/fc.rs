@@ -40,6 +40,7 @@ fn check_same<F: Real>(what: &str, x: &Array2<F>, x_name: &str, y: &Array2<F>, y
     );
 }
 
+// ANCHOR: forward
 /// The forward pass: z = W a + b, with `b` (out × 1) added to every column.
 ///
 /// # Panics
@@ -72,7 +73,9 @@ pub fn forward<F: Real>(w: &Array2<F>, a: &Array2<F>, b: &Array2<F>) -> Matrix<F
         .for_each(|zi, &bi| *zi = *zi + bi);
     Matrix(z)
 }
+// ANCHOR_END: forward
 
+// ANCHOR: output_delta
 /// The output layer's error: δ^L = ∂C/∂a^L ⊙ σ'(z^L), with `grad_a` the
 /// per-sample loss gradient (for example a − y from [`crate::loss::mse`]).
 ///
@@ -82,6 +85,7 @@ pub fn output_delta<F: Real>(grad_a: &Array2<F>, z: &Array2<F>, act: Activation)
     check_same("fc::output_delta", grad_a, "∂C/∂a", z, "z");
     Matrix(act.backward(grad_a, z))
 }
+// ANCHOR_END: output_delta
 
 /// The gradient with respect to the layer's input: ∂C/∂a^{l−1} = Wᵀ δ^l,
 /// per sample. This is the first half of [`backprop_delta`]; on its own it
@@ -102,6 +106,7 @@ pub fn input_grad<F: Real>(w: &Array2<F>, delta: &Array2<F>) -> Matrix<F> {
     Matrix(w.t().dot(delta))
 }
 
+// ANCHOR: backprop_delta
 /// One step of the recursion: δ^l = (W^{l+1})ᵀ δ^{l+1} ⊙ σ'(z^l).
 ///
 /// The chain rule through z^{l+1} = W^{l+1} σ(z^l) + b^{l+1}: the transpose
@@ -133,7 +138,9 @@ pub fn backprop_delta<F: Real>(
     let back = w_next.t().dot(delta_next);
     Matrix(act.backward(&back, z))
 }
+// ANCHOR_END: backprop_delta
 
+// ANCHOR: weight_grad
 /// The weight gradient, averaged over the batch:
 /// ∂C/∂W = (1/N) Σ_n δ_n a_nᵀ = (1/N) δ aᵀ, with `a_prev` the layer's input.
 ///
@@ -153,7 +160,9 @@ pub fn weight_grad<F: Real>(delta: &Array2<F>, a_prev: &Array2<F>) -> Matrix<F> 
     g.mapv_inplace(|v| v / n);
     Matrix(g)
 }
+// ANCHOR_END: weight_grad
 
+// ANCHOR: bias_grad
 /// The bias gradient, averaged over the batch: ∂C/∂b = (1/N) Σ_n δ_n, an
 /// out × 1 column.
 ///
@@ -169,7 +178,9 @@ pub fn bias_grad<F: Real>(delta: &Array2<F>) -> Matrix<F> {
     let mean = delta.sum_axis(Axis(1)).mapv(|s| s / n);
     Matrix(mean.insert_axis(Axis(1)))
 }
+// ANCHOR_END: bias_grad
 
+// ANCHOR: sgd_step
 /// Stochastic gradient descent in place: W ← W − η ∂C/∂W. Works for any
 /// parameter matrix (weights or the bias column).
 ///
@@ -179,6 +190,7 @@ pub fn sgd_step<F: Real>(w: &mut Array2<F>, grad: &Array2<F>, lr: F) {
     check_same("fc::sgd_step", w, "the parameter", grad, "its gradient");
     Zip::from(w).and(grad).for_each(|p, &g| *p = *p - lr * g);
 }
+// ANCHOR_END: sgd_step
 
 #[cfg(test)]
 mod tests {

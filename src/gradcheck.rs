@@ -2,6 +2,7 @@
 
 use ndarray::{Array, ArrayBase, Data, Dimension};
 
+// ANCHOR: numerical_grad
 /// The numerical gradient of a scalar function `f` at `x` by central
 /// differences: ∂f/∂xᵢ ≈ (f(x + h eᵢ) − f(x − h eᵢ)) / 2h.
 ///
@@ -30,12 +31,14 @@ pub fn numerical_grad<D: Dimension>(
     }
     grad
 }
+// ANCHOR_END: numerical_grad
 
 fn slice<D: Dimension>(a: &mut Array<f64, D>) -> &mut [f64] {
     a.as_slice_memory_order_mut()
         .expect("an owned array is contiguous")
 }
 
+// ANCHOR: rel_error
 /// The relative error of two arrays of equal shape, entry by entry and
 /// maximised: max over i of |xᵢ − yᵢ| / max(1e-8, |xᵢ| + |yᵢ|).
 ///
@@ -59,3 +62,4 @@ where
         .map(|(a, b)| (a - b).abs() / (a.abs() + b.abs()).max(1e-8))
         .fold(0.0, f64::max)
 }
+// ANCHOR_END: rel_error

@@ -58,6 +58,7 @@ pub fn softmax<F: Real>(logits: &Array2<F>) -> Array2<F> {
     p
 }
 
+// ANCHOR: softmax_cross_entropy
 /// Softmax cross-entropy of `logits` (classes × N) with class `labels`
 /// (one per column): C_n = −log p_{y_n, n} = log Σ_j e^(z_jn) − z_{y_n n},
 /// computed as m + log Σ_j e^(z_jn − m) with m the column maximum
@@ -97,6 +98,7 @@ pub fn softmax_cross_entropy<F: Real>(logits: &Array2<F>, labels: &[usize]) -> (
     }
     (total / F::of(n as f64), grad)
 }
+// ANCHOR_END: softmax_cross_entropy
 
 /// The fraction of columns whose largest logit is at the label (first
 /// maximum wins on ties).

@@ -113,6 +113,7 @@ pub fn mean_forward<F: Real>(x: &Array4<F>, size: usize, stride: usize) -> Array
     Array4::from_shape_vec((n, c, oh, ow), out).expect("one value per output entry")
 }
 
+// ANCHOR: mean_backward
 /// The backward pass of mean pooling. Each output entry spreads its δ evenly
 /// over its k² inputs, and an input collects from every window containing it:
 ///
@@ -153,6 +154,7 @@ pub fn mean_backward<F: Real>(
     }
     dx
 }
+// ANCHOR_END: mean_backward
 
 fn check_dy(
     dy: (usize, usize, usize, usize),
@@ -197,6 +199,7 @@ impl Argmax {
     }
 }
 
+// ANCHOR: max_forward
 /// Max pooling: y_ij = max_{p,q<k} x_{i·s+p, j·s+q}, returning also where
 /// each maximum was (first maximum in row-major order on ties; see
 /// [`Argmax`]).
@@ -240,7 +243,9 @@ pub fn max_forward<F: Real>(x: &Array4<F>, size: usize, stride: usize) -> (Array
         },
     )
 }
+// ANCHOR_END: max_forward
 
+// ANCHOR: max_backward
 /// The backward pass of max pooling. Within a window only the maximum
 /// affects the output (∂y_ij/∂x_ab = 1 at the recorded argmax, 0 elsewhere),
 /// so
@@ -277,6 +282,7 @@ pub fn max_backward<F: Real>(dy: &Array4<F>, argmax: &Argmax) -> Array4<F> {
     }
     dx
 }
+// ANCHOR_END: max_backward
 
 #[cfg(test)]
 mod tests {

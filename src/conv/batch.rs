@@ -89,6 +89,7 @@ pub fn forward<F: Real>(x: &Array4<F>, w: &Array4<F>, b: &Array1<F>, padding: us
     z
 }
 
+// ANCHOR: backward
 /// The backward pass of [`forward`]. Given `dy` = δ, the per-sample
 /// gradient ∂C_n/∂z[n, k] (N×K×oh×ow), returns `(dx, dw, db)`:
 ///
@@ -147,3 +148,4 @@ pub fn backward<F: Real>(
     db.mapv_inplace(|v| v * inv_n);
     (dx, dw, db)
 }
+// ANCHOR_END: backward

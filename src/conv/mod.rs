@@ -41,6 +41,7 @@ fn check_fits(what: &str, kernel: &str, input: &str, k: (usize, usize), x: (usiz
     );
 }
 
+// ANCHOR: correlate_valid
 /// Valid cross-correlation, the forward pass of a convolution layer:
 ///
 ///   z_ij = Σ_pq a_{i+p, j+q} w_pq,  0 ≤ p < kh, 0 ≤ q < kw,
@@ -54,6 +55,7 @@ fn check_fits(what: &str, kernel: &str, input: &str, k: (usize, usize), x: (usiz
 pub fn correlate_valid<T: Element>(a: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> {
     correlate_named("correlate_valid", "kernel", "input", a, w)
 }
+// ANCHOR_END: correlate_valid
 
 fn correlate_named<T: Element>(
     what: &str,
@@ -76,12 +78,15 @@ fn correlate_named<T: Element>(
     })
 }
 
+// ANCHOR: rot180
 /// The kernel turned by 180°: rot180(w)_pq = w_{kh−1−p, kw−1−q}.
 pub fn rot180<T: Element>(w: &Matrix<T>) -> Matrix<T> {
     let (kh, kw) = w.shape2();
     Matrix::from_fn(kh, kw, |p, q| w[(kh - 1 - p, kw - 1 - q)].clone())
 }
+// ANCHOR_END: rot180
 
+// ANCHOR: pad
 /// A zero border: `rows` rows of zeros above and below, `cols` columns of
 /// zeros left and right, so an `h × w` matrix becomes
 /// `(h + 2·rows) × (w + 2·cols)`.
@@ -96,7 +101,9 @@ pub fn pad<T: Element>(m: &Matrix<T>, rows: usize, cols: usize) -> Matrix<T> {
         }
     })
 }
+// ANCHOR_END: pad
 
+// ANCHOR: full_convolve
 /// Full convolution of δ with the kernel `w`:
 ///
 ///   full_convolve(δ, w) = correlate_valid(pad(δ, kh−1, kw−1), rot180(w)),
@@ -116,7 +123,9 @@ pub fn full_convolve<T: Element>(delta: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> 
     assert!(kh > 0 && kw > 0, "full_convolve: kernel {kh}×{kw} is empty");
     correlate_valid(&pad(delta, kh - 1, kw - 1), &rot180(w))
 }
+// ANCHOR_END: full_convolve
 
+// ANCHOR: input_grad
 /// The gradient with respect to the layer input, ∂C/∂a for z = correlate_valid(a, w):
 ///
 ///   ∂C/∂a_ij = Σ_pq δ_pq w_{i−p, j−q} = full_convolve(δ, w)_ij.
@@ -129,7 +138,9 @@ pub fn full_convolve<T: Element>(delta: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> 
 pub fn input_grad<T: Element>(delta: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> {
     full_convolve(delta, w)
 }
+// ANCHOR_END: input_grad
 
+// ANCHOR: kernel_grad
 /// The gradient with respect to the kernel, ∂C/∂W for z = correlate_valid(a, w):
 ///
 ///   ∂C/∂w_pq = Σ_ij δ_ij a_{i+p, j+q} = correlate_valid(a, δ)_pq.
@@ -143,10 +154,13 @@ pub fn input_grad<T: Element>(delta: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> {
 pub fn kernel_grad<T: Element>(a: &Matrix<T>, delta: &Matrix<T>) -> Matrix<T> {
     correlate_named("kernel_grad", "δ", "input", a, delta)
 }
+// ANCHOR_END: kernel_grad
 
+// ANCHOR: bias_grad
 /// The gradient with respect to the bias, which is added to every output:
 ///
 ///   ∂C/∂b = Σ_ij δ_ij.
 pub fn bias_grad<T: Element>(delta: &Matrix<T>) -> T {
     delta.iter().cloned().fold(T::zero(), |s, d| s + d)
 }
+// ANCHOR_END: bias_grad

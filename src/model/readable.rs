@@ -96,6 +96,7 @@ fn column<F: Real>(b: &Array1<F>) -> Array2<F> {
     b.view().insert_axis(Axis(1)).to_owned()
 }
 
+// ANCHOR: trace
 /// The forward and backward pass, layer by layer.
 ///
 /// # Panics
@@ -188,3 +189,4 @@ pub fn trace<F: Real>(arch: &Arch, w: &Params<F>, x: &Array4<F>, labels: &[usize
         grads,
     }
 }
+// ANCHOR_END: trace

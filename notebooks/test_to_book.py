@@ -1,0 +1,68 @@
+"""Tests of the book preprocessor: python3 -m unittest discover -s notebooks"""
+
+import base64
+import tempfile
+import unittest
+from pathlib import Path
+
+import to_book
+
+
+class Checks(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.root = Path(self.dir.name)
+        (self.root / "src").mkdir()
+        (self.root / "src" / "lib.rs").write_text(
+            "// ANCHOR: add\npub fn add(a: i32, b: i32) -> i32 { a + b }\n// ANCHOR_END: add\n")
+        (self.root / "chapters").mkdir()
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def check(self, content):
+        to_book.check_handwritten(content, "ch.md", self.root / "chapters")
+
+    def test_an_anchored_include_passes(self):
+        self.check("Text.\n\n```rust\n{{#include ../src/lib.rs:add}}\n```\n")
+
+    def test_a_rust_block_with_its_own_code_is_refused(self):
+        with self.assertRaisesRegex(to_book.BookError, "must only .*'let x = 1;'"):
+            self.check("```rust\nlet x = 1;\n```\n")
+
+    def test_other_languages_may_hold_anything(self):
+        self.check("```sh\ncargo test\n```\n")
+
+    def test_a_missing_anchor_is_named(self):
+        with self.assertRaisesRegex(to_book.BookError, "lib.rs has no 'ANCHOR: sub'"):
+            self.check("```rust\n{{#include ../src/lib.rs:sub}}\n```\n")
+
+    def test_a_missing_file_is_named(self):
+        with self.assertRaisesRegex(to_book.BookError, "no file .*nothere.rs"):
+            self.check("```rust\n{{#include ../src/nothere.rs:add}}\n```\n")
+
+
+class Outputs(unittest.TestCase):
+    def test_text_is_fenced_longer_than_its_backticks(self):
+        out = to_book.render_output({"output_type": "stream", "name": "stdout", "text": ["a ``` b\n"]})
+        self.assertTrue(out.startswith("````text\n") and out.endswith("\n````"), out)
+
+    def test_a_figure_becomes_an_image_of_the_same_svg(self):
+        svg = '<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>'
+        out = to_book.render_output({"output_type": "display_data", "data": {"image/svg+xml": svg}})
+        encoded = out.split("base64,")[1].split('"')[0]
+        self.assertEqual(base64.b64decode(encoded).decode(), svg)
+
+    def test_html_loses_its_blank_lines(self):
+        out = to_book.render_output(
+            {"output_type": "execute_result", "data": {"text/html": "<table>\n\n<tr><td>1</td></tr>\n</table>"}})
+        self.assertNotIn("\n\n", out)
+        self.assertIn("<tr><td>1</td></tr>", out)
+
+    def test_an_error_output_is_refused(self):
+        with self.assertRaises(to_book.BookError):
+            to_book.render_output({"output_type": "error", "ename": "E", "evalue": "boom"})
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs what building the book needs, skipping whatever is already there:
+#   1. mdBook 0.5.3 (cargo install), the version mdbook-katex 0.10.0 is built against;
+#   2. mdbook-katex 0.10.0, which renders the math at build time (cargo
+#      install; its JavaScript engine's C build needs Debian's `patch`);
+#   3. KaTeX's stylesheet and fonts, from the npm package of the KaTeX release
+#      mdbook-katex renders with, into chapters/katex/ (ignored by git), so the
+#      built book shows its math without a network.
+# Needs cargo, gcc and npm. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+MDBOOK_VERSION=0.5.3
+KATEX_PRE_VERSION=0.10.0
+# The KaTeX release whose stylesheet mdbook-katex 0.10.0 links by default.
+KATEX_VERSION=0.16.4
+CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+
+installed() { [ -x "$CARGO_BIN/$1" ] && cargo install --list | grep -q "^$1 v$2:"; }
+apt_install() {
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get install -y "$@" || { $sudo apt-get update && $sudo apt-get install -y "$@"; }
+}
+
+if installed mdbook "$MDBOOK_VERSION"; then
+  echo "mdbook $MDBOOK_VERSION: present"
+else
+  echo "mdbook $MDBOOK_VERSION: installing (cargo install, a few minutes)"
+  cargo install --locked mdbook --version "$MDBOOK_VERSION"
+fi
+
+if installed mdbook-katex "$KATEX_PRE_VERSION"; then
+  echo "mdbook-katex $KATEX_PRE_VERSION: present"
+else
+  command -v patch >/dev/null || apt_install patch
+  echo "mdbook-katex $KATEX_PRE_VERSION: installing (cargo install, a few minutes)"
+  cargo install --locked mdbook-katex --version "$KATEX_PRE_VERSION"
+fi
+
+DEST=chapters/katex
+if [ -f "$DEST/katex.min.css" ] && [ "$(cat "$DEST/VERSION" 2>/dev/null)" = "$KATEX_VERSION" ]; then
+  echo "KaTeX $KATEX_VERSION stylesheet and fonts: present ($DEST)"
+else
+  echo "KaTeX $KATEX_VERSION stylesheet and fonts: copying from npm into $DEST"
+  command -v npm >/dev/null || apt_install npm
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent "katex@$KATEX_VERSION" >/dev/null && tar -xzf "katex-$KATEX_VERSION.tgz")
+  rm -rf "$DEST.tmp" && mkdir -p "$DEST.tmp/fonts"
+  cp "$tmp/package/dist/katex.min.css" "$DEST.tmp/"
+  cp "$tmp/package/dist/fonts/"*.woff2 "$DEST.tmp/fonts/"
+  cp "$tmp/package/LICENSE" "$DEST.tmp/LICENSE"
+  echo "$KATEX_VERSION" > "$DEST.tmp/VERSION"
+  rm -rf "$DEST" && mv "$DEST.tmp" "$DEST"
+fi
