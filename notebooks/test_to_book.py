@@ -42,6 +42,31 @@ class Checks(unittest.TestCase):
             self.check("```rust\n{{#include ../src/nothere.rs:add}}\n```\n")
 
 
+class Links(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.chapters = Path(self.dir.name)
+        (self.chapters / "a.md").write_text("# A chapter\n\n## Max pooling, and `rot180`!\n")
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def test_heading_ids_follow_mdbook(self):
+        self.assertEqual(to_book.heading_ids("# A chapter\n## Max pooling, and `rot180`!\n```\n# not a heading\n```\n"),
+                         {"a-chapter", "max-pooling-and-rot180"})
+
+    def test_a_link_to_an_existing_heading_passes(self):
+        to_book.check_links("see [it](a.md#max-pooling-and-rot180)", "b.md", self.chapters)
+
+    def test_a_link_to_a_missing_heading_is_named(self):
+        with self.assertRaisesRegex(to_book.BookError, "a.md#mean-pooling, which has no such heading"):
+            to_book.check_links("see [it](a.md#mean-pooling)", "b.md", self.chapters)
+
+    def test_a_link_to_a_missing_chapter_is_named(self):
+        with self.assertRaisesRegex(to_book.BookError, "c.md, which is not a chapter"):
+            to_book.check_links("see [it](c.md)", "b.md", self.chapters)
+
+
 class Outputs(unittest.TestCase):
     def test_text_is_fenced_longer_than_its_backticks(self):
         out = to_book.render_output({"output_type": "stream", "name": "stdout", "text": ["a ``` b\n"]})

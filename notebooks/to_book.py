@@ -22,7 +22,8 @@ compiles, between `// ANCHOR: name` and `// ANCHOR_END: name`: the code shown
 is the code that runs. This script refuses any other Rust block, an include of
 a missing file, and an anchor the file does not have (mdBook itself would
 silently include nothing). `--check` runs these checks on every chapter without
-mdBook, as `scripts/test-all.sh` does.
+mdBook, as `scripts/build-book.sh` does, and also checks that every link to a
+chapter (`[text](file.md#heading)`) names a chapter and a heading it has.
 
 Only the standard library is used.
 """
@@ -38,6 +39,7 @@ NOTEBOOKS = ROOT / "notebooks"
 CHAPTERS = ROOT / "chapters"
 DIRECTIVE = re.compile(r"^\{\{#notebook ([\w.-]+)\}\}\s*$", re.M)
 INCLUDE = re.compile(r"\{\{#(?:include|rustdoc_include) ([^}:]+)(?::([^}]*))?\}\}")
+LINK = re.compile(r"\]\(([\w.-]+\.md)(?:#([\w-]+))?\)")
 FENCE = re.compile(r"^(```+|~~~+)\s*([\w,-]*)[^\n]*\n(.*?)^\1\s*$", re.M | re.S)
 
 
@@ -130,6 +132,29 @@ def check_handwritten(content, where, chapters=CHAPTERS):
                     raise BookError(f"{where}: {m.group(0)}: {target.name} has no '{mark}'")
 
 
+def heading_ids(markdown):
+    """The ids mdBook gives the headings of a chapter: lower case, spaces to
+    hyphens, other punctuation dropped."""
+    ids = set()
+    for m in re.finditer(r"^#{1,6}\s+(.*?)\s*$", FENCE.sub("", markdown), re.M):
+        text = re.sub(r"<[^>]+>|[`*_]", "", m.group(1)).lower()
+        ids.add("".join(c for c in text.replace(" ", "-") if c.isalnum() or c in "-_"))
+    return ids
+
+
+def check_links(content, where, chapters=CHAPTERS):
+    """Links to other chapters name a chapter that exists, and a heading it has."""
+    for m in LINK.finditer(FENCE.sub("", content)):
+        target = (chapters / where).parent / m.group(1)
+        if not target.is_file():
+            raise BookError(f"{where}: link to {m.group(1)}, which is not a chapter")
+        if m.group(2):
+            body = target.read_text(encoding="utf-8")
+            body = DIRECTIVE.sub(lambda d: notebook_markdown(d.group(1)), body)
+            if m.group(2) not in heading_ids(body):
+                raise BookError(f"{where}: link to {m.group(1)}#{m.group(2)}, which has no such heading")
+
+
 def expand(content, where):
     check_handwritten(content, where)
     return DIRECTIVE.sub(lambda m: notebook_markdown(m.group(1)), content)
@@ -156,12 +181,13 @@ def check():
         where = str(md.relative_to(CHAPTERS))
         content = md.read_text(encoding="utf-8")
         expand(content, where)
+        check_links(content, where)
         count += len(DIRECTIVE.findall(content))
     listed = set(DIRECTIVE.findall("\n".join(m.read_text(encoding="utf-8") for m in CHAPTERS.rglob("*.md"))))
     missing = [p.stem for p in sorted(NOTEBOOKS.glob("*.ipynb")) if p.stem not in listed]
     if missing:
         raise BookError(f"notebooks in no chapter: {', '.join(missing)}")
-    print(f"to_book.py: chapters check out ({count} notebooks placed, every include resolves)")
+    print(f"to_book.py: chapters check out ({count} notebooks placed, every include and chapter link resolves)")
 
 
 def main():

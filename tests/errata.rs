@@ -262,3 +262,32 @@ fn erratum_2_first_layer_weights_from_the_output_delta_fail() {
     assert!(e_right < 1e-7, "∂C/∂W¹ = δ¹ xᵀ: {e_right:e}");
     assert!(e_wrong > 0.1, "∂C/∂W¹ = δ² (a¹)ᵀ: {e_wrong}");
 }
+
+/// Erratum 16 is a design fault, not a slip of calculus: the gradient through
+/// ReLU-on-the-logits is right for that function, but for a sample whose
+/// logits are all negative it is exactly zero, so a descent step cannot
+/// lower a loss stuck at ln 10. Without the ReLU the same step does.
+#[test]
+fn erratum_16_relu_on_the_logits_stops_learning_from_negative_logits() {
+    let mut rng = Rng::new(16);
+    let z = Array2::from_shape_fn((10, 1), |_| -0.05 - rng.uniform_in(0.0, 2.0));
+    let (relu, label, lr) = (Activation::Relu, [3], 0.5);
+    let step = |z: &Array2<f64>, g: &Array2<f64>| z - &(g * lr);
+
+    // As in the notes' network: softmax(relu(z)).
+    let notes_loss = |z: &Array2<f64>| loss::softmax_cross_entropy(&relu.apply(z), &label).0;
+    let (c_notes, g) = loss::softmax_cross_entropy(&relu.apply(&z), &label);
+    let dz_notes = relu.backward(&g, &z);
+    assert!((c_notes - 10f64.ln()).abs() < 1e-12, "uniform softmax, loss ln 10: {c_notes}");
+    assert!(dz_notes.iter().all(|&v| v == 0.0), "no gradient reaches the logits: {dz_notes:?}");
+    assert_eq!(notes_loss(&step(&z, &dz_notes)), c_notes, "a step changes nothing");
+    // The gradient is still the right one for that function: the fault is the design.
+    let num = numerical_grad(&mut z.clone(), 1e-5, |z| notes_loss(z));
+    assert!(num.iter().all(|&v| v.abs() < 1e-12), "finite differences agree it is zero: {num:?}");
+
+    // Corrected: the logits go into the softmax as they are.
+    let (c, dz) = loss::softmax_cross_entropy(&z, &label);
+    let after = loss::softmax_cross_entropy(&step(&z, &dz), &label).0;
+    assert!(dz.iter().any(|&v| v.abs() > 1e-3), "p − y is not zero: {dz:?}");
+    assert!(after < c - 1e-3, "a step lowers the loss: {c} → {after}");
+}
