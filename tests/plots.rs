@@ -57,6 +57,52 @@ fn texts(svg: &Svg) -> Vec<String> {
         .collect()
 }
 
+/// A `<rect>`: position, size and fill (`None` for an outline).
+#[derive(Debug, PartialEq)]
+struct Rect {
+    x: i64,
+    y: i64,
+    w: i64,
+    h: i64,
+    fill: Option<String>,
+}
+
+fn rects(svg: &Svg) -> Vec<Rect> {
+    let attr = |tag: &str, name: &str| -> String {
+        let at = tag.find(&format!(" {name}=\"")).unwrap_or_else(|| panic!("no {name} in {tag}")) + name.len() + 3;
+        tag[at..at + tag[at..].find('"').unwrap()].to_string()
+    };
+    svg.as_str()
+        .split("<rect")
+        .skip(1)
+        .map(|r| {
+            let tag = &r[..r.find('>').unwrap()];
+            let n = |name: &str| attr(tag, name).parse::<i64>().unwrap();
+            let fill = Some(attr(tag, "fill")).filter(|f| f != "none");
+            Rect { x: n("x"), y: n("y"), w: n("width"), h: n("height"), fill }
+        })
+        .collect()
+}
+
+/// The filled cells of the heat-map panels tile each panel's frame exactly:
+/// every filled rectangle (but the background, the first) lies inside a
+/// frame, and together they cover the frames' area once. Returns the number
+/// of filled rectangles inside the frames.
+fn assert_panels_tiled(svg: &Svg) -> usize {
+    let all = rects(svg);
+    let frames: Vec<&Rect> = all.iter().filter(|r| r.fill.is_none()).collect();
+    let cells: Vec<&Rect> = all.iter().skip(1).filter(|r| r.fill.is_some()).collect();
+    for c in &cells {
+        assert!(
+            frames.iter().any(|f| c.x >= f.x && c.y >= f.y && c.x + c.w <= f.x + f.w && c.y + c.h <= f.y + f.h),
+            "{c:?} lies outside every panel"
+        );
+    }
+    let area = |rs: &[&Rect]| rs.iter().map(|r| r.w * r.h).sum::<i64>();
+    assert_eq!(area(&cells), area(&frames), "the cells must cover the panels exactly once");
+    cells.len()
+}
+
 fn history(n: usize) -> History {
     History {
         epochs: (1..=n)
@@ -103,8 +149,11 @@ fn kernels_draw_six_panels_of_twenty_five_cells() {
     let w = Array4::from_shape_fn((6, 1, 5, 5), |(o, _, i, j)| ((o * 25 + i * 5 + j) as f32 * 0.37).sin());
     let svg = plots::kernels(w.view());
     let names = elements(&svg);
-    // Background, 6 × 25 cells, one frame per kernel.
-    assert_eq!(count(&names, "rect"), 1 + 6 * 25 + 6);
+    // Background, at most 6 × 25 cells (runs of one colour merge), one frame per kernel.
+    assert_eq!(rects(&svg).iter().filter(|r| r.fill.is_none()).count(), 6);
+    let cells = assert_panels_tiled(&svg);
+    assert!(cells <= 6 * 25, "{cells} cells");
+    assert_eq!(count(&names, "rect"), 1 + cells + 6);
     let t = texts(&svg);
     for k in 1..=6 {
         assert!(t.contains(&format!("kernel {k}")), "no title for kernel {k}: {t:?}");
@@ -119,7 +168,10 @@ fn feature_maps_draw_input_six_and_sixteen_maps() {
     let svg = plots::feature_maps(img.view(), c1.view(), c2.view());
     let names = elements(&svg);
     let panels = 1 + 6 + 16;
-    assert_eq!(count(&names, "rect"), 1 + 28 * 28 + 6 * 24 * 24 + 16 * 8 * 8 + panels);
+    let cells = assert_panels_tiled(&svg);
+    // The ReLU maps are zero (white) in long runs, which merge.
+    assert!(cells < 28 * 28 + 6 * 24 * 24 + 16 * 8 * 8, "{cells} cells: runs should merge");
+    assert_eq!(count(&names, "rect"), 1 + cells + panels);
     let t = texts(&svg);
     assert_eq!(t.iter().filter(|s| s.starts_with("map ")).count(), 6 + 16);
     assert!(t.iter().any(|s| s.starts_with("conv1: 6 maps")), "{t:?}");
@@ -154,7 +206,9 @@ fn heatmap_writes_entries_of_small_matrices_and_the_range() {
     let m = Array2::from_shape_vec((2, 3), vec![0.0, -1.5, 2.25, 0.5, 0.0, -0.0]).unwrap();
     let svg = plots::heatmap(&m, "δ after pooling");
     let names = elements(&svg);
-    assert_eq!(count(&names, "rect"), 1 + 6 + 1);
+    // Background, five runs of one colour (0 and −0 side by side are one), frame.
+    assert_eq!(count(&names, "rect"), 1 + 5 + 1);
+    assert_eq!(assert_panels_tiled(&svg), 5);
     let t = texts(&svg);
     for v in ["-1.50", "2.25", "0.50"] {
         assert!(t.contains(&v.to_string()), "no entry {v} in {t:?}");
@@ -185,4 +239,25 @@ fn save_svg_writes_the_text() {
     plots::save_svg(&path, &svg).unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), svg.as_str());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_run_of_one_colour_is_one_rectangle() {
+    // Rows: two runs, two runs, one run, four runs.
+    let m = Array2::from_shape_vec((4, 4), vec![
+        0.0, 0.0, 1.0, 1.0,
+        1.0, 0.0, 0.0, 0.0,
+        0.5, 0.5, 0.5, 0.5,
+        0.0, 1.0, 0.0, 1.0,
+    ]).unwrap();
+    let svg = plots::heatmap_grid("runs", &[Panel::new("m", m.view())], 1);
+    elements(&svg);
+    assert_eq!(assert_panels_tiled(&svg), 2 + 2 + 1 + 4);
+    let cells: Vec<Rect> = rects(&svg).into_iter().skip(1).filter(|r| r.fill.is_some()).collect();
+    let cell = cells[0].h;
+    // The first row: white over two cells, then the darkest colour over two.
+    assert_eq!((cells[0].w, cells[0].fill.as_deref()), (2 * cell, Some("#FFFFFF")));
+    assert_eq!((cells[1].x, cells[1].w, cells[1].fill.as_deref()), (cells[0].x + 2 * cell, 2 * cell, Some("#08306B")));
+    // The third row is one rectangle as wide as the panel.
+    assert_eq!(cells[4].w, 4 * cell);
 }

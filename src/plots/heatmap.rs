@@ -84,14 +84,25 @@ fn draw_panel(area: &Area, p: &Panel, (x, y): (i32, i32), (w, h): (i32, i32), (l
     let x0 = x + (w - cell * cols as i32) / 2;
     let y0 = y + title_h;
     area.draw(&Text::new(p.title.clone(), (x + w / 2, y + title_h / 2), centered(12, BLACK)))?;
-    for ((i, j), &v) in p.values.indexed_iter() {
-        let (fill, dark) = color(v, lo, hi);
-        let (cx, cy) = (x0 + j as i32 * cell, y0 + i as i32 * cell);
-        area.draw(&Rectangle::new([(cx, cy), (cx + cell, cy + cell)], fill.filled()))?;
+    let left = |j: usize| x0 + j as i32 * cell;
+    for (i, row) in p.values.outer_iter().enumerate() {
+        let cy = y0 + i as i32 * cell;
+        // One rectangle per run of equal colour along the row: images, ReLU
+        // outputs and the δ behind max pooling are mostly one colour (white),
+        // so this keeps a picture of 28×28 maps a fraction of its size.
+        let mut j = 0;
+        while j < cols {
+            let fill = color(row[j], lo, hi).0;
+            let end = (j + 1..cols).find(|&e| color(row[e], lo, hi).0 != fill).unwrap_or(cols);
+            area.draw(&Rectangle::new([(left(j), cy), (left(end), cy + cell)], fill.filled()))?;
+            j = end;
+        }
         if numbers {
-            let ink = if dark > 0.6 { WHITE } else { BLACK };
             let size = (cell as u32 / 3).clamp(7, 14);
-            area.draw(&Text::new(num(v), (cx + cell / 2, cy + cell / 2), centered(size, ink)))?;
+            for (j, &v) in row.iter().enumerate() {
+                let ink = if color(v, lo, hi).1 > 0.6 { WHITE } else { BLACK };
+                area.draw(&Text::new(num(v), (left(j) + cell / 2, cy + cell / 2), centered(size, ink)))?;
+            }
         }
     }
     let frame = [(x0, y0), (x0 + cell * cols as i32, y0 + cell * rows as i32)];
