@@ -261,3 +261,34 @@ fn a_run_of_one_colour_is_one_rectangle() {
     // The third row is one rectangle as wide as the panel.
     assert_eq!(cells[4].w, 4 * cell);
 }
+
+#[test]
+fn the_lenet_diagram_names_every_layer_and_both_passes() {
+    use lenet::model::Arch;
+    let modern = plots::lenet_diagram(&Arch::modern());
+    let names = elements(&modern);
+    // Eight forward arrows (the last into the loss) and seven backward ones
+    // (the input needs no δ), each with one triangular head.
+    assert_eq!(count(&names, "polygon"), 8 + 7);
+    let t = texts(&modern);
+    for (layer, shape) in [
+        ("input", "1×28×28"),
+        ("conv1", "6×28×28"),
+        ("pool1", "6×14×14"),
+        ("conv2", "16×10×10"),
+        ("pool2", "16×5×5"),
+        ("fc1", "120"),
+        ("fc2", "84"),
+        ("fc3 (logits)", "10"),
+    ] {
+        assert!(t.contains(&layer.to_string()) && t.contains(&shape.to_string()), "{layer} {shape}: {t:?}");
+    }
+    assert!(t.contains(&"δ = p − y".to_string()) && t.contains(&"full_convolve(δ, w)".to_string()), "{t:?}");
+    assert_eq!(t.iter().filter(|s| s.starts_with("∂C/∂W = δaᵀ")).count(), 3, "three fc layers");
+    assert_eq!(t.iter().filter(|s| s.starts_with("∂C/∂w = a ⋆ δ")).count(), 2, "two conv layers");
+    assert!(t.iter().any(|s| s.contains("ReLU")) && t.iter().any(|s| s == "δ to each argmax"), "{t:?}");
+    // The classic LeNet says tanh and mean pooling instead.
+    let classic = texts(&plots::lenet_diagram(&Arch::classic()));
+    assert!(classic.iter().any(|s| s.contains("tanh")) && !classic.iter().any(|s| s.contains("ReLU")), "{classic:?}");
+    assert!(classic.iter().any(|s| s == "δ/4 to each entry"), "{classic:?}");
+}

@@ -1,5 +1,6 @@
-//! Pictures of training as SVG: loss and accuracy curves, kernels, feature
-//! maps, the confusion matrix and a generic heat map.
+//! Pictures as SVG: LeNet-5's forward and backward pass at a glance, loss
+//! and accuracy curves, kernels, feature maps, the confusion matrix and a
+//! generic heat map.
 //!
 //! Every function returns an [`Svg`], a string of SVG text. The SVG backend of
 //! plotters writes labels as `<text>` elements and leaves the font to the
@@ -7,9 +8,11 @@
 //! itself (`evcxr_display`); [`save_svg`] writes one to disk atomically.
 
 mod curves;
+mod diagram;
 mod heatmap;
 
 pub use curves::{accuracy_curves, line_chart, loss_curves, Series};
+pub use diagram::lenet_diagram;
 pub use heatmap::{confusion, feature_maps, heatmap, heatmap_grid, kernels, Panel};
 
 use std::fmt;
