@@ -14,22 +14,16 @@ MDBOOK_VERSION=0.5.3
 KATEX_PRE_VERSION=0.10.0
 # The KaTeX release whose stylesheet mdbook-katex 0.10.0 links by default.
 KATEX_VERSION=0.16.4
-CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+source scripts/lib.sh
 
-installed() { [ -x "$CARGO_BIN/$1" ] && cargo install --list | grep -q "^$1 v$2:"; }
-apt_install() {
-    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get install -y "$@" || { $sudo apt-get update && $sudo apt-get install -y "$@"; }
-}
-
-if installed mdbook "$MDBOOK_VERSION"; then
+if cargo_installed mdbook "$MDBOOK_VERSION"; then
   echo "mdbook $MDBOOK_VERSION: present"
 else
   echo "mdbook $MDBOOK_VERSION: installing (cargo install, a few minutes)"
   cargo install --locked mdbook --version "$MDBOOK_VERSION"
 fi
 
-if installed mdbook-katex "$KATEX_PRE_VERSION"; then
+if cargo_installed mdbook-katex "$KATEX_PRE_VERSION"; then
   echo "mdbook-katex $KATEX_PRE_VERSION: present"
 else
   command -v patch >/dev/null || apt_install patch

