@@ -114,8 +114,8 @@ fn arrow(area: &Area, x0: i32, x1: i32, y: i32, color: RGBColor) -> DrawResult {
     Ok(())
 }
 
-/// The picture of one stage, centred at (`x`, MID); returns its half-width.
-fn draw_stage(area: &Area, holds: Holds, x: i32) -> Result<i32, Box<dyn std::error::Error>> {
+/// The picture of one stage, centred at (`x`, MID).
+fn draw_stage(area: &Area, holds: Holds, x: i32) -> DrawResult {
     let fill = RGBColor(222, 235, 247);
     let edge = RGBColor(8, 48, 107);
     match holds {
@@ -124,21 +124,21 @@ fn draw_stage(area: &Area, holds: Holds, x: i32) -> Result<i32, Box<dyn std::err
             let s = side * 3;
             let sheets = channels.min(6) as i32;
             let step = 5;
-            let (w, h) = (s + (sheets - 1) * step, s + (sheets - 1) * step);
-            let (x0, y0) = (x - w / 2, MID - h / 2);
+            let extent = s + (sheets - 1) * step;
+            let (x0, y0) = (x - extent / 2, MID - extent / 2);
             for k in (0..sheets).rev() {
                 let (sx, sy) = (x0 + k * step, y0 + (sheets - 1 - k) * step);
                 area.draw(&Rectangle::new([(sx, sy), (sx + s, sy + s)], fill.filled()))?;
                 area.draw(&Rectangle::new([(sx, sy), (sx + s, sy + s)], edge.stroke_width(1)))?;
             }
-            Ok(w / 2)
+            Ok(())
         }
         Holds::Vector { units } => {
             let (w, h) = (14, units.max(12));
             let (x0, y0) = (x - w / 2, MID - h / 2);
             area.draw(&Rectangle::new([(x0, y0), (x0 + w, y0 + h)], fill.filled()))?;
             area.draw(&Rectangle::new([(x0, y0), (x0 + w, y0 + h)], edge.stroke_width(1)))?;
-            Ok(w / 2)
+            Ok(())
         }
     }
 }
@@ -155,10 +155,9 @@ pub fn lenet_diagram(arch: &Arch) -> Svg {
     draw_svg(width, height, |area| {
         let title = "LeNet-5: forward pass (top, black), backward pass (bottom, red), parameter gradients (green)";
         area.draw(&Text::new(title, (width as i32 / 2, 16), text_style(14, BLACK)))?;
-        let mut half = [0; 8];
         for (i, stage) in STAGES.iter().enumerate() {
             let x = center(i);
-            half[i] = draw_stage(area, stage.holds, x)?;
+            draw_stage(area, stage.holds, x)?;
             lines(area, stage.name, x, 218, 13, BLACK)?;
             lines(area, stage.shape, x, 234, 11, RGBColor(90, 90, 90))?;
             if !stage.grads.is_empty() {
