@@ -200,3 +200,30 @@ fn conv_maps_continue_to_the_models_logits() {
         assert!(diff <= 1e-4 * scale.max(1.0), "{arch:?}: largest logit difference {diff} (scale {scale})");
     }
 }
+
+/// `report::first_mistake` finds the first wrongly classified image (every
+/// earlier one is right), and `None` once the labels are what the model
+/// says; `report::trace_of` is the readable pass of that one image.
+#[test]
+fn report_finds_the_first_mistake_and_traces_one_image() {
+    use lenet::model::{Arch, LeNet};
+    use lenet::train::report;
+    let model = LeNet::<f32>::new(Arch::modern(), 3); // untrained: mostly wrong
+    let mut data = digits().test.clone();
+    data.labels.truncate(64);
+    data.images.truncate(64 * 28 * 28);
+    let all: Vec<usize> = (0..64).collect();
+    let predicted = model.predict(&data.batch::<f32>(&all).0, 2);
+    let (i, p) = report::first_mistake(&model, &data, 2).expect("an untrained model errs");
+    assert_eq!(p, predicted[i]);
+    assert_ne!(p, data.label(i));
+    assert!((0..i).all(|j| predicted[j] == data.label(j)), "no earlier mistake");
+
+    let t = report::trace_of(&model, &data, i);
+    let (x, y) = data.batch::<f32>(&[i]);
+    assert_eq!(t.x, x);
+    assert_eq!(t.probs, model.trace(&x, &y).probs);
+
+    data.labels = predicted.iter().map(|&c| c as u8).collect();
+    assert_eq!(report::first_mistake(&model, &data, 2), None);
+}

@@ -4,7 +4,7 @@
 use super::{Evaluation, History};
 use crate::checkpoint;
 use crate::data::Dataset;
-use crate::model::LeNet;
+use crate::model::{LeNet, Trace};
 use crate::plots::{self, Svg};
 use ndarray::{s, Array4, Axis};
 use std::path::{Path, PathBuf};
@@ -24,6 +24,24 @@ pub fn feature_maps_of(model: &LeNet<f32>, data: &Dataset, index: usize) -> Svg 
     let (x, labels) = data.batch::<f32>(&[index]);
     let (a1, a2) = conv_maps(model, &x, &labels);
     plots::feature_maps(x.slice(s![0, 0, .., ..]), a1.index_axis(Axis(0), 0), a2.index_axis(Axis(0), 0))
+}
+
+/// The readable forward and backward pass ([`LeNet::trace`]) of image
+/// `index` of `data` alone, with every intermediate and every δ. A plain
+/// `f32` function: a notebook cell calling it runs the pass compiled here,
+/// instead of compiling the generic one again.
+pub fn trace_of(model: &LeNet<f32>, data: &Dataset, index: usize) -> Trace<f32> {
+    let (x, labels) = data.batch::<f32>(&[index]);
+    model.trace(&x, &labels)
+}
+
+/// The first image of `data` that `model` classifies wrongly, as (index,
+/// predicted class); `None` when it gets every image right.
+pub fn first_mistake(model: &LeNet<f32>, data: &Dataset, threads: usize) -> Option<(usize, usize)> {
+    let all: Vec<usize> = (0..data.len()).collect();
+    let (x, labels) = data.batch::<f32>(&all);
+    let predicted = model.predict(&x, threads);
+    (0..labels.len()).find(|&i| predicted[i] != labels[i]).map(|i| (i, predicted[i]))
 }
 
 /// Writes `model.json`, `history.json` and the five pictures (`loss.svg`,
