@@ -21,9 +21,8 @@ pub fn conv_maps(model: &LeNet<f32>, x: &Array4<f32>, labels: &[usize]) -> (Arra
 
 /// The feature-map picture of image `index` of `data`.
 pub fn feature_maps_of(model: &LeNet<f32>, data: &Dataset, index: usize) -> Svg {
-    let (x, labels) = data.batch::<f32>(&[index]);
-    let (a1, a2) = conv_maps(model, &x, &labels);
-    plots::feature_maps(x.slice(s![0, 0, .., ..]), a1.index_axis(Axis(0), 0), a2.index_axis(Axis(0), 0))
+    let t = trace_of(model, data, index);
+    plots::feature_maps(t.x.slice(s![0, 0, .., ..]), t.conv1_a.index_axis(Axis(0), 0), t.conv2_a.index_axis(Axis(0), 0))
 }
 
 /// The readable forward and backward pass ([`LeNet::trace`]) of image
