@@ -178,18 +178,17 @@ def preprocess():
 
 
 def check():
-    count = 0
+    placed = []
     for md in sorted(CHAPTERS.rglob("*.md")):
         where = str(md.relative_to(CHAPTERS))
         content = md.read_text(encoding="utf-8")
         expand(content, where)
         check_links(content, where)
-        count += len(DIRECTIVE.findall(content))
-    listed = set(DIRECTIVE.findall("\n".join(m.read_text(encoding="utf-8") for m in CHAPTERS.rglob("*.md"))))
-    missing = [p.stem for p in sorted(NOTEBOOKS.glob("*.ipynb")) if p.stem not in listed]
+        placed += DIRECTIVE.findall(content)
+    missing = [p.stem for p in sorted(NOTEBOOKS.glob("*.ipynb")) if p.stem not in placed]
     if missing:
         raise BookError(f"notebooks in no chapter: {', '.join(missing)}")
-    print(f"to_book.py: chapters check out ({count} notebooks placed, every include and chapter link resolves)")
+    print(f"to_book.py: chapters check out ({len(placed)} notebooks placed, every include and chapter link resolves)")
 
 
 def main():

@@ -171,16 +171,17 @@ fn every_epoch_has_its_own_shuffle() {
 }
 
 /// The feature-map picture shows what the network computes: continuing from
-/// `conv_maps` through pool2 and the three fully connected layers gives the
-/// model's own logits.
+/// the maps it draws (the trace's `conv1_a` and `conv2_a`) through pool2 and
+/// the three fully connected layers gives the model's own logits.
 #[test]
-fn conv_maps_continue_to_the_models_logits() {
+fn the_drawn_conv_maps_continue_to_the_models_logits() {
     use lenet::model::{Arch, LeNet, Pooling};
     use ndarray::{Array2, Axis};
     for arch in [Arch::modern(), Arch::classic()] {
         let model = LeNet::<f32>::new(arch, 9);
         let (x, labels) = digits().test.batch::<f32>(&[0, 1, 2, 3]);
-        let (a1, a2) = train::report::conv_maps(&model, &x, &labels);
+        let trace = model.trace(&x, &labels);
+        let (a1, a2) = (trace.conv1_a, trace.conv2_a);
         assert_eq!(a1.dim(), (4, 6, 28, 28));
         assert_eq!(a2.dim(), (4, 16, 10, 10));
         let p2 = match arch.pooling {

@@ -6,20 +6,14 @@ use crate::checkpoint;
 use crate::data::Dataset;
 use crate::model::{LeNet, Trace};
 use crate::plots::{self, Svg};
-use ndarray::{s, Array4, Axis};
+use ndarray::{s, Axis};
 use std::path::{Path, PathBuf};
 
 /// File name of the final model inside the run folder.
 pub const MODEL_FILE: &str = "model.json";
 
-/// The activated outputs of conv1 (N×6×28×28) and conv2 (N×16×10×10) for a
-/// batch, as the readable forward pass ([`LeNet::trace`]) computes them.
-pub fn conv_maps(model: &LeNet<f32>, x: &Array4<f32>, labels: &[usize]) -> (Array4<f32>, Array4<f32>) {
-    let trace = model.trace(x, labels);
-    (trace.conv1_a, trace.conv2_a)
-}
-
-/// The feature-map picture of image `index` of `data`.
+/// The feature-map picture of image `index` of `data`: the image, and the
+/// activated outputs of conv1 and conv2 that [`LeNet::trace`] keeps.
 pub fn feature_maps_of(model: &LeNet<f32>, data: &Dataset, index: usize) -> Svg {
     let t = trace_of(model, data, index);
     plots::feature_maps(t.x.slice(s![0, 0, .., ..]), t.conv1_a.index_axis(Axis(0), 0), t.conv2_a.index_axis(Axis(0), 0))
