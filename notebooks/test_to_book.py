@@ -88,6 +88,28 @@ class Outputs(unittest.TestCase):
         with self.assertRaises(to_book.BookError):
             to_book.render_output({"output_type": "error", "ename": "E", "evalue": "boom"})
 
+    def test_markdown_keeps_its_math_for_katex(self):
+        out = to_book.render_output(
+            {"output_type": "display_data", "data": {"text/markdown": ["$$z_{11} = a_{11}w_{11}$$\n"]}})
+        self.assertIn("\n\n$$z_{11} = a_{11}w_{11}$$\n\n", out)
+
+    def test_an_output_type_it_cannot_show_is_refused(self):
+        with self.assertRaisesRegex(to_book.BookError, "application/x-thing cannot be shown"):
+            to_book.render_output({"output_type": "display_data", "data": {"application/x-thing": "?"}})
+
+    def test_a_refused_output_names_notebook_and_cell(self):
+        with tempfile.TemporaryDirectory() as d:
+            nb = {"cells": [{"cell_type": "markdown", "source": "# T"},
+                            {"cell_type": "code", "source": "x", "execution_count": 1,
+                             "outputs": [{"output_type": "display_data", "data": {"video/mp4": ""}}]}]}
+            (Path(d) / "9-x.ipynb").write_text(__import__("json").dumps(nb))
+            saved, to_book.NOTEBOOKS = to_book.NOTEBOOKS, Path(d)
+            try:
+                with self.assertRaisesRegex(to_book.BookError, "9-x.ipynb: code cell 2: an output of type video/mp4"):
+                    to_book.notebook_markdown("9-x")
+            finally:
+                to_book.NOTEBOOKS = saved
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -11,7 +11,9 @@ A chapter in chapters/ that holds the line
 gets there the committed notebook `notebooks/2-convolution.ipynb`: its
 markdown cells as they are, each code cell as a Rust code block followed by
 the outputs the notebook was committed with (text as text, matrices as their
-HTML tables, figures as SVG images). The notebooks and the book so tell one
+HTML tables, formulas as Markdown with their math, figures as images). An
+output of a type it cannot show is refused, naming notebook and cell: nothing
+is dropped on the way from a notebook to the page. The notebooks and the book so tell one
 story from one source, and every code block they show was compiled (by cargo,
 through evcxr) and executed by `scripts/run-notebooks.py`, which also checks
 that those committed outputs are what the code prints.
@@ -65,24 +67,47 @@ def html_block(html):
     return '<div class="nb-output">\n' + "\n".join(lines) + "\n</div>"
 
 
+def markdown_block(markdown):
+    # Blank lines around the text make mdBook read it as Markdown inside the
+    # <div>, so its math goes through KaTeX like the chapters' own.
+    return f'<div class="nb-output nb-markdown">\n\n{text_of(markdown).strip()}\n\n</div>'
+
+
+def image_block(mime, data):
+    if mime == "image/svg+xml":
+        data = base64.b64encode(text_of(data).encode("utf-8")).decode("ascii")
+    else:  # Jupyter stores raster images base64-encoded already
+        data = "".join(text_of(data).split())
+    return f'<div class="nb-output"><img class="nb-figure" alt="figure" src="data:{mime};base64,{data}"></div>'
+
+
+# What each MIME type of a rich output becomes, in the order Jupyter itself
+# prefers them when an output carries several.
+RICH = [
+    ("image/svg+xml", lambda d: image_block("image/svg+xml", d)),
+    ("image/png", lambda d: image_block("image/png", d)),
+    ("text/html", html_block),
+    ("text/markdown", markdown_block),
+    ("text/plain", lambda d: fenced(text_of(d), "text")),
+]
+
+
 def render_output(out):
+    """One output of a code cell as Markdown/HTML for the book. An output
+    that cannot be shown is refused: nothing is dropped silently."""
     kind = out["output_type"]
     if kind == "stream":
         return fenced(text_of(out["text"]), "text")
     if kind in ("display_data", "execute_result"):
         data = out.get("data", {})
-        if "image/svg+xml" in data:
-            svg = text_of(data["image/svg+xml"]).encode("utf-8")
-            src = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-            return f'<div class="nb-output"><img class="nb-figure" alt="figure" src="{src}"></div>'
-        if "text/html" in data:
-            return html_block(data["text/html"])
-        if "text/plain" in data:
-            return fenced(text_of(data["text/plain"]), "text")
-        return None
+        for mime, render in RICH:
+            if mime in data:
+                return render(data[mime])
+        raise BookError(f"an output of type {', '.join(sorted(data)) or '(none)'} cannot be shown in "
+                        f"the book (to_book.py renders {', '.join(m for m, _ in RICH)})")
     if kind == "error":
         raise BookError(f"a committed output is an error: {out.get('ename')}: {out.get('evalue')}")
-    return None
+    raise BookError(f"an output of kind {kind!r} cannot be shown in the book")
 
 
 def notebook_markdown(name):
@@ -108,8 +133,7 @@ def notebook_markdown(name):
                     shown = render_output(out)
                 except BookError as e:
                     raise BookError(f"{path.name}: code cell {n}: {e}") from None
-                if shown:
-                    parts.append(shown)
+                parts.append(shown)
     return "\n\n".join(parts) + "\n"
 
 
