@@ -48,7 +48,7 @@ pub fn symbols() -> Example<Sym> {
 
 impl<T: Element> Example<T> {
     /// The forward output z = correlate_valid(a, w) (2×2):
-    /// z_ij = Σ_pq a_{i+p, j+q} w_pq.
+    /// z_ij = Σ_pq a_{i+p−1, j+q−1} w_pq (indices from 1, as the book counts).
     pub fn forward(&self) -> Matrix<T> {
         conv::correlate_valid(&self.a, &self.w)
     }
@@ -70,7 +70,7 @@ impl<T: Element> Example<T> {
         conv::rot180(&self.w)
     }
 
-    /// ∂C/∂W = correlate_valid(a, δ) (2×2): ∂C/∂w_pq = Σ_ij a_{i+p, j+q} δ_ij.
+    /// ∂C/∂W = correlate_valid(a, δ) (2×2): ∂C/∂w_pq = Σ_ij a_{i+p−1, j+q−1} δ_ij.
     pub fn kernel_grad(&self) -> Matrix<T> {
         conv::kernel_grad(&self.a, &self.delta)
     }
@@ -104,3 +104,51 @@ pub fn value(v: &crate::symbolic::Var) -> f64 {
         ),
     }
 }
+
+/// The small fully connected network of chapter 1 and `lenet explain fc`:
+/// 2 inputs, 3 hidden sigmoid neurons, 2 sigmoid outputs, one sample, squared
+/// error against `y`. Each sample is a column; `W¹` is 3×2, `W²` is 2×3.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FcNetwork {
+    /// The input a⁰ = x (2×1) and the target y (2×1).
+    pub x: Matrix<f64>,
+    pub y: Matrix<f64>,
+    /// Layer 1: W¹ (3×2), b¹ (3×1).
+    pub w1: Matrix<f64>,
+    pub b1: Matrix<f64>,
+    /// Layer 2: W² (2×3), b² (2×1).
+    pub w2: Matrix<f64>,
+    pub b2: Matrix<f64>,
+}
+
+/// The network's numbers, chosen by hand so every value is easy to read.
+pub fn fc_network() -> FcNetwork {
+    FcNetwork {
+        x: Matrix::from_rows(&[[0.5], [-1.0]]),
+        y: Matrix::from_rows(&[[1.0], [0.0]]),
+        w1: Matrix::from_rows(&[[0.1, -0.2], [0.4, 0.3], [-0.5, 0.2]]),
+        b1: Matrix::from_rows(&[[0.0], [0.2], [-0.1]]),
+        w2: Matrix::from_rows(&[[0.3, -0.1, 0.2], [-0.4, 0.5, 0.1]]),
+        b2: Matrix::from_rows(&[[0.05], [-0.05]]),
+    }
+}
+
+/// The 4×4 plane that chapter 3 and `lenet explain pool` pool (one sample,
+/// one channel): its 2×2 windows have distinct maxima, and the 8 at (2, 3)
+/// is the maximum of four overlapping 2×2 windows of stride 1.
+pub fn pool_input() -> ndarray::Array4<f64> {
+    ndarray::array![[[
+        [1.0, 5.0, 2.0, 0.0],
+        [3.0, 4.0, 8.0, 1.0],
+        [0.0, 2.0, 6.0, 7.0],
+        [9.0, 1.0, 3.0, 5.0],
+    ]]]
+}
+
+/// The gradient ∂C/∂y that arrives at the 2×2 output of [`pool_input`]'s
+/// 2×2, stride-2 pooling, with both signs and a multiple of 4 in every entry
+/// (so mean pooling's quarters are whole numbers).
+pub fn pool_output_grad() -> ndarray::Array4<f64> {
+    ndarray::array![[[[4.0, -8.0], [2.0, 12.0]]]]
+}
+

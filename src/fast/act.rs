@@ -18,7 +18,7 @@ use crate::element::Real;
 use crate::model::Activation;
 use std::any::TypeId;
 
-/// a = f(z) in place.
+/// a = σ(z) in place.
 pub fn activate<F: Real>(f: Activation, z: &mut [F]) {
     if let Some(z32) = as_f32(z) {
         match f {
@@ -34,7 +34,7 @@ pub fn activate<F: Real>(f: Activation, z: &mut [F]) {
     }
 }
 
-/// d ← d ⊙ f′, with f′ read off the stored outputs `a` (see
+/// d ← d ⊙ σ′, with σ′ read off the stored outputs `a` (see
 /// [`Activation::slope_from_output`]).
 pub fn times_slope<F: Real>(f: Activation, d: &mut [F], a: &[F]) {
     let (zero, one) = (F::zero(), F::one());

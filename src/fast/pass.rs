@@ -221,7 +221,7 @@ pub fn chunk_pass<F: Real>(
     let (loss, correct) = softmax_xent(&ws.z5, labels, &mut ws.d5, b);
     let Some(g) = grads else { return (loss, correct) };
     let one = F::one();
-    // fc3: ∂W += δ5 a4ᵀ, ∂b += Σ δ5; δ4 = (W3ᵀ δ5) ⊙ f′
+    // fc3: ∂W += δ5 a4ᵀ, ∂b += Σ δ5; δ4 = (W3ᵀ δ5) ⊙ σ′
     gemm(mat(&ws.d5, 10, b), mat(&ws.a4, 84, b).t(), one, g.fc3_w.as_slice_mut().unwrap());
     add_row_sums(g.fc3_b.as_slice_mut().unwrap(), &ws.d5, b);
     gemm(w.fc3_w.t(), mat(&ws.d5, 10, b), F::zero(), &mut ws.d4);
@@ -231,7 +231,7 @@ pub fn chunk_pass<F: Real>(
     add_row_sums(g.fc2_b.as_slice_mut().unwrap(), &ws.d4, b);
     gemm(w.fc2_w.t(), mat(&ws.d4, 84, b), F::zero(), &mut ws.d3);
     times_slope(f, &mut ws.d3[..120 * b], &ws.a3);
-    // fc1; its input a0 is the pooled output, already activated, so no f′ here
+    // fc1; its input a0 is the pooled output, already activated, so no σ′ here
     gemm(mat(&ws.d3, 120, b), mat(&ws.a0, 400, b).t(), one, g.fc1_w.as_slice_mut().unwrap());
     add_row_sums(g.fc1_b.as_slice_mut().unwrap(), &ws.d3, b);
     gemm(w.fc1_w.t(), mat(&ws.d3, 120, b), F::zero(), &mut ws.da0);
@@ -243,7 +243,7 @@ pub fn chunk_pass<F: Real>(
             }
         }
     }
-    // pool2 and f′ back to ∂C/∂z2, written over z2
+    // pool2 and σ′ back to ∂C/∂z2, written over z2
     match arch.pooling {
         Pooling::Max => max_act_backward(f, &mut ws.dp2, &ws.p2, &ws.arg2, planes2, &mut ws.z2[..16 * n2]),
         Pooling::Mean => mean_act_backward(f, &ws.dp2, &mut ws.z2[..16 * n2], planes2),
@@ -254,7 +254,7 @@ pub fn chunk_pass<F: Real>(
     add_row_sums(g.conv2_b.as_slice_mut().unwrap(), &ws.z2, n2);
     gemm(mat(w2, 16, 150).t(), mat(&ws.z2, 16, n2), F::zero(), &mut ws.cols2);
     col2im(&g2, &ws.cols2[..150 * n2], &mut ws.dp1[..6 * b * 196]);
-    // pool1 and f′ back to ∂C/∂z1, written over z1
+    // pool1 and σ′ back to ∂C/∂z1, written over z1
     match arch.pooling {
         Pooling::Max => max_act_backward(f, &mut ws.dp1, &ws.p1, &ws.arg1, planes1, &mut ws.z1[..6 * n1]),
         Pooling::Mean => mean_act_backward(f, &ws.dp1, &mut ws.z1[..6 * n1], planes1),

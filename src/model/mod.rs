@@ -43,7 +43,7 @@ pub enum Activation {
 }
 
 impl Activation {
-    /// a = f(z).
+    /// a = σ(z).
     pub fn apply<F: Real>(self, z: F) -> F {
         match self {
             Activation::Relu => z.max(F::zero()),
@@ -52,7 +52,7 @@ impl Activation {
         }
     }
 
-    /// f′(z) written in terms of the output a = f(z), which is what the
+    /// σ′(z) written in terms of the output a = σ(z), which is what the
     /// backward pass has stored: ReLU 𝟙(a > 0), sigmoid a(1 − a), tanh 1 − a².
     pub fn slope_from_output<F: Real>(self, a: F) -> F {
         match self {

@@ -11,9 +11,12 @@ use ndarray::{Array1, Array2, Array4, Axis};
 
 /// Every value of one readable forward and backward pass over a batch of N.
 ///
-/// Forward, z is a pre-activation and a = f(z). Backward, every `delta_*`
-/// is per sample (no 1/N, CONTRIBUTING.md): `delta_conv1` is ∂C_n/∂z of
-/// conv1, `delta_pool1` is ∂C_n/∂(pool1 output), and so on. `grads` holds
+/// Forward, z is a pre-activation and a = σ(z). Backward, every `delta_*`
+/// is per sample (no 1/N, CONTRIBUTING.md). The book writes δ for ∂C/∂z
+/// only: `delta_conv1`, `delta_conv2` and `delta_fc*` are such δ, while
+/// `delta_flat`, `delta_pool2` and `delta_pool1` hold ∂C_n/∂a at a pooling
+/// output, which has no pre-activation of its own (their names predate that
+/// rule; chapter 5 calls them `grad_*`). `grads` holds
 /// the batch-averaged parameter gradients.
 #[derive(Clone, Debug)]
 pub struct Trace<F> {
@@ -139,7 +142,7 @@ pub fn trace<F: Real>(arch: &Arch, w: &Params<F>, x: &Array4<F>, labels: &[usize
         .into_owned()
         .into_shape_with_order((n, 16, 5, 5))
         .expect("400 = 16×5×5 per sample");
-    // Pooling routes δ back, then f′(z) turns ∂C/∂a into δ = ∂C/∂z.
+    // Pooling routes δ back, then σ′(z) turns ∂C/∂a into δ = ∂C/∂z.
     let delta_a2 = pool_backward(&delta_pool2, &conv2_a, &arg2);
     let delta_conv2 = f.backward(&delta_a2, &conv2_z);
     let (delta_pool1, conv2_w, conv2_b) = conv::backward(&pool1, &w.conv2_w, &delta_conv2, 0);
