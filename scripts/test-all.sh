@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: every unit, integration and doc test of the crate,
 # then every notebook executed with the real Rust kernel, then the book built
-# from those notebooks and the crate's source.
+# from those notebooks and the crate's source, checked for every notebook
+# output and in a real browser.
 # Installs what it needs when it is missing; run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,3 +23,10 @@ bash scripts/setup-notebooks.sh
 echo "== the book: its preprocessor's tests, then mdbook build (tools installed when missing)"
 python3 -m unittest discover -s notebooks
 bash scripts/build-book.sh
+echo "== the built book: every committed notebook output in its chapter, then every page in headless Chromium"
+# Both run, so that one report does not hide the other; either failing fails the suite.
+book_failed=0
+python3 scripts/check-book-outputs.py || book_failed=1
+bash scripts/setup-browser.sh
+.venv-notebooks/bin/python scripts/check-book.py || book_failed=1
+[ "$book_failed" = 0 ]

@@ -1,0 +1,631 @@
+#!/usr/bin/env python3
+"""The built book, as a reader's browser shows it.
+
+    bash scripts/setup-browser.sh                           # once: Chromium, its driver, Selenium
+    .venv-notebooks/bin/python scripts/check-book.py        # after scripts/build-book.sh
+
+Serves target/book/ from a local HTTP server on 127.0.0.1 (a free port) and
+opens every page of the book in headless Chromium, driven through
+chromium-driver by Selenium, at a 1280x900 viewport and offline: the browser
+reaches only 127.0.0.1 (every other host goes through a proxy that does not
+exist, and resolves to nothing). A page fails on
+
+  - a JavaScript console error (browser log level SEVERE: an uncaught
+    exception, console.error, a resource that did not load);
+  - a KaTeX error element (.katex-error), or math left unrendered: `$$`, `\\(`,
+    `\\)`, `\\[`, `\\]`, `$...$` or a TeX command such as `\\frac` in the visible
+    text outside code blocks and outside KaTeX's output;
+  - an <img> that did not load (complete && naturalWidth == 0, or still loading);
+  - an internal link that does not resolve: a page or file that is not in the
+    book, or a #fragment that is not an id (or <a name>) of its target page
+    (the target is fetched from the server and its ids read; for a link
+    within the page, the page's live ids);
+  - a page wider than the viewport. mdBook's stylesheet clips horizontal
+    overflow (body and #mdbook-body-container), so a too-wide element never
+    shows as a horizontal scroll bar: it is cut off. The check so fails on
+    the document scrolling sideways (scrollWidth > clientWidth) and on any
+    element of the page's <main> that reaches past the viewport's right edge
+    without being inside a horizontally scrolling box that itself fits.
+    Such scrolling boxes (wide code blocks or tables in .nb-output or
+    .table-wrapper) are fine and only noted: the page itself does not scroll;
+  - text in an SVG figure rendered smaller than 11 px. Figures are <img>s of
+    SVG data URLs (notebooks/to_book.py), so the browser cannot be asked for
+    the text's size: for each <img> of an SVG the scale is the rendered size
+    over the SVG's own size (its viewBox, else its width and height; the
+    smaller of the two ratios, as the default preserveAspectRatio does), and
+    each <text>/<tspan>'s font-size (attribute or style, inherited, 16 px when
+    unset) times that scale must be at least 11 px.
+
+It saves a full-page screenshot (PNG, 1280 px wide, the whole document high)
+of each chapter in target/book-screenshots/, prints one line per page and the
+problems, and closes with `N passed, M failed` (pages). Each page has a time
+limit (--page-timeout) and the whole run one (--timeout), so it cannot hang.
+
+Pages: every .html under the book but two helpers of mdBook that are not
+chapters: toc.html, the sidebar as a frame for readers without JavaScript
+(never opened by itself; every page's sidebar, which toc.js writes from the
+same list, is checked), and 404.html, the not-found page a web host serves for
+a missing address (it sets <base href="/">, so even its own heading's anchor
+points at the site root). print.html, every chapter on one page, is checked
+like a chapter, which tests them all again at once, but not photographed.
+index.html is the first chapter again and is checked like the others.
+
+Before the book, a self-test: a copy of a page with one defect of each kind
+added must fail with each of them, so a check that stopped seeing anything
+(a browser update that no longer reports its console, say) fails the run
+instead of passing it.
+"""
+
+import argparse
+import base64
+import functools
+import http.server
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WIDTH, HEIGHT = 1280, 900
+MIN_TEXT_PX = 11.0
+SKIPPED = {"toc.html", "404.html"}
+NOT_PHOTOGRAPHED = {"print.html"}
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+# What mdBook's theme and Chromium need as root in a container, without a
+# network: no sandbox, no GPU, none of the background requests.
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--disable-extensions", "--mute-audio",
+    f"--window-size={WIDTH},{HEIGHT}", "--force-device-scale-factor=1",
+    # Offline: loopback is never proxied, everything else goes to a closed port
+    # and resolves to nothing.
+    "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
+# Run in the page once it has loaded: waits for its fonts and images (at most
+# `wait` ms), then measures everything the checks need in one round trip.
+COLLECT_JS = r"""
+const [wait, done] = arguments;
+const imgs = Array.from(document.images);
+const settled = Promise.all([
+  document.fonts ? document.fonts.ready : null,
+  ...imgs.map(i => i.complete ? null : new Promise(r => { i.onload = i.onerror = r; })),
+]);
+Promise.race([settled, new Promise(r => setTimeout(r, wait))]).then(() => {
+  const vw = document.documentElement.clientWidth;
+  const describe = el => {
+    let s = el.tagName.toLowerCase();
+    if (el.id) s += '#' + el.id;
+    if (typeof el.className === 'string' && el.className.trim())
+      s += '.' + el.className.trim().split(/\s+/).join('.');
+    const t = (el.textContent || '').replace(/\s+/g, ' ').trim();
+    if (t) s += ' "' + t.slice(0, 50) + (t.length > 50 ? '…' : '') + '"';
+    return s;
+  };
+  const visible = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+
+  // Math: KaTeX's error elements, and TeX left as text outside code and KaTeX.
+  const katexErrors = Array.from(document.querySelectorAll('.katex-error'))
+    .map(e => ({text: e.textContent.slice(0, 120), title: e.getAttribute('title') || ''}));
+  const RAW = /\$\$|\\\(|\\\)|\\\[|\\\]|\$[^$\s][^$\n]*?\$|\\[A-Za-z]{2,}/g;
+  const SKIP = 'pre, code, script, style, noscript, textarea, template, .katex, .katex-display, .katex-error';
+  const rawMath = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest(SKIP) || !visible(el)) continue;
+    const text = n.textContent.replace(/\s+/g, ' ');
+    for (const m of text.matchAll(RAW)) rawMath.push({match: m[0],
+      context: text.slice(Math.max(0, m.index - 40), m.index + m[0].length + 40).trim(),
+      in: describe(el.closest('p, li, td, th, h1, h2, h3, h4, h5, h6, div') || el).slice(0, 80)});
+  }
+
+  // Images: loaded or not, and the size they are shown at (content box).
+  const images = imgs.map((img, i) => {
+    const cs = getComputedStyle(img), r = img.getBoundingClientRect();
+    const px = p => parseFloat(cs[p]) || 0;
+    return {index: i + 1, src: img.currentSrc || img.src, complete: img.complete,
+      naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight,
+      width: r.width - px('paddingLeft') - px('paddingRight') - px('borderLeftWidth') - px('borderRightWidth'),
+      height: r.height - px('paddingTop') - px('paddingBottom') - px('borderTopWidth') - px('borderBottomWidth'),
+      figure: img.classList.contains('nb-figure'), alt: img.alt || ''};
+  });
+
+  // Links and the page's own ids.
+  const links = Array.from(document.querySelectorAll('a[href]'))
+    .map(a => ({href: a.href, raw: a.getAttribute('href'), text: a.textContent.replace(/\s+/g, ' ').trim().slice(0, 50)}));
+  const ids = Array.from(document.querySelectorAll('[id]')).map(e => e.id)
+    .concat(Array.from(document.querySelectorAll('a[name]')).map(e => e.getAttribute('name')));
+
+  // Width: the document, then every element of <main> past the right edge
+  // that no horizontally scrolling box inside <main> (which itself fits) holds.
+  // (The same for the text column, <main>'s own box: only noted.)
+  const main = document.querySelector('main') || document.body;
+  const column = main.getBoundingClientRect().right;
+  const overflow = [], outOfColumn = [], scrollers = [];
+  const heldWithin = (el, edge) => {
+    for (let a = el.parentElement; a && main.contains(a); a = a.parentElement) {
+      const aox = getComputedStyle(a).overflowX;
+      if (aox !== 'visible' && a.getBoundingClientRect().right <= edge + 1) return true;
+    }
+    return false;
+  };
+  for (const el of main.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    const ox = getComputedStyle(el).overflowX;
+    if ((ox === 'auto' || ox === 'scroll') && el.scrollWidth > el.clientWidth + 1 && r.right <= vw + 1)
+      scrollers.push({what: describe(el).slice(0, 90), scrollWidth: el.scrollWidth, clientWidth: el.clientWidth});
+    if (r.width === 0) continue;
+    if (r.right > vw + 1 && !overflow.some(o => o.el.contains(el)) && !heldWithin(el, vw))
+      overflow.push({el, what: describe(el).slice(0, 90), left: Math.round(r.left), right: Math.round(r.right)});
+    else if (r.right > column + 1 && !outOfColumn.some(o => o.el.contains(el)) && !heldWithin(el, column))
+      outOfColumn.push({el, what: describe(el).slice(0, 90), by: Math.round(r.right - column)});
+  }
+  const de = document.documentElement;
+  done({katexErrors, rawMath, images, links, ids, scrollers,
+        overflow: overflow.map(({el, ...o}) => o), outOfColumn: outOfColumn.map(({el, ...o}) => o),
+        width: {scrollWidth: de.scrollWidth, clientWidth: de.clientWidth,
+                bodyScrollWidth: document.body.scrollWidth, innerWidth: window.innerWidth},
+        height: Math.max(de.scrollHeight, document.body.scrollHeight)});
+});
+"""
+
+
+class PageTimeout(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- the server
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(directory):
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+# ----------------------------------------------------------------- links
+
+class IdParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids = set()
+
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            if v and (k == "id" or (tag == "a" and k == "name")):
+                self.ids.add(v)
+
+
+@functools.lru_cache(maxsize=None)
+def ids_of(url):
+    """The ids of the page at url, as the server sends it."""
+    with urllib.request.urlopen(url, timeout=10) as r:
+        parser = IdParser()
+        parser.feed(r.read().decode("utf-8", "replace"))
+        return frozenset(parser.ids)
+
+
+def check_links(page_url, links, page_ids, book, base):
+    problems, external = [], set()
+    origin = urllib.parse.urlsplit(base)
+    page_path = urllib.parse.urlsplit(page_url).path
+    for link in links:
+        u = urllib.parse.urlsplit(link["href"])
+        if u.scheme not in ("http", "https"):
+            continue  # mailto:, javascript: and the like
+        if u.netloc != origin.netloc:
+            external.add(link["href"])
+            continue
+        where = f'link "{link["text"]}" (href="{link["raw"]}")'
+        path = urllib.parse.unquote(u.path)
+        target = book / path.lstrip("/")
+        if path.endswith("/") or target.is_dir():
+            target = target / "index.html"
+        if not target.is_file():
+            problems.append(f"{where}: {path} is not in the book")
+            continue
+        if not u.fragment:
+            continue
+        fragment = urllib.parse.unquote(u.fragment)
+        if u.path == page_path:
+            ids = page_ids
+        else:
+            try:
+                ids = ids_of(urllib.parse.urlunsplit((u.scheme, u.netloc, u.path, "", "")))
+            except OSError as e:
+                problems.append(f"{where}: could not fetch {path}: {e}")
+                continue
+        if fragment not in ids:
+            problems.append(f"{where}: {path} has no id '{fragment}'")
+    return problems, external
+
+
+# ------------------------------------------------------------ SVG text size
+
+LENGTH = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-z%]*)\s*$")
+KEYWORDS = {"xx-small": 9, "x-small": 10, "small": 13, "medium": 16, "large": 18,
+            "x-large": 24, "xx-large": 32, "xxx-large": 48}
+
+
+def font_size(value, inherited):
+    """A CSS/SVG font-size in px (user units), relative ones against inherited."""
+    value = value.strip().lower()
+    if value in KEYWORDS:
+        return KEYWORDS[value]
+    m = LENGTH.match(value)
+    if not m:
+        return inherited
+    n, unit = float(m.group(1)), m.group(2)
+    return {"": n, "px": n, "pt": n * 4 / 3, "pc": n * 16, "in": n * 96, "cm": n * 96 / 2.54,
+            "mm": n * 96 / 25.4, "em": n * inherited, "rem": n * 16, "%": n * inherited / 100,
+            "ex": n * inherited / 2}.get(unit, inherited)
+
+
+def own_font_size(el, inherited):
+    style = el.get("style") or ""
+    m = re.search(r"font-size\s*:\s*([^;]+)", style)
+    if m:
+        return font_size(m.group(1), inherited)
+    if el.get("font-size"):
+        return font_size(el.get("font-size"), inherited)
+    m = re.search(r"(?:^|;)\s*font\s*:\s*(?:[^;]*?\s)?([\d.]+(?:px|pt|em|%)?)(?:/[\d.]+\S*)?\s+[^;]+", style)
+    return font_size(m.group(1), inherited) if m else inherited
+
+
+def svg_texts(root):
+    """(font-size in user units, text) of every <text>/<tspan> holding text."""
+    out = []
+
+    def walk(el, size):
+        size = own_font_size(el, size)
+        is_text = el.tag.rsplit("}", 1)[-1] in ("text", "tspan", "textPath")
+        if is_text and (el.text or "").strip():
+            out.append((size, el.text.strip()))
+        for child in el:
+            walk(child, size)
+            if is_text and (child.tail or "").strip():  # <text>a<tspan>b</tspan>c</text>: c is the text's
+                out.append((size, child.tail.strip()))
+
+    walk(root, 16.0)
+    return out
+
+
+def svg_user_size(root):
+    """The SVG's own width and height in user units: its viewBox, else width/height."""
+    vb = root.get("viewBox")
+    if vb:
+        parts = [float(p) for p in re.split(r"[\s,]+", vb.strip()) if p]
+        if len(parts) == 4 and parts[2] > 0 and parts[3] > 0:
+            return parts[2], parts[3], "viewBox"
+    size = []
+    for attr in ("width", "height"):
+        m = LENGTH.match(root.get(attr) or "")
+        size.append(font_size(root.get(attr), 16) if m and m.group(2) != "%" else None)
+    return size[0], size[1], "width/height"
+
+
+def svg_bytes(src, base):
+    if src.startswith("data:"):
+        head, _, body = src.partition(",")
+        if not head.split(";")[0][5:].startswith("image/svg"):
+            return None
+        return base64.b64decode(body) if head.endswith(";base64") else urllib.parse.unquote_to_bytes(body)
+    if urllib.parse.urlsplit(src).path.lower().endswith(".svg") and src.startswith(base):
+        with urllib.request.urlopen(src, timeout=10) as r:
+            return r.read()
+    return None
+
+
+def check_svg_text(images, base):
+    """Problems, and the smallest rendered SVG text size of the page (or None)."""
+    problems, smallest = [], None
+    for img in images:
+        try:
+            data = svg_bytes(img["src"], base)
+        except OSError as e:
+            problems.append(f"image {img['index']}: could not fetch {img['src'][:80]}: {e}")
+            continue
+        if data is None:
+            continue
+        name = f"{'figure' if img['figure'] else 'image'} {img['index']}"
+        try:
+            root = ET.fromstring(data)
+        except ET.ParseError as e:
+            problems.append(f"{name}: its SVG does not parse: {e}")
+            continue
+        texts = svg_texts(root)
+        if not texts:
+            continue
+        if img["width"] <= 0:
+            continue  # not displayed (display:none), so nothing to read
+        uw, uh, source = svg_user_size(root)
+        uw = uw or img["naturalWidth"]
+        uh = uh or img["naturalHeight"]
+        if not uw:
+            problems.append(f"{name}: the SVG has no viewBox, width or natural width to scale by")
+            continue
+        scale = img["width"] / uw
+        if uh and img["height"] > 0:
+            scale = min(scale, img["height"] / uh)
+        sizes = sorted((s * scale, s, t) for s, t in texts)
+        low = [x for x in sizes if x[0] < MIN_TEXT_PX - 1e-6]
+        px, user, text = sizes[0]
+        smallest = px if smallest is None else min(smallest, px)
+        if low:
+            user_sizes = sorted({round(s, 2) for _, s, _ in low})
+            examples = ", ".join(f"'{t[:20]}'" for _, _, t in low[:4])
+            problems.append(
+                f"{name}: SVG text rendered below {MIN_TEXT_PX:g} px: {len(low)} of {len(texts)} texts "
+                f"(e.g. {examples}); font-size {'/'.join(f'{s:g}' for s in user_sizes[:6])} in an SVG "
+                f"{uw:g}x{uh or 0:g} ({source}) shown {img['width']:.0f}x{img['height']:.0f} px "
+                f"(scale {scale:.3f}): smallest {user:g} -> {px:.1f} px; needs scale >= "
+                f"{MIN_TEXT_PX / user:.3f} or font-size >= {MIN_TEXT_PX / scale:.1f}")
+    return problems, smallest
+
+
+# ----------------------------------------------------------------- the browser
+
+def start_browser(profile, page_timeout):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS + [f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # An explicit driver path: Selenium Manager (which would try to download one) is never run.
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(page_timeout)
+    driver.set_script_timeout(page_timeout)
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False})
+    return driver
+
+
+def screenshot(driver, height, path):
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True, "fromSurface": True,
+        "clip": {"x": 0, "y": 0, "width": WIDTH, "height": height, "scale": 1}})
+    path.write_bytes(base64.b64decode(shot["data"]))
+
+
+def check_page(driver, rel, base, book, shots):
+    """(problems, notes, summary) of one page; a screenshot of it in shots (unless None)."""
+    url = base + urllib.parse.quote(rel)
+    driver.get_log("browser")  # drop what earlier pages logged
+    driver.get(url)
+    info = driver.execute_async_script(COLLECT_JS, 10000)
+    problems, notes = [], []
+
+    for e in driver.get_log("browser"):
+        if e.get("level") == "SEVERE":
+            problems.append(f"console error: {e.get('message', '').strip()[:300]}")
+
+    for e in info["katexErrors"]:
+        problems.append(f"KaTeX error: {e['title'] or e['text']!r}")
+    for m in info["rawMath"]:
+        problems.append(f"math left unrendered: {m['match']!r} in {m['in']}: ...{m['context']}...")
+
+    for img in info["images"]:
+        src = img["src"][:60] + ("…" if len(img["src"]) > 60 else "")
+        if not img["complete"]:
+            problems.append(f"image {img['index']} ({src}) still loading after 10 s")
+        elif img["naturalWidth"] == 0:
+            problems.append(f"image {img['index']} ({src}) did not load")
+
+    link_problems, external = check_links(url, info["links"], set(info["ids"]), book, base)
+    problems += link_problems
+    if external:
+        notes.append(f"{len(external)} external links, not followed (offline)")
+
+    w = info["width"]
+    if w["scrollWidth"] > w["clientWidth"] or w["bodyScrollWidth"] > w["clientWidth"]:
+        problems.append(f"page wider than the viewport: scrollWidth {w['scrollWidth']} "
+                        f"(body {w['bodyScrollWidth']}) > clientWidth {w['clientWidth']}")
+    for o in info["overflow"]:
+        problems.append(f"content past the right edge of the {w['clientWidth']}-px viewport "
+                        f"(x {o['left']}..{o['right']}), cut off: {o['what']}")
+    if info["outOfColumn"]:
+        notes.append(f"{len(info['outOfColumn'])} elements stick out of the text column (within the viewport): "
+                     + "; ".join(f"{o['what'][:60]} by {o['by']} px" for o in info["outOfColumn"][:3])
+                     + ("; …" if len(info["outOfColumn"]) > 3 else ""))
+    if info["scrollers"]:
+        notes.append(f"{len(info['scrollers'])} blocks scroll sideways inside the column (fine): "
+                     + "; ".join(f"{s['what'][:50]} ({s['scrollWidth']} in {s['clientWidth']} px)"
+                                 for s in info["scrollers"][:3])
+                     + ("; …" if len(info["scrollers"]) > 3 else ""))
+
+    svg_problems, smallest = check_svg_text(info["images"], base)
+    problems += svg_problems
+    figures = sum(1 for i in info["images"] if i["figure"])
+    summary = f"{len(info['images'])} images ({figures} figures), {len(info['links'])} links"
+    if smallest is not None:
+        summary += f", smallest SVG text {smallest:.1f} px"
+
+    if shots is not None and rel not in NOT_PHOTOGRAPHED:
+        shot = shots / (rel.replace("/", "_")[:-5] + ".png")
+        screenshot(driver, info["height"], shot)
+        summary += f", screenshot {shot.relative_to(ROOT) if shot.is_relative_to(ROOT) else shot} ({WIDTH}x{info['height']})"
+    return problems, notes, summary
+
+
+# ------------------------------------------------------------ the self-test
+
+def svg_url(font_px):
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="300" height="60" viewBox="0 0 300 60">'
+           f'<text x="10" y="40" font-size="{font_px}">font-size {font_px}</text></svg>')
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+# One defect of each kind the check looks for, and what its report must say.
+# The two figures are a control: text of 14 px passes, text of 8 px does not.
+DEFECTS = f"""
+<div id="self-test">
+<p>Raw math: $$x^2$$ and \\(y\\).</p>
+<p><span class="katex-error" title="ParseError: KaTeX parse error: Undefined control sequence: \\foo">\\foo</span></p>
+<p><img src="no-such-image.png" alt="missing"></p>
+<p><a href="no-such-page.html">a page</a> <a href="index.html#no-such-anchor">an anchor</a>
+<a href="#no-such-local-anchor">a local anchor</a> <a href="print.html">a page that is there</a></p>
+<div style="width: 2000px">too wide</div>
+<div class="nb-output"><img class="nb-figure" alt="figure" src="{svg_url(14)}"></div>
+<div class="nb-output"><img class="nb-figure" alt="figure" src="{svg_url(8)}"></div>
+<script>console.error("self-test: an error on the console");</script>
+</div>
+"""
+EXPECTED = {
+    "a console error": r"^console error: .*self-test: an error on the console",
+    "a KaTeX error element": r"^KaTeX error: .*Undefined control sequence",
+    "raw $$ math": r"^math left unrendered: '\$\$'",
+    "raw \\( math": r"^math left unrendered: '\\\\[()]'",
+    "an image that did not load": r"^image \d+ \(.*no-such-image\.png\) did not load",
+    "a link to a missing page": r'href="no-such-page\.html"\): /no-such-page\.html is not in the book',
+    "a link to a missing anchor": r"/index\.html has no id 'no-such-anchor'",
+    "a link to a missing anchor of the page": r"has no id 'no-such-local-anchor'",
+    "content wider than the viewport": r'^content past the right edge .*"too wide"',
+    "SVG text below 11 px": r"^figure \d+: SVG text rendered below 11 px: 1 of 1 texts .*smallest 8 -> 8\.0 px",
+}
+# Reports that a defect above may cause besides its own.
+ALSO = [r"^console error: .*no-such-image\.png - Failed to load resource"]
+
+
+def self_test(driver, book):
+    """Problems of the self-test itself: checks that did not fire, or fired wrongly."""
+    with tempfile.TemporaryDirectory(prefix="check-book-self-test-") as tmp:
+        copy = Path(tmp) / "book"
+        shutil.copytree(book, copy)
+        page = (copy / "index.html").read_text(encoding="utf-8")
+        if "</main>" not in page:
+            return ["index.html has no </main> to add the defects to"]
+        (copy / "self-test.html").write_text(page.replace("</main>", DEFECTS + "</main>", 1), encoding="utf-8")
+        server, base = serve(copy)
+        try:
+            problems, _, _ = check_page(driver, "self-test.html", base, copy, None)
+        finally:
+            server.shutdown()
+    missing = [what for what, pattern in EXPECTED.items()
+               if not any(re.search(pattern, p) for p in problems)]
+    unexpected = [p for p in problems if not any(re.search(pat, p) for pat in [*EXPECTED.values(), *ALSO])]
+    return ([f"the check did not report {what}" for what in missing]
+            + [f"a problem the defects do not explain: {p}" for p in unexpected])
+
+
+# ------------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--book", type=Path, default=ROOT / "target" / "book")
+    ap.add_argument("--screenshots", type=Path, default=ROOT / "target" / "book-screenshots")
+    ap.add_argument("--page-timeout", type=float, default=60, help="seconds for one page (default 60)")
+    ap.add_argument("--timeout", type=float, default=600, help="seconds for the whole run (default 600)")
+    ap.add_argument("--no-self-test", action="store_true", help="skip the self-test")
+    ap.add_argument("pages", nargs="*", help="only these pages (paths under the book, e.g. convolution.html)")
+    args = ap.parse_args()
+
+    book = args.book.resolve()
+    if not (book / "index.html").is_file():
+        sys.exit(f"check-book.py: no built book in {book}; run scripts/build-book.sh first")
+    pages = args.pages or sorted(str(p.relative_to(book)) for p in book.rglob("*.html")
+                                 if str(p.relative_to(book)) not in SKIPPED)
+    if args.screenshots.exists():
+        shutil.rmtree(args.screenshots)
+    args.screenshots.mkdir(parents=True)
+
+    # A hard stop for the whole run, whatever is blocking.
+    def give_up():
+        print(f"check-book.py: gave up after {args.timeout:g} s (--timeout)", file=sys.stderr, flush=True)
+        print(f"0 passed, {len(pages)} failed", flush=True)
+        os._exit(1)
+    watchdog = threading.Timer(args.timeout, give_up)
+    watchdog.daemon = True
+    watchdog.start()
+
+    def page_alarm(*_):
+        raise PageTimeout()
+    signal.signal(signal.SIGALRM, page_alarm)
+
+    server, base = serve(book)
+    profile = tempfile.mkdtemp(prefix="check-book-chromium-")
+    driver = None
+    failed = {}
+    started = time.monotonic()
+    jobs = [("(self-test)", None)] if not args.no_self_test else []
+    jobs += [(rel, rel) for rel in pages]
+    try:
+        for name, rel in jobs:
+            t0 = time.monotonic()
+            try:
+                if driver is None:
+                    driver = start_browser(profile, args.page_timeout)
+                signal.setitimer(signal.ITIMER_REAL, args.page_timeout)
+                try:
+                    if rel is None:
+                        problems, notes = self_test(driver, book), []
+                        summary = f"a copy of index.html with {len(EXPECTED)} kinds of defect reports each of them"
+                    else:
+                        problems, notes, summary = check_page(driver, rel, base, book, args.screenshots)
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+            except PageTimeout:
+                problems, notes, summary = [f"no answer within {args.page_timeout:g} s (--page-timeout)"], [], ""
+                driver = restart(driver, profile)
+            except Exception as e:  # a driver failure fails the page, not the run
+                first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+                problems, notes, summary = [f"{type(e).__name__}: {first}"], [], ""
+                driver = restart(driver, profile)
+            print(f"{'FAIL' if problems else 'ok  '} {name}: {summary} ({time.monotonic() - t0:.1f} s)", flush=True)
+            for n in notes:
+                print(f"       note: {n}", flush=True)
+            for p in problems:
+                print(f"     - {p}", flush=True)
+            if problems:
+                failed[name] = problems
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.shutdown()
+        shutil.rmtree(profile, ignore_errors=True)
+        watchdog.cancel()
+
+    print(f"check-book.py: {len(jobs)} pages in {time.monotonic() - started:.1f} s "
+          f"(skipped: {', '.join(sorted(SKIPPED))}), screenshots in {args.screenshots}")
+    if failed:
+        print(f"check-book.py: {sum(len(p) for p in failed.values())} problems on {len(failed)} pages:")
+        for name, problems in failed.items():
+            for p in problems:
+                print(f"  {name}: {p}")
+    print(f"{len(jobs) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def restart(driver, profile):
+    """Drops a driver that failed; the next page starts a fresh browser."""
+    if driver is not None:
+        try:
+            driver.quit()
+        except Exception:
+            pass
+    shutil.rmtree(profile, ignore_errors=True)
+    os.makedirs(profile, exist_ok=True)
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main())
