@@ -392,12 +392,24 @@ def start_browser(profile, page_timeout):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     # An explicit driver path: Selenium Manager (which would try to download one) is never run.
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    # Its own session, so that kill_browser() can end the driver and every browser process at once.
+    service = Service(executable_path=CHROMEDRIVER, popen_kw={"start_new_session": True})
+    driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(page_timeout)
     driver.set_script_timeout(page_timeout)
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False})
     return driver
+
+
+def kill_browser(driver):
+    """Ends chromium-driver and the browser it started (one process group), however stuck."""
+    process = getattr(getattr(driver, "service", None), "process", None)
+    if process is not None and process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def screenshot(driver, height, path):
@@ -549,9 +561,12 @@ def main():
     args.screenshots.mkdir(parents=True)
 
     # A hard stop for the whole run, whatever is blocking.
+    browser = {}
+
     def give_up():
         print(f"check-book.py: gave up after {args.timeout:g} s (--timeout)", file=sys.stderr, flush=True)
         print(f"0 passed, {len(pages)} failed", flush=True)
+        kill_browser(browser.get("driver"))
         os._exit(1)
     watchdog = threading.Timer(args.timeout, give_up)
     watchdog.daemon = True
@@ -573,7 +588,7 @@ def main():
             t0 = time.monotonic()
             try:
                 if driver is None:
-                    driver = start_browser(profile, args.page_timeout)
+                    driver = browser["driver"] = start_browser(profile, args.page_timeout)
                 signal.setitimer(signal.ITIMER_REAL, args.page_timeout)
                 try:
                     if rel is None:
@@ -599,7 +614,10 @@ def main():
                 failed[name] = problems
     finally:
         if driver is not None:
-            driver.quit()
+            try:
+                driver.quit()
+            finally:
+                kill_browser(driver)
         server.shutdown()
         shutil.rmtree(profile, ignore_errors=True)
         watchdog.cancel()
@@ -618,10 +636,7 @@ def main():
 def restart(driver, profile):
     """Drops a driver that failed; the next page starts a fresh browser."""
     if driver is not None:
-        try:
-            driver.quit()
-        except Exception:
-            pass
+        kill_browser(driver)
     shutil.rmtree(profile, ignore_errors=True)
     os.makedirs(profile, exist_ok=True)
     return None
