@@ -1,7 +1,10 @@
 //! Each picture is well-formed SVG with the elements and labels it promises.
 
+use lenet::activation::Activation;
+use lenet::data::DIGIT_CLASSES;
 use lenet::plots::{self, Panel, Svg};
 use lenet::train::{EpochStats, History};
+use lenet::{conv, fc, loss, worked, Matrix, Sym};
 use ndarray::{Array2, Array3, Array4};
 
 /// Checks that every tag is closed in order (a small XML well-formedness
@@ -271,6 +274,8 @@ fn the_lenet_diagram_names_every_layer_and_both_passes() {
     // (the input needs no δ), each with one triangular head.
     assert_eq!(count(&names, "polygon"), 8 + 7);
     let t = texts(&modern);
+    let at = positions(&modern);
+    let mut previous_y = i64::MIN;
     for (layer, shape) in [
         ("input", "1×28×28"),
         ("conv1", "6×28×28"),
@@ -280,15 +285,363 @@ fn the_lenet_diagram_names_every_layer_and_both_passes() {
         ("fc1", "120"),
         ("fc2", "84"),
         ("fc3 (logits)", "10"),
+        ("loss C", ""),
     ] {
-        assert!(t.contains(&layer.to_string()) && t.contains(&shape.to_string()), "{layer} {shape}: {t:?}");
+        assert!(t.contains(&layer.to_string()) && (shape.is_empty() || t.contains(&shape.to_string())), "{layer} {shape}: {t:?}");
+        // Stacked: each stage below the one before it, so the figure stays a
+        // column wide however many stages it has.
+        let y = at.iter().find(|(s, _, _)| s == layer).unwrap().2;
+        assert!(y > previous_y, "{layer} is not below the stage before it");
+        previous_y = y;
     }
-    assert!(t.contains(&"δ = p − y".to_string()) && t.contains(&"full_convolve(δ, w)".to_string()), "{t:?}");
+    assert!(t.contains(&"δ = p − y".to_string()) && t.contains(&"∂C/∂a = full_convolve(δ, w)".to_string()), "{t:?}");
+    assert!(t.contains(&"∂C/∂a = Wᵀδ, unflattened".to_string()), "{t:?}");
+    assert_eq!(t.iter().filter(|s| *s == "δ = Wᵀδ ⊙ σ′(z)").count(), 2, "two fc steps back: {t:?}");
+    assert_eq!(t.iter().filter(|s| *s == "then δ = ∂C/∂a ⊙ σ′(z)").count(), 2, "two pooling steps back: {t:?}");
     assert_eq!(t.iter().filter(|s| s.starts_with("∂C/∂W = δaᵀ")).count(), 3, "three fc layers");
     assert_eq!(t.iter().filter(|s| s.starts_with("∂C/∂w = a ⋆ δ")).count(), 2, "two conv layers");
-    assert!(t.iter().any(|s| s.contains("ReLU")) && t.iter().any(|s| s == "δ to each argmax"), "{t:?}");
+    assert!(t.iter().any(|s| s.contains("ReLU")) && t.iter().any(|s| s == "∂C/∂a to each argmax,"), "{t:?}");
+    // One notation: σ′ for the activation's derivative, never f′.
+    assert!(!t.iter().any(|s| s.contains('f') && s.contains('′')), "{t:?}");
     // The classic LeNet says tanh and mean pooling instead.
     let classic = texts(&plots::lenet_diagram(&Arch::classic()));
     assert!(classic.iter().any(|s| s.contains("tanh")) && !classic.iter().any(|s| s.contains("ReLU")), "{classic:?}");
-    assert!(classic.iter().any(|s| s == "δ/4 to each entry"), "{classic:?}");
+    assert!(classic.iter().any(|s| s == "∂C/∂a / 4 to each entry,"), "{classic:?}");
+}
+
+/// The value of an attribute of a tag, if it has it.
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    Some(&tag[at..at + tag[at..].find('"')?])
+}
+
+/// Every `<text>`: its content and its anchor point.
+fn positions(svg: &Svg) -> Vec<(String, i64, i64)> {
+    svg.as_str()
+        .split("<text")
+        .skip(1)
+        .map(|t| {
+            let tag = &t[..t.find('>').unwrap()];
+            let body = &t[t.find('>').unwrap() + 1..];
+            let n = |name: &str| attr(tag, name).unwrap().parse::<i64>().unwrap();
+            (body[..body.find("</text>").unwrap()].trim().to_string(), n("x"), n("y"))
+        })
+        .collect()
+}
+
+/// The width of the picture, from `<svg width="…">`.
+fn svg_width(svg: &Svg) -> f64 {
+    let s = svg.as_str();
+    let tag = &s[..s.find('>').unwrap()];
+    attr(tag, "width").unwrap().parse().unwrap()
+}
+
+/// The `font-size` of every `<text>`, in pixels.
+fn font_sizes(svg: &Svg) -> Vec<f64> {
+    svg.as_str()
+        .split("<text")
+        .skip(1)
+        .map(|t| {
+            let tag = &t[..t.find('>').unwrap()];
+            attr(tag, "font-size").unwrap_or_else(|| panic!("text without a font size: {tag}")).parse().unwrap()
+        })
+        .collect()
+}
+
+/// The texts that lie inside the filled rectangle holding `anchor` (a node of
+/// a graph, say): what is drawn on the same box.
+fn texts_on_box_of(svg: &Svg, anchor: &str) -> Vec<String> {
+    let at = positions(svg);
+    let (_, ax, ay) = at.iter().find(|(s, _, _)| s == anchor).unwrap_or_else(|| panic!("no text {anchor:?}"));
+    let inside = |r: &Rect, x: i64, y: i64| x >= r.x && x <= r.x + r.w && y >= r.y && y <= r.y + r.h;
+    // The smallest filled box around the anchor, not the background.
+    let boxes: Vec<Rect> = rects(svg).into_iter().skip(1).filter(|r| r.fill.is_some() && inside(r, *ax, *ay)).collect();
+    let b = boxes.iter().min_by_key(|r| r.w * r.h).unwrap_or_else(|| panic!("{anchor:?} lies on no box"));
+    at.iter().filter(|(_, x, y)| inside(b, *x, *y)).map(|(s, _, _)| s.clone()).collect()
+}
+
+/// The network of notebook 1, its numbers as the notebook builds them.
+fn notebook_1_network() -> [Matrix<f64>; 6] {
+    [
+        Matrix::from_rows(&[[0.5], [-1.0]]),
+        Matrix::from_rows(&[[1.0], [0.0]]),
+        Matrix::from_rows(&[[0.1, -0.2], [0.4, 0.3], [-0.5, 0.2]]),
+        Matrix::from_rows(&[[0.0], [0.2], [-0.1]]),
+        Matrix::from_rows(&[[0.3, -0.1, 0.2], [-0.4, 0.5, 0.1]]),
+        Matrix::from_rows(&[[0.05], [-0.05]]),
+    ]
+}
+
+fn sub(n: usize) -> char {
+    ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'][n]
+}
+
+#[test]
+fn the_fc_graph_shows_every_value_and_gradient_the_layer_functions_compute() {
+    let [x, y, w1, b1, w2, b2] = notebook_1_network();
+    let act = Activation::Sigmoid;
+    let svg = plots::fc_graph(&x, &y, &w1, &b1, &w2, &b2, act);
+    let names = elements(&svg);
+    // The notebook's computation, cell by cell.
+    let z1 = fc::forward(&w1, &x, &b1);
+    let a1 = act.apply(&z1.0);
+    let z2 = fc::forward(&w2, &a1, &b2);
+    let a2 = act.apply(&z2.0);
+    let (cost, grad_a2) = loss::mse(&a2, &y);
+    let delta2 = fc::output_delta(&grad_a2, &z2, act);
+    let delta1 = fc::backprop_delta(&w2, &delta2, &z1, act);
+    let grad_a1 = fc::input_grad(&w2, &delta2);
+    let (dw1, dw2) = (fc::weight_grad(&delta1, &x), fc::weight_grad(&delta2, &a1));
+    let (db1, db2) = (fc::bias_grad(&delta1), fc::bias_grad(&delta2));
+    let f = |v: f64| format!("{v:.4}");
+    // Each neuron's node holds its values and gradients, to 4 decimals as
+    // the notebook's `show` prints them.
+    for (kind, z, a, b, ga, d, db) in [
+        ("hidden", &z1.0, &a1, &b1.0, &grad_a1.0, &delta1.0, &db1.0),
+        ("output", &z2.0, &a2, &b2.0, &grad_a2, &delta2.0, &db2.0),
+    ] {
+        for i in 0..z.nrows() {
+            let node = texts_on_box_of(&svg, &format!("{kind} {}", i + 1));
+            let mut want = vec![
+                format!("z = {}", f(z[(i, 0)])),
+                format!("a = {}", f(a[(i, 0)])),
+                format!("b = {}", f(b[(i, 0)])),
+                format!("∂C/∂a = {}", f(ga[(i, 0)])),
+                format!("δ = {}", f(d[(i, 0)])),
+                format!("∂C/∂b = {}", f(db[(i, 0)])),
+            ];
+            if kind == "output" {
+                want.push(format!("y = {}", f(y[(i, 0)])));
+            }
+            for w in want {
+                assert!(node.contains(&w), "{kind} {}: no {w:?} on its node {node:?}", i + 1);
+            }
+        }
+    }
+    // Each weight's edge label holds w and ∂C/∂w.
+    for (layer, w, g) in [('¹', &w1, &dw1), ('²', &w2, &dw2)] {
+        for ((i, j), &v) in w.indexed_iter() {
+            let label = format!("w{layer}{}{} = {}", sub(i + 1), sub(j + 1), f(v));
+            let on = texts_on_box_of(&svg, &label);
+            assert!(on.contains(&format!("∂C/∂w = {}", f(g[(i, j)]))), "{label}: {on:?}");
+        }
+    }
+    for (j, v) in x.iter().enumerate() {
+        assert!(texts(&svg).contains(&format!("x{} = {}", sub(j + 1), f(*v))));
+    }
+    assert!(texts(&svg).contains(&format!("C = {}", f(cost))), "{:?}", texts(&svg));
+    // An arrow head per weight, and one from each output into C.
+    assert_eq!(count(&names, "polygon"), 6 + 6 + 2);
+}
+
+#[test]
+#[should_panic(expected = "one sample")]
+fn the_fc_graph_draws_one_sample() {
+    let [x, y, w1, b1, w2, b2] = notebook_1_network();
+    let two = ndarray::concatenate![ndarray::Axis(1), x.0, x.0];
+    let _ = plots::fc_graph(&two, &y, &w1, &b1, &w2, &b2, Activation::Sigmoid);
+}
+
+/// The panels of a sliding-window picture, in document order: each title
+/// (bold) with the texts that follow it up to the next title.
+fn panels(svg: &Svg) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for t in svg.as_str().split("<text").skip(1) {
+        let tag = &t[..t.find('>').unwrap()];
+        let body = &t[t.find('>').unwrap() + 1..];
+        let text = body[..body.find("</text>").unwrap()].trim().to_string();
+        if attr(tag, "font-weight") == Some("bold") && !text.contains(" = ") {
+            out.push((text, Vec::new()));
+        } else if let Some(last) = out.last_mut() {
+            last.1.push(text);
+        }
+    }
+    out
+}
+
+/// Checks one sliding-window picture against the crate: a panel per entry of
+/// `result` titled `∂C/∂{name}ᵢⱼ`, each holding the products of the symbolic
+/// formula `formulas[(i, j)]` (in its order, each product right) and their
+/// sum, the entry of `result`.
+fn assert_panels_match(svg: &Svg, name: &str, result: &Matrix<f64>, formulas: &Matrix<Sym>) {
+    elements(svg);
+    let ps = panels(svg);
+    assert_eq!(ps.len(), result.len(), "a panel per entry: {:?}", ps.iter().map(|p| &p.0).collect::<Vec<_>>());
+    for (((i, j), &want), (title, body)) in result.indexed_iter().zip(&ps) {
+        let entry = format!("∂C/∂{}", Sym::var(name, i + 1, j + 1));
+        assert_eq!(*title, entry);
+        let value: f64 = body
+            .iter()
+            .find_map(|s| s.strip_prefix(&format!("{entry} = ")))
+            .unwrap_or_else(|| panic!("{entry}: no result in {body:?}"))
+            .parse()
+            .unwrap();
+        assert!((value - want).abs() <= 5e-5 * want.abs().max(1.0), "{entry} = {value}, the crate says {want}");
+        // The products, "x·y = u·v = p": together the symbolic formula, each
+        // product right, and they add up to the entry.
+        let products: Vec<(&str, f64)> = body
+            .iter()
+            .filter(|s| s.contains('·'))
+            .map(|s| {
+                let parts: Vec<&str> = s.split(" = ").collect();
+                assert_eq!(parts.len(), 3, "{s}");
+                let num = |v: &str| v.trim_matches(|c| c == '(' || c == ')').parse::<f64>().unwrap();
+                let (u, v) = parts[1].split_once('·').unwrap();
+                let p = num(parts[2]);
+                assert!((num(u) * num(v) - p).abs() < 1e-9, "{s}");
+                (parts[0], p)
+            })
+            .collect();
+        let formula: Vec<&str> = products.iter().map(|p| p.0).collect();
+        assert_eq!(formula.join(" + "), formulas[(i, j)].to_string(), "{entry}");
+        let sum: f64 = products.iter().map(|p| p.1).sum();
+        assert!((sum - want).abs() < 1e-9, "{entry}: the products add up to {sum}, not {want}");
+    }
+}
+
+fn worked_example() -> (Matrix<f64>, Matrix<f64>, Matrix<f64>) {
+    let ex = worked::numbers();
+    (ex.a.map(|&v| v as f64), ex.w.map(|&v| v as f64), ex.delta.map(|&v| v as f64))
+}
+
+#[test]
+fn the_full_convolution_panels_show_each_entry_of_the_input_gradient() {
+    let (_, w, delta) = worked_example();
+    let svg = plots::full_convolution_panels(&delta, &w);
+    let sym = worked::symbols();
+    assert_panels_match(&svg, "a", &conv::input_grad(&delta, &w), &sym.input_grad());
+    let t = texts(&svg);
+    // The turned kernel over the padded δ: four kernel entries in each of the
+    // nine panels, each named once per panel.
+    for k in ["w₁₁", "w₁₂", "w₂₁", "w₂₂"] {
+        assert_eq!(t.iter().filter(|s| *s == k).count(), 9, "{k}");
+    }
+    // The 4×4 padded δ in each panel: twelve zeros of padding, and δ's entries.
+    let grid_texts = |v: &str| t.iter().filter(|s| *s == v).count();
+    assert!(grid_texts("0") >= 9 * 12, "{t:?}");
+    assert_eq!(grid_texts("-1"), 9, "δ₁₂ = -1 once per panel: {t:?}");
+    // The corner sees one product, the middle four.
+    let ps = panels(&svg);
+    let products = |k: usize| ps[k].1.iter().filter(|s| s.contains('·')).count();
+    assert_eq!((products(0), products(4), products(8)), (1, 4, 1));
+}
+
+#[test]
+fn the_full_convolution_panels_work_for_any_small_sizes() {
+    for ((m, n), (kh, kw)) in [((1, 1), (1, 1)), ((2, 3), (3, 2)), ((3, 2), (2, 2)), ((4, 4), (3, 3)), ((1, 4), (2, 3))] {
+        let delta = Matrix::from_fn(m, n, |i, j| (i as f64 - 2.0 * j as f64) * 0.5 + 1.0);
+        let w = Matrix::from_fn(kh, kw, |p, q| (p * kw + q) as f64 - 1.5);
+        let svg = plots::full_convolution_panels(&delta, &w);
+        let formulas = conv::input_grad(&Sym::matrix("δ", m, n), &Sym::matrix("w", kh, kw));
+        assert_panels_match(&svg, "a", &conv::input_grad(&delta, &w), &formulas);
+        assert_legible(&format!("full convolution {m}×{n} ⊛ {kh}×{kw}"), &svg);
+    }
+}
+
+#[test]
+fn the_kernel_grad_panels_show_each_entry_of_the_kernel_gradient() {
+    let (a, _, delta) = worked_example();
+    let svg = plots::kernel_grad_panels(&a, &delta);
+    assert_panels_match(&svg, "w", &conv::kernel_grad(&a, &delta), &worked::symbols().kernel_grad());
+    let t = texts(&svg);
+    for k in ["δ₁₁", "δ₁₂", "δ₂₁", "δ₂₂"] {
+        assert_eq!(t.iter().filter(|s| *s == k).count(), 4, "{k}: δ lies over a once per panel");
+    }
+    // Other sizes, and a non-square a.
+    for ((h, wd), (m, n)) in [((4, 5), (2, 3)), ((3, 3), (3, 3)), ((5, 5), (4, 4))] {
+        let a = Matrix::from_fn(h, wd, |i, j| (i * wd + j) as f64 * 0.25 - 1.0);
+        let delta = Matrix::from_fn(m, n, |i, j| i as f64 - j as f64 + 0.5);
+        let svg = plots::kernel_grad_panels(&a, &delta);
+        let formulas = conv::kernel_grad(&Sym::matrix("a", h, wd), &Sym::matrix("δ", m, n));
+        assert_panels_match(&svg, "w", &conv::kernel_grad(&a, &delta), &formulas);
+        assert_legible(&format!("kernel gradient {h}×{wd} ⋆ {m}×{n}"), &svg);
+    }
+}
+
+/// The book's text column, and the smallest text a figure may show there.
+const COLUMN: f64 = 750.0;
+const SMALLEST: f64 = 11.0;
+
+/// The figure's smallest text, as it renders once the figure is scaled down
+/// to the book's column (a figure narrower than the column is not scaled up).
+fn rendered_min_font(svg: &Svg) -> f64 {
+    let smallest = font_sizes(svg).into_iter().fold(f64::INFINITY, f64::min);
+    smallest * (COLUMN / svg_width(svg)).min(1.0)
+}
+
+fn assert_legible(name: &str, svg: &Svg) {
+    let px = rendered_min_font(svg);
+    assert!(
+        px >= SMALLEST - 1e-9,
+        "{name}: its smallest text renders {px:.1} px high in the {COLUMN} px column (the SVG is {} px wide, smallest font {} px)",
+        svg_width(svg),
+        font_sizes(svg).into_iter().fold(f64::INFINITY, f64::min)
+    );
+}
+
+/// Every figure the notebooks show, drawn from data of the shapes they use.
+/// Set `LENET_FIGURES` to a directory to also write them there as SVG files.
+fn notebook_figures() -> Vec<(&'static str, Svg)> {
+    use lenet::model::Arch;
+    let (a, w, delta) = worked_example();
+    let [x, y, w1, b1, w2, b2] = notebook_1_network();
+    let wave = |k: usize, i: usize, j: usize| ((k * 7 + i * 3 + j) as f64 * 0.37).sin();
+    let maps = |title: &'static str, channels: usize, side: usize, columns: usize| {
+        let panels: Vec<Panel> = (0..channels)
+            .map(|k| Panel::new(format!("channel {}", k + 1), Array2::from_shape_fn((side, side), |(i, j)| wave(k, i, j)).view()))
+            .collect();
+        (title, plots::heatmap_grid(title, &panels, columns))
+    };
+    let small = |title: &str, rows: usize, cols: usize| Panel::new(title, Array2::from_shape_fn((rows, cols), |(i, j)| wave(0, i, j)).view());
+    let digits: Vec<Panel> = (0..8).map(|k| Panel::new(format!("label {k}"), Array2::from_shape_fn((28, 28), |(i, j)| wave(k, i, j).max(0.0)).view())).collect();
+    let confusion = Array2::from_shape_fn((10, 10), |(i, j)| if i == j { 980 + i * 17 } else { (i * 3 + j) % 9 });
+    vec![
+        // Notebook 1: the network as a computational graph.
+        ("fc_graph", plots::fc_graph(&x, &y, &w1, &b1, &w2, &b2, Activation::Sigmoid)),
+        // Notebook 2: the two convolutions of the backward pass.
+        ("full_convolution_panels", plots::full_convolution_panels(&delta, &w)),
+        ("kernel_grad_panels", plots::kernel_grad_panels(&a, &delta)),
+        // Notebook 3: pooling and ReLU.
+        ("max pooling", plots::heatmap_grid("Max pooling, 2×2 windows, stride 2", &[small("input x", 4, 4), small("∂C/∂a at the output", 2, 2), small("∂C/∂a routed to x", 4, 4)], 3)),
+        ("overlapping pooling", plots::heatmap_grid("Overlapping max pooling, 2×2 windows, stride 1", &[small("input x", 4, 4), small("how many windows chose it", 4, 4)], 2)),
+        ("relu gate", plots::heatmap_grid("ReLU lets δ through where z > 0", &[small("z", 4, 4), small("∂C/∂a arriving", 4, 4), small("δ = ∂C/∂z passed on", 4, 4)], 3)),
+        // Notebook 6: training LeNet.
+        ("lenet_diagram modern", plots::lenet_diagram(&Arch::modern())),
+        ("lenet_diagram classic", plots::lenet_diagram(&Arch::classic())),
+        ("training images", plots::heatmap_grid("Training images", &digits, 8)),
+        ("loss_curves", plots::loss_curves(&history(10))),
+        ("accuracy_curves", plots::accuracy_curves(&history(10))),
+        ("kernels", plots::kernels(Array4::from_shape_fn((6, 1, 5, 5), |(o, _, i, j)| wave(o, i, j) as f32).view())),
+        ("confusion", plots::confusion(&confusion, &DIGIT_CLASSES)),
+        ("heatmap of a digit", plots::heatmap(&Array2::from_shape_fn((28, 28), |(i, j)| wave(1, i, j).max(0.0)), "the digit")),
+        maps("∂C/∂a at the pool2 output", 16, 5, 8),
+        maps("δ at conv2", 16, 10, 8),
+        maps("∂C/∂a at the pool1 output", 6, 14, 6),
+        maps("δ at conv1", 6, 28, 6),
+    ]
+}
+
+#[test]
+fn every_figure_the_notebooks_show_is_legible_at_the_books_column_width() {
+    let figures = notebook_figures();
+    if let Some(dir) = std::env::var_os("LENET_FIGURES") {
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, svg) in &figures {
+            plots::save_svg(std::path::Path::new(&dir).join(format!("{}.svg", name.replace(|c: char| !c.is_ascii_alphanumeric(), "_"))), svg).unwrap();
+        }
+    }
+    for (name, svg) in &figures {
+        elements(svg);
+        assert_legible(name, svg);
+    }
+}
+
+#[test]
+fn the_legibility_check_measures_what_the_book_shows() {
+    // A figure twice the column wide shows its text at half size.
+    let svg = Svg(r#"<svg width="1500" height="10" viewBox="0 0 1500 10" xmlns="http://www.w3.org/2000/svg"><text x="0" y="5" font-size="20">a</text><text x="9" y="5" font-size="30">b</text></svg>"#.to_string());
+    assert_eq!(rendered_min_font(&svg), 10.0);
+    // A narrow figure is not scaled up.
+    let svg = Svg(r#"<svg width="300" height="10"><text x="0" y="5" font-size="12">a</text></svg>"#.to_string());
+    assert_eq!(rendered_min_font(&svg), 12.0);
 }

@@ -1,6 +1,6 @@
 //! Line charts over epochs: loss and accuracy of training and test.
 
-use super::{draw_svg, Svg};
+use super::{draw_svg, font, Svg};
 use crate::train::History;
 use plotters::prelude::*;
 
@@ -27,7 +27,9 @@ const COLORS: [RGBColor; 4] = [
 /// A line chart of several series against the epoch, with a point on each
 /// value (so a one-epoch run still shows) and a legend naming the series.
 ///
-/// Non-finite values are left out of the lines and the axis range.
+/// Non-finite values are left out of the lines and the axis range. The
+/// chart is 640 pixels wide with text of at least 13 pixels, legible at the
+/// book's column width.
 pub fn line_chart(title: &str, y_label: &str, series: &[Series]) -> Svg {
     let n = series.iter().map(|s| s.values.len()).max().unwrap_or(0).max(1);
     let finite = || series.iter().flat_map(|s| s.values.iter().copied()).filter(|v| v.is_finite());
@@ -44,7 +46,7 @@ pub fn line_chart(title: &str, y_label: &str, series: &[Series]) -> Svg {
     let legend_corner = if 2 * rising > series.len() { SeriesLabelPosition::LowerRight } else { SeriesLabelPosition::UpperRight };
     draw_svg(640, 400, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 20))
+            .caption(title, font(18.0))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
@@ -53,6 +55,8 @@ pub fn line_chart(title: &str, y_label: &str, series: &[Series]) -> Svg {
             .configure_mesh()
             .x_desc("epoch")
             .y_desc(y_label)
+            .label_style(font(13.0))
+            .axis_desc_style(font(14.0))
             .x_labels(n.min(10) + 1)
             .x_label_formatter(&|x| {
                 // Epochs are whole numbers; the axis has ticks in between.
@@ -77,6 +81,7 @@ pub fn line_chart(title: &str, y_label: &str, series: &[Series]) -> Svg {
         chart
             .configure_series_labels()
             .position(legend_corner)
+            .label_font(font(13.0))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .draw()?;

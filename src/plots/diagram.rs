@@ -1,8 +1,12 @@
-//! LeNet-5 at a glance: the layers with their shapes, the forward pass along
-//! the top, the backward pass (what δ becomes at each step) along the bottom,
-//! and the parameter gradients each layer reads off its δ.
+//! LeNet-5 at a glance: the layers with their shapes stacked from the input
+//! down to the loss, the forward pass running down, the backward pass (what
+//! δ = ∂C/∂z and ∂C/∂a become at each step) running up, and the parameter
+//! gradients each layer reads off its δ.
+//!
+//! The stages are stacked rather than set side by side so the figure stays a
+//! text column wide and its labels stay legible (see [`super::COLUMN`]).
 
-use super::{Svg, draw_svg};
+use super::{draw_svg, font, Svg, COLUMN};
 use crate::model::{Activation, Arch, Pooling};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -33,14 +37,31 @@ const STAGES: [Stage; 8] = [
     Stage { name: "fc3 (logits)", shape: "10", holds: Holds::Vector { units: 10 }, grads: "∂C/∂W = δaᵀ, ∂C/∂b = δ" },
 ];
 
-const SLOT: i32 = 150;
-const LEFT: i32 = 20;
-const MID: i32 = 150;
-const FORWARD_Y: i32 = 66;
-const BACKWARD_Y: i32 = 262;
+/// Pixels per entry of a feature map, and the offset between stacked sheets.
+const PIXEL: i32 = 2;
+const SHEET_STEP: i32 = 4;
+/// The columns: stage pictures centred at `PICTURE_X`, names from `NAME_X`,
+/// the forward arrows at `FORWARD_X` and the backward ones at `BACKWARD_X`,
+/// each with its labels just right of it.
+const PICTURE_X: i32 = 70;
+const NAME_X: i32 = 140;
+const FORWARD_X: i32 = 262;
+const BACKWARD_X: i32 = 500;
+const LABEL_GAP: i32 = 12;
+/// The vertical layout: the header's height, the least height of a stage
+/// row, and the gap between rows that holds the arrows and their labels.
+const TOP: i32 = 78;
+const MIN_ROW: i32 = 40;
+const GAP: i32 = 48;
+/// Text sizes in pixels.
+const TITLE_PX: f64 = 16.0;
+const NAME_PX: f64 = 15.0;
+const LABEL_PX: f64 = 13.0;
+
 const FORWARD: RGBColor = RGBColor(30, 30, 30);
 const BACKWARD: RGBColor = RGBColor(178, 24, 43);
 const GRADS: RGBColor = RGBColor(20, 110, 60);
+const SHAPE: RGBColor = RGBColor(90, 90, 90);
 
 fn activation_name(a: Activation) -> &'static str {
     match a {
@@ -58,127 +79,152 @@ fn forward_labels(arch: &Arch) -> [String; 8] {
         Pooling::Mean => "mean over 2×2",
     };
     [
-        format!("5×5 conv, pad 2\nthen {f}"),
+        format!("5×5 conv, pad 2, then {f}"),
         pool.to_string(),
-        format!("5×5 conv\nthen {f}"),
+        format!("5×5 conv, then {f}"),
         pool.to_string(),
-        format!("flatten, Wa + b\nthen {f}"),
-        format!("Wa + b\nthen {f}"),
+        format!("flatten, Wa + b, then {f}"),
+        format!("Wa + b, then {f}"),
         "Wa + b".to_string(),
-        "softmax\nC = −ln p_y".to_string(),
+        "softmax, C = −ln p_y".to_string(),
     ]
 }
 
-/// What δ becomes on each backward step, from the loss down to conv1
+/// What each backward step computes, from the loss up to conv1
 /// (`labels[k]` sits on the arrow into stage `7 − k`, the loss's first).
+/// δ is ∂C/∂z of a layer; what arrives at a pooling output or from a flatten
+/// is ∂C/∂a, which becomes δ through ⊙ σ′(z).
 fn backward_labels(arch: &Arch) -> [String; 7] {
     let pool = match arch.pooling {
-        Pooling::Max => "δ to each argmax",
-        Pooling::Mean => "δ/4 to each entry",
+        Pooling::Max => "∂C/∂a to each argmax,",
+        Pooling::Mean => "∂C/∂a / 4 to each entry,",
     };
+    let pool_back = format!("{pool}\nthen δ = ∂C/∂a ⊙ σ′(z)");
     [
         "δ = p − y".to_string(),
-        "Wᵀδ ⊙ f′(z)".to_string(),
-        "Wᵀδ ⊙ f′(z)".to_string(),
-        "Wᵀδ, unflattened".to_string(),
-        format!("{pool}\nthen ⊙ f′(z)"),
-        "full_convolve(δ, w)".to_string(),
-        format!("{pool}\nthen ⊙ f′(z)"),
+        "δ = Wᵀδ ⊙ σ′(z)".to_string(),
+        "δ = Wᵀδ ⊙ σ′(z)".to_string(),
+        "∂C/∂a = Wᵀδ, unflattened".to_string(),
+        pool_back.clone(),
+        "∂C/∂a = full_convolve(δ, w)".to_string(),
+        pool_back,
     ]
 }
 
-fn center(i: usize) -> i32 {
-    LEFT + SLOT / 2 + i as i32 * SLOT
-}
-
-fn text_style(size: u32, color: RGBColor) -> TextStyle<'static> {
-    ("sans-serif", size).into_font().color(&color).pos(Pos::new(HPos::Center, VPos::Center))
+fn style(px: f64, color: RGBColor, h: HPos) -> TextStyle<'static> {
+    font(px).color(&color).pos(Pos::new(h, VPos::Center))
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
-/// Centred text, one line per `\n`, the first line at `y`.
-fn lines(area: &Area, text: &str, x: i32, y: i32, size: u32, color: RGBColor) -> DrawResult {
+/// Text, one line per `\n`, the lines centred on `y` together.
+fn lines(area: &Area, text: &str, (x, y): (i32, i32), px: f64, color: RGBColor, h: HPos) -> DrawResult {
+    let step = px as i32 + 4;
+    let n = text.split('\n').count() as i32;
     for (k, line) in text.split('\n').enumerate() {
-        area.draw(&Text::new(line.to_string(), (x, y + k as i32 * (size as i32 + 3)), text_style(size, color)))?;
+        let at = (x, y - (n - 1) * step / 2 + k as i32 * step);
+        area.draw(&Text::new(line.to_string(), at, style(px, color, h)))?;
     }
     Ok(())
 }
 
-/// A horizontal arrow from `x0` to `x1` at height `y`, head at `x1`.
-fn arrow(area: &Area, x0: i32, x1: i32, y: i32, color: RGBColor) -> DrawResult {
-    let dir = if x1 > x0 { 1 } else { -1 };
-    area.draw(&PathElement::new(vec![(x0, y), (x1 - dir * 6, y)], color.stroke_width(2)))?;
-    area.draw(&Polygon::new(vec![(x1, y), (x1 - dir * 8, y - 5), (x1 - dir * 8, y + 5)], color.filled()))?;
+/// A vertical arrow from `y0` to `y1` at `x`, head at `y1`.
+fn arrow(area: &Area, x: i32, y0: i32, y1: i32, color: RGBColor) -> DrawResult {
+    let dir = if y1 > y0 { 1 } else { -1 };
+    area.draw(&PathElement::new(vec![(x, y0), (x, y1 - dir * 6)], color.stroke_width(2)))?;
+    area.draw(&Polygon::new(vec![(x, y1), (x - 5, y1 - dir * 9), (x + 5, y1 - dir * 9)], color.filled()))?;
     Ok(())
 }
 
-/// The picture of one stage, centred at (`x`, MID).
-fn draw_stage(area: &Area, holds: Holds, x: i32) -> DrawResult {
+/// The height of a stage's picture.
+fn picture_height(holds: Holds) -> i32 {
+    match holds {
+        Holds::Maps { channels, side } => side * PIXEL + (channels.min(6) as i32 - 1) * SHEET_STEP,
+        Holds::Vector { .. } => 12,
+    }
+}
+
+/// The picture of one stage, centred at (`x`, `y`): stacked sheets for
+/// feature maps (at most six shown), a bar one pixel per unit for a vector.
+fn draw_stage(area: &Area, holds: Holds, (x, y): (i32, i32)) -> DrawResult {
     let fill = RGBColor(222, 235, 247);
     let edge = RGBColor(8, 48, 107);
+    let sheet = |x0: i32, y0: i32, w: i32, h: i32| -> DrawResult {
+        area.draw(&Rectangle::new([(x0, y0), (x0 + w, y0 + h)], fill.filled()))?;
+        area.draw(&Rectangle::new([(x0, y0), (x0 + w, y0 + h)], edge.stroke_width(1)))?;
+        Ok(())
+    };
     match holds {
         Holds::Maps { channels, side } => {
-            // Three pixels per entry; at most six sheets, offset diagonally.
-            let s = side * 3;
+            let s = side * PIXEL;
             let sheets = channels.min(6) as i32;
-            let step = 5;
-            let extent = s + (sheets - 1) * step;
-            let (x0, y0) = (x - extent / 2, MID - extent / 2);
+            let extent = s + (sheets - 1) * SHEET_STEP;
+            let (x0, y0) = (x - extent / 2, y - extent / 2);
             for k in (0..sheets).rev() {
-                let (sx, sy) = (x0 + k * step, y0 + (sheets - 1 - k) * step);
-                area.draw(&Rectangle::new([(sx, sy), (sx + s, sy + s)], fill.filled()))?;
-                area.draw(&Rectangle::new([(sx, sy), (sx + s, sy + s)], edge.stroke_width(1)))?;
+                sheet(x0 + k * SHEET_STEP, y0 + (sheets - 1 - k) * SHEET_STEP, s, s)?;
             }
             Ok(())
         }
-        Holds::Vector { units } => {
-            let (w, h) = (14, units.max(12));
-            let (x0, y0) = (x - w / 2, MID - h / 2);
-            area.draw(&Rectangle::new([(x0, y0), (x0 + w, y0 + h)], fill.filled()))?;
-            area.draw(&Rectangle::new([(x0, y0), (x0 + w, y0 + h)], edge.stroke_width(1)))?;
-            Ok(())
-        }
+        Holds::Vector { units } => sheet(x - units / 2, y - 6, units, 12),
     }
 }
 
-/// LeNet-5 as `arch` builds it: every layer with its output shape, the
-/// forward pass along the top (black), the backward pass along the bottom
-/// (red: what δ becomes at each step), and in green the parameter gradients
-/// each layer reads off its δ.
+/// LeNet-5 as `arch` builds it, one stage per row from the input down to the
+/// loss: each layer's output with its shape; on the left the forward pass
+/// running down (black: what each step computes); on the right the backward
+/// pass running up (red: δ = ∂C/∂z, or ∂C/∂a where a pooling output or the
+/// flatten receives it, with the σ′(z) that turns ∂C/∂a into δ), and in green
+/// the parameter gradients each layer reads off its δ. It is a text column
+/// wide, so its labels are legible where the book shows it.
 pub fn lenet_diagram(arch: &Arch) -> Svg {
-    let width = (LEFT * 2 + SLOT * 9) as u32;
-    let height = 350;
     let forward = forward_labels(arch);
     let backward = backward_labels(arch);
-    draw_svg(width, height, |area| {
-        let title = "LeNet-5: forward pass (top, black), backward pass (bottom, red), parameter gradients (green)";
-        area.draw(&Text::new(title, (width as i32 / 2, 16), text_style(14, BLACK)))?;
-        for (i, stage) in STAGES.iter().enumerate() {
-            let x = center(i);
-            draw_stage(area, stage.holds, x)?;
-            lines(area, stage.name, x, 218, 13, BLACK)?;
-            lines(area, stage.shape, x, 234, 11, RGBColor(90, 90, 90))?;
+    // Row k (0…7 the stages, 8 the loss) is centred at centers[k].
+    let heights: Vec<i32> = STAGES
+        .iter()
+        .map(|s| (picture_height(s.holds) + 8).max(MIN_ROW))
+        .chain([MIN_ROW])
+        .collect();
+    let mut centers = Vec::with_capacity(heights.len());
+    let mut y = TOP;
+    for h in &heights {
+        centers.push(y + h / 2);
+        y += h + GAP;
+    }
+    let height = (y - GAP + 16) as u32;
+    let (top_of, bottom_of) = (|k: usize| centers[k] - heights[k] / 2, |k: usize| centers[k] + heights[k] / 2);
+    draw_svg(COLUMN, height, |area| {
+        let mid = COLUMN as i32 / 2;
+        lines(area, "LeNet-5: the forward pass runs down, the backward pass up", (mid, 18), TITLE_PX, BLACK, HPos::Center)?;
+        lines(area, "forward", (FORWARD_X - 6, 48), LABEL_PX, FORWARD, HPos::Left)?;
+        lines(area, "backward: δ = ∂C/∂z, ∂C/∂a", (BACKWARD_X - 6, 44), LABEL_PX, BACKWARD, HPos::Left)?;
+        lines(area, "parameter gradients", (BACKWARD_X - 6, 62), LABEL_PX, GRADS, HPos::Left)?;
+        for (k, stage) in STAGES.iter().enumerate() {
+            let y = centers[k];
+            draw_stage(area, stage.holds, (PICTURE_X, y))?;
+            lines(area, stage.name, (NAME_X, y - 9), NAME_PX, BLACK, HPos::Left)?;
+            lines(area, stage.shape, (NAME_X, y + 10), LABEL_PX, SHAPE, HPos::Left)?;
             if !stage.grads.is_empty() {
-                let text = stage.grads.replace(", ", "\n");
-                lines(area, &text, x, 312, 11, GRADS)?;
+                lines(area, stage.grads, (BACKWARD_X + LABEL_GAP, y), LABEL_PX, GRADS, HPos::Left)?;
             }
         }
-        // The loss sits in a ninth slot, as a label.
-        let loss_x = center(8);
-        lines(area, "loss C", loss_x, MID, 13, BLACK)?;
-        // Forward: stage i → i + 1, and the logits → the loss.
-        for (i, label) in forward.iter().enumerate() {
-            let (from, to) = (center(i) + 8, center(i + 1) - 8);
-            arrow(area, from, to, FORWARD_Y, FORWARD)?;
-            lines(area, label, (from + to) / 2, 34, 11, FORWARD)?;
+        // The loss closes the stack, as a labelled box.
+        let loss_y = centers[8];
+        area.draw(&Rectangle::new([(PICTURE_X - 36, loss_y - 14), (PICTURE_X + 36, loss_y + 14)], BLACK.stroke_width(1)))?;
+        lines(area, "loss C", (PICTURE_X, loss_y), NAME_PX, BLACK, HPos::Center)?;
+        // Forward: stage k → k + 1 (the last into the loss), down the left.
+        for (k, label) in forward.iter().enumerate() {
+            let (y0, y1) = (bottom_of(k) + 4, top_of(k + 1) - 4);
+            arrow(area, FORWARD_X, y0, y1, FORWARD)?;
+            lines(area, label, (FORWARD_X + LABEL_GAP, (y0 + y1) / 2), LABEL_PX, FORWARD, HPos::Left)?;
         }
         // Backward: the loss → the logits → … → conv1 (the input needs no δ).
         for (k, label) in backward.iter().enumerate() {
-            let (from, to) = (center(8 - k) - 8, center(7 - k) + 8);
-            arrow(area, from, to, BACKWARD_Y, BACKWARD)?;
-            lines(area, label, (from + to) / 2, BACKWARD_Y + 16, 11, BACKWARD)?;
+            let (from, to) = (8 - k, 7 - k);
+            let (y0, y1) = (top_of(from) - 4, bottom_of(to) + 4);
+            arrow(area, BACKWARD_X, y0, y1, BACKWARD)?;
+            lines(area, label, (BACKWARD_X + LABEL_GAP, (y0 + y1) / 2), LABEL_PX, BACKWARD, HPos::Left)?;
         }
         Ok(())
     })

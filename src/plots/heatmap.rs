@@ -6,7 +6,7 @@
 //! visible at a glance; otherwise it runs from white (the minimum) to dark blue
 //! (the maximum), as for images and ReLU outputs.
 
-use super::{draw_svg, Svg};
+use super::{draw_svg, font, legible, Svg};
 use crate::element::Real;
 use ndarray::{Array2, ArrayView2, ArrayView3, ArrayView4, Axis};
 use plotters::coord::Shift;
@@ -71,19 +71,21 @@ fn num(v: f64) -> String {
     if v == 0.0 || (v.abs() >= 0.01 && v.abs() < 1000.0) { format!("{v:.2}") } else { format!("{v:.1e}") }
 }
 
-fn centered(size: u32, color: RGBColor) -> TextStyle<'static> {
-    ("sans-serif", size).into_font().color(&color).pos(Pos::new(HPos::Center, VPos::Center))
+/// Centred text of `px` pixels.
+fn centered(px: f64, color: RGBColor) -> TextStyle<'static> {
+    font(px).color(&color).pos(Pos::new(HPos::Center, VPos::Center))
 }
 
 /// Draws `p` with its top-left corner at `(x, y)` inside a `w × h` box (title
-/// included), on the colour scale `[lo, hi]`; `numbers` writes each entry.
-fn draw_panel(area: &Area, p: &Panel, (x, y): (i32, i32), (w, h): (i32, i32), (lo, hi): (f64, f64), numbers: bool) -> DrawResult {
+/// included), on the colour scale `[lo, hi]`, its title `title_px` pixels
+/// high; `numbers` writes each entry.
+fn draw_panel(area: &Area, p: &Panel, (x, y): (i32, i32), (w, h): (i32, i32), (lo, hi): (f64, f64), title_px: f64, numbers: bool) -> DrawResult {
     let title_h = 18;
     let (rows, cols) = p.values.dim();
     let cell = ((w / cols.max(1) as i32).min((h - title_h) / rows.max(1) as i32)).max(1);
     let x0 = x + (w - cell * cols as i32) / 2;
     let y0 = y + title_h;
-    area.draw(&Text::new(p.title.clone(), (x + w / 2, y + title_h / 2), centered(12, BLACK)))?;
+    area.draw(&Text::new(p.title.clone(), (x + w / 2, y + title_h / 2), centered(title_px, BLACK)))?;
     let left = |j: usize| x0 + j as i32 * cell;
     for (i, row) in p.values.outer_iter().enumerate() {
         let cy = y0 + i as i32 * cell;
@@ -98,7 +100,7 @@ fn draw_panel(area: &Area, p: &Panel, (x, y): (i32, i32), (w, h): (i32, i32), (l
             j = end;
         }
         if numbers {
-            let size = (cell as u32 / 3).clamp(7, 14);
+            let size = (cell as f64 / 3.0).floor().clamp(12.0, 16.0);
             for (j, &v) in row.iter().enumerate() {
                 let ink = if color(v, lo, hi).1 > 0.6 { WHITE } else { BLACK };
                 area.draw(&Text::new(num(v), (left(j) + cell / 2, cy + cell / 2), centered(size, ink)))?;
@@ -120,44 +122,64 @@ pub fn heatmap<F: Real>(m: &Array2<F>, title: &str) -> Svg {
     let (w, h) = (cell * cols as i32, cell * rows as i32 + 18);
     let (lo, hi) = range([&p.values]);
     let numbers = rows <= 12 && cols <= 12;
-    draw_svg((w + 40) as u32, (h + 50) as u32, |area| {
-        draw_panel(area, &p, (20, 10), (w, h), (lo, hi), numbers)?;
+    let width = (w + 40) as u32;
+    draw_svg(width, (h + 50) as u32, |area| {
+        draw_panel(area, &p, (20, 10), (w, h), (lo, hi), legible(13.0, width), numbers)?;
         let label = format!("range {} … {}", num(lo), num(hi));
-        area.draw(&Text::new(label, ((w + 40) / 2, h + 30), centered(12, BLACK)))?;
+        area.draw(&Text::new(label, ((w + 40) / 2, h + 30), centered(legible(13.0, width), BLACK)))?;
         Ok(())
     })
 }
 
 /// Groups of panels, each group under a heading, laid out `columns` per row;
 /// all panels of a group share one colour scale so their values compare.
+///
+/// A panel's box is 96 pixels square, or as wide as its title needs; the
+/// text grows with a grid wider than the book's column so it stays legible
+/// there (eight panels a row take 13-pixel titles).
 fn draw_groups(title: &str, groups: &[(String, &[Panel], usize)]) -> Svg {
-    const BOX: i32 = 96;
     const GAP: i32 = 12;
     const HEAD: i32 = 26;
+    const TITLE_PX: f64 = 13.0;
+    // A box is wide enough for every title; a grid wider than the column
+    // takes larger text, and then its boxes are measured again.
     let widest = groups.iter().map(|g| g.2.min(g.1.len()).max(1)).max().unwrap_or(1) as i32;
-    let width = widest * (BOX + GAP) + GAP;
+    let box_for = |px: f64| {
+        let longest = groups.iter().flat_map(|g| g.1.iter()).map(|p| super::text_width(&p.title, px)).max().unwrap_or(0);
+        longest.max(96)
+    };
+    let mut bx = box_for(TITLE_PX);
+    let mut width = widest * (bx + GAP) + GAP;
+    let px = legible(TITLE_PX, width as u32);
+    if px > TITLE_PX {
+        bx = box_for(px);
+        width = widest * (bx + GAP) + GAP;
+    }
+    let px = |p: f64| legible(p, width as u32);
     let rows_of = |g: &(String, &[Panel], usize)| g.1.len().div_ceil(g.2.max(1)) as i32;
-    let height = 36 + groups.iter().map(|g| HEAD + rows_of(g) * (BOX + 18 + GAP)).sum::<i32>();
+    let height = 36 + groups.iter().map(|g| HEAD + rows_of(g) * (bx + 18 + GAP)).sum::<i32>();
     draw_svg(width as u32, height as u32, |area| {
-        area.draw(&Text::new(title.to_string(), (width / 2, 18), centered(16, BLACK)))?;
+        area.draw(&Text::new(title.to_string(), (width / 2, 18), centered(px(16.0), BLACK)))?;
         let mut y = 36;
         for g in groups {
             let (lo, hi) = range(g.1.iter().map(|p| &p.values));
             let head = format!("{} (range {} … {})", g.0, num(lo), num(hi));
-            area.draw(&Text::new(head, (GAP, y + HEAD / 2), ("sans-serif", 13).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center))))?;
+            area.draw(&Text::new(head, (GAP, y + HEAD / 2), font(px(14.0)).color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center))))?;
             y += HEAD;
             for (k, p) in g.1.iter().enumerate() {
                 let (r, c) = ((k / g.2.max(1)) as i32, (k % g.2.max(1)) as i32);
-                let at = (GAP + c * (BOX + GAP), y + r * (BOX + 18 + GAP));
-                draw_panel(area, p, at, (BOX, BOX + 18), (lo, hi), false)?;
+                let at = (GAP + c * (bx + GAP), y + r * (bx + 18 + GAP));
+                draw_panel(area, p, at, (bx, bx + 18), (lo, hi), px(TITLE_PX), false)?;
             }
-            y += rows_of(g) * (BOX + 18 + GAP);
+            y += rows_of(g) * (bx + 18 + GAP);
         }
         Ok(())
     })
 }
 
-/// Panels in a grid of `columns` columns on one shared colour scale.
+/// Panels in a grid of `columns` columns on one shared colour scale. A grid
+/// wider than the book's column (eight 28×28 panels a row, say) takes larger
+/// text, so its titles stay legible when the book scales it down.
 pub fn heatmap_grid(title: &str, panels: &[Panel], columns: usize) -> Svg {
     draw_groups(title, &[(String::new(), panels, columns)])
 }
@@ -216,11 +238,11 @@ pub fn confusion(counts: &Array2<usize>, names: &[&str]) -> Svg {
     let (w, h) = (left + CELL * k as i32 + 20, top + CELL * k as i32 + 20);
     draw_svg(w as u32, h as u32, |area| {
         let title = format!("Confusion matrix: {right} of {total} right ({acc:.2}%)");
-        area.draw(&Text::new(title, (w / 2, 16), centered(15, BLACK)))?;
-        area.draw(&Text::new("predicted →".to_string(), (left + CELL * k as i32 / 2, 38), centered(12, BLACK)))?;
-        area.draw(&Text::new("true ↓".to_string(), (left / 2, top - 12), centered(12, BLACK)))?;
-        let rotated = ("sans-serif", 11).into_font().transform(FontTransform::Rotate270).color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
-        let right_aligned = ("sans-serif", 11).into_font().color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
+        area.draw(&Text::new(title, (w / 2, 16), centered(16.0, BLACK)))?;
+        area.draw(&Text::new("predicted →".to_string(), (left + CELL * k as i32 / 2, 38), centered(13.0, BLACK)))?;
+        area.draw(&Text::new("true ↓".to_string(), (left / 2, top - 12), centered(13.0, BLACK)))?;
+        let rotated = font(13.0).transform(FontTransform::Rotate270).color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+        let right_aligned = font(13.0).color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
         for (i, name) in names.iter().enumerate() {
             let c = left + i as i32 * CELL + CELL / 2;
             area.draw(&Text::new(name.to_string(), (c, top - 6), rotated.clone()))?;
@@ -237,7 +259,7 @@ pub fn confusion(counts: &Array2<usize>, names: &[&str]) -> Svg {
                 area.draw(&Rectangle::new([(x, y), (x + CELL, y + CELL)], fill.filled()))?;
                 area.draw(&Rectangle::new([(x, y), (x + CELL, y + CELL)], RGBColor(200, 200, 200).stroke_width(1)))?;
                 let ink = if dark > 0.6 { WHITE } else { BLACK };
-                area.draw(&Text::new(n.to_string(), (x + CELL / 2, y + CELL / 2), centered(11, ink)))?;
+                area.draw(&Text::new(n.to_string(), (x + CELL / 2, y + CELL / 2), centered(13.0, ink)))?;
             }
         }
         Ok(())

@@ -1,19 +1,33 @@
-//! Pictures as SVG: LeNet-5's forward and backward pass at a glance, loss
-//! and accuracy curves, kernels, feature maps, the confusion matrix and a
-//! generic heat map.
+//! Pictures as SVG: LeNet-5's forward and backward pass at a glance, the
+//! small fully connected network as a computational graph, the two
+//! convolutions of the backward pass step by step, loss and accuracy curves,
+//! kernels, feature maps, the confusion matrix and a generic heat map.
 //!
 //! Every function returns an [`Svg`], a string of SVG text. The SVG backend of
 //! plotters writes labels as `<text>` elements and leaves the font to the
 //! viewer, so no font files are needed to draw. In a notebook an `Svg` shows
 //! itself (`evcxr_display`); [`save_svg`] writes one to disk atomically.
+//!
+//! Legibility: the book shows a figure as an image scaled down to its text
+//! column, [`COLUMN`] pixels wide. Every figure is laid out so that its
+//! smallest text, times `min(1, COLUMN / width)`, is at least [`SMALLEST`]
+//! pixels: figures are at most about a column wide, and wider ones use larger
+//! text.
 
 mod curves;
 mod diagram;
+mod fc_graph;
+mod full_convolution;
 mod heatmap;
+mod kernel_grad;
+mod window;
 
 pub use curves::{accuracy_curves, line_chart, loss_curves, Series};
 pub use diagram::lenet_diagram;
+pub use fc_graph::fc_graph;
+pub use full_convolution::full_convolution_panels;
 pub use heatmap::{confusion, feature_maps, heatmap, heatmap_grid, kernels, Panel};
+pub use kernel_grad::kernel_grad_panels;
 
 use std::fmt;
 use std::path::Path;
@@ -66,4 +80,42 @@ fn draw_svg(
         root.present().expect("the SVG backend writes to a String and cannot fail");
     }
     Svg(s)
+}
+
+/// The width of the book's text column in CSS pixels: an SVG shown there as
+/// an image is scaled down to it.
+pub const COLUMN: u32 = 750;
+
+/// The smallest text, in pixels, a figure may show once scaled to [`COLUMN`].
+pub const SMALLEST: f64 = 11.0;
+
+/// A sans-serif font whose `<text>` says `font-size="px"`.
+///
+/// plotters' SVG backend writes a style's size divided by 1.24 as the
+/// font size, so the style asks for 1.24 times as much (nudged by a few units
+/// in the last place so the division gives `px` back exactly).
+fn font(px: f64) -> plotters::style::FontDesc<'static> {
+    use plotters::style::IntoFont;
+    let mut size = px * 1.24;
+    for _ in 0..8 {
+        let back = size / 1.24;
+        if back == px {
+            break;
+        }
+        size = f64::from_bits(if back < px { size.to_bits() + 1 } else { size.to_bits() - 1 });
+    }
+    ("sans-serif", size).into_font()
+}
+
+/// A text size of at least `px` that stays legible in a figure `width`
+/// pixels wide: at least [`SMALLEST`] once the figure is scaled to [`COLUMN`].
+fn legible(px: f64, width: u32) -> f64 {
+    px.max((SMALLEST * width as f64 / COLUMN as f64).ceil())
+}
+
+/// A generous estimate of the width of `text` in a sans-serif font of `px`
+/// pixels (the SVG leaves the font to the viewer, so it cannot be measured):
+/// 0.62 em a character, enough for the digits and letters of DejaVu Sans.
+fn text_width(text: &str, px: f64) -> i32 {
+    (text.chars().count() as f64 * 0.62 * px).ceil() as i32
 }
