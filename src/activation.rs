@@ -1,8 +1,8 @@
-//! The activation functions σ and their derivatives σ'.
+//! The activation functions σ and their derivatives σ′.
 //!
 //! A layer computes a = σ(z) entry by entry, so its backward pass is an
-//! entry-wise product: ∂C/∂z = ∂C/∂a ⊙ σ'(z). That product is the
-//! "⊙ σ'(z^l)" factor of every δ in the derivation.
+//! entry-wise product: ∂C/∂z = ∂C/∂a ⊙ σ′(z). That product is the
+//! "⊙ σ′(z^l)" factor of every δ in the derivation.
 
 use crate::element::Real;
 use ndarray::{Array, Dimension, Zip};
@@ -12,7 +12,7 @@ pub fn relu<F: Real>(z: F) -> F {
     if z > F::zero() { z } else { F::zero() }
 }
 
-/// ReLU's derivative: σ'(z) = 1 for z > 0, 0 for z < 0. At the kink z = 0
+/// ReLU's derivative: σ′(z) = 1 for z > 0, 0 for z < 0. At the kink z = 0
 /// ReLU has no derivative; we use 0 there (as PyTorch does).
 pub fn relu_prime<F: Real>(z: F) -> F {
     if z > F::zero() { F::one() } else { F::zero() }
@@ -31,7 +31,7 @@ pub fn sigmoid<F: Real>(z: F) -> F {
     }
 }
 
-/// The sigmoid's derivative: σ'(z) = σ(z) (1 − σ(z)).
+/// The sigmoid's derivative: σ′(z) = σ(z) (1 − σ(z)).
 pub fn sigmoid_prime<F: Real>(z: F) -> F {
     let s = sigmoid(z);
     s * (F::one() - s)
@@ -42,7 +42,7 @@ pub fn tanh<F: Real>(z: F) -> F {
     z.tanh()
 }
 
-/// The derivative of tanh: σ'(z) = 1 − tanh²(z).
+/// The derivative of tanh: σ′(z) = 1 − tanh²(z).
 pub fn tanh_prime<F: Real>(z: F) -> F {
     let t = z.tanh();
     F::one() - t * t
@@ -69,7 +69,7 @@ impl Activation {
         }
     }
 
-    /// σ' of a single number.
+    /// σ′ of a single number.
     pub fn prime<F: Real>(self, z: F) -> F {
         match self {
             Activation::Relu => relu_prime(z),
@@ -83,13 +83,13 @@ impl Activation {
         z.mapv(|v| self.value(v))
     }
 
-    /// σ'(z), entry by entry.
+    /// σ′(z), entry by entry.
     pub fn derivative<F: Real, D: Dimension>(self, z: &Array<F, D>) -> Array<F, D> {
         z.mapv(|v| self.prime(v))
     }
 
     // ANCHOR: backward
-    /// The backward pass: ∂C/∂z = ∂C/∂a ⊙ σ'(z), with `dy` = ∂C/∂a.
+    /// The backward pass: ∂C/∂z = ∂C/∂a ⊙ σ′(z), with `dy` = ∂C/∂a.
     ///
     /// # Panics
     /// If `dy` and `z` differ in shape; the message names both.

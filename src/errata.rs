@@ -1,6 +1,7 @@
 //! The wrong formulas and code paths of the source notes, implemented as
 //! written so that a check can show them failing, each next to (or pointing
-//! at) its corrected version. Numbers refer to `ERRATA.md`.
+//! at) its corrected version. Numbers refer to `ERRATA.md` and to the book's
+//! appendix (`chapters/errata.md`), which names the test of each one.
 //!
 //! These functions are deliberately wrong. Nothing else in the crate calls
 //! them; the tests in `tests/errata.rs` and the book use them to show that a
@@ -8,25 +9,33 @@
 //!
 //! Covered: 1 and 2 (fc derivation), 6 and 7 (kernel-gradient formulas, as
 //! symbols), 8 (the δ recursion through a conv layer), 9, 12 and 13 (the
-//! true-convolution forward and its kernel gradient), 11 (the fc update's
-//! sign convention), 15 (max-pool backward). Items 3–5, 10, 14 and 16 are
-//! typos, syntax errors or remarks on the repository and have no runnable form.
+//! true-convolution forward, its kernel gradient, and the repository's
+//! backward loop), 11 (the fc update's sign convention and its missing
+//! transpose), 15 (max-pool backward), 16 (the repository's network: ReLU on
+//! the logits, no biases, a linear convolution stack, accuracy printed on the
+//! training batch). Items 3–5, 10 and 14, and the syntax slips of 12 and
+//! 13, are typos, misspellings or syntax errors and have no runnable form.
+//!
+//! Indices in the formulas below count from 1, as the book does; Rust's
+//! array indices are one less.
 
 use crate::activation::Activation;
-use crate::conv::{correlate_valid, full_convolve, rot180};
+use crate::conv::{correlate_valid, full_convolve, pad, rot180};
 use crate::element::{Element, Real};
 use crate::matrix::Matrix;
-use crate::pool::Argmax;
+use crate::model::LeNet;
+use crate::optim::Sgd;
+use crate::pool::{self, Argmax};
 use crate::symbolic::Sym;
-use ndarray::{Array2, Array4, s};
+use ndarray::{Array1, Array2, Array4, s};
 
 /// **Erratum 1**, read literally: the output error written
-/// δ^L = (a^L − y) ⊙ σ^l(z^l), taken as the derivative σ' evaluated at the
+/// δ^L = (a^L − y) ⊙ σ^l(z^l), taken as the derivative σ′ evaluated at the
 /// pre-activation `z_hidden` of an earlier layer l instead of at z^L.
 /// (It runs whenever layer l and the output have the same width.)
 ///
-/// Wrong: a^L = σ(z^L), so the chain rule needs σ'(z^L):
-/// δ^L = (a^L − y) ⊙ σ'(z^L), which is [`crate::fc::output_delta`] with
+/// Wrong: a^L = σ(z^L), so the chain rule needs σ′(z^L):
+/// δ^L = (a^L − y) ⊙ σ′(z^L), which is [`crate::fc::output_delta`] with
 /// ∂C/∂a^L = a^L − y.
 ///
 /// # Panics
@@ -154,7 +163,7 @@ pub fn kernel_grad_as_labelled() -> Matrix<Sym> {
 /// ((m − kh + 1) × (n − kw + 1) instead of (m + kh − 1) × (n + kw − 1)):
 /// the border inputs, which reach only some outputs, lose their gradient.
 /// And δ^l = ∂C/∂z^l must still pass back through a^l = σ(z^l), i.e. be
-/// multiplied by σ'(z^l) entry by entry; see [`delta_corrected`].
+/// multiplied by σ′(z^l) entry by entry; see [`delta_corrected`].
 ///
 /// # Panics
 /// If δ^{l+1} is smaller than the kernel (the valid correlation is empty).
@@ -162,7 +171,7 @@ pub fn delta_as_written<T: Element>(delta_next: &Matrix<T>, w: &Matrix<T>) -> Ma
     correlate_valid(delta_next, &rot180(w))
 }
 
-/// **Erratum 8**, padding fixed but σ' still missing: the full convolution
+/// **Erratum 8**, padding fixed but σ′ still missing: the full convolution
 /// δ^{l+1} ⊛ W^{l+1}. This is ∂C/∂a^l, not ∂C/∂z^l; it passes a gradient
 /// check against a^l but fails one against z^l.
 pub fn delta_without_activation<T: Element>(delta_next: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> {
@@ -171,10 +180,10 @@ pub fn delta_without_activation<T: Element>(delta_next: &Matrix<T>, w: &Matrix<T
 
 /// The corrected recursion of erratum 8 for a^l = σ(z^l), z^{l+1} = a^l ⋆ W^{l+1}:
 ///
-///   δ^l = full_convolve(δ^{l+1}, W^{l+1}) ⊙ σ'(z^l).
+///   δ^l = full_convolve(δ^{l+1}, W^{l+1}) ⊙ σ′(z^l).
 ///
 /// # Panics
-/// If `sigma_prime_z` (σ'(z^l), the shape of a^l) does not have the shape
+/// If `sigma_prime_z` (σ′(z^l), the shape of a^l) does not have the shape
 /// of the full convolution; the message names both shapes.
 pub fn delta_corrected<T: Element>(
     delta_next: &Matrix<T>,
@@ -186,7 +195,7 @@ pub fn delta_corrected<T: Element>(
     let (sr, sc) = sigma_prime_z.shape2();
     assert!(
         (r, c) == (sr, sc),
-        "delta_corrected: σ'(z) is {sr}×{sc} but full_convolve(δ, w) is {r}×{c}"
+        "delta_corrected: σ′(z) is {sr}×{sc} but full_convolve(δ, w) is {r}×{c}"
     );
     Matrix::from_fn(r, c, |i, j| {
         da[(i, j)].clone() * sigma_prime_z[(i, j)].clone()
@@ -196,7 +205,9 @@ pub fn delta_corrected<T: Element>(
 /// scipy's `convolve2d(in1, in2, mode='valid')`: a true convolution, which
 /// turns the second argument by 180° before sliding it,
 ///
-///   (in1 ∗ in2)_ij = Σ_pq in1_{i+p, j+q} in2_{kh−1−p, kw−1−q}.
+///   (in1 ∗ in2)_ij = Σ_pq in1_{i+p−1, j+q−1} in2_{kh+1−p, kw+1−q},
+///
+/// with in2 of size kh × kw and p, q running from 1 to kh and kw.
 ///
 /// Convolution is commutative, and scipy swaps the arguments when `in1` is
 /// the smaller one, so `convolve2d_valid(δ, a)` equals `convolve2d_valid(a, δ)`.
@@ -306,11 +317,12 @@ pub fn true_conv_kernel_grad<T: Element>(a: &Matrix<T>, delta: &Matrix<T>) -> Ma
 }
 
 /// **Erratum 15**, the tempting mistake: a max-pool backward that assigns
-/// (`dx[argmax] = δ`) instead of accumulating (`dx[argmax] += δ`).
+/// (`dx[argmax] = dy`) instead of accumulating (`dx[argmax] += dy`), with
+/// `dy` = ∂C/∂y the gradient at the pooled output.
 ///
 /// Wrong when windows overlap (stride < size): an input that is the maximum
-/// of several windows must receive the sum of their δ, but assignment keeps
-/// only the last window's. With non-overlapping windows every input belongs
+/// of several windows must receive the sum of their ∂C/∂y, but assignment
+/// keeps only the last window's. With non-overlapping windows every input belongs
 /// to one window and the two agree, so a test with stride = size passes.
 /// The correct version is [`crate::pool::max_backward`].
 ///
@@ -320,7 +332,7 @@ pub fn max_backward_assigning<F: Real>(dy: &Array4<F>, argmax: &Argmax) -> Array
     assert_eq!(
         dy.dim(),
         argmax.index.dim(),
-        "max_backward_assigning: δ has shape {:?} but the pooled output had shape {:?}",
+        "max_backward_assigning: ∂C/∂y has shape {:?} but the pooled output had shape {:?}",
         dy.dim(),
         argmax.index.dim()
     );
@@ -333,10 +345,15 @@ pub fn max_backward_assigning<F: Real>(dy: &Array4<F>, argmax: &Argmax) -> Array
 }
 
 /// **Erratum 11**, the notes' output error for softmax cross-entropy:
-/// δ = (y − p)/N for one-hot labels y and softmax outputs p, one column per
-/// sample (features × N).
+/// "δ" = (y − p)/N for one-hot labels y and softmax outputs p, one column
+/// per sample (features × N).
 ///
-/// This is the *negative* of the batch-mean gradient ∂C/∂z = (p − y)/N.
+/// Wrong in sign: δ = ∂C/∂z, and for softmax cross-entropy that is p − y
+/// per sample (the book's convention: δ per sample, the 1/N of the batch
+/// mean taken once, in the parameter gradients ∂C/∂W = (1/N) Σ_n δ_n a_nᵀ).
+/// The notes fold the 1/N into δ, so their (y − p)/N is the *negative* of
+/// the gradient of the mean loss (1/N) Σ_n C_n with respect to z, which is
+/// (p − y)/N.
 pub fn softmax_delta_as_written(p: &Array2<f64>, y: &Array2<f64>) -> Array2<f64> {
     assert_eq!(
         p.dim(),
@@ -350,9 +367,9 @@ pub fn softmax_delta_as_written(p: &Array2<f64>, y: &Array2<f64>) -> Array2<f64>
 }
 
 /// **Erratum 11**, the notes' fully connected update `W += lr · δ aᵀ`
-/// (their `fc += lr · inputᵀ · δ`, rows as samples; the snippet omits the
-/// transpose and only runs when N equals the input size), here with one
-/// column per sample: W is out×in, a is in×N, δ is out×N.
+/// (the repository's `fc += lr · inputᵀ · δ`, rows as samples; the notes'
+/// snippet omits the transpose, see [`fc_update_without_transpose`]), here
+/// with one column per sample: W is out×in, a is in×N, δ is out×N.
 ///
 /// What is wrong is the presentation, not the arithmetic: the text derives
 /// W −= η ∂C/∂W for a mean-squared error, while the code trains with
@@ -376,4 +393,193 @@ pub fn fc_update_as_written(
         delta.dim()
     );
     w + &(delta.dot(&a.t()) * lr)
+}
+
+/// **Erratum 11**, the missing transpose: the notes' fully connected snippet
+/// updates its weights with `fc += lr · input · δ`, rows as samples (input
+/// N×in, δ N×out, fc in×out), where the repository's `LeNet.py` has
+/// `input.T`.
+///
+/// Wrong: the weight gradient adds up, over the samples, each sample's input
+/// times its δ, which is inputᵀ δ, in×out like fc. Without the transpose the
+/// product exists only when in = N (numpy refuses the shapes otherwise), and
+/// then entry (i, o) sums input feature m of sample i times the δ of sample
+/// m: features and samples are mixed up, and the result is no gradient.
+///
+/// # Panics
+/// Unless in = N, δ has N rows and fc is in×out, where numpy's `np.dot` or
+/// `+=` raises; the message names the shapes.
+pub fn fc_update_without_transpose(
+    fc: &Array2<f64>,
+    input: &Array2<f64>,
+    delta: &Array2<f64>,
+    lr: f64,
+) -> Array2<f64> {
+    let ((n, inputs), (dn, outputs)) = (input.dim(), delta.dim());
+    assert!(
+        inputs == dn,
+        "erratum 11: np.dot(input {n}×{inputs}, δ {dn}×{outputs}): shapes not aligned (the transpose is missing)"
+    );
+    assert!(
+        fc.dim() == (n, outputs),
+        "erratum 11: fc {:?} += a {n}×{outputs} product: shapes differ",
+        fc.dim()
+    );
+    fc + &(input.dot(delta) * lr)
+}
+
+/// **Erratum 13**, the repository's convolution backward (`LeNet.py`) for
+/// its true-convolution forward z[n, k] = Σ_c convolve2d(x[n, c], w[k, c]),
+/// as written, with x N×C×H×W, w K×C×kh×kw and δ = `dy` N×K×oh×ow:
+///
+/// ```text
+/// δ_pad = δ with kh − 1 rings of zeros
+/// for n, k, c:
+///     dx += convolve2d(δ_pad[n, c], w[k, c] turned by 180°, 'valid')
+///     dw += convolve2d(δ[n, k], x[n, c], 'valid')
+/// ```
+///
+/// Returns (dx, dw), the sums before the repository's update `w += lr · dw`.
+///
+/// Wrong three ways. δ_pad is indexed by the input channel c where the
+/// kernel k is meant, so the input gradient through kernel k is computed
+/// from the δ of output channel c. Each `+=` adds a 2-D result into the
+/// whole 4-D array (numpy broadcasting, as in erratum 12), so every sample
+/// and channel get the same sum. And dw has erratum 13's formula. With one
+/// sample, one channel and one kernel only the last shows. The corrected
+/// gradients are [`crate::conv::backward`]'s for the kernels turned by 180°
+/// (the forward is [`true_conv_forward`]); dx is then per sample.
+///
+/// # Panics
+/// If C > K: δ has no channel c ≥ K (numpy raises an IndexError). If the
+/// kernels are not square: the repository pads both axes by (kh − 1,
+/// kw − 1), right for LeNet's square kernels only. If the shapes do not
+/// chain; the message names them.
+pub fn true_conv_backward_as_in_the_repository<F: Real>(
+    x: &Array4<F>,
+    w: &Array4<F>,
+    dy: &Array4<F>,
+) -> (Array4<F>, Array4<F>) {
+    let ((n_samples, n_channels, h, wd), (n_kernels, kc, kh, kw)) = (x.dim(), w.dim());
+    assert!(
+        kc == n_channels && dy.dim() == (n_samples, n_kernels, h - kh + 1, wd - kw + 1),
+        "true_conv_backward_as_in_the_repository: x {:?}, w {:?} and δ {:?} do not chain",
+        x.dim(),
+        w.dim(),
+        dy.dim()
+    );
+    assert_eq!(kh, kw, "the repository pads both axes by (kh − 1, kw − 1): square kernels only");
+    assert!(
+        n_channels <= n_kernels,
+        "erratum 13: the repository indexes δ ({n_kernels} channels, one per kernel) by the input channel, of which there are {n_channels}"
+    );
+    let plane = |a: &Array4<F>, i: usize, j: usize| Matrix::from_view(a.slice(s![i, j, .., ..]));
+    let mut dx = Array4::zeros(x.raw_dim());
+    let mut dw = Array4::zeros(w.raw_dim());
+    for n in 0..n_samples {
+        for k in 0..n_kernels {
+            for c in 0..n_channels {
+                let padded = pad(&plane(dy, n, c), kh - 1, kw - 1);
+                let dx_part = convolve2d_valid(&padded, &rot180(&plane(w, k, c)));
+                let dw_part = convolve2d_valid(&plane(dy, n, k), &plane(x, n, c));
+                // numpy: `back_delta += …` and `kernel_gradient += …` broadcast.
+                dx.outer_iter_mut().for_each(|mut sample| {
+                    sample.outer_iter_mut().for_each(|mut t| t.zip_mut_with(&dx_part.0, |t, &v| *t = *t + v))
+                });
+                dw.outer_iter_mut().for_each(|mut kernel| {
+                    kernel.outer_iter_mut().for_each(|mut t| t.zip_mut_with(&dw_part.0, |t, &v| *t = *t + v))
+                });
+            }
+        }
+    }
+    (dx, dw)
+}
+
+/// **Erratum 16**, the convolution part of the repository's network as
+/// designed: two convolutions without biases, each followed by 2×2 mean
+/// pooling and by no activation,
+///
+///   y = meanpool(conv(meanpool(conv(x, w1)), w2)).
+///
+/// (The repository convolves with scipy's `convolve2d`; here the crate's
+/// correlation, [`crate::conv::forward`], stands in for it: that only turns
+/// the kernels, see erratum 9.)
+///
+/// Wrong by design: every step is linear in x, so the stack is one linear
+/// map of the pixels, the same kind of map as a single convolution layer.
+/// Two convolutions with nothing between them are exactly one convolution
+/// whose kernel is the full convolution of the two (erratum 16's test checks
+/// it), so the second layer adds parameters but no power to tell digits
+/// apart. LeNet puts a nonlinearity after each convolution.
+///
+/// # Panics
+/// As [`crate::conv::forward`] and [`crate::pool::mean_forward`] when the
+/// shapes do not fit.
+pub fn conv_stack_as_in_the_repository<F: Real>(x: &Array4<F>, w1: &Array4<F>, w2: &Array4<F>) -> Array4<F> {
+    let conv = |x: &Array4<F>, w: &Array4<F>| crate::conv::forward(x, w, &Array1::zeros(w.dim().0), 0);
+    let h1 = pool::mean_forward(&conv(x, w1), 2, 2);
+    pool::mean_forward(&conv(&h1, w2), 2, 2)
+}
+
+/// **Erratum 16**, the repository's network as designed: the convolution
+/// stack of [`conv_stack_as_in_the_repository`], flattened (one column per
+/// sample), then two fully connected layers, each followed by ReLU, all
+/// without biases:
+///
+///   s = relu(W₂ relu(W₁ flatten(y))),
+///
+/// the scores that the repository feeds to the softmax (`fc1` is out×in, as
+/// everywhere in the crate).
+///
+/// Wrong by design, twice. The ReLU on the logits: all-negative logits give
+/// s = 0, a uniform softmax and no gradient. And without biases every layer
+/// sends 0 to 0 and satisfies f(αx) = α f(x) for α ≥ 0 (ReLU does too), so
+/// s(αx) = α s(x): a blank image scores 0 in every class whatever the
+/// weights (its loss stays at ln K, and no step can change that), and an
+/// image and its dimmed or brightened copy always get the same class.
+///
+/// # Panics
+/// As [`conv_stack_as_in_the_repository`], or if `fc1` does not take the
+/// flattened size or `fc2` does not take `fc1`'s output.
+pub fn network_as_in_the_repository<F: Real>(
+    x: &Array4<F>,
+    w1: &Array4<F>,
+    w2: &Array4<F>,
+    fc1: &Array2<F>,
+    fc2: &Array2<F>,
+) -> Array2<F> {
+    let y = conv_stack_as_in_the_repository(x, w1, w2);
+    let (n, c, h, w) = y.dim();
+    let flat = y
+        .into_shape_with_order((n, c * h * w))
+        .expect("a fresh array is contiguous")
+        .reversed_axes();
+    let relu = Activation::Relu;
+    let no_bias = |rows: usize| Array2::zeros((rows, 1));
+    let h1 = relu.apply(&crate::fc::forward(fc1, &flat, &no_bias(fc1.nrows())).0);
+    relu.apply(&crate::fc::forward(fc2, &h1, &no_bias(fc2.nrows())).0)
+}
+
+/// **Erratum 16**, the repository's progress report, one training step as
+/// its loop runs it: a forward pass over the batch, the accuracy *of that
+/// batch* (what it prints every 50 iterations), then the backward pass and
+/// the update with the same batch. Returns the accuracy before the update.
+///
+/// Wrong as a measure: the printed figure is the accuracy on training data,
+/// which a network can fit while doing worse on digits it has never seen,
+/// and the repository never evaluates held-out data. `lenet train` reports
+/// the accuracy on the held-out validation digits
+/// ([`crate::train::evaluate`]).
+///
+/// # Panics
+/// As [`LeNet::loss_and_grads`].
+pub fn train_step_reporting_batch_accuracy<F: Real>(
+    model: &mut LeNet<F>,
+    sgd: &mut Sgd<F>,
+    x: &Array4<F>,
+    labels: &[usize],
+) -> f64 {
+    let step = model.loss_and_grads(x, labels, 1);
+    sgd.step(&mut model.params, &step.grads);
+    step.correct as f64 / labels.len() as f64
 }

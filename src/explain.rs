@@ -3,7 +3,9 @@
 //! symbols, every matrix as an aligned grid.
 //!
 //! Everything shown is computed by the library's own functions while the
-//! text is built, so the explanation cannot drift from the code.
+//! text is built, so the explanation cannot drift from the code. Every index
+//! and position it prints counts from 1, as the book does; δ is always
+//! ∂C/∂z, and gradients with respect to anything else are written ∂C/∂….
 
 use crate::activation::Activation;
 use crate::element::Element;
@@ -92,21 +94,22 @@ pub fn conv() -> String {
     t.heading("Convolution layer: the 3×3 input, 2×2 kernel example");
     let ex = worked::numbers();
     t.line("Forward: the kernel slides over the input without being flipped (a valid");
-    t.line("cross-correlation): z_ij = Σ_pq a_{i+p, j+q} w_pq.");
+    t.line("cross-correlation): z_ij = Σ_pq a_{i+p−1, j+q−1} w_pq, all indices counted");
+    t.line("from 1, so the kernel's corner w₁₁ lies on a_ij.");
     t.matrix("a", &ex.a, None);
     t.matrix("w", &ex.w, None);
     t.matrix("z = correlate_valid(a, w)", &ex.forward(), None);
     t.line("\nBackward: the next layer hands back δ = ∂C/∂z.");
     t.matrix("δ", &ex.delta, None);
-    t.line("\n∂C/∂a: every a_ij collects δ_pq · w_{i−p, j−q} from each output z_pq it fed.");
+    t.line("\n∂C/∂a: every a_ij collects δ_pq · w_{i−p+1, j−q+1} from each output z_pq it fed.");
     t.line("That is a full convolution: pad δ with kh−1 = 1 ring of zeros, turn w by 180°,");
     t.line("and correlate. The padding lets the corner inputs, which fed one output only,");
     t.line("still meet their δ.");
     t.matrix("pad(δ, 1, 1)", &ex.padded_delta(), None);
     t.matrix("rot180(w)", &ex.rotated_kernel(), None);
     t.matrix("∂C/∂a = full_convolve(δ, w)", &ex.input_grad(), None);
-    t.line("\n∂C/∂W: w_pq multiplied a_{i+p, j+q} in every output z_ij, so");
-    t.line("∂C/∂w_pq = Σ_ij a_{i+p, j+q} δ_ij, the valid correlation of a with δ.");
+    t.line("\n∂C/∂W: w_pq multiplied a_{i+p−1, j+q−1} in every output z_ij, so");
+    t.line("∂C/∂w_pq = Σ_ij a_{i+p−1, j+q−1} δ_ij, the valid correlation of a with δ.");
     t.matrix("∂C/∂W = correlate_valid(a, δ)", &ex.kernel_grad(), None);
     let _ = writeln!(t.0, "∂C/∂b = Σ δ = {}", ex.bias_grad());
     let centre = worked::symbols().input_grad()[(1, 1)].clone();
@@ -136,21 +139,12 @@ pub fn conv() -> String {
     t.0
 }
 
-/// A 2 → 2 → 2 sigmoid network with mean squared error on one sample.
+/// Chapter 1's 2 → 3 → 2 sigmoid network ([`worked::fc_network`]) with mean
+/// squared error on one sample.
 pub fn fc() -> String {
     let mut t = Text(String::new());
-    t.heading("Fully connected layers: a 2 → 2 → 2 sigmoid network, MSE, one sample");
-    let m = |rows: &[[f64; 2]]| Matrix::from_rows(rows);
-    let x = Matrix::from_rows(&[[1.0], [0.5]]);
-    let (w1, b1) = (
-        m(&[[0.5, -1.0], [1.0, 0.5]]),
-        Matrix::from_rows(&[[0.0], [0.5]]),
-    );
-    let (w2, b2) = (
-        m(&[[1.0, -0.5], [0.5, 1.0]]),
-        Matrix::from_rows(&[[0.25], [0.0]]),
-    );
-    let y = Matrix::from_rows(&[[1.0], [0.0]]);
+    t.heading("Fully connected layers: chapter 1's 2 → 3 → 2 sigmoid network, MSE, one sample");
+    let worked::FcNetwork { x, y, w1, b1, w2, b2 } = worked::fc_network();
     let act = Activation::Sigmoid;
     let d = Some(4);
     t.line("Forward: z^l = W^l a^{l−1} + b^l, a^l = σ(z^l), σ(z) = 1/(1 + e^(−z)).");
@@ -173,10 +167,10 @@ pub fn fc() -> String {
 
     t.line("\nBackward. δ^l = ∂C/∂z^l. At the output the chain rule goes through a² = σ(z²):");
     let delta2 = fc::output_delta(&grad_a, &z2, act);
-    t.matrix("δ² = (a² − y) ⊙ σ'(z²)", &delta2, d);
+    t.matrix("δ² = (a² − y) ⊙ σ′(z²)", &delta2, d);
     t.line("Going back, the transpose sends each error along the weights that produced it:");
     let delta1 = fc::backprop_delta(&w2, &delta2, &z1, act);
-    t.matrix("δ¹ = (W²)ᵀ δ² ⊙ σ'(z¹)", &delta1, d);
+    t.matrix("δ¹ = (W²)ᵀ δ² ⊙ σ′(z¹)", &delta1, d);
     t.line("Each weight w_ij multiplied a_j into z_i, so ∂C/∂w_ij = δ_i a_j:");
     t.matrix("∂C/∂W² = δ² (a¹)ᵀ", &fc::weight_grad(&delta2, &a1), d);
     t.matrix("∂C/∂b² = δ²", &fc::bias_grad(&delta2), d);
@@ -198,14 +192,14 @@ pub fn fc() -> String {
     );
 
     t.heading("The same steps on symbols (last layer, one sample)");
-    t.line("Write δ = δ² = (δ₁, δ₂), W = W², a = a¹ and σ′ᵢ = σ'(z¹ᵢ).");
+    t.line("Write δ = δ² = (δ₁, δ₂), W = W² (2×3), a = a¹ = (a₁, a₂, a₃) and σ′ᵢ = σ′(z¹ᵢ).");
     let delta = Matrix::from_fn(2, 1, |i, _| Sym::indexed("δ", &[i + 1]));
-    let a = Matrix::from_fn(2, 1, |i, _| Sym::indexed("a", &[i + 1]));
-    let sp = Matrix::from_fn(2, 1, |i, _| Sym::indexed("σ′", &[i + 1]));
-    let w = Sym::matrix("w", 2, 2);
+    let a = Matrix::from_fn(3, 1, |i, _| Sym::indexed("a", &[i + 1]));
+    let sp = Matrix::from_fn(3, 1, |i, _| Sym::indexed("σ′", &[i + 1]));
+    let w = Sym::matrix("w", 2, 3);
     t.matrix("W", &w, None);
     let back = matmul(&transpose(&w), &delta);
-    let delta_prev = Matrix::from_fn(2, 1, |i, _| back[(i, 0)].clone() * sp[(i, 0)].clone());
+    let delta_prev = Matrix::from_fn(3, 1, |i, _| back[(i, 0)].clone() * sp[(i, 0)].clone());
     t.matrix("δ¹ = Wᵀ δ ⊙ σ′", &delta_prev, None);
     t.matrix("∂C/∂W = δ aᵀ", &matmul(&delta, &transpose(&a)), None);
     t.matrix("∂C/∂b = δ", &delta, None);
@@ -213,68 +207,99 @@ pub fn fc() -> String {
     t.0
 }
 
-/// Mean and max pooling of a 4×4 plane with 2×2 windows, and an overlapping
-/// max pool in which one input collects several δ.
+/// Mean and max pooling of chapter 3's 4×4 plane ([`worked::pool_input`])
+/// with 2×2 windows, and an overlapping max pool (2×2 windows, stride 1) in
+/// which one input collects the gradients of several windows.
 pub fn pool() -> String {
     let mut t = Text(String::new());
-    t.heading("Pooling: how δ is routed back");
-    let rows = [
-        [1.0, 3.0, 2.0, 0.0],
-        [4.0, 6.0, 5.0, 7.0],
-        [8.0, 2.0, 1.0, 3.0],
-        [0.0, 9.0, 4.0, 6.0],
-    ];
-    let x = Array4::from_shape_fn((1, 1, 4, 4), |(_, _, i, j)| rows[i][j]);
+    t.heading("Pooling: how the gradient is routed back");
+    let x = worked::pool_input();
     let plane = |a: &Array4<f64>| Matrix::from_view(a.slice(s![0, 0, .., ..]));
-    let dy = Array4::from_shape_fn((1, 1, 2, 2), |(_, _, i, j)| [[1.0, 2.0], [3.0, 4.0]][i][j]);
+    let dy = worked::pool_output_grad();
     let d = None;
+    t.line("A pooling layer has no weights and its output y is no pre-activation, so what");
+    t.line("comes back from the next layer is written ∂C/∂y, not δ (δ is ∂C/∂z).");
+    t.line("Positions count from 1: x₁₁ is row 1, column 1.");
     t.matrix("x", &plane(&x), d);
-    t.matrix("δ (from the next layer)", &plane(&dy), d);
+    t.matrix("∂C/∂y (from the next layer)", &plane(&dy), d);
 
     t.line("\nMean pooling, 2×2 windows, stride 2: each output is the mean of its window,");
-    t.line("so each of the 4 inputs gets ¼ of the window's δ.");
+    t.line("so each of the 4 inputs gets ¼ of the window's ∂C/∂y.");
     t.matrix(
         "y = mean_forward(x)",
         &plane(&pool::mean_forward(&x, 2, 2)),
         d,
     );
     t.matrix(
-        "∂C/∂x = mean_backward(δ)",
+        "∂C/∂x = mean_backward(∂C/∂y)",
         &plane(&pool::mean_backward(&dy, x.dim(), 2, 2)),
         d,
     );
 
     t.line("\nMax pooling, 2×2 windows, stride 2: only the largest input of a window");
-    t.line("affects the output, so it alone receives the window's δ; the forward pass");
+    t.line("affects the output, so it alone receives the window's ∂C/∂y; the forward pass");
     t.line("records where each maximum was.");
     let (y, argmax) = pool::max_forward(&x, 2, 2);
     t.matrix("y = max_forward(x)", &plane(&y), d);
+    maxima(&mut t, &x, &argmax);
     t.matrix(
-        "∂C/∂x = max_backward(δ)",
+        "∂C/∂x = max_backward(∂C/∂y)",
         &plane(&pool::max_backward(&dy, &argmax)),
         d,
     );
 
-    t.line("\nOverlapping windows (3×3, stride 1): the 9 at (4, 2) is the maximum of both");
-    t.line("lower windows, so it collects the sum of their δ. Accumulate, never assign.");
-    let (y3, argmax3) = pool::max_forward(&x, 3, 1);
-    t.matrix("y = max_forward(x, 3, 1)", &plane(&y3), d);
-    t.matrix(
-        "∂C/∂x = max_backward(δ)",
-        &plane(&pool::max_backward(&dy, &argmax3)),
-        d,
+    let (y3, argmax3) = pool::max_forward(&x, 2, 1);
+    let ones = Array4::ones(y3.raw_dim());
+    let dx3 = pool::max_backward(&ones, &argmax3);
+    // The input that the most windows chose.
+    let ((_, _, r, c), &count) = dx3
+        .indexed_iter()
+        .fold(None, |best: Option<((usize, usize, usize, usize), &f64)>, (i, v)| match best {
+            Some((_, b)) if b >= v => best,
+            _ => Some((i, v)),
+        })
+        .expect("the plane is not empty");
+    t.line("\nOverlapping windows (2×2, stride 1): an input can be the maximum of several");
+    t.line("windows, and then it collects the sum of their ∂C/∂y. Accumulate, never assign.");
+    t.matrix("y = max_forward(x, 2, 1)", &plane(&y3), d);
+    maxima(&mut t, &x, &argmax3);
+    t.line("With ∂C/∂y = 1 at every output, ∂C/∂x counts the windows that chose each input:");
+    t.matrix("∂C/∂x = max_backward(1)", &plane(&dx3), d);
+    let _ = writeln!(
+        t.0,
+        "The {} at x{}{} (row {}, column {}) is the maximum of {} windows.",
+        x[[0, 0, r, c]],
+        sub(r + 1),
+        sub(c + 1),
+        r + 1,
+        c + 1,
+        count
     );
 
     t.heading("The same routing on symbols");
-    let quarter = Matrix::from_fn(4, 4, |i, j| Sym::var("δ", i / 2 + 1, j / 2 + 1));
+    t.line("Write g_ij = ∂C/∂y_ij for the gradient arriving at output (i, j).");
+    let quarter = Matrix::from_fn(4, 4, |i, j| Sym::var("g", i / 2 + 1, j / 2 + 1));
     t.matrix("mean pooling: 4 · ∂C/∂x", &quarter, None);
     t.matrix("max pooling 2×2: ∂C/∂x", &routed(&argmax), None);
-    t.matrix("max pooling 3×3, stride 1: ∂C/∂x", &routed(&argmax3), None);
+    t.matrix("max pooling 2×2, stride 1: ∂C/∂x", &routed(&argmax3), None);
     t.0
 }
 
-/// δ_ij placed at the recorded maximum of window (i, j), summed where
-/// windows share a maximum.
+/// One line per output window: where its maximum was, counted from 1.
+fn maxima(t: &mut Text, x: &Array4<f64>, argmax: &pool::Argmax) {
+    let (_, _, oh, ow) = argmax.index.dim();
+    let found: Vec<String> = (0..oh)
+        .flat_map(|i| (0..ow).map(move |j| (i, j)))
+        .map(|(i, j)| {
+            let (r, c) = argmax.position(0, 0, i, j);
+            format!("y{}{} ← x{}{} = {}", sub(i + 1), sub(j + 1), sub(r + 1), sub(c + 1), x[[0, 0, r, c]])
+        })
+        .collect();
+    t.line(&format!("Maxima recorded: {}", found.join(", ")));
+}
+
+/// g_ij = ∂C/∂y_ij placed at the recorded maximum of window (i, j), summed
+/// where windows share a maximum.
 fn routed(argmax: &pool::Argmax) -> Matrix<Sym> {
     let (_, _, h, w) = argmax.input_shape;
     let mut m = Matrix::<Sym>::zeros(h, w);
@@ -282,7 +307,7 @@ fn routed(argmax: &pool::Argmax) -> Matrix<Sym> {
     for i in 0..oh {
         for j in 0..ow {
             let (r, c) = argmax.position(0, 0, i, j);
-            m[(r, c)] = m[(r, c)].clone() + Sym::var("δ", i + 1, j + 1);
+            m[(r, c)] = m[(r, c)].clone() + Sym::var("g", i + 1, j + 1);
         }
     }
     m

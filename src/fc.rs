@@ -5,8 +5,8 @@
 //! Backpropagation defines δ^l = ∂C/∂z^l (per sample, one column each) and
 //! derives everything from it:
 //!
-//! - δ^L = ∂C/∂a^L ⊙ σ'(z^L) at the output ([`output_delta`]),
-//! - δ^l = (W^{l+1})ᵀ δ^{l+1} ⊙ σ'(z^l) going back ([`backprop_delta`]),
+//! - δ^L = ∂C/∂a^L ⊙ σ′(z^L) at the output ([`output_delta`]),
+//! - δ^l = (W^{l+1})ᵀ δ^{l+1} ⊙ σ′(z^l) going back ([`backprop_delta`]),
 //! - ∂C/∂W^l = (1/N) δ^l (a^{l−1})ᵀ ([`weight_grad`]),
 //! - ∂C/∂b^l = (1/N) Σ_n δ^l_n ([`bias_grad`]).
 //!
@@ -76,7 +76,7 @@ pub fn forward<F: Real>(w: &Array2<F>, a: &Array2<F>, b: &Array2<F>) -> Matrix<F
 // ANCHOR_END: forward
 
 // ANCHOR: output_delta
-/// The output layer's error: δ^L = ∂C/∂a^L ⊙ σ'(z^L), with `grad_a` the
+/// The output layer's error: δ^L = ∂C/∂a^L ⊙ σ′(z^L), with `grad_a` the
 /// per-sample loss gradient (for example a − y from [`crate::loss::mse`]).
 ///
 /// # Panics
@@ -107,11 +107,11 @@ pub fn input_grad<F: Real>(w: &Array2<F>, delta: &Array2<F>) -> Matrix<F> {
 }
 
 // ANCHOR: backprop_delta
-/// One step of the recursion: δ^l = (W^{l+1})ᵀ δ^{l+1} ⊙ σ'(z^l).
+/// One step of the recursion: δ^l = (W^{l+1})ᵀ δ^{l+1} ⊙ σ′(z^l).
 ///
 /// The chain rule through z^{l+1} = W^{l+1} σ(z^l) + b^{l+1}: the transpose
 /// sends each output's error back along the weights that produced it, and
-/// σ'(z^l) accounts for the activation in between.
+/// σ′(z^l) accounts for the activation in between.
 ///
 /// # Panics
 /// If the shapes do not chain: W^{l+1} must be (rows of δ^{l+1}) × (rows of z^l)

@@ -1,15 +1,20 @@
-//! Mean and max pooling on NCHW batches, and how each routes δ back.
+//! Mean and max pooling on NCHW batches, and how each routes the gradient
+//! back.
 //!
 //! A pooling layer slides a `size × size` window over every plane (one
 //! sample, one channel) with step `stride`; output entry (i, j) summarises the
-//! window whose top-left corner is (i·stride, j·stride). Along each axis the
-//! output length is (H − size)/stride + 1, and the window must fit exactly.
+//! window whose top-left corner is ((i−1)·stride + 1, (j−1)·stride + 1).
+//! Positions in these formulas count from 1, as in the book (row 1, column 1
+//! is the top-left entry); Rust's array indices, as in the example below and
+//! in [`Argmax`], are one less. Along each axis the output length is
+//! (H − size)/stride + 1, and the window must fit exactly.
 //!
-//! Pooling has no parameters: its backward pass only sends δ of each output
-//! entry to the inputs that produced it. When `stride < size` the windows
-//! overlap, an input belongs to several windows, and its gradient is the
-//! *sum* of what each window sends it — so every backward here accumulates
-//! (`+=`), never assigns.
+//! Pooling has no parameters: its backward pass only sends the gradient
+//! ∂C/∂y of each output entry y_ij to the inputs that produced it. (It is not
+//! called δ: δ is ∂C/∂z, and a pooling output is no pre-activation.) When
+//! `stride < size` the windows overlap, an input belongs to several windows,
+//! and its gradient is the *sum* of what each window sends it — so every
+//! backward here accumulates (`+=`), never assigns.
 //!
 //! ```
 //! use lenet::pool;
@@ -18,7 +23,8 @@
 //! let x = array![[[[1.0, 2.0, 3.0], [4.0, 9.0, 5.0], [6.0, 7.0, 8.0]]]];
 //! let (y, argmax) = pool::max_forward(&x, 2, 1);
 //! assert_eq!(y, array![[[[9.0, 9.0], [9.0, 9.0]]]]);
-//! // The 9 is the maximum of all four windows, so it collects all four δ.
+//! // The 9 (row 2, column 2) is the maximum of all four windows, so it
+//! // collects all four gradients.
 //! let dx = pool::max_backward(&array![[[[1.0, 1.0], [1.0, 1.0]]]], &argmax);
 //! assert_eq!(dx[[0, 0, 1, 1]], 4.0);
 //! ```
@@ -84,8 +90,8 @@ fn standard<T: Copy>(x: &Array4<T>) -> Cow<'_, [T]> {
     }
 }
 
-/// Mean pooling: y_ij = (1/k²) Σ_{p,q<k} x_{i·s+p, j·s+q}, for window size
-/// k and stride s, on every plane of the batch.
+/// Mean pooling: y_ij = (1/k²) Σ_pq x_{(i−1)s+p, (j−1)s+q}, 1 ≤ p, q ≤ k,
+/// for window size k and stride s, on every plane of the batch.
 ///
 /// # Panics
 /// If the window does not fit the input (see [`output_shape`]).
@@ -114,13 +120,15 @@ pub fn mean_forward<F: Real>(x: &Array4<F>, size: usize, stride: usize) -> Array
 }
 
 // ANCHOR: mean_backward
-/// The backward pass of mean pooling. Each output entry spreads its δ evenly
-/// over its k² inputs, and an input collects from every window containing it:
+/// The backward pass of mean pooling, with `dy` = ∂C/∂y. Each output entry
+/// spreads its gradient evenly over its k² inputs (∂y_ij/∂x_ab = 1/k² inside
+/// the window), and an input collects from every window containing it:
 ///
-/// ∂C/∂x_ab = Σ over windows (i, j) containing (a, b) of δ_ij / k².
+/// ∂C/∂x_ab = Σ over windows (i, j) containing (a, b) of (∂C/∂y_ij) / k².
 ///
-/// With non-overlapping windows (stride = k) that is the notes' "repeat δ/k²
-/// over each block" (an upsampling by a k × k block of ones, scaled).
+/// With non-overlapping windows (stride = k) that is the notes' "repeat the
+/// gradient / k² over each block" (an upsampling by a k × k block of ones,
+/// scaled).
 ///
 /// # Panics
 /// If the window does not fit `input_shape`, or if `dy` does not have the
@@ -176,7 +184,8 @@ fn check_dy(
 /// `index[[n, c, i, j]]` is the flat position `row · W + col` *within the
 /// input plane* (n, c) of the largest entry of output window (i, j); the
 /// array has the output's shape. [`Argmax::position`] turns it back into
-/// (row, col).
+/// (row, col). These are Rust's array indices, counted from 0: the book's
+/// position (counted from 1) of the same entry is (row + 1, col + 1).
 ///
 /// Ties: the window is scanned row by row, left to right, and a later entry
 /// replaces the current maximum only if it is strictly larger, so the
@@ -192,7 +201,7 @@ pub struct Argmax {
 
 impl Argmax {
     /// The (row, col) in its input plane of the maximum of output entry
-    /// (n, c, i, j).
+    /// (n, c, i, j), all as Rust's array indices (from 0).
     pub fn position(&self, n: usize, c: usize, i: usize, j: usize) -> (usize, usize) {
         let k = self.index[[n, c, i, j]];
         (k / self.input_shape.3, k % self.input_shape.3)
@@ -200,9 +209,9 @@ impl Argmax {
 }
 
 // ANCHOR: max_forward
-/// Max pooling: y_ij = max_{p,q<k} x_{i·s+p, j·s+q}, returning also where
-/// each maximum was (first maximum in row-major order on ties; see
-/// [`Argmax`]).
+/// Max pooling: y_ij = max_pq x_{(i−1)s+p, (j−1)s+q}, 1 ≤ p, q ≤ k, for
+/// window size k and stride s, returning also where each maximum was (first
+/// maximum in row-major order on ties; see [`Argmax`]).
 ///
 /// # Panics
 /// If the window does not fit the input (see [`output_shape`]).
@@ -246,14 +255,15 @@ pub fn max_forward<F: Real>(x: &Array4<F>, size: usize, stride: usize) -> (Array
 // ANCHOR_END: max_forward
 
 // ANCHOR: max_backward
-/// The backward pass of max pooling. Within a window only the maximum
-/// affects the output (∂y_ij/∂x_ab = 1 at the recorded argmax, 0 elsewhere),
-/// so
+/// The backward pass of max pooling, with `dy` = ∂C/∂y. Within a window only
+/// the maximum affects the output (∂y_ij/∂x_ab = 1 at the recorded argmax, 0
+/// elsewhere), so
 ///
-/// ∂C/∂x_ab = Σ over windows (i, j) whose recorded maximum is (a, b) of δ_ij.
+/// ∂C/∂x_ab = Σ over windows (i, j) whose recorded maximum is (a, b) of ∂C/∂y_ij.
 ///
-/// An input that is the maximum of several overlapping windows collects all
-/// of their δ (`+=`); assigning instead would keep only the last one.
+/// An input that is the maximum of several overlapping windows collects the
+/// gradients of all of them (`+=`); assigning instead would keep only the
+/// last one.
 ///
 /// # Panics
 /// If `dy` does not have the shape of `argmax.index`; the message names both.

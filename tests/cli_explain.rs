@@ -1,5 +1,7 @@
 //! `lenet explain`: runs the built binary.
 
+use lenet::activation::Activation;
+use lenet::{Matrix, fc, worked};
 use std::process::{Command, Output};
 
 fn lenet(args: &[&str]) -> Output {
@@ -41,6 +43,13 @@ fn explain_conv_prints_the_worked_example_and_its_formulas() {
         "{text}"
     );
     assert!(text.contains("1·4 + (-1)·3 + 2·2 + 1·1 = 6"), "{text}");
+    // The general formulas count from 1, like the symbols a₁₁ … a₃₃.
+    for formula in ["a_{i+p−1, j+q−1} w_pq", "δ_pq · w_{i−p+1, j−q+1}", "Σ_ij a_{i+p−1, j+q−1} δ_ij"] {
+        assert!(text.contains(formula), "missing {formula}:\n{text}");
+    }
+    for zero_based in ["a_{i+p, j+q}", "w_{i−p, j−q}"] {
+        assert!(!text.contains(zero_based), "0-based {zero_based}:\n{text}");
+    }
     assert!(
         !text.contains("Pooling"),
         "only the conv topic was asked for"
@@ -50,13 +59,31 @@ fn explain_conv_prints_the_worked_example_and_its_formulas() {
 #[test]
 fn explain_fc_and_pool_print_their_steps() {
     let fc = stdout(&lenet(&["explain", "fc"]));
-    assert!(fc.contains("δ¹ = (W²)ᵀ δ² ⊙ σ'(z¹)"), "{fc}");
+    assert!(fc.contains("δ¹ = (W²)ᵀ δ² ⊙ σ′(z¹)"), "{fc}");
     assert!(fc.contains("δ₁·σ′₁·w₁₁ + δ₂·σ′₁·w₂₁"), "{fc}");
+    assert!(fc.contains("chapter 1's 2 → 3 → 2 sigmoid network"), "{fc}");
+    assert!(fc.contains("δ₁·σ′₃·w₁₃ + δ₂·σ′₃·w₂₃"), "{fc}");
+    assert!(!fc.contains("σ'"), "the derivative is written σ′:\n{fc}");
+    // The numbers are chapter 1's, from `worked::fc_network`.
+    let net = worked::fc_network();
+    let sig = Activation::Sigmoid;
+    let z1 = fc::forward(&net.w1, &net.x, &net.b1);
+    let z2 = fc::forward(&net.w2, &sig.apply(&z1.0), &net.b2);
+    let delta2 = fc::output_delta(&(sig.apply(&z2.0) - &net.y.0), &z2, sig);
+    let shown = format!("δ² = (a² − y) ⊙ σ′(z²) =\n{delta2:.4}");
+    assert!(fc.contains(&shown), "missing\n{shown}\nin\n{fc}");
     let pool = stdout(&lenet(&["explain", "pool"]));
+    // Chapter 3's plane, from `worked::pool_input`.
+    let x = Matrix::from_view(worked::pool_input().slice(ndarray::s![0, 0, .., ..]));
+    assert!(pool.contains(&format!("x =\n{x}")), "{pool}");
     assert!(
-        pool.contains("δ₂₁ + δ₂₂"),
-        "overlapping max pooling should sum two δ:\n{pool}"
+        pool.contains("g₁₂ + g₁₃ + g₂₂ + g₂₃"),
+        "overlapping max pooling should sum four gradients:\n{pool}"
     );
+    // The gradient at a pooling output is ∂C/∂y, not δ; positions count from 1.
+    assert!(!pool.contains("δ₁") && !pool.contains("δ₂"), "{pool}");
+    assert!(pool.contains("The 8 at x₂₃ (row 2, column 3) is the maximum of 4 windows."), "{pool}");
+    assert!(pool.contains("y₁₁ ← x₁₂ = 5, y₁₂ ← x₂₃ = 8, y₂₁ ← x₄₁ = 9, y₂₂ ← x₃₄ = 7"), "{pool}");
 }
 
 #[test]

@@ -3,7 +3,10 @@
 //! What deep-learning libraries call a convolution is a valid
 //! cross-correlation: the kernel slides over the input without being flipped,
 //!
-//!   z_ij = Σ_pq a_{i+p, j+q} w_pq.
+//!   z_ij = Σ_pq a_{i+p−1, j+q−1} w_pq.
+//!
+//! Indices in these formulas count from 1, as the book and the notes' worked
+//! example do (a₁₁ is the top-left entry); Rust's array indices are one less.
 //!
 //! Its backward pass needs two more operations: the gradient with respect to
 //! the input is a *full* convolution of δ with the kernel (δ padded with
@@ -44,10 +47,11 @@ fn check_fits(what: &str, kernel: &str, input: &str, k: (usize, usize), x: (usiz
 // ANCHOR: correlate_valid
 /// Valid cross-correlation, the forward pass of a convolution layer:
 ///
-///   z_ij = Σ_pq a_{i+p, j+q} w_pq,  0 ≤ p < kh, 0 ≤ q < kw,
+///   z_ij = Σ_pq a_{i+p−1, j+q−1} w_pq,  1 ≤ p ≤ kh, 1 ≤ q ≤ kw,
 ///
-/// for an `h × w` input `a` and a `kh × kw` kernel `w`; the output is
-/// `(h − kh + 1) × (w − kw + 1)` (only positions where the kernel fits).
+/// for an `h × w` input `a` and a `kh × kw` kernel `w`: the kernel's corner
+/// w₁₁ lies on a_ij. The output is `(h − kh + 1) × (w − kw + 1)` (only
+/// positions where the kernel fits).
 ///
 /// # Panics
 /// If the kernel is empty or larger than the input in either dimension,
@@ -79,7 +83,8 @@ fn correlate_named<T: Element>(
 }
 
 // ANCHOR: rot180
-/// The kernel turned by 180°: rot180(w)_pq = w_{kh−1−p, kw−1−q}.
+/// The kernel turned by 180°: rot180(w)_pq = w_{kh+1−p, kw+1−q}, so the
+/// first entry changes places with the last.
 pub fn rot180<T: Element>(w: &Matrix<T>) -> Matrix<T> {
     let (kh, kw) = w.shape2();
     Matrix::from_fn(kh, kw, |p, q| w[(kh - 1 - p, kw - 1 - q)].clone())
@@ -108,9 +113,12 @@ pub fn pad<T: Element>(m: &Matrix<T>, rows: usize, cols: usize) -> Matrix<T> {
 ///
 ///   full_convolve(δ, w) = correlate_valid(pad(δ, kh−1, kw−1), rot180(w)),
 ///
-/// which written out is (δ_pq = 0 outside δ)
+/// which written out is
 ///
-///   (δ ⊛ w)_ij = Σ_pq δ_pq w_{i−p, j−q}.
+///   (δ ⊛ w)_ij = Σ_pq δ_pq w_{i−p+1, j−q+1},
+///
+/// summed over the entries δ_pq for which w_{i−p+1, j−q+1} exists
+/// (1 ≤ i−p+1 ≤ kh, 1 ≤ j−q+1 ≤ kw).
 ///
 /// The padding lets every input position see every output it contributed to,
 /// including the corners, which only one output touches. An `m × n` δ gives
@@ -128,10 +136,12 @@ pub fn full_convolve<T: Element>(delta: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> 
 // ANCHOR: input_grad
 /// The gradient with respect to the layer input, ∂C/∂a for z = correlate_valid(a, w):
 ///
-///   ∂C/∂a_ij = Σ_pq δ_pq w_{i−p, j−q} = full_convolve(δ, w)_ij.
+///   ∂C/∂a_ij = Σ_pq δ_pq w_{i−p+1, j−q+1} = full_convolve(δ, w)_ij.
 ///
-/// Each a_ij met the kernel entry w_{i−p, j−q} in output z_pq, so it
-/// collects δ_pq times that entry from every output it took part in.
+/// In output z_pq = Σ_rs a_{p+r−1, q+s−1} w_rs the input a_ij meets the
+/// kernel entry w_rs with r = i−p+1, s = j−q+1, so a_ij collects δ_pq times
+/// w_{i−p+1, j−q+1} from every output it took part in; a corner input, such
+/// as a₁₁, took part in one output only.
 ///
 /// # Panics
 /// If the kernel is empty.
@@ -143,9 +153,9 @@ pub fn input_grad<T: Element>(delta: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> {
 // ANCHOR: kernel_grad
 /// The gradient with respect to the kernel, ∂C/∂W for z = correlate_valid(a, w):
 ///
-///   ∂C/∂w_pq = Σ_ij δ_ij a_{i+p, j+q} = correlate_valid(a, δ)_pq.
+///   ∂C/∂w_pq = Σ_ij δ_ij a_{i+p−1, j+q−1} = correlate_valid(a, δ)_pq.
 ///
-/// w_pq multiplied a_{i+p, j+q} in every output z_ij, so it collects δ_ij
+/// w_pq multiplied a_{i+p−1, j+q−1} in every output z_ij, so it collects δ_ij
 /// times that input from every output. The result has the kernel's shape,
 /// `(h − m + 1) × (w − n + 1)` for an `h × w` input and an `m × n` δ.
 ///
