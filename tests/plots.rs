@@ -559,8 +559,8 @@ fn the_kernel_grad_panels_show_each_entry_of_the_kernel_gradient() {
 }
 
 /// The book's text column, and the smallest text a figure may show there.
-const COLUMN: f64 = 750.0;
-const SMALLEST: f64 = 11.0;
+const COLUMN: f64 = plots::COLUMN as f64;
+const SMALLEST: f64 = plots::SMALLEST;
 
 /// The figure's smallest text, as it renders once the figure is scaled down
 /// to the book's column (a figure narrower than the column is not scaled up).
@@ -639,7 +639,8 @@ fn every_figure_the_notebooks_show_is_legible_at_the_books_column_width() {
 #[test]
 fn the_legibility_check_measures_what_the_book_shows() {
     // A figure twice the column wide shows its text at half size.
-    let svg = Svg(r#"<svg width="1500" height="10" viewBox="0 0 1500 10" xmlns="http://www.w3.org/2000/svg"><text x="0" y="5" font-size="20">a</text><text x="9" y="5" font-size="30">b</text></svg>"#.to_string());
+    let twice = 2.0 * COLUMN;
+    let svg = Svg(format!(r#"<svg width="{twice}" height="10" viewBox="0 0 {twice} 10" xmlns="http://www.w3.org/2000/svg"><text x="0" y="5" font-size="20">a</text><text x="9" y="5" font-size="30">b</text></svg>"#));
     assert_eq!(rendered_min_font(&svg), 10.0);
     // A narrow figure is not scaled up.
     let svg = Svg(r#"<svg width="300" height="10"><text x="0" y="5" font-size="12">a</text></svg>"#.to_string());

@@ -13,7 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 const PX: f64 = 12.0;
 const LINE: i32 = 15;
 const PAD: i32 = 7;
-const GAP: i32 = 18;
+const GAP: i32 = 12;
 const MARGIN: i32 = 8;
 const NODE_GAP: i32 = 14;
 const TOP: i32 = 54;

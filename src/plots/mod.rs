@@ -83,8 +83,10 @@ fn draw_svg(
 }
 
 /// The width of the book's text column in CSS pixels: an SVG shown there as
-/// an image is scaled down to it.
-pub const COLUMN: u32 = 750;
+/// an image is scaled down to it. mdBook's content is at most 750 px wide
+/// with 15 px of padding on each side; `scripts/check-book.py` measured the
+/// figures at 721 px in a 1280-px window.
+pub const COLUMN: u32 = 720;
 
 /// The smallest text, in pixels, a figure may show once scaled to [`COLUMN`].
 pub const SMALLEST: f64 = 11.0;
