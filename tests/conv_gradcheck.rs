@@ -147,10 +147,10 @@ fn erratum_8_fails_the_delta_check_and_the_correction_passes() {
 
     let no_sigma = errata::delta_without_activation(&g, &w);
     let e = rel_error(&no_sigma.0, &num);
-    println!("erratum 8: without σ' rel_error {e:.3}");
+    println!("erratum 8: without σ′ rel_error {e:.3}");
     assert!(
         e > 0.3,
-        "without σ'(z) δ^l should be far off, rel_error {e}"
+        "without σ′(z) δ^l should be far off, rel_error {e}"
     );
 }
 

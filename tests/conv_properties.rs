@@ -12,8 +12,9 @@ fn matrix(max: usize) -> impl Strategy<Value = Matrix<i64>> {
     })
 }
 
-/// ∂C/∂a_ij = Σ_pq δ_pq w_{i−p, j−q}, summing only where w_{i−p, j−q}
-/// exists, written directly as loops.
+/// ∂C/∂a_ij = Σ_pq δ_pq w_{i−p+1, j−q+1} (indices from 1, as the book
+/// counts), summing only where that kernel entry exists, written directly as
+/// loops. Rust counts from 0, where the same sum reads δ[p, q] · w[i − p, j − q].
 fn explicit_input_grad(delta: &Matrix<i64>, w: &Matrix<i64>) -> Matrix<i64> {
     let ((m, n), (kh, kw)) = (delta.shape2(), w.shape2());
     Matrix::from_fn(m + kh - 1, n + kw - 1, |i, j| {

@@ -12,7 +12,8 @@ fn strings(m: &Matrix<Sym>) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// ∂C/∂a_ij = Σ_pq δ_pq w_{i−p, j−q}, written out by hand for the 3×3 input.
+/// ∂C/∂a_ij = Σ_pq δ_pq w_{i−p+1, j−q+1} (indices from 1), written out by hand
+/// for the 3×3 input.
 const INPUT_GRAD: [[&str; 3]; 3] = [
     ["δ₁₁·w₁₁", "δ₁₁·w₁₂ + δ₁₂·w₁₁", "δ₁₂·w₁₂"],
     [
@@ -23,7 +24,8 @@ const INPUT_GRAD: [[&str; 3]; 3] = [
     ["δ₂₁·w₂₁", "δ₂₁·w₂₂ + δ₂₂·w₂₁", "δ₂₂·w₂₂"],
 ];
 
-/// ∂C/∂w_pq = Σ_ij a_{i+p, j+q} δ_ij, written out by hand for the 2×2 kernel.
+/// ∂C/∂w_pq = Σ_ij a_{i+p−1, j+q−1} δ_ij (indices from 1), written out by hand
+/// for the 2×2 kernel.
 const KERNEL_GRAD: [[&str; 2]; 2] = [
     [
         "a₁₁·δ₁₁ + a₁₂·δ₁₂ + a₂₁·δ₂₁ + a₂₂·δ₂₂",
