@@ -1,7 +1,7 @@
 //! The wrong formulas and code paths of the source notes, implemented as
 //! written so that a check can show them failing, each next to (or pointing
-//! at) its corrected version. Numbers refer to `ERRATA.md` and to the book's
-//! appendix (`chapters/errata.md`), which names the test of each one.
+//! at) its corrected version. Numbers refer to the book's appendix on the
+//! notes' errors (`chapters/errata.md`), which names the test of each one.
 //!
 //! These functions are deliberately wrong. Nothing else in the crate calls
 //! them; the tests in `tests/errata.rs` and the book use them to show that a

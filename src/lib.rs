@@ -8,7 +8,7 @@
 //! |---|---|
 //! | [`fc`] | z = W a + b, the δ recursion, ∂C/∂W = δ aᵀ |
 //! | [`conv`] | valid correlation, rot180, full convolution, kernel gradient |
-//! | [`pool`] | mean and max pooling and how they route δ |
+//! | [`pool`] | mean and max pooling and how they route the gradient back |
 //! | [`activation`] | ReLU, sigmoid, tanh and their derivatives |
 //! | [`loss`] | mean squared error, softmax cross-entropy |
 //! | [`symbolic`] | a symbolic scalar that prints the formulas of the notes |

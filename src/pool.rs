@@ -173,7 +173,7 @@ fn check_dy(
 ) {
     assert_eq!(
         dy, expected,
-        "pooling backward: δ has shape {dy:?} but pooling input {input:?} with window {size} \
+        "pooling backward: ∂C/∂y has shape {dy:?} but pooling input {input:?} with window {size} \
          and stride {stride} gives output {expected:?}"
     );
 }
@@ -271,7 +271,7 @@ pub fn max_backward<F: Real>(dy: &Array4<F>, argmax: &Argmax) -> Array4<F> {
     assert_eq!(
         dy.dim(),
         argmax.index.dim(),
-        "max_backward: δ has shape {:?} but the pooled output had shape {:?}",
+        "max_backward: ∂C/∂y has shape {:?} but the pooled output had shape {:?}",
         dy.dim(),
         argmax.index.dim()
     );

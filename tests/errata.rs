@@ -1,7 +1,7 @@
-//! Each runnable erratum of ERRATA.md fails a check that its corrected
+//! Each runnable erratum of the notes fails a check that its corrected
 //! version passes. (Errata 8 and 13 are also in `conv_gradcheck.rs`, the
 //! symbolic forms of 6 and 7 in `symbolic.rs`.) The book's appendix,
-//! `chapters/errata.md`, names the test of every sub-item.
+//! `chapters/errata.md`, numbers them and names the test of every sub-item.
 
 use lenet::activation::Activation;
 use lenet::data::embedded;

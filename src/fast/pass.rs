@@ -235,7 +235,7 @@ pub fn chunk_pass<F: Real>(
     gemm(mat(&ws.d3, 120, b), mat(&ws.a0, 400, b).t(), one, g.fc1_w.as_slice_mut().unwrap());
     add_row_sums(g.fc1_b.as_slice_mut().unwrap(), &ws.d3, b);
     gemm(w.fc1_w.t(), mat(&ws.d3, 120, b), F::zero(), &mut ws.da0);
-    // unflatten δ into the pool2 layout
+    // unflatten ∂C/∂a into the pool2 layout
     for c in 0..16 {
         for s in 0..b {
             for q in 0..25 {
@@ -248,7 +248,7 @@ pub fn chunk_pass<F: Real>(
         Pooling::Max => max_act_backward(f, &mut ws.dp2, &ws.p2, &ws.arg2, planes2, &mut ws.z2[..16 * n2]),
         Pooling::Mean => mean_act_backward(f, &ws.dp2, &mut ws.z2[..16 * n2], planes2),
     }
-    // conv2: ∂K += δ colsᵀ; δ at its input = col2im(Kᵀ δ), via the cols buffer
+    // conv2: ∂K += δ colsᵀ; ∂C/∂a at its input = col2im(Kᵀ δ), via the cols buffer
     let gw2 = g.conv2_w.as_slice_mut().unwrap();
     gemm(mat(&ws.z2, 16, n2), mat(&ws.cols2, 150, n2).t(), one, gw2);
     add_row_sums(g.conv2_b.as_slice_mut().unwrap(), &ws.z2, n2);

@@ -2,14 +2,14 @@
 //!
 //! Max pooling commutes with every monotone non-decreasing activation f:
 //! max f(z) = f(max z), and the window's arg max of z is an arg max of f(z).
-//! So the fused forward pools the pre-activations and applies f to a quarter
-//! of the values. Backward, δ reaches only the arg max: ∂C/∂z = δ_pool ·
-//! f′(z_max), with f′ read off the stored output f(z_max). (Where ReLU ties
-//! its window at 0, f′ = 0, so which entry is called the arg max is moot.)
+//! So the fused forward pools the pre-activations and applies σ to a quarter
+//! of the values. Backward, the gradient reaches only the arg max: ∂C/∂z = ∂C/∂a_pool ·
+//! σ′(z_max), with σ′ read off the stored output σ(z_max). (Where ReLU ties
+//! its window at 0, σ′ = 0, so which entry is called the arg max is moot.)
 //!
 //! Mean pooling does not commute with a nonlinear f, so it applies f to every
 //! entry first (in place) and averages: p = ¼ Σ f(z). Backward,
-//! ∂C/∂z = ¼ δ_pool · f′(z) at each of the four entries.
+//! ∂C/∂z = ¼ (∂C/∂a_pool) · σ′(z) at each of the four entries.
 //!
 //! Planes are h×w with rows `rs` ≥ w entries apart (conv1's output rows
 //! are padded to 32); padding columns are ignored forward and get δ = 0.
@@ -53,9 +53,9 @@ pub fn max_act_forward<F: Real>(
     activate(f, &mut p[..planes * ph * pw]);
 }
 
-/// δ at the pooled outputs → ∂C/∂z at the pre-activations (`dz` overwritten):
-/// dz = dp · f′ at each window's arg max, 0 elsewhere. `dp` is overwritten
-/// with dp · f′.
+/// ∂C/∂a at the pooled outputs → ∂C/∂z at the pre-activations (`dz` overwritten):
+/// dz = dp · σ′ at each window's arg max, 0 elsewhere. `dp` is overwritten
+/// with dp · σ′.
 pub fn max_act_backward<F: Real>(
     f: Activation,
     dp: &mut [F],
@@ -106,8 +106,8 @@ pub fn mean_act_forward<F: Real>(
     }
 }
 
-/// δ at the pooled outputs and the stored activations `a` → ∂C/∂z, written
-/// over `a`: dz = ¼ dp · f′(z) with f′ read off a.
+/// ∂C/∂a at the pooled outputs and the stored activations `a` → ∂C/∂z, written
+/// over `a`: dz = ¼ dp · σ′(z) with σ′ read off a.
 pub fn mean_act_backward<F: Real>(
     f: Activation,
     dp: &[F],

@@ -72,9 +72,9 @@ impl Activation {
 /// How the two subsampling layers reduce each 2×2 window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Pooling {
-    /// The largest entry; δ flows back only to it.
+    /// The largest entry; the gradient flows back only to it.
     Max,
-    /// The average; δ/4 flows back to each of the four entries.
+    /// The average; a quarter of the gradient flows back to each of the four entries.
     Mean,
 }
 

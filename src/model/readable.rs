@@ -142,12 +142,13 @@ pub fn trace<F: Real>(arch: &Arch, w: &Params<F>, x: &Array4<F>, labels: &[usize
         .into_owned()
         .into_shape_with_order((n, 16, 5, 5))
         .expect("400 = 16×5×5 per sample");
-    // Pooling routes δ back, then σ′(z) turns ∂C/∂a into δ = ∂C/∂z.
-    let delta_a2 = pool_backward(&delta_pool2, &conv2_a, &arg2);
-    let delta_conv2 = f.backward(&delta_a2, &conv2_z);
+    // Pooling routes ∂C/∂a back to the conv activations, then σ′(z) turns
+    // ∂C/∂a into δ = ∂C/∂z.
+    let grad_a2 = pool_backward(&delta_pool2, &conv2_a, &arg2);
+    let delta_conv2 = f.backward(&grad_a2, &conv2_z);
     let (delta_pool1, conv2_w, conv2_b) = conv::backward(&pool1, &w.conv2_w, &delta_conv2, 0);
-    let delta_a1 = pool_backward(&delta_pool1, &conv1_a, &arg1);
-    let delta_conv1 = f.backward(&delta_a1, &conv1_z);
+    let grad_a1 = pool_backward(&delta_pool1, &conv1_a, &arg1);
+    let delta_conv1 = f.backward(&grad_a1, &conv1_z);
     // conv1's dx (the gradient for the image) is computed but not needed.
     let (_, conv1_w, conv1_b) = conv::backward(x, &w.conv1_w, &delta_conv1, 2);
 

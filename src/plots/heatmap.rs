@@ -114,7 +114,7 @@ fn draw_panel(area: &Area, p: &Panel, (x, y): (i32, i32), (w, h): (i32, i32), (l
 
 /// One matrix as a heat map, titled, with its value range written below; small
 /// matrices (at most 12 × 12) also show each entry. Useful in notebooks, for
-/// example to see where max pooling routes δ.
+/// example to see where max pooling routes the gradient.
 pub fn heatmap<F: Real>(m: &Array2<F>, title: &str) -> Svg {
     let p = Panel::new(title, m.view());
     let (rows, cols) = p.values.dim();
