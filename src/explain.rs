@@ -252,12 +252,10 @@ pub fn pool() -> String {
     let ones = Array4::ones(y3.raw_dim());
     let dx3 = pool::max_backward(&ones, &argmax3);
     // The input that the most windows chose.
+    // Of equal counts the first, row by row, is kept.
     let ((_, _, r, c), &count) = dx3
         .indexed_iter()
-        .fold(None, |best: Option<((usize, usize, usize, usize), &f64)>, (i, v)| match best {
-            Some((_, b)) if b >= v => best,
-            _ => Some((i, v)),
-        })
+        .reduce(|best, next| if next.1 > best.1 { next } else { best })
         .expect("the plane is not empty");
     t.line("\nOverlapping windows (2×2, stride 1): an input can be the maximum of several");
     t.line("windows, and then it collects the sum of their ∂C/∂y. Accumulate, never assign.");

@@ -58,8 +58,8 @@ const TITLE_PX: f64 = 16.0;
 const NAME_PX: f64 = 15.0;
 const LABEL_PX: f64 = 13.0;
 
-const FORWARD: RGBColor = RGBColor(30, 30, 30);
-const BACKWARD: RGBColor = RGBColor(178, 24, 43);
+const FORWARD: RGBColor = super::FORWARD_INK;
+const BACKWARD: RGBColor = super::BACKWARD_INK;
 const GRADS: RGBColor = RGBColor(20, 110, 60);
 const SHAPE: RGBColor = RGBColor(90, 90, 90);
 

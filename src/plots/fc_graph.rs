@@ -18,8 +18,8 @@ const MARGIN: i32 = 8;
 const NODE_GAP: i32 = 14;
 const TOP: i32 = 54;
 
-const VALUE: RGBColor = RGBColor(20, 20, 20);
-const GRADIENT: RGBColor = RGBColor(178, 24, 43);
+const VALUE: RGBColor = super::FORWARD_INK;
+const GRADIENT: RGBColor = super::BACKWARD_INK;
 const EDGE: RGBColor = RGBColor(140, 140, 140);
 const NODE_FILL: RGBColor = RGBColor(240, 245, 252);
 const NODE_EDGE: RGBColor = RGBColor(8, 48, 107);

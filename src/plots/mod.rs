@@ -91,6 +91,11 @@ pub const COLUMN: u32 = 720;
 /// The smallest text, in pixels, a figure may show once scaled to [`COLUMN`].
 pub const SMALLEST: f64 = 11.0;
 
+/// The ink of the forward pass (values) and of the backward pass (gradients),
+/// the same in every picture: black going forward, red coming back.
+const FORWARD_INK: plotters::style::RGBColor = plotters::style::RGBColor(30, 30, 30);
+const BACKWARD_INK: plotters::style::RGBColor = plotters::style::RGBColor(178, 24, 43);
+
 /// A sans-serif font whose `<text>` says `font-size="px"`.
 ///
 /// plotters' SVG backend writes a style's size divided by 1.24 as the
