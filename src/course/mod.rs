@@ -1,0 +1,242 @@
+//! Coursework: a student writes each derivation as a function, and the
+//! checker says whether it is right and, when it is not, names the mistake.
+//!
+//! A student fills in [`Answers`], one function per exercise of
+//! [`EXERCISES`], with the same signature as the crate's own function
+//! ([`Answers::reference`] holds those). [`check`] draws fresh inputs from a
+//! seed (shapes too), runs the student's function with panics caught, and
+//! compares its answer entry by entry with the crate's reference and, for a
+//! gradient, with central differences of the forward function. A wrong
+//! answer is then compared with the [`catalogue`] of known mistakes (many
+//! of them the notes' own errata, from [`crate::errata`]); when it equals
+//! one, the [`Report`] names it, explains it in one sentence and links the
+//! book's section.
+//!
+//! ```
+//! use lenet::course::{Answers, Status, check};
+//! use lenet::ndarray::Array2;
+//! // A kernel gradient written as a convolution: δ turned by 180°.
+//! fn flipped(a: &Array2<f64>, delta: &Array2<f64>) -> Array2<f64> {
+//!     let (m, n) = delta.dim();
+//!     let turned = Array2::from_shape_fn((m, n), |(i, j)| delta[[m - 1 - i, n - 1 - j]]);
+//!     (Answers::reference().correlate_valid)(a, &turned)
+//! }
+//! let answers = Answers { kernel_grad: flipped, ..Answers::reference() };
+//! let report = check("kernel_grad", &answers, 7).unwrap();
+//! assert_eq!(report.status, Status::Wrong);
+//! assert_eq!(report.diagnosis.unwrap().erratum, Some(13));
+//! ```
+//!
+//! Indices in reports count from 1, as the book's do. Parameter gradients
+//! are batch means; δ and ∂C/∂x are per sample (the book's convention).
+
+pub mod catalogue;
+mod cli;
+mod compare;
+mod exercises;
+mod quiet;
+mod report;
+
+pub use catalogue::{CATALOGUE, Mistake};
+pub use cli::{main, run};
+pub use compare::TOLERANCE;
+pub use exercises::FD_TOLERANCE;
+pub use report::{Diagnosis, Report, Status, Worst, table, table_html};
+
+use crate::activation::Activation;
+use crate::model::{Arch, LeNet, Params};
+use crate::pool::Argmax;
+use crate::rng::Rng;
+use crate::{conv, fc, loss, pool};
+use compare::{Output, same, shape_mismatch, worst};
+use exercises::Case;
+use ndarray::{Array1, Array2, Array4};
+
+/// The exercises, in the order of the book's chapters.
+pub const EXERCISES: [&str; 14] = [
+    "fc_forward",
+    "fc_backprop_delta",
+    "fc_weight_grad",
+    "fc_bias_grad",
+    "correlate_valid",
+    "full_convolve",
+    "kernel_grad",
+    "bias_grad",
+    "conv_backward",
+    "mean_pool_backward",
+    "max_pool_backward",
+    "relu_backward",
+    "softmax_cross_entropy_grad",
+    "lenet_backward",
+];
+
+/// The student's answers, one function per exercise. Matrices hold one
+/// column per sample; 4-D arrays are N×C×H×W.
+#[derive(Clone, Copy, Debug)]
+#[allow(
+    clippy::type_complexity,
+    reason = "each signature is spelt out where a student fills it in, not behind an alias"
+)]
+pub struct Answers {
+    /// (W, a, b) ↦ z = W a + b, with W out×in, a in×N and b out×1 added to every column.
+    pub fc_forward: fn(&Array2<f64>, &Array2<f64>, &Array2<f64>) -> Array2<f64>,
+    /// (W^(l+1), δ^(l+1), z^l, σ) ↦ δ^l = (W^(l+1))ᵀ δ^(l+1) ⊙ σ′(z^l).
+    pub fc_backprop_delta: fn(&Array2<f64>, &Array2<f64>, &Array2<f64>, Activation) -> Array2<f64>,
+    /// (δ, a^(l−1)) ↦ ∂C/∂W = (1/N) δ (a^(l−1))ᵀ.
+    pub fc_weight_grad: fn(&Array2<f64>, &Array2<f64>) -> Array2<f64>,
+    /// δ ↦ ∂C/∂b = (1/N) Σ_n δ_n, an out×1 column.
+    pub fc_bias_grad: fn(&Array2<f64>) -> Array2<f64>,
+    /// (a, w) ↦ z, the valid cross-correlation z_ij = Σ_pq a_(i+p−1, j+q−1) w_pq.
+    pub correlate_valid: fn(&Array2<f64>, &Array2<f64>) -> Array2<f64>,
+    /// (δ, w) ↦ ∂C/∂a, the full convolution of δ with w.
+    pub full_convolve: fn(&Array2<f64>, &Array2<f64>) -> Array2<f64>,
+    /// (a, δ) ↦ ∂C/∂w = correlate_valid(a, δ).
+    pub kernel_grad: fn(&Array2<f64>, &Array2<f64>) -> Array2<f64>,
+    /// δ ↦ ∂C/∂b = Σ_ij δ_ij.
+    pub bias_grad: fn(&Array2<f64>) -> f64,
+    /// (x, w, δ, padding) ↦ (dx, dw, db), as [`conv::backward`].
+    pub conv_backward:
+        fn(&Array4<f64>, &Array4<f64>, &Array4<f64>, usize) -> (Array4<f64>, Array4<f64>, Array1<f64>),
+    /// (∂C/∂y, input shape, window size, stride) ↦ ∂C/∂x, as [`pool::mean_backward`].
+    pub mean_pool_backward: fn(&Array4<f64>, (usize, usize, usize, usize), usize, usize) -> Array4<f64>,
+    /// (∂C/∂y, argmax) ↦ ∂C/∂x, as [`pool::max_backward`].
+    pub max_pool_backward: fn(&Array4<f64>, &Argmax) -> Array4<f64>,
+    /// (∂C/∂a, z) ↦ δ = ∂C/∂a ⊙ 𝟙(z > 0).
+    pub relu_backward: fn(&Array4<f64>, &Array4<f64>) -> Array4<f64>,
+    /// (logits 10×N, labels) ↦ δ = p − y per sample.
+    pub softmax_cross_entropy_grad: fn(&Array2<f64>, &[usize]) -> Array2<f64>,
+    /// (params, x N×1×28×28, labels) ↦ the batch-averaged gradients of the
+    /// modern LeNet (ReLU, max pooling), as [`LeNet::trace`]'s `grads`.
+    pub lenet_backward: fn(&Params<f64>, &Array4<f64>, &[usize]) -> Params<f64>,
+}
+
+impl Answers {
+    /// The crate's own functions: every check passes with them.
+    pub fn reference() -> Answers {
+        Answers {
+            fc_forward: |w, a, b| fc::forward(w, a, b).0,
+            fc_backprop_delta: |w, d, z, act| fc::backprop_delta(w, d, z, act).0,
+            fc_weight_grad: |d, a| fc::weight_grad(d, a).0,
+            fc_bias_grad: |d| fc::bias_grad(d).0,
+            correlate_valid: |a, w| conv::correlate_valid(&crate::Matrix(a.clone()), &crate::Matrix(w.clone())).0,
+            full_convolve: |d, w| conv::full_convolve(&crate::Matrix(d.clone()), &crate::Matrix(w.clone())).0,
+            kernel_grad: |a, d| conv::kernel_grad(&crate::Matrix(a.clone()), &crate::Matrix(d.clone())).0,
+            bias_grad: |d| conv::bias_grad(&crate::Matrix(d.clone())),
+            conv_backward: conv::backward,
+            mean_pool_backward: pool::mean_backward,
+            max_pool_backward: pool::max_backward,
+            relu_backward: |da, z| Activation::Relu.backward(da, z),
+            softmax_cross_entropy_grad: |z, labels| loss::softmax_cross_entropy(z, labels).1,
+            lenet_backward: |params, x, labels| {
+                let mut model = LeNet::new(Arch::modern(), 0);
+                model.params = params.clone();
+                model.trace(x, labels).grads
+            },
+        }
+    }
+}
+
+/// Checks one exercise of `answers` on inputs drawn from `seed`; `None`
+/// when `exercise` is not one of [`EXERCISES`].
+///
+/// An exercise may try several cases (a square and a non-square W,
+/// windows that overlap and windows that do not, …): the report is the
+/// first case that fails, or, when all pass, the one with the largest error.
+pub fn check(exercise: &str, answers: &Answers, seed: u64) -> Option<Report> {
+    let name = EXERCISES.iter().find(|&&e| e == exercise)?;
+    let mut rng = Rng::new(seed);
+    let cases = exercises::cases(name, &mut rng)?;
+    let mut summary: Option<Report> = None;
+    let mut largest_fd: Option<f64> = None;
+    let error = |r: &Report| r.worst.as_ref().map_or(0.0, |w| w.rel_error);
+    for case in &cases {
+        let report = judge(name, seed, case, answers);
+        if !report.passed() {
+            return Some(report);
+        }
+        if let Some(fd) = report.finite_difference {
+            largest_fd = Some(largest_fd.map_or(fd, |m| m.max(fd)));
+        }
+        if summary.as_ref().is_none_or(|s| error(&report) > error(s)) {
+            summary = Some(report);
+        }
+    }
+    summary.map(|mut s| {
+        s.finite_difference = largest_fd;
+        s
+    })
+}
+
+/// Checks every exercise, in [`EXERCISES`] order.
+pub fn check_all(answers: &Answers, seed: u64) -> Vec<Report> {
+    EXERCISES
+        .iter()
+        .filter_map(|e| check(e, answers, seed))
+        .collect()
+}
+
+/// The verdict on one case.
+fn judge(exercise: &str, seed: u64, case: &Case, answers: &Answers) -> Report {
+    let mut report = Report {
+        exercise: exercise.to_string(),
+        seed,
+        status: Status::Passed,
+        worst: None,
+        finite_difference: None,
+        diagnosis: None,
+    };
+    let got = match quiet::run(|| (case.student)(answers)) {
+        Ok(got) => got,
+        Err(status) => {
+            report.status = status;
+            return report;
+        }
+    };
+    if let Some((expected, got_shape)) = shape_mismatch(&case.expected, &got) {
+        report.status = Status::WrongShape { expected, got: got_shape };
+        report.diagnosis = diagnose(case, &got);
+        return report;
+    }
+    report.worst = worst(&case.expected, &got);
+    report.finite_difference = case.numerical.as_ref().map(|numerical| {
+        let probes = reliable_probes(numerical, &case.expected, case.fd_tolerance);
+        worst(&probes, &got).map_or(0.0, |w| w.rel_error)
+    });
+    let close = report.worst.as_ref().is_none_or(|w| w.rel_error < TOLERANCE);
+    let agrees = report.finite_difference.is_none_or(|fd| fd < case.fd_tolerance);
+    if !(close && agrees) {
+        report.status = Status::Wrong;
+        if !close {
+            report.diagnosis = diagnose(case, &got);
+        }
+    }
+    report
+}
+
+/// Central differences where they agree with the reference. A probe that
+/// disagrees had a kink of ReLU or a switch of a maximum between x − h
+/// and x + h, so it says nothing about the answer; it is left out (NaN).
+fn reliable_probes(numerical: &Output, expected: &Output, tolerance: f64) -> Output {
+    let mut probes = numerical.clone();
+    for (p, e) in probes.iter_mut().zip(expected) {
+        ndarray::Zip::from(&mut p.value).and(&e.value).for_each(|n, &x| {
+            if !n.is_nan() && compare::entry_error(x, *n) >= tolerance {
+                *n = f64::NAN;
+            }
+        });
+    }
+    probes
+}
+
+/// The first catalogued mistake whose answer equals `got`; for a gradient
+/// the reference with its sign flipped is tried last.
+fn diagnose(case: &Case, got: &Output) -> Option<Diagnosis> {
+    let mut variants = quiet::run(|| (case.variants)()).unwrap_or_default();
+    if case.numerical.is_some() {
+        variants.push((catalogue::SIGN_FLIPPED, catalogue::scaled(&case.expected, -1.0)));
+    }
+    variants
+        .iter()
+        .find(|(_, wrong)| same(wrong, got))
+        .map(|(mistake, _)| mistake.diagnosis())
+}
