@@ -96,6 +96,17 @@ fn both_signs<D: Dimension>(mut z: Array<f64, D>) -> Array<f64, D> {
     z
 }
 
+/// Makes the first row positive and the last negative, so that in every
+/// column (sample) ReLU's gate is open for one unit and shut for another:
+/// then σ′ applied before the transpose cannot agree with σ′ after it by
+/// chance.
+fn gate_mixed_in_every_column(mut z: Array2<f64>) -> Array2<f64> {
+    let last = z.nrows() - 1;
+    z.row_mut(0).mapv_inplace(f64::abs);
+    z.row_mut(last).mapv_inplace(|v| -v.abs());
+    z
+}
+
 /// Central differences of `f` at `x`, as a dynamic-dimensional array.
 fn fd<D: Dimension>(x: &Array<f64, D>, h: f64, f: impl FnMut(&Array<f64, D>) -> f64) -> ArrayD<f64> {
     numerical_grad(&mut x.clone(), h, f).into_dyn()
@@ -141,7 +152,7 @@ fn fc_backprop_delta(rng: &mut Rng, square: bool) -> Case {
     let act = [Activation::Sigmoid, Activation::Tanh, Activation::Relu][rng.below(3)];
     let w = uniform(rng, (out, inputs));
     let delta = uniform(rng, (out, n));
-    let z = both_signs(away_from_zero(rng, (inputs, n)) * 2.0);
+    let z = gate_mixed_in_every_column(away_from_zero(rng, (inputs, n)) * 2.0);
     let expected = one(fc::backprop_delta(&w, &delta, &z, act).0);
     // z^(l+1) = W σ(z^l) + b, and δ^(l+1) its upstream gradient.
     let numerical = fd(&z, SMOOTH_STEP, |z| dot(&delta, &w.dot(&act.apply(z))));
@@ -392,8 +403,11 @@ fn max_pool_backward(rng: &mut Rng, overlapping: bool) -> Case {
 
 fn relu_backward(rng: &mut Rng) -> Case {
     let shape = (between(rng, 1, 2), between(rng, 1, 2), between(rng, 2, 4), between(rng, 2, 4));
-    let da = uniform(rng, shape);
+    let mut da = uniform(rng, shape);
     let z = both_signs(away_from_zero(rng, shape));
+    // Where the gate is open (the first entry), a negative gradient must
+    // pass: ReLU applied to the gradient would stop it.
+    da[[0, 0, 0, 0]] = -da[[0, 0, 0, 0]].abs();
     let relu = Activation::Relu;
     let expected = one(relu.backward(&da, &z));
     // |z| ≥ 0.1: a step of 0.01 never crosses the kink.

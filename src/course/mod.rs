@@ -41,7 +41,7 @@ pub use catalogue::{CATALOGUE, Mistake};
 pub use cli::{main, run};
 pub use compare::TOLERANCE;
 pub use exercises::FD_TOLERANCE;
-pub use report::{Diagnosis, Report, Status, Worst, table, table_html};
+pub use report::{Diagnosis, Report, Reports, Status, Worst, table};
 
 use crate::activation::Activation;
 use crate::model::{Arch, LeNet, Params};

@@ -2,7 +2,7 @@
 //! notebook ([`Report::evcxr_display`]) and a grading script
 //! ([`Report::to_json`]).
 
-use crate::matrix::{html_escape, html_table, write_grid};
+use crate::matrix::{html_escape, html_table};
 use serde::Serialize;
 use std::fmt;
 
@@ -141,8 +141,8 @@ impl Report {
                 "worst relative error {} at {}: expected {}, got {}",
                 sci(w.rel_error),
                 w.index,
-                w.expected,
-                w.got
+                value(w.expected),
+                value(w.got)
             ));
         }
         if let Some(fd) = self.finite_difference {
@@ -152,8 +152,9 @@ impl Report {
             ));
         }
         if let Some(d) = &self.diagnosis {
-            let erratum = d.erratum.map(|n| format!(" (erratum {n} of the notes)")).unwrap_or_default();
-            lines.push(format!("diagnosis: {}{erratum}. {}", d.name, d.explanation));
+            let erratum = d.erratum.map(|n| format!(", erratum {n} of the notes")).unwrap_or_default();
+            lines.push(format!("diagnosis: {}{erratum}", d.name));
+            lines.push(d.explanation.clone());
         }
         lines
     }
@@ -162,6 +163,22 @@ impl Report {
 /// A relative error in short scientific notation, e.g. `3.2e-12`.
 fn sci(x: f64) -> String {
     format!("{x:.1e}")
+}
+
+/// An entry's value with six significant digits: fixed-point for
+/// everyday magnitudes, scientific otherwise (the JSON keeps every digit).
+fn value(x: f64) -> String {
+    if x == 0.0 || (1e-3..1e4).contains(&x.abs()) {
+        let digits = (5 - x.abs().log10().floor().max(-3.0) as i32).max(0) as usize;
+        let text = format!("{x:.digits$}");
+        if text.contains('.') {
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            text
+        }
+    } else {
+        format!("{x:.5e}")
+    }
 }
 
 impl fmt::Display for Report {
@@ -183,7 +200,7 @@ impl fmt::Display for Report {
 /// every exercise that did not pass.
 pub fn table(reports: &[Report]) -> String {
     let dash = || "–".to_string();
-    let mut rows = vec![vec![
+    let mut rows = vec![[
         "exercise".to_string(),
         "status".to_string(),
         "rel. error".to_string(),
@@ -191,7 +208,7 @@ pub fn table(reports: &[Report]) -> String {
         "diagnosis".to_string(),
     ]];
     for r in reports {
-        rows.push(vec![
+        rows.push([
             r.exercise.clone(),
             r.status.label().to_string(),
             r.worst.as_ref().map_or_else(dash, |w| sci(w.rel_error)),
@@ -199,13 +216,23 @@ pub fn table(reports: &[Report]) -> String {
             r.diagnosis.as_ref().map_or_else(dash, |d| d.name.clone()),
         ]);
     }
+    let widths: Vec<usize> = (0..5)
+        .map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
+        .collect();
     let mut out = String::new();
-    // Writing into a String cannot fail.
-    let _ = write_grid(&mut out, &rows);
+    for row in &rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(c, &w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
     let passed = reports.iter().filter(|r| r.passed()).count();
     if let Some(seed) = reports.first().map(|r| r.seed) {
         out.push_str(&format!(
-            "{passed} of {} passed, seed {seed} (run again with --seed {seed} for the same inputs)\n",
+            "\n{passed} of {} passed, seed {seed} (run again with --seed {seed} for the same inputs)\n",
             reports.len()
         ));
     }
@@ -216,18 +243,42 @@ pub fn table(reports: &[Report]) -> String {
     out
 }
 
-/// The reports as an HTML table, for a notebook.
-pub fn table_html(reports: &[Report]) -> String {
-    let rows: Vec<Vec<String>> = reports
-        .iter()
-        .map(|r| {
-            vec![
+/// Several reports, shown as one table in a terminal ([`table`]) and in a
+/// notebook ([`Reports::evcxr_display`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reports(pub Vec<Report>);
+
+impl fmt::Display for Reports {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&table(&self.0))
+    }
+}
+
+impl Reports {
+    /// The reports as an HTML table, with each diagnosis linked to the book.
+    pub fn to_html(&self) -> String {
+        let mut rows = vec![vec![
+            "exercise".to_string(),
+            "status".to_string(),
+            "rel. error".to_string(),
+            "finite diff.".to_string(),
+            "diagnosis".to_string(),
+        ]];
+        for r in &self.0 {
+            rows.push(vec![
                 r.exercise.clone(),
                 r.status.label().to_string(),
                 r.worst.as_ref().map_or(String::new(), |w| sci(w.rel_error)),
+                r.finite_difference.map_or(String::new(), sci),
                 r.diagnosis.as_ref().map_or(String::new(), |d| d.name.clone()),
-            ]
-        })
-        .collect();
-    html_table(&rows)
+            ]);
+        }
+        let seed = self.0.first().map_or(String::new(), |r| format!("<p>seed {}</p>", r.seed));
+        format!("{}{seed}", html_table(&rows))
+    }
+
+    /// Shows the table when it is the value of a notebook cell.
+    pub fn evcxr_display(&self) {
+        println!("EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT", self.to_html());
+    }
 }
