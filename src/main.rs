@@ -1,4 +1,4 @@
-//! The `lenet` command line: `explain`, `train`, `eval`, `download`.
+//! The `lenet` command line: `explain`, `train`, `eval`, `download`, `course`.
 
 mod cli;
 
@@ -22,6 +22,8 @@ enum Command {
     Train(cli::train::Args),
     /// Measure a saved model: accuracy and confusion matrix.
     Eval(cli::eval::Args),
+    /// Coursework: write the student starter, check a student's answers.
+    Course(cli::course::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
         Command::Download(args) => cli::download::run(args),
         Command::Train(args) => cli::train::run(args),
         Command::Eval(args) => cli::eval::run(args),
+        Command::Course(args) => return cli::course::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,294 @@
+//! `lenet course new` and `lenet course check` as a teacher and a student run
+//! them, through the built binary: a fresh starter reports every exercise
+//! "not started" and fails; the same crate with its stubs filled by the
+//! crate's own answers passes, with `--json` giving one object per exercise.
+//!
+//! The starter crates compile lenet in release mode. Both share one target
+//! folder, `target/course-tests`, so lenet and its dependencies are built once
+//! (and kept between runs); each crate then costs only its own compilation.
+//! Sharing needs distinct package names: the filled crate is renamed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Instant;
+
+const EXERCISES: [&str; 14] = [
+    "fc_forward",
+    "fc_backprop_delta",
+    "fc_weight_grad",
+    "fc_bias_grad",
+    "correlate_valid",
+    "full_convolve",
+    "kernel_grad",
+    "bias_grad",
+    "conv_backward",
+    "mean_pool_backward",
+    "max_pool_backward",
+    "relu_backward",
+    "softmax_cross_entropy_grad",
+    "lenet_backward",
+];
+
+/// Each stub's `todo!("NAME")` and the arguments of its signature in the
+/// starter: a filled crate calls the reference answer with them.
+const ARGS: [(&str, &str); 14] = [
+    ("fc_forward", "w, a, b"),
+    ("fc_backprop_delta", "w_next, delta_next, z, act"),
+    ("fc_weight_grad", "delta, a_prev"),
+    ("fc_bias_grad", "delta"),
+    ("correlate_valid", "a, w"),
+    ("full_convolve", "delta, w"),
+    ("kernel_grad", "a, delta"),
+    ("bias_grad", "delta"),
+    ("conv_backward", "x, w, dy, padding"),
+    ("mean_pool_backward", "dy, input_shape, size, stride"),
+    ("max_pool_backward", "dy, argmax"),
+    ("relu_backward", "grad_a, z"),
+    ("softmax_cross_entropy_grad", "logits, labels"),
+    ("lenet_backward", "params, x, labels"),
+];
+
+/// The target folder the starter crates share (their own, not the project's:
+/// this test runs while cargo holds the project's).
+fn shared_target() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("course-tests")
+}
+
+fn lenet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lenet"))
+        .args(args)
+        .env("CARGO_TARGET_DIR", shared_target())
+        .output()
+        .expect("the lenet binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A fresh folder under the system temp dir, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("lenet-cli-course-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The table row of `name` in a report (the first line holding the name as a word).
+fn row<'a>(stdout: &'a str, name: &str) -> &'a str {
+    stdout
+        .lines()
+        .find(|l| l.split_whitespace().any(|w| w == name))
+        .unwrap_or_else(|| panic!("{name} missing: {stdout}"))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 temp path")
+}
+
+/// Every `.rs` file of the crate's src/, with its text.
+fn sources(krate: &Path) -> Vec<(PathBuf, String)> {
+    let mut files: Vec<_> = std::fs::read_dir(krate.join("src"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .map(|p| {
+            let t = std::fs::read_to_string(&p).unwrap();
+            (p, t)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Replaces each stub's `todo!("NAME")` with a call of lenet's reference
+/// answer, as a student who copied the crate would.
+fn fill_with_reference_answers(krate: &Path) {
+    let mut filled = 0;
+    for (path, mut t) in sources(krate) {
+        for (name, args) in ARGS {
+            let stub = format!("todo!(\"{name}\")");
+            if t.contains(&stub) {
+                let answer = format!("(lenet::course::Answers::reference().{name})({args})");
+                t = t.replacen(&stub, &answer, 1);
+                filled += 1;
+            }
+        }
+        assert!(!t.contains("todo!(\""), "{} still has a todo!", path.display());
+        std::fs::write(&path, t).unwrap();
+    }
+    assert_eq!(filled, 14, "one stub per exercise");
+
+    // Cargo tells apart two crates sharing a target folder by package name
+    // and version, not by folder: with the same name, the second crate would
+    // be taken as already built. So this one gets a name of its own (its
+    // library keeps the name that main.rs and tests/check.rs use).
+    let manifest = krate.join("Cargo.toml");
+    let t = std::fs::read_to_string(&manifest).unwrap();
+    assert!(t.contains("name = \"backprop-homework\"\n"), "{t}");
+    let t = t.replacen("name = \"backprop-homework\"\n", "name = \"backprop-homework-filled\"\n", 1)
+        + "\n[lib]\nname = \"backprop_homework\"\n";
+    std::fs::write(&manifest, t).unwrap();
+}
+
+/// The JSON lines of `--json`, one object per exercise, in catalogue order.
+fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l:?}")))
+        .collect();
+    let names: Vec<&str> = lines.iter().map(|v| v["exercise"].as_str().expect("an exercise field")).collect();
+    assert_eq!(names, EXERCISES, "one line per exercise: {stdout}");
+    lines
+}
+
+#[test]
+fn a_fresh_starter_is_not_started_and_the_reference_answers_pass() {
+    let started = Instant::now();
+    let tmp = TempDir::new("e2e");
+    let hw = tmp.0.join("hw");
+
+    // The teacher writes the starter.
+    let out = lenet(&["course", "new", s(&hw)]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    assert!(text(&out.stdout).contains(&format!("lenet course check {}", hw.display())), "{}", text(&out.stdout));
+    for f in ["Cargo.toml", "README.md", ".gitignore", "src/lib.rs", "src/main.rs", "tests/check.rs"] {
+        assert!(hw.join(f).is_file(), "{f} missing from the starter");
+    }
+    let manifest = std::fs::read_to_string(hw.join("Cargo.toml")).unwrap();
+    let checkout = std::fs::canonicalize(env!("CARGO_MANIFEST_DIR")).unwrap();
+    assert!(
+        manifest.contains(&format!("lenet = {{ path = {:?}, default-features = false }}", s(&checkout))),
+        "the starter depends on this checkout by its absolute path: {manifest}"
+    );
+    let stubs: usize = sources(&hw).iter().map(|(_, t)| t.matches("todo!(\"").count()).sum();
+    assert_eq!(stubs, 14, "one todo!() per exercise");
+
+    // The student checks the fresh starter: nothing is started, exit non-zero.
+    let t = Instant::now();
+    let out = lenet(&["course", "check", s(&hw)]);
+    let stdout = text(&out.stdout);
+    assert!(!out.status.success(), "a fresh starter does not pass: {stdout}");
+    for name in EXERCISES {
+        let line = row(&stdout, name);
+        assert!(line.contains("not started"), "{name} is not started: {line:?}\n{stdout}");
+    }
+    assert!(stdout.contains("0 of 14 passed"), "{stdout}");
+    eprintln!("course check on the fresh starter (builds it): {:.1} s", t.elapsed().as_secs_f64());
+
+    // --json: one object per exercise, with the seed asked for.
+    let out = lenet(&["course", "check", s(&hw), "--json", "--seed", "7"]);
+    assert!(!out.status.success());
+    for v in json_lines(&text(&out.stdout)) {
+        assert_eq!(v["seed"], 7, "{v}");
+        assert_eq!(v["status"], "NotStarted", "{v}");
+    }
+
+    // The same crate with every stub answered by lenet's own functions.
+    let done = tmp.0.join("done");
+    let out = lenet(&["course", "new", s(&done)]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    fill_with_reference_answers(&done);
+    let t = Instant::now();
+    let out = lenet(&["course", "check", s(&done)]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "every exercise passes: {stdout}\nstderr: {}", text(&out.stderr));
+    for name in EXERCISES {
+        let line = row(&stdout, name);
+        assert!(line.contains("passed"), "{name} passes: {line:?}\n{stdout}");
+    }
+    assert!(stdout.contains("14 of 14 passed"), "{stdout}");
+    eprintln!("course check on the filled crate (builds it): {:.1} s", t.elapsed().as_secs_f64());
+    let out = lenet(&["course", "check", s(&done), "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines = json_lines(&text(&out.stdout));
+    let seed = &lines[0]["seed"];
+    assert!(seed.is_u64(), "the seed is in every report: {}", lines[0]);
+    assert!(lines.iter().all(|v| &v["seed"] == seed && v["status"] == "Passed"), "one seed per run, all passed");
+
+    // One exercise, chosen by name; DIR defaults to the current folder.
+    let out = Command::new(env!("CARGO_BIN_EXE_lenet"))
+        .args(["course", "check", "kernel_grad", "--json"])
+        .current_dir(&done)
+        .env("CARGO_TARGET_DIR", shared_target())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(v["exercise"], "kernel_grad");
+
+    // `cargo test --release` in the crate gives the same verdicts.
+    let t = Instant::now();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let run = |krate: &Path| {
+        Command::new(&cargo)
+            .args(["test", "--release", "--quiet", "--manifest-path"])
+            .arg(krate.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", shared_target())
+            .output()
+            .unwrap()
+    };
+    let out = run(&done);
+    assert!(out.status.success(), "cargo test passes on the filled crate: {}{}", text(&out.stdout), text(&out.stderr));
+    let out = run(&hw);
+    assert!(!out.status.success(), "cargo test fails on the fresh starter: {}{}", text(&out.stdout), text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("14 failed"), "one failing test per exercise: {stdout}");
+    assert!(stdout.to_lowercase().contains("not started"), "{stdout}");
+    eprintln!("cargo test --release in both crates: {:.1} s", t.elapsed().as_secs_f64());
+    eprintln!("whole test: {:.1} s", started.elapsed().as_secs_f64());
+}
+
+#[test]
+fn course_new_refuses_a_non_empty_folder_and_names_it() {
+    let tmp = TempDir::new("refuse");
+    let dir = tmp.0.join("hw");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let out = lenet(&["course", "new", s(&dir)]);
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(s(&dir)) && stderr.contains("not empty"), "{stderr}");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "nothing written");
+    assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).unwrap(), "mine");
+
+    // An empty folder is fine, and no temporary folder is left behind.
+    let empty = tmp.0.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = lenet(&["course", "new", s(&empty)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(empty.join("src/lib.rs").is_file());
+    let names: Vec<_> = std::fs::read_dir(&tmp.0).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 2, "only hw and empty: {names:?}");
+
+    // --lenet must name a lenet checkout.
+    let out = lenet(&["course", "new", s(&tmp.0.join("other")), "--lenet", s(&tmp.0)]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("--lenet"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn course_check_names_a_missing_crate_and_an_unknown_exercise() {
+    let tmp = TempDir::new("missing");
+    let out = lenet(&["course", "check", s(&tmp.0)]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(s(&tmp.0.join("Cargo.toml"))) && stderr.contains("lenet course new"), "{stderr}");
+
+    let out = lenet(&["course", "check", s(&tmp.0), "kernel_grd"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("kernel_grd is not an exercise") && stderr.contains("kernel_grad"), "{stderr}");
+}
