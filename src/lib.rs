@@ -14,8 +14,8 @@
 //! | [`symbolic`] | a symbolic scalar that prints the formulas of the notes |
 //! | [`gradcheck`] | central finite differences and the relative error |
 //! | [`worked`] | the notes' 3×3 input / 2×2 kernel example |
-//! | [`course`] | exercises for students: checks their functions and names the mistake |
 //! | [`errata`] | the wrong formulas of the notes, runnable, to fail their checks |
+//! | [`course`] | coursework: checks a student's functions and names the mistake, many of them [`errata`] |
 //! | [`model`] | LeNet-5 composed from these layers, with every δ kept ([`model::Trace`]) |
 //! | [`fast`] | the same network, fast: direct conv1, im2col + GEMM, fused pooling, threads |
 //! | [`optim`] | SGD with momentum and weight decay |

@@ -89,7 +89,11 @@ impl Report {
         self.status == Status::Passed
     }
 
-    /// The report as one line of JSON, for a grading script.
+    /// The report as one line of JSON, for a grading script: the fields
+    /// above by name; `status` is `"Passed"`, `"Wrong"` or `"NotStarted"`,
+    /// or `{"Panicked":{"message":…}}` or
+    /// `{"WrongShape":{"expected":…,"got":…}}`; a missing `worst`,
+    /// `finite_difference` or `diagnosis` is `null`, and so is a NaN value.
     pub fn to_json(&self) -> String {
         // Only strings, numbers and options: serialisation cannot fail.
         serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
