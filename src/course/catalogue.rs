@@ -22,6 +22,7 @@ use crate::model::{Arch, LeNet, Params, Pooling};
 use crate::pool::Argmax;
 use ndarray::{Array1, Array2, Array4, Axis, s};
 
+// ANCHOR: mistakes
 /// A known mistake, as the catalogue states it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Mistake {
@@ -55,6 +56,8 @@ pub const BIAS_MISSING: Mistake = Mistake {
     erratum: Some(16),
     book: "fully-connected.html#the-forward-pass",
 };
+
+// ANCHOR_END: mistakes
 
 /// Wᵀδ without σ′(z).
 pub const SIGMA_PRIME_MISSING: Mistake = Mistake {
