@@ -1,7 +1,9 @@
 //! `lenet course new` and `lenet course check` as a teacher and a student run
 //! them, through the built binary: a fresh starter reports every exercise
 //! "not started" and fails; the same crate with its stubs filled by the
-//! crate's own answers passes, with `--json` giving one object per exercise.
+//! crate's own answers passes, with `--json` giving one object per exercise;
+//! a compile error is cargo's, and a kernel gradient written as a convolution
+//! is diagnosed as erratum 13.
 //!
 //! The starter crates compile lenet in release mode. Both share one target
 //! folder, `target/course-tests`, so lenet and its dependencies are built once
@@ -248,6 +250,42 @@ fn a_fresh_starter_is_not_started_and_the_reference_answers_pass() {
     assert!(stdout.contains("14 failed"), "one failing test per exercise: {stdout}");
     assert!(stdout.to_lowercase().contains("not started"), "{stdout}");
     eprintln!("cargo test --release in both crates: {:.1} s", t.elapsed().as_secs_f64());
+
+    // A student's compile error is shown as cargo prints it, naming the file.
+    let t = Instant::now();
+    let conv = hw.join("src/conv.rs");
+    let stubs = std::fs::read_to_string(&conv).unwrap();
+    std::fs::write(&conv, stubs.replacen("todo!(\"bias_grad\")", "delta.sum() as f32", 1)).unwrap();
+    let out = lenet(&["course", "check", s(&hw), "bias_grad"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(101), "cargo's status for a compile error: {stderr}");
+    assert!(stderr.contains("error[E0308]") && stderr.contains("src/conv.rs"), "{stderr}");
+
+    // The issue's "done when": kernel_grad written as a convolution (δ turned
+    // by 180°) is reported wrong, and the report names the mistake, its
+    // erratum and the book's section.
+    let convolution = "Array2::from_shape_fn((a.nrows() - delta.nrows() + 1, a.ncols() - delta.ncols() + 1), |(p, q)| {
+        let (m, n) = delta.dim();
+        let mut s = 0.0;
+        for i in 0..m {
+            for j in 0..n {
+                s += delta[[m - 1 - i, n - 1 - j]] * a[[i + p, j + q]];
+            }
+        }
+        s
+    })";
+    std::fs::write(&conv, stubs.replacen("todo!(\"kernel_grad\")", convolution, 1)).unwrap();
+    let out = lenet(&["course", "check", s(&hw), "kernel_grad"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(row(&stdout, "kernel_grad").contains("wrong"), "{stdout}");
+    for needle in ["kernel gradient flipped", "erratum 13", "convolution.html#"] {
+        assert!(stdout.contains(needle), "the report names {needle:?}: {stdout}");
+    }
+    let out = lenet(&["course", "check", s(&hw), "kernel_grad", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!((&v["status"], &v["diagnosis"]["erratum"]), (&"Wrong".into(), &13.into()), "{v}");
+    eprintln!("a compile error and a flipped kernel gradient: {:.1} s", t.elapsed().as_secs_f64());
     eprintln!("whole test: {:.1} s", started.elapsed().as_secs_f64());
 }
 
