@@ -173,6 +173,8 @@ fn a_fresh_starter_is_not_started_and_the_reference_answers_pass() {
         manifest.contains(&format!("lenet = {{ path = {:?}, default-features = false }}", s(&checkout))),
         "the starter depends on this checkout by its absolute path: {manifest}"
     );
+    let lock = std::fs::read_to_string(hw.join("Cargo.lock")).expect("the checkout's Cargo.lock is copied");
+    assert!(lock.contains("name = \"ndarray\""), "{lock}");
     let stubs: usize = sources(&hw).iter().map(|(_, t)| t.matches("todo!(\"").count()).sum();
     assert_eq!(stubs, 14, "one todo!() per exercise");
 

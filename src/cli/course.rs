@@ -184,6 +184,13 @@ fn write_starter(root: &Path, lenet: &Path) -> std::io::Result<()> {
             fs::write(path, text)?;
         }
     }
+    // The checkout's lock file, so that the crate builds with the dependency
+    // versions lenet was tested with (and already downloaded); cargo drops
+    // what the crate does not use (the command line's clap, ureq, …).
+    let lock = lenet.join("Cargo.lock");
+    if lock.is_file() {
+        fs::copy(lock, root.join("Cargo.lock"))?;
+    }
     Ok(())
 }
 
