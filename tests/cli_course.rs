@@ -354,14 +354,21 @@ fn course_new_refuses_a_non_empty_folder_and_names_it() {
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "nothing written");
     assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).unwrap(), "mine");
 
-    // An empty folder is fine, and no temporary folder is left behind.
+    // An empty folder is fine, the current one too, and no temporary
+    // folder is left behind.
     let empty = tmp.0.join("empty");
     std::fs::create_dir_all(&empty).unwrap();
-    let out = lenet(&["course", "new", s(&empty)]);
+    let out = Command::new(env!("CARGO_BIN_EXE_lenet")).args(["course", "new", "."]).current_dir(&empty).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(empty.join("src/lib.rs").is_file());
-    let names: Vec<_> = std::fs::read_dir(&tmp.0).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(names.len(), 2, "only hw and empty: {names:?}");
+    let mut names: Vec<_> = std::fs::read_dir(&empty).unwrap().map(|e| e.unwrap().file_name()).collect();
+    names.sort();
+    assert_eq!(names, [".gitignore", "Cargo.lock", "Cargo.toml", "README.md", "src", "tests"], "the starter and nothing else");
+    let fresh = tmp.0.join("a/b/fresh");
+    let out = lenet(&["course", "new", s(&fresh)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(fresh.join("src/lib.rs").is_file() && fresh.join("tests/check.rs").is_file());
+    let names: Vec<_> = std::fs::read_dir(tmp.0.join("a/b")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["fresh"], "nothing else next to it");
 
     // --lenet must name a lenet checkout.
     let out = lenet(&["course", "new", s(&tmp.0.join("other")), "--lenet", s(&tmp.0)]);

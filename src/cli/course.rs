@@ -119,32 +119,42 @@ fn new(args: NewArgs) -> Result<(), Failure> {
             )));
         }
     }
-    let name = dir
-        .file_name()
-        .ok_or_else(|| fail(format!("{} does not name a folder", dir.display())))?;
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
+    // Everything goes into a hidden temporary folder first and is renamed
+    // into place at the end, so an interrupted run leaves no half-written
+    // crate: inside DIR when it exists (it may be `.`, which must stay the
+    // same folder), else next to it.
+    let pid = std::process::id();
+    let written = if dir.exists() {
+        let tmp = dir.join(format!(".lenet-course-{pid}"));
+        let moved = write_starter(&tmp, &lenet).and_then(|()| {
+            for entry in fs::read_dir(&tmp)? {
+                let entry = entry?;
+                fs::rename(entry.path(), dir.join(entry.file_name()))?;
+            }
+            fs::remove_dir(&tmp)
+        });
+        moved.inspect_err(|_| {
+            let _ = fs::remove_dir_all(&tmp);
+        })
+    } else {
+        let name = dir
+            .file_name()
+            .ok_or_else(|| fail(format!("{} does not name a folder", dir.display())))?;
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
+        let mut tmp_name = OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".lenet-course-{pid}"));
+        let tmp = parent.join(tmp_name);
+        let moved = write_starter(&tmp, &lenet).and_then(|()| fs::rename(&tmp, dir));
+        moved.inspect_err(|_| {
+            let _ = fs::remove_dir_all(&tmp);
+        })
     };
-    fs::create_dir_all(&parent).map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
-
-    // Everything goes into a hidden folder next to DIR, renamed into place
-    // at the end: an interrupted run leaves no half-written crate.
-    let mut tmp_name = OsString::from(".");
-    tmp_name.push(name);
-    tmp_name.push(format!(".lenet-course-{}", std::process::id()));
-    let tmp = parent.join(tmp_name);
-    let _ = fs::remove_dir_all(&tmp);
-    let written = write_starter(&tmp, &lenet).and_then(|()| {
-        if dir.exists() {
-            fs::remove_dir(dir)?; // empty, checked above
-        }
-        fs::rename(&tmp, dir)
-    });
-    if let Err(e) = written {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(fail(format!("cannot write the starter to {}: {e}", dir.display())));
-    }
+    written.map_err(|e| fail(format!("cannot write the starter to {}: {e}", dir.display())))?;
     println!(
         "wrote the starter crate to {} (14 exercises in src/, depending on lenet at {})",
         dir.display(),
