@@ -54,6 +54,9 @@ pub enum Problem {
     Shape { tensor: String, expected: Vec<usize>, found: Vec<usize> },
     /// A tensor entry is NaN or infinite (`index` in row-major order).
     NotFinite { tensor: String, index: usize },
+    /// A training setting in a checkpoint's `config` is out of range (the
+    /// message names it and its value).
+    Setting(String),
 }
 
 /// An error reading or writing a model file: the file and the [`Problem`].
@@ -89,6 +92,7 @@ impl fmt::Display for Problem {
             Problem::NotFinite { tensor, index } => {
                 write!(f, "tensor {tensor}: entry {index} is not a finite number (NaN or infinite weights)")
             }
+            Problem::Setting(m) => write!(f, "config: {m}; this checkpoint cannot be resumed"),
         }
     }
 }
@@ -268,6 +272,7 @@ pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<Checkpoint, ModelError>
     let epoch = v.get("epoch").and_then(Value::as_u64).ok_or_else(|| field("epoch", "a whole number"))? as usize;
     let config: TrainConfig = serde_json::from_value(v.get("config").cloned().unwrap_or(Value::Null))
         .map_err(|e| err(path, Problem::Json(format!("config: {e}"))))?;
+    config.validate().map_err(|m| err(path, Problem::Setting(m)))?;
     let history: History = serde_json::from_value(v.get("history").cloned().unwrap_or(Value::Null))
         .map_err(|e| err(path, Problem::Json(format!("history: {e}"))))?;
     if history.epochs.len() != epoch {

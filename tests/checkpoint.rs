@@ -187,3 +187,69 @@ fn a_failed_write_leaves_the_original_untouched() {
     let leftovers: Vec<_> = std::fs::read_dir(&dir.0).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 2, "no temporary files are left behind: {leftovers:?}");
 }
+
+#[test]
+fn a_save_removes_stale_temporaries_of_a_killed_writer_and_nothing_else() {
+    let dir = TempDir::new("stale");
+    let path = dir.file("checkpoint.json");
+    // What a `kill -9` during an atomic write leaves: a partial file under our
+    // temporary naming pattern, of a process that no longer runs (no PID is
+    // that large).
+    let stale = dir.file(".checkpoint.json.tmp-99999999-1");
+    std::fs::write(&stale, b"{\"format\": \"lenet-chec").unwrap();
+    let stale_other = dir.file(".history.json.tmp-99999999-7");
+    std::fs::write(&stale_other, b"[").unwrap();
+    // Files that are not ours, or are a temporary of a running writer (this
+    // very process), or only look similar, are left alone.
+    let keep = [
+        ".checkpoint.json.tmp-keep",
+        "notes.txt",
+        &format!(".checkpoint.json.tmp-{}-5", std::process::id()),
+        ".checkpoint.json.tmp-99999999-1x",
+        "checkpoint.json.tmp-99999999-1",
+    ];
+    for k in keep {
+        std::fs::write(dir.file(k), b"mine").unwrap();
+    }
+    std::fs::create_dir(dir.file(".model.json.tmp-99999999-2")).unwrap();
+
+    let model = LeNet::<f32>::new(Arch::modern(), 3);
+    let velocity = model.params.zeros_like();
+    let c = Checkpoint { model, velocity, epoch: 0, config: TrainConfig::default(), history: History::default() };
+    checkpoint::save_checkpoint(&path, &c).unwrap();
+
+    assert!(!stale.exists(), "the stale temporary of a dead writer is removed");
+    assert!(!stale_other.exists(), "every stale temporary of the folder is removed");
+    for k in keep {
+        assert_eq!(std::fs::read(dir.file(k)).unwrap(), b"mine", "{k} must be left alone");
+    }
+    assert!(dir.file(".model.json.tmp-99999999-2").is_dir(), "a directory is never removed");
+    assert!(checkpoint::load_checkpoint(&path).is_ok());
+}
+
+#[test]
+fn out_of_range_settings_in_a_checkpoint_name_the_file_and_the_setting() {
+    let dir = TempDir::new("settings");
+    let path = dir.file("checkpoint.json");
+    let model = LeNet::<f32>::new(Arch::modern(), 3);
+    let velocity = model.params.zeros_like();
+    let c = Checkpoint { model, velocity, epoch: 0, config: TrainConfig::default(), history: History::default() };
+    let cases: [(&str, serde_json::Value, &str); 5] = [
+        ("lr", (-1.0).into(), "learning rate must be a positive number, got -1"),
+        ("batch_size", 0.into(), "batch size must be at least 1"),
+        ("threads", 0.into(), "threads must be at least 1"),
+        ("momentum", 1.5.into(), "momentum must be in [0, 1), got 1.5"),
+        ("lr_decay", 0.into(), "learning-rate decay must be in (0, 1], got 0"),
+    ];
+    for (key, value, says) in cases {
+        checkpoint::save_checkpoint(&path, &c).unwrap();
+        edit_json(&path, |v| v["config"][key] = value.clone());
+        let e = checkpoint::load_checkpoint(&path).unwrap_err();
+        let msg = e.to_string();
+        assert!(matches!(e.problem, Problem::Setting(_)), "{key}: {msg}");
+        assert!(msg.contains(&path.display().to_string()), "{key}: the message must name the file: {msg}");
+        assert!(msg.contains(says), "{key}: {msg}");
+        // The weights in it are fine: it still loads as a model to evaluate.
+        assert!(checkpoint::load(&path).is_ok());
+    }
+}
