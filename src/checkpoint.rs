@@ -19,6 +19,13 @@
 //! number (JSON has no NaN; a NaN would have been written as `null`).
 //! Saving goes through a temporary file and a rename, and refuses weights that
 //! are not finite, so a failed save leaves the previous file as it was.
+//!
+//! Hostile files cost little: what is not a regular file (a directory, a FIFO,
+//! `/dev/zero`) is refused before it is opened; a file larger than
+//! [`MAX_FILE_BYTES`] is refused before it is read, and at most that many bytes
+//! are ever read; while parsing, a tensor's `data` longer than LeNet's tensor
+//! of that name, or more than [`MAX_VALUES`] JSON values in all, stop the
+//! parse at once.
 
 use crate::io::write_atomic;
 use crate::model::{Arch, LeNet, Params, PARAM_NAMES};
@@ -34,6 +41,25 @@ pub const MODEL_FORMAT: &str = "lenet-model";
 pub const CHECKPOINT_FORMAT: &str = "lenet-checkpoint";
 /// The version this code writes and reads.
 pub const VERSION: u64 = 1;
+
+/// The largest model or checkpoint file [`load`] and [`load_checkpoint`] read:
+/// 8 MiB.
+///
+/// LeNet has 61,706 parameters. A weight is written in the shortest form that
+/// reads back as the same f64: at most 23 characters (`-1.1754943508222875e-38`),
+/// 24 with its comma. So a model file is at most about 1.5 MB, and a
+/// checkpoint (weights and velocity) about 3.0 MB plus its history (under 250
+/// bytes an epoch); indented by another tool, a checkpoint with 1,000 epochs of
+/// history reaches about 4.3 MB. 8 MiB leaves room for all of these
+/// (tests/hostile_models.rs builds the last two and checks they load) and
+/// refuses anything several times larger than a valid file.
+pub const MAX_FILE_BYTES: u64 = 8 << 20;
+
+/// The most JSON values (numbers, strings, arrays, objects…) a model or
+/// checkpoint file may hold: a checkpoint has 123,412 numbers in its tensors
+/// and 8 values an epoch of history. Held as `serde_json::Value`s, this many
+/// take at most a few tens of MB.
+pub const MAX_VALUES: usize = 500_000;
 
 /// What is wrong with a model or checkpoint file.
 #[derive(Debug)]
@@ -57,6 +83,15 @@ pub enum Problem {
     /// A training setting in a checkpoint's `config` is out of range (the
     /// message names it and its value).
     Setting(String),
+    /// The path is not a regular file: `kind` says what it is.
+    NotAFile { kind: &'static str },
+    /// The file has `bytes` bytes (`at_least` when it grew while being read),
+    /// more than [`MAX_FILE_BYTES`].
+    TooLarge { bytes: u64, at_least: bool },
+    /// A tensor's `data` has more entries than LeNet's tensor of that name.
+    TooLong { tensor: String, entries: usize },
+    /// More than [`MAX_VALUES`] JSON values.
+    TooManyValues,
 }
 
 /// An error reading or writing a model file: the file and the [`Problem`].
@@ -93,6 +128,24 @@ impl fmt::Display for Problem {
                 write!(f, "tensor {tensor}: entry {index} is not a finite number (NaN or infinite weights)")
             }
             Problem::Setting(m) => write!(f, "config: {m}; this checkpoint cannot be resumed"),
+            Problem::NotAFile { kind } => {
+                write!(f, "is a {kind}, not a regular file; nothing was read")
+            }
+            Problem::TooLarge { bytes, at_least } => write!(
+                f,
+                "{}{bytes} bytes, larger than any model or checkpoint file can be (at most {MAX_FILE_BYTES} bytes: \
+                 LeNet's 61,706 parameters, twice in a checkpoint, with room to spare); refused {}",
+                if *at_least { "more than " } else { "" },
+                if *at_least { "after reading that much" } else { "without reading it" }
+            ),
+            Problem::TooLong { tensor, entries } => write!(
+                f,
+                "tensor {tensor}: \"data\" has more than {entries} entries, the size of LeNet's {tensor}; parsing stopped there"
+            ),
+            Problem::TooManyValues => write!(
+                f,
+                "holds more than {MAX_VALUES} JSON values, and no valid model or checkpoint has that many; parsing stopped there"
+            ),
         }
     }
 }
@@ -147,10 +200,213 @@ pub fn save(path: impl AsRef<Path>, model: &LeNet<f32>) -> Result<(), ModelError
     write_json(path, &model_json(model))
 }
 
-/// Reads and parses a file into JSON.
+/// What a file type is, if it is not a regular file.
+fn not_a_file(t: std::fs::FileType) -> Option<&'static str> {
+    if t.is_file() {
+        return None;
+    }
+    if t.is_dir() {
+        return Some("directory");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return Some("FIFO (named pipe)");
+        }
+        if t.is_char_device() {
+            return Some("character device");
+        }
+        if t.is_block_device() {
+            return Some("block device");
+        }
+        if t.is_socket() {
+            return Some("socket");
+        }
+    }
+    Some("special file")
+}
+
+/// The bytes of a regular file of at most [`MAX_FILE_BYTES`] bytes.
+fn read_bounded(path: &Path) -> Result<Vec<u8>, ModelError> {
+    use std::io::Read;
+    let io = |e| err(path, Problem::Io(e));
+    // Looked at before opening: opening a FIFO would wait for a writer.
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if let Some(kind) = not_a_file(meta.file_type()) {
+        return Err(err(path, Problem::NotAFile { kind }));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(err(path, Problem::TooLarge { bytes: meta.len(), at_least: false }));
+    }
+    let file = std::fs::File::open(path).map_err(io)?;
+    // What was opened may have been put there since: check it again.
+    let meta = file.metadata().map_err(io)?;
+    if let Some(kind) = not_a_file(meta.file_type()) {
+        return Err(err(path, Problem::NotAFile { kind }));
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize + 1);
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(err(path, Problem::TooLarge { bytes: MAX_FILE_BYTES, at_least: true }));
+    }
+    Ok(bytes)
+}
+
+/// Reads and parses a file into JSON, within [`MAX_FILE_BYTES`] and
+/// [`MAX_VALUES`] and refusing over-long tensors as they are parsed.
 fn read_json(path: &Path) -> Result<Value, ModelError> {
-    let text = std::fs::read_to_string(path).map_err(|e| err(path, Problem::Io(e)))?;
-    serde_json::from_str(&text).map_err(|e| err(path, Problem::Json(e.to_string())))
+    let bytes = read_bounded(path)?;
+    bounded::parse(&bytes).map_err(|p| err(path, p))
+}
+
+/// A JSON parser that builds a `serde_json::Value` but counts what it builds,
+/// and knows where LeNet's tensors are: `params.NAME.data` and
+/// `velocity.NAME.data` may not be longer than LeNet's tensor NAME.
+mod bounded {
+    use super::{Problem, MAX_VALUES};
+    use crate::model::Params;
+    use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde_json::{Map, Number, Value};
+    use std::fmt;
+
+    /// Where in the file a value is.
+    #[derive(Clone)]
+    enum At {
+        Root,
+        /// The object of tensors in this field (`params` or `velocity`).
+        Tensors(String),
+        /// A tensor: its full name and its number of entries.
+        Tensor(String, usize),
+        /// A tensor's `data`.
+        Data(String, usize),
+        Elsewhere,
+    }
+
+    struct State {
+        values_left: usize,
+        /// LeNet's tensor names and entry counts.
+        sizes: Vec<(&'static str, usize)>,
+        /// Why the parse stopped, when it was a limit.
+        problem: Option<Problem>,
+    }
+
+    struct Node<'a> {
+        state: &'a mut State,
+        at: At,
+    }
+
+    /// Parses `bytes` as one JSON value.
+    pub(super) fn parse(bytes: &[u8]) -> Result<Value, Problem> {
+        let sizes = Params::<f32>::lenet_zeros().tensors().iter().map(|(n, t)| (*n, t.len())).collect();
+        let mut state = State { values_left: MAX_VALUES, sizes, problem: None };
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let result = Node { state: &mut state, at: At::Root }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+        result.map_err(|e| state.problem.take().unwrap_or_else(|| Problem::Json(e.to_string())))
+    }
+
+    impl Node<'_> {
+        fn count<E: de::Error>(&mut self) -> Result<(), E> {
+            if self.state.values_left == 0 {
+                self.state.problem = Some(Problem::TooManyValues);
+                return Err(E::custom("too many values"));
+            }
+            self.state.values_left -= 1;
+            Ok(())
+        }
+
+        fn child_of_map(&self, key: &str) -> At {
+            match &self.at {
+                At::Root if key == "params" || key == "velocity" => At::Tensors(key.to_string()),
+                At::Tensors(field) => match self.state.sizes.iter().find(|(n, _)| *n == key) {
+                    Some((_, len)) => At::Tensor(format!("{field}.{key}"), *len),
+                    None => At::Elsewhere,
+                },
+                At::Tensor(name, len) if key == "data" => At::Data(name.clone(), *len),
+                _ => At::Elsewhere,
+            }
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Node<'_> {
+        type Value = Value;
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Node<'_> {
+        type Value = Value;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON value")
+        }
+        fn visit_bool<E: de::Error>(mut self, b: bool) -> Result<Value, E> {
+            self.count()?;
+            Ok(Value::Bool(b))
+        }
+        fn visit_i64<E: de::Error>(mut self, n: i64) -> Result<Value, E> {
+            self.count()?;
+            Ok(Value::Number(n.into()))
+        }
+        fn visit_u64<E: de::Error>(mut self, n: u64) -> Result<Value, E> {
+            self.count()?;
+            Ok(Value::Number(n.into()))
+        }
+        fn visit_f64<E: de::Error>(mut self, x: f64) -> Result<Value, E> {
+            self.count()?;
+            Ok(Number::from_f64(x).map_or(Value::Null, Value::Number))
+        }
+        fn visit_str<E: de::Error>(mut self, s: &str) -> Result<Value, E> {
+            self.count()?;
+            Ok(Value::String(s.to_string()))
+        }
+        fn visit_string<E: de::Error>(mut self, s: String) -> Result<Value, E> {
+            self.count()?;
+            Ok(Value::String(s))
+        }
+        fn visit_unit<E: de::Error>(mut self) -> Result<Value, E> {
+            self.count()?;
+            Ok(Value::Null)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+            self.visit_unit()
+        }
+        fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Value, A::Error> {
+            self.count()?;
+            let limit = match &self.at {
+                At::Data(name, len) => Some((name.clone(), *len)),
+                _ => None,
+            };
+            let mut items = Vec::new();
+            loop {
+                if let Some((tensor, entries)) = &limit
+                    && items.len() == *entries
+                {
+                    if seq.next_element::<IgnoredAny>()?.is_some() {
+                        self.state.problem = Some(Problem::TooLong { tensor: tensor.clone(), entries: *entries });
+                        return Err(de::Error::custom("tensor too long"));
+                    }
+                    break;
+                }
+                match seq.next_element_seed(Node { state: &mut *self.state, at: At::Elsewhere })? {
+                    Some(v) => items.push(v),
+                    None => break,
+                }
+            }
+            Ok(Value::Array(items))
+        }
+        fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Value, A::Error> {
+            self.count()?;
+            let mut m = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let at = self.child_of_map(&key);
+                let v = map.next_value_seed(Node { state: &mut *self.state, at })?;
+                m.insert(key, v);
+            }
+            Ok(Value::Object(m))
+        }
+    }
 }
 
 /// Checks `format`, `version` and `dtype`; returns the format found.
