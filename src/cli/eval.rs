@@ -14,7 +14,8 @@ pub struct Args {
     /// Data set: `embedded`, `mnist` or `fashion-mnist`.
     #[arg(long, default_value = "embedded")]
     dataset: String,
-    /// Folder holding the four IDX files of mnist or fashion-mnist.
+    /// Folder holding the test files of mnist or fashion-mnist
+    /// (`t10k-images-idx3-ubyte[.gz]`, `t10k-labels-idx1-ubyte[.gz]`).
     #[arg(long)]
     data: Option<PathBuf>,
     /// Threads for the forward passes.
@@ -32,8 +33,18 @@ pub fn run(args: Args) -> Result<(), String> {
     // The model first: a bad file should be reported before data is loaded.
     let model = checkpoint::load(&args.model).map_err(|e| e.to_string())?;
     let source = Source::parse(&args.dataset, args.data.clone())?;
-    let split = data::load(&source).map_err(|e| e.to_string())?;
-    let ev = evaluate(&model, &split.test, None, args.threads);
+    // Only the test split: `t10k-*` for MNIST and Fashion-MNIST.
+    let test = data::load_for_eval(&source).map_err(|e| e.to_string())?;
+    let ev = evaluate(&model, &test, None, args.threads);
+    if ev.non_finite > 0 {
+        return Err(format!(
+            "model file {} is unusable: its forward pass overflows to NaN or infinity on {} of {} test images \
+             (weights too large or corrupt)",
+            args.model.display(),
+            ev.non_finite,
+            ev.total
+        ));
+    }
     if args.json {
         let v = serde_json::json!({
             "model": args.model,
@@ -50,7 +61,7 @@ pub fn run(args: Args) -> Result<(), String> {
     println!(
         "{} on {} ({}): accuracy {:.2}% ({} of {}), mean loss {:.4}",
         args.model.display(),
-        split.test.name,
+        test.name,
         source.name(),
         100.0 * ev.accuracy(),
         ev.correct,

@@ -147,7 +147,8 @@ fn config_from(args: &Args) -> TrainConfig {
 
 pub fn run(args: Args) -> Result<(), String> {
     let source = Source::parse(&args.dataset, args.data.clone())?;
-    let split = data::load(&source).map_err(|e| e.to_string())?;
+    // Both splits, 28×28 images, neither empty: checked before training.
+    let split = data::load_for_training(&source).map_err(|e| e.to_string())?;
     let mut bars = Bars { bar: None };
     let wall = Instant::now();
     let outcome: Outcome = match &args.resume {

@@ -12,6 +12,15 @@
 //! [`read_labels`] accept both forms and tell them apart by the gzip magic
 //! bytes `1f 8b`. Every check that fails returns a [`DataError`] naming the
 //! file, because a silently misread data set trains a model on noise.
+//!
+//! Files are read as a stream, gzip or not: the header first (16 bytes for
+//! images, 8 for labels), checked, then exactly the bytes it declares, then
+//! one more to detect trailing data (counted, not kept, up to 1 MiB). A
+//! header may declare at most [`MAX_DATA_BYTES`] (64 MiB; the largest real
+//! file holds 47,040,000), so neither a forged header nor a gzip bomb makes
+//! the reader allocate more. Only regular files are opened: a directory,
+//! FIFO, device or symbolic-link loop at the path is named as such
+//! ([`check_regular_file`]), and a FIFO is never opened, so never blocks.
 
 use crate::io::write_atomic;
 use flate2::Compression;
@@ -52,6 +61,20 @@ pub enum DataError {
     LabelOutOfRange { path: PathBuf, index: usize, label: u8 },
     /// Training and test images of different sizes: one model cannot take both.
     ShapeMismatch { train: PathBuf, test: PathBuf, train_shape: (usize, usize), test_shape: (usize, usize) },
+    /// Something other than a regular file (a directory, FIFO, device,
+    /// symbolic-link loop) where an IDX file should be; `what` says what.
+    NotAFile { path: PathBuf, what: String },
+    /// The header declares more data bytes than [`MAX_DATA_BYTES`].
+    TooLarge { path: PathBuf, dims: Vec<u32>, bytes: u128, limit: usize },
+    /// The (decompressed) file is longer than any valid IDX file (`limit` bytes).
+    TooLong { path: PathBuf, limit: usize },
+    /// More than `more_than` data bytes where the header declares `expected`
+    /// (the reader stopped counting there).
+    TrailingData { path: PathBuf, dims: Vec<u32>, expected: usize, more_than: u64 },
+    /// Images of a size the consumer cannot take (LeNet: 28×28).
+    ImageSize { path: PathBuf, rows: usize, cols: usize, expected: (usize, usize) },
+    /// A data set file that holds no images (or labels).
+    Empty { path: PathBuf },
 }
 
 impl DataError {
@@ -66,7 +89,13 @@ impl DataError {
             | DataError::BadMagic { path, .. }
             | DataError::BadDimensions { path, .. }
             | DataError::SizeMismatch { path, .. }
-            | DataError::LabelOutOfRange { path, .. } => path,
+            | DataError::LabelOutOfRange { path, .. }
+            | DataError::NotAFile { path, .. }
+            | DataError::TooLarge { path, .. }
+            | DataError::TooLong { path, .. }
+            | DataError::TrailingData { path, .. }
+            | DataError::ImageSize { path, .. }
+            | DataError::Empty { path } => path,
             DataError::CountMismatch { images, .. } => images,
             DataError::ShapeMismatch { test, .. } => test,
         }
@@ -125,6 +154,36 @@ impl fmt::Display for DataError {
                 test_shape.0,
                 test_shape.1
             ),
+            DataError::NotAFile { path, what } => write!(f, "{} is {what}, not an IDX file", path.display()),
+            DataError::TooLarge { path, dims, bytes, limit } => write!(
+                f,
+                "{} declares dimensions {} = {bytes} data bytes, more than the limit of {limit} bytes ({} MiB; \
+                 the largest real file, MNIST's training images, holds {LARGEST_REAL_DATA_BYTES})",
+                path.display(),
+                dims_text(dims),
+                limit >> 20
+            ),
+            DataError::TooLong { path, limit } => write!(
+                f,
+                "{} is longer than any valid IDX file: more than {limit} bytes (decompressed), the limit",
+                path.display()
+            ),
+            DataError::TrailingData { path, dims, expected, more_than } => write!(
+                f,
+                "{} declares dimensions {} = {expected} data bytes but holds more than {more_than} (trailing bytes)",
+                path.display(),
+                dims_text(dims)
+            ),
+            DataError::ImageSize { path, rows, cols, expected } => write!(
+                f,
+                "{} holds {rows}×{cols} images, but LeNet takes {}×{} images only",
+                path.display(),
+                expected.0,
+                expected.1
+            ),
+            DataError::Empty { path } => {
+                write!(f, "{} holds no samples (its header declares 0); a data set needs at least one", path.display())
+            }
         }
     }
 }
@@ -148,95 +207,282 @@ pub struct Images {
     pub pixels: Vec<u8>,
 }
 
-/// Returns the bytes of a file, decompressed if they start with the gzip
-/// magic `1f 8b` (an IDX file never does: its magic starts with `00 00`).
-pub fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, DataError> {
-    let bytes = std::fs::read(path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => DataError::Missing {
-            path: path.to_path_buf(),
-            hint: "check the path".to_string(),
-        },
-        _ => DataError::Io { path: path.to_path_buf(), source },
-    })?;
-    gunzip_if_needed(bytes, path)
-}
+/// The gzip magic bytes; an IDX file never starts with them (its magic
+/// starts with `00 00`).
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-/// Decompresses `bytes` when they are gzip, else returns them; `path` only
-/// names the source in errors.
-pub fn gunzip_if_needed(bytes: Vec<u8>, path: &Path) -> Result<Vec<u8>, DataError> {
-    if !bytes.starts_with(&[0x1f, 0x8b]) {
-        return Ok(bytes);
-    }
-    let mut out = Vec::with_capacity(bytes.len() * 4);
-    MultiGzDecoder::new(bytes.as_slice())
-        .read_to_end(&mut out)
-        .map_err(|source| DataError::Gzip { path: path.to_path_buf(), source })?;
-    Ok(out)
-}
+/// What sets the limit [`MAX_DATA_BYTES`]: the largest real file, MNIST's
+/// and Fashion-MNIST's training images, 60,000 × 28 × 28 bytes.
+pub const LARGEST_REAL_DATA_BYTES: usize = 60_000 * 28 * 28;
 
-/// Splits an IDX buffer into its dimensions and data after checking the magic
-/// number and that the dimensions account for every byte.
-fn parse_idx<'a>(bytes: &'a [u8], magic: u32, ndim: usize, path: &Path) -> Result<(Vec<u32>, &'a [u8]), DataError> {
-    let header = 4 + 4 * ndim;
-    let err_path = || path.to_path_buf();
-    if bytes.len() < header {
-        // Report a wrong magic first when there are enough bytes to read it:
-        // a short file of the wrong kind is better described by its kind.
-        if bytes.len() >= 4 {
-            let found = u32::from_be_bytes(bytes[0..4].try_into().unwrap());
-            if found != magic {
-                return Err(DataError::BadMagic { path: err_path(), expected: magic, found });
-            }
+/// The most data bytes (after the header) an IDX file may declare: 64 MiB,
+/// above the 47,040,000 of the largest real file. A header declaring more is
+/// refused before anything is allocated, so a forged header or a gzip bomb
+/// cannot make the reader take gigabytes.
+pub const MAX_DATA_BYTES: usize = 64 << 20;
+
+/// Trailing bytes after the declared data are counted up to this many (to
+/// say how many there are), never kept, and never read beyond it.
+const TRAILING_COUNT_LIMIT: u64 = 1 << 20;
+
+/// What kind of thing `meta` describes, for "… is a directory, not an IDX
+/// file" messages.
+fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
         }
-        return Err(DataError::ShortHeader { path: err_path(), needed: header, found: bytes.len() });
+        if t.is_char_device() {
+            return "a character device";
+        }
+        if t.is_block_device() {
+            return "a block device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
     }
-    let word = |i: usize| u32::from_be_bytes(bytes[4 * i..4 * i + 4].try_into().unwrap());
-    let found = word(0);
-    if found != magic {
-        return Err(DataError::BadMagic { path: err_path(), expected: magic, found });
+    if meta.is_dir() { "a directory" } else { "not a regular file" }
+}
+
+/// Checks with metadata, before opening, that `path` is a regular file (or
+/// a symbolic link to one): a FIFO would block the open, a device such as
+/// `/dev/zero` never ends, a directory cannot be read. Returns the file's
+/// length. The error says what is there instead.
+pub fn check_regular_file(path: &Path) -> Result<u64, DataError> {
+    let link = std::fs::symlink_metadata(path).ok().filter(|m| m.file_type().is_symlink());
+    let target = || std::fs::read_link(path).map_or_else(|_| "?".to_string(), |t| t.display().to_string());
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(meta.len()),
+        Ok(meta) => {
+            let via = if link.is_some() { format!(" (through a symbolic link to {})", target()) } else { String::new() };
+            Err(DataError::NotAFile { path: path.to_path_buf(), what: format!("{}{via}", kind_of(&meta)) })
+        }
+        Err(e) if link.is_some() => {
+            let what = match e.kind() {
+                std::io::ErrorKind::NotFound => format!("a symbolic link to {}, which does not exist", target()),
+                _ => format!("a symbolic link that cannot be followed ({e})"),
+            };
+            Err(DataError::NotAFile { path: path.to_path_buf(), what })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(DataError::Missing { path: path.to_path_buf(), hint: "check the path".to_string() })
+        }
+        Err(source) => Err(DataError::Io { path: path.to_path_buf(), source }),
     }
-    let dims: Vec<u32> = (1..=ndim).map(word).collect();
+}
+
+/// Opens a regular file after [`check_regular_file`]; returns it with its length.
+fn open_regular(path: &Path) -> Result<(std::fs::File, u64), DataError> {
+    let len = check_regular_file(path)?;
+    let file = std::fs::File::open(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    Ok((file, len))
+}
+
+/// Reads until `buf` is full or the input ends; returns the bytes read.
+fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// What [`read_idx`] expects of a file.
+struct Spec {
+    magic: u32,
+    ndim: usize,
+    /// For images: the `(rows, cols)` the consumer needs, checked from the
+    /// header before the data are read.
+    image_size: Option<(usize, usize)>,
+}
+
+/// Reads one IDX file from `input`, raw or gzip (told apart by the first two
+/// bytes), as a stream: the header first, checked (magic, dimensions, the
+/// [`MAX_DATA_BYTES`] bound, the image size), then exactly the bytes it
+/// declares, then one more to detect trailing data. `raw_len` is the input's
+/// length when known (a file on disk), so that a raw file of the wrong
+/// length is refused without reading it.
+fn read_idx(mut input: impl Read, spec: &Spec, path: &Path, raw_len: Option<u64>) -> Result<(Vec<u32>, Vec<u8>), DataError> {
+    let mut prefix = [0u8; 2];
+    let n = read_full(&mut input, &mut prefix).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    let mut chained = (&prefix[..n]).chain(input);
+    if n == 2 && prefix == GZIP_MAGIC {
+        let mut gz = MultiGzDecoder::new(chained);
+        read_idx_body(&mut gz, spec, path, None, &|source| DataError::Gzip { path: path.to_path_buf(), source })
+    } else {
+        read_idx_body(&mut chained, spec, path, raw_len, &|source| DataError::Io { path: path.to_path_buf(), source })
+    }
+}
+
+fn read_idx_body(
+    r: &mut dyn Read,
+    spec: &Spec,
+    path: &Path,
+    raw_len: Option<u64>,
+    io_err: &dyn Fn(std::io::Error) -> DataError,
+) -> Result<(Vec<u32>, Vec<u8>), DataError> {
+    let header_len = 4 + 4 * spec.ndim;
+    let err_path = || path.to_path_buf();
+    let mut header = vec![0u8; header_len];
+    let got = read_full(r, &mut header).map_err(io_err)?;
+    let word = |i: usize| u32::from_be_bytes(header[4 * i..4 * i + 4].try_into().expect("4 bytes"));
+    // Report a wrong magic first when there are enough bytes to read it:
+    // a short file of the wrong kind is better described by its kind.
+    if got >= 4 && word(0) != spec.magic {
+        return Err(DataError::BadMagic { path: err_path(), expected: spec.magic, found: word(0) });
+    }
+    if got < header_len {
+        return Err(DataError::ShortHeader { path: err_path(), needed: header_len, found: got });
+    }
+    let dims: Vec<u32> = (1..=spec.ndim).map(word).collect();
     // A zero row or column count describes no image at all; a zero count is
-    // a legal (empty) file.
-    let bad = dims[1..].contains(&0);
-    let expected = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d as usize));
-    let expected = match expected {
-        Some(n) if !bad => n,
-        _ => return Err(DataError::BadDimensions { path: err_path(), dims }),
-    };
-    let data = &bytes[header..];
-    if data.len() != expected {
-        return Err(DataError::SizeMismatch { path: err_path(), dims, expected, found: data.len() });
+    // a legal (empty) file, refused where a data set is loaded.
+    if dims[1..].contains(&0) {
+        return Err(DataError::BadDimensions { path: err_path(), dims });
+    }
+    // Three u32 factors fit in a u128: the product cannot overflow.
+    let bytes: u128 = dims.iter().map(|&d| u128::from(d)).product();
+    if bytes > MAX_DATA_BYTES as u128 {
+        return Err(DataError::TooLarge { path: err_path(), dims, bytes, limit: MAX_DATA_BYTES });
+    }
+    if let (Some(want), 3) = (spec.image_size, spec.ndim) {
+        let (rows, cols) = (dims[1] as usize, dims[2] as usize);
+        if (rows, cols) != want {
+            return Err(DataError::ImageSize { path: err_path(), rows, cols, expected: want });
+        }
+    }
+    let expected = bytes as usize;
+    if let Some(len) = raw_len {
+        let found = len.saturating_sub(header_len as u64);
+        if found != expected as u64 {
+            let found = usize::try_from(found).unwrap_or(usize::MAX);
+            return Err(DataError::SizeMismatch { path: err_path(), dims, expected, found });
+        }
+    }
+    // Zeroed memory costs nothing until written, so a header promising more
+    // than the file holds does not cost what it promises.
+    let mut data = vec![0u8; expected];
+    let got = read_full(r, &mut data).map_err(io_err)?;
+    if got < expected {
+        return Err(DataError::SizeMismatch { path: err_path(), dims, expected, found: got });
+    }
+    let mut one = [0u8; 1];
+    if read_full(r, &mut one).map_err(io_err)? == 1 {
+        // Count what follows, up to a bound, without keeping it.
+        let more = std::io::copy(&mut r.take(TRAILING_COUNT_LIMIT), &mut std::io::sink()).map_err(io_err)?;
+        if more == TRAILING_COUNT_LIMIT {
+            return Err(DataError::TrailingData { path: err_path(), dims, expected, more_than: expected as u64 + more });
+        }
+        let found = expected + 1 + more as usize;
+        return Err(DataError::SizeMismatch { path: err_path(), dims, expected, found });
     }
     Ok((dims, data))
 }
 
+const IMAGES_SPEC: Spec = Spec { magic: IMAGES_MAGIC, ndim: 3, image_size: None };
+const LABELS_SPEC: Spec = Spec { magic: LABELS_MAGIC, ndim: 1, image_size: None };
+
+fn images_from(dims: Vec<u32>, pixels: Vec<u8>) -> Images {
+    Images { count: dims[0] as usize, rows: dims[1] as usize, cols: dims[2] as usize, pixels }
+}
+
+fn labels_checked(data: Vec<u8>, path: &Path) -> Result<Vec<u8>, DataError> {
+    if let Some((index, &label)) = data.iter().enumerate().find(|&(_, &l)| l as usize >= NUM_CLASSES) {
+        return Err(DataError::LabelOutOfRange { path: path.to_path_buf(), index, label });
+    }
+    Ok(data)
+}
+
+/// Reads `input` to the end, gunzipping it when it starts with the gzip
+/// magic, but never more than a largest valid IDX file (header plus
+/// [`MAX_DATA_BYTES`]): beyond that it is refused, so a gzip bomb costs
+/// little memory.
+fn read_bounded(mut input: impl Read, path: &Path) -> Result<Vec<u8>, DataError> {
+    let limit = 16 + MAX_DATA_BYTES;
+    let mut prefix = [0u8; 2];
+    let n = read_full(&mut input, &mut prefix).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    let chained = (&prefix[..n]).chain(input);
+    let gz = n == 2 && prefix == GZIP_MAGIC;
+    let mut out = Vec::new();
+    let res = if gz {
+        MultiGzDecoder::new(chained).take(limit as u64 + 1).read_to_end(&mut out)
+    } else {
+        chained.take(limit as u64 + 1).read_to_end(&mut out)
+    };
+    res.map_err(|source| match gz {
+        true => DataError::Gzip { path: path.to_path_buf(), source },
+        false => DataError::Io { path: path.to_path_buf(), source },
+    })?;
+    if out.len() > limit {
+        return Err(DataError::TooLong { path: path.to_path_buf(), limit });
+    }
+    Ok(out)
+}
+
+/// Returns the bytes of a file, decompressed if they start with the gzip
+/// magic `1f 8b` (an IDX file never does: its magic starts with `00 00`).
+/// Refuses what is not a regular file (see [`check_regular_file`]) and
+/// anything longer than the largest valid IDX file (16 + [`MAX_DATA_BYTES`]
+/// bytes) without reading further.
+pub fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, DataError> {
+    let (file, _) = open_regular(path)?;
+    read_bounded(file, path)
+}
+
+/// Decompresses `bytes` when they are gzip, else returns them; `path` only
+/// names the source in errors. Bounded like [`read_maybe_gzip`].
+pub fn gunzip_if_needed(bytes: Vec<u8>, path: &Path) -> Result<Vec<u8>, DataError> {
+    if !bytes.starts_with(&GZIP_MAGIC) {
+        return Ok(bytes);
+    }
+    read_bounded(bytes.as_slice(), path)
+}
+
 /// Parses an images IDX buffer (raw or gzip); `path` names it in errors.
 pub fn parse_images(bytes: Vec<u8>, path: &Path) -> Result<Images, DataError> {
-    let bytes = gunzip_if_needed(bytes, path)?;
-    let (dims, data) = parse_idx(&bytes, IMAGES_MAGIC, 3, path)?;
-    Ok(Images { count: dims[0] as usize, rows: dims[1] as usize, cols: dims[2] as usize, pixels: data.to_vec() })
+    let len = bytes.len() as u64;
+    let (dims, data) = read_idx(bytes.as_slice(), &IMAGES_SPEC, path, Some(len))?;
+    Ok(images_from(dims, data))
 }
 
 /// Parses a labels IDX buffer (raw or gzip) and checks every label is a
 /// class in `0..NUM_CLASSES`; `path` names it in errors.
 pub fn parse_labels(bytes: Vec<u8>, path: &Path) -> Result<Vec<u8>, DataError> {
-    let bytes = gunzip_if_needed(bytes, path)?;
-    let (_, data) = parse_idx(&bytes, LABELS_MAGIC, 1, path)?;
-    if let Some((index, &label)) = data.iter().enumerate().find(|&(_, &l)| l as usize >= NUM_CLASSES) {
-        return Err(DataError::LabelOutOfRange { path: path.to_path_buf(), index, label });
-    }
-    Ok(data.to_vec())
+    let len = bytes.len() as u64;
+    let (_, data) = read_idx(bytes.as_slice(), &LABELS_SPEC, path, Some(len))?;
+    labels_checked(data, path)
 }
 
-/// Reads and validates an images file, gzip or raw.
+/// Reads and validates an images file, gzip or raw, as a stream (see the
+/// module documentation): memory is what the header declares, at most
+/// [`MAX_DATA_BYTES`].
 pub fn read_images(path: &Path) -> Result<Images, DataError> {
-    parse_images(read_maybe_gzip(path)?, path)
+    read_images_sized(path, None)
 }
 
-/// Reads and validates a labels file, gzip or raw.
+/// Like [`read_images`], and refuses images other than `size` = (rows, cols)
+/// as soon as the header is read.
+pub fn read_images_sized(path: &Path, size: Option<(usize, usize)>) -> Result<Images, DataError> {
+    let (file, len) = open_regular(path)?;
+    let spec = Spec { image_size: size, ..IMAGES_SPEC };
+    let (dims, data) = read_idx(file, &spec, path, Some(len))?;
+    Ok(images_from(dims, data))
+}
+
+/// Reads and validates a labels file, gzip or raw, as a stream.
 pub fn read_labels(path: &Path) -> Result<Vec<u8>, DataError> {
-    parse_labels(read_maybe_gzip(path)?, path)
+    let (file, len) = open_regular(path)?;
+    let (_, data) = read_idx(file, &LABELS_SPEC, path, Some(len))?;
+    labels_checked(data, path)
 }
 
 /// Checks that an images file and a labels file describe the same samples.

@@ -201,15 +201,65 @@ pub fn cache_dir(dataset: &str) -> Option<PathBuf> {
     var("HOME").map(|h| h.join(".cache").join("lenet").join(dataset))
 }
 
-/// Loads a data set; see the table in the module documentation.
+/// The image size LeNet takes: 28×28 pixels. [`load_for_training`] and
+/// [`load_for_eval`] refuse other sizes when they read the header.
+pub const LENET_IMAGE_SIZE: (usize, usize) = (28, 28);
+
+/// Which splits to read: `lenet train` needs both, `lenet eval` only the
+/// test split (the `t10k-*` files, or the embedded validation digits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Parts {
+    Both,
+    TestOnly,
+}
+
+/// Loads a data set; see the table in the module documentation. Any image
+/// size is accepted (both splits must agree); each split must hold at least
+/// one image.
 pub fn load(source: &Source) -> Result<Split, DataError> {
-    let dl_hint = |ds: &str| format!("run `lenet download {ds}` (or pass a folder holding the four files)");
+    let (train, test) = load_parts(source, Parts::Both, None)?;
+    Ok(Split { train: train.expect("both parts were loaded"), test })
+}
+
+/// Loads both splits for training LeNet: like [`load`], and every image
+/// must be [`LENET_IMAGE_SIZE`], checked from each file's header before its
+/// pixels are read.
+pub fn load_for_training(source: &Source) -> Result<Split, DataError> {
+    let (train, test) = load_parts(source, Parts::Both, Some(LENET_IMAGE_SIZE))?;
+    Ok(Split { train: train.expect("both parts were loaded"), test })
+}
+
+/// Loads only the test split for evaluating LeNet (for MNIST and
+/// Fashion-MNIST only the two `t10k-*` files are read; for the embedded
+/// digits the validation set): it must hold at least one image, each
+/// [`LENET_IMAGE_SIZE`].
+pub fn load_for_eval(source: &Source) -> Result<Dataset, DataError> {
+    Ok(load_parts(source, Parts::TestOnly, Some(LENET_IMAGE_SIZE))?.1)
+}
+
+fn load_parts(source: &Source, parts: Parts, size: Option<(usize, usize)>) -> Result<(Option<Dataset>, Dataset), DataError> {
+    let dl_hint = |ds: &str| {
+        let files = if parts == Parts::Both { "the four files" } else { "the two t10k-* files" };
+        format!("run `lenet download {ds}` (or pass a folder holding {files})")
+    };
+    let dir_parts = |dir: &Path, ds: &str, hint: &str| load_dir_parts(dir, ds, hint, parts, size);
     match source {
-        Source::Embedded => Ok(Split { train: embedded::train()?, test: embedded::validation()? }),
-        Source::Mnist(Some(dir)) => load_dir(dir, "mnist", &dl_hint("mnist")),
-        Source::FashionMnist(Some(dir)) => load_dir(dir, "fashion-mnist", &dl_hint("fashion-mnist")),
+        Source::Embedded => {
+            let check = |d: Dataset, split: &str| -> Result<Dataset, DataError> {
+                let path = PathBuf::from(format!("<embedded>/digits-{split}-images-idx3-ubyte.gz"));
+                check_size_and_count(&d, &path, size)?;
+                Ok(d)
+            };
+            let train = match parts {
+                Parts::Both => Some(check(embedded::train()?, "train")?),
+                Parts::TestOnly => None,
+            };
+            Ok((train, check(embedded::validation()?, "validation")?))
+        }
+        Source::Mnist(Some(dir)) => dir_parts(dir, "mnist", &dl_hint("mnist")),
+        Source::FashionMnist(Some(dir)) => dir_parts(dir, "fashion-mnist", &dl_hint("fashion-mnist")),
         Source::Mnist(None) => match cache_dir("mnist") {
-            Some(dir) => load_dir(&dir, "mnist", &dl_hint("mnist")),
+            Some(dir) => dir_parts(&dir, "mnist", &dl_hint("mnist")),
             None => Err(DataError::Missing {
                 path: PathBuf::from("$HOME/.cache/lenet/mnist"),
                 hint: "neither LENET_DATA, XDG_CACHE_HOME nor HOME is set; pass a folder".to_string(),
@@ -222,44 +272,106 @@ pub fn load(source: &Source) -> Result<Split, DataError> {
             );
             // Prefer the system copy; fall back to a download only when the
             // system copy is absent altogether, so a broken install is reported.
-            let cached = cache_dir("fashion-mnist").filter(|d| find_file(d, FILE_NAMES[0]).is_some());
+            let first = if parts == Parts::Both { FILE_NAMES[0] } else { FILE_NAMES[2] };
+            let cached = cache_dir("fashion-mnist").filter(|d| something_at(d, first));
             match (debian.is_dir(), cached) {
-                (false, Some(dir)) => load_dir(&dir, "fashion-mnist", &hint),
-                _ => load_dir(debian, "fashion-mnist", &hint),
+                (false, Some(dir)) => dir_parts(&dir, "fashion-mnist", &hint),
+                _ => dir_parts(debian, "fashion-mnist", &hint),
             }
         }
     }
 }
 
-/// `dir/name.gz` if it exists, else `dir/name` if it exists.
-fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
-    [dir.join(format!("{name}.gz")), dir.join(name)].into_iter().find(|p| p.is_file())
+/// Whether anything (file, folder, link, …) is at `dir/name.gz` or `dir/name`.
+fn something_at(dir: &Path, name: &str) -> bool {
+    [dir.join(format!("{name}.gz")), dir.join(name)].iter().any(|p| std::fs::symlink_metadata(p).is_ok())
+}
+
+/// `dir/name.gz` if it is a regular file (or a link to one), else
+/// `dir/name` if it is. When neither is, says what is there instead (a
+/// directory, a FIFO, a device, a link loop: [`DataError::NotAFile`]), or
+/// that the file is missing (with `hint`) when nothing is.
+fn find_file(dir: &Path, name: &str, hint: &str) -> Result<PathBuf, DataError> {
+    let candidates = [dir.join(format!("{name}.gz")), dir.join(name)];
+    let mut first_problem = None;
+    for p in &candidates {
+        match idx::check_regular_file(p) {
+            Ok(_) => return Ok(p.clone()),
+            Err(DataError::Missing { .. }) => {}
+            Err(e) => {
+                first_problem.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_problem.unwrap_or_else(|| DataError::Missing { path: candidates[0].clone(), hint: hint.to_string() }))
+}
+
+/// Refuses a data set that is empty or whose images are not `size`; `path`
+/// names its images file.
+fn check_size_and_count(d: &Dataset, path: &Path, size: Option<(usize, usize)>) -> Result<(), DataError> {
+    if let Some(want) = size
+        && (d.rows, d.cols) != want
+    {
+        return Err(DataError::ImageSize { path: path.to_path_buf(), rows: d.rows, cols: d.cols, expected: want });
+    }
+    if d.is_empty() {
+        return Err(DataError::Empty { path: path.to_path_buf() });
+    }
+    Ok(())
 }
 
 /// Loads the four standard files from `dir`; `dataset` prefixes the split
-/// names and `hint` tells the user how to get missing files.
+/// names and `hint` tells the user how to get missing files. Any image size
+/// is accepted (both splits must agree); an empty split is refused.
 pub fn load_dir(dir: &Path, dataset: &str, hint: &str) -> Result<Split, DataError> {
-    if !dir.is_dir() {
-        return Err(DataError::Missing { path: dir.to_path_buf(), hint: format!("the folder does not exist; {hint}") });
+    let (train, test) = load_dir_parts(dir, dataset, hint, Parts::Both, None)?;
+    Ok(Split { train: train.expect("both parts were loaded"), test })
+}
+
+fn load_dir_parts(
+    dir: &Path,
+    dataset: &str,
+    hint: &str,
+    parts: Parts,
+    size: Option<(usize, usize)>,
+) -> Result<(Option<Dataset>, Dataset), DataError> {
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            let source = std::io::Error::new(std::io::ErrorKind::NotADirectory, "it is not a folder");
+            return Err(DataError::Io { path: dir.to_path_buf(), source });
+        }
+        Err(_) => {
+            return Err(DataError::Missing { path: dir.to_path_buf(), hint: format!("the folder does not exist; {hint}") });
+        }
     }
-    let path = |name: &str| {
-        find_file(dir, name).ok_or_else(|| DataError::Missing { path: dir.join(format!("{name}.gz")), hint: hint.to_string() })
-    };
-    let paths = [path(FILE_NAMES[0])?, path(FILE_NAMES[1])?, path(FILE_NAMES[2])?, path(FILE_NAMES[3])?];
+    // Find every file needed before reading any, so that a missing test
+    // file is reported before 47 MB of training images are decompressed.
+    let names: &[&str] = if parts == Parts::Both { &FILE_NAMES } else { &FILE_NAMES[2..] };
+    let paths = names.iter().map(|name| find_file(dir, name, hint)).collect::<Result<Vec<_>, _>>()?;
     let one = |images_path: &Path, labels_path: &Path, split: &str| -> Result<Dataset, DataError> {
-        let images = idx::read_images(images_path)?;
+        let images = idx::read_images_sized(images_path, size)?;
         let labels = idx::read_labels(labels_path)?;
         idx::check_counts(images_path, &images, labels_path, &labels)?;
-        Ok(Dataset { images: images.pixels, labels, rows: images.rows, cols: images.cols, name: format!("{dataset}-{split}") })
+        let d = Dataset { images: images.pixels, labels, rows: images.rows, cols: images.cols, name: format!("{dataset}-{split}") };
+        check_size_and_count(&d, images_path, size)?;
+        Ok(d)
     };
-    let (train, test) = (one(&paths[0], &paths[1], "train")?, one(&paths[2], &paths[3], "test")?);
-    if (train.rows, train.cols) != (test.rows, test.cols) {
+    let train = match parts {
+        Parts::Both => Some(one(&paths[0], &paths[1], "train")?),
+        Parts::TestOnly => None,
+    };
+    let (test_path, test_labels) = (&paths[paths.len() - 2], &paths[paths.len() - 1]);
+    let test = one(test_path, test_labels, "test")?;
+    if let Some(train) = &train
+        && (train.rows, train.cols) != (test.rows, test.cols)
+    {
         return Err(DataError::ShapeMismatch {
             train: paths[0].clone(),
-            test: paths[2].clone(),
+            test: test_path.clone(),
             train_shape: (train.rows, train.cols),
             test_shape: (test.rows, test.cols),
         });
     }
-    Ok(Split { train, test })
+    Ok((train, test))
 }

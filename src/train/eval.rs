@@ -19,6 +19,10 @@ pub struct Evaluation {
     pub total: usize,
     /// Entry (t, p): images of true class t predicted as p.
     pub confusion: Array2<usize>,
+    /// Images whose logits hold a NaN or an infinity: the model's forward
+    /// pass overflows on them, and `loss` is then NaN or infinite. A model
+    /// with any such image is unusable.
+    pub non_finite: usize,
 }
 
 impl Evaluation {
@@ -34,11 +38,15 @@ pub fn evaluate(model: &LeNet<f32>, data: &Dataset, limit: Option<usize>, thread
     let n = limit.map_or(data.len(), |l| l.min(data.len()));
     let mut confusion = Array2::zeros((10, 10));
     let mut loss_sum = 0.0;
+    let mut non_finite = 0;
     let indices: Vec<usize> = (0..n).collect();
     for chunk in indices.chunks(CHUNK) {
         let (x, labels) = data.batch::<f32>(chunk);
         let logits = model.logits(&x, threads);
         for (col, &y) in logits.axis_iter(Axis(1)).zip(&labels) {
+            if col.iter().any(|z| !z.is_finite()) {
+                non_finite += 1;
+            }
             // Shift by the maximum so that no exponential overflows.
             let m = col.iter().fold(f64::NEG_INFINITY, |a, &z| a.max(z as f64));
             let lse = m + col.iter().map(|&z| (z as f64 - m).exp()).sum::<f64>().ln();
@@ -53,5 +61,5 @@ pub fn evaluate(model: &LeNet<f32>, data: &Dataset, limit: Option<usize>, thread
         }
     }
     let correct = (0..10).map(|k| confusion[(k, k)]).sum();
-    Evaluation { loss: if n > 0 { loss_sum / n as f64 } else { 0.0 }, correct, total: n, confusion }
+    Evaluation { loss: if n > 0 { loss_sum / n as f64 } else { 0.0 }, correct, total: n, confusion, non_finite }
 }
