@@ -270,3 +270,82 @@ fn default_folder_is_lenet_data_then_xdg_cache_then_home() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && stderr.contains("pass --dir"), "{stderr}");
 }
+
+/// A loopback server that accepts connections and never answers (for 60 s).
+fn serve_nothing() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut held = Vec::new();
+        while Instant::now() < deadline {
+            match listener.accept() {
+                Ok((stream, _)) => held.push(stream),
+                Err(_) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        }
+    });
+    base
+}
+
+/// `lenet download mnist` trying `bases` in order, giving up on a mirror
+/// after `stall` seconds without a byte; killed (and failed) after 60 s.
+fn lenet_download_mirrors(target: &Path, bases: &[&str], sums: &Path, stall: &str) -> (Output, Duration) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lenet"));
+    cmd.args(["download", "mnist", "--stall-timeout", stall, "--sha256-file"]).arg(sums).arg("--dir").arg(target);
+    for b in bases {
+        cmd.args(["--base-url", b]);
+    }
+    for var in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
+        cmd.env_remove(var);
+    }
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let t0 = Instant::now();
+    let mut child = cmd.spawn().unwrap();
+    while child.try_wait().unwrap().is_none() {
+        if t0.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("lenet download did not stop within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child.wait_with_output().unwrap(), t0.elapsed())
+}
+
+#[test]
+fn a_stalled_mirror_is_abandoned_named_and_the_next_one_used() {
+    let files = synthetic_files();
+    let work = scratch("stalled-then-good");
+    let sums = manifest(&work, &files);
+    let target = work.join("cache");
+    let stalled = serve_nothing();
+    let (good, served) = serve(files.clone());
+    let (out, took) = lenet_download_mirrors(&target, &[&stalled, &good], &sums, "2");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the second mirror should have served: {stderr}");
+    assert!(stderr.contains(&format!("mirror {stalled} stalled")), "the stalled mirror must be named: {stderr}");
+    assert!(stderr.contains("no byte for 2 s"), "{stderr}");
+    assert_eq!(served.load(Ordering::SeqCst), 4);
+    assert_eq!(names_in(&target).len(), 4);
+    // A mirror that stalled is not waited for again for the next files.
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+}
+
+#[test]
+fn a_download_from_only_stalled_mirrors_fails_naming_them_quickly() {
+    let files = synthetic_files();
+    let work = scratch("stalled-only");
+    let sums = manifest(&work, &files);
+    let target = work.join("cache");
+    let (a, b) = (serve_nothing(), serve_nothing());
+    let (out, took) = lenet_download_mirrors(&target, &[&a, &b], &sums, "1");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    for m in [&a, &b] {
+        assert!(stderr.contains(&format!("mirror {m} stalled")), "{m} must be named: {stderr}");
+    }
+    assert!(names_in(&target).is_empty(), "nothing is written");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+}

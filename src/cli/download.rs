@@ -5,12 +5,17 @@
 //! cache folder that `lenet::data::load` reads. A file already present with
 //! the right hash is not fetched again. A download with the wrong hash is
 //! never written: it is held in memory until its hash is known.
+//!
+//! A mirror that sends no byte for `--stall-timeout` seconds (30 by default)
+//! is abandoned with a message naming it, the next mirror is tried, and a
+//! mirror that stalled is not tried again for the remaining files.
 
 use lenet::data::{cache_dir, FILE_NAMES};
 use lenet::io::write_atomic;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
 /// One published file and its SHA-256.
@@ -93,9 +98,14 @@ pub struct Args {
     /// $XDG_CACHE_HOME/lenet/<dataset>, else ~/.cache/lenet/<dataset>].
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// Fetch from this URL prefix instead of the official locations.
+    /// Fetch from this URL prefix instead of the official locations; give it
+    /// more than once for mirrors tried in order.
     #[arg(long)]
-    base_url: Option<String>,
+    base_url: Vec<String>,
+    /// Give up on a mirror that sends no byte for this many seconds, and try
+    /// the next one.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    stall_timeout: u64,
     /// Expect the SHA-256 sums in this file (`sha256sum` format:
     /// `<hex>  <file name>` per line) instead of the built-in ones; for a
     /// mirror holding other copies, and for tests.
@@ -122,12 +132,12 @@ pub fn run(args: Args) -> Result<(), String> {
         Some(path) => read_sha256_file(path)?,
         None => remote.files.iter().map(|f| Wanted { name: f.name.to_string(), sha256: f.sha256.to_string() }).collect(),
     };
-    let mirrors: Vec<String> = match args.base_url {
-        Some(b) if b.ends_with('/') => vec![b],
-        Some(b) => vec![format!("{b}/")],
-        None => remote.mirrors.iter().map(|m| m.to_string()).collect(),
+    let mirrors: Vec<String> = if args.base_url.is_empty() {
+        remote.mirrors.iter().map(|m| m.to_string()).collect()
+    } else {
+        args.base_url.into_iter().map(|b| if b.ends_with('/') { b } else { format!("{b}/") }).collect()
     };
-    download(&mirrors, &wanted, &dir)?;
+    download(&mirrors, &wanted, &dir, Duration::from_secs(args.stall_timeout))?;
     println!("{} is in {}", remote.dataset, dir.display());
     Ok(())
 }
@@ -163,8 +173,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Fetches every wanted file missing from `dir` (or present with another
 /// hash), trying the mirrors in order, and writes each atomically once its
-/// hash is right. The error lists every failed attempt.
-pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path) -> Result<(), String> {
+/// hash is right. A mirror that sends no byte for `stall` is abandoned, and
+/// skipped for the files after. The error lists every failed attempt.
+pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path, stall: Duration) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(20)))
@@ -174,6 +185,7 @@ pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path) -> Result<(),
         .accept_encoding("identity")
         .build()
         .into();
+    let mut stalled = vec![false; mirrors.len()];
     for file in wanted {
         let target = dir.join(&file.name);
         if let Ok(existing) = std::fs::read(&target) {
@@ -185,15 +197,28 @@ pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path) -> Result<(),
         }
         let mut failures = Vec::new();
         let mut fetched = None;
-        for base in mirrors {
+        for (i, base) in mirrors.iter().enumerate() {
+            if stalled[i] {
+                failures.push(format!("{base}: skipped, it stalled before"));
+                continue;
+            }
             let url = format!("{base}{}", file.name);
             eprintln!("fetching {url}");
-            match fetch(&agent, &url).and_then(|bytes| verify(&file.name, &url, &file.sha256, bytes)) {
+            let result = fetch(&agent, base, &url, stall);
+            if let Err(Failure::Stalled(_)) = &result {
+                stalled[i] = true;
+            }
+            match result.map_err(Failure::message).and_then(|bytes| verify(&file.name, &url, &file.sha256, bytes)) {
                 Ok(bytes) => {
                     fetched = Some(bytes);
                     break;
                 }
-                Err(e) => failures.push(e),
+                Err(e) => {
+                    if i + 1 < mirrors.len() {
+                        eprintln!("{e}; trying the next mirror");
+                    }
+                    failures.push(e);
+                }
             }
         }
         let Some(bytes) = fetched else {
@@ -205,19 +230,81 @@ pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path) -> Result<(),
     Ok(())
 }
 
-/// The whole body of `url`, at most 64 MiB (the largest file,
-/// Fashion-MNIST's training images, has 26,421,880 bytes).
-fn fetch(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>, String> {
-    let response = agent.get(url).call().map_err(|e| format!("{url}: {e}"))?;
+/// Why a fetch failed.
+enum Failure {
+    /// The mirror sent no byte for the stall timeout.
+    Stalled(String),
+    /// Any other error (message names the URL).
+    Other(String),
+}
+
+impl Failure {
+    fn message(self) -> String {
+        match self {
+            Failure::Stalled(m) | Failure::Other(m) => m,
+        }
+    }
+}
+
+/// What the thread doing the network reads reports.
+enum Event {
+    Bytes(Vec<u8>),
+    Done,
+    Failed(String),
+}
+
+/// The whole body of `url` (a file on mirror `base`), at most 64 MiB (the
+/// largest file, Fashion-MNIST's training images, has 26,421,880 bytes).
+///
+/// The request and the reads run on a thread of their own, which reports
+/// each piece as it arrives; if none comes for `stall` (from connecting to
+/// the last byte), the mirror is abandoned. A thread still blocked in a read
+/// ends at the agent's global timeout, or with the process.
+fn fetch(agent: &ureq::Agent, base: &str, url: &str, stall: Duration) -> Result<Vec<u8>, Failure> {
+    let (tx, rx) = mpsc::channel();
+    let (agent, u) = (agent.clone(), url.to_string());
+    std::thread::spawn(move || {
+        let response = match agent.get(&u).call() {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = tx.send(Event::Failed(format!("{u}: {e}")));
+                return;
+            }
+        };
+        let _ = tx.send(Event::Bytes(Vec::new())); // the headers came
+        let mut reader = response.into_body().into_with_config().limit(64 << 20).reader();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let event = match reader.read(&mut buf) {
+                Ok(0) => Event::Done,
+                Ok(n) => Event::Bytes(buf[..n].to_vec()),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => Event::Failed(format!("{u}: reading the body failed: {e}")),
+            };
+            let last = !matches!(event, Event::Bytes(_));
+            if tx.send(event).is_err() || last {
+                return;
+            }
+        }
+    });
     let mut bytes = Vec::new();
-    response
-        .into_body()
-        .into_with_config()
-        .limit(64 << 20)
-        .reader()
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("{url}: reading the body failed: {e}"))?;
-    Ok(bytes)
+    loop {
+        match rx.recv_timeout(stall) {
+            Ok(Event::Bytes(b)) => bytes.extend_from_slice(&b),
+            Ok(Event::Done) => return Ok(bytes),
+            Ok(Event::Failed(e)) => return Err(Failure::Other(e)),
+            Err(RecvTimeoutError::Timeout) => {
+                return Err(Failure::Stalled(format!(
+                    "{url}: the mirror {base} stalled: no byte for {} s after {} bytes (--stall-timeout)",
+                    stall.as_secs(),
+                    bytes.len()
+                )));
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(Failure::Other(format!("{url}: the download stopped without an error")));
+            }
+        }
+    }
 }
 
 fn verify(name: &str, url: &str, expected: &str, bytes: Vec<u8>) -> Result<Vec<u8>, String> {
