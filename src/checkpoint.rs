@@ -133,14 +133,14 @@ impl fmt::Display for Problem {
             }
             Problem::TooLarge { bytes, at_least } => write!(
                 f,
-                "{}{bytes} bytes, larger than any model or checkpoint file can be (at most {MAX_FILE_BYTES} bytes: \
+                "is {}{bytes} bytes, larger than any model or checkpoint file can be (at most {MAX_FILE_BYTES} bytes: \
                  LeNet's 61,706 parameters, twice in a checkpoint, with room to spare); refused {}",
                 if *at_least { "more than " } else { "" },
                 if *at_least { "after reading that much" } else { "without reading it" }
             ),
             Problem::TooLong { tensor, entries } => write!(
                 f,
-                "tensor {tensor}: \"data\" has more than {entries} entries, the size of LeNet's {tensor}; parsing stopped there"
+                "tensor {tensor}: \"data\" has more than {entries} entries (LeNet's has {entries}); parsing stopped there"
             ),
             Problem::TooManyValues => write!(
                 f,
