@@ -1,0 +1,376 @@
+//! Valid files written by the crate, mutated at random, then read back: every
+//! reader must either refuse the file with an error naming it, or return a
+//! valid value; none may panic.
+//!
+//! The files are IDX images and labels (raw and gzip), a model file and a
+//! checkpoint. The mutations are those a disk, a download or a hand edit
+//! make: bit flips, truncations, extensions, runs of one byte or of noise,
+//! and header fields overwritten with huge values (IDX dimensions; JSON
+//! numbers such as `version`, `epoch`, `dim` or a weight). A gzip file is
+//! mutated both as compressed bytes and as content compressed again, so
+//! that the mutation reaches the header behind the gzip layer.
+//!
+//! Everything is seeded: a failure names the case, and the input is kept in
+//! the system temp folder to be replayed. This is the stable-toolchain
+//! counterpart of the cargo-fuzz targets in `fuzz/` (`scripts/fuzz.sh`).
+
+use lenet::checkpoint::{self, Checkpoint};
+use lenet::data::idx::{self, Images};
+use lenet::model::{Arch, LeNet};
+use lenet::train::{EpochStats, History, TrainConfig};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+/// SplitMix64: small, seeded, and independent of the crate's own generator.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n` (`n > 0`).
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// Values a corrupted or hostile header field takes.
+const HUGE_U32: [u32; 8] = [0, 1, 27, 29, 0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFE, 0xFFFF_FFFF];
+const HOSTILE_NUMBERS: [&str; 14] = [
+    "1e39", "-1e39", "1e309", "-1e309", "18446744073709551615", "18446744073709551616",
+    "4294967296", "-1", "0", "-0", "1e-46", "3.4028236e38", "99999999999999999999999", "1.5",
+];
+
+/// Which reader a file goes to.
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    Images,
+    Labels,
+    Model,
+    Checkpoint,
+}
+
+/// One valid file written by the crate, and how to mutate it.
+struct Original {
+    name: &'static str,
+    kind: Kind,
+    bytes: Vec<u8>,
+    /// For a gzip file: its content, so that the content can be mutated too.
+    content: Option<Vec<u8>>,
+    /// Mutated files of this original that are read.
+    cases: usize,
+}
+
+/// A scratch folder, removed at the end.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("lenet-mutated-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The valid files, each written by the crate's own writers.
+fn originals(dir: &Path) -> Vec<Original> {
+    let digits = lenet::data::embedded::train().unwrap();
+    let n = 6;
+    let images = Images { count: n, rows: 28, cols: 28, pixels: digits.images[..n * 28 * 28].to_vec() };
+    let labels = digits.labels[..n].to_vec();
+    let write = |name: &str, f: &dyn Fn(&Path)| {
+        let p = dir.join(name);
+        f(&p);
+        std::fs::read(&p).unwrap()
+    };
+    let images_raw = write("train-images-idx3-ubyte", &|p| idx::write_images(p, &images, false).unwrap());
+    let images_gz = write("train-images-idx3-ubyte.gz", &|p| idx::write_images(p, &images, true).unwrap());
+    let labels_raw = write("train-labels-idx1-ubyte", &|p| idx::write_labels(p, &labels, false).unwrap());
+    let labels_gz = write("train-labels-idx1-ubyte.gz", &|p| idx::write_labels(p, &labels, true).unwrap());
+
+    let model = LeNet::<f32>::new(Arch::modern(), 7);
+    let model_file = write("model.json", &|p| checkpoint::save(p, &model).unwrap());
+    let stats = EpochStats {
+        epoch: 1,
+        train_loss: 0.5,
+        train_accuracy: 0.875,
+        test_loss: 0.625,
+        test_accuracy: 0.75,
+        seconds: 1.5,
+        images_per_second: 640.0,
+    };
+    let config = TrainConfig { epochs: 3, limit: Some(64), out_dir: dir.to_path_buf(), ..TrainConfig::default() };
+    let velocity = LeNet::<f32>::new(Arch::modern(), 8).params;
+    let c = Checkpoint { model, velocity, epoch: 1, config, history: History { epochs: vec![stats] } };
+    let checkpoint_file = write("checkpoint.json", &|p| checkpoint::save_checkpoint(p, &c).unwrap());
+
+    // The IDX readers take microseconds, the JSON ones milliseconds (a
+    // model file is 1.3 MB): the counts keep the whole test near 10 s.
+    vec![
+        Original { name: "images (raw)", kind: Kind::Images, bytes: images_raw.clone(), content: None, cases: 6000 },
+        Original { name: "images (gzip)", kind: Kind::Images, bytes: images_gz, content: Some(images_raw), cases: 3000 },
+        Original { name: "labels (raw)", kind: Kind::Labels, bytes: labels_raw.clone(), content: None, cases: 6000 },
+        Original { name: "labels (gzip)", kind: Kind::Labels, bytes: labels_gz, content: Some(labels_raw), cases: 3000 },
+        Original { name: "model", kind: Kind::Model, bytes: model_file, content: None, cases: 300 },
+        Original { name: "checkpoint", kind: Kind::Checkpoint, bytes: checkpoint_file, content: None, cases: 200 },
+    ]
+}
+
+/// Positions of the JSON numbers in `text` (a digit or `-` not inside a
+/// string run of letters), as (start, end).
+fn json_numbers(text: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut in_string = false;
+    while i < text.len() {
+        let c = text[i];
+        if in_string {
+            if c == b'\\' {
+                i += 1;
+            } else if c == b'"' {
+                in_string = false;
+            }
+            i += 1;
+            continue;
+        }
+        if c == b'"' {
+            in_string = true;
+            i += 1;
+        } else if c == b'-' || c.is_ascii_digit() {
+            let start = i;
+            while i < text.len() && matches!(text[i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
+                i += 1;
+            }
+            out.push((start, i));
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The numbers that follow `"key":` in `text` (the first number of an array
+/// for `"dim":[`), where a header-field overwrite does most harm.
+fn field_numbers(text: &[u8], numbers: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let keys: [&[u8]; 9] =
+        [b"\"version\":", b"\"epoch\":", b"\"dim\":[", b"\"epochs\":", b"\"batch_size\":", b"\"threads\":", b"\"limit\":", b"\"lr\":", b"\"v\":"];
+    numbers
+        .iter()
+        .copied()
+        .filter(|&(start, _)| keys.iter().any(|k| start >= k.len() && &text[start - k.len()..start] == *k))
+        .collect()
+}
+
+/// One random mutation of `bytes`, described for the failure message.
+fn mutate(rng: &mut Rng, bytes: &[u8], kind: Kind, numbers: &[(usize, usize)], fields: &[(usize, usize)]) -> (Vec<u8>, String) {
+    let mut b = bytes.to_vec();
+    let len = b.len().max(1);
+    let json = matches!(kind, Kind::Model | Kind::Checkpoint);
+    let what = match rng.below(if json { 8 } else { 7 }) {
+        0 => {
+            let flips = 1 + rng.below(8);
+            for _ in 0..flips {
+                let i = rng.below(len);
+                if let Some(x) = b.get_mut(i) {
+                    *x ^= 1 << rng.below(8);
+                }
+            }
+            format!("{flips} bit flips")
+        }
+        1 => {
+            // Near the start (the header) as often as anywhere else.
+            let near_start = rng.below(2) == 0;
+            let at = rng.below(if near_start { len.min(64) } else { len });
+            b.truncate(at);
+            format!("truncated to {at} bytes")
+        }
+        2 => {
+            let most = if rng.below(4) == 0 { 100_000 } else { 64 };
+            let extra = 1 + rng.below(most);
+            let byte = rng.below(256) as u8;
+            let noise = rng.below(2) == 0;
+            b.extend((0..extra).map(|_| if noise { rng.next() as u8 } else { byte }));
+            format!("extended by {extra} bytes ({})", if noise { "noise".to_string() } else { format!("{byte:#04x}") })
+        }
+        3 => {
+            let at = rng.below(len);
+            let run = 1 + rng.below(256);
+            let noise = rng.next() as u8;
+            let byte = *rng.pick(&[0x00, 0xFF, b'9', b'"', b'[', b'{', b'\\', b'-', noise]);
+            for x in b.iter_mut().skip(at).take(run) {
+                *x = byte;
+            }
+            format!("run of {run} bytes {byte:#04x} at {at}")
+        }
+        4 => {
+            let at = rng.below(len);
+            let run = 1 + rng.below(64);
+            for x in b.iter_mut().skip(at).take(run) {
+                *x = rng.next() as u8;
+            }
+            format!("{run} random bytes at {at}")
+        }
+        5 => {
+            // Delete or duplicate a span.
+            let at = rng.below(len);
+            let span = (1 + rng.below(512)).min(b.len().saturating_sub(at));
+            if rng.below(2) == 0 {
+                b.drain(at..at + span);
+                format!("{span} bytes deleted at {at}")
+            } else {
+                let copy: Vec<u8> = b[at..at + span].to_vec();
+                b.splice(at..at, copy);
+                format!("{span} bytes duplicated at {at}")
+            }
+        }
+        6 if !json => {
+            // An IDX header word: magic, count, rows or columns.
+            let words = match kind {
+                Kind::Images => 4,
+                _ => 2,
+            };
+            let w = rng.below(words);
+            let v = if rng.below(4) == 0 { rng.next() as u32 } else { *rng.pick(&HUGE_U32) };
+            if b.len() >= 4 * w + 4 {
+                b[4 * w..4 * w + 4].copy_from_slice(&v.to_be_bytes());
+            }
+            format!("header word {w} set to {v:#010x}")
+        }
+        _ => {
+            // A JSON number: a header field most of the time, else any weight.
+            let field = !fields.is_empty() && rng.below(3) != 0;
+            let (start, end) = if field { *rng.pick(fields) } else { *rng.pick(numbers) };
+            let v = *rng.pick(&HOSTILE_NUMBERS);
+            b.splice(start..end, v.bytes());
+            format!("number {} at {start} set to {v}", String::from_utf8_lossy(&bytes[start..end]))
+        }
+    };
+    (b, what)
+}
+
+/// Reads `path` with the reader of `kind`: `Ok(description)` for a valid
+/// value, `Err(message)` for a clean error. Violations of the contract
+/// (a value that is not valid, an error naming another file) panic.
+fn read(kind: Kind, path: &Path) -> Result<String, String> {
+    match kind {
+        Kind::Images => match idx::read_images(path) {
+            Ok(i) => {
+                assert_eq!(i.pixels.len(), i.count * i.rows * i.cols, "pixels do not fill {}×{}×{}", i.count, i.rows, i.cols);
+                assert!(i.rows > 0 && i.cols > 0, "{}×{} images accepted", i.rows, i.cols);
+                Ok(format!("{}×{}×{}", i.count, i.rows, i.cols))
+            }
+            Err(e) => {
+                assert_eq!(e.path(), path, "the error names another file: {e}");
+                Err(e.to_string())
+            }
+        },
+        Kind::Labels => match idx::read_labels(path) {
+            Ok(l) => {
+                assert!(l.iter().all(|&c| (c as usize) < lenet::data::NUM_CLASSES), "a label outside 0..10 accepted");
+                Ok(format!("{} labels", l.len()))
+            }
+            Err(e) => {
+                assert_eq!(e.path(), path, "the error names another file: {e}");
+                Err(e.to_string())
+            }
+        },
+        Kind::Model => match checkpoint::load(path) {
+            Ok(m) => {
+                assert!(m.params.all_finite(), "a model with non-finite weights was loaded");
+                Ok("a model".into())
+            }
+            Err(e) => {
+                assert_eq!(e.path, path, "the error names another file: {e}");
+                Err(e.to_string())
+            }
+        },
+        Kind::Checkpoint => match checkpoint::load_checkpoint(path) {
+            Ok(c) => {
+                assert!(c.model.params.all_finite() && c.velocity.all_finite(), "non-finite weights were loaded");
+                assert_eq!(c.history.epochs.len(), c.epoch, "history and epoch disagree");
+                Ok(format!("a checkpoint at epoch {}", c.epoch))
+            }
+            Err(e) => {
+                assert_eq!(e.path, path, "the error names another file: {e}");
+                Err(e.to_string())
+            }
+        },
+    }
+}
+
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+}
+
+#[test]
+fn mutated_files_are_refused_cleanly_or_read_as_valid_values() {
+    let dir = TempDir::new("files");
+    let mut rng = Rng(0x1e_7e_10);
+    let mut failures = Vec::new();
+    let mut report = Vec::new();
+    for orig in originals(&dir.0) {
+        // Read through the same file name the crate wrote, in a folder of its own.
+        let file_name = match orig.kind {
+            Kind::Images if orig.content.is_some() => "train-images-idx3-ubyte.gz",
+            Kind::Images => "train-images-idx3-ubyte",
+            Kind::Labels if orig.content.is_some() => "train-labels-idx1-ubyte.gz",
+            Kind::Labels => "train-labels-idx1-ubyte",
+            Kind::Model => "model.json",
+            Kind::Checkpoint => "checkpoint.json",
+        };
+        let case_dir = dir.0.join("cases");
+        std::fs::create_dir_all(&case_dir).unwrap();
+        let path = case_dir.join(file_name);
+        std::fs::write(&path, &orig.bytes).unwrap();
+        assert!(read(orig.kind, &path).is_ok(), "the unmutated {} does not read", orig.name);
+
+        let numbers = json_numbers(&orig.bytes);
+        let fields = field_numbers(&orig.bytes, &numbers);
+        let (mut valid, mut refused) = (0, 0);
+        for case in 0..orig.cases {
+            let (bytes, what) = match &orig.content {
+                // Half of a gzip file's cases mutate the content, compressed again.
+                Some(content) if rng.below(2) == 0 => {
+                    let (c, what) = mutate(&mut rng, content, orig.kind, &[], &[]);
+                    (idx::gzip(&c), format!("content {what}, compressed again"))
+                }
+                _ => mutate(&mut rng, &orig.bytes, orig.kind, &numbers, &fields),
+            };
+            std::fs::write(&path, &bytes).unwrap();
+            match catch_unwind(AssertUnwindSafe(|| read(orig.kind, &path))) {
+                Ok(Ok(_)) => valid += 1,
+                Ok(Err(message)) => {
+                    assert!(!message.is_empty());
+                    refused += 1;
+                }
+                Err(p) => {
+                    let keep = std::env::temp_dir().join(format!("lenet-mutated-panic-{}-{case}", file_name));
+                    std::fs::write(&keep, &bytes).unwrap();
+                    failures.push(format!(
+                        "{} case {case} ({what}): panicked: {}; the input is {}",
+                        orig.name,
+                        panic_text(&*p),
+                        keep.display()
+                    ));
+                }
+            }
+        }
+        report.push(format!("{}: {} cases, {valid} read as valid values, {refused} refused", orig.name, orig.cases));
+    }
+    eprintln!("mutated files:\n  {}", report.join("\n  "));
+    assert!(failures.is_empty(), "{} of the mutated files made a reader panic:\n{}", failures.len(), failures.join("\n"));
+}
