@@ -12,6 +12,11 @@
 //! | `FashionMnist(None)` | 60,000 | 10,000 | `/usr/share/datasets/fashion-mnist` (`apt-get install dataset-fashion-mnist`), else the download cache |
 //! | `Mnist(Some(dir))`, `FashionMnist(Some(dir))` | | | the four standard file names in `dir` |
 //!
+//! Each command reads only what it needs: [`load_for_training`] (`lenet
+//! train`) both splits, [`load_for_eval`] (`lenet eval`) only the test split,
+//! the two `t10k-*` files. Both refuse images other than 28×28 from the
+//! header, before the pixels are read, and an empty split, naming the file.
+//!
 //! ```
 //! use lenet::data::{load, Source};
 //! let split = load(&Source::Embedded)?;
