@@ -228,3 +228,15 @@ fn report_finds_the_first_mistake_and_traces_one_image() {
     data.labels = predicted.iter().map(|&c| c as u8).collect();
     assert_eq!(report::first_mistake(&model, &data, 2), None);
 }
+
+#[test]
+fn training_refuses_images_that_are_not_28_by_28_naming_the_split() {
+    let mut split = lenet::data::load(&lenet::data::Source::Embedded).expect("the embedded digits");
+    // 8,000 images of 28×28 read as 16,000 of 14×28: the same bytes, the wrong size.
+    split.train.rows = 14;
+    split.train.labels.extend_from_within(..);
+    let config = lenet::train::TrainConfig { epochs: 1, out_dir: std::env::temp_dir().join("lenet-train-14x28"), ..Default::default() };
+    let err = lenet::train::train(&config, &split, &mut lenet::train::Silent).expect_err("14×28 images must be refused");
+    let text = err.to_string();
+    assert!(text.contains("14×28 images") && text.contains(&split.train.name), "{text}");
+}

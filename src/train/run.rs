@@ -134,6 +134,25 @@ pub fn resume(
     run(c, last_good, data, progress)
 }
 
+/// LeNet takes 28×28 images, and a split with no image can neither train nor
+/// be measured: refused here, naming the split, for a library caller that
+/// built its `Split` without `data::load_for_training` (which checks both
+/// from the files' headers).
+fn check_data(data: &Split) -> Result<(), TrainError> {
+    for set in [&data.train, &data.test] {
+        if (set.rows, set.cols) != crate::data::LENET_IMAGE_SIZE {
+            return Err(TrainError::Config(format!(
+                "{} holds {}×{} images, but LeNet takes 28×28 images only",
+                set.name, set.rows, set.cols
+            )));
+        }
+        if set.is_empty() {
+            return Err(TrainError::Config(format!("{} holds no samples; a data set needs at least one", set.name)));
+        }
+    }
+    Ok(())
+}
+
 /// The loop shared by [`train`] and [`resume`]: epochs `state.epoch + 1 ..=
 /// config.epochs`.
 fn run(
@@ -142,6 +161,7 @@ fn run(
     data: &Split,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, TrainError> {
+    check_data(data)?;
     let Checkpoint { mut model, velocity, epoch: done, config, mut history } = state;
     let cfg = &config;
     std::fs::create_dir_all(&cfg.out_dir).map_err(|e| TrainError::Io(cfg.out_dir.clone(), e))?;
