@@ -2,7 +2,7 @@
 # The whole test suite: every unit, integration and doc test of the crate,
 # then every notebook executed with the real Rust kernel, then the book built
 # from those notebooks and the crate's source, checked for every notebook
-# output and in a real browser.
+# output and in a real browser; last, each cargo-fuzz target of fuzz/ for 60 s.
 # Installs what it needs when it is missing; run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,3 +30,5 @@ python3 scripts/check-book-outputs.py || book_failed=1
 bash scripts/setup-browser.sh
 .venv-notebooks/bin/python scripts/check-book.py || book_failed=1
 [ "$book_failed" = 0 ]
+echo "== fuzz: the IDX, model and checkpoint readers, 60 s per target (scripts/fuzz.sh; tests/mutated_files.rs ran above)"
+bash scripts/fuzz.sh 60
