@@ -10,6 +10,12 @@
 //! mutated both as compressed bytes and as content compressed again, so
 //! that the mutation reaches the header behind the gzip layer.
 //!
+//! A second test mutates data folders (the four MNIST files, or a split
+//! replaced by valid files of another shape or with no image) and goes on
+//! to the model: each folder is refused for training cleanly, or a batch
+//! of it trains and evaluates; `data::load`, which takes any size, hands
+//! training splits LeNet cannot take, and training refuses them.
+//!
 //! Everything is seeded: a failure names the case, and the input is kept in
 //! the system temp folder to be replayed. This is the stable-toolchain
 //! counterpart of the cargo-fuzz targets in `fuzz/` (`scripts/fuzz.sh`).
@@ -373,4 +379,146 @@ fn mutated_files_are_refused_cleanly_or_read_as_valid_values() {
     }
     eprintln!("mutated files:\n  {}", report.join("\n  "));
     assert!(failures.is_empty(), "{} of the mutated files made a reader panic:\n{}", failures.len(), failures.join("\n"));
+}
+
+/// Valid IDX files of another shape: `count` images of `rows`×`cols` and
+/// their labels (the issue's 1×1, 14×56 and 32×32 images; empty sets).
+fn reshaped(rng: &mut Rng, count: usize, rows: usize, cols: usize) -> (Vec<u8>, Vec<u8>) {
+    let pixels = (0..count * rows * cols).map(|_| rng.next() as u8).collect();
+    let labels: Vec<u8> = (0..count).map(|_| rng.below(10) as u8).collect();
+    (idx::encode_images(&Images { count, rows, cols, pixels }), idx::encode_labels(&labels))
+}
+
+/// Writes the four files of a data folder (each raw or gzip), one of them
+/// mutated, or a split (or both) replaced by valid files of another shape;
+/// returns what was done.
+fn write_folder(rng: &mut Rng, dir: &Path, files: &[(Kind, Vec<u8>); 4]) -> String {
+    let mut files = files.clone();
+    let mut target = rng.below(4);
+    let mut what = String::new();
+    if rng.below(4) == 0 {
+        target = usize::MAX;
+        let (rows, cols) = (*rng.pick(&[1, 14, 27, 28, 32, 56]), *rng.pick(&[1, 28, 29, 32, 56]));
+        const SPLITS: [&[usize]; 3] = [&[0], &[2], &[0, 2]];
+        let splits = *rng.pick(&SPLITS);
+        for &split in splits {
+            let count = *rng.pick(&[0, 1, 3]);
+            let (images, labels) = reshaped(rng, count, rows, cols);
+            files[split].1 = images;
+            files[split + 1].1 = labels;
+            what += &format!("{} holds {count} images of {rows}×{cols}; ", lenet::data::FILE_NAMES[split]);
+        }
+    }
+    for (i, ((kind, raw), name)) in files.iter().zip(lenet::data::FILE_NAMES).enumerate() {
+        let _ = std::fs::remove_file(dir.join(name));
+        let _ = std::fs::remove_file(dir.join(format!("{name}.gz")));
+        let gz = rng.below(2) == 0;
+        let mut bytes = raw.clone();
+        if i == target {
+            let (b, w) = mutate(rng, raw, *kind, &[], &[]);
+            bytes = b;
+            what = format!("{name}{}: {w}", if gz { ".gz" } else { "" });
+        }
+        let (file, bytes) = if gz { (format!("{name}.gz"), idx::gzip(&bytes)) } else { (name.to_string(), bytes) };
+        std::fs::write(dir.join(file), bytes).unwrap();
+    }
+    what
+}
+
+/// The loaders of a data folder, then the model on what they return: a
+/// data set is refused cleanly, or trains and evaluates. Returns whether
+/// training could use it, and whether `data::load` read a split LeNet
+/// cannot take (which training then refused).
+fn load_and_use(dir: &Path, run_dir: &Path) -> (bool, bool) {
+    use lenet::data::{self, Dataset, Source};
+    let source = Source::Mnist(Some(dir.to_path_buf()));
+    let valid = |d: &Dataset| {
+        assert_eq!(d.images.len(), d.len() * d.rows * d.cols, "{d:?}: pixels do not fill the images");
+        assert!(d.labels.iter().all(|&c| (c as usize) < data::NUM_CLASSES), "{d:?}: a label outside 0..10");
+    };
+    let model = LeNet::<f32>::new(Arch::modern(), 3);
+    let use_for_lenet = |d: &Dataset| {
+        assert_eq!((d.rows, d.cols), (28, 28), "{d:?} was loaded for LeNet");
+        assert!(!d.is_empty(), "{d:?} was loaded although empty");
+        valid(d);
+        let (x, labels) = d.batch::<f32>(&(0..d.len().min(4)).collect::<Vec<_>>());
+        let _ = model.loss_and_grads(&x, &labels, 1);
+        let _ = lenet::train::evaluate(&model, d, None, 1);
+    };
+    // Any size: a split LeNet cannot take is refused by training, before
+    // anything is written.
+    let mut odd = false;
+    if let Ok(split) = data::load(&source) {
+        valid(&split.train);
+        valid(&split.test);
+        let lenet_size = |d: &Dataset| (d.rows, d.cols) == (28, 28) && !d.is_empty();
+        if !(lenet_size(&split.train) && lenet_size(&split.test)) {
+            let config = TrainConfig { epochs: 1, threads: 1, out_dir: run_dir.to_path_buf(), ..TrainConfig::default() };
+            let e = lenet::train::train(&config, &split, &mut lenet::train::Silent);
+            assert!(e.is_err(), "{:?} / {:?}: training accepted a split LeNet cannot take", split.train, split.test);
+            assert!(!run_dir.exists(), "a refused training run wrote into its folder");
+            odd = true;
+        }
+    }
+    if let Ok(test) = data::load_for_eval(&source) {
+        use_for_lenet(&test);
+    }
+    match data::load_for_training(&source) {
+        Ok(split) => {
+            use_for_lenet(&split.train);
+            use_for_lenet(&split.test);
+            (true, odd)
+        }
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            (false, odd)
+        }
+    }
+}
+
+#[test]
+fn mutated_data_folders_are_refused_cleanly_or_train_and_evaluate() {
+    let dir = TempDir::new("folders");
+    let digits = lenet::data::embedded::train().unwrap();
+    let images = |n: usize, from: usize| {
+        let pixels = digits.images[from * 784..(from + n) * 784].to_vec();
+        idx::encode_images(&Images { count: n, rows: 28, cols: 28, pixels })
+    };
+    let files = [
+        (Kind::Images, images(6, 0)),
+        (Kind::Labels, idx::encode_labels(&digits.labels[..6])),
+        (Kind::Images, images(4, 6)),
+        (Kind::Labels, idx::encode_labels(&digits.labels[6..10])),
+    ];
+    let data_dir = dir.0.join("data");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let mut rng = Rng(0xF01D_E125);
+    let cases = 1500;
+    let (mut used, mut refused, mut odd) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for case in 0..cases {
+        let what = write_folder(&mut rng, &data_dir, &files);
+        let run_dir = dir.0.join(format!("run-{case}"));
+        match catch_unwind(AssertUnwindSafe(|| load_and_use(&data_dir, &run_dir))) {
+            Ok((trained, odd_split)) => {
+                if trained { used += 1 } else { refused += 1 }
+                odd += odd_split as usize;
+            }
+            Err(p) => {
+                let keep = std::env::temp_dir().join(format!("lenet-mutated-panic-folder-{case}"));
+                let _ = std::fs::remove_dir_all(&keep);
+                std::fs::create_dir_all(&keep).unwrap();
+                for e in std::fs::read_dir(&data_dir).unwrap() {
+                    let e = e.unwrap();
+                    std::fs::copy(e.path(), keep.join(e.file_name())).unwrap();
+                }
+                failures.push(format!("folder case {case} ({what}): panicked: {}; the folder is {}", panic_text(&*p), keep.display()));
+            }
+        }
+    }
+    eprintln!(
+        "mutated data folders: {cases} cases, {used} trained and evaluated, {refused} refused for training \
+         (of which {odd} read by data::load with images not 28×28 or none, refused by train::train)"
+    );
+    assert!(failures.is_empty(), "{} of the mutated folders made lenet panic:\n{}", failures.len(), failures.join("\n"));
 }
