@@ -22,12 +22,23 @@ seconds="${1:-60}"
 shift || true
 CARGO_FUZZ_VERSION=0.13.2
 
+probe="$(mktemp -d)"
+trap 'rm -rf "$probe"' EXIT
+# Can this rustc build an address-sanitized, coverage-instrumented binary?
+echo 'fn main() {}' > "$probe/probe.rs"
+if ! RUSTC_BOOTSTRAP=1 rustc -Zsanitizer=address -Cpasses=sancov-module \
+        -Cllvm-args=-sanitizer-coverage-level=4 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters \
+        --edition 2021 "$probe/probe.rs" -o "$probe/probe" 2>"$probe/err"; then
+    echo "== fuzz: SKIPPED: $(rustc --version) cannot build a libFuzzer target, even with RUSTC_BOOTSTRAP=1:" >&2
+    sed 's/^/   /' "$probe/err" >&2
+    echo "   (cargo-fuzz needs -Zsanitizer; tests/mutated_files.rs still checks the readers)" >&2
+    exit 0
+fi
+
 cargo_installed cargo-fuzz "$CARGO_FUZZ_VERSION" \
     || cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
 command -v c++ >/dev/null || apt_install g++   # libfuzzer-sys compiles libFuzzer
 
-probe="$(mktemp -d)"
-trap 'rm -rf "$probe"' EXIT
 # A full model and checkpoint as `lenet train` writes them, next to the
 # committed seeds (too large to commit: 1.3 and 2.6 MB). Built before
 # RUSTC_BOOTSTRAP is set, which would make cargo build lenet again.
@@ -38,16 +49,6 @@ cp "$run/model.json" fuzz/corpus/model_file/lenet-train-model.json
 cp "$run/checkpoint.json" fuzz/corpus/checkpoint_file/lenet-train-checkpoint.json
 
 export RUSTC_BOOTSTRAP=1
-# Can this rustc build an address-sanitized, coverage-instrumented binary?
-echo 'fn main() {}' > "$probe/probe.rs"
-if ! rustc -Zsanitizer=address -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
-        -Cllvm-args=-sanitizer-coverage-inline-8bit-counters --edition 2021 \
-        "$probe/probe.rs" -o "$probe/probe" 2>"$probe/err"; then
-    echo "== fuzz: SKIPPED: $(rustc --version) cannot build a libFuzzer target, even with RUSTC_BOOTSTRAP=1:" >&2
-    sed 's/^/   /' "$probe/err" >&2
-    echo "   (cargo-fuzz needs -Zsanitizer; tests/mutated_files.rs still checks the readers)" >&2
-    exit 0
-fi
 
 if [ "$#" -gt 0 ]; then targets=("$@"); else mapfile -t targets < <(cargo fuzz list); fi
 echo "== fuzz: building ${targets[*]} ($(rustc --version), RUSTC_BOOTSTRAP=1, address sanitizer)"
