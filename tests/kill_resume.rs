@@ -99,7 +99,7 @@ fn training_killed_at_random_moments_resumes_to_the_same_model_and_leaves_no_tem
     let full = t0.elapsed();
     let expected = std::fs::read(reference.join("model.json")).unwrap();
 
-    let mut rng = Rng(0x5EED_0F_C1);
+    let mut rng = Rng(0x5EED_0FC1);
     // Trials from `random` on kill in the middle of a write instead.
     let (trials, random) = (8, 6);
     let (mut kills, mut in_write, mut resumes, mut restarts) = (0, 0, 0, 0);
