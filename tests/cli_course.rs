@@ -16,8 +16,11 @@ use std::time::Instant;
 
 use lenet::course::EXERCISES;
 
-/// Each stub's `todo!("NAME")` and the arguments of its signature in the
-/// starter: a filled crate calls the reference answer with them.
+#[path = "course/placeholder.rs"]
+mod placeholder;
+
+/// Each stub's arguments in the starter: a filled crate calls the reference
+/// answer with them in place of the stub's placeholder.
 const ARGS: [(&str, &str); 14] = [
     ("fc_forward", "w, a, b"),
     ("fc_backprop_delta", "w_next, delta_next, z, act"),
@@ -144,14 +147,14 @@ const ASSEMBLED: &str = "{
     }
 }";
 
-/// Replaces each stub's `todo!("NAME")` with a call of lenet's reference
+/// Replaces each stub's placeholder with a call of lenet's reference
 /// answer, as a student who copied the crate would, except `lenet_backward`,
 /// which is assembled from those functions as its stub asks.
 fn fill_with_reference_answers(krate: &Path) {
     let mut filled = 0;
     for (path, mut t) in sources(krate) {
         for (name, args) in ARGS {
-            let stub = format!("todo!(\"{name}\")");
+            let stub = placeholder::of(name);
             if t.contains(&stub) {
                 let answer = match name {
                     "lenet_backward" => ASSEMBLED.to_string(),
@@ -161,7 +164,7 @@ fn fill_with_reference_answers(krate: &Path) {
                 filled += 1;
             }
         }
-        assert!(!t.contains("todo!(\""), "{} still has a todo!", path.display());
+        assert_eq!(placeholder::count(&t), 0, "{} still has a placeholder", path.display());
         std::fs::write(&path, t).unwrap();
     }
     assert_eq!(filled, 14, "one stub per exercise");
@@ -210,8 +213,8 @@ fn a_fresh_starter_is_not_started_and_the_reference_answers_pass() {
     );
     let lock = std::fs::read_to_string(hw.join("Cargo.lock")).expect("the checkout's Cargo.lock is copied");
     assert!(lock.contains("name = \"ndarray\""), "{lock}");
-    let stubs: usize = sources(&hw).iter().map(|(_, t)| t.matches("todo!(\"").count()).sum();
-    assert_eq!(stubs, 14, "one todo!() per exercise");
+    let stubs: usize = sources(&hw).iter().map(|(_, t)| placeholder::count(t)).sum();
+    assert_eq!(stubs, 14, "one placeholder per exercise");
 
     // The student checks the fresh starter: nothing is started, exit non-zero.
     let t = Instant::now();
@@ -292,7 +295,7 @@ fn a_fresh_starter_is_not_started_and_the_reference_answers_pass() {
     let t = Instant::now();
     let conv = hw.join("src/conv.rs");
     let stubs = std::fs::read_to_string(&conv).unwrap();
-    std::fs::write(&conv, stubs.replacen("todo!(\"bias_grad\")", "delta.sum() as f32", 1)).unwrap();
+    std::fs::write(&conv, stubs.replacen(&placeholder::of("bias_grad"), "delta.sum() as f32", 1)).unwrap();
     let out = lenet(&["course", "check", s(&hw), "bias_grad"]);
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(101), "cargo's status for a compile error: {stderr}");
@@ -311,7 +314,7 @@ fn a_fresh_starter_is_not_started_and_the_reference_answers_pass() {
         }
         s
     })";
-    std::fs::write(&conv, stubs.replacen("todo!(\"kernel_grad\")", convolution, 1)).unwrap();
+    std::fs::write(&conv, stubs.replacen(&placeholder::of("kernel_grad"), convolution, 1)).unwrap();
     let out = lenet(&["course", "check", s(&hw), "kernel_grad"]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));

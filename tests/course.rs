@@ -1,6 +1,6 @@
 //! The coursework checker, `lenet::course`: the crate's own answers pass
 //! every check; every catalogued mistake, written as a student would write
-//! it, is diagnosed by its name; noise, `todo!()`, panics and wrong shapes
+//! it, is diagnosed by its name; noise, unfilled stubs, panics and wrong shapes
 //! get the right verdict, quietly; reports are reproducible and print as
 //! one line of JSON.
 
@@ -879,41 +879,14 @@ fn a_nan_answer_is_wrong() {
     let _: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
 }
 
-// The starter's stubs: the signatures with todo!().
-fn todo2(_: &Array2<f64>, _: &Array2<f64>) -> Array2<f64> { todo!() }
-fn todo3(_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>) -> Array2<f64> { todo!() }
-fn todo_delta(_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: Activation) -> Array2<f64> { todo!() }
-fn todo1(_: &Array2<f64>) -> Array2<f64> { todo!() }
-fn todo_scalar(_: &Array2<f64>) -> f64 { todo!() }
-fn todo_conv(_: &Array4<f64>, _: &Array4<f64>, _: &Array4<f64>, _: usize) -> (Array4<f64>, Array4<f64>, Array1<f64>) { todo!() }
-fn todo_mean(_: &Array4<f64>, _: (usize, usize, usize, usize), _: usize, _: usize) -> Array4<f64> { todo!() }
-fn todo_max(_: &Array4<f64>, _: &Argmax) -> Array4<f64> { todo!() }
-fn todo_relu(_: &Array4<f64>, _: &Array4<f64>) -> Array4<f64> { todo!() }
-fn todo_softmax(_: &Array2<f64>, _: &[usize]) -> Array2<f64> { todo!() }
-fn todo_lenet(_: &Params<f64>, _: &Array4<f64>, _: &[usize]) -> Params<f64> { todo!() }
-
-fn stubs() -> Answers {
-    Answers {
-        fc_forward: todo3,
-        fc_backprop_delta: todo_delta,
-        fc_weight_grad: todo2,
-        fc_bias_grad: todo1,
-        correlate_valid: todo2,
-        full_convolve: todo2,
-        kernel_grad: todo2,
-        bias_grad: todo_scalar,
-        conv_backward: todo_conv,
-        mean_pool_backward: todo_mean,
-        max_pool_backward: todo_max,
-        relu_backward: todo_relu,
-        softmax_cross_entropy_grad: todo_softmax,
-        lenet_backward: todo_lenet,
-    }
-}
+// The student starter itself (`course/starter/`, which `lenet course new`
+// writes), compiled into this test as it is handed out: every stub unfilled.
+#[path = "../course/starter/src/lib.rs"]
+mod starter;
 
 #[test]
-fn todo_stubs_are_not_started() {
-    let reports = check_all(&stubs(), 8);
+fn the_unfilled_starter_is_not_started() {
+    let reports = check_all(&starter::answers(), 8);
     assert_eq!(reports.len(), EXERCISES.len());
     for r in &reports {
         assert_eq!(r.status, Status::NotStarted, "{r}");
@@ -987,7 +960,7 @@ fn to_json_is_one_line_with_every_field() {
     assert_eq!(v["diagnosis"]["book"], "convolution.html#the-kernel-gradient-is-a-valid-correlation");
     assert!(v["diagnosis"]["name"].is_string() && v["diagnosis"]["explanation"].is_string());
 
-    let stub = check("kernel_grad", &stubs(), 21).unwrap();
+    let stub = check("kernel_grad", &starter::answers(), 21).unwrap();
     let v: serde_json::Value = serde_json::from_str(&stub.to_json()).unwrap();
     assert_eq!(v["status"], "NotStarted");
     assert!(v["worst"].is_null() && v["diagnosis"].is_null() && v["finite_difference"].is_null());
@@ -1024,7 +997,7 @@ fn the_command_line_prints_a_table_or_json_lines_and_exits_by_the_verdict() {
         assert_eq!(v["seed"], 17);
     }
 
-    let (code, out, _) = run(&stubs(), &["fc_forward"]);
+    let (code, out, _) = run(&starter::answers(), &["fc_forward"]);
     assert_eq!(code, ExitCode::FAILURE);
     assert!(out.contains("not started") && out.contains("seed "), "{out}");
 }
@@ -1054,7 +1027,7 @@ fn child_checks_panicking_answers() {
     if std::env::var_os(CHILD).is_none() {
         return;
     }
-    let r = check_all(&stubs(), 1);
+    let r = check_all(&starter::answers(), 1);
     assert!(r.iter().all(|r| r.status == Status::NotStarted));
     let r = check("correlate_valid", &Answers { correlate_valid: correlate_out_of_bounds, ..reference() }, 1).unwrap();
     assert!(matches!(r.status, Status::Panicked { .. }));
