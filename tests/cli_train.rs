@@ -1,6 +1,5 @@
 //! `lenet train` and `lenet eval` as a user runs them.
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn lenet(args: &[&str]) -> Output {
@@ -11,23 +10,9 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// A fresh folder under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let p = std::env::temp_dir().join(format!("lenet-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+#[path = "support/temp_dir.rs"]
+mod temp_dir;
+use temp_dir::TempDir;
 
 #[test]
 fn train_json_prints_only_the_metrics_and_fills_the_run_folder() {

@@ -10,7 +10,7 @@
 //!   which fails the write the same way) fails with a message and leaves the
 //!   previous checkpoint as it was.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,23 +18,9 @@ const LENET: &str = env!("CARGO_BIN_EXE_lenet");
 /// A run of about a second: three epochs of 3,000 embedded digits.
 const RUN: [&str; 10] = ["train", "--epochs", "3", "--limit", "3000", "--threads", "2", "--seed", "5", "--json"];
 
-/// A fresh folder under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let p = std::env::temp_dir().join(format!("lenet-kill-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+#[path = "support/temp_dir.rs"]
+mod temp_dir;
+use temp_dir::TempDir;
 
 /// SplitMix64, seeded: the kill moments are fractions of a run it draws.
 struct Rng(u64);

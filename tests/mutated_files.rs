@@ -25,7 +25,7 @@ use lenet::data::idx::{self, Images};
 use lenet::model::{Arch, LeNet};
 use lenet::train::{EpochStats, History, TrainConfig};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// SplitMix64: small, seeded, and independent of the crate's own generator.
 struct Rng(u64);
@@ -74,23 +74,9 @@ struct Original {
     cases: usize,
 }
 
-/// A scratch folder, removed at the end.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let p = std::env::temp_dir().join(format!("lenet-mutated-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+#[path = "support/temp_dir.rs"]
+mod temp_dir;
+use temp_dir::TempDir;
 
 /// The valid files, each written by the crate's own writers.
 fn originals(dir: &Path) -> Vec<Original> {
