@@ -10,6 +10,9 @@
 //! - ∂C/∂W^l = (1/N) δ^l (a^{l−1})ᵀ ([`weight_grad`]),
 //! - ∂C/∂b^l = (1/N) Σ_n δ^l_n ([`bias_grad`]).
 //!
+//! A conv layer's N×C×H×W output enters as columns through [`flatten`], and
+//! ∂C/∂a goes back through [`unflatten`].
+//!
 //! ```
 //! use lenet::{activation::Activation, fc, loss};
 //! use ndarray::array;
@@ -22,13 +25,29 @@
 //! let dw = fc::weight_grad(&delta, &a0); // (1/N) δ a0ᵀ, 1 × 2 like W
 //! assert_eq!(dw.dim(), w.dim());
 //! ```
+//!
+//! Everything but σ and σ′ only adds and multiplies, so [`forward`],
+//! [`input_grad`], [`backprop_delta_given`], [`weight_grad`] and
+//! [`bias_grad`] are generic over [`Element`]: the code that computes the
+//! numbers also prints the formulas, from a [`Sym`] for every entry.
+//!
+//! ```
+//! use lenet::{Sym, fc};
+//! let w = Sym::matrix("w", 2, 2);
+//! let delta = Sym::matrix("δ", 2, 1); // δ^{l+1}, one sample
+//! let sigma_prime = Sym::matrix("σ′", 2, 1); // σ′(z^l)
+//! let delta_l = fc::backprop_delta_given(&w, &delta, &sigma_prime);
+//! assert_eq!(delta_l[(0, 0)].to_string(), "δ₁₁·σ′₁₁·w₁₁ + δ₂₁·σ′₁₁·w₂₁");
+//! ```
 
 use crate::activation::Activation;
-use crate::element::Real;
+use crate::element::{Element, Real};
 use crate::matrix::Matrix;
-use ndarray::{Array2, Axis, Zip};
+use crate::symbolic::Sym;
+use ndarray::{Array2, Array4, ArrayView2, Axis, LinalgScalar, Zip};
+use std::any::Any;
 
-fn check_same<F: Real>(what: &str, x: &Array2<F>, x_name: &str, y: &Array2<F>, y_name: &str) {
+fn check_same<T>(what: &str, x: &Array2<T>, x_name: &str, y: &Array2<T>, y_name: &str) {
     assert_eq!(
         x.dim(),
         y.dim(),
@@ -40,13 +59,96 @@ fn check_same<F: Real>(what: &str, x: &Array2<F>, x_name: &str, y: &Array2<F>, y
     );
 }
 
+/// A factor of [`product`] as stored or transposed.
+#[derive(Clone, Copy)]
+enum Side {
+    AsIs,
+    Transposed,
+}
+
+fn oriented<T>(m: &Array2<T>, side: Side) -> ArrayView2<'_, T> {
+    match side {
+        Side::AsIs => m.view(),
+        Side::Transposed => m.t(),
+    }
+}
+
+/// The matrix product (x y)_ij = Σ_k x_ik y_kj, either factor optionally
+/// transposed (a view, not a copy). The caller has checked the shapes.
+///
+/// `f64` and `f32` go through ndarray's `dot`, a blocked, vectorised product:
+/// the arithmetic fc used before it was generic, so trained weights do not
+/// move by a bit. `dot` needs `Copy` entries, which a [`Sym`] is not, so any
+/// other element goes through the sum of products written out.
+fn product<T: Element + 'static>(
+    x: &Array2<T>,
+    x_side: Side,
+    y: &Array2<T>,
+    y_side: Side,
+) -> Array2<T> {
+    if let Some(xy) = numeric_product::<f64, T>(x, x_side, y, y_side) {
+        return xy;
+    }
+    if let Some(xy) = numeric_product::<f32, T>(x, x_side, y, y_side) {
+        return xy;
+    }
+    let (x, y) = (oriented(x, x_side), oriented(y, y_side));
+    Array2::from_shape_fn((x.nrows(), y.ncols()), |(i, j)| {
+        (0..x.ncols()).fold(T::zero(), |s, k| s + x[[i, k]].clone() * y[[k, j]].clone())
+    })
+}
+
+/// `Some(x y)` by ndarray's `dot` if `T` is the number type `U`, else `None`
+/// (the same test on the type that ndarray makes inside `dot`).
+fn numeric_product<U: LinalgScalar, T: 'static>(
+    x: &Array2<T>,
+    x_side: Side,
+    y: &Array2<T>,
+    y_side: Side,
+) -> Option<Array2<T>> {
+    let x = (x as &dyn Any).downcast_ref::<Array2<U>>()?;
+    let y = (y as &dyn Any).downcast_ref::<Array2<U>>()?;
+    let xy: Box<dyn Any> = Box::new(oriented(x, x_side).dot(&oriented(y, y_side)));
+    Some(*xy.downcast::<Array2<T>>().expect("T is U, tested above"))
+}
+
+/// What averaging over a batch of N samples needs of an entry: division by N.
+///
+/// Numbers ([`Real`]) divide. A [`Sym`] has integer coefficients, so it can
+/// only be averaged over one sample: the formulas of a single sample, which
+/// is what `lenet explain fc` prints.
+pub trait BatchMean: Element + 'static {
+    /// The entry divided by the batch size `n`.
+    ///
+    /// # Panics
+    /// For a [`Sym`] with `n` other than 1.
+    fn divided_by(self, n: usize) -> Self;
+}
+
+impl<F: Real> BatchMean for F {
+    fn divided_by(self, n: usize) -> F {
+        self / F::of(n as f64)
+    }
+}
+
+impl BatchMean for Sym {
+    fn divided_by(self, n: usize) -> Sym {
+        assert!(
+            n == 1,
+            "fc: a Sym has integer coefficients and cannot be divided by the batch size N = {n}; \
+             take one sample (δ and a with one column)"
+        );
+        self
+    }
+}
+
 // ANCHOR: forward
 /// The forward pass: z = W a + b, with `b` (out × 1) added to every column.
 ///
 /// # Panics
 /// If W's columns differ from a's rows, or b is not out × 1; the message
 /// names the shapes.
-pub fn forward<F: Real>(w: &Array2<F>, a: &Array2<F>, b: &Array2<F>) -> Matrix<F> {
+pub fn forward<T: Element + 'static>(w: &Array2<T>, a: &Array2<T>, b: &Array2<T>) -> Matrix<T> {
     assert_eq!(
         w.ncols(),
         a.nrows(),
@@ -66,11 +168,11 @@ pub fn forward<F: Real>(w: &Array2<F>, a: &Array2<F>, b: &Array2<F>) -> Matrix<F
         w.ncols(),
         w.nrows()
     );
-    let mut z = w.dot(a);
+    let mut z = product(w, Side::AsIs, a, Side::AsIs);
     // The out × 1 column b is broadcast over the N columns.
     Zip::from(&mut z)
         .and_broadcast(b)
-        .for_each(|zi, &bi| *zi = *zi + bi);
+        .for_each(|zi, bi| *zi = zi.clone() + bi.clone());
     Matrix(z)
 }
 // ANCHOR_END: forward
@@ -93,7 +195,7 @@ pub fn output_delta<F: Real>(grad_a: &Array2<F>, z: &Array2<F>, act: Activation)
 ///
 /// # Panics
 /// If W's rows differ from δ's rows.
-pub fn input_grad<F: Real>(w: &Array2<F>, delta: &Array2<F>) -> Matrix<F> {
+pub fn input_grad<T: Element + 'static>(w: &Array2<T>, delta: &Array2<T>) -> Matrix<T> {
     assert_eq!(
         w.nrows(),
         delta.nrows(),
@@ -103,7 +205,7 @@ pub fn input_grad<F: Real>(w: &Array2<F>, delta: &Array2<F>) -> Matrix<F> {
         delta.nrows(),
         delta.ncols()
     );
-    Matrix(w.t().dot(delta))
+    Matrix(product(w, Side::Transposed, delta, Side::AsIs))
 }
 
 // ANCHOR: backprop_delta
@@ -122,12 +224,52 @@ pub fn backprop_delta<F: Real>(
     z: &Array2<F>,
     act: Activation,
 ) -> Matrix<F> {
+    check_chain("fc::backprop_delta", w_next, delta_next, z, "z^l");
+    backprop_delta_given(w_next, delta_next, &act.derivative(z))
+}
+
+/// The same step with σ′(z^l) given as a matrix, so that it runs on any
+/// [`Element`]: on symbols σ′ᵢⱼ it prints the formula of every entry,
+///
+///   δ^l_jn = Σ_i w^{l+1}_ij δ^{l+1}_in σ′(z^l_jn).
+///
+/// # Panics
+/// If the shapes do not chain: W^{l+1} must be (rows of δ^{l+1}) × (rows of
+/// σ′(z^l)) and δ^{l+1}, σ′(z^l) must have the same number of columns.
+pub fn backprop_delta_given<T: Element + 'static>(
+    w_next: &Array2<T>,
+    delta_next: &Array2<T>,
+    sigma_prime: &Array2<T>,
+) -> Matrix<T> {
+    check_chain(
+        "fc::backprop_delta_given",
+        w_next,
+        delta_next,
+        sigma_prime,
+        "σ′(z^l)",
+    );
+    let mut delta = input_grad(w_next, delta_next).0;
+    Zip::from(&mut delta)
+        .and(sigma_prime)
+        .for_each(|d, s| *d = d.clone() * s.clone());
+    Matrix(delta)
+}
+// ANCHOR_END: backprop_delta
+
+/// Panics unless W^{l+1}, δ^{l+1} and z^l (or σ′(z^l)) chain.
+fn check_chain<T>(
+    what: &str,
+    w_next: &Array2<T>,
+    delta_next: &Array2<T>,
+    z: &Array2<T>,
+    z_name: &str,
+) {
     assert!(
         w_next.nrows() == delta_next.nrows()
             && w_next.ncols() == z.nrows()
             && delta_next.ncols() == z.ncols(),
-        "fc::backprop_delta: W^(l+1) is {}×{}, δ^(l+1) is {}×{} and z^l is {}×{}; \
-         need W^(l+1) to be (rows of δ^(l+1))×(rows of z^l) and equal column counts",
+        "{what}: W^(l+1) is {}×{}, δ^(l+1) is {}×{} and {z_name} is {}×{}; \
+         need W^(l+1) to be (rows of δ^(l+1))×(rows of {z_name}) and equal column counts",
         w_next.nrows(),
         w_next.ncols(),
         delta_next.nrows(),
@@ -135,18 +277,16 @@ pub fn backprop_delta<F: Real>(
         z.nrows(),
         z.ncols()
     );
-    let back = w_next.t().dot(delta_next);
-    Matrix(act.backward(&back, z))
 }
-// ANCHOR_END: backprop_delta
 
 // ANCHOR: weight_grad
 /// The weight gradient, averaged over the batch:
 /// ∂C/∂W = (1/N) Σ_n δ_n a_nᵀ = (1/N) δ aᵀ, with `a_prev` the layer's input.
 ///
 /// # Panics
-/// If δ and a have different column counts (N), or N is zero.
-pub fn weight_grad<F: Real>(delta: &Array2<F>, a_prev: &Array2<F>) -> Matrix<F> {
+/// If δ and a have different column counts (N), or N is zero; for a [`Sym`],
+/// if N is not 1 (see [`BatchMean`]).
+pub fn weight_grad<T: BatchMean>(delta: &Array2<T>, a_prev: &Array2<T>) -> Matrix<T> {
     assert!(
         delta.ncols() == a_prev.ncols() && delta.ncols() > 0,
         "fc::weight_grad: δ is {}×{} but a is {}×{} (need the same, positive, number of columns)",
@@ -155,10 +295,9 @@ pub fn weight_grad<F: Real>(delta: &Array2<F>, a_prev: &Array2<F>) -> Matrix<F> 
         a_prev.nrows(),
         a_prev.ncols()
     );
-    let n = F::of(delta.ncols() as f64);
-    let mut g = delta.dot(&a_prev.t());
-    g.mapv_inplace(|v| v / n);
-    Matrix(g)
+    let n = delta.ncols();
+    let g = product(delta, Side::AsIs, a_prev, Side::Transposed);
+    Matrix(g.mapv(|v| v.divided_by(n)))
 }
 // ANCHOR_END: weight_grad
 
@@ -167,15 +306,16 @@ pub fn weight_grad<F: Real>(delta: &Array2<F>, a_prev: &Array2<F>) -> Matrix<F> 
 /// out × 1 column.
 ///
 /// # Panics
-/// If δ has no columns.
-pub fn bias_grad<F: Real>(delta: &Array2<F>) -> Matrix<F> {
+/// If δ has no columns; for a [`Sym`], if it has more than one (see
+/// [`BatchMean`]).
+pub fn bias_grad<T: BatchMean>(delta: &Array2<T>) -> Matrix<T> {
     assert!(
         delta.ncols() > 0,
         "fc::bias_grad: δ is {}×0 (an empty batch)",
         delta.nrows()
     );
-    let n = F::of(delta.ncols() as f64);
-    let mean = delta.sum_axis(Axis(1)).mapv(|s| s / n);
+    let n = delta.ncols();
+    let mean = delta.sum_axis(Axis(1)).mapv(|s| s.divided_by(n));
     Matrix(mean.insert_axis(Axis(1)))
 }
 // ANCHOR_END: bias_grad
@@ -191,6 +331,47 @@ pub fn sgd_step<F: Real>(w: &mut Array2<F>, grad: &Array2<F>, lr: F) {
     Zip::from(w).and(grad).for_each(|p, &g| *p = *p - lr * g);
 }
 // ANCHOR_END: sgd_step
+
+// ANCHOR: flatten
+/// A batch of N conv outputs, N×C×H×W, as the (C·H·W) × N columns an fc
+/// layer takes: sample n's C×H×W block, read in NCHW order (channel, then
+/// row, then column), becomes column n. Counting from 1, entry (c, i, j)
+/// lands in row (c−1)·H·W + (i−1)·W + j. This is the transpose of x
+/// reshaped to N × (C·H·W), PyTorch's `x.reshape(N, -1)`.
+pub fn flatten<T: Clone>(x: &Array4<T>) -> Array2<T> {
+    let (n, c, h, w) = x.dim();
+    let rows = x
+        .to_shape((n, c * h * w))
+        .expect("N×C×H×W has N·C·H·W entries");
+    rows.t().to_owned()
+}
+// ANCHOR_END: flatten
+
+// ANCHOR: unflatten
+/// The inverse of [`flatten`]: (C·H·W) × N columns back to N×C×H×W, with
+/// (C, H, W) given as `chw`. A gradient flows back through a reshape
+/// unchanged, entry for entry, so ∂C/∂a of the flattened columns becomes
+/// ∂C/∂a of the conv output this way.
+///
+/// # Panics
+/// If the columns do not have C·H·W rows; the message names both shapes.
+pub fn unflatten<T: Clone>(cols: &Array2<T>, chw: (usize, usize, usize)) -> Array4<T> {
+    let (c, h, w) = chw;
+    assert_eq!(
+        cols.nrows(),
+        c * h * w,
+        "fc::unflatten: the columns are {}×{} but C×H×W = {c}×{h}×{w} needs {} rows",
+        cols.nrows(),
+        cols.ncols(),
+        c * h * w
+    );
+    cols.t()
+        .as_standard_layout()
+        .into_owned()
+        .into_shape_with_order((cols.ncols(), c, h, w))
+        .expect("C·H·W rows, checked above")
+}
+// ANCHOR_END: unflatten
 
 #[cfg(test)]
 mod tests {
@@ -224,5 +405,41 @@ mod tests {
         let mut w = array![[1.0_f64]];
         sgd_step(&mut w, &array![[7.0]], 0.1);
         assert!((w[[0, 0]] - 0.3).abs() < 1e-15);
+    }
+
+    #[test]
+    fn the_product_is_the_same_for_numbers_and_for_any_element() {
+        // Integers take the written-out sum of products, f64 ndarray's dot;
+        // each factor stored as is or transposed gives the same x y.
+        let x = array![[1_i64, -2, 3], [4, 5, -6]];
+        let y = array![[7_i64, 8], [-9, 10], [11, 12]];
+        let xy = array![[58_i64, 24], [-83, 10]];
+        let stored = |m: &Array2<i64>, side| match side {
+            Side::AsIs => m.clone(),
+            Side::Transposed => m.t().to_owned(),
+        };
+        let as_f64 = |m: &Array2<i64>| m.mapv(|v| v as f64);
+        for xs in [Side::AsIs, Side::Transposed] {
+            for ys in [Side::AsIs, Side::Transposed] {
+                let (sx, sy) = (stored(&x, xs), stored(&y, ys));
+                assert_eq!(product(&sx, xs, &sy, ys), xy);
+                assert_eq!(product(&as_f64(&sx), xs, &as_f64(&sy), ys), as_f64(&xy));
+            }
+        }
+    }
+
+    #[test]
+    fn flatten_puts_each_sample_in_a_column_in_nchw_order() {
+        // 2 samples × 2 channels × 1 × 2: entry value = 1000n + 100c + 10i + j.
+        let x = Array4::from_shape_fn((2, 2, 1, 2), |(n, c, i, j)| 1000 * n + 100 * c + 10 * i + j);
+        let cols = flatten(&x);
+        assert_eq!(cols, array![[0, 1000], [1, 1001], [100, 1100], [101, 1101]]);
+        assert_eq!(unflatten(&cols, (2, 1, 2)), x);
+    }
+
+    #[test]
+    #[should_panic(expected = "the columns are 4×2 but C×H×W = 3×1×1 needs 3 rows")]
+    fn unflatten_names_both_shapes() {
+        let _ = unflatten(&Array2::<f64>::zeros((4, 2)), (3, 1, 1));
     }
 }

@@ -13,23 +13,6 @@ use lenet::rng::Rng;
 use lenet::{conv, fc};
 use ndarray::{Array1, Array2, Array4, s};
 
-/// Flattening: sample n's C×H×W block becomes column n (features × N), as
-/// in CONTRIBUTING.md: the transpose of x reshaped to N × (C·H·W).
-fn flatten(x: &Array4<f64>) -> Array2<f64> {
-    let (n, c, h, w) = x.dim();
-    let rows = x
-        .to_shape((n, c * h * w))
-        .expect("a 4-D array reshapes to N × CHW");
-    rows.t().to_owned()
-}
-
-/// The inverse of [`flatten`]: columns back to N×C×H×W. A gradient flows
-/// back through a reshape unchanged, entry for entry.
-fn unflatten(cols: &Array2<f64>, shape: (usize, usize, usize, usize)) -> Array4<f64> {
-    let (_, _, h, w) = shape;
-    Array4::from_shape_fn(shape, |(n, c, i, j)| cols[[(c * h + i) * w + j, n]])
-}
-
 #[derive(Clone)]
 struct Params {
     k1: Array4<f64>,
@@ -57,7 +40,8 @@ struct Trace {
     p1: Array4<f64>,
     z2: Array4<f64>,
     a2: Array4<f64>,
-    p2_shape: (usize, usize, usize, usize),
+    /// The C×H×W of each sample's second pooling output.
+    p2_chw: (usize, usize, usize),
     f: Array2<f64>,
     z3: Array2<f64>,
     a3: Array2<f64>,
@@ -74,7 +58,8 @@ fn forward(p: &Params, shape: Shape, x: &Array4<f64>, labels: &[usize]) -> Trace
     let z2 = conv::forward(&p1, &p.k2, &p.c2, 0);
     let a2 = Activation::Tanh.apply(&z2);
     let p2 = pool::mean_forward(&a2, 2, 2);
-    let f = flatten(&p2);
+    let f = fc::flatten(&p2);
+    let (_, c, h, w) = p2.dim();
     let z3 = fc::forward(&p.w3, &f, &p.b3).0;
     let a3 = Activation::Relu.apply(&z3);
     let z4 = fc::forward(&p.w4, &a3, &p.b4).0;
@@ -86,7 +71,7 @@ fn forward(p: &Params, shape: Shape, x: &Array4<f64>, labels: &[usize]) -> Trace
         p1,
         z2,
         a2,
-        p2_shape: p2.dim(),
+        p2_chw: (c, h, w),
         f,
         z3,
         a3,
@@ -104,7 +89,7 @@ fn backward(p: &Params, shape: Shape, x: &Array4<f64>, t: &Trace) -> (Params, Ar
     let (w3, b3) = (fc::weight_grad(&d3, &t.f).0, fc::bias_grad(&d3).0);
     // Into the flattened features: no activation there, only Wᵀ δ.
     let df = fc::input_grad(&p.w3, &d3).0;
-    let dp2 = unflatten(&df, t.p2_shape);
+    let dp2 = fc::unflatten(&df, t.p2_chw);
     let da2 = pool::mean_backward(&dp2, t.a2.dim(), 2, 2);
     let dz2 = Activation::Tanh.backward(&da2, &t.z2);
     let (dp1, k2, c2) = conv::backward(&t.p1, &p.k2, &dz2, 0);

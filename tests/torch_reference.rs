@@ -296,21 +296,6 @@ fn losses_match_pytorch() {
     );
 }
 
-/// Flattening: sample n's C×H×W block becomes column n, in the same
-/// C, H, W order as PyTorch's `reshape(n, -1)`.
-fn flatten(x: &Array4<f64>) -> Array2<f64> {
-    let (n, c, h, w) = x.dim();
-    x.to_shape((n, c * h * w))
-        .expect("reshape N×C×H×W to N×CHW")
-        .t()
-        .to_owned()
-}
-
-fn unflatten(cols: &Array2<f64>, shape: (usize, usize, usize, usize)) -> Array4<f64> {
-    let (_, _, h, w) = shape;
-    Array4::from_shape_fn(shape, |(n, c, i, j)| cols[[(c * h + i) * w + j, n]])
-}
-
 /// A whole LeNet-5 pass composed from the layer functions: forward, loss,
 /// then every gradient by chaining the backward functions.
 #[test]
@@ -339,7 +324,7 @@ fn lenet5_forward_and_backward_match_pytorch() {
     let (s1, arg1) = pool::max_forward(&relu.apply(&z1), 2, 2);
     let z2 = conv::forward(&s1, &k2, &c2, 0);
     let (s2, arg2) = pool::max_forward(&relu.apply(&z2), 2, 2);
-    let f = flatten(&s2);
+    let f = fc::flatten(&s2);
     let z3 = fc::forward(&w3, &f, &b3).0;
     let a3 = relu.apply(&z3);
     let z4 = fc::forward(&w4, &a3, &b4).0;
@@ -353,7 +338,8 @@ fn lenet5_forward_and_backward_match_pytorch() {
     let d4 = fc::backprop_delta(&w5, &d5, &z4, relu).0;
     let d3 = fc::backprop_delta(&w4, &d4, &z3, relu).0;
     let df = fc::input_grad(&w3, &d3).0;
-    let ds2 = unflatten(&df, s2.dim());
+    let (_, c, h, w) = s2.dim();
+    let ds2 = fc::unflatten(&df, (c, h, w));
     let dz2 = relu.backward(&pool::max_backward(&ds2, &arg2), &z2);
     let (ds1, dk2, dc2) = conv::backward(&s1, &k2, &dz2, 0);
     let dz1 = relu.backward(&pool::max_backward(&ds1, &arg1), &z1);

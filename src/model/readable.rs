@@ -106,7 +106,6 @@ fn column<F: Real>(b: &Array1<F>) -> Array2<F> {
 /// If `x` is not N×1×28×28 or a label is out of range (from the layers).
 pub fn trace<F: Real>(arch: &Arch, w: &Params<F>, x: &Array4<F>, labels: &[usize]) -> Trace<F> {
     let f = arch.activation.layer();
-    let n = x.dim().0;
     // Forward.
     let conv1_z = conv::forward(x, &w.conv1_w, &w.conv1_b, 2);
     let conv1_a = f.apply(&conv1_z);
@@ -114,9 +113,8 @@ pub fn trace<F: Real>(arch: &Arch, w: &Params<F>, x: &Array4<F>, labels: &[usize
     let conv2_z = conv::forward(&pool1, &w.conv2_w, &w.conv2_b, 0);
     let conv2_a = f.apply(&conv2_z);
     let (pool2, arg2) = pool_forward(arch.pooling, &conv2_a);
-    // Flatten each sample to a column: the transpose of N × 400.
-    let rows = pool2.as_standard_layout().into_owned().into_shape_with_order((n, 400));
-    let flat = rows.expect("pool2 is N×16×5×5").t().to_owned();
+    // Flatten each sample to a column: (C·H·W) × N.
+    let flat = fc::flatten(&pool2);
     let fc1_z = fc::forward(&w.fc1_w, &flat, &column(&w.fc1_b)).0;
     let fc1_a = f.apply(&fc1_z);
     let fc2_z = fc::forward(&w.fc2_w, &fc1_a, &column(&w.fc2_b)).0;
@@ -136,12 +134,8 @@ pub fn trace<F: Real>(arch: &Arch, w: &Params<F>, x: &Array4<F>, labels: &[usize
     // Into the flattened pool2 output: no activation there (it was applied
     // before pooling), so only Wᵀ δ.
     let delta_flat = fc::input_grad(&w.fc1_w, &delta_fc1).0;
-    let delta_pool2 = delta_flat
-        .t()
-        .as_standard_layout()
-        .into_owned()
-        .into_shape_with_order((n, 16, 5, 5))
-        .expect("400 = 16×5×5 per sample");
+    let (_, channels, rows, cols) = pool2.dim();
+    let delta_pool2 = fc::unflatten(&delta_flat, (channels, rows, cols));
     // Pooling routes ∂C/∂a back to the conv activations, then σ′(z) turns
     // ∂C/∂a into δ = ∂C/∂z.
     let grad_a2 = pool_backward(&delta_pool2, &conv2_a, &arg2);
