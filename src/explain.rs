@@ -8,10 +8,9 @@
 //! ∂C/∂z, and gradients with respect to anything else are written ∂C/∂….
 
 use crate::activation::Activation;
-use crate::element::Element;
 use crate::gradcheck::{numerical_grad, rel_error};
 use crate::matrix::Matrix;
-use crate::symbolic::Sym;
+use crate::symbolic::{Sym, Var};
 use crate::{fc, loss, pool, worked};
 use ndarray::{Array2, Array4, s};
 use std::fmt::{Display, Write};
@@ -53,7 +52,7 @@ fn sub(i: usize) -> String {
 
 /// A formula with the example's numbers put in: `1·4 + (−1)·3 + …`.
 fn substituted(f: &Sym) -> String {
-    let num = |v: &crate::symbolic::Var| {
+    let num = |v: &Var| {
         let x = worked::value(v);
         if x < 0.0 {
             format!("({x})")
@@ -72,20 +71,6 @@ fn substituted(f: &Sym) -> String {
         })
         .collect();
     terms.join(" + ")
-}
-
-/// The matrix product for any element type (fc's functions take numbers
-/// only; this one also multiplies symbols).
-fn matmul<T: Element>(x: &Matrix<T>, y: &Matrix<T>) -> Matrix<T> {
-    let ((n, k), (k2, m)) = (x.shape2(), y.shape2());
-    assert_eq!(k, k2, "explain::matmul: {n}×{k} times {k2}×{m}");
-    Matrix::from_fn(n, m, |i, j| {
-        (0..k).fold(T::zero(), |s, p| s + x[(i, p)].clone() * y[(p, j)].clone())
-    })
-}
-
-fn transpose<T: Element>(x: &Matrix<T>) -> Matrix<T> {
-    Matrix(x.t().to_owned())
 }
 
 /// The convolution layer on the notes' 3×3 input and 2×2 kernel.
@@ -144,7 +129,14 @@ pub fn conv() -> String {
 pub fn fc() -> String {
     let mut t = Text(String::new());
     t.heading("Fully connected layers: chapter 1's 2 → 3 → 2 sigmoid network, MSE, one sample");
-    let worked::FcNetwork { x, y, w1, b1, w2, b2 } = worked::fc_network();
+    let worked::FcNetwork {
+        x,
+        y,
+        w1,
+        b1,
+        w2,
+        b2,
+    } = worked::fc_network();
     let act = Activation::Sigmoid;
     let d = Some(4);
     t.line("Forward: z^l = W^l a^{l−1} + b^l, a^l = σ(z^l), σ(z) = 1/(1 + e^(−z)).");
@@ -192,17 +184,38 @@ pub fn fc() -> String {
     );
 
     t.heading("The same steps on symbols (last layer, one sample)");
-    t.line("Write δ = δ² = (δ₁, δ₂), W = W² (2×3), a = a¹ = (a₁, a₂, a₃) and σ′ᵢ = σ′(z¹ᵢ).");
-    let delta = Matrix::from_fn(2, 1, |i, _| Sym::indexed("δ", &[i + 1]));
-    let a = Matrix::from_fn(3, 1, |i, _| Sym::indexed("a", &[i + 1]));
-    let sp = Matrix::from_fn(3, 1, |i, _| Sym::indexed("σ′", &[i + 1]));
-    let w = Sym::matrix("w", 2, 3);
+    t.line("The same fc functions, run on symbols instead of numbers. Write W = W² (2×3),");
+    t.line("b = b², a = a¹ = (a₁, a₂, a₃), δ = δ² = (δ₁, δ₂) and σ′ᵢ = σ′(z¹ᵢ).");
+    let column =
+        |name: &str, rows: usize| Matrix::from_fn(rows, 1, |i, _| Sym::indexed(name, &[i + 1]));
+    let (w, b, a) = (Sym::matrix("w", 2, 3), column("b", 2), column("a", 3));
+    let (delta, sigma_prime) = (column("δ", 2), column("σ′", 3));
     t.matrix("W", &w, None);
-    let back = matmul(&transpose(&w), &delta);
-    let delta_prev = Matrix::from_fn(3, 1, |i, _| back[(i, 0)].clone() * sp[(i, 0)].clone());
+    t.matrix("z² = W a + b", &fc::forward(&w, &a, &b), None);
+    t.matrix("∂C/∂a¹ = Wᵀ δ", &fc::input_grad(&w, &delta), None);
+    let delta_prev = fc::backprop_delta_given(&w, &delta, &sigma_prime);
     t.matrix("δ¹ = Wᵀ δ ⊙ σ′", &delta_prev, None);
-    t.matrix("∂C/∂W = δ aᵀ", &matmul(&delta, &transpose(&a)), None);
-    t.matrix("∂C/∂b = δ", &delta, None);
+    let grad_w = fc::weight_grad(&delta, &a);
+    t.matrix("∂C/∂W = δ aᵀ", &grad_w, None);
+    t.matrix("∂C/∂b = δ", &fc::bias_grad(&delta), None);
+
+    t.line(
+        "\nPutting in the numbers above (W = W², a = a¹, δ = δ², σ′ᵢ = σ′(z¹ᵢ)) gives them back:",
+    );
+    let sigma_prime1 = act.derivative(&z1.0);
+    let value = |v: &Var| {
+        let i = v.index[0] - 1;
+        match v.name.as_str() {
+            "w" => w2[(i, v.index[1] - 1)],
+            "b" => b2[(i, 0)],
+            "a" => a1[(i, 0)],
+            "δ" => delta2[(i, 0)],
+            "σ′" => sigma_prime1[[i, 0]],
+            other => unreachable!("the symbolic fc layer has no symbol {other}"),
+        }
+    };
+    t.matrix("δ¹", &delta_prev.map(|f| f.eval(value)), d);
+    t.matrix("∂C/∂W²", &grad_w.map(|f| f.eval(value)), d);
     t.line("For a batch, δ has one column per sample and ∂C/∂W, ∂C/∂b are averaged over it.");
     t.0
 }
@@ -290,7 +303,14 @@ fn maxima(t: &mut Text, x: &Array4<f64>, argmax: &pool::Argmax) {
         .flat_map(|i| (0..ow).map(move |j| (i, j)))
         .map(|(i, j)| {
             let (r, c) = argmax.position(0, 0, i, j);
-            format!("y{}{} ← x{}{} = {}", sub(i + 1), sub(j + 1), sub(r + 1), sub(c + 1), x[[0, 0, r, c]])
+            format!(
+                "y{}{} ← x{}{} = {}",
+                sub(i + 1),
+                sub(j + 1),
+                sub(r + 1),
+                sub(c + 1),
+                x[[0, 0, r, c]]
+            )
         })
         .collect();
     t.line(&format!("Maxima recorded: {}", found.join(", ")));

@@ -1,8 +1,11 @@
 //! The symbolic scalar and the formulas of the worked example, compared with
 //! formulas written out by hand from the math.
 
+use lenet::activation::Activation;
+use lenet::gradcheck::rel_error;
 use lenet::symbolic::Var;
-use lenet::{Matrix, Sym, errata, worked};
+use lenet::{Matrix, Sym, errata, fc, worked};
+use ndarray::Array2;
 use num_traits::Zero;
 
 fn strings(m: &Matrix<Sym>) -> Vec<Vec<String>> {
@@ -190,4 +193,131 @@ fn eval_substitutes_every_symbol() {
 #[should_panic(expected = "outside the 3×3 matrix a")]
 fn evaluating_an_unknown_entry_names_it() {
     Sym::var("a", 4, 1).eval(worked::value);
+}
+
+/// A column of symbols with one subscript: `column("a", 3)` is (a₁, a₂, a₃).
+fn column(name: &str, rows: usize) -> Matrix<Sym> {
+    Matrix::from_fn(rows, 1, |i, _| Sym::indexed(name, &[i + 1]))
+}
+
+#[test]
+fn fc_forward_on_symbols_is_w_a_plus_b() {
+    let z = fc::forward(&Sym::matrix("w", 2, 3), &column("a", 3), &column("b", 2));
+    assert_eq!(
+        strings(&z),
+        [
+            ["a₁·w₁₁ + a₂·w₁₂ + a₃·w₁₃ + b₁"],
+            ["a₁·w₂₁ + a₂·w₂₂ + a₃·w₂₃ + b₂"]
+        ]
+    );
+}
+
+/// δ^l = (W^{l+1})ᵀ δ^{l+1} ⊙ σ′(z^l) for a 2×2 W and a batch of two samples,
+/// written out by hand: δ^l_jn = Σ_i w_ij δ_in σ′_jn (row j, sample n).
+#[test]
+fn fc_backprop_delta_on_symbols_is_the_recursion_entry_by_entry() {
+    let (w, delta, sigma_prime) = (
+        Sym::matrix("w", 2, 2),
+        Sym::matrix("δ", 2, 2),
+        Sym::matrix("σ′", 2, 2),
+    );
+    let delta_l = fc::backprop_delta_given(&w, &delta, &sigma_prime);
+    assert_eq!(
+        strings(&delta_l),
+        [
+            ["δ₁₁·σ′₁₁·w₁₁ + δ₂₁·σ′₁₁·w₂₁", "δ₁₂·σ′₁₂·w₁₁ + δ₂₂·σ′₁₂·w₂₁"],
+            ["δ₁₁·σ′₂₁·w₁₂ + δ₂₁·σ′₂₁·w₂₂", "δ₁₂·σ′₂₂·w₁₂ + δ₂₂·σ′₂₂·w₂₂"],
+        ]
+    );
+    // Without σ′ it is ∂C/∂a^l = Wᵀ δ, what flows into a flattened conv output.
+    assert_eq!(
+        strings(&fc::input_grad(&w, &delta)),
+        [
+            ["δ₁₁·w₁₁ + δ₂₁·w₂₁", "δ₁₂·w₁₁ + δ₂₂·w₂₁"],
+            ["δ₁₁·w₁₂ + δ₂₁·w₂₂", "δ₁₂·w₁₂ + δ₂₂·w₂₂"]
+        ]
+    );
+}
+
+#[test]
+fn fc_parameter_gradients_on_symbols_are_delta_a_transpose_and_delta() {
+    let (delta, a) = (column("δ", 2), column("a", 3));
+    assert_eq!(
+        strings(&fc::weight_grad(&delta, &a)),
+        [["a₁·δ₁", "a₂·δ₁", "a₃·δ₁"], ["a₁·δ₂", "a₂·δ₂", "a₃·δ₂"]]
+    );
+    assert_eq!(strings(&fc::bias_grad(&delta)), [["δ₁"], ["δ₂"]]);
+}
+
+#[test]
+#[should_panic(expected = "cannot be divided by the batch size N = 2")]
+fn a_symbolic_batch_cannot_be_averaged() {
+    let _ = fc::weight_grad(&Sym::matrix("δ", 2, 2), &Sym::matrix("a", 3, 2));
+}
+
+/// The fc formulas with numbers put in for the symbols give what the f64
+/// functions compute, the activation's σ′ included; the symbols' sums run in
+/// another order than ndarray's product, so equal up to rounding.
+#[test]
+fn fc_formulas_evaluated_at_numbers_give_the_f64_layer() {
+    let act = Activation::Tanh;
+    // Values that are not round, with both signs.
+    let numbers = |rows: usize, cols: usize, seed: usize| {
+        Array2::from_shape_fn((rows, cols), |(i, j)| {
+            ((seed + 7 * i + 3 * j) % 11) as f64 / 4.3 - 1.1
+        })
+    };
+    let (w1, a0, b1) = (numbers(3, 2, 1), numbers(2, 2, 2), numbers(3, 1, 3));
+    let (w2, delta2) = (numbers(2, 3, 4), numbers(2, 2, 5));
+    let z1 = fc::forward(&w1, &a0, &b1).0;
+    let sigma_prime = act.derivative(&z1);
+    let value = |v: &Var| {
+        let (i, j) = (v.index[0] - 1, v.index[1] - 1);
+        match v.name.as_str() {
+            "W" => w1[[i, j]],
+            "a" => a0[[i, j]],
+            "b" => b1[[i, j]],
+            "w" => w2[[i, j]],
+            "δ" => delta2[[i, j]],
+            "σ′" => sigma_prime[[i, j]],
+            other => panic!("no symbol {other}"),
+        }
+    };
+    let eval = |m: Matrix<Sym>| m.map(|f| f.eval(value)).0;
+    let close = |what: &str, sym: Array2<f64>, num: &Array2<f64>| {
+        let e = rel_error(&sym, num);
+        assert!(e < 1e-14, "{what}: relative error {e:e}\n{sym}\n{num}");
+    };
+    let z1_sym = fc::forward(
+        &Sym::matrix("W", 3, 2),
+        &Sym::matrix("a", 2, 2),
+        &Sym::matrix("b", 3, 1),
+    );
+    close("z¹ = W¹a⁰ + b¹", eval(z1_sym), &z1);
+    let (w, delta) = (Sym::matrix("w", 2, 3), Sym::matrix("δ", 2, 2));
+    close(
+        "∂C/∂a¹ = (W²)ᵀ δ²",
+        eval(fc::input_grad(&w, &delta)),
+        &fc::input_grad(&w2, &delta2).0,
+    );
+    let delta1_sym = fc::backprop_delta_given(&w, &delta, &Sym::matrix("σ′", 3, 2));
+    let delta1 = fc::backprop_delta(&w2, &delta2, &z1, act).0;
+    close("δ¹ = (W²)ᵀ δ² ⊙ σ′(z¹)", eval(delta1_sym), &delta1);
+    // A single sample for the averaged gradients (a Sym divides by N = 1 only).
+    let (delta_1, a_1) = (Sym::matrix("δ", 2, 1), Sym::matrix("a", 2, 1));
+    let (delta2_1, a0_1) = (
+        delta2.slice(ndarray::s![.., ..1]).to_owned(),
+        a0.slice(ndarray::s![.., ..1]).to_owned(),
+    );
+    let w_grad = fc::weight_grad(&delta2_1, &a0_1).0;
+    close(
+        "∂C/∂W = δ aᵀ",
+        eval(fc::weight_grad(&delta_1, &a_1)),
+        &w_grad,
+    );
+    close(
+        "∂C/∂b = δ",
+        eval(fc::bias_grad(&delta_1)),
+        &fc::bias_grad(&delta2_1).0,
+    );
 }
