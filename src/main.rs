@@ -30,7 +30,10 @@ fn main() -> ExitCode {
     quiet_on_closed_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Explain(args) => cli::explain::run(args),
+        Command::Explain(args) => {
+            cli::explain::run(args);
+            Ok(())
+        }
         Command::Download(args) => cli::download::run(args),
         Command::Train(args) => cli::train::run(args),
         Command::Eval(args) => cli::eval::run(args),

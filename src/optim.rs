@@ -15,6 +15,7 @@
 //! Biases are decayed like weights, as in PyTorch's default.
 
 use crate::element::Real;
+use crate::error::ShapeError;
 use crate::model::Params;
 
 /// SGD with momentum μ and weight decay λ; `velocity` is v above.
@@ -41,8 +42,11 @@ impl<F: Real> Sgd<F> {
     }
 
     /// Replaces the velocity, e.g. when resuming from a checkpoint.
-    /// Errors, naming the tensor, if its shapes differ from the current one.
-    pub fn set_velocity(&mut self, v: Params<F>) -> Result<(), String> {
+    ///
+    /// # Errors
+    /// A [`ShapeError`] naming the first tensor of `v` whose shape differs
+    /// from the current velocity's; the velocity is then left as it was.
+    pub fn set_velocity(&mut self, v: Params<F>) -> Result<(), ShapeError> {
         self.velocity.shapes_match(&v)?;
         self.velocity = v;
         Ok(())

@@ -2,7 +2,7 @@
 //! `lenet explain | true`): the command stops quietly, as Unix tools do,
 //! instead of panicking with "failed printing to stdout: Broken pipe".
 
-use lenet::checkpoint;
+use lenet::model::file;
 use lenet::model::{Arch, LeNet};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -55,7 +55,7 @@ fn eval_into_a_closed_pipe_stops_quietly() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let model = dir.join("model.json");
-    checkpoint::save(&model, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    file::save(&model, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
     for json in [false, true] {
         let mut args = vec!["eval", "--model", model.to_str().unwrap()];
         if json {

@@ -216,7 +216,7 @@ fn source_names_and_classes() {
     assert_eq!(Source::parse("digits", None), Ok(Source::Embedded));
     assert_eq!(Source::parse("mnist", Some("d".into())), Ok(Source::Mnist(Some("d".into()))));
     assert_eq!(Source::parse("fashion-mnist", None), Ok(Source::FashionMnist(None)));
-    let err = Source::parse("cifar", None).unwrap_err();
+    let err = Source::parse("cifar", None).unwrap_err().to_string();
     assert!(err.contains("unknown data set `cifar`"), "{err}");
     assert!(Source::parse("digits", Some("d".into())).is_err());
     assert_eq!(Source::Embedded.class_names(), &DIGIT_CLASSES);

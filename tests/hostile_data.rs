@@ -6,7 +6,7 @@
 //! reads only the test files; a model whose forward pass overflows is called
 //! unusable.
 
-use lenet::checkpoint;
+use lenet::model::file;
 use lenet::data::idx::{self, DataError, Images, MAX_DATA_BYTES};
 use lenet::data::{self, Source, FILE_NAMES};
 use lenet::model::{Arch, LeNet};
@@ -89,7 +89,7 @@ fn folder(dir: &Path, im: &Images, labels: &[u8]) {
 /// A freshly initialised LeNet saved as a model file.
 fn model_file(dir: &Path) -> PathBuf {
     let p = dir.join("model.json");
-    checkpoint::save(&p, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    file::save(&p, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
     p
 }
 
@@ -365,7 +365,7 @@ fn a_model_that_overflows_to_nan_is_called_unusable() {
         t.fill(1e30);
     }
     let model = dir.join("huge.json");
-    checkpoint::save(&model, &net).unwrap();
+    file::save(&model, &net).unwrap();
     for json in [false, true] {
         let mut args = vec!["eval", "--model", s(&model)];
         if json {

@@ -152,7 +152,7 @@ fn training_killed_at_random_moments_resumes_to_the_same_model_and_leaves_no_tem
             // What a kill leaves is a valid checkpoint, or none yet.
             let ckpt = dir.join("checkpoint.json");
             let state = if ckpt.exists() {
-                match lenet::checkpoint::load_checkpoint(&ckpt) {
+                match lenet::train::Checkpoint::load(&ckpt) {
                     Ok(c) => format!("checkpoint at epoch {}", c.epoch),
                     Err(e) => panic!("trial {trial}: the kill at {at:.2?} left a bad checkpoint: {e}"),
                 }
@@ -244,7 +244,7 @@ fn a_checkpoint_write_into_a_full_file_system_leaves_the_previous_checkpoint_int
     assert!(stderr.contains("checkpoint.json"), "the message does not name the checkpoint: {stderr}");
     assert!(before == after, "the previous checkpoint changed");
     let ckpt = evidence.join("after.json");
-    let c = lenet::checkpoint::load_checkpoint(&ckpt).unwrap_or_else(|e| panic!("the previous checkpoint does not load: {e}"));
+    let c = lenet::train::Checkpoint::load(&ckpt).unwrap_or_else(|e| panic!("the previous checkpoint does not load: {e}"));
     assert_eq!(c.epoch, 1);
     assert!(!listing.contains(".tmp-"), "a temporary file was left: {listing}");
 }

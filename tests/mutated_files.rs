@@ -20,7 +20,8 @@
 //! the system temp folder to be replayed. This is the stable-toolchain
 //! counterpart of the cargo-fuzz targets in `fuzz/` (`scripts/fuzz.sh`).
 
-use lenet::checkpoint::{self, Checkpoint};
+use lenet::model::file;
+use lenet::train::Checkpoint;
 use lenet::data::idx::{self, Images};
 use lenet::model::{Arch, LeNet};
 use lenet::train::{EpochStats, History, TrainConfig};
@@ -95,7 +96,7 @@ fn originals(dir: &Path) -> Vec<Original> {
     let labels_gz = write("train-labels-idx1-ubyte.gz", &|p| idx::write_labels(p, &labels, true).unwrap());
 
     let model = LeNet::<f32>::new(Arch::modern(), 7);
-    let model_file = write("model.json", &|p| checkpoint::save(p, &model).unwrap());
+    let model_file = write("model.json", &|p| file::save(p, &model).unwrap());
     let stats = EpochStats {
         epoch: 1,
         train_loss: 0.5,
@@ -108,7 +109,7 @@ fn originals(dir: &Path) -> Vec<Original> {
     let config = TrainConfig { epochs: 3, limit: Some(64), out_dir: dir.to_path_buf(), ..TrainConfig::default() };
     let velocity = LeNet::<f32>::new(Arch::modern(), 8).params;
     let c = Checkpoint { model, velocity, epoch: 1, config, history: History { epochs: vec![stats] } };
-    let checkpoint_file = write("checkpoint.json", &|p| checkpoint::save_checkpoint(p, &c).unwrap());
+    let checkpoint_file = write("checkpoint.json", &|p| c.save(p).unwrap());
 
     // The IDX readers take microseconds, the JSON ones milliseconds (a
     // model file is 1.3 MB): the counts keep the whole test near 10 s.
@@ -280,7 +281,7 @@ fn read(kind: Kind, path: &Path) -> Result<String, String> {
                 Err(e.to_string())
             }
         },
-        Kind::Model => match checkpoint::load(path) {
+        Kind::Model => match file::load(path) {
             Ok(m) => {
                 assert!(m.params.all_finite(), "a model with non-finite weights was loaded");
                 Ok("a model".into())
@@ -290,7 +291,7 @@ fn read(kind: Kind, path: &Path) -> Result<String, String> {
                 Err(e.to_string())
             }
         },
-        Kind::Checkpoint => match checkpoint::load_checkpoint(path) {
+        Kind::Checkpoint => match Checkpoint::load(path) {
             Ok(c) => {
                 assert!(c.model.params.all_finite() && c.velocity.all_finite(), "non-finite weights were loaded");
                 assert_eq!(c.history.epochs.len(), c.epoch, "history and epoch disagree");

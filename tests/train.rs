@@ -1,8 +1,8 @@
 //! The training loop: reproducible, learning, stopping on NaN, resumable.
 
-use lenet::checkpoint;
 use lenet::data::{self, Source, Split};
-use lenet::train::{self, EpochStats, History, Progress, TrainConfig, TrainError};
+use lenet::Error;
+use lenet::train::{self, Checkpoint, EpochStats, History, Progress, TrainConfig};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -87,7 +87,7 @@ fn loss_decreases_and_files_are_written() {
     assert_eq!(out.test.accuracy(), h[2].test_accuracy);
     let saved: History = serde_json::from_str(&std::fs::read_to_string(dir.sub("run").join("history.json")).unwrap()).unwrap();
     assert_eq!(saved, out.history);
-    let c = checkpoint::load_checkpoint(dir.sub("run").join("checkpoint.json")).unwrap();
+    let c = Checkpoint::load(dir.sub("run").join("checkpoint.json")).unwrap();
     assert_eq!(c.epoch, 3);
     assert_eq!(c.model.params, out.model.params);
 }
@@ -113,20 +113,20 @@ fn a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint() {
     train::train(&small(run.clone(), 1), digits(), &mut train::Silent).unwrap();
     let ckpt = run.join("checkpoint.json");
     // Continue with an absurd learning rate: the weights blow up within an epoch.
-    let mut c = checkpoint::load_checkpoint(&ckpt).unwrap();
+    let mut c = Checkpoint::load(&ckpt).unwrap();
     c.config.lr = 1e9;
     c.config.lr_decay = 1.0;
-    checkpoint::save_checkpoint(&ckpt, &c).unwrap();
+    c.save(&ckpt).unwrap();
     let before = std::fs::read(&ckpt).unwrap();
     let e = train::resume(&ckpt, Some(3), None, digits(), &mut train::Silent).unwrap_err();
-    assert!(matches!(e, TrainError::Diverged { epoch: 2, .. }), "{e}");
+    assert!(matches!(e, Error::Diverged { epoch: 2, .. }), "{e}");
     let msg = e.to_string();
     assert!(msg.starts_with("training diverged: the loss is "), "{msg}");
     assert!(msg.contains("at epoch 2, batch "), "{msg}");
     assert!(msg.contains("(the learning rate 1000000000 may be too large)"), "{msg}");
     assert!(msg.ends_with(&format!("the last good checkpoint is {} (epoch 1)", ckpt.display())), "{msg}");
     assert_eq!(std::fs::read(&ckpt).unwrap(), before, "the last good checkpoint is left as it was");
-    assert_eq!(checkpoint::load_checkpoint(&ckpt).unwrap().epoch, 1);
+    assert_eq!(Checkpoint::load(&ckpt).unwrap().epoch, 1);
 
     // Resumed into a new folder, the file resumed from is the last good one.
     let elsewhere = dir.sub("elsewhere");
@@ -140,7 +140,7 @@ fn diverging_in_the_first_epoch_says_no_checkpoint_was_written() {
     let dir = TempDir::new("nan1");
     let cfg = TrainConfig { lr: 1e9, ..small(dir.sub("run"), 2) };
     let e = train::train(&cfg, digits(), &mut train::Silent).unwrap_err();
-    assert!(matches!(e, TrainError::Diverged { epoch: 1, .. }), "{e}");
+    assert!(matches!(e, Error::Diverged { epoch: 1, .. }), "{e}");
     assert!(e.to_string().ends_with("no checkpoint was written, as no epoch finished"), "{e}");
     assert!(!dir.sub("run").join("checkpoint.json").exists());
 }

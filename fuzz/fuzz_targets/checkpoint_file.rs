@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let path = common::file_with("checkpoint.json", data);
-    match lenet::checkpoint::load_checkpoint(&path) {
+    match lenet::train::Checkpoint::load(&path) {
         Ok(c) => {
             assert!(c.model.params.all_finite() && c.velocity.all_finite(), "non-finite weights were loaded");
             assert_eq!(c.history.epochs.len(), c.epoch);

@@ -161,15 +161,17 @@ pub enum Source {
 impl Source {
     /// Parses a command-line name: `digits` (or `embedded`), `mnist`,
     /// `fashion-mnist` (or `fashion`), with an optional folder.
-    pub fn parse(name: &str, dir: Option<PathBuf>) -> Result<Source, String> {
+    ///
+    /// # Errors
+    /// A [`SourceError`] naming the unknown name, or the folder given for
+    /// the embedded digits (which have none).
+    pub fn parse(name: &str, dir: Option<PathBuf>) -> Result<Source, SourceError> {
         match (name, dir) {
             ("digits" | "embedded", None) => Ok(Source::Embedded),
-            ("digits" | "embedded", Some(d)) => {
-                Err(format!("the embedded digits are compiled in; a folder ({}) makes no sense for them", d.display()))
-            }
+            ("digits" | "embedded", Some(dir)) => Err(SourceError::FolderForEmbedded { dir }),
             ("mnist", d) => Ok(Source::Mnist(d)),
             ("fashion-mnist" | "fashion", d) => Ok(Source::FashionMnist(d)),
-            (other, _) => Err(format!("unknown data set `{other}`; expected digits, mnist or fashion-mnist")),
+            (other, _) => Err(SourceError::Unknown { name: other.to_string() }),
         }
     }
 
@@ -190,6 +192,32 @@ impl Source {
         }
     }
 }
+
+/// A data set name [`Source::parse`] cannot take.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceError {
+    /// Not one of `digits`, `mnist`, `fashion-mnist` (or their other names).
+    Unknown { name: String },
+    /// A folder given for the embedded digits, which are compiled in.
+    FolderForEmbedded { dir: PathBuf },
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceError::Unknown { name } => {
+                write!(f, "unknown data set `{name}`; expected digits, mnist or fashion-mnist")
+            }
+            SourceError::FolderForEmbedded { dir } => write!(
+                f,
+                "the embedded digits are compiled in; a folder ({}) makes no sense for them",
+                dir.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SourceError {}
 
 /// The download cache folder of a data set (`mnist` or `fashion-mnist`):
 /// `$LENET_DATA/<dataset>`, else `$XDG_CACHE_HOME/lenet/<dataset>`, else
