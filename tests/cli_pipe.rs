@@ -38,8 +38,15 @@ fn assert_quiet(args: &[&str], out: &Output) {
     let by_sigpipe = std::os::unix::process::ExitStatusExt::signal(&out.status) == Some(13);
     #[cfg(not(unix))]
     let by_sigpipe = false;
-    assert!(out.status.success() || by_sigpipe, "lenet {args:?} into a closed pipe: {:?}, stderr: {stderr}", out.status);
-    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "lenet {args:?}: {stderr}");
+    assert!(
+        out.status.success() || by_sigpipe,
+        "lenet {args:?} into a closed pipe: {:?}, stderr: {stderr}",
+        out.status
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+        "lenet {args:?}: {stderr}"
+    );
 }
 
 #[test]

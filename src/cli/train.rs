@@ -1,11 +1,11 @@
 //! `lenet train`: trains LeNet, draws progress bars, and leaves a run folder
 //! with the history, checkpoints, the model and plots.
 
+use super::Error;
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use lenet::data::{self, Source};
 use lenet::model::Arch;
-use super::Error;
 use lenet::train::{self, EpochStats, Outcome, Progress, RunFolder, TrainConfig};
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -91,7 +91,10 @@ impl Progress for Bars {
         if let Some(bar) = &self.bar {
             bar.set_position(batch as u64);
             if batch.is_multiple_of(10) {
-                bar.set_message(format!("loss {loss:.4}  acc {:.2}%  {ips:.0} images/s", 100.0 * accuracy));
+                bar.set_message(format!(
+                    "loss {loss:.4}  acc {:.2}%  {ips:.0} images/s",
+                    100.0 * accuracy
+                ));
             }
         }
     }
@@ -124,7 +127,12 @@ fn utc_stamp() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}-{:02}-{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}-{:02}-{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn config_from(args: &Args) -> TrainConfig {
@@ -142,7 +150,10 @@ fn config_from(args: &Args) -> TrainConfig {
             Some(ArchName::Classic) => Arch::classic(),
             _ => Arch::modern(),
         },
-        out_dir: args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(utc_stamp())),
+        out_dir: args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("runs").join(utc_stamp())),
         limit: args.limit,
     }
 }
@@ -155,8 +166,14 @@ pub fn run(args: Args) -> Result<(), Error> {
     let wall = Instant::now();
     let outcome: Outcome = match &args.resume {
         Some(path) => {
-            let given = [args.batch_size.is_some(), args.lr.is_some() || args.lr_decay.is_some(), args.momentum.is_some(), args.weight_decay.is_some()];
-            let given = given.iter().any(|&g| g) || args.threads.is_some() || args.seed.is_some() || args.arch.is_some();
+            let given = [
+                args.batch_size.is_some(),
+                args.lr.is_some() || args.lr_decay.is_some(),
+                args.momentum.is_some(),
+                args.weight_decay.is_some(),
+            ];
+            let given =
+                given.iter().any(|&g| g) || args.threads.is_some() || args.seed.is_some() || args.arch.is_some();
             if given {
                 return Err(Error::Options(
                     "--resume continues with the checkpoint's settings; only --epochs and --out may be given",
@@ -205,7 +222,11 @@ pub fn run(args: Args) -> Result<(), Error> {
         );
         println!("run folder {}:", folder.dir.display());
         for f in files {
-            println!("  {}", f.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
+            println!(
+                "  {}",
+                f.file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            );
         }
         println!("  {}", train::CHECKPOINT_FILE);
     }

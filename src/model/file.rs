@@ -82,7 +82,11 @@ pub enum Problem {
     Shape(ShapeError),
     /// A tensor's `dim` is right but its `data` has `found` entries, fewer
     /// than the `expected` its shape holds.
-    TooShort { tensor: String, expected: usize, found: usize },
+    TooShort {
+        tensor: String,
+        expected: usize,
+        found: usize,
+    },
     /// A tensor entry is NaN or infinite (`index` in row-major order).
     NotFinite { tensor: String, index: usize },
     /// A training setting in a checkpoint's `config` is out of range.
@@ -115,17 +119,27 @@ impl fmt::Display for Problem {
                 write!(f, "format is \"{found}\" but {expected} was expected")
             }
             Problem::Version { found } => {
-                write!(f, "version {found} is not supported (this lenet reads version {VERSION})")
+                write!(
+                    f,
+                    "version {found} is not supported (this lenet reads version {VERSION})"
+                )
             }
             Problem::Dtype { found } => write!(f, "dtype \"{found}\" is not supported (only \"f32\")"),
             Problem::Shape(e) => write!(f, "{e}"),
-            Problem::TooShort { tensor, expected, found } => write!(
+            Problem::TooShort {
+                tensor,
+                expected,
+                found,
+            } => write!(
                 f,
                 "tensor {tensor}: \"data\" has {found} entries but its shape holds {expected}; \
                  the file is truncated or was edited"
             ),
             Problem::NotFinite { tensor, index } => {
-                write!(f, "tensor {tensor}: entry {index} is not a finite number (NaN or infinite weights)")
+                write!(
+                    f,
+                    "tensor {tensor}: entry {index} is not a finite number (NaN or infinite weights)"
+                )
             }
             Problem::Setting(e) => write!(f, "config: {e}; this checkpoint cannot be resumed"),
             Problem::NotAFile { kind } => {
@@ -136,15 +150,21 @@ impl fmt::Display for Problem {
                 "is {}{bytes} bytes, larger than any model or checkpoint file can be (at most {MAX_FILE_BYTES} bytes: \
                  LeNet's 61,706 parameters, twice in a checkpoint, with room to spare); refused {}",
                 if *at_least { "more than " } else { "" },
-                if *at_least { "after reading that much" } else { "without reading it" }
+                if *at_least {
+                    "after reading that much"
+                } else {
+                    "without reading it"
+                }
             ),
             Problem::TooLong { tensor, entries } => write!(
                 f,
-                "tensor {tensor}: \"data\" has more than {entries} entries (LeNet's has {entries}); parsing stopped there"
+                "tensor {tensor}: \"data\" has more than {entries} entries (LeNet's has {entries}); \
+                 parsing stopped there"
             ),
             Problem::TooManyValues => write!(
                 f,
-                "holds more than {MAX_VALUES} JSON values, and no valid model or checkpoint has that many; parsing stopped there"
+                "holds more than {MAX_VALUES} JSON values, and no valid model or checkpoint has that many; \
+                 parsing stopped there"
             ),
         }
     }
@@ -159,14 +179,20 @@ impl fmt::Display for ModelError {
 impl std::error::Error for ModelError {}
 
 pub(crate) fn err(path: &Path, problem: Problem) -> ModelError {
-    ModelError { path: path.to_path_buf(), problem }
+    ModelError {
+        path: path.to_path_buf(),
+        problem,
+    }
 }
 
 /// The first entry of `params` that is not finite, as a [`Problem`].
 pub(crate) fn check_finite(params: &Params<f32>) -> Result<(), Problem> {
     for (name, t) in params.tensors() {
         if let Some(index) = t.iter().position(|v| !v.is_finite()) {
-            return Err(Problem::NotFinite { tensor: name.to_string(), index });
+            return Err(Problem::NotFinite {
+                tensor: name.to_string(),
+                index,
+            });
         }
     }
     Ok(())
@@ -237,7 +263,13 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, ModelError> {
         return Err(err(path, Problem::NotAFile { kind }));
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(err(path, Problem::TooLarge { bytes: meta.len(), at_least: false }));
+        return Err(err(
+            path,
+            Problem::TooLarge {
+                bytes: meta.len(),
+                at_least: false,
+            },
+        ));
     }
     let file = std::fs::File::open(path).map_err(io)?;
     // What was opened may have been put there since: check it again.
@@ -248,7 +280,13 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, ModelError> {
     let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize + 1);
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(err(path, Problem::TooLarge { bytes: MAX_FILE_BYTES, at_least: true }));
+        return Err(err(
+            path,
+            Problem::TooLarge {
+                bytes: MAX_FILE_BYTES,
+                at_least: true,
+            },
+        ));
     }
     Ok(bytes)
 }
@@ -264,7 +302,7 @@ pub(crate) fn read_json(path: &Path) -> Result<Value, ModelError> {
 /// and knows where LeNet's tensors are: `params.NAME.data` and
 /// `velocity.NAME.data` may not be longer than LeNet's tensor NAME.
 mod bounded {
-    use super::{Problem, MAX_VALUES};
+    use super::{MAX_VALUES, Problem};
     use crate::model::Params;
     use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use serde_json::{Map, Number, Value};
@@ -298,10 +336,23 @@ mod bounded {
 
     /// Parses `bytes` as one JSON value.
     pub(super) fn parse(bytes: &[u8]) -> Result<Value, Problem> {
-        let sizes = Params::<f32>::lenet_zeros().tensors().iter().map(|(n, t)| (*n, t.len())).collect();
-        let mut state = State { values_left: MAX_VALUES, sizes, problem: None };
+        let sizes = Params::<f32>::lenet_zeros()
+            .tensors()
+            .iter()
+            .map(|(n, t)| (*n, t.len()))
+            .collect();
+        let mut state = State {
+            values_left: MAX_VALUES,
+            sizes,
+            problem: None,
+        };
         let mut de = serde_json::Deserializer::from_slice(bytes);
-        let result = Node { state: &mut state, at: At::Root }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+        let result = Node {
+            state: &mut state,
+            at: At::Root,
+        }
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
         result.map_err(|e| state.problem.take().unwrap_or_else(|| Problem::Json(e.to_string())))
     }
 
@@ -384,12 +435,18 @@ mod bounded {
                     && items.len() == *entries
                 {
                     if seq.next_element::<IgnoredAny>()?.is_some() {
-                        self.state.problem = Some(Problem::TooLong { tensor: tensor.clone(), entries: *entries });
+                        self.state.problem = Some(Problem::TooLong {
+                            tensor: tensor.clone(),
+                            entries: *entries,
+                        });
                         return Err(de::Error::custom("tensor too long"));
                     }
                     break;
                 }
-                match seq.next_element_seed(Node { state: &mut *self.state, at: At::Elsewhere })? {
+                match seq.next_element_seed(Node {
+                    state: &mut *self.state,
+                    at: At::Elsewhere,
+                })? {
                     Some(v) => items.push(v),
                     None => break,
                 }
@@ -401,7 +458,10 @@ mod bounded {
             let mut m = Map::new();
             while let Some(key) = map.next_key::<String>()? {
                 let at = self.child_of_map(&key);
-                let v = map.next_value_seed(Node { state: &mut *self.state, at })?;
+                let v = map.next_value_seed(Node {
+                    state: &mut *self.state,
+                    at,
+                })?;
                 m.insert(key, v);
             }
             Ok(Value::Object(m))
@@ -411,19 +471,51 @@ mod bounded {
 
 /// Checks `format`, `version` and `dtype`; returns the format found.
 pub(crate) fn check_header<'a>(path: &Path, v: &'a Value, formats: &[&str]) -> Result<&'a str, ModelError> {
-    let field = |name: &str, expected| err(path, Problem::Field { field: name.to_string(), expected });
-    let format = v.get("format").and_then(Value::as_str).ok_or_else(|| field("format", "a string"))?;
+    let field = |name: &str, expected| {
+        err(
+            path,
+            Problem::Field {
+                field: name.to_string(),
+                expected,
+            },
+        )
+    };
+    let format = v
+        .get("format")
+        .and_then(Value::as_str)
+        .ok_or_else(|| field("format", "a string"))?;
     if !formats.contains(&format) {
-        let expected = formats.iter().map(|f| format!("\"{f}\"")).collect::<Vec<_>>().join(" or ");
-        return Err(err(path, Problem::Format { found: format.to_string(), expected }));
+        let expected = formats
+            .iter()
+            .map(|f| format!("\"{f}\""))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        return Err(err(
+            path,
+            Problem::Format {
+                found: format.to_string(),
+                expected,
+            },
+        ));
     }
-    let version = v.get("version").and_then(Value::as_u64).ok_or_else(|| field("version", "a whole number"))?;
+    let version = v
+        .get("version")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| field("version", "a whole number"))?;
     if version != VERSION {
         return Err(err(path, Problem::Version { found: version }));
     }
-    let dtype = v.get("dtype").and_then(Value::as_str).ok_or_else(|| field("dtype", "a string"))?;
+    let dtype = v
+        .get("dtype")
+        .and_then(Value::as_str)
+        .ok_or_else(|| field("dtype", "a string"))?;
     if dtype != "f32" {
-        return Err(err(path, Problem::Dtype { found: dtype.to_string() }));
+        return Err(err(
+            path,
+            Problem::Dtype {
+                found: dtype.to_string(),
+            },
+        ));
     }
     Ok(format)
 }
@@ -432,17 +524,33 @@ pub(crate) fn check_header<'a>(path: &Path, v: &'a Value, formats: &[&str]) -> R
 /// each tensor's presence, shape and finiteness in [`PARAM_NAMES`] order.
 pub(crate) fn read_params(path: &Path, v: &Value, field: &str) -> Result<Params<f32>, ModelError> {
     let obj = v.get(field).filter(|p| p.is_object());
-    let obj = obj.ok_or_else(|| err(path, Problem::Field { field: field.to_string(), expected: "an object of tensors" }))?;
+    let obj = obj.ok_or_else(|| {
+        err(
+            path,
+            Problem::Field {
+                field: field.to_string(),
+                expected: "an object of tensors",
+            },
+        )
+    })?;
     let want = Params::<f32>::lenet_zeros();
     for ((name, zero), name_check) in want.tensors().iter().zip(PARAM_NAMES) {
         debug_assert_eq!(*name, name_check);
         let full = format!("{field}.{name}");
-        let t = obj.get(*name).ok_or_else(|| err(path, Problem::Field { field: full.clone(), expected: "a tensor" }))?;
+        let t = obj.get(*name).ok_or_else(|| {
+            err(
+                path,
+                Problem::Field {
+                    field: full.clone(),
+                    expected: "a tensor",
+                },
+            )
+        })?;
         check_size(path, t, &full, zero.shape())?;
         // JSON writes NaN and ±∞ as null, so read entries as Option first to
         // tell a non-finite weight apart from a malformed tensor.
-        let a: ArrayD<Option<f32>> = serde_json::from_value(t.clone())
-            .map_err(|e| err(path, Problem::Json(format!("tensor {full}: {e}"))))?;
+        let a: ArrayD<Option<f32>> =
+            serde_json::from_value(t.clone()).map_err(|e| err(path, Problem::Json(format!("tensor {full}: {e}"))))?;
         if let Some(index) = a.iter().position(|x| !x.is_some_and(f32::is_finite)) {
             return Err(err(path, Problem::NotFinite { tensor: full, index }));
         }
@@ -461,14 +569,23 @@ fn check_size(path: &Path, tensor: &Value, name: &str, shape: &[usize]) -> Resul
     if let Some(dim) = dim
         && dim != shape
     {
-        let shape_error = ShapeError { tensor: name.to_string(), expected: shape.to_vec(), found: dim };
+        let shape_error = ShapeError {
+            tensor: name.to_string(),
+            expected: shape.to_vec(),
+            found: dim,
+        };
         return Err(err(path, Problem::Shape(shape_error)));
     }
     let expected = shape.iter().product();
     match tensor.get("data").and_then(Value::as_array) {
-        Some(data) if data.len() < expected => {
-            Err(err(path, Problem::TooShort { tensor: name.to_string(), expected, found: data.len() }))
-        }
+        Some(data) if data.len() < expected => Err(err(
+            path,
+            Problem::TooShort {
+                tensor: name.to_string(),
+                expected,
+                found: data.len(),
+            },
+        )),
         _ => Ok(()),
     }
 }
@@ -476,7 +593,13 @@ fn check_size(path: &Path, tensor: &Value, name: &str, shape: &[usize]) -> Resul
 pub(crate) fn read_arch(path: &Path, v: &Value) -> Result<Arch, ModelError> {
     let a = v.get("arch").cloned().unwrap_or(Value::Null);
     serde_json::from_value(a).map_err(|_| {
-        err(path, Problem::Field { field: "arch".into(), expected: "an architecture like {\"activation\": \"Relu\", \"pooling\": \"Max\"}" })
+        err(
+            path,
+            Problem::Field {
+                field: "arch".into(),
+                expected: "an architecture like {\"activation\": \"Relu\", \"pooling\": \"Max\"}",
+            },
+        )
     })
 }
 
