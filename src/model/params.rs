@@ -152,8 +152,9 @@ impl<F: Real> Params<F> {
     }
 
     /// `Ok` if every tensor of `other` has the shape of the same tensor in
-    /// `self`; otherwise a [`ShapeError`] naming the first tensor that does
-    /// not, with `self`'s shape as the expected one.
+    /// `self`; otherwise a [`ShapeError`](crate::error::ShapeError) naming
+    /// the first tensor that does not, with `self`'s shape as the expected
+    /// one.
     pub fn shapes_match(&self, other: &Self) -> Result<(), crate::error::ShapeError> {
         for ((name, a), (_, b)) in self.tensors().iter().zip(other.tensors().iter()) {
             if a.shape() != b.shape() {
@@ -164,8 +165,9 @@ impl<F: Real> Params<F> {
         Ok(())
     }
 
-    /// `Ok` if every tensor has LeNet's shape; otherwise a [`ShapeError`]
-    /// naming the tensor, the shape LeNet needs and the one found.
+    /// `Ok` if every tensor has LeNet's shape; otherwise a
+    /// [`ShapeError`](crate::error::ShapeError) naming the tensor, the shape
+    /// LeNet needs and the one found.
     pub fn check_lenet_shapes(&self) -> Result<(), crate::error::ShapeError> {
         for ((name, t), want) in self.tensors().iter().zip(SHAPES) {
             if t.shape() != want {

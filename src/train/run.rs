@@ -1,4 +1,4 @@
-//! The training loop: for each epoch, [`train_epoch`] (shuffled minibatches,
+//! The training loop: for each epoch, `train_epoch` (shuffled minibatches,
 //! one SGD step each) → [`evaluate`] on the test set → save the checkpoint
 //! and the history, with a stop and a clear message when the loss stops
 //! being a number.
