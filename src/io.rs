@@ -44,7 +44,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 fn temp_path(path: &Path) -> io::Result<PathBuf> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let name = path.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("{} has no file name", path.display()))
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} has no file name", path.display()),
+        )
     })?;
     let unique = format!(
         ".{}.tmp-{}-{}",
@@ -87,17 +90,27 @@ fn may_be_running(pid: u32) -> bool {
 /// [`STALE_AFTER`]. Best effort: a folder or file that cannot be read or
 /// removed is left as it is.
 pub fn remove_stale_temporaries(dir: &Path) {
-    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     let Ok(entries) = fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(temp_owner) else { continue };
+        let Some(pid) = name.to_str().and_then(temp_owner) else {
+            continue;
+        };
         // Never a directory or a symbolic link: only files we could have written.
         let Ok(meta) = entry.metadata() else { continue };
         if !meta.file_type().is_file() {
             continue;
         }
-        let old = meta.modified().ok().and_then(|m| m.elapsed().ok()).is_some_and(|age| age > STALE_AFTER);
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > STALE_AFTER);
         if old || !may_be_running(pid) {
             let _ = fs::remove_file(entry.path());
         }
@@ -153,7 +166,15 @@ mod tests {
         assert_eq!(temp_owner(".checkpoint.json.tmp-99999999-1"), Some(99_999_999));
         assert_eq!(temp_owner(".a.tmp-12-0"), Some(12));
         assert_eq!(temp_owner(".a.tmp-99999999999999999999-0"), Some(u32::MAX));
-        for other in ["checkpoint.json.tmp-1-1", ".checkpoint.json.tmp-keep", ".x.tmp-1-", ".x.tmp--1", ".tmp-1-1", ".x.tmp-1-1x", ".x.tmp-1"] {
+        for other in [
+            "checkpoint.json.tmp-1-1",
+            ".checkpoint.json.tmp-keep",
+            ".x.tmp-1-",
+            ".x.tmp--1",
+            ".tmp-1-1",
+            ".x.tmp-1-1x",
+            ".x.tmp-1",
+        ] {
             assert_eq!(temp_owner(other), None, "{other}");
         }
     }

@@ -21,17 +21,19 @@
 //! | [`optim`] | SGD with momentum and weight decay |
 //! | [`rng`] | a seeded xoshiro256** generator: uniform, normal, shuffle |
 //! | [`data`], [`io`] | IDX files, the embedded digits, MNIST and Fashion-MNIST; atomic writes |
-//! | [`train`], [`checkpoint`], [`plots`] | the training loop, versioned model files and checkpoints, SVG plots |
+//! | [`train`], [`plots`] | the training loop, its settings, checkpoints and run folder; SVG plots |
+//! | [`model::file`] | the versioned model file: save and a bounded, checked load |
+//! | [`error`] | [`Error`]: every fallible function's error, naming the file or value and the problem |
 //! | [`explain`] | the text `lenet explain` prints |
 //! | [`matrix`], [`element`] | the [`Matrix`] type and what its entries must support |
 
 pub mod activation;
-pub mod checkpoint;
 pub mod conv;
 pub mod course;
 pub mod data;
 pub mod element;
 pub mod errata;
+pub mod error;
 pub mod explain;
 pub mod fast;
 pub mod fc;
@@ -49,6 +51,7 @@ pub mod train;
 pub mod worked;
 
 pub use element::{Element, Real};
+pub use error::Error;
 pub use matrix::Matrix;
 pub use symbolic::Sym;
 /// The array crate the layers use, so a notebook needs only `:dep lenet`.

@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "lenet", version, about = "Backpropagation through LeNet, derived, checked and run")]
+#[command(
+    name = "lenet",
+    version,
+    about = "Backpropagation through LeNet, derived, checked and run"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -30,7 +34,10 @@ fn main() -> ExitCode {
     quiet_on_closed_pipe();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Explain(args) => cli::explain::run(args),
+        Command::Explain(args) => {
+            cli::explain::run(args);
+            Ok(())
+        }
         Command::Download(args) => cli::download::run(args),
         Command::Train(args) => cli::train::run(args),
         Command::Eval(args) => cli::eval::run(args),
@@ -81,7 +88,9 @@ fn quiet_on_closed_pipe() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if msg.starts_with("failed printing to stdout") && (msg.contains("os error 232") || msg.contains("os error 109")) {
+        if msg.starts_with("failed printing to stdout")
+            && (msg.contains("os error 232") || msg.contains("os error 109"))
+        {
             std::process::exit(0);
         }
         previous(info);

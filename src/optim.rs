@@ -15,6 +15,7 @@
 //! Biases are decayed like weights, as in PyTorch's default.
 
 use crate::element::Real;
+use crate::error::ShapeError;
 use crate::model::Params;
 
 /// SGD with momentum μ and weight decay λ; `velocity` is v above.
@@ -32,7 +33,12 @@ pub struct Sgd<F> {
 impl<F: Real> Sgd<F> {
     /// An optimiser for parameters shaped like `params`, with v = 0.
     pub fn new(params: &Params<F>, lr: F, momentum: F, weight_decay: F) -> Self {
-        Sgd { lr, momentum, weight_decay, velocity: params.zeros_like() }
+        Sgd {
+            lr,
+            momentum,
+            weight_decay,
+            velocity: params.zeros_like(),
+        }
     }
 
     /// The velocity v (for checkpoints, or to plot it).
@@ -41,8 +47,11 @@ impl<F: Real> Sgd<F> {
     }
 
     /// Replaces the velocity, e.g. when resuming from a checkpoint.
-    /// Errors, naming the tensor, if its shapes differ from the current one.
-    pub fn set_velocity(&mut self, v: Params<F>) -> Result<(), String> {
+    ///
+    /// # Errors
+    /// A [`ShapeError`] naming the first tensor of `v` whose shape differs
+    /// from the current velocity's; the velocity is then left as it was.
+    pub fn set_velocity(&mut self, v: Params<F>) -> Result<(), ShapeError> {
         self.velocity.shapes_match(&v)?;
         self.velocity = v;
         Ok(())
@@ -54,7 +63,11 @@ impl<F: Real> Sgd<F> {
     /// If `params` or `grads` are not shaped like the velocity; the message
     /// names the tensor.
     pub fn step(&mut self, params: &mut Params<F>, grads: &Params<F>) {
-        if let Err(e) = self.velocity.shapes_match(params).and(self.velocity.shapes_match(grads)) {
+        if let Err(e) = self
+            .velocity
+            .shapes_match(params)
+            .and(self.velocity.shapes_match(grads))
+        {
             panic!("Sgd::step: {e}");
         }
         let (lr, mu, wd) = (self.lr, self.momentum, self.weight_decay);

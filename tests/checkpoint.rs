@@ -1,7 +1,8 @@
 //! The model file: round trip, and a clear error for each kind of bad file.
 
-use lenet::checkpoint::{self, Checkpoint, Problem};
+use lenet::model::file::{self, Problem};
 use lenet::model::{Arch, LeNet};
+use lenet::train::Checkpoint;
 use lenet::train::{EpochStats, History, TrainConfig};
 use std::path::PathBuf;
 
@@ -39,10 +40,13 @@ fn model_round_trips_bit_for_bit() {
     for arch in [Arch::modern(), Arch::classic()] {
         let model = LeNet::<f32>::new(arch, 7);
         let path = dir.file("model.json");
-        checkpoint::save(&path, &model).unwrap();
-        let back = checkpoint::load(&path).unwrap();
+        file::save(&path, &model).unwrap();
+        let back = file::load(&path).unwrap();
         assert_eq!(back.arch, arch);
-        assert_eq!(back.params, model.params, "every f32 weight must survive the JSON round trip exactly");
+        assert_eq!(
+            back.params, model.params,
+            "every f32 weight must survive the JSON round trip exactly"
+        );
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(v["format"], "lenet-model");
         assert_eq!(v["version"], 1);
@@ -56,39 +60,64 @@ fn checkpoint_round_trips_with_velocity_epoch_config_and_history() {
     let model = LeNet::<f32>::new(Arch::modern(), 3);
     let mut velocity = model.params.clone();
     velocity.fc1_b.fill(0.25);
-    let config = TrainConfig { epochs: 5, seed: 42, lr: 0.03, ..TrainConfig::default() };
-    let history = History { epochs: vec![EpochStats { epoch: 1, train_loss: 0.5, test_accuracy: 0.9, ..Default::default() }] };
-    let c = Checkpoint { model, velocity, epoch: 1, config, history };
+    let config = TrainConfig {
+        epochs: 5,
+        seed: 42,
+        lr: 0.03,
+        ..TrainConfig::default()
+    };
+    let history = History {
+        epochs: vec![EpochStats {
+            epoch: 1,
+            train_loss: 0.5,
+            test_accuracy: 0.9,
+            ..Default::default()
+        }],
+    };
+    let c = Checkpoint {
+        model,
+        velocity,
+        epoch: 1,
+        config,
+        history,
+    };
     let path = dir.file("checkpoint.json");
-    checkpoint::save_checkpoint(&path, &c).unwrap();
-    let back = checkpoint::load_checkpoint(&path).unwrap();
+    c.save(&path).unwrap();
+    let back = Checkpoint::load(&path).unwrap();
     assert_eq!(back.model.params, c.model.params);
     assert_eq!(back.velocity, c.velocity);
     assert_eq!(back.epoch, 1);
     assert_eq!(back.config, c.config);
     assert_eq!(back.history, c.history);
     // A checkpoint also loads as a model.
-    assert_eq!(checkpoint::load(&path).unwrap().params, c.model.params);
+    assert_eq!(file::load(&path).unwrap().params, c.model.params);
     // But a model file is not a checkpoint.
     let mpath = dir.file("model.json");
-    checkpoint::save(&mpath, &c.model).unwrap();
-    let e = checkpoint::load_checkpoint(&mpath).unwrap_err();
+    file::save(&mpath, &c.model).unwrap();
+    let e = Checkpoint::load(&mpath).unwrap_err();
     assert!(matches!(e.problem, Problem::Format { .. }), "{e}");
-    assert!(e.to_string().contains("\"lenet-model\" but \"lenet-checkpoint\" was expected"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("\"lenet-model\" but \"lenet-checkpoint\" was expected"),
+        "{e}"
+    );
 }
 
 #[test]
 fn corrupt_json_names_the_file() {
     let dir = TempDir::new("corrupt");
     let path = dir.file("model.json");
-    checkpoint::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    file::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
     // Cut the file in half, as an interrupted copy would.
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, &text[..text.len() / 2]).unwrap();
-    let e = checkpoint::load(&path).unwrap_err();
+    let e = file::load(&path).unwrap_err();
     assert!(matches!(e.problem, Problem::Json(_)), "{e}");
     let msg = e.to_string();
-    assert!(msg.starts_with(&format!("model file {}: not valid JSON", path.display())), "{msg}");
+    assert!(
+        msg.starts_with(&format!("model file {}: not valid JSON", path.display())),
+        "{msg}"
+    );
     assert!(msg.contains("corrupt or truncated"), "{msg}");
 }
 
@@ -96,7 +125,7 @@ fn corrupt_json_names_the_file() {
 fn missing_file_names_the_file() {
     let dir = TempDir::new("missing");
     let path = dir.file("nope.json");
-    let e = checkpoint::load(&path).unwrap_err();
+    let e = file::load(&path).unwrap_err();
     assert!(matches!(e.problem, Problem::Io(_)), "{e}");
     assert!(e.to_string().contains("nope.json"), "{e}");
 }
@@ -105,24 +134,28 @@ fn missing_file_names_the_file() {
 fn wrong_version_and_format_are_named() {
     let dir = TempDir::new("version");
     let path = dir.file("model.json");
-    checkpoint::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    file::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
     edit_json(&path, |v| v["version"] = 2.into());
-    let e = checkpoint::load(&path).unwrap_err();
+    let e = file::load(&path).unwrap_err();
     assert!(matches!(e.problem, Problem::Version { found: 2 }), "{e}");
-    assert!(e.to_string().contains("version 2 is not supported (this lenet reads version 1)"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("version 2 is not supported (this lenet reads version 1)"),
+        "{e}"
+    );
 
     edit_json(&path, |v| {
         v["version"] = 1.into();
         v["format"] = "something-else".into();
     });
-    let e = checkpoint::load(&path).unwrap_err();
+    let e = file::load(&path).unwrap_err();
     assert!(matches!(e.problem, Problem::Format { .. }), "{e}");
 
     edit_json(&path, |v| {
         v["format"] = "lenet-model".into();
         v["dtype"] = "f64".into();
     });
-    let e = checkpoint::load(&path).unwrap_err();
+    let e = file::load(&path).unwrap_err();
     assert!(e.to_string().contains("dtype \"f64\" is not supported"), "{e}");
 }
 
@@ -130,21 +163,124 @@ fn wrong_version_and_format_are_named() {
 fn wrong_shape_names_tensor_and_both_shapes() {
     let dir = TempDir::new("shape");
     let path = dir.file("model.json");
-    checkpoint::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    file::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
     edit_json(&path, |v| {
         v["params"]["conv1_w"] = serde_json::json!({ "v": 1, "dim": [6, 1, 3, 3], "data": vec![0.1f32; 54] });
     });
-    let e = checkpoint::load(&path).unwrap_err();
+    let e = file::load(&path).unwrap_err();
     assert!(matches!(e.problem, Problem::Shape { .. }), "{e}");
-    assert!(e.to_string().contains("tensor params.conv1_w: shape 6×1×5×5 expected but 6×1×3×3 found"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("tensor params.conv1_w: shape 6×1×5×5 expected but 6×1×3×3 found"),
+        "{e}"
+    );
 
     // A missing tensor is named too.
-    checkpoint::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    file::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
     edit_json(&path, |v| {
         v["params"].as_object_mut().unwrap().remove("fc2_b");
     });
-    let e = checkpoint::load(&path).unwrap_err();
-    assert!(e.to_string().contains("field \"params.fc2_b\" is missing or is not a tensor"), "{e}");
+    let e = file::load(&path).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("field \"params.fc2_b\" is missing or is not a tensor"),
+        "{e}"
+    );
+}
+
+/// A shape error is reported as one, naming the tensor and both shapes,
+/// whatever else is wrong with the tensor: not as invalid JSON, which is what
+/// ndarray's reader says when `dim` and `data` disagree.
+#[test]
+fn a_shape_error_is_not_called_invalid_json() {
+    let dir = TempDir::new("shape-json");
+    let path = dir.file("model.json");
+    // The wrong shape, with `data` still of the right length (150 entries for 6×1×3×3).
+    file::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    edit_json(&path, |v| {
+        v["params"]["conv1_w"]["dim"] = serde_json::json!([6, 1, 3, 3])
+    });
+    let e = file::load(&path).unwrap_err();
+    let Problem::Shape(shape) = &e.problem else {
+        panic!("a shape error expected: {e}")
+    };
+    assert_eq!(
+        (shape.tensor.as_str(), &shape.expected[..], &shape.found[..]),
+        ("params.conv1_w", &[6, 1, 5, 5][..], &[6, 1, 3, 3][..])
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.contains("tensor params.conv1_w: shape 6×1×5×5 expected but 6×1×3×3 found"),
+        "{msg}"
+    );
+    assert!(!msg.contains("JSON"), "{msg}");
+
+    // The right shape with entries missing: the count, not "invalid JSON".
+    file::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    edit_json(&path, |v| {
+        v["params"]["fc3_b"]["data"].as_array_mut().unwrap().pop();
+    });
+    let e = file::load(&path).unwrap_err();
+    assert!(
+        matches!(
+            e.problem,
+            Problem::TooShort {
+                expected: 10,
+                found: 9,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .contains("tensor params.fc3_b: \"data\" has 9 entries but its shape holds 10"),
+        "{e}"
+    );
+
+    // In a checkpoint, the velocity's tensors are named as such.
+    let model = LeNet::<f32>::new(Arch::modern(), 3);
+    let velocity = model.params.zeros_like();
+    let c = Checkpoint {
+        model,
+        velocity,
+        epoch: 0,
+        config: TrainConfig::default(),
+        history: History::default(),
+    };
+    let cpath = dir.file("checkpoint.json");
+    c.save(&cpath).unwrap();
+    edit_json(&cpath, |v| {
+        v["velocity"]["fc1_b"] = serde_json::json!({ "v": 1, "dim": [2, 60], "data": vec![0.0; 120] })
+    });
+    let e = Checkpoint::load(&cpath).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("tensor velocity.fc1_b: shape 120 expected but 2×60 found"),
+        "{e}"
+    );
+}
+
+/// The parameters' own shape checks return the same typed error.
+#[test]
+fn parameter_shape_checks_return_the_tensor_and_both_shapes() {
+    let good = LeNet::<f32>::new(Arch::modern(), 1).params;
+    let mut bad = good.clone();
+    bad.fc2_w = lenet::ndarray::Array2::zeros((84, 121));
+    let expected = lenet::error::ShapeError {
+        tensor: "fc2_w".into(),
+        expected: vec![84, 120],
+        found: vec![84, 121],
+    };
+    assert_eq!(bad.check_lenet_shapes(), Err(expected.clone()));
+    assert_eq!(good.shapes_match(&bad), Err(expected.clone()));
+    let mut sgd = lenet::optim::Sgd::new(&good, 0.1, 0.9, 0.0);
+    assert_eq!(sgd.set_velocity(bad), Err(expected));
+    assert_eq!(
+        sgd.velocity(),
+        &good.zeros_like(),
+        "a refused velocity leaves the old one"
+    );
 }
 
 #[test]
@@ -152,39 +288,56 @@ fn nan_weights_are_refused_on_load_and_on_save() {
     let dir = TempDir::new("nan");
     let path = dir.file("model.json");
     let good = LeNet::<f32>::new(Arch::modern(), 1);
-    checkpoint::save(&path, &good).unwrap();
+    file::save(&path, &good).unwrap();
     // JSON has no NaN; serde_json writes it as null.
     edit_json(&path, |v| v["params"]["fc2_w"]["data"][17] = serde_json::Value::Null);
-    let e = checkpoint::load(&path).unwrap_err();
+    let e = file::load(&path).unwrap_err();
     assert!(matches!(e.problem, Problem::NotFinite { index: 17, .. }), "{e}");
-    assert!(e.to_string().contains("tensor params.fc2_w: entry 17 is not a finite number"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("tensor params.fc2_w: entry 17 is not a finite number"),
+        "{e}"
+    );
 
     // Saving NaN weights fails and leaves the previous file untouched.
-    checkpoint::save(&path, &good).unwrap();
+    file::save(&path, &good).unwrap();
     let before = std::fs::read(&path).unwrap();
     let mut bad = good.clone();
     bad.params.fc3_b[4] = f32::NAN;
-    let e = checkpoint::save(&path, &bad).unwrap_err();
-    assert!(e.to_string().contains("tensor fc3_b: entry 4 is not a finite number"), "{e}");
-    assert_eq!(std::fs::read(&path).unwrap(), before, "a failed save must not touch the file");
+    let e = file::save(&path, &bad).unwrap_err();
+    assert!(
+        e.to_string().contains("tensor fc3_b: entry 4 is not a finite number"),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "a failed save must not touch the file"
+    );
 }
 
 #[test]
 fn a_failed_write_leaves_the_original_untouched() {
     let dir = TempDir::new("failwrite");
     let path = dir.file("model.json");
-    checkpoint::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    file::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
     let before = std::fs::read(&path).unwrap();
     // A folder where the temporary file would go makes the rename fail:
     // saving to a path that is a non-empty directory cannot succeed.
     let blocked = dir.file("blocked.json");
     std::fs::create_dir_all(blocked.join("inside")).unwrap();
-    let e = checkpoint::save(&blocked, &LeNet::<f32>::new(Arch::modern(), 2)).unwrap_err();
+    let e = file::save(&blocked, &LeNet::<f32>::new(Arch::modern(), 2)).unwrap_err();
     assert!(matches!(e.problem, Problem::Io(_)), "{e}");
     assert!(e.to_string().contains("blocked.json"), "{e}");
-    assert!(blocked.join("inside").is_dir(), "the directory in the way is left alone");
+    assert!(
+        blocked.join("inside").is_dir(),
+        "the directory in the way is left alone"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), before);
-    let leftovers: Vec<_> = std::fs::read_dir(&dir.0).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(leftovers.len(), 2, "no temporary files are left behind: {leftovers:?}");
 }
 
@@ -215,16 +368,25 @@ fn a_save_removes_stale_temporaries_of_a_killed_writer_and_nothing_else() {
 
     let model = LeNet::<f32>::new(Arch::modern(), 3);
     let velocity = model.params.zeros_like();
-    let c = Checkpoint { model, velocity, epoch: 0, config: TrainConfig::default(), history: History::default() };
-    checkpoint::save_checkpoint(&path, &c).unwrap();
+    let c = Checkpoint {
+        model,
+        velocity,
+        epoch: 0,
+        config: TrainConfig::default(),
+        history: History::default(),
+    };
+    c.save(&path).unwrap();
 
     assert!(!stale.exists(), "the stale temporary of a dead writer is removed");
     assert!(!stale_other.exists(), "every stale temporary of the folder is removed");
     for k in keep {
         assert_eq!(std::fs::read(dir.file(k)).unwrap(), b"mine", "{k} must be left alone");
     }
-    assert!(dir.file(".model.json.tmp-99999999-2").is_dir(), "a directory is never removed");
-    assert!(checkpoint::load_checkpoint(&path).is_ok());
+    assert!(
+        dir.file(".model.json.tmp-99999999-2").is_dir(),
+        "a directory is never removed"
+    );
+    assert!(Checkpoint::load(&path).is_ok());
 }
 
 #[test]
@@ -233,7 +395,13 @@ fn out_of_range_settings_in_a_checkpoint_name_the_file_and_the_setting() {
     let path = dir.file("checkpoint.json");
     let model = LeNet::<f32>::new(Arch::modern(), 3);
     let velocity = model.params.zeros_like();
-    let c = Checkpoint { model, velocity, epoch: 0, config: TrainConfig::default(), history: History::default() };
+    let c = Checkpoint {
+        model,
+        velocity,
+        epoch: 0,
+        config: TrainConfig::default(),
+        history: History::default(),
+    };
     let cases: [(&str, serde_json::Value, &str); 5] = [
         ("lr", (-1.0).into(), "learning rate must be a positive number, got -1"),
         ("batch_size", 0.into(), "batch size must be at least 1"),
@@ -242,14 +410,17 @@ fn out_of_range_settings_in_a_checkpoint_name_the_file_and_the_setting() {
         ("lr_decay", 0.into(), "learning-rate decay must be in (0, 1], got 0"),
     ];
     for (key, value, says) in cases {
-        checkpoint::save_checkpoint(&path, &c).unwrap();
+        c.save(&path).unwrap();
         edit_json(&path, |v| v["config"][key] = value.clone());
-        let e = checkpoint::load_checkpoint(&path).unwrap_err();
+        let e = Checkpoint::load(&path).unwrap_err();
         let msg = e.to_string();
         assert!(matches!(e.problem, Problem::Setting(_)), "{key}: {msg}");
-        assert!(msg.contains(&path.display().to_string()), "{key}: the message must name the file: {msg}");
+        assert!(
+            msg.contains(&path.display().to_string()),
+            "{key}: the message must name the file: {msg}"
+        );
         assert!(msg.contains(says), "{key}: {msg}");
         // The weights in it are fine: it still loads as a model to evaluate.
-        assert!(checkpoint::load(&path).is_ok());
+        assert!(file::load(&path).is_ok());
     }
 }

@@ -2,7 +2,7 @@
 //! `lenet explain | true`): the command stops quietly, as Unix tools do,
 //! instead of panicking with "failed printing to stdout: Broken pipe".
 
-use lenet::checkpoint;
+use lenet::model::file;
 use lenet::model::{Arch, LeNet};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -38,8 +38,15 @@ fn assert_quiet(args: &[&str], out: &Output) {
     let by_sigpipe = std::os::unix::process::ExitStatusExt::signal(&out.status) == Some(13);
     #[cfg(not(unix))]
     let by_sigpipe = false;
-    assert!(out.status.success() || by_sigpipe, "lenet {args:?} into a closed pipe: {:?}, stderr: {stderr}", out.status);
-    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "lenet {args:?}: {stderr}");
+    assert!(
+        out.status.success() || by_sigpipe,
+        "lenet {args:?} into a closed pipe: {:?}, stderr: {stderr}",
+        out.status
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+        "lenet {args:?}: {stderr}"
+    );
 }
 
 #[test]
@@ -55,7 +62,7 @@ fn eval_into_a_closed_pipe_stops_quietly() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let model = dir.join("model.json");
-    checkpoint::save(&model, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    file::save(&model, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
     for json in [false, true] {
         let mut args = vec!["eval", "--model", model.to_str().unwrap()];
         if json {

@@ -3,7 +3,10 @@
 use std::process::{Command, Output};
 
 fn lenet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lenet")).args(args).output().expect("the lenet binary runs")
+    Command::new(env!("CARGO_BIN_EXE_lenet"))
+        .args(args)
+        .output()
+        .expect("the lenet binary runs")
 }
 
 fn text(b: &[u8]) -> String {
@@ -18,14 +21,37 @@ use temp_dir::TempDir;
 fn train_json_prints_only_the_metrics_and_fills_the_run_folder() {
     let dir = TempDir::new("train");
     let run = dir.0.join("run");
-    let out = lenet(&["train", "--epochs", "1", "--limit", "256", "--out", run.to_str().unwrap(), "--json"]);
+    let out = lenet(&[
+        "train",
+        "--epochs",
+        "1",
+        "--limit",
+        "256",
+        "--out",
+        run.to_str().unwrap(),
+        "--json",
+    ]);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert_eq!(stdout.lines().count(), 1, "one line of JSON and nothing else: {stdout:?}");
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "one line of JSON and nothing else: {stdout:?}"
+    );
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
     for key in [
-        "dataset", "epochs", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "test_images",
-        "train_seconds", "wall_seconds", "images_per_second", "run_dir", "model",
+        "dataset",
+        "epochs",
+        "train_loss",
+        "train_accuracy",
+        "test_loss",
+        "test_accuracy",
+        "test_images",
+        "train_seconds",
+        "wall_seconds",
+        "images_per_second",
+        "run_dir",
+        "model",
     ] {
         assert!(v.get(key).is_some(), "key {key} missing from {v}");
     }
@@ -34,13 +60,34 @@ fn train_json_prints_only_the_metrics_and_fills_the_run_folder() {
     assert_eq!(v["test_images"], 256);
     let acc = v["test_accuracy"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&acc));
-    for f in ["history.json", "model.json", "checkpoint.json", "loss.svg", "accuracy.svg", "kernels.svg", "feature_maps.svg", "confusion.svg"] {
+    for f in [
+        "history.json",
+        "model.json",
+        "checkpoint.json",
+        "loss.svg",
+        "accuracy.svg",
+        "kernels.svg",
+        "feature_maps.svg",
+        "confusion.svg",
+    ] {
         let p = run.join(f);
-        assert!(p.is_file() && std::fs::metadata(&p).unwrap().len() > 0, "{f} missing from the run folder");
+        assert!(
+            p.is_file() && std::fs::metadata(&p).unwrap().len() > 0,
+            "{f} missing from the run folder"
+        );
     }
-    for f in ["loss.svg", "accuracy.svg", "kernels.svg", "feature_maps.svg", "confusion.svg"] {
+    for f in [
+        "loss.svg",
+        "accuracy.svg",
+        "kernels.svg",
+        "feature_maps.svg",
+        "confusion.svg",
+    ] {
         let s = std::fs::read_to_string(run.join(f)).unwrap();
-        assert!(s.starts_with("<svg") && s.trim_end().ends_with("</svg>"), "{f} is not an SVG document");
+        assert!(
+            s.starts_with("<svg") && s.trim_end().ends_with("</svg>"),
+            "{f} is not an SVG document"
+        );
     }
 
     // The model it wrote evaluates on the 2,000 validation digits.
@@ -49,13 +96,22 @@ fn train_json_prints_only_the_metrics_and_fills_the_run_folder() {
     assert!(e.status.success(), "stderr: {}", text(&e.stderr));
     let ev: serde_json::Value = serde_json::from_str(&text(&e.stdout)).unwrap();
     assert_eq!(ev["test_images"], 2000);
-    let confusion: u64 = ev["confusion"].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap()).map(|c| c.as_u64().unwrap()).sum();
+    let confusion: u64 = ev["confusion"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .map(|c| c.as_u64().unwrap())
+        .sum();
     assert_eq!(confusion, 2000);
 
     // Without --json, eval prints the accuracy and the confusion matrix.
     let e = lenet(&["eval", "--model", model.to_str().unwrap()]);
     let s = text(&e.stdout);
-    assert!(s.contains("accuracy") && s.contains("confusion matrix (rows: true class, columns: predicted class)"), "{s}");
+    assert!(
+        s.contains("accuracy") && s.contains("confusion matrix (rows: true class, columns: predicted class)"),
+        "{s}"
+    );
 }
 
 #[test]
@@ -66,7 +122,10 @@ fn eval_of_a_corrupt_model_fails_with_the_file_and_the_problem() {
     let out = lenet(&["eval", "--model", bad.to_str().unwrap()]);
     assert!(!out.status.success());
     let err = text(&out.stderr);
-    assert!(err.contains(&format!("model file {}: not valid JSON", bad.display())), "{err}");
+    assert!(
+        err.contains(&format!("model file {}: not valid JSON", bad.display())),
+        "{err}"
+    );
     assert!(out.stdout.is_empty());
 
     let missing = dir.0.join("missing.json");
@@ -81,20 +140,34 @@ fn resume_refuses_new_hyperparameters() {
     let ck = dir.0.join("checkpoint.json");
     let out = lenet(&["train", "--resume", ck.to_str().unwrap(), "--lr", "0.5"]);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("only --epochs and --out may be given"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("only --epochs and --out may be given"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
 fn resume_continues_a_run_from_its_checkpoint() {
     let dir = TempDir::new("resume-run");
     let run = dir.0.join("run");
-    let first = lenet(&["train", "--epochs", "1", "--limit", "128", "--out", run.to_str().unwrap(), "--json"]);
+    let first = lenet(&[
+        "train",
+        "--epochs",
+        "1",
+        "--limit",
+        "128",
+        "--out",
+        run.to_str().unwrap(),
+        "--json",
+    ]);
     assert!(first.status.success(), "stderr: {}", text(&first.stderr));
     let ck = run.join("checkpoint.json");
     let out = lenet(&["train", "--resume", ck.to_str().unwrap(), "--epochs", "2", "--json"]);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_str(&text(&out.stdout)).unwrap();
     assert_eq!(v["epochs"], 2, "the history holds both epochs: {v}");
-    let h: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("history.json")).unwrap()).unwrap();
+    let h: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("history.json")).unwrap()).unwrap();
     assert_eq!(h["epochs"].as_array().unwrap().len(), 2);
 }

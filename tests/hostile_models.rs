@@ -3,8 +3,9 @@
 //! refused quickly, naming the file and the problem, without reading (or
 //! holding) more than the size bound.
 
-use lenet::checkpoint::{self, Checkpoint, Problem, MAX_FILE_BYTES};
+use lenet::model::file::{self, MAX_FILE_BYTES, Problem};
 use lenet::model::{Arch, LeNet};
+use lenet::train::Checkpoint;
 use lenet::train::{EpochStats, History, TrainConfig};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -46,15 +47,23 @@ fn assert_refused(model: &Path, says: &[&str]) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{}: {stderr}", model.display());
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(stderr.contains(&model.display().to_string()), "the message must name the file: {stderr}");
+    assert!(
+        stderr.contains(&model.display().to_string()),
+        "the message must name the file: {stderr}"
+    );
     for s in says {
         assert!(stderr.contains(s), "expected {s:?} in: {stderr}");
     }
-    assert!(t0.elapsed() < Duration::from_secs(20), "{} took {:?}", model.display(), t0.elapsed());
+    assert!(
+        t0.elapsed() < Duration::from_secs(20),
+        "{} took {:?}",
+        model.display(),
+        t0.elapsed()
+    );
 }
 
 fn model_json(path: &Path) -> serde_json::Value {
-    checkpoint::save(path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
+    file::save(path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
@@ -62,7 +71,7 @@ fn model_json(path: &Path) -> serde_json::Value {
 #[test]
 fn dev_zero_is_refused_as_a_character_device_without_reading() {
     let dev_zero = Path::new("/dev/zero");
-    let e = checkpoint::load(dev_zero).unwrap_err();
+    let e = file::load(dev_zero).unwrap_err();
     assert!(matches!(e.problem, Problem::NotAFile { .. }), "{e}");
     assert_refused(dev_zero, &["character device", "not a regular file"]);
 }
@@ -70,7 +79,7 @@ fn dev_zero_is_refused_as_a_character_device_without_reading() {
 #[test]
 fn a_directory_is_refused_as_a_directory() {
     let dir = scratch("dir");
-    let e = checkpoint::load_checkpoint(&dir).unwrap_err();
+    let e = Checkpoint::load(&dir).unwrap_err();
     assert!(matches!(e.problem, Problem::NotAFile { .. }), "{e}");
     assert_refused(&dir, &["is a directory"]);
 }
@@ -80,7 +89,10 @@ fn a_directory_is_refused_as_a_directory() {
 fn a_fifo_is_refused_without_blocking() {
     let dir = scratch("fifo");
     let fifo = dir.join("model.json");
-    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo (coreutils) must be installed");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo (coreutils) must be installed");
     assert!(made.success());
     // Opening a FIFO for reading blocks until a writer comes: none will.
     assert_refused(&fifo, &["FIFO", "not a regular file"]);
@@ -106,9 +118,12 @@ fn a_40_mb_model_is_refused_by_size_before_it_is_read() {
     drop(f);
     let size = std::fs::metadata(&path).unwrap().len();
     assert!(size > 40_000_000);
-    let e = checkpoint::load(&path).unwrap_err();
+    let e = file::load(&path).unwrap_err();
     assert!(matches!(e.problem, Problem::TooLarge { .. }), "{e}");
-    assert_refused(&path, &[&format!("is {size} bytes"), &format!("at most {MAX_FILE_BYTES} bytes")]);
+    assert_refused(
+        &path,
+        &[&format!("is {size} bytes"), &format!("at most {MAX_FILE_BYTES} bytes")],
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -121,7 +136,7 @@ fn a_tensor_longer_than_lenets_is_refused_as_it_is_parsed() {
     v["params"]["fc3_b"]["data"] = serde_json::json!(vec![0; 1_000_000]);
     std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
     assert!(std::fs::metadata(&path).unwrap().len() < MAX_FILE_BYTES);
-    let e = checkpoint::load(&path).unwrap_err();
+    let e = file::load(&path).unwrap_err();
     assert!(matches!(e.problem, Problem::TooLong { .. }), "{e}");
     assert_refused(&path, &["tensor params.fc3_b", "more than 10 entries"]);
 }
@@ -136,7 +151,7 @@ fn a_file_of_too_many_values_is_refused_as_it_is_parsed() {
     v["junk"] = serde_json::json!(vec![0; 3_500_000]);
     std::fs::write(&path, serde_json::to_string(&v).unwrap()).unwrap();
     assert!(std::fs::metadata(&path).unwrap().len() < MAX_FILE_BYTES);
-    let e = checkpoint::load(&path).unwrap_err();
+    let e = file::load(&path).unwrap_err();
     assert!(matches!(e.problem, Problem::TooManyValues), "{e}");
     assert_refused(&path, &["more than", "JSON values"]);
 }
@@ -163,17 +178,28 @@ fn the_largest_plausible_checkpoint_is_well_under_the_bound() {
         seconds: 1.2345678901234567e300,
         images_per_second: 1.2345678901234567e300,
     };
-    let history = History { epochs: (1..=1000).map(stats).collect() };
-    let config = TrainConfig { epochs: 1000, ..TrainConfig::default() };
-    let c = Checkpoint { model, velocity, epoch: 1000, config, history };
-    checkpoint::save_checkpoint(&path, &c).unwrap();
+    let history = History {
+        epochs: (1..=1000).map(stats).collect(),
+    };
+    let config = TrainConfig {
+        epochs: 1000,
+        ..TrainConfig::default()
+    };
+    let c = Checkpoint {
+        model,
+        velocity,
+        epoch: 1000,
+        config,
+        history,
+    };
+    c.save(&path).unwrap();
     let written = std::fs::metadata(&path).unwrap().len();
     assert!(written < MAX_FILE_BYTES * 40 / 100, "{written} bytes as written");
-    assert!(checkpoint::load_checkpoint(&path).is_ok());
+    assert!(Checkpoint::load(&path).is_ok());
     let compact: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     std::fs::write(&path, serde_json::to_string_pretty(&compact).unwrap()).unwrap();
     let size = std::fs::metadata(&path).unwrap().len();
     assert!(size < MAX_FILE_BYTES * 55 / 100, "{size} bytes pretty printed");
-    let back = checkpoint::load_checkpoint(&path).unwrap_or_else(|e| panic!("{e}"));
+    let back = Checkpoint::load(&path).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(back.velocity, c.velocity);
 }

@@ -16,7 +16,18 @@ use std::time::{Duration, Instant};
 
 const LENET: &str = env!("CARGO_BIN_EXE_lenet");
 /// A run of about a second: three epochs of 3,000 embedded digits.
-const RUN: [&str; 10] = ["train", "--epochs", "3", "--limit", "3000", "--threads", "2", "--seed", "5", "--json"];
+const RUN: [&str; 10] = [
+    "train",
+    "--epochs",
+    "3",
+    "--limit",
+    "3000",
+    "--threads",
+    "2",
+    "--seed",
+    "5",
+    "--json",
+];
 
 #[path = "support/temp_dir.rs"]
 mod temp_dir;
@@ -41,13 +52,23 @@ fn text(b: &[u8]) -> String {
 
 /// `lenet ARGS`, quiet, not waited for.
 fn spawn(args: &[&str]) -> Child {
-    Command::new(LENET).args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("the lenet binary runs")
+    Command::new(LENET)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the lenet binary runs")
 }
 
 /// Runs `lenet ARGS` to the end; panics with its stderr if it fails.
 fn run_ok(args: &[&str]) -> Output {
     let out = Command::new(LENET).args(args).output().expect("the lenet binary runs");
-    assert!(out.status.success(), "lenet {} failed: {}", args.join(" "), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "lenet {} failed: {}",
+        args.join(" "),
+        text(&out.stderr)
+    );
     out
 }
 
@@ -55,7 +76,12 @@ fn run_ok(args: &[&str]) -> Output {
 fn command(dir: &Path) -> Vec<String> {
     let ckpt = dir.join("checkpoint.json");
     if ckpt.exists() {
-        vec!["train".into(), "--resume".into(), ckpt.to_string_lossy().into_owned(), "--json".into()]
+        vec![
+            "train".into(),
+            "--resume".into(),
+            ckpt.to_string_lossy().into_owned(),
+            "--json".into(),
+        ]
     } else {
         let mut v: Vec<String> = RUN.iter().map(|s| s.to_string()).collect();
         v.extend(["--out".to_string(), dir.to_string_lossy().into_owned()]);
@@ -104,8 +130,16 @@ fn training_killed_at_random_moments_resumes_to_the_same_model_and_leaves_no_tem
             let mut child = spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
             if k == kills_here {
                 let out = child.wait_with_output().unwrap();
-                assert!(out.status.success(), "the last run of trial {trial} failed: {}", text(&out.stderr));
-                if resumed { resumes += 1 } else { restarts += 1 }
+                assert!(
+                    out.status.success(),
+                    "the last run of trial {trial} failed: {}",
+                    text(&out.stderr)
+                );
+                if resumed {
+                    resumes += 1
+                } else {
+                    restarts += 1
+                }
                 break;
             }
             if resumed {
@@ -115,7 +149,11 @@ fn training_killed_at_random_moments_resumes_to_the_same_model_and_leaves_no_tem
             }
             // A moment in the first 90% of a run; or the n-th write seen.
             let at = full.mul_f64(0.9 * rng.unit());
-            let nth_write = if trial == random { 1 } else { 1 + (3.0 * rng.unit()) as usize };
+            let nth_write = if trial == random {
+                1
+            } else {
+                1 + (3.0 * rng.unit()) as usize
+            };
             let mut writes = std::collections::BTreeSet::new();
             let started = Instant::now();
             let finished = loop {
@@ -152,26 +190,38 @@ fn training_killed_at_random_moments_resumes_to_the_same_model_and_leaves_no_tem
             // What a kill leaves is a valid checkpoint, or none yet.
             let ckpt = dir.join("checkpoint.json");
             let state = if ckpt.exists() {
-                match lenet::checkpoint::load_checkpoint(&ckpt) {
+                match lenet::train::Checkpoint::load(&ckpt) {
                     Ok(c) => format!("checkpoint at epoch {}", c.epoch),
                     Err(e) => panic!("trial {trial}: the kill at {at:.2?} left a bad checkpoint: {e}"),
                 }
             } else {
                 "no checkpoint".to_string()
             };
-            log.push(format!("trial {trial}: killed {} run after {at:.2?}: {state}, temporaries {left:?}", if resumed { "a resumed" } else { "a" }));
+            log.push(format!(
+                "trial {trial}: killed {} run after {at:.2?}: {state}, temporaries {left:?}",
+                if resumed { "a resumed" } else { "a" }
+            ));
         }
         let got = std::fs::read(dir.join("model.json")).unwrap();
-        assert!(got == expected, "trial {trial}: the model differs from the uninterrupted run's: {log:#?}");
+        assert!(
+            got == expected,
+            "trial {trial}: the model differs from the uninterrupted run's: {log:#?}"
+        );
         let left = temporaries(&dir);
-        assert!(left.is_empty(), "trial {trial}: temporary files left in the run folder: {left:?}; {log:#?}");
+        assert!(
+            left.is_empty(),
+            "trial {trial}: temporary files left in the run folder: {left:?}; {log:#?}"
+        );
     }
     eprintln!(
         "kill/resume: uninterrupted run {full:.2?}; {kills} SIGKILLs in {trials} trials ({in_write} during a write), \
          then {resumes} resumes and {restarts} fresh starts; every model identical, no temporary left:\n  {}",
         log.join("\n  ")
     );
-    assert!(kills >= trials / 2, "only {kills} kills in {trials} trials: the runs finished before the kill moments");
+    assert!(
+        kills >= trials / 2,
+        "only {kills} kills in {trials} trials: the runs finished before the kill moments"
+    );
     assert!(in_write > 0, "no kill landed in the middle of a write: {log:#?}");
 }
 
@@ -201,7 +251,8 @@ run="$1/run"
 "$2" train --epochs 1 --limit 64 --out "$run" --json >/dev/null
 cp "$run/checkpoint.json" "$3/before.json"
 set +e
-(ulimit -f 2048; trap '' XFSZ; exec "$2" train --resume "$run/checkpoint.json" --epochs 2 --json >/dev/null 2>"$3/stderr")
+(ulimit -f 2048; trap '' XFSZ
+ exec "$2" train --resume "$run/checkpoint.json" --epochs 2 --json >/dev/null 2>"$3/stderr")
 echo $? >"$3/status"
 cp "$run/checkpoint.json" "$3/after.json"
 ls -a "$run" >"$3/listing"
@@ -215,19 +266,34 @@ fn a_checkpoint_write_into_a_full_file_system_leaves_the_previous_checkpoint_int
     std::fs::create_dir_all(&mnt).unwrap();
     std::fs::create_dir_all(&evidence).unwrap();
     let args = |script: &str| {
-        vec!["-c".to_string(), script.to_string(), "sh".into(), mnt.to_string_lossy().into(), LENET.into(), evidence.to_string_lossy().into()]
+        vec![
+            "-c".to_string(),
+            script.to_string(),
+            "sh".into(),
+            mnt.to_string_lossy().into(),
+            LENET.into(),
+            evidence.to_string_lossy().into(),
+        ]
     };
     // A private mount namespace: the tmpfs vanishes with the script.
-    let unshare = Command::new("unshare").args(["--mount", "--propagation", "private", "sh"]).args(args(FULL_DISK_SCRIPT)[..].iter()).output();
+    let unshare = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh"])
+        .args(args(FULL_DISK_SCRIPT)[..].iter())
+        .output();
     let how = match unshare {
         Ok(out) if out.status.success() => "a full 8 MB tmpfs",
         other => {
             let why = match other {
-                Ok(out) if out.status.code() == Some(97) => std::fs::read_to_string(evidence.join("mount-error")).unwrap_or_default(),
+                Ok(out) if out.status.code() == Some(97) => {
+                    std::fs::read_to_string(evidence.join("mount-error")).unwrap_or_default()
+                }
                 Ok(out) => text(&out.stderr),
                 Err(e) => e.to_string(),
             };
-            eprintln!("no tmpfs ({}); simulating the full disk with a file-size limit", why.trim());
+            eprintln!(
+                "no tmpfs ({}); simulating the full disk with a file-size limit",
+                why.trim()
+            );
             let out = Command::new("sh").args(args(FILE_SIZE_LIMIT_SCRIPT)).output().unwrap();
             assert!(out.status.success(), "the script failed: {}", text(&out.stderr));
             "a 1 MiB file-size limit"
@@ -239,12 +305,20 @@ fn a_checkpoint_write_into_a_full_file_system_leaves_the_previous_checkpoint_int
     let after = std::fs::read(evidence.join("after.json")).unwrap();
     let listing = std::fs::read_to_string(evidence.join("listing")).unwrap();
     eprintln!("full disk ({how}): exit {}, stderr: {}", status.trim(), stderr.trim());
-    assert_ne!(status.trim(), "0", "the resumed run succeeded although its checkpoint cannot be written");
+    assert_ne!(
+        status.trim(),
+        "0",
+        "the resumed run succeeded although its checkpoint cannot be written"
+    );
     assert_ne!(status.trim(), "101", "the resumed run panicked: {stderr}");
-    assert!(stderr.contains("checkpoint.json"), "the message does not name the checkpoint: {stderr}");
+    assert!(
+        stderr.contains("checkpoint.json"),
+        "the message does not name the checkpoint: {stderr}"
+    );
     assert!(before == after, "the previous checkpoint changed");
     let ckpt = evidence.join("after.json");
-    let c = lenet::checkpoint::load_checkpoint(&ckpt).unwrap_or_else(|e| panic!("the previous checkpoint does not load: {e}"));
+    let c =
+        lenet::train::Checkpoint::load(&ckpt).unwrap_or_else(|e| panic!("the previous checkpoint does not load: {e}"));
     assert_eq!(c.epoch, 1);
     assert!(!listing.contains(".tmp-"), "a temporary file was left: {listing}");
 }

@@ -184,11 +184,11 @@ fn shape_checks_name_the_tensor() {
     let mut p = Params::<f32>::init(&Arch::modern(), 0);
     let good = p.clone();
     p.fc2_w = lenet::ndarray::Array2::zeros((84, 121));
-    let e = p.check_lenet_shapes().unwrap_err();
+    let e = p.check_lenet_shapes().unwrap_err().to_string();
     assert!(e.contains("fc2_w") && e.contains("84×121") && e.contains("84×120"), "{e}");
-    let e = good.shapes_match(&p).unwrap_err();
+    let e = good.shapes_match(&p).unwrap_err().to_string();
     assert!(e.contains("fc2_w"), "{e}");
-    let e = LeNet::from_params(Arch::modern(), p).unwrap_err();
+    let e = LeNet::from_params(Arch::modern(), p).unwrap_err().to_string();
     assert!(e.contains("fc2_w"), "{e}");
     assert!(LeNet::from_params(Arch::modern(), good).is_ok());
 }

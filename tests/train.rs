@@ -1,8 +1,8 @@
 //! The training loop: reproducible, learning, stopping on NaN, resumable.
 
-use lenet::checkpoint;
+use lenet::Error;
 use lenet::data::{self, Source, Split};
-use lenet::train::{self, EpochStats, History, Progress, TrainConfig, TrainError};
+use lenet::train::{self, Checkpoint, EpochStats, History, Progress, TrainConfig};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -33,12 +33,28 @@ impl Drop for TempDir {
 
 /// A short run: 512 training and 512 test images, batches of 32.
 fn small(out_dir: PathBuf, epochs: usize) -> TrainConfig {
-    TrainConfig { epochs, batch_size: 32, lr: 0.02, threads: 2, seed: 5, out_dir, limit: Some(512), ..TrainConfig::default() }
+    TrainConfig {
+        epochs,
+        batch_size: 32,
+        lr: 0.02,
+        threads: 2,
+        seed: 5,
+        out_dir,
+        limit: Some(512),
+        ..TrainConfig::default()
+    }
 }
 
 /// The history without its timings, which differ from run to run.
 fn untimed(h: &History) -> Vec<EpochStats> {
-    h.epochs.iter().map(|e| EpochStats { seconds: 0.0, images_per_second: 0.0, ..e.clone() }).collect()
+    h.epochs
+        .iter()
+        .map(|e| EpochStats {
+            seconds: 0.0,
+            images_per_second: 0.0,
+            ..e.clone()
+        })
+        .collect()
 }
 
 #[derive(Default)]
@@ -66,7 +82,15 @@ fn same_seed_and_threads_give_the_same_run_bit_for_bit() {
     assert_eq!(a.model.params, b.model.params);
     assert_eq!(untimed(&a.history), untimed(&b.history));
     // A different seed gives a different run.
-    let c = train::train(&TrainConfig { seed: 6, ..small(dir.sub("c"), 2) }, digits(), &mut train::Silent).unwrap();
+    let c = train::train(
+        &TrainConfig {
+            seed: 6,
+            ..small(dir.sub("c"), 2)
+        },
+        digits(),
+        &mut train::Silent,
+    )
+    .unwrap();
     assert_ne!(a.model.params, c.model.params);
 }
 
@@ -79,15 +103,19 @@ fn loss_decreases_and_files_are_written() {
     assert_eq!(count.batches, 3 * 16);
     let h = &out.history.epochs;
     assert_eq!(h.len(), 3);
-    assert!(h[1].train_loss < h[0].train_loss && h[2].train_loss < h[1].train_loss, "train loss must fall: {h:?}");
+    assert!(
+        h[1].train_loss < h[0].train_loss && h[2].train_loss < h[1].train_loss,
+        "train loss must fall: {h:?}"
+    );
     assert!(h[2].test_loss < h[0].test_loss, "test loss must fall: {h:?}");
     // Ten classes: chance is 10%. Three short epochs on 512 digits get far above it.
     assert!(h[2].test_accuracy > 0.6, "test accuracy {}", h[2].test_accuracy);
     assert_eq!(out.test.total, 512);
     assert_eq!(out.test.accuracy(), h[2].test_accuracy);
-    let saved: History = serde_json::from_str(&std::fs::read_to_string(dir.sub("run").join("history.json")).unwrap()).unwrap();
+    let saved: History =
+        serde_json::from_str(&std::fs::read_to_string(dir.sub("run").join("history.json")).unwrap()).unwrap();
     assert_eq!(saved, out.history);
-    let c = checkpoint::load_checkpoint(dir.sub("run").join("checkpoint.json")).unwrap();
+    let c = Checkpoint::load(dir.sub("run").join("checkpoint.json")).unwrap();
     assert_eq!(c.epoch, 3);
     assert_eq!(c.model.params, out.model.params);
 }
@@ -101,9 +129,15 @@ fn resume_continues_to_the_same_result_as_an_uninterrupted_run() {
     let mut count = Count::default();
     let resumed = train::resume(&ckpt, Some(3), None, digits(), &mut count).unwrap();
     assert_eq!(count.epochs, vec![2, 3], "only the missing epochs run");
-    assert_eq!(resumed.model.params, full.model.params, "weights after resuming must equal the uninterrupted run");
+    assert_eq!(
+        resumed.model.params, full.model.params,
+        "weights after resuming must equal the uninterrupted run"
+    );
     assert_eq!(untimed(&resumed.history), untimed(&full.history));
-    assert_eq!(resumed.checkpoint, ckpt, "a resumed run writes into the checkpoint's folder");
+    assert_eq!(
+        resumed.checkpoint, ckpt,
+        "a resumed run writes into the checkpoint's folder"
+    );
 }
 
 #[test]
@@ -113,35 +147,53 @@ fn a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint() {
     train::train(&small(run.clone(), 1), digits(), &mut train::Silent).unwrap();
     let ckpt = run.join("checkpoint.json");
     // Continue with an absurd learning rate: the weights blow up within an epoch.
-    let mut c = checkpoint::load_checkpoint(&ckpt).unwrap();
+    let mut c = Checkpoint::load(&ckpt).unwrap();
     c.config.lr = 1e9;
     c.config.lr_decay = 1.0;
-    checkpoint::save_checkpoint(&ckpt, &c).unwrap();
+    c.save(&ckpt).unwrap();
     let before = std::fs::read(&ckpt).unwrap();
     let e = train::resume(&ckpt, Some(3), None, digits(), &mut train::Silent).unwrap_err();
-    assert!(matches!(e, TrainError::Diverged { epoch: 2, .. }), "{e}");
+    assert!(matches!(e, Error::Diverged { epoch: 2, .. }), "{e}");
     let msg = e.to_string();
     assert!(msg.starts_with("training diverged: the loss is "), "{msg}");
     assert!(msg.contains("at epoch 2, batch "), "{msg}");
     assert!(msg.contains("(the learning rate 1000000000 may be too large)"), "{msg}");
-    assert!(msg.ends_with(&format!("the last good checkpoint is {} (epoch 1)", ckpt.display())), "{msg}");
-    assert_eq!(std::fs::read(&ckpt).unwrap(), before, "the last good checkpoint is left as it was");
-    assert_eq!(checkpoint::load_checkpoint(&ckpt).unwrap().epoch, 1);
+    assert!(
+        msg.ends_with(&format!("the last good checkpoint is {} (epoch 1)", ckpt.display())),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read(&ckpt).unwrap(),
+        before,
+        "the last good checkpoint is left as it was"
+    );
+    assert_eq!(Checkpoint::load(&ckpt).unwrap().epoch, 1);
 
     // Resumed into a new folder, the file resumed from is the last good one.
     let elsewhere = dir.sub("elsewhere");
     let e = train::resume(&ckpt, Some(3), Some(elsewhere.clone()), digits(), &mut train::Silent).unwrap_err();
-    assert!(e.to_string().ends_with(&format!("the last good checkpoint is {} (epoch 1)", ckpt.display())), "{e}");
+    assert!(
+        e.to_string()
+            .ends_with(&format!("the last good checkpoint is {} (epoch 1)", ckpt.display())),
+        "{e}"
+    );
     assert!(!elsewhere.join("checkpoint.json").exists());
 }
 
 #[test]
 fn diverging_in_the_first_epoch_says_no_checkpoint_was_written() {
     let dir = TempDir::new("nan1");
-    let cfg = TrainConfig { lr: 1e9, ..small(dir.sub("run"), 2) };
+    let cfg = TrainConfig {
+        lr: 1e9,
+        ..small(dir.sub("run"), 2)
+    };
     let e = train::train(&cfg, digits(), &mut train::Silent).unwrap_err();
-    assert!(matches!(e, TrainError::Diverged { epoch: 1, .. }), "{e}");
-    assert!(e.to_string().ends_with("no checkpoint was written, as no epoch finished"), "{e}");
+    assert!(matches!(e, Error::Diverged { epoch: 1, .. }), "{e}");
+    assert!(
+        e.to_string()
+            .ends_with("no checkpoint was written, as no epoch finished"),
+        "{e}"
+    );
     assert!(!dir.sub("run").join("checkpoint.json").exists());
 }
 
@@ -149,10 +201,34 @@ fn diverging_in_the_first_epoch_says_no_checkpoint_was_written() {
 fn bad_settings_are_refused_by_name() {
     let dir = TempDir::new("bad");
     for (cfg, want) in [
-        (TrainConfig { batch_size: 0, ..small(dir.sub("a"), 1) }, "batch size"),
-        (TrainConfig { lr: -1.0, ..small(dir.sub("a"), 1) }, "learning rate"),
-        (TrainConfig { momentum: 1.0, ..small(dir.sub("a"), 1) }, "momentum"),
-        (TrainConfig { threads: 0, ..small(dir.sub("a"), 1) }, "threads"),
+        (
+            TrainConfig {
+                batch_size: 0,
+                ..small(dir.sub("a"), 1)
+            },
+            "batch size",
+        ),
+        (
+            TrainConfig {
+                lr: -1.0,
+                ..small(dir.sub("a"), 1)
+            },
+            "learning rate",
+        ),
+        (
+            TrainConfig {
+                momentum: 1.0,
+                ..small(dir.sub("a"), 1)
+            },
+            "momentum",
+        ),
+        (
+            TrainConfig {
+                threads: 0,
+                ..small(dir.sub("a"), 1)
+            },
+            "threads",
+        ),
     ] {
         let e = train::train(&cfg, digits(), &mut train::Silent).unwrap_err();
         assert!(e.to_string().contains(want), "{e} should name {want}");
@@ -190,7 +266,8 @@ fn the_drawn_conv_maps_continue_to_the_models_logits() {
         };
         let flat: Array2<f32> = p2.to_shape((4, 400)).unwrap().t().to_owned();
         let p = &model.params;
-        let layer = |w: &Array2<f32>, b: &ndarray::Array1<f32>, a: &Array2<f32>| w.dot(a) + b.view().insert_axis(Axis(1));
+        let layer =
+            |w: &Array2<f32>, b: &ndarray::Array1<f32>, a: &Array2<f32>| w.dot(a) + b.view().insert_axis(Axis(1));
         let act = |z: Array2<f32>| z.mapv(|v| arch.activation.apply(v));
         let h1 = act(layer(&p.fc1_w, &p.fc1_b, &flat));
         let h2 = act(layer(&p.fc2_w, &p.fc2_b, &h1));
@@ -198,7 +275,10 @@ fn the_drawn_conv_maps_continue_to_the_models_logits() {
         let fast = model.logits(&x, 2);
         let scale = fast.iter().fold(0f32, |m, v| m.max(v.abs()));
         let diff = (&logits - &fast).iter().fold(0f32, |m, v| m.max(v.abs()));
-        assert!(diff <= 1e-4 * scale.max(1.0), "{arch:?}: largest logit difference {diff} (scale {scale})");
+        assert!(
+            diff <= 1e-4 * scale.max(1.0),
+            "{arch:?}: largest logit difference {diff} (scale {scale})"
+        );
     }
 }
 
@@ -235,8 +315,16 @@ fn training_refuses_images_that_are_not_28_by_28_naming_the_split() {
     // 8,000 images of 28×28 read as 16,000 of 14×28: the same bytes, the wrong size.
     split.train.rows = 14;
     split.train.labels.extend_from_within(..);
-    let config = lenet::train::TrainConfig { epochs: 1, out_dir: std::env::temp_dir().join("lenet-train-14x28"), ..Default::default() };
-    let err = lenet::train::train(&config, &split, &mut lenet::train::Silent).expect_err("14×28 images must be refused");
+    let config = lenet::train::TrainConfig {
+        epochs: 1,
+        out_dir: std::env::temp_dir().join("lenet-train-14x28"),
+        ..Default::default()
+    };
+    let err =
+        lenet::train::train(&config, &split, &mut lenet::train::Silent).expect_err("14×28 images must be refused");
     let text = err.to_string();
-    assert!(text.contains("14×28 images") && text.contains(&split.train.name), "{text}");
+    assert!(
+        text.contains("14×28 images") && text.contains(&split.train.name),
+        "{text}"
+    );
 }

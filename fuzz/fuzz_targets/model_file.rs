@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let path = common::file_with("model.json", data);
-    match lenet::checkpoint::load(&path) {
+    match lenet::model::file::load(&path) {
         Ok(model) => assert!(model.params.all_finite(), "a model with non-finite weights was loaded"),
         Err(e) => assert_eq!(e.path, path, "the error names another file: {e}"),
     }

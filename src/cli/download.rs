@@ -10,9 +10,11 @@
 //! is abandoned with a message naming it, the next mirror is tried, and a
 //! mirror that stalled is not tried again for the remaining files.
 
-use lenet::data::{cache_dir, FILE_NAMES};
+use super::Error;
+use lenet::data::{FILE_NAMES, cache_dir};
 use lenet::io::write_atomic;
 use sha2::{Digest, Sha256};
+use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -37,7 +39,10 @@ pub struct Remote {
 /// are those TensorFlow Datasets records for the official files.
 pub const MNIST: Remote = Remote {
     dataset: "mnist",
-    mirrors: &["https://storage.googleapis.com/cvdf-datasets/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/"],
+    mirrors: &[
+        "https://storage.googleapis.com/cvdf-datasets/mnist/",
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    ],
     files: [
         RemoteFile {
             name: "train-images-idx3-ubyte.gz",
@@ -113,29 +118,80 @@ pub struct Args {
     sha256_file: Option<PathBuf>,
 }
 
+/// Why a download failed; each names the folder, file, line or URLs.
+#[derive(Debug)]
+pub enum DownloadError {
+    /// Neither `--dir` nor a variable that gives the cache folder.
+    NoFolder,
+    /// A folder or file could not be read, created or written.
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        source: std::io::Error,
+    },
+    /// Line `line` (from 1) of the SHA-256 file is not `<hex>  <name>` of one
+    /// of the four files.
+    Sums {
+        path: PathBuf,
+        line: usize,
+        problem: String,
+    },
+    /// The SHA-256 file names no file.
+    NoSums { path: PathBuf },
+    /// Every mirror failed for a file: one message per attempt, each naming
+    /// its URL.
+    Failed { attempts: Vec<String> },
+}
+
+impl fmt::Display for DownloadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DownloadError::NoFolder => {
+                f.write_str("no folder to store the files in: set LENET_DATA or HOME, or pass --dir")
+            }
+            DownloadError::Io { path, action, source } => write!(f, "cannot {action} {}: {source}", path.display()),
+            DownloadError::Sums { path, line, problem } => write!(f, "{}:{line}: {problem}", path.display()),
+            DownloadError::NoSums { path } => write!(f, "{} lists no files", path.display()),
+            DownloadError::Failed { attempts } => f.write_str(&attempts.join("\n")),
+        }
+    }
+}
+
+impl std::error::Error for DownloadError {}
+
 /// A file to fetch: its name and expected SHA-256 (lowercase hex).
 pub struct Wanted {
     pub name: String,
     pub sha256: String,
 }
 
-pub fn run(args: Args) -> Result<(), String> {
+pub fn run(args: Args) -> Result<(), Error> {
     let remote = match args.dataset {
         Dataset::Mnist => &MNIST,
         Dataset::FashionMnist => &FASHION_MNIST,
     };
     let dir = match args.dir.or_else(|| cache_dir(remote.dataset)) {
         Some(d) => d,
-        None => return Err("no folder to store the files in: set LENET_DATA or HOME, or pass --dir".to_string()),
+        None => return Err(DownloadError::NoFolder.into()),
     };
     let wanted: Vec<Wanted> = match &args.sha256_file {
         Some(path) => read_sha256_file(path)?,
-        None => remote.files.iter().map(|f| Wanted { name: f.name.to_string(), sha256: f.sha256.to_string() }).collect(),
+        None => remote
+            .files
+            .iter()
+            .map(|f| Wanted {
+                name: f.name.to_string(),
+                sha256: f.sha256.to_string(),
+            })
+            .collect(),
     };
     let mirrors: Vec<String> = if args.base_url.is_empty() {
         remote.mirrors.iter().map(|m| m.to_string()).collect()
     } else {
-        args.base_url.into_iter().map(|b| if b.ends_with('/') { b } else { format!("{b}/") }).collect()
+        args.base_url
+            .into_iter()
+            .map(|b| if b.ends_with('/') { b } else { format!("{b}/") })
+            .collect()
     };
     download(&mirrors, &wanted, &dir, Duration::from_secs(args.stall_timeout))?;
     println!("{} is in {}", remote.dataset, dir.display());
@@ -143,25 +199,42 @@ pub fn run(args: Args) -> Result<(), String> {
 }
 
 /// Parses `<hex>  <name>` lines; the names must be the four standard files.
-pub fn read_sha256_file(path: &Path) -> Result<Vec<Wanted>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+///
+/// # Errors
+/// A [`DownloadError`] naming the file, and the line that is wrong.
+pub fn read_sha256_file(path: &Path) -> Result<Vec<Wanted>, DownloadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| DownloadError::Io {
+        path: path.to_path_buf(),
+        action: "read",
+        source,
+    })?;
     let mut wanted = Vec::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let bad = |problem: String| DownloadError::Sums {
+            path: path.to_path_buf(),
+            line: n + 1,
+            problem,
+        };
         let mut parts = line.split_whitespace();
         let (Some(hex), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(format!("{}:{}: expected `<sha256>  <file name>`, got `{line}`", path.display(), n + 1));
+            return Err(bad(format!("expected `<sha256>  <file name>`, got `{line}`")));
         };
         let name = name.trim_start_matches('*');
         if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(format!("{}:{}: `{hex}` is not a SHA-256 in hex", path.display(), n + 1));
+            return Err(bad(format!("`{hex}` is not a SHA-256 in hex")));
         }
         if !FILE_NAMES.iter().any(|f| name == format!("{f}.gz")) {
-            return Err(format!("{}:{}: `{name}` is not one of the four IDX .gz file names", path.display(), n + 1));
+            return Err(bad(format!("`{name}` is not one of the four IDX .gz file names")));
         }
-        wanted.push(Wanted { name: name.to_string(), sha256: hex.to_ascii_lowercase() });
+        wanted.push(Wanted {
+            name: name.to_string(),
+            sha256: hex.to_ascii_lowercase(),
+        });
     }
     if wanted.is_empty() {
-        return Err(format!("{} lists no files", path.display()));
+        return Err(DownloadError::NoSums {
+            path: path.to_path_buf(),
+        });
     }
     Ok(wanted)
 }
@@ -174,9 +247,19 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Fetches every wanted file missing from `dir` (or present with another
 /// hash), trying the mirrors in order, and writes each atomically once its
 /// hash is right. A mirror that sends no byte for `stall` is abandoned, and
-/// skipped for the files after. The error lists every failed attempt.
-pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path, stall: Duration) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+/// skipped for the files after.
+///
+/// # Errors
+/// [`DownloadError::Failed`] listing every failed attempt at a file (each
+/// naming its URL), or [`DownloadError::Io`] naming the folder or file that
+/// could not be written.
+pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path, stall: Duration) -> Result<(), DownloadError> {
+    let io = |path: &Path, action, source| DownloadError::Io {
+        path: path.to_path_buf(),
+        action,
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(|source| io(dir, "create", source))?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(20)))
         .timeout_global(Some(Duration::from_secs(600)))
@@ -208,7 +291,10 @@ pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path, stall: Durati
             if let Err(Failure::Stalled(_)) = &result {
                 stalled[i] = true;
             }
-            match result.map_err(Failure::message).and_then(|bytes| verify(&file.name, &url, &file.sha256, bytes)) {
+            match result
+                .map_err(Failure::message)
+                .and_then(|bytes| verify(&file.name, &url, &file.sha256, bytes))
+            {
                 Ok(bytes) => {
                     fetched = Some(bytes);
                     break;
@@ -222,9 +308,9 @@ pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path, stall: Durati
             }
         }
         let Some(bytes) = fetched else {
-            return Err(failures.join("\n"));
+            return Err(DownloadError::Failed { attempts: failures });
         };
-        write_atomic(&target, &bytes).map_err(|e| format!("cannot store {}: {e}", target.display()))?;
+        write_atomic(&target, &bytes).map_err(|source| io(&target, "store", source))?;
         eprintln!("{}: {} bytes, SHA-256 verified", target.display(), bytes.len());
     }
     Ok(())
@@ -318,7 +404,8 @@ fn verify(name: &str, url: &str, expected: &str, bytes: Vec<u8>) -> Result<Vec<u
             ""
         };
         return Err(format!(
-            "{name}: SHA-256 mismatch for {url}: expected {expected}, got {actual} ({} bytes{note}); nothing was written",
+            "{name}: SHA-256 mismatch for {url}: expected {expected}, got {actual} ({} bytes{note}); \
+             nothing was written",
             bytes.len()
         ));
     }

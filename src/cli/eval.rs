@@ -1,8 +1,10 @@
 //! `lenet eval --model FILE`: accuracy, loss and confusion matrix of a saved
 //! model on a data set's test split.
 
-use lenet::checkpoint;
+use super::Error;
 use lenet::data::{self, Source};
+use lenet::error::ConfigError;
+use lenet::model::file;
 use lenet::train::evaluate;
 use std::path::PathBuf;
 
@@ -26,24 +28,27 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(args: Args) -> Result<(), String> {
+pub fn run(args: Args) -> Result<(), Error> {
     if args.threads == 0 {
-        return Err("threads must be at least 1".into());
+        return Err(ConfigError {
+            setting: "threads",
+            value: "0".into(),
+            must_be: "at least 1",
+        }
+        .into());
     }
     // The model first: a bad file should be reported before data is loaded.
-    let model = checkpoint::load(&args.model).map_err(|e| e.to_string())?;
+    let model = file::load(&args.model)?;
     let source = Source::parse(&args.dataset, args.data.clone())?;
     // Only the test split: `t10k-*` for MNIST and Fashion-MNIST.
-    let test = data::load_for_eval(&source).map_err(|e| e.to_string())?;
+    let test = data::load_for_eval(&source)?;
     let ev = evaluate(&model, &test, None, args.threads);
     if ev.non_finite > 0 {
-        return Err(format!(
-            "model file {} is unusable: its forward pass overflows to NaN or infinity on {} of {} test images \
-             (weights too large or corrupt)",
-            args.model.display(),
-            ev.non_finite,
-            ev.total
-        ));
+        return Err(Error::Unusable {
+            model: args.model.clone(),
+            non_finite: ev.non_finite,
+            total: ev.total,
+        });
     }
     if args.json {
         let v = serde_json::json!({
@@ -70,7 +75,13 @@ pub fn run(args: Args) -> Result<(), String> {
     );
     println!("\nconfusion matrix (rows: true class, columns: predicted class)");
     let names = source.class_names();
-    let w = ev.confusion.iter().map(|c| c.to_string().len()).max().unwrap_or(1).max(2);
+    let w = ev
+        .confusion
+        .iter()
+        .map(|c| c.to_string().len())
+        .max()
+        .unwrap_or(1)
+        .max(2);
     let lw = names.iter().map(|n| n.chars().count()).max().unwrap_or(1);
     print!("{:lw$}  ", "");
     for p in 0..names.len() {

@@ -15,7 +15,7 @@ pub struct Args {
     topic: Option<Topic>,
 }
 
-pub fn run(args: Args) -> Result<(), String> {
+pub fn run(args: Args) {
     let topics = match args.topic {
         Some(t) => vec![t],
         None => vec![Topic::Fc, Topic::Conv, Topic::Pool],
@@ -29,5 +29,4 @@ pub fn run(args: Args) -> Result<(), String> {
         })
         .collect();
     println!("{}", texts.join("\n"));
-    Ok(())
 }

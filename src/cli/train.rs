@@ -1,11 +1,12 @@
 //! `lenet train`: trains LeNet, draws progress bars, and leaves a run folder
 //! with the history, checkpoints, the model and plots.
 
+use super::Error;
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use lenet::data::{self, Source};
 use lenet::model::Arch;
-use lenet::train::{self, report, EpochStats, Outcome, Progress, TrainConfig};
+use lenet::train::{self, EpochStats, Outcome, Progress, RunFolder, TrainConfig};
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -44,7 +45,8 @@ pub struct Args {
     /// L2 weight decay λ [default: 0.0005].
     #[arg(long)]
     weight_decay: Option<f64>,
-    /// Threads per batch [default: 2]. Same seed and threads, same run.
+    /// Threads per batch [default: 2]. Same seed, same run, whatever the
+    /// threads.
     #[arg(long)]
     threads: Option<usize>,
     /// Seed of the initial weights and the shuffles [default: 1].
@@ -89,7 +91,10 @@ impl Progress for Bars {
         if let Some(bar) = &self.bar {
             bar.set_position(batch as u64);
             if batch.is_multiple_of(10) {
-                bar.set_message(format!("loss {loss:.4}  acc {:.2}%  {ips:.0} images/s", 100.0 * accuracy));
+                bar.set_message(format!(
+                    "loss {loss:.4}  acc {:.2}%  {ips:.0} images/s",
+                    100.0 * accuracy
+                ));
             }
         }
     }
@@ -122,7 +127,12 @@ fn utc_stamp() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}-{:02}-{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}-{:02}-{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn config_from(args: &Args) -> TrainConfig {
@@ -140,33 +150,43 @@ fn config_from(args: &Args) -> TrainConfig {
             Some(ArchName::Classic) => Arch::classic(),
             _ => Arch::modern(),
         },
-        out_dir: args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(utc_stamp())),
+        out_dir: args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("runs").join(utc_stamp())),
         limit: args.limit,
     }
 }
 
-pub fn run(args: Args) -> Result<(), String> {
+pub fn run(args: Args) -> Result<(), Error> {
     let source = Source::parse(&args.dataset, args.data.clone())?;
     // Both splits, 28×28 images, neither empty: checked before training.
-    let split = data::load_for_training(&source).map_err(|e| e.to_string())?;
+    let split = data::load_for_training(&source)?;
     let mut bars = Bars { bar: None };
     let wall = Instant::now();
     let outcome: Outcome = match &args.resume {
         Some(path) => {
-            let given = [args.batch_size.is_some(), args.lr.is_some() || args.lr_decay.is_some(), args.momentum.is_some(), args.weight_decay.is_some()];
-            let given = given.iter().any(|&g| g) || args.threads.is_some() || args.seed.is_some() || args.arch.is_some();
+            let given = [
+                args.batch_size.is_some(),
+                args.lr.is_some() || args.lr_decay.is_some(),
+                args.momentum.is_some(),
+                args.weight_decay.is_some(),
+            ];
+            let given =
+                given.iter().any(|&g| g) || args.threads.is_some() || args.seed.is_some() || args.arch.is_some();
             if given {
-                return Err("--resume continues with the checkpoint's settings; only --epochs and --out may be given".into());
+                return Err(Error::Options(
+                    "--resume continues with the checkpoint's settings; only --epochs and --out may be given",
+                ));
             }
             train::resume(path, args.epochs, args.out.clone(), &split, &mut bars)
         }
         None => train::train(&config_from(&args), &split, &mut bars),
-    }
-    .map_err(|e| e.to_string())?;
+    }?;
     let wall_seconds = wall.elapsed().as_secs_f64();
-    let dir = outcome.checkpoint.parent().map(PathBuf::from).unwrap_or_default();
+    let folder = RunFolder::of_checkpoint(&outcome.checkpoint);
     let names: Vec<&str> = source.class_names().to_vec();
-    let files = report::write_run_files(&dir, &outcome.model, &outcome.history, &split.test, &outcome.test, &names)?;
+    let files = folder.write_results(&outcome.model, &outcome.history, &split.test, &outcome.test, &names)?;
 
     let h = &outcome.history;
     let images: f64 = h.epochs.iter().map(|e| e.images_per_second * e.seconds).sum();
@@ -184,8 +204,8 @@ pub fn run(args: Args) -> Result<(), String> {
             "train_seconds": train_seconds,
             "wall_seconds": wall_seconds,
             "images_per_second": if train_seconds > 0.0 { images / train_seconds } else { 0.0 },
-            "run_dir": dir,
-            "model": dir.join(report::MODEL_FILE),
+            "run_dir": folder.dir,
+            "model": folder.model(),
         });
         println!("{v}");
     } else {
@@ -200,9 +220,13 @@ pub fn run(args: Args) -> Result<(), String> {
             train_seconds,
             wall_seconds
         );
-        println!("run folder {}:", dir.display());
+        println!("run folder {}:", folder.dir.display());
         for f in files {
-            println!("  {}", f.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
+            println!(
+                "  {}",
+                f.file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+            );
         }
         println!("  {}", train::CHECKPOINT_FILE);
     }

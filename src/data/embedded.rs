@@ -7,8 +7,8 @@
 //! `data/README.md` gives provenance, licences and the split rule:
 //! a fixed-seed shuffle into 8,000 training and 2,000 validation digits.
 
-use super::idx::{self, DataError};
 use super::Dataset;
+use super::idx::{self, DataError};
 use std::path::Path;
 
 /// Compressed IDX bytes of the training digits (8,000).
@@ -28,7 +28,13 @@ fn decode(images: &[u8], labels: &[u8], split: &str) -> Result<Dataset, DataErro
     let im = idx::parse_images(images.to_vec(), Path::new(&images_name))?;
     let lb = idx::parse_labels(labels.to_vec(), Path::new(&labels_name))?;
     idx::check_counts(Path::new(&images_name), &im, Path::new(&labels_name), &lb)?;
-    Ok(Dataset { images: im.pixels, labels: lb, rows: im.rows, cols: im.cols, name: format!("digits-{split}") })
+    Ok(Dataset {
+        images: im.pixels,
+        labels: lb,
+        rows: im.rows,
+        cols: im.cols,
+        name: format!("digits-{split}"),
+    })
 }
 
 /// The embedded training digits (8,000).

@@ -9,7 +9,7 @@
 //! |---|---|---|---|
 //! | `Embedded` | 8,000 | 2,000 (validation) | compiled in, see [`embedded`] |
 //! | `Mnist(None)` | 60,000 | 10,000 | the cache folder of `lenet download mnist` ([`cache_dir`]) |
-//! | `FashionMnist(None)` | 60,000 | 10,000 | `/usr/share/datasets/fashion-mnist` (`apt-get install dataset-fashion-mnist`), else the download cache |
+//! | `FashionMnist(None)` | 60,000 | 10,000 | [`DEBIAN_FASHION_DIR`] (Debian's package), else the download cache |
 //! | `Mnist(Some(dir))`, `FashionMnist(Some(dir))` | | | the four standard file names in `dir` |
 //!
 //! Each command reads only what it needs: [`load_for_training`] (`lenet
@@ -39,14 +39,28 @@ use std::path::{Path, PathBuf};
 /// Class names of the digit data sets (embedded digits and MNIST).
 pub const DIGIT_CLASSES: [&str; NUM_CLASSES] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 /// Class names of Fashion-MNIST, in label order.
-pub const FASHION_CLASSES: [&str; NUM_CLASSES] =
-    ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+pub const FASHION_CLASSES: [&str; NUM_CLASSES] = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+];
 /// Where Debian's package `dataset-fashion-mnist` installs the files.
 pub const DEBIAN_FASHION_DIR: &str = "/usr/share/datasets/fashion-mnist";
 /// The standard file names (without `.gz`) of MNIST and Fashion-MNIST:
 /// training images, training labels, test images, test labels.
-pub const FILE_NAMES: [&str; 4] =
-    ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+pub const FILE_NAMES: [&str; 4] = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+];
 
 /// Images with their labels, pixels kept as bytes.
 #[derive(Clone, PartialEq)]
@@ -64,7 +78,14 @@ pub struct Dataset {
 impl fmt::Debug for Dataset {
     // The pixels would be millions of numbers; the shape says what matters.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Dataset {{ name: {:?}, len: {}, rows: {}, cols: {} }}", self.name, self.len(), self.rows, self.cols)
+        write!(
+            f,
+            "Dataset {{ name: {:?}, len: {}, rows: {}, cols: {} }}",
+            self.name,
+            self.len(),
+            self.rows,
+            self.cols
+        )
     }
 }
 
@@ -98,7 +119,12 @@ impl Dataset {
     }
 
     fn check_index(&self, i: usize) {
-        assert!(i < self.len(), "index {i} is out of range for {} with {} images", self.name, self.len());
+        assert!(
+            i < self.len(),
+            "index {i} is out of range for {} with {} images",
+            self.name,
+            self.len()
+        );
     }
 
     /// The images at `indices` as an `N×1×rows×cols` batch with pixel value
@@ -128,7 +154,13 @@ impl Dataset {
             images.extend_from_slice(self.image(i));
         }
         let labels = indices.iter().map(|&i| self.labels[i]).collect();
-        Dataset { images, labels, rows: self.rows, cols: self.cols, name: name.to_string() }
+        Dataset {
+            images,
+            labels,
+            rows: self.rows,
+            cols: self.cols,
+            name: name.to_string(),
+        }
     }
 
     /// How many images each class has.
@@ -161,15 +193,19 @@ pub enum Source {
 impl Source {
     /// Parses a command-line name: `digits` (or `embedded`), `mnist`,
     /// `fashion-mnist` (or `fashion`), with an optional folder.
-    pub fn parse(name: &str, dir: Option<PathBuf>) -> Result<Source, String> {
+    ///
+    /// # Errors
+    /// A [`SourceError`] naming the unknown name, or the folder given for
+    /// the embedded digits (which have none).
+    pub fn parse(name: &str, dir: Option<PathBuf>) -> Result<Source, SourceError> {
         match (name, dir) {
             ("digits" | "embedded", None) => Ok(Source::Embedded),
-            ("digits" | "embedded", Some(d)) => {
-                Err(format!("the embedded digits are compiled in; a folder ({}) makes no sense for them", d.display()))
-            }
+            ("digits" | "embedded", Some(dir)) => Err(SourceError::FolderForEmbedded { dir }),
             ("mnist", d) => Ok(Source::Mnist(d)),
             ("fashion-mnist" | "fashion", d) => Ok(Source::FashionMnist(d)),
-            (other, _) => Err(format!("unknown data set `{other}`; expected digits, mnist or fashion-mnist")),
+            (other, _) => Err(SourceError::Unknown {
+                name: other.to_string(),
+            }),
         }
     }
 
@@ -190,6 +226,32 @@ impl Source {
         }
     }
 }
+
+/// A data set name [`Source::parse`] cannot take.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceError {
+    /// Not one of `digits`, `mnist`, `fashion-mnist` (or their other names).
+    Unknown { name: String },
+    /// A folder given for the embedded digits, which are compiled in.
+    FolderForEmbedded { dir: PathBuf },
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceError::Unknown { name } => {
+                write!(f, "unknown data set `{name}`; expected digits, mnist or fashion-mnist")
+            }
+            SourceError::FolderForEmbedded { dir } => write!(
+                f,
+                "the embedded digits are compiled in; a folder ({}) makes no sense for them",
+                dir.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SourceError {}
 
 /// The download cache folder of a data set (`mnist` or `fashion-mnist`):
 /// `$LENET_DATA/<dataset>`, else `$XDG_CACHE_HOME/lenet/<dataset>`, else
@@ -223,7 +285,10 @@ enum Parts {
 /// one image.
 pub fn load(source: &Source) -> Result<Split, DataError> {
     let (train, test) = load_parts(source, Parts::Both, None)?;
-    Ok(Split { train: train.expect("both parts were loaded"), test })
+    Ok(Split {
+        train: train.expect("both parts were loaded"),
+        test,
+    })
 }
 
 /// Loads both splits for training LeNet: like [`load`], and every image
@@ -231,7 +296,10 @@ pub fn load(source: &Source) -> Result<Split, DataError> {
 /// pixels are read.
 pub fn load_for_training(source: &Source) -> Result<Split, DataError> {
     let (train, test) = load_parts(source, Parts::Both, Some(LENET_IMAGE_SIZE))?;
-    Ok(Split { train: train.expect("both parts were loaded"), test })
+    Ok(Split {
+        train: train.expect("both parts were loaded"),
+        test,
+    })
 }
 
 /// Loads only the test split for evaluating LeNet (for MNIST and
@@ -242,9 +310,17 @@ pub fn load_for_eval(source: &Source) -> Result<Dataset, DataError> {
     Ok(load_parts(source, Parts::TestOnly, Some(LENET_IMAGE_SIZE))?.1)
 }
 
-fn load_parts(source: &Source, parts: Parts, size: Option<(usize, usize)>) -> Result<(Option<Dataset>, Dataset), DataError> {
+fn load_parts(
+    source: &Source,
+    parts: Parts,
+    size: Option<(usize, usize)>,
+) -> Result<(Option<Dataset>, Dataset), DataError> {
     let dl_hint = |ds: &str| {
-        let files = if parts == Parts::Both { "the four files" } else { "the two t10k-* files" };
+        let files = if parts == Parts::Both {
+            "the four files"
+        } else {
+            "the two t10k-* files"
+        };
         format!("run `lenet download {ds}` (or pass a folder holding {files})")
     };
     let dir_parts = |dir: &Path, ds: &str, hint: &str| load_dir_parts(dir, ds, hint, parts, size);
@@ -273,11 +349,16 @@ fn load_parts(source: &Source, parts: Parts, size: Option<(usize, usize)>) -> Re
         Source::FashionMnist(None) => {
             let debian = Path::new(DEBIAN_FASHION_DIR);
             let hint = format!(
-                "run `apt-get install dataset-fashion-mnist` (installs {DEBIAN_FASHION_DIR}) or `lenet download fashion-mnist`"
+                "run `apt-get install dataset-fashion-mnist` (installs {DEBIAN_FASHION_DIR}) \
+                 or `lenet download fashion-mnist`"
             );
             // Prefer the system copy; fall back to a download only when the
             // system copy is absent altogether, so a broken install is reported.
-            let first = if parts == Parts::Both { FILE_NAMES[0] } else { FILE_NAMES[2] };
+            let first = if parts == Parts::Both {
+                FILE_NAMES[0]
+            } else {
+                FILE_NAMES[2]
+            };
             let cached = cache_dir("fashion-mnist").filter(|d| something_at(d, first));
             match (debian.is_dir(), cached) {
                 (false, Some(dir)) => dir_parts(&dir, "fashion-mnist", &hint),
@@ -289,7 +370,9 @@ fn load_parts(source: &Source, parts: Parts, size: Option<(usize, usize)>) -> Re
 
 /// Whether anything (file, folder, link, …) is at `dir/name.gz` or `dir/name`.
 fn something_at(dir: &Path, name: &str) -> bool {
-    [dir.join(format!("{name}.gz")), dir.join(name)].iter().any(|p| std::fs::symlink_metadata(p).is_ok())
+    [dir.join(format!("{name}.gz")), dir.join(name)]
+        .iter()
+        .any(|p| std::fs::symlink_metadata(p).is_ok())
 }
 
 /// `dir/name.gz` if it is a regular file (or a link to one), else
@@ -308,7 +391,10 @@ fn find_file(dir: &Path, name: &str, hint: &str) -> Result<PathBuf, DataError> {
             }
         }
     }
-    Err(first_problem.unwrap_or_else(|| DataError::Missing { path: candidates[0].clone(), hint: hint.to_string() }))
+    Err(first_problem.unwrap_or_else(|| DataError::Missing {
+        path: candidates[0].clone(),
+        hint: hint.to_string(),
+    }))
 }
 
 /// Refuses a data set that is empty or whose images are not `size`; `path`
@@ -317,10 +403,17 @@ fn check_size_and_count(d: &Dataset, path: &Path, size: Option<(usize, usize)>) 
     if let Some(want) = size
         && (d.rows, d.cols) != want
     {
-        return Err(DataError::ImageSize { path: path.to_path_buf(), rows: d.rows, cols: d.cols, expected: want });
+        return Err(DataError::ImageSize {
+            path: path.to_path_buf(),
+            rows: d.rows,
+            cols: d.cols,
+            expected: want,
+        });
     }
     if d.is_empty() {
-        return Err(DataError::Empty { path: path.to_path_buf() });
+        return Err(DataError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     Ok(())
 }
@@ -330,7 +423,10 @@ fn check_size_and_count(d: &Dataset, path: &Path, size: Option<(usize, usize)>) 
 /// is accepted (both splits must agree); an empty split is refused.
 pub fn load_dir(dir: &Path, dataset: &str, hint: &str) -> Result<Split, DataError> {
     let (train, test) = load_dir_parts(dir, dataset, hint, Parts::Both, None)?;
-    Ok(Split { train: train.expect("both parts were loaded"), test })
+    Ok(Split {
+        train: train.expect("both parts were loaded"),
+        test,
+    })
 }
 
 fn load_dir_parts(
@@ -344,21 +440,40 @@ fn load_dir_parts(
         Ok(m) if m.is_dir() => {}
         Ok(_) => {
             let source = std::io::Error::new(std::io::ErrorKind::NotADirectory, "it is not a folder");
-            return Err(DataError::Io { path: dir.to_path_buf(), source });
+            return Err(DataError::Io {
+                path: dir.to_path_buf(),
+                source,
+            });
         }
         Err(_) => {
-            return Err(DataError::Missing { path: dir.to_path_buf(), hint: format!("the folder does not exist; {hint}") });
+            return Err(DataError::Missing {
+                path: dir.to_path_buf(),
+                hint: format!("the folder does not exist; {hint}"),
+            });
         }
     }
     // Find every file needed before reading any, so that a missing test
     // file is reported before 47 MB of training images are decompressed.
-    let names: &[&str] = if parts == Parts::Both { &FILE_NAMES } else { &FILE_NAMES[2..] };
-    let paths = names.iter().map(|name| find_file(dir, name, hint)).collect::<Result<Vec<_>, _>>()?;
+    let names: &[&str] = if parts == Parts::Both {
+        &FILE_NAMES
+    } else {
+        &FILE_NAMES[2..]
+    };
+    let paths = names
+        .iter()
+        .map(|name| find_file(dir, name, hint))
+        .collect::<Result<Vec<_>, _>>()?;
     let one = |images_path: &Path, labels_path: &Path, split: &str| -> Result<Dataset, DataError> {
         let images = idx::read_images_sized(images_path, size)?;
         let labels = idx::read_labels(labels_path)?;
         idx::check_counts(images_path, &images, labels_path, &labels)?;
-        let d = Dataset { images: images.pixels, labels, rows: images.rows, cols: images.cols, name: format!("{dataset}-{split}") };
+        let d = Dataset {
+            images: images.pixels,
+            labels,
+            rows: images.rows,
+            cols: images.cols,
+            name: format!("{dataset}-{split}"),
+        };
         check_size_and_count(&d, images_path, size)?;
         Ok(d)
     };

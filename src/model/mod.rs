@@ -20,6 +20,7 @@
 //! batch convention: they are batch averages of per-sample terms, i.e. the
 //! gradients of the mean loss.
 
+pub mod file;
 mod params;
 mod readable;
 
@@ -147,7 +148,7 @@ impl<F: Real> LeNet<F> {
 
     /// A network with the given parameters, after checking that every tensor
     /// has LeNet's shape (the error names the first tensor that does not).
-    pub fn from_params(arch: Arch, params: Params<F>) -> Result<Self, String> {
+    pub fn from_params(arch: Arch, params: Params<F>) -> Result<Self, crate::error::ShapeError> {
         params.check_lenet_shapes()?;
         Ok(Self::from_parts(arch, params))
     }

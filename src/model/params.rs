@@ -152,30 +152,27 @@ impl<F: Real> Params<F> {
     }
 
     /// `Ok` if every tensor of `other` has the shape of the same tensor in
-    /// `self`; otherwise an error naming the tensor and both shapes.
-    pub fn shapes_match(&self, other: &Self) -> Result<(), String> {
+    /// `self`; otherwise a [`ShapeError`](crate::error::ShapeError) naming
+    /// the first tensor that does not, with `self`'s shape as the expected
+    /// one.
+    pub fn shapes_match(&self, other: &Self) -> Result<(), crate::error::ShapeError> {
         for ((name, a), (_, b)) in self.tensors().iter().zip(other.tensors().iter()) {
             if a.shape() != b.shape() {
-                return Err(format!(
-                    "parameter {name}: shape {} does not match {}",
-                    fmt_shape(a.shape()),
-                    fmt_shape(b.shape())
-                ));
+                let (expected, found) = (a.shape().to_vec(), b.shape().to_vec());
+                return Err(crate::error::ShapeError { tensor: name.to_string(), expected, found });
             }
         }
         Ok(())
     }
 
-    /// `Ok` if every tensor has LeNet's shape; otherwise an error naming the
-    /// tensor, its shape and the expected one (for loading checkpoints).
-    pub fn check_lenet_shapes(&self) -> Result<(), String> {
+    /// `Ok` if every tensor has LeNet's shape; otherwise a
+    /// [`ShapeError`](crate::error::ShapeError) naming the tensor, the shape
+    /// LeNet needs and the one found.
+    pub fn check_lenet_shapes(&self) -> Result<(), crate::error::ShapeError> {
         for ((name, t), want) in self.tensors().iter().zip(SHAPES) {
             if t.shape() != want {
-                return Err(format!(
-                    "parameter {name} has shape {} but LeNet needs {}",
-                    fmt_shape(t.shape()),
-                    fmt_shape(want)
-                ));
+                let (expected, found) = (want.to_vec(), t.shape().to_vec());
+                return Err(crate::error::ShapeError { tensor: name.to_string(), expected, found });
             }
         }
         Ok(())
@@ -186,9 +183,4 @@ impl<F: Real> Params<F> {
     pub fn all_finite(&self) -> bool {
         self.tensors().iter().all(|(_, t)| t.iter().all(|v| v.is_finite()))
     }
-}
-
-/// `6×1×5×5`-style text for a shape.
-fn fmt_shape(s: &[usize]) -> String {
-    s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×")
 }

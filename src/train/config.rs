@@ -1,5 +1,8 @@
-//! [`TrainConfig`]: every choice a training run makes, saved in checkpoints.
+//! The training settings: [`TrainConfig`], every choice a training run makes
+//! (saved in checkpoints), and [`TrainConfig::validate`], which says which
+//! setting is out of range.
 
+use crate::error::ConfigError;
 use crate::model::Arch;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -26,9 +29,10 @@ pub struct TrainConfig {
     pub momentum: f64,
     /// λ, the L2 weight decay.
     pub weight_decay: f64,
-    /// Threads that share each batch. The result depends on it (sums are
-    /// split differently), so a run is reproducible for a fixed seed *and*
-    /// thread count.
+    /// Threads that share each batch. The result does not depend on it: a
+    /// batch is cut into chunks by its size alone and their sums are added
+    /// in chunk order (see `crate::fast`), so a seed gives the same run, bit
+    /// for bit, whatever the thread count (tests/model.rs checks it).
     pub threads: usize,
     /// Seeds the initial weights and the shuffle of every epoch.
     pub seed: u64,
@@ -73,34 +77,43 @@ pub const DEFAULT_EPOCHS: usize = 10;
 pub const DEFAULT_LR: f64 = 0.02;
 
 impl TrainConfig {
-    /// `Ok` if the numbers make sense, else a message naming the bad one.
-    pub fn validate(&self) -> Result<(), String> {
+    /// `Ok` if the numbers make sense.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first setting out of range, its value
+    /// and the range it must be in.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |setting, value: &dyn std::fmt::Display, must_be| {
+            Err(ConfigError {
+                setting,
+                value: value.to_string(),
+                must_be,
+            })
+        };
         if self.batch_size == 0 {
-            return Err("batch size must be at least 1".into());
+            return bad("batch size", &self.batch_size, "at least 1");
         }
         if self.threads == 0 {
-            return Err("threads must be at least 1".into());
+            return bad("threads", &self.threads, "at least 1");
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
-            return Err(format!("learning rate must be a positive number, got {}", self.lr));
+            return bad("learning rate", &self.lr, "a positive number");
         }
         if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
-            return Err(format!("learning-rate decay must be in (0, 1], got {}", self.lr_decay));
+            return bad("learning-rate decay", &self.lr_decay, "in (0, 1]");
         }
         if !(0.0..1.0).contains(&self.momentum) {
-            return Err(format!("momentum must be in [0, 1), got {}", self.momentum));
+            return bad("momentum", &self.momentum, "in [0, 1)");
         }
         if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
-            return Err(format!("weight decay must be ≥ 0, got {}", self.weight_decay));
+            return bad("weight decay", &self.weight_decay, "≥ 0");
         }
         if self.limit == Some(0) {
-            return Err("limit must be at least 1".into());
+            return bad("limit", &0, "at least 1");
         }
         Ok(())
     }
-}
 
-impl TrainConfig {
     /// The learning rate of epoch `epoch` (from 1): η·γ^(e−1).
     pub fn lr_at(&self, epoch: usize) -> f64 {
         self.lr * self.lr_decay.powi(epoch.saturating_sub(1) as i32)

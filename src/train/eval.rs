@@ -28,7 +28,11 @@ pub struct Evaluation {
 impl Evaluation {
     /// correct / total (0 for an empty set).
     pub fn accuracy(&self) -> f64 {
-        if self.total == 0 { 0.0 } else { self.correct as f64 / self.total as f64 }
+        if self.total == 0 {
+            0.0
+        } else {
+            self.correct as f64 / self.total as f64
+        }
     }
 }
 
@@ -61,5 +65,11 @@ pub fn evaluate(model: &LeNet<f32>, data: &Dataset, limit: Option<usize>, thread
         }
     }
     let correct = (0..10).map(|k| confusion[(k, k)]).sum();
-    Evaluation { loss: if n > 0 { loss_sum / n as f64 } else { 0.0 }, correct, total: n, confusion, non_finite }
+    Evaluation {
+        loss: if n > 0 { loss_sum / n as f64 } else { 0.0 },
+        correct,
+        total: n,
+        confusion,
+        non_finite,
+    }
 }

@@ -50,9 +50,7 @@ impl History {
 
     /// The summary table the command line prints after training.
     pub fn table(&self) -> String {
-        let mut s = String::from(
-            "epoch  train loss  train acc  test loss  test acc  seconds  images/s\n",
-        );
+        let mut s = String::from("epoch  train loss  train acc  test loss  test acc  seconds  images/s\n");
         for e in &self.epochs {
             s.push_str(&format!(
                 "{:>5}  {:>10.4}  {:>8.2}%  {:>9.4}  {:>7.2}%  {:>7.2}  {:>8.0}\n",

@@ -5,14 +5,28 @@
 //! step on the gradient of its mean loss. After each epoch the model is
 //! measured on the test set, and the history and a checkpoint are written to
 //! the run folder, so an interrupted run can be resumed exactly.
+//!
+//! | file | its one job |
+//! |---|---|
+//! | [`config`] | the settings of a run and their validation |
+//! | [`run`] | the loop: train an epoch → evaluate → save |
+//! | [`eval`] | loss, accuracy and confusion matrix of a model on a data set |
+//! | [`history`] | what each epoch measured |
+//! | [`run_folder`] | the run folder: every file name in it, and their writing |
+//! | [`checkpoint`] | the checkpoint format: what it holds, its read and write |
+//! | [`report`] | looking into a trained model: feature maps, one image's pass, mistakes |
 
+pub mod checkpoint;
 pub mod config;
 pub mod eval;
 pub mod history;
 pub mod report;
 pub mod run;
+pub mod run_folder;
 
+pub use checkpoint::Checkpoint;
 pub use config::TrainConfig;
-pub use eval::{evaluate, Evaluation};
+pub use eval::{Evaluation, evaluate};
 pub use history::{EpochStats, History};
-pub use run::{epoch_order, resume, train, Outcome, Progress, Silent, TrainError, CHECKPOINT_FILE, HISTORY_FILE};
+pub use run::{Outcome, Progress, Silent, epoch_order, resume, train};
+pub use run_folder::{CHECKPOINT_FILE, HISTORY_FILE, MODEL_FILE, RunFolder};

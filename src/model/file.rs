@@ -1,4 +1,4 @@
-//! The model file format, and training checkpoints that can be resumed.
+//! The model file format: [`save`] and [`load`] a trained LeNet.
 //!
 //! A model file is versioned JSON:
 //!
@@ -8,17 +8,18 @@
 //! ```
 //!
 //! Each tensor is ndarray's serde form: its shape (`dim`) and its entries in
-//! row-major order (`data`). A checkpoint has `"format": "lenet-checkpoint"`
-//! and adds what resuming needs: the SGD velocity (same layout as `params`),
-//! the number of finished epochs, the run's configuration (including the seed,
-//! from which every epoch's shuffle is derived) and the history so far.
+//! row-major order (`data`). A training checkpoint
+//! ([`crate::train::checkpoint`]) is a model file with `"format":
+//! "lenet-checkpoint"` and more fields, so [`load`] reads the model inside it
+//! too; the checkpoint reads and writes through this module's reader.
 //!
 //! Loading checks everything before building a model, and every error names
 //! the file and the problem: unreadable or corrupt JSON, another format or
-//! version, a tensor of the wrong shape, or a weight that is not a finite
-//! number (JSON has no NaN; a NaN would have been written as `null`).
-//! Saving goes through a temporary file and a rename, and refuses weights that
-//! are not finite, so a failed save leaves the previous file as it was.
+//! version, a tensor of the wrong shape or with too few entries, or a weight
+//! that is not a finite number (JSON has no NaN; a NaN would have been
+//! written as `null`). Saving goes through a temporary file and a rename, and
+//! refuses weights that are not finite, so a failed save leaves the previous
+//! file as it was.
 //!
 //! Hostile files cost little: what is not a regular file (a directory, a FIFO,
 //! `/dev/zero`) is refused before it is opened; a file larger than
@@ -27,23 +28,24 @@
 //! of that name, or more than [`MAX_VALUES`] JSON values in all, stop the
 //! parse at once.
 
+use crate::error::{ConfigError, ShapeError};
 use crate::io::write_atomic;
-use crate::model::{Arch, LeNet, Params, PARAM_NAMES};
-use crate::train::{History, TrainConfig};
+use crate::model::{Arch, LeNet, PARAM_NAMES, Params};
 use ndarray::ArrayD;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// `format` of a model file.
 pub const MODEL_FORMAT: &str = "lenet-model";
-/// `format` of a training checkpoint.
+/// `format` of a training checkpoint ([`crate::train::checkpoint`]), which
+/// holds a model too.
 pub const CHECKPOINT_FORMAT: &str = "lenet-checkpoint";
 /// The version this code writes and reads.
 pub const VERSION: u64 = 1;
 
-/// The largest model or checkpoint file [`load`] and [`load_checkpoint`] read:
-/// 8 MiB.
+/// The largest model or checkpoint file [`load`] and
+/// [`crate::train::checkpoint::Checkpoint::load`] read: 8 MiB.
 ///
 /// LeNet has 61,706 parameters. A weight is written in the shortest form that
 /// reads back as the same f64: at most 23 characters (`-1.1754943508222875e-38`),
@@ -76,13 +78,19 @@ pub enum Problem {
     Version { found: u64 },
     /// `dtype` is not `f32`.
     Dtype { found: String },
-    /// A tensor has the wrong shape.
-    Shape { tensor: String, expected: Vec<usize>, found: Vec<usize> },
+    /// A tensor's `dim` is not LeNet's shape of that tensor.
+    Shape(ShapeError),
+    /// A tensor's `dim` is right but its `data` has `found` entries, fewer
+    /// than the `expected` its shape holds.
+    TooShort {
+        tensor: String,
+        expected: usize,
+        found: usize,
+    },
     /// A tensor entry is NaN or infinite (`index` in row-major order).
     NotFinite { tensor: String, index: usize },
-    /// A training setting in a checkpoint's `config` is out of range (the
-    /// message names it and its value).
-    Setting(String),
+    /// A training setting in a checkpoint's `config` is out of range.
+    Setting(ConfigError),
     /// The path is not a regular file: `kind` says what it is.
     NotAFile { kind: &'static str },
     /// The file has `bytes` bytes (`at_least` when it grew while being read),
@@ -101,10 +109,6 @@ pub struct ModelError {
     pub problem: Problem,
 }
 
-fn shape(s: &[usize]) -> String {
-    s.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×")
-}
-
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -115,19 +119,29 @@ impl fmt::Display for Problem {
                 write!(f, "format is \"{found}\" but {expected} was expected")
             }
             Problem::Version { found } => {
-                write!(f, "version {found} is not supported (this lenet reads version {VERSION})")
+                write!(
+                    f,
+                    "version {found} is not supported (this lenet reads version {VERSION})"
+                )
             }
             Problem::Dtype { found } => write!(f, "dtype \"{found}\" is not supported (only \"f32\")"),
-            Problem::Shape { tensor, expected, found } => write!(
+            Problem::Shape(e) => write!(f, "{e}"),
+            Problem::TooShort {
+                tensor,
+                expected,
+                found,
+            } => write!(
                 f,
-                "tensor {tensor}: shape {} expected but {} found",
-                shape(expected),
-                shape(found)
+                "tensor {tensor}: \"data\" has {found} entries but its shape holds {expected}; \
+                 the file is truncated or was edited"
             ),
             Problem::NotFinite { tensor, index } => {
-                write!(f, "tensor {tensor}: entry {index} is not a finite number (NaN or infinite weights)")
+                write!(
+                    f,
+                    "tensor {tensor}: entry {index} is not a finite number (NaN or infinite weights)"
+                )
             }
-            Problem::Setting(m) => write!(f, "config: {m}; this checkpoint cannot be resumed"),
+            Problem::Setting(e) => write!(f, "config: {e}; this checkpoint cannot be resumed"),
             Problem::NotAFile { kind } => {
                 write!(f, "is a {kind}, not a regular file; nothing was read")
             }
@@ -136,15 +150,21 @@ impl fmt::Display for Problem {
                 "is {}{bytes} bytes, larger than any model or checkpoint file can be (at most {MAX_FILE_BYTES} bytes: \
                  LeNet's 61,706 parameters, twice in a checkpoint, with room to spare); refused {}",
                 if *at_least { "more than " } else { "" },
-                if *at_least { "after reading that much" } else { "without reading it" }
+                if *at_least {
+                    "after reading that much"
+                } else {
+                    "without reading it"
+                }
             ),
             Problem::TooLong { tensor, entries } => write!(
                 f,
-                "tensor {tensor}: \"data\" has more than {entries} entries (LeNet's has {entries}); parsing stopped there"
+                "tensor {tensor}: \"data\" has more than {entries} entries (LeNet's has {entries}); \
+                 parsing stopped there"
             ),
             Problem::TooManyValues => write!(
                 f,
-                "holds more than {MAX_VALUES} JSON values, and no valid model or checkpoint has that many; parsing stopped there"
+                "holds more than {MAX_VALUES} JSON values, and no valid model or checkpoint has that many; \
+                 parsing stopped there"
             ),
         }
     }
@@ -158,22 +178,28 @@ impl fmt::Display for ModelError {
 
 impl std::error::Error for ModelError {}
 
-fn err(path: &Path, problem: Problem) -> ModelError {
-    ModelError { path: path.to_path_buf(), problem }
+pub(crate) fn err(path: &Path, problem: Problem) -> ModelError {
+    ModelError {
+        path: path.to_path_buf(),
+        problem,
+    }
 }
 
 /// The first entry of `params` that is not finite, as a [`Problem`].
-fn check_finite(params: &Params<f32>) -> Result<(), Problem> {
+pub(crate) fn check_finite(params: &Params<f32>) -> Result<(), Problem> {
     for (name, t) in params.tensors() {
         if let Some(index) = t.iter().position(|v| !v.is_finite()) {
-            return Err(Problem::NotFinite { tensor: name.to_string(), index });
+            return Err(Problem::NotFinite {
+                tensor: name.to_string(),
+                index,
+            });
         }
     }
     Ok(())
 }
 
 /// The JSON of a model file for `model`.
-fn model_json(model: &LeNet<f32>) -> Value {
+pub(crate) fn model_json(model: &LeNet<f32>) -> Value {
     json!({
         "format": MODEL_FORMAT,
         "version": VERSION,
@@ -183,7 +209,7 @@ fn model_json(model: &LeNet<f32>) -> Value {
     })
 }
 
-fn write_json(path: &Path, value: &Value) -> Result<(), ModelError> {
+pub(crate) fn write_json(path: &Path, value: &Value) -> Result<(), ModelError> {
     let mut text = serde_json::to_string(value).map_err(|e| err(path, Problem::Json(e.to_string())))?;
     text.push('\n');
     write_atomic(path, text.as_bytes()).map_err(|e| err(path, Problem::Io(e)))
@@ -237,7 +263,13 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, ModelError> {
         return Err(err(path, Problem::NotAFile { kind }));
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(err(path, Problem::TooLarge { bytes: meta.len(), at_least: false }));
+        return Err(err(
+            path,
+            Problem::TooLarge {
+                bytes: meta.len(),
+                at_least: false,
+            },
+        ));
     }
     let file = std::fs::File::open(path).map_err(io)?;
     // What was opened may have been put there since: check it again.
@@ -248,14 +280,20 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, ModelError> {
     let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize + 1);
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(err(path, Problem::TooLarge { bytes: MAX_FILE_BYTES, at_least: true }));
+        return Err(err(
+            path,
+            Problem::TooLarge {
+                bytes: MAX_FILE_BYTES,
+                at_least: true,
+            },
+        ));
     }
     Ok(bytes)
 }
 
 /// Reads and parses a file into JSON, within [`MAX_FILE_BYTES`] and
 /// [`MAX_VALUES`] and refusing over-long tensors as they are parsed.
-fn read_json(path: &Path) -> Result<Value, ModelError> {
+pub(crate) fn read_json(path: &Path) -> Result<Value, ModelError> {
     let bytes = read_bounded(path)?;
     bounded::parse(&bytes).map_err(|p| err(path, p))
 }
@@ -264,7 +302,7 @@ fn read_json(path: &Path) -> Result<Value, ModelError> {
 /// and knows where LeNet's tensors are: `params.NAME.data` and
 /// `velocity.NAME.data` may not be longer than LeNet's tensor NAME.
 mod bounded {
-    use super::{Problem, MAX_VALUES};
+    use super::{MAX_VALUES, Problem};
     use crate::model::Params;
     use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
     use serde_json::{Map, Number, Value};
@@ -298,10 +336,23 @@ mod bounded {
 
     /// Parses `bytes` as one JSON value.
     pub(super) fn parse(bytes: &[u8]) -> Result<Value, Problem> {
-        let sizes = Params::<f32>::lenet_zeros().tensors().iter().map(|(n, t)| (*n, t.len())).collect();
-        let mut state = State { values_left: MAX_VALUES, sizes, problem: None };
+        let sizes = Params::<f32>::lenet_zeros()
+            .tensors()
+            .iter()
+            .map(|(n, t)| (*n, t.len()))
+            .collect();
+        let mut state = State {
+            values_left: MAX_VALUES,
+            sizes,
+            problem: None,
+        };
         let mut de = serde_json::Deserializer::from_slice(bytes);
-        let result = Node { state: &mut state, at: At::Root }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+        let result = Node {
+            state: &mut state,
+            at: At::Root,
+        }
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
         result.map_err(|e| state.problem.take().unwrap_or_else(|| Problem::Json(e.to_string())))
     }
 
@@ -384,12 +435,18 @@ mod bounded {
                     && items.len() == *entries
                 {
                     if seq.next_element::<IgnoredAny>()?.is_some() {
-                        self.state.problem = Some(Problem::TooLong { tensor: tensor.clone(), entries: *entries });
+                        self.state.problem = Some(Problem::TooLong {
+                            tensor: tensor.clone(),
+                            entries: *entries,
+                        });
                         return Err(de::Error::custom("tensor too long"));
                     }
                     break;
                 }
-                match seq.next_element_seed(Node { state: &mut *self.state, at: At::Elsewhere })? {
+                match seq.next_element_seed(Node {
+                    state: &mut *self.state,
+                    at: At::Elsewhere,
+                })? {
                     Some(v) => items.push(v),
                     None => break,
                 }
@@ -401,7 +458,10 @@ mod bounded {
             let mut m = Map::new();
             while let Some(key) = map.next_key::<String>()? {
                 let at = self.child_of_map(&key);
-                let v = map.next_value_seed(Node { state: &mut *self.state, at })?;
+                let v = map.next_value_seed(Node {
+                    state: &mut *self.state,
+                    at,
+                })?;
                 m.insert(key, v);
             }
             Ok(Value::Object(m))
@@ -410,41 +470,87 @@ mod bounded {
 }
 
 /// Checks `format`, `version` and `dtype`; returns the format found.
-fn check_header<'a>(path: &Path, v: &'a Value, formats: &[&str]) -> Result<&'a str, ModelError> {
-    let field = |name: &str, expected| err(path, Problem::Field { field: name.to_string(), expected });
-    let format = v.get("format").and_then(Value::as_str).ok_or_else(|| field("format", "a string"))?;
+pub(crate) fn check_header<'a>(path: &Path, v: &'a Value, formats: &[&str]) -> Result<&'a str, ModelError> {
+    let field = |name: &str, expected| {
+        err(
+            path,
+            Problem::Field {
+                field: name.to_string(),
+                expected,
+            },
+        )
+    };
+    let format = v
+        .get("format")
+        .and_then(Value::as_str)
+        .ok_or_else(|| field("format", "a string"))?;
     if !formats.contains(&format) {
-        let expected = formats.iter().map(|f| format!("\"{f}\"")).collect::<Vec<_>>().join(" or ");
-        return Err(err(path, Problem::Format { found: format.to_string(), expected }));
+        let expected = formats
+            .iter()
+            .map(|f| format!("\"{f}\""))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        return Err(err(
+            path,
+            Problem::Format {
+                found: format.to_string(),
+                expected,
+            },
+        ));
     }
-    let version = v.get("version").and_then(Value::as_u64).ok_or_else(|| field("version", "a whole number"))?;
+    let version = v
+        .get("version")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| field("version", "a whole number"))?;
     if version != VERSION {
         return Err(err(path, Problem::Version { found: version }));
     }
-    let dtype = v.get("dtype").and_then(Value::as_str).ok_or_else(|| field("dtype", "a string"))?;
+    let dtype = v
+        .get("dtype")
+        .and_then(Value::as_str)
+        .ok_or_else(|| field("dtype", "a string"))?;
     if dtype != "f32" {
-        return Err(err(path, Problem::Dtype { found: dtype.to_string() }));
+        return Err(err(
+            path,
+            Problem::Dtype {
+                found: dtype.to_string(),
+            },
+        ));
     }
     Ok(format)
 }
 
 /// Reads the field `field` (e.g. `params`) as LeNet's ten tensors, checking
 /// each tensor's presence, shape and finiteness in [`PARAM_NAMES`] order.
-fn read_params(path: &Path, v: &Value, field: &str) -> Result<Params<f32>, ModelError> {
+pub(crate) fn read_params(path: &Path, v: &Value, field: &str) -> Result<Params<f32>, ModelError> {
     let obj = v.get(field).filter(|p| p.is_object());
-    let obj = obj.ok_or_else(|| err(path, Problem::Field { field: field.to_string(), expected: "an object of tensors" }))?;
+    let obj = obj.ok_or_else(|| {
+        err(
+            path,
+            Problem::Field {
+                field: field.to_string(),
+                expected: "an object of tensors",
+            },
+        )
+    })?;
     let want = Params::<f32>::lenet_zeros();
     for ((name, zero), name_check) in want.tensors().iter().zip(PARAM_NAMES) {
         debug_assert_eq!(*name, name_check);
         let full = format!("{field}.{name}");
-        let t = obj.get(*name).ok_or_else(|| err(path, Problem::Field { field: full.clone(), expected: "a tensor" }))?;
+        let t = obj.get(*name).ok_or_else(|| {
+            err(
+                path,
+                Problem::Field {
+                    field: full.clone(),
+                    expected: "a tensor",
+                },
+            )
+        })?;
+        check_size(path, t, &full, zero.shape())?;
         // JSON writes NaN and ±∞ as null, so read entries as Option first to
         // tell a non-finite weight apart from a malformed tensor.
-        let a: ArrayD<Option<f32>> = serde_json::from_value(t.clone())
-            .map_err(|e| err(path, Problem::Json(format!("tensor {full}: {e}"))))?;
-        if a.shape() != zero.shape() {
-            return Err(err(path, Problem::Shape { tensor: full, expected: zero.shape().to_vec(), found: a.shape().to_vec() }));
-        }
+        let a: ArrayD<Option<f32>> =
+            serde_json::from_value(t.clone()).map_err(|e| err(path, Problem::Json(format!("tensor {full}: {e}"))))?;
         if let Some(index) = a.iter().position(|x| !x.is_some_and(f32::is_finite)) {
             return Err(err(path, Problem::NotFinite { tensor: full, index }));
         }
@@ -453,16 +559,53 @@ fn read_params(path: &Path, v: &Value, field: &str) -> Result<Params<f32>, Model
     serde_json::from_value(obj.clone()).map_err(|e| err(path, Problem::Json(format!("{field}: {e}"))))
 }
 
-fn read_arch(path: &Path, v: &Value) -> Result<Arch, ModelError> {
+/// Checks a tensor's `dim` against LeNet's `shape` and its `data` against
+/// the number of entries that shape holds (`data` longer than that was
+/// refused while parsing), so that either is reported as what it is rather
+/// than as invalid JSON. A tensor without a `dim` or `data` array is left to
+/// the JSON reader to name.
+fn check_size(path: &Path, tensor: &Value, name: &str, shape: &[usize]) -> Result<(), ModelError> {
+    let dim: Option<Vec<usize>> = tensor.get("dim").and_then(|d| serde_json::from_value(d.clone()).ok());
+    if let Some(dim) = dim
+        && dim != shape
+    {
+        let shape_error = ShapeError {
+            tensor: name.to_string(),
+            expected: shape.to_vec(),
+            found: dim,
+        };
+        return Err(err(path, Problem::Shape(shape_error)));
+    }
+    let expected = shape.iter().product();
+    match tensor.get("data").and_then(Value::as_array) {
+        Some(data) if data.len() < expected => Err(err(
+            path,
+            Problem::TooShort {
+                tensor: name.to_string(),
+                expected,
+                found: data.len(),
+            },
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub(crate) fn read_arch(path: &Path, v: &Value) -> Result<Arch, ModelError> {
     let a = v.get("arch").cloned().unwrap_or(Value::Null);
     serde_json::from_value(a).map_err(|_| {
-        err(path, Problem::Field { field: "arch".into(), expected: "an architecture like {\"activation\": \"Relu\", \"pooling\": \"Max\"}" })
+        err(
+            path,
+            Problem::Field {
+                field: "arch".into(),
+                expected: "an architecture like {\"activation\": \"Relu\", \"pooling\": \"Max\"}",
+            },
+        )
     })
 }
 
-fn model_from(path: &Path, arch: Arch, params: Params<f32>) -> Result<LeNet<f32>, ModelError> {
+pub(crate) fn model_from(path: &Path, arch: Arch, params: Params<f32>) -> Result<LeNet<f32>, ModelError> {
     // Shapes were checked above; from_params checks them again.
-    LeNet::from_params(arch, params).map_err(|m| err(path, Problem::Json(m)))
+    LeNet::from_params(arch, params).map_err(|e| err(path, Problem::Shape(e)))
 }
 
 /// Loads a model file (or the model inside a checkpoint).
@@ -476,63 +619,4 @@ pub fn load(path: impl AsRef<Path>) -> Result<LeNet<f32>, ModelError> {
     let arch = read_arch(path, &v)?;
     let params = read_params(path, &v, "params")?;
     model_from(path, arch, params)
-}
-
-/// Everything needed to continue a run exactly where it stopped.
-#[derive(Clone, Debug)]
-pub struct Checkpoint {
-    /// The weights after `epoch` epochs.
-    pub model: LeNet<f32>,
-    /// The SGD velocity after `epoch` epochs.
-    pub velocity: Params<f32>,
-    /// Finished epochs.
-    pub epoch: usize,
-    /// The run's configuration (its seed determines every epoch's shuffle).
-    pub config: TrainConfig,
-    /// One entry per finished epoch.
-    pub history: History,
-}
-
-/// Saves a checkpoint atomically.
-///
-/// # Errors
-/// As [`save`]; the velocity must be finite too.
-pub fn save_checkpoint(path: impl AsRef<Path>, c: &Checkpoint) -> Result<(), ModelError> {
-    let path = path.as_ref();
-    check_finite(&c.model.params).map_err(|p| err(path, p))?;
-    check_finite(&c.velocity).map_err(|p| err(path, match p {
-        Problem::NotFinite { tensor, index } => Problem::NotFinite { tensor: format!("velocity.{tensor}"), index },
-        other => other,
-    }))?;
-    let mut v = model_json(&c.model);
-    v["format"] = json!(CHECKPOINT_FORMAT);
-    v["velocity"] = json!(c.velocity);
-    v["epoch"] = json!(c.epoch);
-    v["config"] = json!(c.config);
-    v["history"] = json!(c.history);
-    write_json(path, &v)
-}
-
-/// Loads a checkpoint written by [`save_checkpoint`].
-///
-/// # Errors
-/// A [`ModelError`] naming the file and the first problem found.
-pub fn load_checkpoint(path: impl AsRef<Path>) -> Result<Checkpoint, ModelError> {
-    let path = path.as_ref();
-    let v = read_json(path)?;
-    check_header(path, &v, &[CHECKPOINT_FORMAT])?;
-    let arch = read_arch(path, &v)?;
-    let params = read_params(path, &v, "params")?;
-    let velocity = read_params(path, &v, "velocity")?;
-    let field = |name: &str, expected| err(path, Problem::Field { field: name.to_string(), expected });
-    let epoch = v.get("epoch").and_then(Value::as_u64).ok_or_else(|| field("epoch", "a whole number"))? as usize;
-    let config: TrainConfig = serde_json::from_value(v.get("config").cloned().unwrap_or(Value::Null))
-        .map_err(|e| err(path, Problem::Json(format!("config: {e}"))))?;
-    config.validate().map_err(|m| err(path, Problem::Setting(m)))?;
-    let history: History = serde_json::from_value(v.get("history").cloned().unwrap_or(Value::Null))
-        .map_err(|e| err(path, Problem::Json(format!("history: {e}"))))?;
-    if history.epochs.len() != epoch {
-        return Err(field("history", "one entry per finished epoch"));
-    }
-    Ok(Checkpoint { model: model_from(path, arch, params)?, velocity, epoch, config, history })
 }
