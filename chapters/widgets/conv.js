@@ -52,7 +52,7 @@ mount('conv', (root, lenet) => {
     timed('conv', () => {
       let r;
       try {
-        r = call(lenet.conv_backward, new Float64Array(s.a), s.h, new Float64Array(s.w), s.k, new Float64Array(s.d));
+        r = call(lenet.conv_backward, new Float64Array(s.a), s.h, new Float64Array(s.w), s.k, new Float64Array(s.d), s.pick.of, s.pick.i, s.pick.j);
       } catch (e) { message.textContent = e.message; return; }
       message.textContent = '';
       draw(r);
@@ -64,11 +64,11 @@ mount('conv', (root, lenet) => {
     if (!s.written) return { value: r.da[i][j] };
     const o = r.written.da_offset, wr = r.written.da;
     const ii = i - o, jj = j - o;
-    if (!wr || ii < 0 || jj < 0 || ii >= wr.grad.length || jj >= wr.grad[0].length) return { lost: true };
-    return { value: wr.grad[ii][jj], entry: wr.entries[ii][jj] };
+    if (!wr || ii < 0 || jj < 0 || ii >= wr.length || jj >= wr[0].length) return { lost: true };
+    return { value: wr[ii][jj] };
   }
   function shownDw(r, i, j) {
-    return s.written ? { value: r.written.dw.grad[i][j], entry: r.written.dw.entries[i][j] } : { value: r.dw[i][j] };
+    return { value: (s.written ? r.written.dw : r.dw)[i][j] };
   }
 
   function outputGrid(r, of, n, shown, correct) {
@@ -132,7 +132,7 @@ mount('conv', (root, lenet) => {
         el('p', { class: 'lw-note' }, `${lhs} = full_convolve(δ, w)${sub(i + 1, j + 1)}: δ padded with ${k - 1} ring${k > 2 ? 's' : ''} of zeros (grey), and rot180(w) laid on it with its corner at row ${i + 1}, column ${j + 1} (yellow; its entries in blue). The products that meet are the terms.`),
         el('div', { class: 'lw-row' }, overlay(`δ padded (${m + 2 * (k - 1)}×${m + 2 * (k - 1)})`, r.padded, r.rot, i, j, padZero),
           grid('rot180(w)', k, k, (p, q) => el('div', { class: 'lw-cell' }, fmt(r.rot[p][q])))),
-        terms(r.da_entries[i][j]), formula(lhs, r.da_entries[i][j])];
+        terms(r.pick.correct), formula(lhs, r.pick.correct)];
     }
     const v = shownDa(r, i, j);
     if (v.lost) {
@@ -144,12 +144,12 @@ mount('conv', (root, lenet) => {
     return [
       el('p', { class: 'lw-note' }, `As the notes wrote it: rot180(w) slides over δ without padding; its position (${i - o + 1}, ${j - o + 1}) stands for ${lhs}. Inside, the numbers agree; the border is lost.`),
       el('div', { class: 'lw-row' }, overlay(`δ, not padded (${m}×${m})`, r.padded.slice(o, o + m).map(row => row.slice(o, o + m)), r.rot, i - o, j - o)),
-      terms(v.entry), formula(lhs, v.entry)];
+      terms(r.pick.written), formula(lhs, r.pick.written)];
   }
 
   function detailDw(r, n, k, m) {
     const { i, j } = s.pick, lhs = `∂C/∂w${sub(i + 1, j + 1)}`;
-    const entry = s.written ? r.written.dw.entries[i][j] : r.dw_entries[i][j];
+    const entry = s.written ? r.pick.written : r.pick.correct;
     const top = s.written ? r.rot_delta : r.padded.slice(k - 1, k - 1 + m).map(row => row.slice(k - 1, k - 1 + m));
     return [
       el('p', { class: s.written ? 'lw-note lw-warn' : 'lw-note' }, s.written

@@ -151,10 +151,10 @@ def timings(driver, name):
     if not t or not t.get("updates_ms"):
         return f"{name}: no timings"
     u = sorted(t["updates_ms"])
-    first = t["updates_ms"][1] if len(t["updates_ms"]) > 1 else float("nan")
-    return (f"{name}: ready {t['ready_ms']:.1f} ms after its script started ({t['ready_at_ms']:.0f} ms after navigation start); "
-            f"first interaction's update {first:.2f} ms; updates: median {u[len(u) // 2]:.2f} ms, "
-            f"max {u[-1]:.2f} ms over {len(u)}")
+    return (f"{name}: ready {t['ready_ms']:.1f} ms after its script started ({t['ready_at_ms']:.0f} ms after "
+            f"navigation start; first drawing {t['first_draw_ms']:.1f} ms); first interaction's update "
+            f"{t['updates_ms'][0]:.1f} ms; updates: median {u[len(u) // 2]:.1f} ms, 90th percentile "
+            f"{u[int(0.9 * (len(u) - 1))]:.1f} ms, max {u[-1]:.1f} ms over {len(u)}")
 
 
 def screenshot(driver, root, name):

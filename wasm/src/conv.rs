@@ -64,52 +64,107 @@ fn value_of<'m>(a: &'m Matrix<f64>, w: &'m Matrix<f64>, d: &'m Matrix<f64>) -> i
     }
 }
 
-/// Every entry of a formula matrix: its text, its terms (each with its
-/// factors' values and product) and its value on the page's numbers.
-fn entries(f: &Matrix<Sym>, value: &impl Fn(&Var) -> f64) -> Value {
-    json!(
-        f.rows()
-            .into_iter()
-            .map(|row| row
-                .iter()
-                .map(|s| {
-                    let terms: Vec<Value> = s
-                        .terms()
-                        .map(|(c, factors)| {
-                            let values: Vec<f64> = factors.iter().map(value).collect();
-                            json!({
-                                "coefficient": c,
-                                "factors": factors.iter().map(Var::to_string).collect::<Vec<_>>(),
-                                "values": values,
-                                "product": values.iter().fold(c as f64, |p, v| p * v),
-                            })
-                        })
-                        .collect();
-                    json!({ "formula": s.to_string(), "terms": terms, "value": s.eval(value) })
-                })
-                .collect::<Vec<_>>())
-            .collect::<Vec<_>>()
-    )
+/// One formula: its text, its terms (each with its factors' values and
+/// product) and its value on the page's numbers.
+fn entry(s: &Sym, value: &impl Fn(&Var) -> f64) -> Value {
+    let terms: Vec<Value> = s
+        .terms()
+        .map(|(c, factors)| {
+            let values: Vec<f64> = factors.iter().map(value).collect();
+            json!({
+                "coefficient": c,
+                "factors": factors.iter().map(Var::to_string).collect::<Vec<_>>(),
+                "values": values,
+                "product": values.iter().fold(c as f64, |p, v| p * v),
+            })
+        })
+        .collect();
+    json!({ "formula": s.to_string(), "terms": terms, "value": s.eval(value) })
+}
+
+/// The formulas of every entry for one pair of sizes: they depend on the
+/// shapes only, so each is derived once (on [`Sym`], by the same functions)
+/// and kept while the reader edits numbers.
+struct Formulas {
+    h: usize,
+    k: usize,
+    /// ∂C/∂a = full_convolve(δ, w) and ∂C/∂W = correlate_valid(a, δ).
+    da: Matrix<Sym>,
+    dw: Matrix<Sym>,
+    /// The notes' versions: δ ⋆ rot180(w) unpadded (None when δ is smaller
+    /// than the kernel, so it has no entry), and convolve2d(δ, a).
+    da_written: Option<Matrix<Sym>>,
+    dw_written: Matrix<Sym>,
+}
+
+impl Formulas {
+    fn derive(h: usize, k: usize) -> Formulas {
+        let m = h - k + 1;
+        let (sa, sw, sd) = (Sym::matrix("a", h, h), Sym::matrix("w", k, k), Sym::matrix("δ", m, m));
+        Formulas {
+            h,
+            k,
+            da: conv::input_grad(&sd, &sw),
+            dw: conv::kernel_grad(&sa, &sd),
+            da_written: (m >= k).then(|| errata::delta_as_written(&sd, &sw)),
+            dw_written: errata::true_conv_kernel_grad_as_written(&sa, &sd),
+        }
+    }
+}
+
+thread_local! {
+    static FORMULAS: std::cell::RefCell<Option<Formulas>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Everything the widget draws for input `a` (h×h), kernel `w` (k×k) and
-/// δ ((h−k+1)×(h−k+1)), all row-major.
-pub fn backward(a: &[f64], h: usize, w: &[f64], k: usize, delta: &[f64]) -> Result<Value, String> {
+/// δ ((h−k+1)×(h−k+1)), all row-major, with the formula of the picked entry
+/// (i, j) (from 0) of ∂C/∂a (`of` = "da") or ∂C/∂W ("dw"), correct and as
+/// the notes wrote it (null where their version has no such entry).
+#[allow(clippy::too_many_arguments)]
+pub fn backward(
+    a: &[f64],
+    h: usize,
+    w: &[f64],
+    k: usize,
+    delta: &[f64],
+    of: &str,
+    i: usize,
+    j: usize,
+) -> Result<Value, String> {
     let m = check_sizes(h, k)?;
     let a = matrix("the input a", a, h, h)?;
     let w = matrix("the kernel w", w, k, k)?;
     let d = matrix("δ", delta, m, m)?;
-    let (sa, sw, sd) = (Sym::matrix("a", h, h), Sym::matrix("w", k, k), Sym::matrix("δ", m, m));
+    let side = match of {
+        "da" => h,
+        "dw" => k,
+        _ => return Err(format!("the picked entry is of {of:?}; the widget has \"da\" (∂C/∂a) and \"dw\" (∂C/∂W)")),
+    };
+    if i >= side || j >= side {
+        return Err(format!("the picked entry ({}, {}) is outside the {side}×{side} gradient", i + 1, j + 1));
+    }
     let value = value_of(&a, &w, &d);
-
+    let o = k - 1;
+    let pick = FORMULAS.with(|cell| {
+        let mut cache = cell.borrow_mut();
+        if cache.as_ref().is_none_or(|f| (f.h, f.k) != (h, k)) {
+            *cache = Some(Formulas::derive(h, k));
+        }
+        let f = cache.as_ref().expect("derived above");
+        let (correct, written) = if of == "da" {
+            let written = f.da_written.as_ref().and_then(|g| {
+                let (r, c) = g.shape2();
+                (i >= o && j >= o && i - o < r && j - o < c).then(|| entry(&g[(i - o, j - o)], &value))
+            });
+            (entry(&f.da[(i, j)], &value), written)
+        } else {
+            (entry(&f.dw[(i, j)], &value), Some(entry(&f.dw_written[(i, j)], &value)))
+        };
+        json!({ "correct": correct, "written": written })
+    });
     // Erratum 8 needs δ at least as large as the kernel; smaller, the notes'
     // valid correlation has no entry at all.
-    let written_da = (m >= k).then(|| {
-        json!({
-            "grad": numbers(&errata::delta_as_written(&d, &w)),
-            "entries": entries(&errata::delta_as_written(&sd, &sw), &value),
-        })
-    });
+    let written_da = (m >= k).then(|| numbers(&errata::delta_as_written(&d, &w)));
     Ok(json!({
         "z": numbers(&conv::correlate_valid(&a, &w)),
         "da": numbers(&conv::input_grad(&d, &w)),
@@ -117,17 +172,13 @@ pub fn backward(a: &[f64], h: usize, w: &[f64], k: usize, delta: &[f64]) -> Resu
         "padded": numbers(&conv::pad(&d, k - 1, k - 1)),
         "rot": numbers(&conv::rot180(&w)),
         "rot_delta": numbers(&conv::rot180(&d)),
-        "da_entries": entries(&conv::input_grad(&sd, &sw), &value),
-        "dw_entries": entries(&conv::kernel_grad(&sa, &sd), &value),
+        "pick": pick,
         "written": {
             // ∂C/∂a as the notes wrote it: its entry (i, j) stands for a's
             // entry (i + k − 1, j + k − 1); the border has none.
             "da": written_da,
-            "da_offset": k - 1,
-            "dw": {
-                "grad": numbers(&errata::true_conv_kernel_grad_as_written(&a, &d)),
-                "entries": entries(&errata::true_conv_kernel_grad_as_written(&sa, &sd), &value),
-            },
+            "da_offset": o,
+            "dw": numbers(&errata::true_conv_kernel_grad_as_written(&a, &d)),
         },
     }))
 }
@@ -140,6 +191,7 @@ pub fn conv_defaults(h: usize, k: usize) -> String {
 
 /// [`backward`] as JSON text for the page.
 #[wasm_bindgen]
-pub fn conv_backward(a: &[f64], h: usize, w: &[f64], k: usize, delta: &[f64]) -> String {
-    answer(backward(a, h, w, k, delta))
+#[allow(clippy::too_many_arguments)]
+pub fn conv_backward(a: &[f64], h: usize, w: &[f64], k: usize, delta: &[f64], of: &str, i: usize, j: usize) -> String {
+    answer(backward(a, h, w, k, delta, of, i, j))
 }
