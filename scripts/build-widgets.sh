@@ -42,7 +42,8 @@ export CARGO_TARGET_DIR="$PWD/target/wasm"
 (cd wasm && cargo build --release --locked --target "$TARGET")
 wasm="$CARGO_TARGET_DIR/$TARGET/release/lenet_widgets.wasm"
 rm -rf "$OUT"
-wasm-bindgen --target web --no-typescript --out-dir "$OUT" "$wasm"
+# Without the name section (function names for debuggers, a quarter of the file).
+wasm-bindgen --target web --no-typescript --remove-name-section --out-dir "$OUT" "$wasm"
 
 size=$(stat -c %s "$OUT/lenet_widgets_bg.wasm")
 echo "build-widgets.sh: $OUT/lenet_widgets_bg.wasm is $size bytes ($((size / 1024)) KB; budget $((BUDGET_BYTES / 1024)) KB)"
