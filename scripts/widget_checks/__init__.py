@@ -158,14 +158,25 @@ def timings(driver, name):
 
 
 def screenshot(driver, root, name):
-    """A PNG of the widget (the whole of it, however tall) in target/widget-screenshots/."""
+    """A PNG of the widget (the whole of it, however tall) in target/widget-screenshots/.
+
+    The window is made as tall as the page for the shot, so nothing moves
+    between measuring the widget and capturing it; then it is restored."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    r = driver.execute_script(
-        "scrollTo(0, 0); const r = arguments[0].getBoundingClientRect();"
-        "return {x: r.left + scrollX, y: r.top + scrollY, w: r.width, h: r.height};", root)
-    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
-        "format": "png", "captureBeyondViewport": True, "fromSurface": True,
-        "clip": {"x": max(0, r["x"] - 8), "y": max(0, r["y"] - 8), "width": r["w"] + 16, "height": r["h"] + 16, "scale": 1}})
+    width, height = driver.execute_script("return [innerWidth, innerHeight];")
+    full = driver.execute_script("return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight);")
+    metrics = {"width": width, "deviceScaleFactor": 1, "mobile": False}
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "height": full})
+    try:
+        wait_stable(driver)
+        r = driver.execute_script(
+            "scrollTo(0, 0); const r = arguments[0].getBoundingClientRect();"
+            "return {x: r.left, y: r.top, w: r.width, h: r.height};", root)
+        shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "fromSurface": True,
+            "clip": {"x": max(0, r["x"] - 8), "y": max(0, r["y"] - 8), "width": r["w"] + 16, "height": r["h"] + 16, "scale": 1}})
+    finally:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "height": height})
     path = SHOTS / f"{name}.png"
     path.write_bytes(base64.b64decode(shot["data"]))
     return path
