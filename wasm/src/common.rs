@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 /// error naming `what` and both sizes.
 pub fn matrix(what: &str, values: &[f64], rows: usize, cols: usize) -> Result<Matrix<f64>, String> {
     if rows == 0 || cols == 0 {
-        return Err(format!("{what} is {rows}×{cols}: it must have at least one entry"));
+        return Err(format!(
+            "{what} is {rows}×{cols}: it must have at least one entry"
+        ));
     }
     if values.len() != rows * cols {
         return Err(format!(

@@ -58,7 +58,14 @@ impl Net {
             rest = tail;
         }
         let [x, y, w1, b1, w2, b2] = <[Array2<f64>; 6]>::try_from(blocks).expect("six blocks");
-        Ok(Net { x, y, w1, b1, w2, b2 })
+        Ok(Net {
+            x,
+            y,
+            w1,
+            b1,
+            w2,
+            b2,
+        })
     }
 
     /// The cost C = ½‖σ(W² σ(W¹x + b¹) + b²) − y‖².
@@ -71,8 +78,18 @@ impl Net {
 
 /// chapter 1's numbers ([`worked::fc_network`]) in the page's order.
 pub fn defaults() -> Value {
-    let worked::FcNetwork { x, y, w1, b1, w2, b2 } = worked::fc_network();
-    let flat: Vec<f64> = [x, y, w1, b1, w2, b2].iter().flat_map(|m| m.iter().copied().collect::<Vec<_>>()).collect();
+    let worked::FcNetwork {
+        x,
+        y,
+        w1,
+        b1,
+        w2,
+        b2,
+    } = worked::fc_network();
+    let flat: Vec<f64> = [x, y, w1, b1, w2, b2]
+        .iter()
+        .flat_map(|m| m.iter().copied().collect::<Vec<_>>())
+        .collect();
     json!({ "values": flat, "blocks": PARAMETERS.iter().map(|(n, (r, c))| json!([n, r, c])).collect::<Vec<_>>() })
 }
 
@@ -103,15 +120,34 @@ pub fn network(values: &[f64]) -> Result<Value, String> {
     let delta2 = fc::output_delta(&grad_a2, &z2, ACT);
     let delta1 = fc::backprop_delta(&net.w2, &delta2, &z1, ACT);
     let analytic = [
-        ("W1", fc::weight_grad(&delta1, &net.x).0, numerical(&net, |n| &mut n.w1)),
-        ("b1", fc::bias_grad(&delta1).0, numerical(&net, |n| &mut n.b1)),
-        ("W2", fc::weight_grad(&delta2, &a1).0, numerical(&net, |n| &mut n.w2)),
-        ("b2", fc::bias_grad(&delta2).0, numerical(&net, |n| &mut n.b2)),
+        (
+            "W1",
+            fc::weight_grad(&delta1, &net.x).0,
+            numerical(&net, |n| &mut n.w1),
+        ),
+        (
+            "b1",
+            fc::bias_grad(&delta1).0,
+            numerical(&net, |n| &mut n.b1),
+        ),
+        (
+            "W2",
+            fc::weight_grad(&delta2, &a1).0,
+            numerical(&net, |n| &mut n.w2),
+        ),
+        (
+            "b2",
+            fc::bias_grad(&delta2).0,
+            numerical(&net, |n| &mut n.b2),
+        ),
     ];
     let mut grads = serde_json::Map::new();
     for (name, g, num) in analytic {
         let err = rel_error(&g, &num);
-        grads.insert(name.into(), json!({ "backprop": m(g), "numerical": m(num), "rel_error": err }));
+        grads.insert(
+            name.into(),
+            json!({ "backprop": m(g), "numerical": m(num), "rel_error": err }),
+        );
     }
     Ok(json!({
         "z1": numbers(&z1), "a1": m(a1), "z2": numbers(&z2), "a2": m(a2), "cost": cost,
