@@ -66,8 +66,8 @@ mount('fc', (root, lenet) => {
       }));
     }
     const node = (x, y, lines) => {
-      graph.append(svg('circle', { cx: x, cy: y, r: 26, fill: '#f7f7f7', stroke: '#888' }),
-        svg('rect', { x: x + 29, y: y - 26, width: 112, height: 17 * lines.length + 2, fill: 'white', opacity: 0.85 }));
+      graph.append(svg('circle', { cx: x, cy: y, r: 26, style: 'fill: var(--quote-bg, #f7f7f7)', stroke: '#888' }),
+        svg('rect', { x: x + 29, y: y - 26, width: 112, height: 17 * lines.length + 2, style: 'fill: var(--bg, white)', opacity: 0.85 }));
       lines.forEach(([t, k, v], n) => {
         const text = svg('text', { x: x + 32, y: y - 12 + n * 17, 'data-key': k, 'data-value': String(v), 'data-digits': 4 }, `${t} = ${fmt(v, 4)}`);
         graph.append(text);

@@ -4,7 +4,9 @@ input size, move the window and stride sliders, type every entry of x and
 output; then y, ∂C/∂x and the picked output's route must be lenet's,
 computed natively (examples/widget_expectations.rs)."""
 
-from . import (click_number, compare, console_errors, open_widget, screenshot, select, set_range,
+from selenium.webdriver.common.by import By
+
+from . import (click_number, compare, console_errors, open_widget, screenshot, select, set_range, shown,
                timings, toggle, type_into, wait_stable)
 
 PAGE = "pooling-relu.html"
@@ -34,5 +36,17 @@ def check(driver, base_url, expected):
         problems += compare(root, step["shown"], ("y.", "dx.", "route."), where)
         print(f"       pool step {n}: {step['name']}: {screenshot(driver, root, f'pool-{n}').name}", flush=True)
         problems += console_errors(driver)
+    # A window that does not tile the input: the widget says so (lenet's
+    # condition, checked in Rust before the layer is called) and draws no grid.
+    select(root, "size of the input x", 4)
+    set_range(root, 'input[aria-label="window size"]', 3)
+    set_range(root, 'input[aria-label="stride"]', 2)
+    wait_stable(driver)
+    message = root.find_element(By.CSS_SELECTOR, ".lw-error").text
+    if "does not tile a 4×4 input" not in message or shown(root):
+        problems.append(f"pool: window 3, stride 2 on 4×4 shows {message!r} and {len(shown(root))} numbers; "
+                        "expected the message that it does not tile, and no numbers")
+    print(f"       pool, window 3 stride 2 on 4×4: {message!r}", flush=True)
+    problems += console_errors(driver)
     print(f"       timings: {timings(driver, 'pool')}", flush=True)
     return problems
