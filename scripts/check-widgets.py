@@ -12,7 +12,8 @@ server and browser set-up. Each module of scripts/widget_checks/ drives one
 widget (`check(driver, base_url, expected) -> list[str]`): it sets sizes,
 types entries, moves sliders, clicks entries and toggles the errata, and
 compares every number the widget then shows with the native one; a console
-error fails too. Screenshots of every step go to target/widget-screenshots/.
+error fails too. Screenshots of every step go to target/widget-screenshots/,
+named after the module (a module's old ones are removed when it runs).
 
 It prints the size of the widgets' WebAssembly and the widgets' own
 timings (performance.now() in the page: ready after load, first
@@ -64,10 +65,11 @@ def main():
     expected = json.loads(args.expected.read_text(encoding="utf-8"))
 
     import widget_checks
-    shots = ROOT / "target" / "widget-screenshots"
-    if shots.exists():
-        shutil.rmtree(shots)
     names = args.widgets or sorted(m.name for m in pkgutil.iter_modules(widget_checks.__path__))
+    # The screenshots of the widgets about to run (each named after its module), not the others'.
+    for name in names:
+        for old in (ROOT / "target" / "widget-screenshots").glob(f"{name}-*.png"):
+            old.unlink()
     cb = load_check_book()
     server, base = cb.serve(book)
     profile = tempfile.mkdtemp(prefix="check-widgets-chromium-")
