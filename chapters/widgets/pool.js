@@ -54,7 +54,9 @@ mount('pool', (root, lenet) => {
 
   function update() {
     if (!s.m) return;
+    // Erratum 15 is max pooling's: with mean pooling the toggle rests, unticked.
     toggle.disabled = !s.max;
+    toggle.checked = s.written && s.max;
     timed('pool', () => {
       let r;
       try { r = call(lenet.pool_routing, new Float64Array(s.x), s.n, s.size, s.stride, s.max, new Float64Array(s.dy)); }
