@@ -154,7 +154,7 @@ mount('conv', (root, lenet) => {
     return [
       el('p', { class: s.written ? 'lw-note lw-warn' : 'lw-note' }, s.written
         ? `As the notes' code computed it, convolve2d(δ, a): δ turned by 180° (blue) slides over a; at (${i + 1}, ${j + 1}) the products are wrong partners. The correct value is ${fmt(r.dw[i][j])}.`
-        : `${lhs} = correlate_valid(a, δ)${sub(i + 1, j + 1)}: δ (blue) laid on a with its corner at row ${i + 1}, column ${j + 1}; each δ_pq meets the input that w${sub(i + 1, j + 1)} multiplied in z_pq.`),
+        : `${lhs} = correlate_valid(a, δ)${sub(i + 1, j + 1)}: δ (blue) laid on a with its corner at row ${i + 1}, column ${j + 1}; each δᵢⱼ meets the input that w${sub(i + 1, j + 1)} multiplied in zᵢⱼ.`),
       el('div', { class: 'lw-row' }, overlay(`a (${n}×${n}) with ${s.written ? 'rot180(δ)' : 'δ'} on it`, toRows(s.a, n), top, i, j)),
       terms(entry), formula(lhs, entry)];
   }
