@@ -518,6 +518,34 @@ mod tests {
         assert!(parse_model(v.to_string().as_bytes()).unwrap_err().contains("params"));
     }
 
+    /// The files the book ships beside digit.js.
+    fn shipped(name: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../chapters/widgets").join(name)
+    }
+
+    #[test]
+    fn the_shipped_model_reads_as_the_library_reads_it() {
+        let path = shipped("lenet-digits.json");
+        let ours = parse_model(&std::fs::read(&path).unwrap()).unwrap();
+        let library = lenet::checkpoint::load(&path).unwrap();
+        assert_eq!(ours.params, library.params);
+        assert_eq!(ours.arch, library.arch);
+    }
+
+    #[test]
+    fn the_shipped_samples_are_the_first_validation_digit_of_each_class() {
+        let samples: Value = serde_json::from_slice(&std::fs::read(shipped("digit-samples.json")).unwrap()).unwrap();
+        let validation = lenet::data::embedded::validation().unwrap();
+        for k in 0..10 {
+            let i = samples["index"][k].as_u64().unwrap() as usize;
+            let pixels: Vec<u8> = serde_json::from_value(samples["pixels"][k].clone()).unwrap();
+            assert_eq!(pixels, validation.image(i), "sample {k} is validation digit {i}");
+            assert_eq!(samples["label"][k], validation.labels[i], "label of sample {k}");
+            assert_eq!(usize::from(validation.labels[i]), k, "sample {k} is a {k}");
+            assert!(!validation.labels[..i].contains(&validation.labels[i]), "sample {k} is the first {k}");
+        }
+    }
+
     #[test]
     fn the_label_follows_the_prediction_unless_chosen() {
         let mut d = Digit::new(LeNet::<f32>::new(Arch::modern(), 3));
