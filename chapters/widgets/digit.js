@@ -92,6 +92,8 @@ mount('digit', async (root, lenet) => {
     return;
   }
   status.remove();
+  // The points forwarded so far, per stroke (for the test; the wasm has its own copy).
+  const strokes = [];
 
   const pad = el('canvas', {
     class: 'lw-digit-pad', width: CANVAS, height: CANVAS, 'aria-label': 'drawing area: draw a digit with the mouse',
@@ -101,10 +103,10 @@ mount('digit', async (root, lenet) => {
   const bars = el('canvas', { 'aria-label': 'probabilities of the ten digits' });
   const labelPick = el('select', { 'aria-label': 'the label y of the cost', onchange: () => { widget.set_label(+labelPick.value); update(); } },
     el('option', { value: -1 }, 'the prediction'), ...[...Array(10).keys()].map(k => el('option', { value: k }, String(k))));
-  const clear = el('button', { type: 'button', onclick: () => { widget.clear(); ctx.clearRect(0, 0, CANVAS, CANVAS); update(); } }, 'clear');
+  const clear = el('button', { type: 'button', onclick: () => { widget.clear(); strokes.length = 0; blank(); update(); } }, 'clear');
   const pickButtons = samples.label.map((label, k) => el('button', {
     type: 'button', title: `validation digit ${samples.index[k]} (label ${label})`,
-    onclick: () => { widget.pick(new Uint8Array(samples.pixels[k])); ctx.clearRect(0, 0, CANVAS, CANVAS); update(); },
+    onclick: () => { widget.pick(new Uint8Array(samples.pixels[k])); strokes.length = 0; blank(); update(); },
   }, String(label)));
   const verdict = el('p', { class: 'lw-note', 'data-key': 'verdict' });
   const maps = el('div', { class: 'lw-digit-maps' });
@@ -139,6 +141,12 @@ mount('digit', async (root, lenet) => {
     maps);
 
   const ctx = pad.getContext('2d');
+  // The empty pad says what it is for.
+  function blank() {
+    ctx.clearRect(0, 0, CANVAS, CANVAS);
+    ctx.fillStyle = '#777'; ctx.font = '16px sans-serif'; ctx.textAlign = 'center';
+    ctx.fillText('draw a digit here', CANVAS / 2, CANVAS / 2);
+  }
   function update(first = false) {
     (first ? f => f() : f => timed('digit', f))(() => {
       widget.update();
@@ -167,7 +175,6 @@ mount('digit', async (root, lenet) => {
   // Pointer → strokes. Every point the browser reports (coalesced ones
   // included) goes to the wasm; the page redraws at most once a frame while
   // drawing and once more when the pen lifts.
-  const strokes = [];
   let drawing = false, frame = null;
   // Canvas pixels: from the corner inside the border.
   const at = e => { const r = pad.getBoundingClientRect(); return [e.clientX - r.left - pad.clientLeft, e.clientY - r.top - pad.clientTop]; };
@@ -181,7 +188,7 @@ mount('digit', async (root, lenet) => {
   pad.addEventListener('pointerdown', e => {
     e.preventDefault();
     pad.setPointerCapture(e.pointerId);
-    if (strokes.length === 0) ctx.clearRect(0, 0, CANVAS, CANVAS); // a picked digit was shown
+    if (strokes.length === 0) ctx.clearRect(0, 0, CANVAS, CANVAS); // the first stroke: away with the hint
     drawing = true;
     const p = at(e);
     strokes.push([p]);
@@ -207,8 +214,6 @@ mount('digit', async (root, lenet) => {
   };
   pad.addEventListener('pointerup', lift);
   pad.addEventListener('pointercancel', lift);
-  clear.addEventListener('click', () => { strokes.length = 0; });
-  pickButtons.forEach(b => b.addEventListener('click', () => { strokes.length = 0; }));
 
   // Start on the validation 7, so the maps show something before any drawing.
   // Timings (never asserted): the model fetched and read, and the first
@@ -217,6 +222,7 @@ mount('digit', async (root, lenet) => {
   t.model_ms = performance.now() - t0;
   const t1 = performance.now();
   widget.pick(new Uint8Array(samples.pixels[samples.label.indexOf(7)]));
+  blank();
   update(true);
   t.first_draw_ms = performance.now() - t1;
   t.digit_ready_at_ms = performance.now();
