@@ -6,7 +6,8 @@
 //
 // For the browser test (scripts/widget_checks/digit.py) the root element
 // carries the state as data attributes: data-logits, data-probs (JSON
-// arrays, the exact f32 values), data-predicted, data-label, data-strokes
+// arrays, the exact f32 values), data-delta-max (the largest |δ| of each
+// layer), data-predicted, data-label, data-strokes
 // (the points forwarded, JSON) and data-image (the 784 inputs).
 import { mount, timed, el, fmt } from './common.js';
 
@@ -158,13 +159,16 @@ mount('digit', async (root, lenet) => {
       verdict.textContent = `LeNet reads ${predicted} (p${SUB[predicted]} = ${small(probs[predicted])}). `
         + `δ below are for y = ${label}: C = −log p${SUB[label]} = ${small(widget.cost())}`
         + (label === predicted ? '; a confident right answer leaves little to correct, so choose another y to see large δ.' : '.');
+      const maxima = {};
       for (const L of layers) {
         const m = widget.delta_max(L.k);
+        maxima[L.name] = m;
         L.scale.textContent = `±${m === 0 ? '0' : m.toExponential(1).replace('-', '−')}`;
         drawMaps(L.canvas, widget.delta_rgba(L.k), L.shape, L.look.cell, L.look.perRow || 1, 6, L.look.height);
       }
       root.dataset.logits = JSON.stringify(Array.from(widget.logits()));
       root.dataset.probs = JSON.stringify(Array.from(probs));
+      root.dataset.deltaMax = JSON.stringify(maxima);
       root.dataset.predicted = String(predicted);
       root.dataset.label = String(label);
       root.dataset.image = JSON.stringify(Array.from(widget.image()));

@@ -30,6 +30,7 @@ EXPECTED = ROOT / "target" / "widgets-expected-digit.json"
 # up to ~20, about 1e-5; anything beyond this tolerance is another
 # computation.
 LOGIT_TOLERANCE = 1e-4
+DELTA_TOLERANCE = 1e-4
 # The image is computed in f64 by the same code and read back as f32.
 IMAGE_TOLERANCE = 1e-6
 
@@ -58,9 +59,33 @@ def state(root):
         "logits": json.loads(get("data-logits")),
         "image": json.loads(get("data-image")),
         "strokes": json.loads(get("data-strokes")),
+        "probs": json.loads(get("data-probs")),
+        "delta_max": json.loads(get("data-delta-max")),
         "predicted": int(get("data-predicted")),
         "label": int(get("data-label")),
     }
+
+
+def compare_state(where, page, native):
+    """The logits, probabilities and each layer's largest |δ| (the end of
+    its colour scale) against the native ones."""
+    problems = compare_logits(where, page["logits"], native)
+    worst = max(abs(a - b) for a, b in zip(page["probs"], native["probs"]))
+    if len(page["probs"]) != 10 or worst > LOGIT_TOLERANCE:
+        problems.append(f"{where}: probabilities {page['probs']} in the page, {native['probs']} natively")
+    # δ fc3 = p − y holds 1 − p at the label: when p is near 1 the f32
+    # spacing there (6e-8) is the error, however small δ is; the δ below
+    # inherit it. So: 1e-4 relative, plus a few f32 roundings of 1.
+    worst = 0.0
+    for name, want in native["delta_max"].items():
+        got = page["delta_max"].get(name)
+        if got is None or abs(got - want) > DELTA_TOLERANCE * want + 4 * 2.0 ** -24:
+            problems.append(f"{where}: largest |δ {name}| is {got} in the page, {want} natively")
+        elif want > 0:
+            worst = max(worst, abs(got - want) / want)
+    print(f"       {where}: largest |δ| per layer ({', '.join(f'{k} {v:.2e}' for k, v in native['delta_max'].items())}) "
+          f"as natively to {worst:.1e} relative", flush=True)
+    return problems
 
 
 def compare_logits(where, page, native):
@@ -105,7 +130,7 @@ def check(driver, base_url, expected):
         picks[0].click()
         wait_stable(driver)
         s = state(root)
-        problems += compare_logits(f"validation digit {sample['index']}", s["logits"], sample["logits"])
+        problems += compare_state(f"validation digit {sample['index']}", s, sample["logits"])
         if s["predicted"] != sample["logits"]["predicted"]:
             problems.append(f"validation digit: the page predicts {s['predicted']}, natively {sample['logits']['predicted']}")
 
@@ -136,7 +161,7 @@ def check(driver, base_url, expected):
     print(f"       drawn 7: largest |pixel in the page − native| = {worst:.2e}", flush=True)
     if worst > IMAGE_TOLERANCE:
         problems.append(f"the drawn 7's 28×28 image differs from the native one by up to {worst:.2e}")
-    problems += compare_logits("drawn 7", s["logits"], want["logits"])
+    problems += compare_state("drawn 7", s, want["logits"])
     if s["predicted"] != want["logits"]["predicted"] or s["label"] != s["predicted"]:
         problems.append(f"drawn 7: predicted {s['predicted']} with δ for label {s['label']}; natively predicted {want['logits']['predicted']}")
     # Every δ map drawn, with a scale.

@@ -21,13 +21,27 @@ const SEVEN: [&[[f64; 2]]; 2] = [
     &[[125.0, 150.0], [160.0, 148.0], [195.0, 147.0]],
 ];
 
+/// Largest |entry|.
+fn max_abs<'a>(values: impl IntoIterator<Item = &'a f32>) -> f32 {
+    values.into_iter().fold(0.0f32, |m, v| m.max(v.abs()))
+}
+
 /// Logits of one image by the readable network (what the widget runs) and
-/// by the fast path (what `lenet eval` runs).
-fn logits(net: &lenet::model::LeNet<f32>, image: &Array2<f64>, label: usize) -> Value {
+/// by the fast path (what `lenet eval` runs); the probabilities, and the
+/// largest |δ| of each layer (the ends of the widget's colour scales) for
+/// the predicted label.
+fn logits(net: &lenet::model::LeNet<f32>, image: &Array2<f64>) -> Value {
     let x = as_input(image);
-    let trace: Vec<f32> = net.trace(&x, &[label]).logits.column(0).to_vec();
     let fast: Vec<f32> = net.logits(&x, 1).column(0).to_vec();
-    json!({ "trace": trace, "fast": fast, "predicted": argmax(trace.iter().copied()) })
+    let predicted = argmax(net.trace(&x, &[0]).logits.column(0).iter().copied());
+    let t = net.trace(&x, &[predicted]);
+    let trace: Vec<f32> = t.logits.column(0).to_vec();
+    let probs: Vec<f32> = t.probs.column(0).to_vec();
+    let delta_max = json!({
+        "fc3": max_abs(&t.delta_fc3), "fc2": max_abs(&t.delta_fc2), "fc1": max_abs(&t.delta_fc1),
+        "conv2": max_abs(&t.delta_conv2), "conv1": max_abs(&t.delta_conv1),
+    });
+    json!({ "trace": trace, "fast": fast, "probs": probs, "predicted": predicted, "delta_max": delta_max })
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -36,13 +50,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let net = checkpoint::load(&model_path)?;
     let strokes: Vec<Stroke> = SEVEN.iter().map(|s| s.to_vec()).collect();
     let image = rasterise(&strokes);
-    let drawn = logits(&net, &image, 7);
+    let drawn = logits(&net, &image);
 
     let samples: Value = serde_json::from_slice(&std::fs::read(root.join("chapters/widgets/digit-samples.json"))?)?;
     let k = 7;
     let pixels: Vec<u8> = serde_json::from_value(samples["pixels"][k].clone())?;
     let picked = from_bytes(lenet::ndarray::ArrayView3::from_shape((1, 28, 28), &pixels[..])?);
-    let sample = logits(&net, &picked, 7);
+    let sample = logits(&net, &picked);
 
     let out = root.join("target/widgets-expected-digit.json");
     std::fs::create_dir_all(root.join("target"))?;
