@@ -156,7 +156,9 @@ mount('digit', async (root, lenet) => {
       input.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(img.buffer, img.byteOffset, img.length), 28, 28), 0, 0);
       drawBars(bars, probs, label, predicted);
       const small = x => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(1) : fmt(x, 3)).replace('-', '−');
-      verdict.textContent = `LeNet reads ${predicted} (p${SUB[predicted]} = ${small(probs[predicted])}). `
+      // Near 1, enough digits that p and C = −log p agree to the eye.
+      const prob = x => (x > 0.999 && x < 1 ? x.toFixed(5) : small(x));
+      verdict.textContent = `LeNet reads ${predicted} (p${SUB[predicted]} = ${prob(probs[predicted])}). `
         + `δ below are for y = ${label}: C = −log p${SUB[label]} = ${small(widget.cost())}`
         + (label === predicted ? '; a confident right answer leaves little to correct, so choose another y to see large δ.' : '.');
       const maxima = {};

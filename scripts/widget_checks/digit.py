@@ -15,6 +15,7 @@ written here by `cargo run --release --example digit_expect` in wasm/
 import json
 import os
 import subprocess
+import tempfile
 import time
 
 from selenium.webdriver.common.action_chains import ActionChains
@@ -35,11 +36,25 @@ DELTA_TOLERANCE = 1e-4
 IMAGE_TOLERANCE = 1e-6
 
 
-def native_expectations():
+def native(*args):
     env = dict(os.environ, CARGO_TARGET_DIR=str(ROOT / "target" / "wasm"))
-    subprocess.run(["cargo", "run", "--release", "--quiet", "--example", "digit_expect"],
-                   cwd=ROOT / "wasm", env=env, check=True)
+    return subprocess.run(["cargo", "run", "--release", "--quiet", "--example", "digit_expect", "--", *args],
+                          cwd=ROOT / "wasm", env=env, check=True, stdout=subprocess.PIPE, text=True).stdout
+
+
+def native_expectations():
+    print("       " + native().strip(), flush=True)
     return json.loads(EXPECTED.read_text(encoding="utf-8"))
+
+
+def native_for(strokes):
+    """The image and logits natively for strokes the page received."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(strokes, f)
+    try:
+        return json.loads(native("--strokes", f.name))
+    finally:
+        os.unlink(f.name)
 
 
 def wait_digit_ready(driver, root, timeout=20):
@@ -99,11 +114,13 @@ def compare_logits(where, page, native):
     return problems
 
 
-def draw(driver, canvas, strokes, size):
-    """Draws each stroke with the mouse, one move per point, no intermediate
-    moves (duration 0), offsets from the canvas's centre."""
+def draw(driver, canvas, strokes, size, duration=0):
+    """Draws each stroke with the mouse, offsets from the canvas's centre;
+    with duration 0 one move per point, else each move takes `duration` ms
+    and the browser reports points on the way."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", canvas)
     half = size / 2
-    actions = ActionChains(driver, duration=0)
+    actions = ActionChains(driver, duration=duration)
     for stroke in strokes:
         x, y = stroke[0]
         actions.move_to_element_with_offset(canvas, int(x - half), int(y - half)).click_and_hold()
@@ -111,6 +128,15 @@ def draw(driver, canvas, strokes, size):
             actions.move_to_element_with_offset(canvas, int(x - half), int(y - half))
         actions.release()
     actions.perform()
+
+
+def dense(stroke, step):
+    """The stroke with whole-pixel points about every `step` px along it."""
+    out = [stroke[0]]
+    for (x0, y0), (x1, y1) in zip(stroke, stroke[1:]):
+        n = max(1, round(((x1 - x0) ** 2 + (y1 - y0) ** 2) ** 0.5 / step))
+        out += [[round(x0 + (x1 - x0) * k / n), round(y0 + (y1 - y0) * k / n)] for k in range(1, n + 1)]
+    return out
 
 
 def check(driver, base_url, expected):
@@ -137,7 +163,6 @@ def check(driver, base_url, expected):
     # The drawn 7: clear, then the fixed strokes.
     root.find_element(By.XPATH, ".//button[normalize-space()='clear']").click()
     canvas = root.find_element(By.CSS_SELECTOR, "canvas.lw-digit-pad")
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", canvas)
     size = driver.execute_script("return arguments[0].clientWidth;", canvas)
     if size != want["canvas"]:
         problems.append(f"the drawing area is {size} px wide, the strokes are for {want['canvas']} px")
@@ -171,13 +196,34 @@ def check(driver, base_url, expected):
             problems.append(f"drawn 7: δ {name}'s scale reads {m!r}")
     print(f"       drawn 7: {screenshot(driver, root, 'digit-1-drawn-7').name}", flush=True)
 
+    # Drawn slowly, as a hand does: a point every few pixels, each move
+    # taking 40 ms, so frames pass while the pen moves and the widget must
+    # update as it goes; the result must be lenet's for the points the page
+    # received.
+    root.find_element(By.XPATH, ".//button[normalize-space()='clear']").click()
+    before = len(driver.execute_script("return window.lenetWidgets.digit.updates_ms;"))
+    draw(driver, canvas, [dense(st, 8) for st in want["strokes"]], size, duration=40)
+    wait_stable(driver)
+    during = len(driver.execute_script("return window.lenetWidgets.digit.updates_ms;")) - before
+    s = state(root)
+    points = sum(len(a) for a in s["strokes"])
+    print(f"       slow 7: the page received {points} points in {len(s['strokes'])} strokes and updated {during} times", flush=True)
+    if during < 3:
+        problems.append(f"slow 7: the widget updated {during} times while a 7 was drawn slowly; it should follow the pen")
+    slow = native_for(s["strokes"])
+    worst = max(abs(a - b) for a, b in zip(s["image"], slow["image"]))
+    if worst > IMAGE_TOLERANCE:
+        problems.append(f"slow 7: the 28×28 image differs from the native one for the same points by up to {worst:.2e}")
+    problems += compare_state("slow 7", s, slow["logits"])
+    print(f"       slow 7: {screenshot(driver, root, 'digit-2-slow-7').name}", flush=True)
+
     # Another label: δ fc3 = p − y moves to it.
     from selenium.webdriver.support.ui import Select
     Select(root.find_element(By.CSS_SELECTOR, 'select[aria-label="the label y of the cost"]')).select_by_value("3")
     wait_stable(driver)
     if state(root)["label"] != 3:
         problems.append(f"after choosing y = 3 the δ shown are for label {state(root)['label']}")
-    print(f"       drawn 7, δ for y = 3: {screenshot(driver, root, 'digit-2-label-3').name}", flush=True)
+    print(f"       drawn 7, δ for y = 3: {screenshot(driver, root, 'digit-3-label-3').name}", flush=True)
     problems += console_errors(driver)
     t = driver.execute_script("return window.lenetWidgets && window.lenetWidgets.digit;") or {}
     print(f"       digit: model fetched and read in {t.get('model_ms', float('nan')):.0f} ms; first drawing "

@@ -6,7 +6,11 @@
 //! (`lenet::checkpoint::load`). The same for the validation digit 7 the
 //! widget offers. Writes `target/widgets-expected-digit.json`.
 //!
-//! `cargo run --release --example digit_expect` (in wasm/).
+//! `cargo run --release --example digit_expect` (in wasm/). With
+//! `-- --strokes FILE` (a JSON list of strokes, each a list of [x, y]) it
+//! prints the same for those strokes instead, as JSON on stdout: the test
+//! uses it for strokes drawn by a moving mouse, whose points the browser
+//! chooses.
 
 use lenet::checkpoint;
 use lenet::ndarray::Array2;
@@ -48,6 +52,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let model_path = root.join("chapters/widgets/lenet-digits.json");
     let net = checkpoint::load(&model_path)?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, file] = &args[..] {
+        if flag != "--strokes" {
+            return Err(format!("unknown option {flag}; usage: digit_expect [--strokes FILE]").into());
+        }
+        let text = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
+        let strokes: Vec<Stroke> = serde_json::from_slice(&text).map_err(|e| format!("{file}: not a list of strokes ({e})"))?;
+        let image = rasterise(&strokes);
+        let out = json!({ "image": image.iter().map(|&v| v as f32).collect::<Vec<_>>(), "logits": logits(&net, &image) });
+        println!("{out}");
+        return Ok(());
+    }
     let strokes: Vec<Stroke> = SEVEN.iter().map(|s| s.to_vec()).collect();
     let image = rasterise(&strokes);
     let drawn = logits(&net, &image);
