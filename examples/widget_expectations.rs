@@ -97,6 +97,32 @@ fn conv_step(
     match &formula {
         Some(f) => {
             shown.insert("formula-value".into(), json!(f.eval(value)));
+            // Each term: its factors' values and its product, in the
+            // formula's order.
+            for (n, (c, factors)) in f.terms().enumerate() {
+                let values: Vec<f64> = factors.iter().map(value).collect();
+                for (m, v) in values.iter().enumerate() {
+                    shown.insert(format!("term.{}.{}", n + 1, m + 1), json!(v));
+                }
+                shown.insert(
+                    format!("term.{}", n + 1),
+                    json!(values.iter().fold(c as f64, |p, v| p * v)),
+                );
+            }
+            // The picture: the matrix the window slides over (base) and what
+            // lies on it (top): rot180(w) on δ padded, or unpadded as the
+            // notes wrote it; δ on a, or rot180(δ) as the notes' code did.
+            let (base, top) = match (pick.0, written) {
+                ("da", false) => (conv::pad(&d, k - 1, k - 1), conv::rot180(&w)),
+                ("da", true) => (d.clone(), conv::rot180(&w)),
+                (_, false) => (a.clone(), d.clone()),
+                (_, true) => (a.clone(), conv::rot180(&d)),
+            };
+            put(&mut shown, "base", &base);
+            put(&mut shown, "top", &top);
+            if (pick.0, written) == ("da", false) {
+                put(&mut shown, "rot", &conv::rot180(&w));
+            }
         }
         None => {
             shown.insert(
@@ -238,6 +264,7 @@ fn pool_step(
         let shape = xa.dim();
         Box::new(move |g| pool::mean_backward(g, shape, size, stride))
     };
+    shown.insert("picked-dy".into(), json!(dy[(pick.0 - 1, pick.1 - 1)]));
     let mut unit = Array4::zeros(dya.dim());
     unit[[0, 0, pick.0 - 1, pick.1 - 1]] = 1.0;
     let reached = two(&correct(&unit));

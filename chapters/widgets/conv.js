@@ -105,9 +105,10 @@ mount('conv', (root, lenet) => {
 
   // One term line per product: δ₁₁·w₂₂ = 1 × 4 = 4.
   function terms(entry) {
-    return el('div', { class: 'lw-terms' }, ...entry.terms.map(t => el('div', {},
-      `${t.coefficient === 1 ? '' : t.coefficient + '·'}${t.factors.join('·')} = ${t.values.map(v => fmt(v)).join(' × ')} = `,
-      fmt(t.product))));
+    return el('div', { class: 'lw-terms' }, ...entry.terms.map((t, n) => el('div', {},
+      `${t.coefficient === 1 ? '' : t.coefficient + '·'}${t.factors.join('·')} = `,
+      ...t.values.flatMap((v, f) => [f ? ' × ' : '', num(v, `term.${n + 1}.${f + 1}`)]), ' = ',
+      num(t.product, `term.${n + 1}`))));
   }
   function formula(lhs, entry) {
     return el('p', { class: 'lw-formula' }, `${lhs} = `, el('span', { 'data-key': 'formula' }, entry.formula),
@@ -120,7 +121,8 @@ mount('conv', (root, lenet) => {
       const inside = i >= r0 && i < r0 + th && j >= c0 && j < c0 + tw;
       const zero = zeroFrom && zeroFrom(i, j);
       return el('div', { class: `lw-cell${inside ? ' lw-window' : ''}${zero && !inside ? ' lw-zero' : ''}` },
-        fmt(base[i][j]), inside ? el('span', { class: 'lw-corner' }, fmt(top[i - r0][j - c0])) : null);
+        num(base[i][j], `base.${i + 1}.${j + 1}`),
+        inside ? num(top[i - r0][j - c0], `top.${i - r0 + 1}.${j - c0 + 1}`, 3, { class: 'lw-num lw-corner' }) : null);
     }, { class: 'lw-grid lw-tall' });
   }
 
@@ -131,7 +133,7 @@ mount('conv', (root, lenet) => {
       return [
         el('p', { class: 'lw-note' }, `${lhs} = full_convolve(δ, w)${sub(i + 1, j + 1)}: δ padded with ${k - 1} ring${k > 2 ? 's' : ''} of zeros (grey), and rot180(w) laid on it with its corner at row ${i + 1}, column ${j + 1} (yellow; its entries in blue). The products that meet are the terms.`),
         el('div', { class: 'lw-row' }, overlay(`δ padded (${m + 2 * (k - 1)}×${m + 2 * (k - 1)})`, r.padded, r.rot, i, j, padZero),
-          grid('rot180(w)', k, k, (p, q) => el('div', { class: 'lw-cell' }, fmt(r.rot[p][q])))),
+          grid('rot180(w)', k, k, (p, q) => el('div', { class: 'lw-cell' }, num(r.rot[p][q], `rot.${p + 1}.${q + 1}`)))),
         terms(r.pick.correct), formula(lhs, r.pick.correct)];
     }
     const v = shownDa(r, i, j);

@@ -98,8 +98,8 @@ mount('pool', (root, lenet) => {
     const dy = s.dy[pi * m + pj];
     const lines = [el('p', { class: 'lw-note' },
       `y${sub(pi + 1, pj + 1)} is the ${s.max ? 'maximum' : 'mean'} of the yellow window (rows ${wr + 1}–${wr + size}, columns ${wc + 1}–${wc + size}). `,
-      s.max ? `Its gradient ∂C/∂y${sub(pi + 1, pj + 1)} = ${fmt(dy)} goes whole to the maximum (blue):`
-        : `Its gradient ∂C/∂y${sub(pi + 1, pj + 1)} = ${fmt(dy)} is shared equally, 1/${size * size} to each input (blue):`),
+      `Its gradient ∂C/∂y${sub(pi + 1, pj + 1)} = `, num(dy, 'picked-dy'),
+      s.max ? ' goes whole to the maximum (blue):' : ` is shared equally, 1/${size * size} to each input (blue):`),
       el('div', { class: 'lw-terms' }, ...route.to.map(([a, b, v]) => el('span', {}, `x${sub(a + 1, b + 1)} += `, num(v, `route.${a + 1}.${b + 1}`), '  ')))];
     if (s.stride < s.size) lines.push(el('p', { class: 'lw-note' }, 'The windows overlap: an input in several windows adds up what each sends it.'));
     if (written) {

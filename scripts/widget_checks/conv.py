@@ -32,7 +32,7 @@ def check(driver, base_url, expected):
         except Exception as e:  # noqa: BLE001 - a control that is missing fails the step
             problems.append(f"{where}: could not drive the widget: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
             continue
-        problems += compare(root, step["shown"], ("da.", "dw.", "formula-value", "lost-value"), where)
+        problems += compare(root, step["shown"], ("da.", "dw.", "formula-value", "lost-value", "term.", "base.", "top.", "rot."), where)
         formulas = root.find_elements(By.CSS_SELECTOR, '[data-key="formula"]')
         if step["formula"] is None:
             if formulas:

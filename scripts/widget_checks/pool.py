@@ -33,7 +33,7 @@ def check(driver, base_url, expected):
         except Exception as e:  # noqa: BLE001 - a control that is missing fails the step
             problems.append(f"{where}: could not drive the widget: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
             continue
-        problems += compare(root, step["shown"], ("y.", "dx.", "route."), where)
+        problems += compare(root, step["shown"], ("y.", "dx.", "route.", "picked-dy"), where)
         print(f"       pool step {n}: {step['name']}: {screenshot(driver, root, f'pool-{n}').name}", flush=True)
         problems += console_errors(driver)
     # A window that does not tile the input: the widget says so (lenet's
