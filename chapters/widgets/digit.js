@@ -6,8 +6,8 @@
 //
 // For the browser test (scripts/widget_checks/digit.py) the root element
 // carries the state as data attributes: data-logits, data-probs (JSON
-// arrays, the exact f32 values), data-delta-max (the largest |δ| of each
-// layer), data-predicted, data-label, data-strokes
+// arrays, the exact f32 values), data-gradient-max (the largest |entry| of
+// each map), data-predicted, data-label, data-strokes
 // (the points forwarded, JSON) and data-image (the 784 inputs).
 import { mount, timed, el, fmt } from './common.js';
 
@@ -19,11 +19,13 @@ const CANVAS = 280;
 // The δ maps, from the logits back to the image: how many maps a row and
 // the pixels of one value.
 const LOOK = {
-  fc3: { cell: 26, height: 22, formula: 'δ fc3 = p − y', what: 'at the logits' },
-  fc2: { cell: 5, height: 18, formula: 'δ fc2 = (W fc3)ᵀ δ fc3 ⊙ σ′(z fc2)', what: '' },
-  fc1: { cell: 5, height: 18, formula: 'δ fc1 = (W fc2)ᵀ δ fc2 ⊙ σ′(z fc1)', what: '' },
-  conv2: { cell: 5, perRow: 8, formula: 'δ conv2 = maxpool routing of ∂C/∂pool2 = un-flattened (W fc1)ᵀ δ fc1, ⊙ σ′(z conv2)', what: '' },
-  conv1: { cell: 3, perRow: 6, formula: 'δ conv1 = maxpool routing of ∂C/∂pool1 = Σₖ δ conv2ₖ ⊛ wₖ, ⊙ σ′(z conv1)', what: '' },
+  fc3: { cell: 26, height: 22, formula: 'δ fc3 = p − y' },
+  fc2: { cell: 5, height: 18, formula: 'δ fc2 = (W fc3)ᵀ δ fc3 ⊙ σ′(z fc2)' },
+  fc1: { cell: 5, height: 18, formula: 'δ fc1 = (W fc2)ᵀ δ fc2 ⊙ σ′(z fc1)' },
+  pool2: { cell: 6, perRow: 16, formula: '∂C/∂pool2 = (W fc1)ᵀ δ fc1, un-flattened (no σ′: pooling has no activation)' },
+  conv2: { cell: 5, perRow: 8, formula: 'δ conv2 = ∂C/∂pool2 sent to each window\'s maximum, ⊙ σ′(z conv2)' },
+  pool1: { cell: 5, perRow: 6, formula: '∂C/∂pool1 = Σₖ δ conv2ₖ ⊛ wₖ (the full convolution of chapter 2)' },
+  conv1: { cell: 3, perRow: 6, formula: 'δ conv1 = ∂C/∂pool1 sent to each window\'s maximum, ⊙ σ′(z conv1)' },
 };
 
 async function fetchBytes(name) {
@@ -113,12 +115,12 @@ mount('digit', async (root, lenet) => {
   const maps = el('div', { class: 'lw-digit-maps' });
   const layers = [];
   for (let k = 0; k < widget.layers(); k++) {
-    const name = widget.layer_name(k), shape = Array.from(widget.layer_shape(k)), look = LOOK[name];
+    const name = widget.layer_name(k), symbol = widget.layer_symbol(k), shape = Array.from(widget.layer_shape(k)), look = LOOK[name];
     const shapeText = shape[0] === 1 ? `${shape[2]}` : shape.join('×');
     const scale = el('span', { 'data-key': `max.${name}` });
-    const canvas = el('canvas', { 'aria-label': `δ ${name}, ${shapeText}` });
+    const canvas = el('canvas', { 'aria-label': `${symbol}, ${shapeText}` });
     const fig = el('figure', { class: 'lw-matrix', style: 'margin:0 0 10px 0' },
-      el('figcaption', {}, el('b', {}, `δ ${name}`), ` (${shapeText}) `, scale),
+      el('figcaption', {}, el('b', {}, symbol), ` (${shapeText}) `, scale),
       el('div', { class: 'lw-note', style: 'margin:0 0 3px 0' }, look.formula), canvas);
     const digits = name === 'fc3' ? el('div', { style: `display:flex;font-size:12px` },
       ...[...Array(10).keys()].map(d => el('span', { style: `width:${look.cell}px;text-align:center` }, String(d)))) : null;
@@ -137,8 +139,8 @@ mount('digit', async (root, lenet) => {
     el('div', { class: 'lw-controls', style: 'margin-top:8px' }, el('label', {}, 'δ for the cost C = −log p_y of the label y = ', labelPick)),
     el('figure', { class: 'lw-matrix' }, el('figcaption', {}, 'p = softmax(logits) (the predicted digit in red; y outlined)'), bars),
     verdict,
-    el('p', { class: 'lw-note' }, 'Blue below 0, red above, white at 0, each layer on its own scale (±the largest |δ|). ',
-      'δ flows from the logits (top) back to conv1 (bottom).'),
+    el('p', { class: 'lw-note' }, 'Blue below 0, red above, white at 0, each map on its own scale (± its largest entry). ',
+      'The gradient flows from the logits (top) back to conv1 (bottom): δ = ∂C/∂z where a layer has a pre-activation z, ∂C/∂a at the pooling outputs.'),
     maps);
 
   const ctx = pad.getContext('2d');
@@ -163,14 +165,14 @@ mount('digit', async (root, lenet) => {
         + (label === predicted ? '; a confident right answer leaves little to correct, so choose another y to see large δ.' : '.');
       const maxima = {};
       for (const L of layers) {
-        const m = widget.delta_max(L.k);
+        const m = widget.gradient_max(L.k);
         maxima[L.name] = m;
         L.scale.textContent = `±${m === 0 ? '0' : m.toExponential(1).replace('-', '−')}`;
-        drawMaps(L.canvas, widget.delta_rgba(L.k), L.shape, L.look.cell, L.look.perRow || 1, 6, L.look.height);
+        drawMaps(L.canvas, widget.gradient_rgba(L.k), L.shape, L.look.cell, L.look.perRow || 1, 6, L.look.height);
       }
       root.dataset.logits = JSON.stringify(Array.from(widget.logits()));
       root.dataset.probs = JSON.stringify(Array.from(probs));
-      root.dataset.deltaMax = JSON.stringify(maxima);
+      root.dataset.gradientMax = JSON.stringify(maxima);
       root.dataset.predicted = String(predicted);
       root.dataset.label = String(label);
       root.dataset.image = JSON.stringify(Array.from(widget.image()));

@@ -75,14 +75,14 @@ def state(root):
         "image": json.loads(get("data-image")),
         "strokes": json.loads(get("data-strokes")),
         "probs": json.loads(get("data-probs")),
-        "delta_max": json.loads(get("data-delta-max")),
+        "gradient_max": json.loads(get("data-gradient-max")),
         "predicted": int(get("data-predicted")),
         "label": int(get("data-label")),
     }
 
 
 def compare_state(where, page, native):
-    """The logits, probabilities and each layer's largest |δ| (the end of
+    """The logits, probabilities and each map's largest |entry| (the end of
     its colour scale) against the native ones."""
     problems = compare_logits(where, page["logits"], native)
     worst = max(abs(a - b) for a, b in zip(page["probs"], native["probs"]))
@@ -92,13 +92,13 @@ def compare_state(where, page, native):
     # spacing there (6e-8) is the error, however small δ is; the δ below
     # inherit it. So: 1e-4 relative, plus a few f32 roundings of 1.
     worst = 0.0
-    for name, want in native["delta_max"].items():
-        got = page["delta_max"].get(name)
+    for name, want in native["gradient_max"].items():
+        got = page["gradient_max"].get(name)
         if got is None or abs(got - want) > DELTA_TOLERANCE * want + 4 * 2.0 ** -24:
-            problems.append(f"{where}: largest |δ {name}| is {got} in the page, {want} natively")
+            problems.append(f"{where}: largest |entry| of {name}'s map is {got} in the page, {want} natively")
         elif want > 0:
             worst = max(worst, abs(got - want) / want)
-    print(f"       {where}: largest |δ| per layer ({', '.join(f'{k} {v:.2e}' for k, v in native['delta_max'].items())}) "
+    print(f"       {where}: largest |entry| per map ({', '.join(f'{k} {v:.2e}' for k, v in native['gradient_max'].items())}) "
           f"as natively to {worst:.1e} relative", flush=True)
     return problems
 
@@ -190,10 +190,10 @@ def check(driver, base_url, expected):
     if s["predicted"] != want["logits"]["predicted"] or s["label"] != s["predicted"]:
         problems.append(f"drawn 7: predicted {s['predicted']} with δ for label {s['label']}; natively predicted {want['logits']['predicted']}")
     # Every δ map drawn, with a scale.
-    for name in ("fc3", "fc2", "fc1", "conv2", "conv1"):
+    for name in ("fc3", "fc2", "fc1", "pool2", "conv2", "pool1", "conv1"):
         m = root.find_element(By.CSS_SELECTOR, f'[data-key="max.{name}"]').text
         if not m.startswith("±") or m == "±0":
-            problems.append(f"drawn 7: δ {name}'s scale reads {m!r}")
+            problems.append(f"drawn 7: the scale of {name}'s map reads {m!r}")
     print(f"       drawn 7: {screenshot(driver, root, 'digit-1-drawn-7').name}", flush=True)
 
     # Drawn slowly, as a hand does: a point every few pixels, each move

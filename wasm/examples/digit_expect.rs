@@ -41,11 +41,12 @@ fn logits(net: &lenet::model::LeNet<f32>, image: &Array2<f64>) -> Value {
     let t = net.trace(&x, &[predicted]);
     let trace: Vec<f32> = t.logits.column(0).to_vec();
     let probs: Vec<f32> = t.probs.column(0).to_vec();
-    let delta_max = json!({
+    let gradient_max = json!({
         "fc3": max_abs(&t.delta_fc3), "fc2": max_abs(&t.delta_fc2), "fc1": max_abs(&t.delta_fc1),
-        "conv2": max_abs(&t.delta_conv2), "conv1": max_abs(&t.delta_conv1),
+        "pool2": max_abs(&t.delta_pool2), "conv2": max_abs(&t.delta_conv2),
+        "pool1": max_abs(&t.delta_pool1), "conv1": max_abs(&t.delta_conv1),
     });
-    json!({ "trace": trace, "fast": fast, "probs": probs, "predicted": predicted, "delta_max": delta_max })
+    json!({ "trace": trace, "fast": fast, "probs": probs, "predicted": predicted, "gradient_max": gradient_max })
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

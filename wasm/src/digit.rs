@@ -11,8 +11,8 @@
 //!    the centre of the 28×28 field.
 //! 2. [`Digit::update`] runs [`LeNet::trace`], the readable network of
 //!    chapter 5, for the chosen label (by default the predicted class), so
-//!    δ = ∂C/∂z of conv1, conv2, fc1, fc2 and fc3 are those of
-//!    C = −log p_label.
+//!    δ = ∂C/∂z of conv1, conv2, fc1, fc2 and fc3, and ∂C/∂a at the two
+//!    pooling outputs, are those of C = −log p_label ([`LAYERS`]).
 //! 3. [`heat_rgba`] colours a map with the book's diverging scale (blue < 0 <
 //!    red, white at 0, symmetric about zero over the whole layer), as
 //!    `lenet::plots::heatmap` does.
@@ -180,15 +180,18 @@ pub fn argmax(values: impl IntoIterator<Item = f32>) -> usize {
     best.0
 }
 
-/// The layers whose δ = ∂C/∂z the widget shows, from the logits back to the
-/// image, with the shape of each map as (channels, rows, columns); a fully
-/// connected layer's δ is one row.
-pub const LAYERS: [(&str, [usize; 3]); 5] = [
-    ("fc3", [1, 1, 10]),
-    ("fc2", [1, 1, 84]),
-    ("fc1", [1, 1, 120]),
-    ("conv2", [16, 10, 10]),
-    ("conv1", [6, 28, 28]),
+/// The gradients the widget shows, from the logits back to the image: name,
+/// the book's symbol (δ = ∂C/∂z where the layer has a pre-activation z,
+/// ∂C/∂a at a pooling output, which has none) and the shape of the map as
+/// (channels, rows, columns); a fully connected layer's δ is one row.
+pub const LAYERS: [(&str, &str, [usize; 3]); 7] = [
+    ("fc3", "δ fc3", [1, 1, 10]),
+    ("fc2", "δ fc2", [1, 1, 84]),
+    ("fc1", "δ fc1", [1, 1, 120]),
+    ("pool2", "∂C/∂pool2", [16, 5, 5]),
+    ("conv2", "δ conv2", [16, 10, 10]),
+    ("pool1", "∂C/∂pool1", [6, 14, 14]),
+    ("conv1", "δ conv1", [6, 28, 28]),
 ];
 
 /// The widget's state: the network, the strokes, the label asked for, and
@@ -254,18 +257,23 @@ impl Digit {
         argmax(self.logits())
     }
 
-    /// The δ of layer `LAYERS[k]`, channel after channel, row-major.
+    /// The gradient `LAYERS[k]`, channel after channel, row-major.
     ///
     /// # Panics
-    /// If `k` ≥ 5.
-    pub fn delta(&self, k: usize) -> Vec<f32> {
+    /// If `k` ≥ 7.
+    pub fn gradient(&self, k: usize) -> Vec<f32> {
         let t = &self.trace;
+        let sample = |a: &lenet::ndarray::Array4<f32>| a.index_axis(lenet::ndarray::Axis(0), 0).iter().copied().collect();
         match LAYERS[k].0 {
             "fc3" => t.delta_fc3.column(0).to_vec(),
             "fc2" => t.delta_fc2.column(0).to_vec(),
             "fc1" => t.delta_fc1.column(0).to_vec(),
-            "conv2" => t.delta_conv2.index_axis(lenet::ndarray::Axis(0), 0).iter().copied().collect(),
-            _ => t.delta_conv1.index_axis(lenet::ndarray::Axis(0), 0).iter().copied().collect(),
+            // Trace's delta_pool* hold ∂C/∂a at the pooling outputs.
+            "pool2" => sample(&t.delta_pool2),
+            "conv2" => sample(&t.delta_conv2),
+            "pool1" => sample(&t.delta_pool1),
+            "conv1" => sample(&t.delta_conv1),
+            other => unreachable!("LAYERS has no {other}"),
         }
     }
 }
@@ -394,34 +402,40 @@ impl DigitWidget {
         image_rgba(&self.0.image)
     }
 
-    /// The number of layers whose δ is shown.
+    /// The number of gradients shown ([`LAYERS`]).
     pub fn layers(&self) -> usize {
         LAYERS.len()
     }
 
-    /// Layer k's name: fc3, fc2, fc1, conv2, conv1.
+    /// Gradient k's name: fc3, fc2, fc1, pool2, conv2, pool1, conv1 (a
+    /// k past the end means the last).
     pub fn layer_name(&self, k: usize) -> String {
         LAYERS[k.min(LAYERS.len() - 1)].0.to_string()
     }
 
-    /// Layer k's δ shape: channels, rows, columns.
+    /// Gradient k's symbol in the book's notation: δ fc3, …, ∂C/∂pool2, ….
+    pub fn layer_symbol(&self, k: usize) -> String {
+        LAYERS[k.min(LAYERS.len() - 1)].1.to_string()
+    }
+
+    /// Gradient k's shape: channels, rows, columns.
     pub fn layer_shape(&self, k: usize) -> Vec<u32> {
-        LAYERS[k.min(LAYERS.len() - 1)].1.map(|d| d as u32).to_vec()
+        LAYERS[k.min(LAYERS.len() - 1)].2.map(|d| d as u32).to_vec()
     }
 
-    /// Layer k's δ, channel after channel.
-    pub fn delta(&self, k: usize) -> Vec<f32> {
-        self.0.delta(k.min(LAYERS.len() - 1))
+    /// Gradient k, channel after channel.
+    pub fn gradient(&self, k: usize) -> Vec<f32> {
+        self.0.gradient(k.min(LAYERS.len() - 1))
     }
 
-    /// The largest |δ| of layer k: the end of its colour scale.
-    pub fn delta_max(&self, k: usize) -> f32 {
-        max_abs(&self.delta(k))
+    /// The largest |entry| of gradient k: the end of its colour scale.
+    pub fn gradient_max(&self, k: usize) -> f32 {
+        max_abs(&self.gradient(k))
     }
 
-    /// Layer k's δ coloured, channel after channel, 4 bytes a value.
-    pub fn delta_rgba(&self, k: usize) -> Vec<u8> {
-        let d = self.delta(k);
+    /// Gradient k coloured, channel after channel, 4 bytes a value.
+    pub fn gradient_rgba(&self, k: usize) -> Vec<u8> {
+        let d = self.gradient(k);
         heat_rgba(&d, max_abs(&d))
     }
 }
@@ -557,14 +571,18 @@ mod tests {
         d.update();
         assert_eq!(d.used_label(), other);
         // δ at the logits is p − y, y one-hot at the label.
-        let (p, delta) = (d.probs(), d.delta(0));
+        let (p, delta) = (d.probs(), d.gradient(0));
         for k in 0..10 {
             let y = if k == other { 1.0 } else { 0.0 };
             assert_eq!(delta[k], p[k] - y);
         }
-        // The conv1 map is the trace's, channel after channel.
-        assert_eq!(d.delta(4).len(), 6 * 28 * 28);
-        assert_eq!(d.delta(4)[28 * 28 + 5], d.trace.delta_conv1[[0, 1, 0, 5]]);
+        // Each map is the trace's, channel after channel, of its shape.
+        for (k, (_, _, [c, h, w])) in LAYERS.iter().enumerate() {
+            assert_eq!(d.gradient(k).len(), c * h * w, "{}", LAYERS[k].0);
+        }
+        assert_eq!(d.gradient(6)[28 * 28 + 5], d.trace.delta_conv1[[0, 1, 0, 5]]);
+        assert_eq!(d.gradient(5)[14 * 14 + 3], d.trace.delta_pool1[[0, 1, 0, 3]]);
+        assert_eq!(d.gradient(3)[25 * 15 + 24], d.trace.delta_pool2[[0, 15, 4, 4]]);
     }
 
     #[test]
