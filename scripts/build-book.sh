@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup-book.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 python3 notebooks/to_book.py --check
+bash scripts/build-widgets.sh  # the interactive widgets' WebAssembly, into chapters/widgets/pkg/
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if ! mdbook build 2>&1 | tee "$log"; then

@@ -29,6 +29,8 @@ book_failed=0
 python3 scripts/check-book-outputs.py || book_failed=1
 bash scripts/setup-browser.sh
 .venv-notebooks/bin/python scripts/check-book.py || book_failed=1
+(cd wasm && CARGO_TARGET_DIR=../target/wasm cargo test --release --locked) || book_failed=1  # the widgets' crate, natively
+.venv-notebooks/bin/python scripts/check-widgets.py || book_failed=1
 [ "$book_failed" = 0 ]
 echo "== fuzz: the IDX, model and checkpoint readers, 60 s per target (scripts/fuzz.sh; tests/mutated_files.rs ran above)"
 bash scripts/fuzz.sh 60

@@ -1,0 +1,238 @@
+// Chapter 5's widget, "A digit, backwards": draw a digit (or pick a
+// validation digit) and watch δ flow back through LeNet-5. wasm/src/digit.rs
+// computes everything — the 28×28 image from the strokes, the trace of the
+// network, the colours of every map; this file forwards the pointer's
+// points (canvas pixels) and draws what comes back.
+//
+// For the browser test (scripts/widget_checks/digit.py) the root element
+// carries the state as data attributes: data-logits, data-probs (JSON
+// arrays, the exact f32 values), data-gradient-max (the largest |entry| of
+// each map), data-predicted, data-label, data-strokes
+// (the points forwarded, JSON) and data-image (the 784 inputs).
+import { mount, timed, el, fmt } from './common.js';
+
+const here = new URL('.', import.meta.url);
+const SUB = '₀₁₂₃₄₅₆₇₈₉';
+// The drawing area, in CSS pixels (the rasteriser does not care about the
+// size: it scales the drawing to MNIST's 20×20 box).
+const CANVAS = 280;
+// The δ maps, from the logits back to the image: how many maps a row and
+// the pixels of one value.
+const LOOK = {
+  fc3: { cell: 26, height: 22, formula: 'δ fc3 = p − y' },
+  fc2: { cell: 5, height: 18, formula: 'δ fc2 = (W fc3)ᵀ δ fc3 ⊙ σ′(z fc2)' },
+  fc1: { cell: 5, height: 18, formula: 'δ fc1 = (W fc2)ᵀ δ fc2 ⊙ σ′(z fc1)' },
+  pool2: { cell: 6, perRow: 16, formula: '∂C/∂pool2 = (W fc1)ᵀ δ fc1, un-flattened (no σ′: pooling has no activation)' },
+  conv2: { cell: 5, perRow: 8, formula: 'δ conv2 = ∂C/∂pool2 sent to each window\'s maximum, ⊙ σ′(z conv2)' },
+  pool1: { cell: 5, perRow: 6, formula: '∂C/∂pool1 = Σₖ δ conv2ₖ ⊛ wₖ (the full convolution of chapter 2)' },
+  conv1: { cell: 3, perRow: 6, formula: 'δ conv1 = ∂C/∂pool1 sent to each window\'s maximum, ⊙ σ′(z conv1)' },
+};
+
+async function fetchBytes(name) {
+  const r = await fetch(new URL(name, here));
+  if (!r.ok) throw new Error(`${name}: HTTP ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+// Draws `rgba` (channels × rows × cols values, 4 bytes each, row-major) on
+// `canvas`, `perRow` maps a row, each value a `cell`-pixel square.
+function drawMaps(canvas, rgba, [channels, rows, cols], cell, perRow, gap, cellH = cell) {
+  const across = Math.min(perRow, channels), down = Math.ceil(channels / perRow);
+  canvas.width = across * (cols * cell + gap) - gap;
+  canvas.height = down * (rows * cellH + gap) - gap;
+  const ctx = canvas.getContext('2d');
+  ctx.imageSmoothingEnabled = false;
+  const tile = document.createElement('canvas');
+  tile.width = cols; tile.height = rows;
+  const tctx = tile.getContext('2d');
+  const size = rows * cols * 4;
+  for (let c = 0; c < channels; c++) {
+    tctx.putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer, rgba.byteOffset + c * size, size), cols, rows), 0, 0);
+    const x = (c % perRow) * (cols * cell + gap), y = Math.floor(c / perRow) * (rows * cellH + gap);
+    ctx.drawImage(tile, x, y, cols * cell, rows * cellH);
+    ctx.strokeStyle = '#999';
+    ctx.lineWidth = 1;
+    ctx.strokeRect(x + 0.5, y + 0.5, cols * cell - 1, rows * cellH - 1);
+  }
+}
+
+// The probabilities as ten bars; the label whose δ is shown is outlined.
+function drawBars(canvas, probs, label, predicted) {
+  const w = 36, h = 90, top = 16, bottom = 18;
+  canvas.width = 10 * w; canvas.height = top + h + bottom;
+  const ctx = canvas.getContext('2d');
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.font = '12px sans-serif';
+  ctx.textAlign = 'center';
+  const ink = getComputedStyle(canvas).color || 'black';
+  for (let k = 0; k < 10; k++) {
+    const bh = Math.max(1, Math.round(probs[k] * h)), x = k * w;
+    ctx.fillStyle = k === predicted ? '#b2182b' : '#2166ac';
+    ctx.fillRect(x + 6, top + h - bh, w - 12, bh);
+    ctx.fillStyle = ink;
+    ctx.fillText(String(k), x + w / 2, top + h + 14);
+    if (probs[k] >= 0.005) ctx.fillText(fmt(probs[k], 2), x + w / 2, top + h - bh - 3);
+    if (k === label) {
+      ctx.strokeStyle = ink; ctx.lineWidth = 2;
+      ctx.strokeRect(x + 2, 1, w - 4, top + h + bottom - 2);
+    }
+  }
+}
+
+mount('digit', async (root, lenet) => {
+  const t0 = performance.now();
+  const status = el('p', { class: 'lw-note' }, 'Loading the trained LeNet-5 (1.3 MB)…');
+  root.append(status);
+  let widget, samples;
+  try {
+    const [model, sampleBytes] = await Promise.all([fetchBytes('lenet-digits.json'), fetchBytes('digit-samples.json')]);
+    widget = new lenet.DigitWidget(model);
+    samples = JSON.parse(new TextDecoder().decode(sampleBytes));
+  } catch (e) {
+    status.className = 'lw-error';
+    status.textContent = `The digit widget could not start: ${e.message}`;
+    root.dataset.ready = 'failed';
+    return;
+  }
+  status.remove();
+  // The points forwarded so far, per stroke (for the test; the wasm has its own copy).
+  const strokes = [];
+
+  const pad = el('canvas', {
+    class: 'lw-digit-pad', width: CANVAS, height: CANVAS, 'aria-label': 'drawing area: draw a digit with the mouse',
+    style: `width:${CANVAS}px;height:${CANVAS}px;touch-action:none;cursor:crosshair;background:white;border:1px solid #888`,
+  });
+  const input = el('canvas', { width: 28, height: 28, style: 'width:112px;height:112px;image-rendering:pixelated;border:1px solid #888' });
+  const bars = el('canvas', { 'aria-label': 'probabilities of the ten digits' });
+  const labelPick = el('select', { 'aria-label': 'the label y of the cost', onchange: () => { widget.set_label(+labelPick.value); update(); } },
+    el('option', { value: -1 }, 'the prediction'), ...[...Array(10).keys()].map(k => el('option', { value: k }, String(k))));
+  const clear = el('button', { type: 'button', onclick: () => { widget.clear(); strokes.length = 0; blank(); update(); } }, 'clear');
+  const pickButtons = samples.label.map((label, k) => el('button', {
+    type: 'button', title: `validation digit ${samples.index[k]} (label ${label})`,
+    onclick: () => { widget.pick(new Uint8Array(samples.pixels[k])); strokes.length = 0; blank(); update(); },
+  }, String(label)));
+  const verdict = el('p', { class: 'lw-note', 'data-key': 'verdict' });
+  const maps = el('div', { class: 'lw-digit-maps' });
+  const layers = [];
+  for (let k = 0; k < widget.layers(); k++) {
+    const name = widget.layer_name(k), symbol = widget.layer_symbol(k), shape = Array.from(widget.layer_shape(k)), look = LOOK[name];
+    const shapeText = shape[0] === 1 ? `${shape[2]}` : shape.join('×');
+    const scale = el('span', { 'data-key': `max.${name}` });
+    const canvas = el('canvas', { 'aria-label': `${symbol}, ${shapeText}` });
+    const fig = el('figure', { class: 'lw-matrix', style: 'margin:0 0 10px 0' },
+      el('figcaption', {}, el('b', {}, symbol), ` (${shapeText}) `, scale),
+      el('div', { class: 'lw-note', style: 'margin:0 0 3px 0' }, look.formula), canvas);
+    const digits = name === 'fc3' ? el('div', { style: `display:flex;font-size:12px` },
+      ...[...Array(10).keys()].map(d => el('span', { style: `width:${look.cell}px;text-align:center` }, String(d)))) : null;
+    if (digits) fig.append(digits);
+    maps.append(fig);
+    layers.push({ k, name, shape, look, scale, canvas });
+  }
+  root.append(
+    el('div', { class: 'lw-row' },
+      pad,
+      el('div', {},
+        el('figure', { class: 'lw-matrix' }, el('figcaption', {}, 'what LeNet reads: x (28×28)'), input),
+        el('div', { class: 'lw-controls', style: 'margin-top:8px' }, clear),
+        el('div', { class: 'lw-note' }, 'or pick a validation digit:'),
+        el('div', { class: 'lw-controls', style: 'gap:3px' }, ...pickButtons))),
+    el('div', { class: 'lw-controls', style: 'margin-top:8px' }, el('label', {}, 'δ for the cost C = −log p_y of the label y = ', labelPick)),
+    el('figure', { class: 'lw-matrix' }, el('figcaption', {}, 'p = softmax(logits) (the predicted digit in red; y outlined)'), bars),
+    verdict,
+    el('p', { class: 'lw-note' }, 'Blue below 0, red above, white at 0, each map on its own scale (± its largest entry). ',
+      'The gradient flows from the logits (top) back to conv1 (bottom): δ = ∂C/∂z where a layer has a pre-activation z, ∂C/∂a at the pooling outputs.'),
+    maps);
+
+  const ctx = pad.getContext('2d');
+  // The empty pad says what it is for.
+  function blank() {
+    ctx.clearRect(0, 0, CANVAS, CANVAS);
+    ctx.fillStyle = '#777'; ctx.font = '16px sans-serif'; ctx.textAlign = 'center';
+    ctx.fillText('draw a digit here', CANVAS / 2, CANVAS / 2);
+  }
+  function update(first = false) {
+    (first ? f => f() : f => timed('digit', f))(() => {
+      widget.update();
+      const probs = widget.probs(), predicted = widget.predicted(), label = widget.label();
+      const img = widget.image_rgba();
+      input.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(img.buffer, img.byteOffset, img.length), 28, 28), 0, 0);
+      drawBars(bars, probs, label, predicted);
+      const small = x => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(1) : fmt(x, 3)).replace('-', '−');
+      // Near 1, enough digits that p and C = −log p agree to the eye.
+      const prob = x => (x > 0.999 && x < 1 ? x.toFixed(5) : small(x));
+      verdict.textContent = `LeNet reads ${predicted} (p${SUB[predicted]} = ${prob(probs[predicted])}). `
+        + `δ below are for y = ${label}: C = −log p${SUB[label]} = ${small(widget.cost())}`
+        + (label === predicted ? '; a confident right answer leaves little to correct, so choose another y to see large δ.' : '.');
+      const maxima = {};
+      for (const L of layers) {
+        const m = widget.gradient_max(L.k);
+        maxima[L.name] = m;
+        L.scale.textContent = `±${m === 0 ? '0' : m.toExponential(1).replace('-', '−')}`;
+        drawMaps(L.canvas, widget.gradient_rgba(L.k), L.shape, L.look.cell, L.look.perRow || 1, 6, L.look.height);
+      }
+      root.dataset.logits = JSON.stringify(Array.from(widget.logits()));
+      root.dataset.probs = JSON.stringify(Array.from(probs));
+      root.dataset.gradientMax = JSON.stringify(maxima);
+      root.dataset.predicted = String(predicted);
+      root.dataset.label = String(label);
+      root.dataset.image = JSON.stringify(Array.from(widget.image()));
+      root.dataset.strokes = JSON.stringify(strokes);
+    });
+  }
+
+  // Pointer → strokes. Every point the browser reports (coalesced ones
+  // included) goes to the wasm; the page redraws at most once a frame while
+  // drawing and once more when the pen lifts.
+  let drawing = false, frame = null;
+  // Canvas pixels: from the corner inside the border.
+  const at = e => { const r = pad.getBoundingClientRect(); return [e.clientX - r.left - pad.clientLeft, e.clientY - r.top - pad.clientTop]; };
+  function schedule() {
+    if (frame === null) frame = requestAnimationFrame(() => { frame = null; update(); });
+  }
+  function ink(from, to) {
+    ctx.strokeStyle = 'black'; ctx.lineWidth = 18; ctx.lineCap = 'round'; ctx.lineJoin = 'round';
+    ctx.beginPath(); ctx.moveTo(...from); ctx.lineTo(...to); ctx.stroke();
+  }
+  pad.addEventListener('pointerdown', e => {
+    e.preventDefault();
+    pad.setPointerCapture(e.pointerId);
+    if (strokes.length === 0) ctx.clearRect(0, 0, CANVAS, CANVAS); // the first stroke: away with the hint
+    drawing = true;
+    const p = at(e);
+    strokes.push([p]);
+    widget.begin_stroke(p[0], p[1]);
+    ink(p, p);
+    schedule();
+  });
+  pad.addEventListener('pointermove', e => {
+    if (!drawing) return;
+    for (const c of (e.getCoalescedEvents ? e.getCoalescedEvents() : [e])) {
+      const p = at(c), s = strokes[strokes.length - 1];
+      ink(s[s.length - 1], p);
+      s.push(p);
+      widget.extend_stroke(p[0], p[1]);
+    }
+    schedule();
+  });
+  const lift = () => {
+    if (!drawing) return;
+    drawing = false;
+    if (frame !== null) { cancelAnimationFrame(frame); frame = null; }
+    update();
+  };
+  pad.addEventListener('pointerup', lift);
+  pad.addEventListener('pointercancel', lift);
+
+  // Start on the validation 7, so the maps show something before any drawing.
+  // Timings (never asserted): the model fetched and read, and the first
+  // drawing, apart from the updates that answer the reader.
+  const t = window.lenetWidgets.digit;
+  t.model_ms = performance.now() - t0;
+  const t1 = performance.now();
+  widget.pick(new Uint8Array(samples.pixels[samples.label.indexOf(7)]));
+  blank();
+  update(true);
+  t.first_draw_ms = performance.now() - t1;
+  t.digit_ready_at_ms = performance.now();
+  root.dataset.digitReady = 'true';
+});

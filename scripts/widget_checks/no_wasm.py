@@ -1,0 +1,32 @@
+"""Each chapter with a widget in a browser without WebAssembly (the global
+removed before any script runs): the widget must say it needs a newer
+browser, the page must log no error, and the chapter's figures stay."""
+
+from selenium.webdriver.common.by import By
+
+from . import console_errors
+
+PAGES = {"fully-connected.html": "fc", "convolution.html": "conv", "pooling-relu.html": "pool"}
+
+
+def check(driver, base_url, expected):
+    problems = []
+    hidden = driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": "delete window.WebAssembly;"})
+    try:
+        for page, name in PAGES.items():
+            driver.get_log("browser")
+            driver.get(base_url + page)
+            driver.execute_async_script("setTimeout(arguments[0], 500);")
+            root = driver.find_element(By.CSS_SELECTOR, f'.lenet-widget[data-widget="{name}"]')
+            text = root.text
+            if "needs" not in text or "WebAssembly" not in text:
+                problems.append(f"{page}: without WebAssembly the widget says {text[:200]!r}, not that it needs a newer browser")
+            if root.get_attribute("data-ready") == "true":
+                problems.append(f"{page}: the widget claims to be ready without WebAssembly")
+            if not driver.find_elements(By.CSS_SELECTOR, "img.nb-figure, .nb-output"):
+                problems.append(f"{page}: the chapter's figures and outputs are missing")
+            problems += [f"{page} without WebAssembly: {p}" for p in console_errors(driver)]
+            print(f"       {page} without WebAssembly: {text.strip()[:90]!r}", flush=True)
+    finally:
+        driver.execute_cdp_cmd("Page.removeScriptToEvaluateOnNewDocument", {"identifier": hidden["identifier"]})
+    return problems

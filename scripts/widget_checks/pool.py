@@ -1,0 +1,52 @@
+"""Chapter 3's widget (chapters/widgets/pool.js): pick max or mean, the
+input size, move the window and stride sliders, type every entry of x and
+∂C/∂y, toggle the erratum (assigning instead of accumulating), click an
+output; then y, ∂C/∂x and the picked output's route must be lenet's,
+computed natively (examples/widget_expectations.rs)."""
+
+from selenium.webdriver.common.by import By
+
+from . import (click_number, compare, console_errors, open_widget, screenshot, select, set_range, shown,
+               timings, toggle, type_into, wait_stable)
+
+PAGE = "pooling-relu.html"
+
+
+def check(driver, base_url, expected):
+    problems = []
+    root = open_widget(driver, base_url, PAGE, "pool")
+    problems += console_errors(driver)
+    for n, step in enumerate(expected["pool"], 1):
+        where = f"pool step {n} ({step['name']})"
+        try:
+            select(root, "max or mean pooling", step["mode"])
+            select(root, "size of the input x", step["n"])
+            set_range(root, 'input[aria-label="window size"]', step["size"])
+            set_range(root, 'input[aria-label="stride"]', step["stride"])
+            for sym, m in (("x", step["x"]), ("∂C/∂y", step["dy"])):
+                for i, row in enumerate(m, 1):
+                    for j, v in enumerate(row, 1):
+                        type_into(root, f"{sym}.{i}.{j}", v)
+            toggle(root, step["written"])
+            click_number(root, f"y.{step['pick'][0]}.{step['pick'][1]}")
+            wait_stable(driver)
+        except Exception as e:  # noqa: BLE001 - a control that is missing fails the step
+            problems.append(f"{where}: could not drive the widget: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+            continue
+        problems += compare(root, step["shown"], ("y.", "dx.", "route.", "picked-dy"), where)
+        print(f"       pool step {n}: {step['name']}: {screenshot(driver, root, f'pool-{n}').name}", flush=True)
+        problems += console_errors(driver)
+    # A window that does not tile the input: the widget says so (lenet's
+    # condition, checked in Rust before the layer is called) and draws no grid.
+    select(root, "size of the input x", 4)
+    set_range(root, 'input[aria-label="window size"]', 3)
+    set_range(root, 'input[aria-label="stride"]', 2)
+    wait_stable(driver)
+    message = root.find_element(By.CSS_SELECTOR, ".lw-error").text
+    if "does not tile a 4×4 input" not in message or shown(root):
+        problems.append(f"pool: window 3, stride 2 on 4×4 shows {message!r} and {len(shown(root))} numbers; "
+                        "expected the message that it does not tile, and no numbers")
+    print(f"       pool, window 3 stride 2 on 4×4: {message!r}", flush=True)
+    problems += console_errors(driver)
+    print(f"       timings: {timings(driver, 'pool')}", flush=True)
+    return problems
