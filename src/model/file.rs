@@ -614,7 +614,23 @@ pub(crate) fn model_from(path: &Path, arch: Arch, params: Params<f32>) -> Result
 /// A [`ModelError`] naming the file and the first problem found.
 pub fn load(path: impl AsRef<Path>) -> Result<LeNet<f32>, ModelError> {
     let path = path.as_ref();
-    let v = read_json(path)?;
+    model_from_json(path, read_json(path)?)
+}
+
+/// The model in the bytes of a model (or checkpoint) file, checked as
+/// [`load`] checks a file: for a caller that has the bytes but no file, such
+/// as the book's digit widget, which fetches the model. `origin` names the
+/// bytes in errors (a URL, say).
+pub fn from_bytes(bytes: &[u8], origin: impl AsRef<Path>) -> Result<LeNet<f32>, ModelError> {
+    let path = origin.as_ref();
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(err(path, Problem::TooLarge { bytes: bytes.len() as u64, at_least: false }));
+    }
+    let v = bounded::parse(bytes).map_err(|p| err(path, p))?;
+    model_from_json(path, v)
+}
+
+fn model_from_json(path: &Path, v: Value) -> Result<LeNet<f32>, ModelError> {
     check_header(path, &v, &[MODEL_FORMAT, CHECKPOINT_FORMAT])?;
     let arch = read_arch(path, &v)?;
     let params = read_params(path, &v, "params")?;

@@ -3,7 +3,7 @@
 //! the canvas pixels of the widget's 280×280 drawing area), the 28×28 image
 //! the widget's rasteriser makes and the logits `lenet` computes for it,
 //! natively, from the shipped model file read by the library's own reader
-//! (`lenet::checkpoint::load`). The same for the validation digit 7 the
+//! (`lenet::model::file::load`). The same for the validation digit 7 the
 //! widget offers. Writes `target/widgets-expected-digit.json`.
 //!
 //! `cargo run --release --example digit_expect` (in wasm/). With
@@ -12,7 +12,7 @@
 //! uses it for strokes drawn by a moving mouse, whose points the browser
 //! chooses.
 
-use lenet::checkpoint;
+use lenet::model::file;
 use lenet::ndarray::Array2;
 use lenet_widgets::digit::{Stroke, argmax, as_input, from_bytes, rasterise};
 use serde_json::{Value, json};
@@ -51,8 +51,8 @@ fn logits(net: &lenet::model::LeNet<f32>, image: &Array2<f64>) -> Value {
     let probs: Vec<f32> = t.probs.column(0).to_vec();
     let gradient_max = json!({
         "fc3": max_abs(&t.delta_fc3), "fc2": max_abs(&t.delta_fc2), "fc1": max_abs(&t.delta_fc1),
-        "pool2": max_abs(&t.delta_pool2), "conv2": max_abs(&t.delta_conv2),
-        "pool1": max_abs(&t.delta_pool1), "conv1": max_abs(&t.delta_conv1),
+        "pool2": max_abs(&t.dcost_dpool2), "conv2": max_abs(&t.delta_conv2),
+        "pool1": max_abs(&t.dcost_dpool1), "conv1": max_abs(&t.delta_conv1),
     });
     json!({ "trace": trace, "fast": fast, "probs": probs, "predicted": predicted, "gradient_max": gradient_max })
 }
@@ -60,7 +60,7 @@ fn logits(net: &lenet::model::LeNet<f32>, image: &Array2<f64>) -> Value {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let model_path = root.join("chapters/widgets/lenet-digits.json");
-    let net = checkpoint::load(&model_path)?;
+    let net = file::load(&model_path)?;
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [flag, file] = &args[..] {
         if flag != "--strokes" {

@@ -19,10 +19,8 @@
 //!
 //! The weights are a model file written by `lenet train`
 //! (`scripts/widget-model.sh`), which the page fetches and [`parse_model`]
-//! reads from bytes (the library's reader, `lenet::checkpoint::load`, takes a
-//! path, which a browser does not have).
+//! reads from bytes with the library's reader.
 
-use lenet::checkpoint::{MODEL_FORMAT, VERSION};
 use lenet::model::{Arch, LeNet, Params, Trace};
 use lenet::ndarray::{Array2, Array4, ArrayView3};
 use serde_json::Value;
@@ -164,46 +162,15 @@ pub fn as_input(image: &Array2<f64>) -> Array4<f32> {
         .expect("the image is 28×28")
 }
 
-/// Reads a model file (the JSON `lenet train` writes, see
-/// `lenet::checkpoint`) from its bytes: `format` "lenet-model", the
-/// version this lenet writes, dtype f32, the architecture and LeNet's ten
-/// tensors of the right shapes with finite entries.
+/// Reads a model file (the JSON `lenet train` writes) from its bytes, by
+/// the library's own reader ([`lenet::model::file::from_bytes`], the checks
+/// of [`lenet::model::file::load`]: format and version, the architecture,
+/// LeNet's ten tensors of the right shapes with finite entries).
 ///
 /// # Errors
 /// A message naming the field and the problem.
 pub fn parse_model(bytes: &[u8]) -> Result<LeNet<f32>, String> {
-    let v: Value =
-        serde_json::from_slice(bytes).map_err(|e| format!("model file: not valid JSON ({e})"))?;
-    let text = |k: &str| v.get(k).and_then(Value::as_str);
-    if text("format") != Some(MODEL_FORMAT) {
-        return Err(format!(
-            "model file: \"format\" is {:?}, not \"{MODEL_FORMAT}\"",
-            v.get("format")
-        ));
-    }
-    if v.get("version").and_then(Value::as_u64) != Some(VERSION) {
-        return Err(format!(
-            "model file: \"version\" is {:?}, not {VERSION}",
-            v.get("version")
-        ));
-    }
-    if text("dtype") != Some("f32") {
-        return Err(format!(
-            "model file: \"dtype\" is {:?}, not \"f32\"",
-            v.get("dtype")
-        ));
-    }
-    let arch: Arch = serde_json::from_value(v.get("arch").cloned().unwrap_or(Value::Null))
-        .map_err(|e| format!("model file: \"arch\" is not an architecture ({e})"))?;
-    // JSON has no NaN or ∞: a non-finite weight was written as null, which
-    // is not an f32, and so is refused here.
-    let params: Params<f32> =
-        serde_json::from_value(v.get("params").cloned().unwrap_or(Value::Null))
-            .map_err(|e| format!("model file: \"params\" are not LeNet's tensors ({e})"))?;
-    if !params.all_finite() {
-        return Err("model file: a weight is not a finite f32".into());
-    }
-    LeNet::from_params(arch, params).map_err(|e| format!("model file: {e}"))
+    lenet::model::file::from_bytes(bytes, "lenet-digits.json").map_err(|e| e.to_string())
 }
 
 /// Index of the largest value (the first, on ties).
@@ -318,10 +285,10 @@ impl Digit {
             "fc3" => t.delta_fc3.column(0).to_vec(),
             "fc2" => t.delta_fc2.column(0).to_vec(),
             "fc1" => t.delta_fc1.column(0).to_vec(),
-            // Trace's delta_pool* hold ∂C/∂a at the pooling outputs.
-            "pool2" => sample(&t.delta_pool2),
+            // Trace's dcost_dpool* hold ∂C/∂a at the pooling outputs.
+            "pool2" => sample(&t.dcost_dpool2),
             "conv2" => sample(&t.delta_conv2),
-            "pool1" => sample(&t.delta_pool1),
+            "pool1" => sample(&t.dcost_dpool1),
             "conv1" => sample(&t.delta_conv1),
             other => unreachable!("LAYERS has no {other}"),
         }
@@ -585,7 +552,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("digit-widget-{test}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("model.json");
-        lenet::checkpoint::save(&path, &net).unwrap();
+        lenet::model::file::save(&path, &net).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         bytes
@@ -608,7 +575,7 @@ mod tests {
                 .contains("not valid JSON")
         );
         let mut v: Value = serde_json::from_slice(&bytes).unwrap();
-        v["format"] = "lenet-checkpoint".into();
+        v["format"] = "lenet-notes".into();
         assert!(
             parse_model(v.to_string().as_bytes())
                 .unwrap_err()
@@ -642,7 +609,7 @@ mod tests {
     fn the_shipped_model_reads_as_the_library_reads_it() {
         let path = shipped("lenet-digits.json");
         let ours = parse_model(&std::fs::read(&path).unwrap()).unwrap();
-        let library = lenet::checkpoint::load(&path).unwrap();
+        let library = lenet::model::file::load(&path).unwrap();
         assert_eq!(ours.params, library.params);
         assert_eq!(ours.arch, library.arch);
     }
@@ -698,11 +665,11 @@ mod tests {
         );
         assert_eq!(
             d.gradient(5)[14 * 14 + 3],
-            d.trace.delta_pool1[[0, 1, 0, 3]]
+            d.trace.dcost_dpool1[[0, 1, 0, 3]]
         );
         assert_eq!(
             d.gradient(3)[25 * 15 + 24],
-            d.trace.delta_pool2[[0, 15, 4, 4]]
+            d.trace.dcost_dpool2[[0, 15, 4, 4]]
         );
     }
 
