@@ -219,7 +219,7 @@ def main():
     args = sys.argv[1:]
     try:
         if args[:1] == ["supports"]:
-            sys.exit(0 if args[1:2] in (["html"], ["markdown"]) else 1)
+            sys.exit(0 if args[1:2] in (["html"], ["markdown"], ["xgettext"]) else 1)
         if args == ["--check"]:
             check()
         elif not args:
