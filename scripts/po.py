@@ -196,13 +196,14 @@ def check():
             if len(found) > 40:
                 problems.append(f"    … and {len(found) - 40} more")
     done = sum(1 for e in messages if e.msgid in translated and translated[e.msgid].msgstr.strip())
+    words = sum(1 for e in messages if needs_translation(e.msgid))
     if problems:
         print("po.py: the Chinese translation is behind the English book:", *problems, sep="\n", file=sys.stderr)
         print("(run `python3 scripts/po.py update`, translate in po/zh-CN.po, remove the `#, fuzzy` lines)",
               file=sys.stderr)
         sys.exit(1)
-    print(f"po.py: po/zh-CN.po translates the book: {done} of {len(messages)} messages "
-          f"({len(messages) - done} have nothing to translate), none fuzzy or stale")
+    print(f"po.py: po/zh-CN.po translates the book: {done} of {len(messages)} messages have a translation, "
+          f"every one of the {words} with words among them; none fuzzy or stale")
 
 
 def update():
