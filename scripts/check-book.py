@@ -480,7 +480,7 @@ def check_page(driver, rel, base, book, shots):
     if smallest is not None:
         summary += f", smallest SVG text {smallest:.1f} px"
 
-    problems += check_language(driver, rel)
+    problems += check_language(driver, rel, base)
 
     if shots is not None and Path(rel).name not in NOT_PHOTOGRAPHED:
         shot = shots / (rel.replace("/", "_")[:-5] + ".png")
@@ -515,11 +515,12 @@ def font_charset(family):
     return _charsets[family]
 
 
-def check_language(driver, rel):
+def check_language(driver, rel, base):
     """The page's language matches its book (zh-CN/ is the Chinese one), it links
-    the same page in the other book, and, in the Chinese book, every Chinese
-    character of its text is in a font of the page's stack that is installed:
-    no character is drawn as an empty box."""
+    the same page in the other book, and, in the Chinese book, its headings
+    have the English page's ids (so every anchor, and the switch, lands at the
+    same place in both) and every Chinese character of its text is in a font
+    of the page's stack that is installed: no character is drawn as an empty box."""
     problems = []
     chinese_book = rel.startswith("zh-CN/")
     info = driver.execute_script("""
@@ -548,6 +549,17 @@ def check_language(driver, rel):
                             f"({', '.join(families)}) has: {''.join(missing[:30])}")
         if not HAN.search(info["text"]):
             problems.append("no Chinese text on a page of the Chinese book")
+        heading_ids = set(driver.execute_script(
+            "return Array.from(document.querySelectorAll('main h1[id], main h2[id], main h3[id], main h4[id]'))"
+            ".map(h => h.id);"))
+        try:
+            english = ids_of(base + urllib.parse.quote(rel[len("zh-CN/"):]))
+        except OSError as e:
+            problems.append(f"the English page of {rel} did not load: {e}")
+        else:
+            for hid in sorted(heading_ids - english):
+                problems.append(f"heading id {hid!r} is not an id of the English page "
+                                "(give the translated heading the English id: 译文 {{#english-id}})")
     return problems
 
 
