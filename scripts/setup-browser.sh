@@ -3,7 +3,9 @@
 # skipping whatever is already there:
 #   1. Debian's `chromium` and `chromium-driver` (apt-get; the two come from
 #      one source package, so their versions match);
-#   2. the Selenium client, pinned, in the Python venv .venv-notebooks/ (the
+#   2. a font with Chinese glyphs, Debian's `fonts-wqy-microhei` (apt-get;
+#      1.6 MB), for the Chinese book, when fontconfig knows none;
+#   3. the Selenium client, pinned, in the Python venv .venv-notebooks/ (the
 #      one scripts/setup-notebooks.sh makes; created here when missing).
 # Needs apt-get (as root or through sudo) and Python 3.11+ with venv and pip.
 # Idempotent.
@@ -27,7 +29,16 @@ else
   apt_install chromium chromium-driver
 fi
 
-# 2. The Python client, in the venv that .gitignore leaves out.
+# 2. Chinese glyphs for the Chinese book (theme/lenet.css names this font last
+#    in its stack; check-book.py fails on a character no font of the stack has).
+if fc-list :lang=zh-cn family 2>/dev/null | grep -q .; then
+  echo "a font with Chinese glyphs: present ($(fc-list :lang=zh-cn family | head -1))"
+else
+  echo "a font with Chinese glyphs: installing fonts-wqy-microhei (apt-get)"
+  apt_install fonts-wqy-microhei
+fi
+
+# 3. The Python client, in the venv that .gitignore leaves out.
 if [ ! -x "$VENV/bin/python" ]; then
   echo "Python venv $VENV: creating"
   python3 -m venv "$VENV"

@@ -2,7 +2,7 @@
 # The whole test suite: every unit, integration and doc test of the crate,
 # then every notebook executed with the real Rust kernel, then the book built
 # from those notebooks and the crate's source, checked for every notebook
-# output and in a real browser; last, each cargo-fuzz target of fuzz/ for 60 s.
+# output and in a real browser, in English and in Chinese; last, each cargo-fuzz target of fuzz/ for 60 s.
 # Installs what it needs when it is missing; run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,13 +20,17 @@ cargo build --release --lib --no-default-features
 echo "== notebooks, executed with the real Rust kernel (installed when missing)"
 bash scripts/setup-notebooks.sh
 .venv-notebooks/bin/python scripts/run-notebooks.py
-echo "== the book: its preprocessor's tests, then mdbook build (tools installed when missing)"
+echo "== the book: its preprocessors' tests, then mdbook build in English and Chinese (tools installed when missing)"
 python3 -m unittest discover -s notebooks
 bash scripts/build-book.sh
+echo "== the Chinese translation: every message of the book translated, none fuzzy or stale (scripts/po.py)"
+python3 scripts/po.py check
+python3 -m unittest discover -s scripts -p 'test_po.py'
 echo "== the built book: every committed notebook output in its chapter, then every page in headless Chromium"
 # Both run, so that one report does not hide the other; either failing fails the suite.
 book_failed=0
 python3 scripts/check-book-outputs.py || book_failed=1
+python3 scripts/check-book-outputs.py --book target/book/zh-CN || book_failed=1
 bash scripts/setup-browser.sh
 .venv-notebooks/bin/python scripts/check-book.py || book_failed=1
 (cd wasm && CARGO_TARGET_DIR=../target/wasm cargo test --release --locked) || book_failed=1  # the widgets' crate, natively
