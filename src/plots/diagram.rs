@@ -33,6 +33,8 @@ fn stage_name(k: usize) -> String {
 /// The factor that turns ∂C/∂a into δ = ∂C/∂z, as every backward label writes it.
 const TIMES_SLOPE: &str = "⊙ σ′(z)";
 
+/// At most this many sheets are drawn for a stage's feature maps.
+const MAX_SHEETS: usize = 6;
 /// Pixels per entry of a feature map, and the offset between stacked sheets.
 const PIXEL: i32 = 2;
 const SHEET_STEP: i32 = 4;
@@ -130,7 +132,7 @@ fn arrow(area: &Area, x: i32, y0: i32, y1: i32, color: RGBColor) -> DrawResult {
 /// The height of a stage's picture.
 fn picture_height(holds: Shape) -> i32 {
     match holds {
-        Shape::Maps { channels, side } => side as i32 * PIXEL + (channels.min(6) as i32 - 1) * SHEET_STEP,
+        Shape::Maps { channels, side } => side as i32 * PIXEL + (channels.min(MAX_SHEETS) as i32 - 1) * SHEET_STEP,
         Shape::Vector { .. } => 12,
     }
 }
@@ -148,7 +150,7 @@ fn draw_stage(area: &Area, holds: Shape, (x, y): (i32, i32)) -> DrawResult {
     match holds {
         Shape::Maps { channels, side } => {
             let s = side as i32 * PIXEL;
-            let sheets = channels.min(6) as i32;
+            let sheets = channels.min(MAX_SHEETS) as i32;
             let extent = s + (sheets - 1) * SHEET_STEP;
             let (x0, y0) = (x - extent / 2, y - extent / 2);
             for k in (0..sheets).rev() {
