@@ -34,7 +34,7 @@
 //! not) while a wrong index or a missing σ′ gives errors of order 1.
 
 use lenet::activation::Activation;
-use lenet::fast::im2col::{col2im, im2col, ConvGeom};
+use lenet::fast::im2col::{ConvGeom, col2im, im2col};
 use lenet::fast::{act, conv1, pool as fused};
 use lenet::model::arch::{
     self, CLASSES, CONV1_CHANNELS, CONV1_PADDING, CONV1_SIDE, CONV2_CHANNELS, CONV2_PADDING, CONV2_SIDE, FC1_UNITS,
@@ -42,7 +42,7 @@ use lenet::model::arch::{
 };
 use lenet::ndarray::{Array1, Array2, Array4};
 use lenet::rng::Rng;
-use lenet::{conv, loss, pool, Real};
+use lenet::{Real, conv, loss, pool};
 
 /// Samples per batch: enough that the per-sample layouts interleave.
 const B: usize = 3;
@@ -146,7 +146,11 @@ fn conv1_direct_is_the_convolution<F: Real>() {
     let gw = Array4::from_shape_vec(arch::CONV1_W, gw.iter().map(|v| v.f64()).collect()).unwrap();
     check::<F>("conv1 kernel gradient", &gw, &dw.mapv(|v| v * n));
     let gb = Array4::from_shape_vec((1, 1, 1, CONV1_CHANNELS), gb.iter().map(|v| v.f64()).collect()).unwrap();
-    check::<F>("conv1 bias gradient", &gb, &db.mapv(|v| v * n).into_shape_with_order((1, 1, 1, CONV1_CHANNELS)).unwrap());
+    check::<F>(
+        "conv1 bias gradient",
+        &gb,
+        &db.mapv(|v| v * n).into_shape_with_order((1, 1, 1, CONV1_CHANNELS)).unwrap(),
+    );
 }
 
 #[test]
@@ -237,7 +241,11 @@ fn fused_pooling_is_activation_then_pooling<F: Real>(channels: usize, side: usiz
         let mut dz = vec![F::of(f64::NAN); z_planes.len()];
         fused::max_act_backward(f, &mut dp_planes, &p, &arg, dims, &mut dz);
         let (fast_dz, pad) = from_planes(&dz, shape, rs);
-        check::<F>(&format!("max pool backward, {f:?}, {layer}"), &fast_dz, &f.backward(&pool::max_backward(&dp64, &argmax), &z64));
+        check::<F>(
+            &format!("max pool backward, {f:?}, {layer}"),
+            &fast_dz,
+            &f.backward(&pool::max_backward(&dp64, &argmax), &z64),
+        );
         assert_eq!(pad, 0.0, "max pool backward, {f:?}, {layer}: δ in the padding columns");
 
         // Mean: p = mean of σ(z) forward, σ(z) left in place; δ = ¼ dp · σ′.

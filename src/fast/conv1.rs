@@ -42,7 +42,7 @@ pub const PLANE: usize = W * STRIDE;
 /// shifted reads of the padding columns stay inside the image.
 pub const IMAGE: usize = (STRIDE + 1) * STRIDE;
 const LANES: usize = 16;
-const _: () = assert!(PLANE % LANES == 0, "whole blocks of lanes per plane");
+const _: () = assert!(PLANE.is_multiple_of(LANES), "whole blocks of lanes per plane");
 
 /// Copies `b` images (b × 784) into zero-padded planes of [`IMAGE`]
 /// entries, pixel (i, j) at (i + 2)·32 + j + 2.

@@ -21,6 +21,12 @@
 //! added in chunk order at the end. So the result depends on the
 //! parameters and the batch only: any thread count, and any scheduling,
 //! give bit-identical logits, loss and gradients.
+//!
+//! [`Engine`] owns the buffers (a [`Workspace`] per thread, a gradient sum
+//! per chunk) and runs a pass given an [`Arch`] and [`Params`]; it knows
+//! the network only through `model::arch` (the shapes) and `model::params`,
+//! never through the [`LeNet`](crate::model::LeNet) façade, which holds an
+//! engine and calls it.
 
 pub mod act;
 pub mod conv1;
