@@ -81,7 +81,7 @@ impl Shape {
         self.len() == 0
     }
 
-    /// The per-sample dimensions: [channels, side, side] or [units].
+    /// The per-sample dimensions: `[channels, side, side]` or `[units]`.
     pub fn dims(self) -> Vec<usize> {
         match self {
             Shape::Maps { channels, side } => vec![channels, side, side],
