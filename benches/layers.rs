@@ -10,11 +10,12 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use lenet::fast::{conv1, im2col, pool};
-use lenet::model::{Activation, Arch, LeNet};
+use lenet::activation::Activation;
+use lenet::model::{Arch, LeNet};
 use lenet::ndarray::linalg::general_mat_mul;
 use lenet::ndarray::{Array1, Array2, Array4, ArrayView2, ArrayViewMut2};
 use lenet::rng::Rng;
-use lenet::{activation, conv, fc};
+use lenet::{conv, fc};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -98,7 +99,7 @@ fn conv2_benches(c: &mut Criterion, r: &mut Rng) {
 
 fn pool_benches(c: &mut Criterion, r: &mut Rng) {
     let z = rand4((N, 6, 28, 28), r);
-    let relu = activation::Activation::Relu;
+    let relu = Activation::Relu;
     let zs = z.as_slice().unwrap();
     let planes = (6 * N, 28, 28, 28);
     let mut p = vec![0.0f32; 6 * N * 196];

@@ -6,6 +6,7 @@
 
 use crate::element::Real;
 use ndarray::{Array, Dimension, Zip};
+use serde::{Deserialize, Serialize};
 
 /// ReLU: σ(z) = max(0, z).
 pub fn relu<F: Real>(z: F) -> F {
@@ -48,8 +49,10 @@ pub fn tanh_prime<F: Real>(z: F) -> F {
     F::one() - t * t
 }
 
-/// Which σ a layer applies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Which σ a layer applies: used by the layer functions, by LeNet's
+/// [`Arch`](crate::model::Arch) (its serialised names `"Relu"`, `"Sigmoid"`,
+/// `"Tanh"` are those of model files), by the fast path and by the pictures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Activation {
     /// max(0, z)
     Relu,
@@ -75,6 +78,22 @@ impl Activation {
             Activation::Relu => relu_prime(z),
             Activation::Sigmoid => sigmoid_prime(z),
             Activation::Tanh => tanh_prime(z),
+        }
+    }
+
+    /// σ′(z) written in terms of the output a = σ(z), which is what a
+    /// backward pass that keeps only the outputs has (the fast path does):
+    /// ReLU 𝟙(a > 0), sigmoid a (1 − a), tanh 1 − a². The same numbers as
+    /// [`Activation::prime`], since each σ′ above is a function of σ(z)
+    /// (ReLU: a > 0 exactly when z > 0).
+    #[inline(always)]
+    pub fn prime_from_output<F: Real>(self, a: F) -> F {
+        match self {
+            Activation::Relu => {
+                if a > F::zero() { F::one() } else { F::zero() }
+            }
+            Activation::Sigmoid => a * (F::one() - a),
+            Activation::Tanh => F::one() - a * a,
         }
     }
 
@@ -113,6 +132,15 @@ impl Activation {
             Activation::Tanh => "tanh",
         }
     }
+
+    /// The name as prose and figures write it: "ReLU", "sigmoid", "tanh".
+    pub fn title(self) -> &'static str {
+        match self {
+            Activation::Relu => "ReLU",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Tanh => "tanh",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -131,5 +159,15 @@ mod tests {
         assert_eq!(sigmoid(-1000.0_f64), 0.0);
         assert_eq!(sigmoid(1000.0_f64), 1.0);
         assert!((sigmoid(-3.0_f64) + sigmoid(3.0) - 1.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn slope_from_the_output_is_the_slope() {
+        for f in [Activation::Relu, Activation::Sigmoid, Activation::Tanh] {
+            for z in [-3.0_f64, -0.5, 0.0, 0.25, 2.0] {
+                let (from_a, from_z) = (f.prime_from_output(f.value(z)), f.prime(z));
+                assert!((from_a - from_z).abs() < 1e-15, "{f:?} at {z}: {from_a} vs {from_z}");
+            }
+        }
     }
 }

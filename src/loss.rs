@@ -18,7 +18,7 @@
 //! ```
 
 use crate::element::Real;
-use ndarray::{Array2, Axis, Zip};
+use ndarray::{Array2, Axis};
 
 /// Mean squared error with targets `y`: C_n = ½ ‖a_n − y_n‖², and the
 /// returned loss is (1/N) Σ_n C_n over the N columns. The per-sample
@@ -113,19 +113,62 @@ pub fn accuracy<F: Real>(logits: &Array2<F>, labels: &[usize]) -> f64 {
         labels.len(),
         logits.dim()
     );
-    let mut hits = 0usize;
-    Zip::from(logits.axis_iter(Axis(1)))
-        .and(labels)
-        .for_each(|col, &l| {
-            let mut best = 0;
-            for (i, &v) in col.iter().enumerate() {
-                if v > col[best] {
-                    best = i;
-                }
-            }
-            hits += usize::from(best == l);
-        });
+    let hits = logits
+        .axis_iter(Axis(1))
+        .zip(labels)
+        .filter(|(col, l)| argmax(col.iter().copied()) == **l)
+        .count();
     hits as f64 / labels.len().max(1) as f64
+}
+
+/// The index of the largest value, the first one on ties: the predicted
+/// class of a column of logits. A NaN is never the largest; if every value
+/// is NaN (or there are none) the answer is 0.
+pub fn argmax<F: Real>(values: impl IntoIterator<Item = F>) -> usize {
+    let mut best = (0, F::neg_infinity());
+    for (i, v) in values.into_iter().enumerate() {
+        if v > best.1 {
+            best = (i, v);
+        }
+    }
+    best.0
+}
+
+/// [`softmax_cross_entropy`] over a row-major `CLASSES × b` slice of logits
+/// (one column per sample), the form the fast path keeps them in. The same
+/// formula: with m = max_j z_j, C_n = log Σ_j e^(z_j − m) − (z_y − m) and
+/// δ = p − e_y with p_j = e^(z_j − m) / Σ_k e^(z_k − m), written into `delta`
+/// (same layout). It differs only in how the work is arranged: one pass per
+/// sample with the exponentials kept on the stack, the loss *summed* (in
+/// f64, not divided by b) so that chunks of a batch can be added in order,
+/// and the arg max taken on the way. Returns (Σ_n C_n, number of samples
+/// whose arg max is the label).
+///
+/// # Panics
+/// If `logits` or `delta` is shorter than `CLASSES × labels.len()`, or a
+/// label is not below `CLASSES` (index out of bounds; callers check labels
+/// first, as `LeNet` does).
+pub fn softmax_cross_entropy_columns<F: Real, const CLASSES: usize>(
+    logits: &[F],
+    labels: &[usize],
+    delta: &mut [F],
+) -> (f64, usize) {
+    let b = labels.len();
+    let (mut loss, mut correct) = (0.0, 0);
+    for (s, &y) in labels.iter().enumerate() {
+        let z: [F; CLASSES] = std::array::from_fn(|k| logits[k * b + s]);
+        let best = argmax(z);
+        let m = z[best];
+        let e: [F; CLASSES] = std::array::from_fn(|k| (z[k] - m).exp());
+        let sum: F = e.iter().copied().sum();
+        loss += (sum.ln() - (z[y] - m)).f64();
+        correct += usize::from(best == y);
+        for k in 0..CLASSES {
+            let onehot = if k == y { F::one() } else { F::zero() };
+            delta[k * b + s] = e[k] / sum - onehot;
+        }
+    }
+    (loss, correct)
 }
 
 #[cfg(test)]
@@ -153,6 +196,28 @@ mod tests {
     #[should_panic(expected = "label 10 (sample 1) is out of range 0..10")]
     fn label_out_of_range_panics() {
         let _ = softmax_cross_entropy(&Array2::<f64>::zeros((10, 2)), &[3, 10]);
+    }
+
+    #[test]
+    fn the_column_slice_form_is_the_same_loss() {
+        // 3 classes × 2 samples, row-major.
+        let logits = array![[2.0_f64, -1.0], [0.5, 3.0], [-0.25, 0.0]];
+        let (c, g) = softmax_cross_entropy(&logits, &[0, 2]);
+        let mut delta = [0.0; 6];
+        let flat: Vec<f64> = logits.iter().copied().collect();
+        let (sum, correct) = softmax_cross_entropy_columns::<f64, 3>(&flat, &[0, 2], &mut delta);
+        assert!((sum / 2.0 - c).abs() < 1e-15);
+        assert_eq!(correct, 1);
+        for (a, b) in delta.iter().zip(g.iter()) {
+            assert!((a - b).abs() < 1e-15);
+        }
+    }
+
+    #[test]
+    fn argmax_takes_the_first_maximum_and_skips_nan() {
+        assert_eq!(argmax([1.0, 3.0, 3.0, -1.0]), 1);
+        assert_eq!(argmax([f64::NAN, 2.0, 1.0]), 1);
+        assert_eq!(argmax(Vec::<f64>::new()), 0);
     }
 
     #[test]

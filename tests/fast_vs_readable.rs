@@ -125,14 +125,14 @@ fn trace_shapes_and_delta_relations() {
     assert_eq!(t.conv2_a.dim(), (4, 16, 10, 10));
     assert_eq!(t.flat.dim(), (400, 4));
     assert_eq!(t.delta_conv1.dim(), (4, 6, 28, 28));
-    assert_eq!(t.delta_pool2.dim(), (4, 16, 5, 5));
+    assert_eq!(t.dcost_dpool2.dim(), (4, 16, 5, 5));
     // δ at the logits is p − y: each column sums to 0.
     for col in t.delta_fc3.columns() {
         assert!(col.sum().abs() < 1e-12);
     }
     // The flattening is c·25 + i·5 + j for sample n.
     assert_eq!(t.flat[[2 * 25 + 3 * 5 + 4, 1]], t.pool2[[1, 2, 3, 4]]);
-    assert_eq!(t.delta_flat[[7 * 25 + 6, 3]], t.delta_pool2[[3, 7, 1, 1]]);
+    assert_eq!(t.dcost_dflat[[7 * 25 + 6, 3]], t.dcost_dpool2[[3, 7, 1, 1]]);
     // Max pooling sends δ to one entry per window: at most a quarter of
     // conv2's δ is non-zero.
     let nonzero = t.delta_conv2.iter().filter(|v| **v != 0.0).count();

@@ -268,7 +268,7 @@ fn the_drawn_conv_maps_continue_to_the_models_logits() {
         let p = &model.params;
         let layer =
             |w: &Array2<f32>, b: &ndarray::Array1<f32>, a: &Array2<f32>| w.dot(a) + b.view().insert_axis(Axis(1));
-        let act = |z: Array2<f32>| z.mapv(|v| arch.activation.apply(v));
+        let act = |z: Array2<f32>| z.mapv(|v| arch.activation.value(v));
         let h1 = act(layer(&p.fc1_w, &p.fc1_b, &flat));
         let h2 = act(layer(&p.fc2_w, &p.fc2_b, &h1));
         let logits = layer(&p.fc3_w, &p.fc3_b, &h2);

@@ -36,7 +36,7 @@ pub(crate) fn shape_text(shape: &[usize]) -> String {
     if shape.is_empty() {
         return "scalar".to_string();
     }
-    shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×")
+    crate::error::shape_text(shape)
 }
 
 fn with_name(name: &str, text: String) -> String {

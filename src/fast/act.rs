@@ -1,6 +1,11 @@
 //! Activations over whole buffers, with the choice of function made once
 //! outside the loop so that the loop can be vectorised.
 //!
+//! σ and σ′ are those of [`crate::activation`] (σ′ in the form
+//! [`Activation::prime_from_output`], since the fast path keeps only the
+//! outputs a = σ(z)); this file adds only what is genuinely different:
+//! the loops over whole slices, and in f32 the approximation below.
+//!
 //! In f32, tanh and sigmoid use a rational approximation instead of the
 //! C library's scalar `tanhf`/`expf`, which otherwise dominate the time of
 //! the classic (tanh) network:
@@ -14,8 +19,8 @@
 //! below anything training can notice. In f64 the exact library functions
 //! are kept, so the f64 fast path matches the readable one to 1e-10.
 
+use crate::activation::Activation;
 use crate::element::Real;
-use crate::model::Activation;
 use std::any::TypeId;
 
 /// a = σ(z) in place.
@@ -27,22 +32,23 @@ pub fn activate<F: Real>(f: Activation, z: &mut [F]) {
             Activation::Relu => {}
         }
     }
+    // One loop per activation, each calling the layer's σ with the variant
+    // known at compile time.
     match f {
-        Activation::Relu => z.iter_mut().for_each(|v| *v = if *v > F::zero() { *v } else { F::zero() }),
-        Activation::Sigmoid => z.iter_mut().for_each(|v| *v = F::one() / (F::one() + (-*v).exp())),
-        Activation::Tanh => z.iter_mut().for_each(|v| *v = v.tanh()),
+        Activation::Relu => z.iter_mut().for_each(|v| *v = Activation::Relu.value(*v)),
+        Activation::Sigmoid => z.iter_mut().for_each(|v| *v = Activation::Sigmoid.value(*v)),
+        Activation::Tanh => z.iter_mut().for_each(|v| *v = Activation::Tanh.value(*v)),
     }
 }
 
-/// d ← d ⊙ σ′, with σ′ read off the stored outputs `a` (see
-/// [`Activation::slope_from_output`]).
+/// d ← d ⊙ σ′, with σ′ read off the stored outputs `a` by
+/// [`Activation::prime_from_output`].
 pub fn times_slope<F: Real>(f: Activation, d: &mut [F], a: &[F]) {
-    let (zero, one) = (F::zero(), F::one());
     let it = d.iter_mut().zip(a);
     match f {
-        Activation::Relu => it.for_each(|(d, &a)| *d = if a > zero { *d } else { zero }),
-        Activation::Sigmoid => it.for_each(|(d, &a)| *d = *d * a * (one - a)),
-        Activation::Tanh => it.for_each(|(d, &a)| *d = *d * (one - a * a)),
+        Activation::Relu => it.for_each(|(d, &a)| *d = *d * Activation::Relu.prime_from_output(a)),
+        Activation::Sigmoid => it.for_each(|(d, &a)| *d = *d * Activation::Sigmoid.prime_from_output(a)),
+        Activation::Tanh => it.for_each(|(d, &a)| *d = *d * Activation::Tanh.prime_from_output(a)),
     }
 }
 

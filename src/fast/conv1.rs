@@ -20,30 +20,42 @@
 //! with those instructions enabled and chosen at run time.
 
 use crate::element::Real;
+use crate::model::arch::{CONV1_CHANNELS, CONV1_PADDING, CONV1_SIDE, IMAGE_CHANNELS, IMAGE_SIDE, KERNEL};
 
-const W: usize = 28; // output width and height
-/// Row stride of the padded images and of conv1's output planes. Giving
-/// both the same stride makes every sum a shift of one flat array:
-/// z(k) = b + Σ_{u,v} w(u, v) · x̃(k + 32u + v) for k = 32i + j, so the
-/// loops run over contiguous blocks of 16 lanes. Output columns 28..32 are
-/// padding: their values are never read, and their δ must be 0.
-pub const STRIDE: usize = 32;
+/// The image's and the output's width and height (28: padding 2 keeps the size).
+const W: usize = IMAGE_SIDE;
+const _: () = assert!(CONV1_SIDE == W && IMAGE_CHANNELS == 1, "conv1 keeps the image's size");
+/// The kernels' side (5) and entries (25), and the output channels (6).
+const K: usize = KERNEL;
+const KK: usize = K * K;
+const C: usize = CONV1_CHANNELS;
+/// Row stride of the padded images and of conv1's output planes: the padded
+/// width 2 + 28 + 2 = 32. Giving both the same stride makes every sum a
+/// shift of one flat array: z(k) = b + Σ_{u,v} w(u, v) · x̃(k + 32u + v) for
+/// k = 32i + j, so the loops run over contiguous blocks of 16 lanes. Output
+/// columns 28..32 are padding: their values are never read, and their δ
+/// must be 0.
+pub const STRIDE: usize = W + 2 * CONV1_PADDING;
 /// Entries of one conv1 output plane: 28 rows of stride 32.
 pub const PLANE: usize = W * STRIDE;
 /// Entries of one padded image: 33 rows of 32, the 33rd (zero) so that the
 /// shifted reads of the padding columns stay inside the image.
-pub const IMAGE: usize = 33 * STRIDE;
+pub const IMAGE: usize = (STRIDE + 1) * STRIDE;
 const LANES: usize = 16;
+const _: () = assert!(PLANE.is_multiple_of(LANES), "whole blocks of lanes per plane");
 
 /// Copies `b` images (b × 784) into zero-padded planes of [`IMAGE`]
 /// entries, pixel (i, j) at (i + 2)·32 + j + 2.
+///
+/// # Panics
+/// If `x` has fewer than b·784 entries or `padded` fewer than b·[`IMAGE`].
 pub fn pad_images<F: Real>(x: &[F], b: usize, padded: &mut [F]) {
     padded[..b * IMAGE].fill(F::zero());
     for n in 0..b {
         let src = &x[n * W * W..][..W * W];
         let dst = &mut padded[n * IMAGE..][..IMAGE];
         for i in 0..W {
-            let d: &mut [F; W] = (&mut dst[(i + 2) * STRIDE + 2..][..W]).try_into().unwrap();
+            let d: &mut [F; W] = (&mut dst[(i + CONV1_PADDING) * STRIDE + CONV1_PADDING..][..W]).try_into().unwrap();
             d.copy_from_slice(&src[i * W..][..W]);
         }
     }
@@ -66,12 +78,12 @@ fn forward_body<F: Real, const FUSED: bool>(padded: &[F], w: &[F], bias: &[F], b
         for k0 in (0..PLANE).step_by(LANES) {
             // Six output channels × 16 lanes stay in registers while the
             // 25 shifted input blocks stream past.
-            let mut acc: [[F; LANES]; 6] = std::array::from_fn(|c| [bias[c]; LANES]);
-            for u in 0..5 {
-                for v in 0..5 {
+            let mut acc: [[F; LANES]; C] = std::array::from_fn(|c| [bias[c]; LANES]);
+            for u in 0..K {
+                for v in 0..K {
                     let seg = lanes(img, k0 + u * STRIDE + v);
                     for (c, a) in acc.iter_mut().enumerate() {
-                        let wv = w[c * 25 + u * 5 + v];
+                        let wv = w[c * KK + u * K + v];
                         for l in 0..LANES {
                             a[l] = madd::<F, FUSED>(wv, seg[l], a[l]);
                         }
@@ -89,7 +101,7 @@ fn forward_body<F: Real, const FUSED: bool>(padded: &[F], w: &[F], bias: &[F], b
 fn grad_body<F: Real, const FUSED: bool>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
     for n in 0..b {
         let img = &padded[n * IMAGE..][..IMAGE];
-        for c in 0..6 {
+        for c in 0..C {
             let d: &[F; PLANE] = dz[(c * b + n) * PLANE..][..PLANE].try_into().unwrap();
             gb[c] = gb[c] + lane_sum(d.chunks_exact(LANES).fold([F::zero(); LANES], |mut s, dl| {
                 for l in 0..LANES {
@@ -97,11 +109,11 @@ fn grad_body<F: Real, const FUSED: bool>(padded: &[F], dz: &[F], b: usize, gw: &
                 }
                 s
             }));
-            for u in 0..5 {
+            for u in 0..K {
                 // The five shifts v = 0..4 share each block of δ: five sets
                 // of 16 independent partial sums, added up at the end.
-                let row: &[F] = &img[u * STRIDE..][..PLANE + 4];
-                let mut acc = [[F::zero(); LANES]; 5];
+                let row: &[F] = &img[u * STRIDE..][..PLANE + K - 1];
+                let mut acc = [[F::zero(); LANES]; K];
                 for k0 in (0..PLANE).step_by(LANES) {
                     let dl = lanes(d, k0);
                     for (v, a) in acc.iter_mut().enumerate() {
@@ -112,7 +124,7 @@ fn grad_body<F: Real, const FUSED: bool>(padded: &[F], dz: &[F], b: usize, gw: &
                     }
                 }
                 for (v, a) in acc.into_iter().enumerate() {
-                    let g = &mut gw[c * 25 + u * 5 + v];
+                    let g = &mut gw[c * KK + u * K + v];
                     *g = *g + lane_sum(a);
                 }
             }

@@ -12,6 +12,7 @@
 //! channel-major layout of the next layer.
 
 use crate::element::Real;
+use crate::model::arch::CONV2_SIDE;
 
 /// The shape of a channel-major image block and the kernel applied to it.
 #[derive(Clone, Copy, Debug)]
@@ -49,11 +50,14 @@ fn valid_range(u: usize, p: usize, len: usize, out_len: usize) -> (usize, usize)
     (lo, hi.max(lo))
 }
 
+/// The length of the runs im2col copies most: a row of conv2's output (10).
+const RUN: usize = CONV2_SIDE;
+
 /// dst ← src. Runs of conv2's width 10 get a copy of known length, which
 /// compiles to a few vector moves instead of a call to `memcpy`.
 #[inline(always)]
 fn copy_run<F: Real>(dst: &mut [F], src: &[F]) {
-    if let (Ok(d), Ok(s)) = (<&mut [F; 10]>::try_from(&mut *dst), <&[F; 10]>::try_from(src)) {
+    if let (Ok(d), Ok(s)) = (<&mut [F; RUN]>::try_from(&mut *dst), <&[F; RUN]>::try_from(src)) {
         *d = *s;
     } else {
         dst.copy_from_slice(src);
@@ -63,8 +67,8 @@ fn copy_run<F: Real>(dst: &mut [F], src: &[F]) {
 /// dst ← dst + src, likewise with a fixed-length case.
 #[inline(always)]
 fn add_run<F: Real>(dst: &mut [F], src: &[F]) {
-    if let (Ok(d), Ok(s)) = (<&mut [F; 10]>::try_from(&mut *dst), <&[F; 10]>::try_from(src)) {
-        for t in 0..10 {
+    if let (Ok(d), Ok(s)) = (<&mut [F; RUN]>::try_from(&mut *dst), <&[F; RUN]>::try_from(src)) {
+        for t in 0..RUN {
             d[t] = d[t] + s[t];
         }
     } else {

@@ -21,6 +21,12 @@
 //! added in chunk order at the end. So the result depends on the
 //! parameters and the batch only: any thread count, and any scheduling,
 //! give bit-identical logits, loss and gradients.
+//!
+//! [`Engine`] owns the buffers (a [`Workspace`] per thread, a gradient sum
+//! per chunk) and runs a pass given an [`Arch`] and [`Params`]; it knows
+//! the network only through `model::arch` (the shapes) and `model::params`,
+//! never through the [`LeNet`](crate::model::LeNet) façade, which holds an
+//! engine and calls it.
 
 pub mod act;
 pub mod conv1;
@@ -31,7 +37,8 @@ pub mod pool;
 pub use pass::Workspace;
 
 use crate::element::Real;
-use crate::model::{LeNet, Params};
+use crate::model::arch::{Arch, CLASSES, IMAGE_CHANNELS, IMAGE_SIDE, INPUT};
+use crate::model::params::Params;
 use ndarray::{s, Array2, Array4, ArrayView2};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -53,20 +60,25 @@ pub fn chunk_size(n: usize) -> usize {
     MIN_CHUNK.max(n.div_ceil(MAX_CHUNKS))
 }
 
-/// Buffers kept by a [`LeNet`] between calls: one workspace per thread and
-/// one gradient sum per chunk.
+/// The fast path's engine: the buffers it reuses from batch to batch (one
+/// [`Workspace`] per thread, one gradient sum per chunk), and the passes
+/// over a batch that use them. It holds no network: each call is given the
+/// architecture and the parameters. [`crate::model::LeNet`] keeps one.
 #[derive(Default)]
-pub struct Scratch<F: Real> {
+pub struct Engine<F: Real> {
     workspaces: Vec<Workspace<F>>,
     chunk_grads: Vec<Params<F>>,
 }
 
-/// What a fast pass produced.
-pub(crate) struct Output<F> {
+/// What a forward pass over a batch of N produced.
+#[derive(Clone, Debug)]
+pub struct Forward<F> {
+    /// The logits, 10×N, one column per sample.
     pub logits: Array2<F>,
+    /// Mean softmax cross-entropy (0 without labels).
     pub loss: F,
+    /// How many samples the logits classify correctly (0 without labels).
     pub correct: usize,
-    pub grads: Option<Params<F>>,
 }
 
 /// One chunk's results, written by whichever thread takes the chunk.
@@ -77,23 +89,101 @@ struct Slot<'a, F> {
     correct: usize,
 }
 
-/// Checks the batch, shares its chunks among threads, and reduces in chunk
-/// order.
+impl<F: Real> Engine<F> {
+    /// An engine with no buffers yet; they grow to the first batch's needs.
+    pub fn new() -> Self {
+        Engine { workspaces: Vec::new(), chunk_grads: Vec::new() }
+    }
+
+    /// The forward pass over a batch `x` (N×1×28×28) on up to `threads`
+    /// threads: the logits and, given `labels`, the mean loss and the number
+    /// correct.
+    ///
+    /// # Panics
+    /// If `x` is not N×1×28×28, if `labels` has not N entries, or if a label
+    /// is not below 10.
+    pub fn forward(
+        &mut self,
+        arch: &Arch,
+        params: &Params<F>,
+        x: &Array4<F>,
+        labels: Option<&[usize]>,
+        threads: usize,
+    ) -> Forward<F> {
+        self.run(arch, params, x, labels, threads, false).0
+    }
+
+    /// The forward and backward pass: as [`Engine::forward`], and the
+    /// gradients of the mean loss. Bit-for-bit the same for any `threads`
+    /// (see the module documentation).
+    ///
+    /// # Panics
+    /// As [`Engine::forward`].
+    pub fn forward_backward(
+        &mut self,
+        arch: &Arch,
+        params: &Params<F>,
+        x: &Array4<F>,
+        labels: &[usize],
+        threads: usize,
+    ) -> (Forward<F>, Params<F>) {
+        let (out, grads) = self.run(arch, params, x, Some(labels), threads, true);
+        (out, grads.expect("gradients were requested"))
+    }
+
+    /// Checks the batch, runs its chunks on threads, and reduces them in
+    /// chunk order.
+    fn run(
+        &mut self,
+        arch: &Arch,
+        params: &Params<F>,
+        x: &Array4<F>,
+        labels: Option<&[usize]>,
+        threads: usize,
+        backward: bool,
+    ) -> (Forward<F>, Option<Params<F>>) {
+        let n = check_batch(x, labels);
+        let x = x.as_standard_layout();
+        let xs = x.as_slice().expect("standard layout");
+        let size = chunk_size(n);
+        let n_chunks = n.div_ceil(size);
+        let threads = threads.max(1).min(n_chunks.max(1));
+        self.reserve(threads, if backward { n_chunks } else { 0 });
+        let Engine { workspaces, chunk_grads } = self;
+        let mut grad_bufs = chunk_grads.iter_mut();
+        let slots: Vec<Mutex<Slot<F>>> = (0..n_chunks)
+            .map(|c| {
+                let b = size.min(n - c * size);
+                let grads = if backward { grad_bufs.next() } else { None };
+                Mutex::new(Slot { grads, logits: Array2::zeros((CLASSES, b)), loss: 0.0, correct: 0 })
+            })
+            .collect();
+        let chunks = Chunks { arch, params, xs, labels, size, n };
+        run_chunks(&chunks, &slots, &mut workspaces[..threads]);
+        reduce_in_order(slots, n, size, backward)
+    }
+
+    /// Grows the buffers to `threads` workspaces and `chunks` gradient sums
+    /// (never shrinks them).
+    fn reserve(&mut self, threads: usize, chunks: usize) {
+        let need = threads.max(self.workspaces.len());
+        self.workspaces.resize_with(need, Workspace::new);
+        let need = chunks.max(self.chunk_grads.len());
+        self.chunk_grads.resize_with(need, Params::lenet_zeros);
+    }
+}
+
+/// Checks that `x` is N×1×28×28 and that `labels`, if given, are N classes;
+/// returns N.
 ///
 /// # Panics
-/// If `x` is not N×1×28×28, if `labels` has not N entries, or if a label is
-/// not below 10.
-pub(crate) fn run<F: Real>(
-    net: &LeNet<F>,
-    x: &Array4<F>,
-    labels: Option<&[usize]>,
-    threads: usize,
-    backward: bool,
-) -> Output<F> {
+/// If not, with a message naming the shape, the count or the label.
+fn check_batch<F>(x: &Array4<F>, labels: Option<&[usize]>) -> usize {
     let sh = x.shape();
     assert!(
-        sh[1] == 1 && sh[2] == 28 && sh[3] == 28,
-        "LeNet expects images N×1×28×28, got {}×{}×{}×{}",
+        sh[1] == IMAGE_CHANNELS && sh[2] == IMAGE_SIDE && sh[3] == IMAGE_SIDE,
+        "LeNet expects images N×{}, got {}×{}×{}×{}",
+        INPUT.text(),
         sh[0],
         sh[1],
         sh[2],
@@ -102,42 +192,31 @@ pub(crate) fn run<F: Real>(
     let n = sh[0];
     if let Some(l) = labels {
         assert_eq!(l.len(), n, "{} labels for a batch of {n} images", l.len());
-        if let Some((i, &y)) = l.iter().enumerate().find(|&(_, &y)| y >= 10) {
-            panic!("label {y} of sample {i} is not a class 0..10");
+        if let Some((i, &y)) = l.iter().enumerate().find(|&(_, &y)| y >= CLASSES) {
+            panic!("label {y} of sample {i} is not a class 0..{CLASSES}");
         }
     }
-    let x = x.as_standard_layout();
-    let xs = x.as_slice().expect("standard layout");
-    let size = chunk_size(n);
-    let n_chunks = n.div_ceil(size);
-    let t_count = threads.max(1).min(n_chunks.max(1));
+    n
+}
 
-    let mut scratch = net.take_scratch();
-    let need = t_count.max(scratch.workspaces.len());
-    scratch.workspaces.resize_with(need, Workspace::new);
-    if backward {
-        let need = n_chunks.max(scratch.chunk_grads.len());
-        scratch.chunk_grads.resize_with(need, Params::lenet_zeros);
-    }
-    let Scratch { workspaces, chunk_grads } = &mut scratch;
-    let mut grad_bufs = chunk_grads.iter_mut();
-    let slots: Vec<Mutex<Slot<F>>> = (0..n_chunks)
-        .map(|c| {
-            let b = size.min(n - c * size);
-            let grads = if backward { grad_bufs.next() } else { None };
-            Mutex::new(Slot { grads, logits: Array2::zeros((10, b)), loss: 0.0, correct: 0 })
-        })
-        .collect();
-    let next = AtomicUsize::new(0);
-    let (arch, params) = (&net.arch, &net.params);
-    let work = |ws: &mut Workspace<F>| loop {
-        let c = next.fetch_add(1, Ordering::Relaxed);
-        if c >= n_chunks {
-            break;
-        }
-        let (lo, hi) = (c * size, ((c + 1) * size).min(n));
-        let mut guard = slots[c].lock().unwrap_or_else(|e| e.into_inner());
-        let slot = &mut *guard;
+/// A checked batch cut into chunks of `size` samples (the last may be
+/// shorter), with what each pass over a chunk reads.
+struct Chunks<'a, F: Real> {
+    arch: &'a Arch,
+    params: &'a Params<F>,
+    /// The images, N × 784 row-major.
+    xs: &'a [F],
+    labels: Option<&'a [usize]>,
+    size: usize,
+    n: usize,
+}
+
+impl<F: Real> Chunks<'_, F> {
+    /// Runs chunk `c` with the workspace `ws`, sub-chunk by sub-chunk,
+    /// into its slot: logits, loss and correct count, and (if the slot has a
+    /// gradient buffer) the sum of its samples' gradients.
+    fn run(&self, c: usize, ws: &mut Workspace<F>, slot: &mut Slot<F>) {
+        let (lo, hi) = (c * self.size, ((c + 1) * self.size).min(self.n));
         if let Some(g) = slot.grads.as_deref_mut() {
             for (_, mut t) in g.tensors_mut() {
                 t.fill(F::zero());
@@ -146,27 +225,52 @@ pub(crate) fn run<F: Real>(
         let mut start = lo;
         while start < hi {
             let end = (start + SUB_CHUNK).min(hi);
-            let lab = labels.map(|l| &l[start..end]);
-            let xb = &xs[start * 784..end * 784];
-            let (l, k) = pass::chunk_pass(arch, params, xb, lab, slot.grads.as_deref_mut(), ws);
-            slot.loss += l;
-            slot.correct += k;
-            let z = ArrayView2::from_shape((10, end - start), &ws.z5[..10 * (end - start)]).expect("10×b");
-            slot.logits.slice_mut(s![.., start - lo..end - lo]).assign(&z);
+            let labels = self.labels.map(|l| &l[start..end]);
+            let x = &self.xs[start * INPUT.len()..end * INPUT.len()];
+            let grads = slot.grads.as_deref_mut();
+            let (loss, correct) = pass::chunk_pass(self.arch, self.params, x, labels, grads, ws);
+            slot.loss += loss;
+            slot.correct += correct;
+            let b = end - start;
+            let logits = ArrayView2::from_shape((CLASSES, b), &ws.logits[..CLASSES * b]).expect("10×b");
+            slot.logits.slice_mut(s![.., start - lo..end - lo]).assign(&logits);
             start = end;
         }
+    }
+}
+
+/// Runs every chunk, one thread per workspace: threads take chunks one at a
+/// time from a shared counter, the calling thread included.
+fn run_chunks<F: Real>(chunks: &Chunks<F>, slots: &[Mutex<Slot<F>>], workspaces: &mut [Workspace<F>]) {
+    let next = AtomicUsize::new(0);
+    let work = |ws: &mut Workspace<F>| loop {
+        let c = next.fetch_add(1, Ordering::Relaxed);
+        if c >= slots.len() {
+            break;
+        }
+        let mut slot = slots[c].lock().unwrap_or_else(|e| e.into_inner());
+        chunks.run(c, ws, &mut slot);
     };
     let work = &work;
+    let (first, rest) = workspaces.split_first_mut().expect("at least one workspace");
     std::thread::scope(|scope| {
-        let (first, rest) = workspaces.split_at_mut(1);
-        for ws in rest[..t_count - 1].iter_mut() {
+        for ws in rest.iter_mut() {
             scope.spawn(move || work(ws));
         }
-        work(&mut first[0]);
+        work(first);
     });
+}
 
-    // Reduce in chunk order.
-    let mut logits = Array2::zeros((10, n));
+/// Adds the chunks' results in chunk order, whatever order they were
+/// computed in, so the sums (and the rounding) are the same for any number
+/// of threads; then divides the loss and gradient sums by N.
+fn reduce_in_order<F: Real>(
+    slots: Vec<Mutex<Slot<F>>>,
+    n: usize,
+    size: usize,
+    backward: bool,
+) -> (Forward<F>, Option<Params<F>>) {
+    let mut logits = Array2::zeros((CLASSES, n));
     let (mut loss, mut correct) = (0.0, 0);
     let mut total: Option<Params<F>> = None;
     for (c, slot) in slots.into_iter().enumerate() {
@@ -193,6 +297,5 @@ pub(crate) fn run<F: Real>(
         }
         t
     });
-    net.return_scratch(scratch);
-    Output { logits, loss: F::of(loss / n.max(1) as f64), correct, grads }
+    (Forward { logits, loss: F::of(loss / n.max(1) as f64), correct }, grads)
 }

@@ -2,42 +2,92 @@
 //! channel-major buffers.
 //!
 //! Layouts for a chunk of B samples (row-major matrices): padded images
-//! B × 33 × 32, z1 6 × B × 28 × 32 (rows padded to 32), p1 6 × B·196,
-//! conv2 cols 150 × B·100, z2 16 × B·100, p2 16 × B·25, then one column
-//! per sample:
-//! a0 400 × B (row c·25 + i·5 + j, the NCHW flattening), a3 120 × B,
-//! a4 84 × B, logits 10 × B. δ buffers have the same layouts.
+//! B × 33 × 32, conv1 6 × B × 28 × 32 (rows padded to 32), pool1 6 × B·196,
+//! conv2's im2col matrix 150 × B·100, conv2 16 × B·100, pool2 16 × B·25,
+//! then one column per sample: flat 400 × B (row c·25 + i·5 + j, the NCHW
+//! flattening), fc1 120 × B, fc2 84 × B, logits 10 × B. The gradient
+//! buffers have the layouts of the values they belong to. All these sizes
+//! come from [`crate::model::arch`]; the numbers here are LeNet's.
 
+use super::act::{activate, times_slope};
 use super::conv1;
 use super::im2col::{col2im, im2col, ConvGeom};
-use super::act::{activate, times_slope};
 use super::pool::{max_act_backward, max_act_forward, mean_act_backward, mean_act_forward};
 use crate::element::Real;
-use crate::model::{Arch, Params, Pooling};
+use crate::loss::softmax_cross_entropy_columns;
+use crate::model::arch::{self, Arch, Pooling, CLASSES, FC1_UNITS, FC2_UNITS, FLAT};
+use crate::model::params::Params;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
-/// One thread's reusable buffers, for chunks of up to `cap` samples.
+/// Entries of one input image: 784.
+const IMAGE: usize = arch::INPUT.len();
+/// conv1's output channels (6) and conv2's (16).
+const C1: usize = arch::CONV1_CHANNELS;
+const C2: usize = arch::CONV2_CHANNELS;
+/// Entries of one pool1 plane (14·14 = 196) and one conv2 plane (10·10 = 100).
+const POOL1_PLANE: usize = arch::POOL1_SIDE * arch::POOL1_SIDE;
+const CONV2_PLANE: usize = arch::CONV2_SIDE * arch::CONV2_SIDE;
+/// Entries of one pool2 plane: 5·5 = 25.
+const POOL2_PLANE: usize = arch::POOL2_SIDE * arch::POOL2_SIDE;
+/// Rows of conv2's im2col matrix, one per kernel weight of an output
+/// channel: 6·5·5 = 150.
+const CONV2_ROWS: usize = C1 * arch::KERNEL * arch::KERNEL;
+
+/// conv2 as im2col sees it: the pool1 planes of `b` samples, 5×5 kernels.
+fn conv2_geom(b: usize) -> ConvGeom {
+    ConvGeom {
+        channels: C1,
+        batch: b,
+        height: arch::POOL1_SIDE,
+        width: arch::POOL1_SIDE,
+        kernel: arch::KERNEL,
+        padding: arch::CONV2_PADDING,
+    }
+}
+
+/// One thread's reusable buffers, for chunks of up to `cap` samples, named
+/// as in the readable [`Trace`](crate::model::Trace). Several are
+/// overwritten by the backward pass with the gradient of the same shape,
+/// as their comments say.
 pub struct Workspace<F: Real> {
     cap: usize,
-    xpad: Vec<F>,
-    z1: Vec<F>,
-    p1: Vec<F>,
-    arg1: Vec<u8>,
-    cols2: Vec<F>,
-    z2: Vec<F>,
-    p2: Vec<F>,
-    arg2: Vec<u8>,
-    a0: Vec<F>,
-    a3: Vec<F>,
-    a4: Vec<F>,
-    pub(super) z5: Vec<F>,
-    d5: Vec<F>,
-    d4: Vec<F>,
-    d3: Vec<F>,
-    da0: Vec<F>,
-    dp2: Vec<F>,
-    dp1: Vec<F>,
+    /// The images padded by 2, B × 33 × 32 ([`conv1::IMAGE`] each).
+    x_padded: Vec<F>,
+    /// conv1's pre-activation, 6 × B planes of 28 × 32 ([`conv1::PLANE`];
+    /// columns 28..32 padding). Mean pooling turns it into the activation
+    /// conv1_a in place; the backward pass overwrites it with delta_conv1.
+    conv1_z: Vec<F>,
+    /// pool1's output, 6 × B·196.
+    pool1: Vec<F>,
+    /// For max pooling, the window position (0..4, row-major) of each
+    /// pool1 output's maximum, 6 × B·196.
+    pool1_argmax: Vec<u8>,
+    /// conv2's im2col matrix, 150 × B·100; backward, ∂C/∂(that matrix).
+    conv2_cols: Vec<F>,
+    /// conv2's pre-activation, 16 × B·100 (the activation, for mean
+    /// pooling); backward, delta_conv2.
+    conv2_z: Vec<F>,
+    /// pool2's output, 16 × B·25, and its max positions.
+    pool2: Vec<F>,
+    pool2_argmax: Vec<u8>,
+    /// pool2 flattened, 400 × B (row c·25 + i·5 + j, column = sample).
+    flat: Vec<F>,
+    /// fc1's and fc2's activations, 120 × B and 84 × B (pre-activations
+    /// until activated in place).
+    fc1_a: Vec<F>,
+    fc2_a: Vec<F>,
+    /// fc3's output, 10 × B.
+    pub(super) logits: Vec<F>,
+    /// δ = p − y at the logits (10 × B), at fc2 (84 × B) and fc1 (120 × B).
+    delta_fc3: Vec<F>,
+    delta_fc2: Vec<F>,
+    delta_fc1: Vec<F>,
+    /// ∂C/∂a at the flattened pool2 output, 400 × B.
+    dcost_dflat: Vec<F>,
+    /// ∂C/∂a at pool2's output (16 × B·25) and pool1's (6 × B·196).
+    dcost_dpool2: Vec<F>,
+    dcost_dpool1: Vec<F>,
 }
 
 impl<F: Real> Default for Workspace<F> {
@@ -51,24 +101,24 @@ impl<F: Real> Workspace<F> {
     pub fn new() -> Self {
         Workspace {
             cap: 0,
-            xpad: vec![],
-            z1: vec![],
-            p1: vec![],
-            arg1: vec![],
-            cols2: vec![],
-            z2: vec![],
-            p2: vec![],
-            arg2: vec![],
-            a0: vec![],
-            a3: vec![],
-            a4: vec![],
-            z5: vec![],
-            d5: vec![],
-            d4: vec![],
-            d3: vec![],
-            da0: vec![],
-            dp2: vec![],
-            dp1: vec![],
+            x_padded: vec![],
+            conv1_z: vec![],
+            pool1: vec![],
+            pool1_argmax: vec![],
+            conv2_cols: vec![],
+            conv2_z: vec![],
+            pool2: vec![],
+            pool2_argmax: vec![],
+            flat: vec![],
+            fc1_a: vec![],
+            fc2_a: vec![],
+            logits: vec![],
+            delta_fc3: vec![],
+            delta_fc2: vec![],
+            delta_fc1: vec![],
+            dcost_dflat: vec![],
+            dcost_dpool2: vec![],
+            dcost_dpool1: vec![],
         }
     }
 
@@ -80,27 +130,27 @@ impl<F: Real> Workspace<F> {
         self.cap = b;
         let z = F::zero();
         for (buf, per_sample) in [
-            (&mut self.xpad, conv1::IMAGE),
-            (&mut self.z1, 6 * conv1::PLANE),
-            (&mut self.p1, 6 * 196),
-            (&mut self.cols2, 150 * 100),
-            (&mut self.z2, 16 * 100),
-            (&mut self.p2, 16 * 25),
-            (&mut self.a0, 400),
-            (&mut self.a3, 120),
-            (&mut self.a4, 84),
-            (&mut self.z5, 10),
-            (&mut self.d5, 10),
-            (&mut self.d4, 84),
-            (&mut self.d3, 120),
-            (&mut self.da0, 400),
-            (&mut self.dp2, 16 * 25),
-            (&mut self.dp1, 6 * 196),
+            (&mut self.x_padded, conv1::IMAGE),
+            (&mut self.conv1_z, C1 * conv1::PLANE),
+            (&mut self.pool1, C1 * POOL1_PLANE),
+            (&mut self.conv2_cols, CONV2_ROWS * CONV2_PLANE),
+            (&mut self.conv2_z, C2 * CONV2_PLANE),
+            (&mut self.pool2, C2 * POOL2_PLANE),
+            (&mut self.flat, FLAT),
+            (&mut self.fc1_a, FC1_UNITS),
+            (&mut self.fc2_a, FC2_UNITS),
+            (&mut self.logits, CLASSES),
+            (&mut self.delta_fc3, CLASSES),
+            (&mut self.delta_fc2, FC2_UNITS),
+            (&mut self.delta_fc1, FC1_UNITS),
+            (&mut self.dcost_dflat, FLAT),
+            (&mut self.dcost_dpool2, C2 * POOL2_PLANE),
+            (&mut self.dcost_dpool1, C1 * POOL1_PLANE),
         ] {
             buf.resize(b * per_sample, z);
         }
-        self.arg1.resize(b * 6 * 196, 0);
-        self.arg2.resize(b * 16 * 25, 0);
+        self.pool1_argmax.resize(b * C1 * POOL1_PLANE, 0);
+        self.pool2_argmax.resize(b * C2 * POOL2_PLANE, 0);
     }
 }
 
@@ -142,29 +192,8 @@ fn add_row_sums<F: Real>(g: &mut [F], d: &[F], n: usize) {
     }
 }
 
-/// Softmax cross-entropy over the columns of the 10 × b `logits`: writes
-/// δ = p − y into `delta` and returns (Σ losses, number correct). Each loss
-/// is log Σ exp(z − m) − (z_y − m) with m = max z, which cannot overflow.
-fn softmax_xent<F: Real>(logits: &[F], labels: &[usize], delta: &mut [F], b: usize) -> (f64, usize) {
-    let (mut loss, mut correct) = (0.0, 0);
-    for (s, &y) in labels.iter().enumerate() {
-        let z: [F; 10] = std::array::from_fn(|k| logits[k * b + s]);
-        let best = crate::model::argmax(z.iter().copied());
-        let m = z[best];
-        let e: [F; 10] = std::array::from_fn(|k| (z[k] - m).exp());
-        let sum: F = e.iter().copied().sum();
-        loss += (sum.ln() - (z[y] - m)).f64();
-        correct += usize::from(best == y);
-        for k in 0..10 {
-            let onehot = if k == y { F::one() } else { F::zero() };
-            delta[k * b + s] = e[k] / sum - onehot;
-        }
-    }
-    (loss, correct)
-}
-
 /// Runs the forward pass for `b` samples `x` (b × 784, row-major) and leaves
-/// the logits in `ws.z5` (10 × b). With `labels`, returns (Σ loss, correct);
+/// the logits in `ws.logits` (10 × b). With `labels`, returns (Σ loss, correct);
 /// with `grads` too, adds this chunk's per-sample gradients to them.
 pub fn chunk_pass<F: Real>(
     arch: &Arch,
@@ -174,93 +203,103 @@ pub fn chunk_pass<F: Real>(
     grads: Option<&mut Params<F>>,
     ws: &mut Workspace<F>,
 ) -> (f64, usize) {
-    let b = x.len() / 784;
+    let b = x.len() / IMAGE;
     ws.reserve(b);
     let f = arch.activation;
-    let g2 = ConvGeom { channels: 6, batch: b, height: 14, width: 14, kernel: 5, padding: 0 };
+    let g2 = conv2_geom(b);
     let (n1, n2) = (b * conv1::PLANE, g2.cols()); // b·896, b·100
     let w1 = w.conv1_w.as_slice().expect("standard layout");
     let w2 = w.conv2_w.as_slice().expect("standard layout");
 
     // conv1 → f → pool1
-    conv1::pad_images(x, b, &mut ws.xpad);
-    conv1::forward(&ws.xpad, w1, w.conv1_b.as_slice().unwrap(), b, &mut ws.z1);
-    let planes1 = (6 * b, 28, 28, conv1::STRIDE);
+    conv1::pad_images(x, b, &mut ws.x_padded);
+    conv1::forward(&ws.x_padded, w1, w.conv1_b.as_slice().unwrap(), b, &mut ws.conv1_z);
+    let planes1 = (C1 * b, arch::CONV1_SIDE, arch::CONV1_SIDE, conv1::STRIDE);
     match arch.pooling {
-        Pooling::Max => max_act_forward(f, &ws.z1, planes1, &mut ws.p1, &mut ws.arg1),
-        Pooling::Mean => mean_act_forward(f, &mut ws.z1[..6 * n1], planes1, &mut ws.p1),
+        Pooling::Max => max_act_forward(f, &ws.conv1_z, planes1, &mut ws.pool1, &mut ws.pool1_argmax),
+        Pooling::Mean => mean_act_forward(f, &mut ws.conv1_z[..C1 * n1], planes1, &mut ws.pool1),
     }
     // conv2 → f → pool2
-    im2col(&g2, &ws.p1[..6 * b * 196], &mut ws.cols2[..150 * n2]);
-    gemm(mat(w2, 16, 150), mat(&ws.cols2, 150, n2), F::zero(), &mut ws.z2);
-    add_bias(&mut ws.z2[..16 * n2], w.conv2_b.as_slice().unwrap(), n2);
-    let planes2 = (16 * b, 10, 10, 10);
+    im2col(&g2, &ws.pool1[..C1 * b * POOL1_PLANE], &mut ws.conv2_cols[..CONV2_ROWS * n2]);
+    gemm(mat(w2, C2, CONV2_ROWS), mat(&ws.conv2_cols, CONV2_ROWS, n2), F::zero(), &mut ws.conv2_z);
+    add_bias(&mut ws.conv2_z[..C2 * n2], w.conv2_b.as_slice().unwrap(), n2);
+    let planes2 = (C2 * b, arch::CONV2_SIDE, arch::CONV2_SIDE, arch::CONV2_SIDE);
     match arch.pooling {
-        Pooling::Max => max_act_forward(f, &ws.z2, planes2, &mut ws.p2, &mut ws.arg2),
-        Pooling::Mean => mean_act_forward(f, &mut ws.z2[..16 * n2], planes2, &mut ws.p2),
+        Pooling::Max => max_act_forward(f, &ws.conv2_z, planes2, &mut ws.pool2, &mut ws.pool2_argmax),
+        Pooling::Mean => mean_act_forward(f, &mut ws.conv2_z[..C2 * n2], planes2, &mut ws.pool2),
     }
-    // flatten: a0[c·25 + q, s] = p2[c, s, q]
-    for c in 0..16 {
+    // flatten: flat[c·25 + q, s] = pool2[c, s, q]
+    for c in 0..C2 {
         for s in 0..b {
-            for q in 0..25 {
-                ws.a0[(c * 25 + q) * b + s] = ws.p2[(c * b + s) * 25 + q];
+            for q in 0..POOL2_PLANE {
+                ws.flat[(c * POOL2_PLANE + q) * b + s] = ws.pool2[(c * b + s) * POOL2_PLANE + q];
             }
         }
     }
     // fc1, fc2, fc3
-    gemm(w.fc1_w.view(), mat(&ws.a0, 400, b), F::zero(), &mut ws.a3);
-    add_bias(&mut ws.a3[..120 * b], w.fc1_b.as_slice().unwrap(), b);
-    activate(f, &mut ws.a3[..120 * b]);
-    gemm(w.fc2_w.view(), mat(&ws.a3, 120, b), F::zero(), &mut ws.a4);
-    add_bias(&mut ws.a4[..84 * b], w.fc2_b.as_slice().unwrap(), b);
-    activate(f, &mut ws.a4[..84 * b]);
-    gemm(w.fc3_w.view(), mat(&ws.a4, 84, b), F::zero(), &mut ws.z5);
-    add_bias(&mut ws.z5[..10 * b], w.fc3_b.as_slice().unwrap(), b);
+    gemm(w.fc1_w.view(), mat(&ws.flat, FLAT, b), F::zero(), &mut ws.fc1_a);
+    add_bias(&mut ws.fc1_a[..FC1_UNITS * b], w.fc1_b.as_slice().unwrap(), b);
+    activate(f, &mut ws.fc1_a[..FC1_UNITS * b]);
+    gemm(w.fc2_w.view(), mat(&ws.fc1_a, FC1_UNITS, b), F::zero(), &mut ws.fc2_a);
+    add_bias(&mut ws.fc2_a[..FC2_UNITS * b], w.fc2_b.as_slice().unwrap(), b);
+    activate(f, &mut ws.fc2_a[..FC2_UNITS * b]);
+    gemm(w.fc3_w.view(), mat(&ws.fc2_a, FC2_UNITS, b), F::zero(), &mut ws.logits);
+    add_bias(&mut ws.logits[..CLASSES * b], w.fc3_b.as_slice().unwrap(), b);
 
     let Some(labels) = labels else { return (0.0, 0) };
-    let (loss, correct) = softmax_xent(&ws.z5, labels, &mut ws.d5, b);
+    let (loss, correct) = softmax_cross_entropy_columns::<F, CLASSES>(&ws.logits, labels, &mut ws.delta_fc3);
     let Some(g) = grads else { return (loss, correct) };
     let one = F::one();
-    // fc3: ∂W += δ5 a4ᵀ, ∂b += Σ δ5; δ4 = (W3ᵀ δ5) ⊙ σ′
-    gemm(mat(&ws.d5, 10, b), mat(&ws.a4, 84, b).t(), one, g.fc3_w.as_slice_mut().unwrap());
-    add_row_sums(g.fc3_b.as_slice_mut().unwrap(), &ws.d5, b);
-    gemm(w.fc3_w.t(), mat(&ws.d5, 10, b), F::zero(), &mut ws.d4);
-    times_slope(f, &mut ws.d4[..84 * b], &ws.a4);
+    // fc3: ∂W += δ a₂ᵀ, ∂b += Σ δ; delta_fc2 = (W₃ᵀ δ) ⊙ σ′
+    let (delta_fc3, fc2_a) = (mat(&ws.delta_fc3, CLASSES, b), mat(&ws.fc2_a, FC2_UNITS, b));
+    gemm(delta_fc3, fc2_a.t(), one, g.fc3_w.as_slice_mut().unwrap());
+    add_row_sums(g.fc3_b.as_slice_mut().unwrap(), &ws.delta_fc3, b);
+    gemm(w.fc3_w.t(), delta_fc3, F::zero(), &mut ws.delta_fc2);
+    times_slope(f, &mut ws.delta_fc2[..FC2_UNITS * b], &ws.fc2_a);
     // fc2
-    gemm(mat(&ws.d4, 84, b), mat(&ws.a3, 120, b).t(), one, g.fc2_w.as_slice_mut().unwrap());
-    add_row_sums(g.fc2_b.as_slice_mut().unwrap(), &ws.d4, b);
-    gemm(w.fc2_w.t(), mat(&ws.d4, 84, b), F::zero(), &mut ws.d3);
-    times_slope(f, &mut ws.d3[..120 * b], &ws.a3);
-    // fc1; its input a0 is the pooled output, already activated, so no σ′ here
-    gemm(mat(&ws.d3, 120, b), mat(&ws.a0, 400, b).t(), one, g.fc1_w.as_slice_mut().unwrap());
-    add_row_sums(g.fc1_b.as_slice_mut().unwrap(), &ws.d3, b);
-    gemm(w.fc1_w.t(), mat(&ws.d3, 120, b), F::zero(), &mut ws.da0);
+    let (delta_fc2, fc1_a) = (mat(&ws.delta_fc2, FC2_UNITS, b), mat(&ws.fc1_a, FC1_UNITS, b));
+    gemm(delta_fc2, fc1_a.t(), one, g.fc2_w.as_slice_mut().unwrap());
+    add_row_sums(g.fc2_b.as_slice_mut().unwrap(), &ws.delta_fc2, b);
+    gemm(w.fc2_w.t(), delta_fc2, F::zero(), &mut ws.delta_fc1);
+    times_slope(f, &mut ws.delta_fc1[..FC1_UNITS * b], &ws.fc1_a);
+    // fc1; its input `flat` is the pooled output, already activated, so no σ′ here
+    let delta_fc1 = mat(&ws.delta_fc1, FC1_UNITS, b);
+    gemm(delta_fc1, mat(&ws.flat, FLAT, b).t(), one, g.fc1_w.as_slice_mut().unwrap());
+    add_row_sums(g.fc1_b.as_slice_mut().unwrap(), &ws.delta_fc1, b);
+    gemm(w.fc1_w.t(), delta_fc1, F::zero(), &mut ws.dcost_dflat);
     // unflatten ∂C/∂a into the pool2 layout
-    for c in 0..16 {
+    for c in 0..C2 {
         for s in 0..b {
-            for q in 0..25 {
-                ws.dp2[(c * b + s) * 25 + q] = ws.da0[(c * 25 + q) * b + s];
+            for q in 0..POOL2_PLANE {
+                ws.dcost_dpool2[(c * b + s) * POOL2_PLANE + q] = ws.dcost_dflat[(c * POOL2_PLANE + q) * b + s];
             }
         }
     }
-    // pool2 and σ′ back to ∂C/∂z2, written over z2
+    // pool2 and σ′ back to δ at conv2, written over conv2_z
+    let delta_conv2 = &mut ws.conv2_z[..C2 * n2];
     match arch.pooling {
-        Pooling::Max => max_act_backward(f, &mut ws.dp2, &ws.p2, &ws.arg2, planes2, &mut ws.z2[..16 * n2]),
-        Pooling::Mean => mean_act_backward(f, &ws.dp2, &mut ws.z2[..16 * n2], planes2),
+        Pooling::Max => {
+            max_act_backward(f, &mut ws.dcost_dpool2, &ws.pool2, &ws.pool2_argmax, planes2, delta_conv2)
+        }
+        Pooling::Mean => mean_act_backward(f, &ws.dcost_dpool2, delta_conv2, planes2),
     }
     // conv2: ∂K += δ colsᵀ; ∂C/∂a at its input = col2im(Kᵀ δ), via the cols buffer
+    let delta_conv2 = mat(&ws.conv2_z, C2, n2);
     let gw2 = g.conv2_w.as_slice_mut().unwrap();
-    gemm(mat(&ws.z2, 16, n2), mat(&ws.cols2, 150, n2).t(), one, gw2);
-    add_row_sums(g.conv2_b.as_slice_mut().unwrap(), &ws.z2, n2);
-    gemm(mat(w2, 16, 150).t(), mat(&ws.z2, 16, n2), F::zero(), &mut ws.cols2);
-    col2im(&g2, &ws.cols2[..150 * n2], &mut ws.dp1[..6 * b * 196]);
-    // pool1 and σ′ back to ∂C/∂z1, written over z1
+    gemm(delta_conv2, mat(&ws.conv2_cols, CONV2_ROWS, n2).t(), one, gw2);
+    add_row_sums(g.conv2_b.as_slice_mut().unwrap(), &ws.conv2_z, n2);
+    gemm(mat(w2, C2, CONV2_ROWS).t(), delta_conv2, F::zero(), &mut ws.conv2_cols);
+    col2im(&g2, &ws.conv2_cols[..CONV2_ROWS * n2], &mut ws.dcost_dpool1[..C1 * b * POOL1_PLANE]);
+    // pool1 and σ′ back to δ at conv1, written over conv1_z
+    let delta_conv1 = &mut ws.conv1_z[..C1 * n1];
     match arch.pooling {
-        Pooling::Max => max_act_backward(f, &mut ws.dp1, &ws.p1, &ws.arg1, planes1, &mut ws.z1[..6 * n1]),
-        Pooling::Mean => mean_act_backward(f, &ws.dp1, &mut ws.z1[..6 * n1], planes1),
+        Pooling::Max => {
+            max_act_backward(f, &mut ws.dcost_dpool1, &ws.pool1, &ws.pool1_argmax, planes1, delta_conv1)
+        }
+        Pooling::Mean => mean_act_backward(f, &ws.dcost_dpool1, delta_conv1, planes1),
     }
     // conv1: only the kernel and bias gradients; nothing needs ∂C/∂x
     let (gw1, gb1) = (g.conv1_w.as_slice_mut().unwrap(), g.conv1_b.as_slice_mut().unwrap());
-    conv1::grad(&ws.xpad, &ws.z1, b, gw1, gb1);
+    conv1::grad(&ws.x_padded, &ws.conv1_z, b, gw1, gb1);
     (loss, correct)
 }

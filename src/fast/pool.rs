@@ -14,9 +14,13 @@
 //! Planes are h×w with rows `rs` ≥ w entries apart (conv1's output rows
 //! are padded to 32); padding columns are ignored forward and get δ = 0.
 
-use crate::element::Real;
 use super::act::{activate, times_slope};
-use crate::model::Activation;
+use crate::activation::Activation;
+use crate::element::Real;
+use crate::model::arch::POOL;
+
+// The loops below are written for LeNet's 2×2 windows with stride 2.
+const _: () = assert!(POOL == 2, "fast::pool is written for 2×2 windows");
 
 /// Planes of h×w pre-activations `z` → planes of (h/2)×(w/2) outputs
 /// p = f(max of window) and the window position (0..4, row-major) of the max.
@@ -114,12 +118,12 @@ pub fn mean_act_backward<F: Real>(
     a_dz: &mut [F],
     dims: (usize, usize, usize, usize),
 ) {
-    let (zero, one) = (F::zero(), F::one());
-    // One monomorphised loop per activation: f is chosen outside the loop.
+    // One monomorphised loop per activation: f is chosen outside the loop,
+    // σ′ is the layer's (read off the output a).
     match f {
-        Activation::Relu => mean_backward_with(dp, a_dz, dims, |a| if a > zero { one } else { zero }),
-        Activation::Sigmoid => mean_backward_with(dp, a_dz, dims, |a| a * (one - a)),
-        Activation::Tanh => mean_backward_with(dp, a_dz, dims, |a| one - a * a),
+        Activation::Relu => mean_backward_with(dp, a_dz, dims, |a| Activation::Relu.prime_from_output(a)),
+        Activation::Sigmoid => mean_backward_with(dp, a_dz, dims, |a| Activation::Sigmoid.prime_from_output(a)),
+        Activation::Tanh => mean_backward_with(dp, a_dz, dims, |a| Activation::Tanh.prime_from_output(a)),
     }
 }
 

@@ -4,100 +4,33 @@
 //! computes the same numbers with im2col + matrix products over a batch split
 //! across threads.
 //!
-//! The network (shapes per sample):
-//!
-//! | layer | computation | output |
-//! |---|---|---|
-//! | conv1 | 6 kernels 5×5, padding 2, then activation | 6×28×28 |
-//! | pool1 | 2×2, stride 2 | 6×14×14 |
-//! | conv2 | 16 kernels 6×5×5, no padding, then activation | 16×10×10 |
-//! | pool2 | 2×2, stride 2 | 16×5×5 = 400 |
-//! | fc1 | z = W a + b, W 120×400, then activation | 120 |
-//! | fc2 | W 84×120, then activation | 84 |
-//! | fc3 | W 10×84 (the logits) | 10 |
-//!
-//! followed by softmax cross-entropy. Parameter gradients follow the crate's
+//! The network, its shapes and the choices between LeNets ([`Arch`]) are
+//! in [`arch`]; its parameters in [`Params`]. The loss is softmax
+//! cross-entropy. Parameter gradients follow the crate's
 //! batch convention: they are batch averages of per-sample terms, i.e. the
 //! gradients of the mean loss.
+//!
+//! Only this façade, [`LeNet`], uses the fast path: it holds a
+//! [`fast::Engine`](crate::fast::Engine) (the fast path's buffers) and hands it
+//! its architecture and parameters at each call.
 
+pub mod arch;
 pub mod file;
-mod params;
+pub mod params;
 mod readable;
 
+pub use arch::{Arch, Pooling};
 pub use params::{Params, PARAM_NAMES};
 pub use readable::Trace;
+/// The one activation enum, [`crate::activation::Activation`], under the
+/// path LeNet code has always used.
+pub use crate::activation::Activation;
 
 use crate::element::Real;
+use crate::fast::Engine;
+use crate::loss::argmax;
 use ndarray::{Array2, Array4, Axis};
-use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
-
-/// The pointwise nonlinearity after conv1, conv2, fc1 and fc2.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Activation {
-    /// max(0, z); derivative 1 for z > 0, else 0.
-    Relu,
-    /// σ(z) = 1/(1 + e⁻ᶻ); derivative σ(1 − σ).
-    Sigmoid,
-    /// tanh z; derivative 1 − tanh² z.
-    Tanh,
-}
-
-impl Activation {
-    /// a = σ(z).
-    pub fn apply<F: Real>(self, z: F) -> F {
-        match self {
-            Activation::Relu => z.max(F::zero()),
-            Activation::Sigmoid => F::one() / (F::one() + (-z).exp()),
-            Activation::Tanh => z.tanh(),
-        }
-    }
-
-    /// σ′(z) written in terms of the output a = σ(z), which is what the
-    /// backward pass has stored: ReLU 𝟙(a > 0), sigmoid a(1 − a), tanh 1 − a².
-    pub fn slope_from_output<F: Real>(self, a: F) -> F {
-        match self {
-            Activation::Relu => {
-                if a > F::zero() {
-                    F::one()
-                } else {
-                    F::zero()
-                }
-            }
-            Activation::Sigmoid => a * (F::one() - a),
-            Activation::Tanh => F::one() - a * a,
-        }
-    }
-}
-
-/// How the two subsampling layers reduce each 2×2 window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Pooling {
-    /// The largest entry; the gradient flows back only to it.
-    Max,
-    /// The average; a quarter of the gradient flows back to each of the four entries.
-    Mean,
-}
-
-/// The choices that distinguish LeNet variants; the shapes never change.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Arch {
-    pub activation: Activation,
-    pub pooling: Pooling,
-}
-
-impl Arch {
-    /// ReLU and max pooling: what trains fastest today.
-    pub fn modern() -> Self {
-        Arch { activation: Activation::Relu, pooling: Pooling::Max }
-    }
-
-    /// tanh and mean pooling: close to LeCun's original and to the notes,
-    /// whose saturating units make the vanishing of δ visible.
-    pub fn classic() -> Self {
-        Arch { activation: Activation::Tanh, pooling: Pooling::Mean }
-    }
-}
 
 /// The result of one forward and backward pass over a batch.
 #[derive(Clone, Debug)]
@@ -119,13 +52,13 @@ pub struct Eval<F> {
     pub correct: usize,
 }
 
-/// LeNet-5: its architecture, its parameters, and (privately) reusable
-/// buffers for the fast path, so training does not allocate per batch.
-/// Build it with [`LeNet::new`] or [`LeNet::from_params`].
+/// LeNet-5: its architecture, its parameters, and (privately) the fast
+/// path's engine with its reusable buffers, so training does not allocate
+/// per batch. Build it with [`LeNet::new`] or [`LeNet::from_params`].
 pub struct LeNet<F: Real> {
     pub arch: Arch,
     pub params: Params<F>,
-    scratch: Mutex<crate::fast::Scratch<F>>,
+    engine: Mutex<Engine<F>>,
 }
 
 impl<F: Real> Clone for LeNet<F> {
@@ -154,7 +87,7 @@ impl<F: Real> LeNet<F> {
     }
 
     fn from_parts(arch: Arch, params: Params<F>) -> Self {
-        LeNet { arch, params, scratch: Mutex::new(Default::default()) }
+        LeNet { arch, params, engine: Mutex::new(Engine::new()) }
     }
 
     /// The logits (10×N, one column per sample) of a batch `x` (N×1×28×28),
@@ -163,7 +96,7 @@ impl<F: Real> LeNet<F> {
     /// # Panics
     /// If `x` is not N×1×28×28.
     pub fn logits(&self, x: &Array4<F>, threads: usize) -> Array2<F> {
-        crate::fast::run(self, x, None, threads, false).logits
+        self.with_engine(|e, arch, params| e.forward(arch, params, x, None, threads)).logits
     }
 
     /// Class predictions (arg max of the logits) for each sample of `x`.
@@ -177,7 +110,7 @@ impl<F: Real> LeNet<F> {
     /// # Panics
     /// If `x` is not N×1×28×28, `labels` has not N entries, or a label is ≥ 10.
     pub fn evaluate(&self, x: &Array4<F>, labels: &[usize], threads: usize) -> Eval<F> {
-        let out = crate::fast::run(self, x, Some(labels), threads, false);
+        let out = self.with_engine(|e, arch, params| e.forward(arch, params, x, Some(labels), threads));
         Eval { loss: out.loss, correct: out.correct }
     }
 
@@ -189,12 +122,9 @@ impl<F: Real> LeNet<F> {
     /// # Panics
     /// As [`LeNet::evaluate`].
     pub fn loss_and_grads(&self, x: &Array4<F>, labels: &[usize], threads: usize) -> Step<F> {
-        let out = crate::fast::run(self, x, Some(labels), threads, true);
-        Step {
-            loss: out.loss,
-            correct: out.correct,
-            grads: out.grads.expect("gradients were requested"),
-        }
+        let (out, grads) =
+            self.with_engine(|e, arch, params| e.forward_backward(arch, params, x, labels, threads));
+        Step { loss: out.loss, correct: out.correct, grads }
     }
 
     /// The same loss and gradients as [`LeNet::loss_and_grads`], composed
@@ -210,25 +140,15 @@ impl<F: Real> LeNet<F> {
         readable::trace(&self.arch, &self.params, x, labels)
     }
 
-    /// Takes the fast path's reusable buffers (empty ones if another call
-    /// holds them).
-    pub(crate) fn take_scratch(&self) -> crate::fast::Scratch<F> {
-        std::mem::take(&mut *self.scratch.lock().unwrap_or_else(|e| e.into_inner()))
+    /// Runs `f` with the fast path's engine, taken out of its mutex for the
+    /// call so that the lock is not held while it runs: a second call at the
+    /// same time (from another thread sharing `&self`) gets a fresh engine
+    /// instead of waiting, and whichever finishes last keeps its buffers.
+    fn with_engine<R>(&self, f: impl FnOnce(&mut Engine<F>, &Arch, &Params<F>) -> R) -> R {
+        let lock = || self.engine.lock().unwrap_or_else(|e| e.into_inner());
+        let mut engine = std::mem::take(&mut *lock());
+        let out = f(&mut engine, &self.arch, &self.params);
+        *lock() = engine;
+        out
     }
-
-    /// Keeps buffers for the next call.
-    pub(crate) fn return_scratch(&self, s: crate::fast::Scratch<F>) {
-        *self.scratch.lock().unwrap_or_else(|e| e.into_inner()) = s;
-    }
-}
-
-/// Index of the largest value (the first, on ties).
-pub(crate) fn argmax<F: Real>(values: impl Iterator<Item = F>) -> usize {
-    let mut best = (0, F::neg_infinity());
-    for (i, v) in values.enumerate() {
-        if v > best.1 {
-            best = (i, v);
-        }
-    }
-    best.0
 }

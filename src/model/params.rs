@@ -1,6 +1,9 @@
 //! LeNet's ten parameter tensors, their initialisation and shape checks.
 
-use super::{Activation, Arch};
+// LeNet's expected shape of each tensor, in [`PARAM_NAMES`] order, and
+// `6×1×5×5`-style text for a shape, both from the one table.
+use super::arch::{self, Arch, PARAM_SHAPES as SHAPES};
+use crate::activation::Activation;
 use crate::element::Real;
 use crate::rng::Rng;
 use ndarray::{Array1, Array2, Array4, ArrayViewD, ArrayViewMutD};
@@ -10,20 +13,6 @@ use serde::{Deserialize, Serialize};
 pub const PARAM_NAMES: [&str; 10] = [
     "conv1_w", "conv1_b", "conv2_w", "conv2_b", "fc1_w", "fc1_b", "fc2_w", "fc2_b", "fc3_w",
     "fc3_b",
-];
-
-/// LeNet's expected shape of each tensor, in the order of [`PARAM_NAMES`].
-const SHAPES: [&[usize]; 10] = [
-    &[6, 1, 5, 5],
-    &[6],
-    &[16, 6, 5, 5],
-    &[16],
-    &[120, 400],
-    &[120],
-    &[84, 120],
-    &[84],
-    &[10, 84],
-    &[10],
 ];
 
 /// The weights and biases of LeNet. Kernels are out×in×5×5; fully connected
@@ -80,16 +69,16 @@ impl<F: Real> Params<F> {
     /// LeNet-shaped tensors, all zero.
     pub fn lenet_zeros() -> Self {
         Params {
-            conv1_w: Array4::zeros((6, 1, 5, 5)),
-            conv1_b: Array1::zeros(6),
-            conv2_w: Array4::zeros((16, 6, 5, 5)),
-            conv2_b: Array1::zeros(16),
-            fc1_w: Array2::zeros((120, 400)),
-            fc1_b: Array1::zeros(120),
-            fc2_w: Array2::zeros((84, 120)),
-            fc2_b: Array1::zeros(84),
-            fc3_w: Array2::zeros((10, 84)),
-            fc3_b: Array1::zeros(10),
+            conv1_w: Array4::zeros(arch::CONV1_W),
+            conv1_b: Array1::zeros(arch::CONV1_CHANNELS),
+            conv2_w: Array4::zeros(arch::CONV2_W),
+            conv2_b: Array1::zeros(arch::CONV2_CHANNELS),
+            fc1_w: Array2::zeros(arch::FC1_W),
+            fc1_b: Array1::zeros(arch::FC1_UNITS),
+            fc2_w: Array2::zeros(arch::FC2_W),
+            fc2_b: Array1::zeros(arch::FC2_UNITS),
+            fc3_w: Array2::zeros(arch::FC3_W),
+            fc3_b: Array1::zeros(arch::CLASSES),
         }
     }
 

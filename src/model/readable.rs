@@ -3,21 +3,22 @@
 //! [`crate::loss`]), and every intermediate is kept in a [`Trace`], so a
 //! notebook can show δ flowing backwards layer by layer.
 
-use super::{Activation, Arch, Params, Pooling};
+use super::arch::{Arch, CONV1_PADDING, CONV2_PADDING, POOL, Pooling};
+use super::Params;
 use crate::element::Real;
 use crate::pool::Argmax;
-use crate::{activation, conv, fc, loss, pool};
+use crate::{conv, fc, loss, pool};
 use ndarray::{Array1, Array2, Array4, Axis};
 
 /// Every value of one readable forward and backward pass over a batch of N.
 ///
-/// Forward, z is a pre-activation and a = σ(z). Backward, every `delta_*`
+/// Forward, z is a pre-activation and a = σ(z). Backward, every gradient
 /// is per sample (no 1/N, CONTRIBUTING.md). The book writes δ for ∂C/∂z
 /// only: `delta_conv1`, `delta_conv2` and `delta_fc*` are such δ, while
-/// `delta_flat`, `delta_pool2` and `delta_pool1` hold ∂C_n/∂a at a pooling
-/// output, which has no pre-activation of its own (their names predate that
-/// rule; chapter 5 calls them `grad_*`). `grads` holds
-/// the batch-averaged parameter gradients.
+/// `dcost_dflat`, `dcost_dpool2` and `dcost_dpool1` hold ∂C_n/∂a at a
+/// pooling output (or its flattening), which has no pre-activation of its
+/// own. `grads` holds the batch-averaged parameter gradients. The shapes
+/// are those of [`super::arch`].
 #[derive(Clone, Debug)]
 pub struct Trace<F> {
     /// Input images, N×1×28×28.
@@ -51,46 +52,36 @@ pub struct Trace<F> {
     /// δ at fc2 (84×N) and fc1 (120×N) pre-activations.
     pub delta_fc2: Array2<F>,
     pub delta_fc1: Array2<F>,
-    /// ∂C/∂(flattened pool2), 400×N, and the same reshaped to N×16×5×5.
-    pub delta_flat: Array2<F>,
-    pub delta_pool2: Array4<F>,
+    /// ∂C/∂a at the flattened pool2 output, 400×N (not a δ: pool2 has no
+    /// pre-activation).
+    pub dcost_dflat: Array2<F>,
+    /// ∂C/∂a at pool2's output: `dcost_dflat` reshaped to N×16×5×5.
+    pub dcost_dpool2: Array4<F>,
     /// δ at conv2's pre-activation, N×16×10×10.
     pub delta_conv2: Array4<F>,
-    /// ∂C/∂(pool1 output), N×6×14×14.
-    pub delta_pool1: Array4<F>,
+    /// ∂C/∂a at pool1's output (conv2's input), N×6×14×14.
+    pub dcost_dpool1: Array4<F>,
     /// δ at conv1's pre-activation, N×6×28×28.
     pub delta_conv1: Array4<F>,
     /// Gradients of the mean loss.
     pub grads: Params<F>,
 }
 
-impl Activation {
-    /// The same function as the layer module's enum, which the readable
-    /// path calls.
-    pub fn layer(self) -> activation::Activation {
-        match self {
-            Activation::Relu => activation::Activation::Relu,
-            Activation::Sigmoid => activation::Activation::Sigmoid,
-            Activation::Tanh => activation::Activation::Tanh,
-        }
-    }
-}
-
-/// A 2×2, stride-2 pooling forward, keeping what its backward needs.
+/// A 2×2, stride-2 pooling forward ([`POOL`]), keeping what its backward needs.
 fn pool_forward<F: Real>(p: Pooling, a: &Array4<F>) -> (Array4<F>, Option<Argmax>) {
     match p {
         Pooling::Max => {
-            let (y, arg) = pool::max_forward(a, 2, 2);
+            let (y, arg) = pool::max_forward(a, POOL, POOL);
             (y, Some(arg))
         }
-        Pooling::Mean => (pool::mean_forward(a, 2, 2), None),
+        Pooling::Mean => (pool::mean_forward(a, POOL, POOL), None),
     }
 }
 
 fn pool_backward<F: Real>(dy: &Array4<F>, input: &Array4<F>, arg: &Option<Argmax>) -> Array4<F> {
     match arg {
         Some(arg) => pool::max_backward(dy, arg),
-        None => pool::mean_backward(dy, input.dim(), 2, 2),
+        None => pool::mean_backward(dy, input.dim(), POOL, POOL),
     }
 }
 
@@ -105,12 +96,12 @@ fn column<F: Real>(b: &Array1<F>) -> Array2<F> {
 /// # Panics
 /// If `x` is not N×1×28×28 or a label is out of range (from the layers).
 pub fn trace<F: Real>(arch: &Arch, w: &Params<F>, x: &Array4<F>, labels: &[usize]) -> Trace<F> {
-    let f = arch.activation.layer();
+    let f = arch.activation;
     // Forward.
-    let conv1_z = conv::forward(x, &w.conv1_w, &w.conv1_b, 2);
+    let conv1_z = conv::forward(x, &w.conv1_w, &w.conv1_b, CONV1_PADDING);
     let conv1_a = f.apply(&conv1_z);
     let (pool1, arg1) = pool_forward(arch.pooling, &conv1_a);
-    let conv2_z = conv::forward(&pool1, &w.conv2_w, &w.conv2_b, 0);
+    let conv2_z = conv::forward(&pool1, &w.conv2_w, &w.conv2_b, CONV2_PADDING);
     let conv2_a = f.apply(&conv2_z);
     let (pool2, arg2) = pool_forward(arch.pooling, &conv2_a);
     // Flatten each sample to a column: (C·H·W) × N.
@@ -124,7 +115,7 @@ pub fn trace<F: Real>(arch: &Arch, w: &Params<F>, x: &Array4<F>, labels: &[usize
     let correct = logits
         .axis_iter(Axis(1))
         .zip(labels)
-        .filter(|(col, y)| super::argmax(col.iter().copied()) == **y)
+        .filter(|(col, y)| loss::argmax(col.iter().copied()) == **y)
         .count();
 
     // Backward: δ at the logits, then the δ recursion through fc3 → fc1.
@@ -133,18 +124,18 @@ pub fn trace<F: Real>(arch: &Arch, w: &Params<F>, x: &Array4<F>, labels: &[usize
     let delta_fc1 = fc::backprop_delta(&w.fc2_w, &delta_fc2, &fc1_z, f).0;
     // Into the flattened pool2 output: no activation there (it was applied
     // before pooling), so only Wᵀ δ.
-    let delta_flat = fc::input_grad(&w.fc1_w, &delta_fc1).0;
+    let dcost_dflat = fc::input_grad(&w.fc1_w, &delta_fc1).0;
     let (_, channels, rows, cols) = pool2.dim();
-    let delta_pool2 = fc::unflatten(&delta_flat, (channels, rows, cols));
+    let dcost_dpool2 = fc::unflatten(&dcost_dflat, (channels, rows, cols));
     // Pooling routes ∂C/∂a back to the conv activations, then σ′(z) turns
     // ∂C/∂a into δ = ∂C/∂z.
-    let grad_a2 = pool_backward(&delta_pool2, &conv2_a, &arg2);
-    let delta_conv2 = f.backward(&grad_a2, &conv2_z);
-    let (delta_pool1, conv2_w, conv2_b) = conv::backward(&pool1, &w.conv2_w, &delta_conv2, 0);
-    let grad_a1 = pool_backward(&delta_pool1, &conv1_a, &arg1);
-    let delta_conv1 = f.backward(&grad_a1, &conv1_z);
+    let dcost_dconv2_a = pool_backward(&dcost_dpool2, &conv2_a, &arg2);
+    let delta_conv2 = f.backward(&dcost_dconv2_a, &conv2_z);
+    let (dcost_dpool1, conv2_w, conv2_b) = conv::backward(&pool1, &w.conv2_w, &delta_conv2, CONV2_PADDING);
+    let dcost_dconv1_a = pool_backward(&dcost_dpool1, &conv1_a, &arg1);
+    let delta_conv1 = f.backward(&dcost_dconv1_a, &conv1_z);
     // conv1's dx (the gradient for the image) is computed but not needed.
-    let (_, conv1_w, conv1_b) = conv::backward(x, &w.conv1_w, &delta_conv1, 2);
+    let (_, conv1_w, conv1_b) = conv::backward(x, &w.conv1_w, &delta_conv1, CONV1_PADDING);
 
     let bias = |m: crate::Matrix<F>| m.0.column(0).to_owned();
     let grads = Params {
@@ -179,10 +170,10 @@ pub fn trace<F: Real>(arch: &Arch, w: &Params<F>, x: &Array4<F>, labels: &[usize
         delta_fc3,
         delta_fc2,
         delta_fc1,
-        delta_flat,
-        delta_pool2,
+        dcost_dflat,
+        dcost_dpool2,
         delta_conv2,
-        delta_pool1,
+        dcost_dpool1,
         delta_conv1,
         grads,
     }

@@ -7,36 +7,34 @@
 //! text column wide and its labels stay legible (see [`super::COLUMN`]).
 
 use super::{draw_svg, font, Svg, COLUMN};
-use crate::model::{Activation, Arch, Pooling};
+use crate::model::arch::{self, Arch, Pooling, Shape, STAGES};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// What a stage holds: `channels` feature maps of `side × side`, or a vector.
-#[derive(Clone, Copy)]
-enum Holds {
-    Maps { channels: usize, side: i32 },
-    Vector { units: i32 },
-}
-
-struct Stage {
-    name: &'static str,
-    shape: &'static str,
-    holds: Holds,
-    /// The parameter gradients read off this layer's δ (none for pooling).
-    grads: &'static str,
-}
-
-const STAGES: [Stage; 8] = [
-    Stage { name: "input", shape: "1×28×28", holds: Holds::Maps { channels: 1, side: 28 }, grads: "" },
-    Stage { name: "conv1", shape: "6×28×28", holds: Holds::Maps { channels: 6, side: 28 }, grads: "∂C/∂w = a ⋆ δ, ∂C/∂b = Σδ" },
-    Stage { name: "pool1", shape: "6×14×14", holds: Holds::Maps { channels: 6, side: 14 }, grads: "" },
-    Stage { name: "conv2", shape: "16×10×10", holds: Holds::Maps { channels: 16, side: 10 }, grads: "∂C/∂w = a ⋆ δ, ∂C/∂b = Σδ" },
-    Stage { name: "pool2", shape: "16×5×5", holds: Holds::Maps { channels: 16, side: 5 }, grads: "" },
-    Stage { name: "fc1", shape: "120", holds: Holds::Vector { units: 120 }, grads: "∂C/∂W = δaᵀ, ∂C/∂b = δ" },
-    Stage { name: "fc2", shape: "84", holds: Holds::Vector { units: 84 }, grads: "∂C/∂W = δaᵀ, ∂C/∂b = δ" },
-    Stage { name: "fc3 (logits)", shape: "10", holds: Holds::Vector { units: 10 }, grads: "∂C/∂W = δaᵀ, ∂C/∂b = δ" },
+/// The parameter gradients each stage's layer reads off its δ, in the
+/// order of [`STAGES`] (none for the input and the pooling layers).
+const GRADS: [&str; 8] = [
+    "",
+    "∂C/∂w = a ⋆ δ, ∂C/∂b = Σδ",
+    "",
+    "∂C/∂w = a ⋆ δ, ∂C/∂b = Σδ",
+    "",
+    "∂C/∂W = δaᵀ, ∂C/∂b = δ",
+    "∂C/∂W = δaᵀ, ∂C/∂b = δ",
+    "∂C/∂W = δaᵀ, ∂C/∂b = δ",
 ];
 
+/// A stage's name in the figure: the logits say what they are.
+fn stage_name(k: usize) -> String {
+    let name = STAGES[k].name;
+    if k + 1 == STAGES.len() { format!("{name} (logits)") } else { name.to_string() }
+}
+
+/// The factor that turns ∂C/∂a into δ = ∂C/∂z, as every backward label writes it.
+const TIMES_SLOPE: &str = "⊙ σ′(z)";
+
+/// At most this many sheets are drawn for a stage's feature maps.
+const MAX_SHEETS: usize = 6;
 /// Pixels per entry of a feature map, and the offset between stacked sheets.
 const PIXEL: i32 = 2;
 const SHEET_STEP: i32 = 4;
@@ -60,29 +58,22 @@ const LABEL_PX: f64 = 13.0;
 
 const FORWARD: RGBColor = super::FORWARD_INK;
 const BACKWARD: RGBColor = super::BACKWARD_INK;
-const GRADS: RGBColor = RGBColor(20, 110, 60);
+const GRADS_INK: RGBColor = RGBColor(20, 110, 60);
 const SHAPE: RGBColor = RGBColor(90, 90, 90);
-
-fn activation_name(a: Activation) -> &'static str {
-    match a {
-        Activation::Relu => "ReLU",
-        Activation::Sigmoid => "sigmoid",
-        Activation::Tanh => "tanh",
-    }
-}
 
 /// The labels of the seven forward steps between stages, then the loss.
 fn forward_labels(arch: &Arch) -> [String; 8] {
-    let f = activation_name(arch.activation);
+    let f = arch.activation.title();
+    let (k, p, w) = (arch::KERNEL, arch::CONV1_PADDING, arch::POOL);
     let pool = match arch.pooling {
-        Pooling::Max => "max over 2×2",
-        Pooling::Mean => "mean over 2×2",
+        Pooling::Max => format!("max over {w}×{w}"),
+        Pooling::Mean => format!("mean over {w}×{w}"),
     };
     [
-        format!("5×5 conv, pad 2, then {f}"),
-        pool.to_string(),
-        format!("5×5 conv, then {f}"),
-        pool.to_string(),
+        format!("{k}×{k} conv, pad {p}, then {f}"),
+        pool.clone(),
+        format!("{k}×{k} conv, then {f}"),
+        pool,
         format!("flatten, Wa + b, then {f}"),
         format!("Wa + b, then {f}"),
         "Wa + b".to_string(),
@@ -96,14 +87,15 @@ fn forward_labels(arch: &Arch) -> [String; 8] {
 /// is ∂C/∂a, which becomes δ through ⊙ σ′(z).
 fn backward_labels(arch: &Arch) -> [String; 7] {
     let pool = match arch.pooling {
-        Pooling::Max => "∂C/∂a to each argmax,",
-        Pooling::Mean => "∂C/∂a / 4 to each entry,",
+        Pooling::Max => "∂C/∂a to each argmax,".to_string(),
+        Pooling::Mean => format!("∂C/∂a / {} to each entry,", arch::POOL * arch::POOL),
     };
-    let pool_back = format!("{pool}\nthen δ = ∂C/∂a ⊙ σ′(z)");
+    let pool_back = format!("{pool}\nthen δ = ∂C/∂a {TIMES_SLOPE}");
+    let fc_back = format!("δ = Wᵀδ {TIMES_SLOPE}");
     [
         "δ = p − y".to_string(),
-        "δ = Wᵀδ ⊙ σ′(z)".to_string(),
-        "δ = Wᵀδ ⊙ σ′(z)".to_string(),
+        fc_back.clone(),
+        fc_back,
         "∂C/∂a = Wᵀδ, unflattened".to_string(),
         pool_back.clone(),
         "∂C/∂a = full_convolve(δ, w)".to_string(),
@@ -138,16 +130,16 @@ fn arrow(area: &Area, x: i32, y0: i32, y1: i32, color: RGBColor) -> DrawResult {
 }
 
 /// The height of a stage's picture.
-fn picture_height(holds: Holds) -> i32 {
+fn picture_height(holds: Shape) -> i32 {
     match holds {
-        Holds::Maps { channels, side } => side * PIXEL + (channels.min(6) as i32 - 1) * SHEET_STEP,
-        Holds::Vector { .. } => 12,
+        Shape::Maps { channels, side } => side as i32 * PIXEL + (channels.min(MAX_SHEETS) as i32 - 1) * SHEET_STEP,
+        Shape::Vector { .. } => 12,
     }
 }
 
 /// The picture of one stage, centred at (`x`, `y`): stacked sheets for
 /// feature maps (at most six shown), a bar one pixel per unit for a vector.
-fn draw_stage(area: &Area, holds: Holds, (x, y): (i32, i32)) -> DrawResult {
+fn draw_stage(area: &Area, holds: Shape, (x, y): (i32, i32)) -> DrawResult {
     let fill = RGBColor(222, 235, 247);
     let edge = RGBColor(8, 48, 107);
     let sheet = |x0: i32, y0: i32, w: i32, h: i32| -> DrawResult {
@@ -156,9 +148,9 @@ fn draw_stage(area: &Area, holds: Holds, (x, y): (i32, i32)) -> DrawResult {
         Ok(())
     };
     match holds {
-        Holds::Maps { channels, side } => {
-            let s = side * PIXEL;
-            let sheets = channels.min(6) as i32;
+        Shape::Maps { channels, side } => {
+            let s = side as i32 * PIXEL;
+            let sheets = channels.min(MAX_SHEETS) as i32;
             let extent = s + (sheets - 1) * SHEET_STEP;
             let (x0, y0) = (x - extent / 2, y - extent / 2);
             for k in (0..sheets).rev() {
@@ -166,7 +158,10 @@ fn draw_stage(area: &Area, holds: Holds, (x, y): (i32, i32)) -> DrawResult {
             }
             Ok(())
         }
-        Holds::Vector { units } => sheet(x - units / 2, y - 6, units, 12),
+        Shape::Vector { units } => {
+            let units = units as i32;
+            sheet(x - units / 2, y - 6, units, 12)
+        }
     }
 }
 
@@ -183,7 +178,7 @@ pub fn lenet_diagram(arch: &Arch) -> Svg {
     // Row k (0…7 the stages, 8 the loss) is centred at centers[k].
     let heights: Vec<i32> = STAGES
         .iter()
-        .map(|s| (picture_height(s.holds) + 8).max(MIN_ROW))
+        .map(|s| (picture_height(s.output) + 8).max(MIN_ROW))
         .chain([MIN_ROW])
         .collect();
     let mut centers = Vec::with_capacity(heights.len());
@@ -199,14 +194,14 @@ pub fn lenet_diagram(arch: &Arch) -> Svg {
         lines(area, "LeNet-5: the forward pass runs down, the backward pass up", (mid, 18), TITLE_PX, BLACK, HPos::Center)?;
         lines(area, "forward", (FORWARD_X - 6, 48), LABEL_PX, FORWARD, HPos::Left)?;
         lines(area, "backward: δ = ∂C/∂z, ∂C/∂a", (BACKWARD_X - 6, 44), LABEL_PX, BACKWARD, HPos::Left)?;
-        lines(area, "parameter gradients", (BACKWARD_X - 6, 62), LABEL_PX, GRADS, HPos::Left)?;
+        lines(area, "parameter gradients", (BACKWARD_X - 6, 62), LABEL_PX, GRADS_INK, HPos::Left)?;
         for (k, stage) in STAGES.iter().enumerate() {
             let y = centers[k];
-            draw_stage(area, stage.holds, (PICTURE_X, y))?;
-            lines(area, stage.name, (NAME_X, y - 9), NAME_PX, BLACK, HPos::Left)?;
-            lines(area, stage.shape, (NAME_X, y + 10), LABEL_PX, SHAPE, HPos::Left)?;
-            if !stage.grads.is_empty() {
-                lines(area, stage.grads, (BACKWARD_X + LABEL_GAP, y), LABEL_PX, GRADS, HPos::Left)?;
+            draw_stage(area, stage.output, (PICTURE_X, y))?;
+            lines(area, &stage_name(k), (NAME_X, y - 9), NAME_PX, BLACK, HPos::Left)?;
+            lines(area, &stage.output.text(), (NAME_X, y + 10), LABEL_PX, SHAPE, HPos::Left)?;
+            if !GRADS[k].is_empty() {
+                lines(area, GRADS[k], (BACKWARD_X + LABEL_GAP, y), LABEL_PX, GRADS_INK, HPos::Left)?;
             }
         }
         // The loss closes the stack, as a labelled box.
