@@ -117,7 +117,8 @@ impl fmt::Display for Error {
             } => {
                 write!(
                     f,
-                    "{split} holds {rows}×{cols} images, but LeNet takes 28×28 images only"
+                    "{split} holds {rows}×{cols} images, but LeNet takes {side}×{side} images only",
+                    side = crate::model::arch::IMAGE_SIDE
                 )
             }
             Error::Split {

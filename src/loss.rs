@@ -134,6 +134,21 @@ pub fn argmax<F: Real>(values: impl IntoIterator<Item = F>) -> usize {
     best.0
 }
 
+/// One sample's softmax cross-entropy, C = log Σ_j e^(z_j) − z_y, from its
+/// column of logits, in f64 whatever the logits' type (the formula of
+/// [`softmax_cross_entropy`], without the gradient): what evaluating a model
+/// sums over a data set, where rounding in f32 would blur the mean of many
+/// thousand terms. Computed as m + log Σ_j e^(z_j − m) − z_y with m the
+/// maximum, so no exponential overflows.
+///
+/// # Panics
+/// If `label` is not an index of `logits`.
+pub fn sample_cross_entropy<F: Real>(logits: &[F], label: usize) -> f64 {
+    let m = logits.iter().fold(f64::NEG_INFINITY, |a, &z| a.max(z.f64()));
+    let log_sum = logits.iter().map(|&z| (z.f64() - m).exp()).sum::<f64>().ln();
+    m + log_sum - logits[label].f64()
+}
+
 /// [`softmax_cross_entropy`] over a row-major `CLASSES × b` slice of logits
 /// (one column per sample), the form the fast path keeps them in. The same
 /// formula: with m = max_j z_j, C_n = log Σ_j e^(z_j − m) − (z_y − m) and

@@ -464,8 +464,9 @@ fn lenet_backward(rng: &mut Rng) -> Case {
     ] {
         b.mapv_inplace(|_| rng.uniform_in(-0.1, 0.1));
     }
-    let x = rng.uniform_array((n, 1, 28, 28), 0.0, 1.0);
-    let labels: Vec<usize> = (0..n).map(|_| rng.below(10)).collect();
+    use crate::model::arch::{CLASSES, IMAGE_CHANNELS, IMAGE_SIDE};
+    let x = rng.uniform_array((n, IMAGE_CHANNELS, IMAGE_SIDE, IMAGE_SIDE), 0.0, 1.0);
+    let labels: Vec<usize> = (0..n).map(|_| rng.below(CLASSES)).collect();
     let expected = params_output(&model.trace(&x, &labels).grads);
     let numerical = lenet_probes(&mut model, &x, &labels, &expected);
     let params = model.params.clone();

@@ -270,7 +270,7 @@ pub fn cache_dir(dataset: &str) -> Option<PathBuf> {
 
 /// The image size LeNet takes: 28×28 pixels. [`load_for_training`] and
 /// [`load_for_eval`] refuse other sizes when they read the header.
-pub const LENET_IMAGE_SIZE: (usize, usize) = (28, 28);
+pub const LENET_IMAGE_SIZE: (usize, usize) = (crate::model::arch::IMAGE_SIDE, crate::model::arch::IMAGE_SIDE);
 
 /// Which splits to read: `lenet train` needs both, `lenet eval` only the
 /// test split (the `t10k-*` files, or the embedded validation digits).

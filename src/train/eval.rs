@@ -1,6 +1,8 @@
 //! Measuring a model on a data set: mean loss, accuracy, confusion matrix.
 
 use crate::data::Dataset;
+use crate::loss;
+use crate::model::arch::CLASSES;
 use crate::model::LeNet;
 use ndarray::{Array2, Axis};
 
@@ -40,7 +42,7 @@ impl Evaluation {
 /// forward only, in chunks, with `threads` threads.
 pub fn evaluate(model: &LeNet<f32>, data: &Dataset, limit: Option<usize>, threads: usize) -> Evaluation {
     let n = limit.map_or(data.len(), |l| l.min(data.len()));
-    let mut confusion = Array2::zeros((10, 10));
+    let mut confusion = Array2::zeros((CLASSES, CLASSES));
     let mut loss_sum = 0.0;
     let mut non_finite = 0;
     let indices: Vec<usize> = (0..n).collect();
@@ -51,20 +53,12 @@ pub fn evaluate(model: &LeNet<f32>, data: &Dataset, limit: Option<usize>, thread
             if col.iter().any(|z| !z.is_finite()) {
                 non_finite += 1;
             }
-            // Shift by the maximum so that no exponential overflows.
-            let m = col.iter().fold(f64::NEG_INFINITY, |a, &z| a.max(z as f64));
-            let lse = m + col.iter().map(|&z| (z as f64 - m).exp()).sum::<f64>().ln();
-            loss_sum += lse - col[y] as f64;
-            let mut p = 0;
-            for (j, &z) in col.iter().enumerate() {
-                if z > col[p] {
-                    p = j;
-                }
-            }
-            confusion[(y, p)] += 1;
+            let col = col.to_vec();
+            loss_sum += loss::sample_cross_entropy(&col, y);
+            confusion[(y, loss::argmax(col.iter().copied()))] += 1;
         }
     }
-    let correct = (0..10).map(|k| confusion[(k, k)]).sum();
+    let correct = (0..CLASSES).map(|k| confusion[(k, k)]).sum();
     Evaluation {
         loss: if n > 0 { loss_sum / n as f64 } else { 0.0 },
         correct,
