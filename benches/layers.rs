@@ -8,9 +8,9 @@
 //! directly on padded images, conv2 as im2col + GEMM, ReLU fused into max
 //! pooling, fc as GEMM into reused buffers.
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use lenet::fast::{conv1, im2col, pool};
+use criterion::{Criterion, criterion_group, criterion_main};
 use lenet::activation::Activation;
+use lenet::fast::{conv1, im2col, pool};
 use lenet::model::{Arch, LeNet};
 use lenet::ndarray::linalg::general_mat_mul;
 use lenet::ndarray::{Array1, Array2, Array4, ArrayView2, ArrayViewMut2};
@@ -109,9 +109,7 @@ fn pool_benches(c: &mut Criterion, r: &mut Rng) {
     let dy = rand4((N, 6, 14, 14), r);
 
     let mut g = c.benchmark_group("ReLU + max pool forward (64×6×28×28)");
-    g.bench_function("readable", |bch| {
-        bch.iter(|| lenet::pool::max_forward(&relu.apply(black_box(&z)), 2, 2))
-    });
+    g.bench_function("readable", |bch| bch.iter(|| lenet::pool::max_forward(&relu.apply(black_box(&z)), 2, 2)));
     g.bench_function("fast (fused)", |bch| {
         bch.iter(|| pool::max_act_forward(Activation::Relu, black_box(zs), planes, &mut p, &mut arg))
     });
@@ -160,9 +158,7 @@ fn network_benches(c: &mut Criterion, r: &mut Rng) {
     let mut g = c.benchmark_group("LeNet loss and gradients, batch 64");
     g.bench_function("readable", |bch| bch.iter(|| net.readable_loss_and_grads(black_box(&x), &y)));
     for t in [1, 2] {
-        g.bench_function(format!("fast, {t} thread(s)"), |bch| {
-            bch.iter(|| net.loss_and_grads(black_box(&x), &y, t))
-        });
+        g.bench_function(format!("fast, {t} thread(s)"), |bch| bch.iter(|| net.loss_and_grads(black_box(&x), &y, t)));
     }
     g.finish();
 }

@@ -41,11 +41,7 @@ fn conv_step(
     pick: (&str, usize, usize),
 ) -> Value {
     let (h, k, m) = (a.nrows(), w.nrows(), d.nrows());
-    let (sa, sw, sd) = (
-        Sym::matrix("a", h, h),
-        Sym::matrix("w", k, k),
-        Sym::matrix("δ", m, m),
-    );
+    let (sa, sw, sd) = (Sym::matrix("a", h, h), Sym::matrix("w", k, k), Sym::matrix("δ", m, m));
     let value = |v: &lenet::symbolic::Var| {
         let src = match v.name.as_str() {
             "a" => &a,
@@ -59,17 +55,10 @@ fn conv_step(
     if written {
         // Erratum 8: only the interior of ∂C/∂a, offset by k − 1; erratum 13.
         let o = k - 1;
-        let da_w = (m >= k).then(|| {
-            (
-                errata::delta_as_written(&d, &w),
-                errata::delta_as_written(&sd, &sw),
-            )
-        });
+        let da_w = (m >= k).then(|| (errata::delta_as_written(&d, &w), errata::delta_as_written(&sd, &sw)));
         for i in 0..h {
             for j in 0..h {
-                let inside = da_w
-                    .as_ref()
-                    .filter(|(g, _)| i >= o && j >= o && i - o < g.nrows() && j - o < g.ncols());
+                let inside = da_w.as_ref().filter(|(g, _)| i >= o && j >= o && i - o < g.nrows() && j - o < g.ncols());
                 shown.insert(
                     format!("da.{}.{}", i + 1, j + 1),
                     inside.map_or(json!("lost"), |(g, _)| json!(g[(i - o, j - o)])),
@@ -78,8 +67,7 @@ fn conv_step(
         }
         da_f = da_w.and_then(|(_, f)| {
             let (i, j) = (pick.1 - 1, pick.2 - 1);
-            (i >= o && j >= o && i - o < f.nrows() && j - o < f.ncols())
-                .then(|| f[(i - o, j - o)].clone())
+            (i >= o && j >= o && i - o < f.nrows() && j - o < f.ncols()).then(|| f[(i - o, j - o)].clone())
         });
         dw = errata::true_conv_kernel_grad_as_written(&a, &d);
         dw_f = errata::true_conv_kernel_grad_as_written(&sa, &sd);
@@ -104,10 +92,7 @@ fn conv_step(
                 for (m, v) in values.iter().enumerate() {
                     shown.insert(format!("term.{}.{}", n + 1, m + 1), json!(v));
                 }
-                shown.insert(
-                    format!("term.{}", n + 1),
-                    json!(values.iter().fold(c as f64, |p, v| p * v)),
-                );
+                shown.insert(format!("term.{}", n + 1), json!(values.iter().fold(c as f64, |p, v| p * v)));
             }
             // The picture: the matrix the window slides over (base) and what
             // lies on it (top): rot180(w) on δ padded, or unpadded as the
@@ -125,10 +110,7 @@ fn conv_step(
             }
         }
         None => {
-            shown.insert(
-                "lost-value".into(),
-                json!(conv::input_grad(&d, &w)[(pick.1 - 1, pick.2 - 1)]),
-            );
+            shown.insert("lost-value".into(), json!(conv::input_grad(&d, &w)[(pick.1 - 1, pick.2 - 1)]));
         }
     }
     json!({
@@ -142,52 +124,18 @@ fn conv_steps() -> Vec<Value> {
     let ex = worked::numbers();
     let f = |m: &Matrix<i64>| m.map(|&v| v as f64);
     let (a, mut w, d) = (f(&ex.a), f(&ex.w), f(&ex.delta));
-    let mut steps = vec![conv_step(
-        "the notes' example, ∂C/∂a₂₂",
-        a.clone(),
-        w.clone(),
-        d.clone(),
-        false,
-        ("da", 2, 2),
-    )];
+    let mut steps =
+        vec![conv_step("the notes' example, ∂C/∂a₂₂", a.clone(), w.clone(), d.clone(), false, ("da", 2, 2))];
     w[(0, 0)] = 5.0;
-    steps.push(conv_step(
-        "w₁₁ = 5",
-        a.clone(),
-        w.clone(),
-        d.clone(),
-        false,
-        ("da", 2, 2),
-    ));
-    steps.push(conv_step(
-        "w₁₁ = 5, as the notes wrote it",
-        a.clone(),
-        w.clone(),
-        d.clone(),
-        true,
-        ("da", 2, 2),
-    ));
-    steps.push(conv_step(
-        "w₁₁ = 5, as written, ∂C/∂a₁₁ (lost)",
-        a,
-        w,
-        d,
-        true,
-        ("da", 1, 1),
-    ));
+    steps.push(conv_step("w₁₁ = 5", a.clone(), w.clone(), d.clone(), false, ("da", 2, 2)));
+    steps.push(conv_step("w₁₁ = 5, as the notes wrote it", a.clone(), w.clone(), d.clone(), true, ("da", 2, 2)));
+    steps.push(conv_step("w₁₁ = 5, as written, ∂C/∂a₁₁ (lost)", a, w, d, true, ("da", 1, 1)));
     // A 5×5 input and a 3×3 kernel with numbers from a seeded generator
     // (halves, both signs), δ 3×3.
     let mut rng = Rng::new(12);
     let mut draw = |n: usize| Matrix::from_fn(n, n, |_, _| (rng.below(13) as f64 - 6.0) / 2.0);
     let (a, w, d) = (draw(5), draw(3), draw(3));
-    steps.push(conv_step(
-        "5×5 input, 3×3 kernel, ∂C/∂w₁₂",
-        a.clone(),
-        w.clone(),
-        d.clone(),
-        false,
-        ("dw", 1, 2),
-    ));
+    steps.push(conv_step("5×5 input, 3×3 kernel, ∂C/∂w₁₂", a.clone(), w.clone(), d.clone(), false, ("dw", 1, 2)));
     steps.push(conv_step(
         "5×5, 3×3, as the notes wrote it, ∂C/∂w₁₂",
         a.clone(),
@@ -196,14 +144,7 @@ fn conv_steps() -> Vec<Value> {
         true,
         ("dw", 1, 2),
     ));
-    steps.push(conv_step(
-        "5×5, 3×3, as written, ∂C/∂a₃₃",
-        a,
-        w,
-        d,
-        true,
-        ("da", 3, 3),
-    ));
+    steps.push(conv_step("5×5, 3×3, as written, ∂C/∂a₃₃", a, w, d, true, ("da", 3, 3)));
     steps
 }
 
@@ -233,25 +174,15 @@ fn pool_step(
         (
             y,
             Box::new(move |g| {
-                if assigning {
-                    errata::max_backward_assigning(g, &argmax)
-                } else {
-                    pool::max_backward(g, &argmax)
-                }
+                if assigning { errata::max_backward_assigning(g, &argmax) } else { pool::max_backward(g, &argmax) }
             }),
         )
     } else {
         let shape = xa.dim();
-        (
-            pool::mean_forward(&xa, size, stride),
-            Box::new(move |g| pool::mean_backward(g, shape, size, stride)),
-        )
+        (pool::mean_forward(&xa, size, stride), Box::new(move |g| pool::mean_backward(g, shape, size, stride)))
     };
-    let two = |a: &Array4<f64>| {
-        a.index_axis(lenet::ndarray::Axis(0), 0)
-            .index_axis(lenet::ndarray::Axis(0), 0)
-            .to_owned()
-    };
+    let two =
+        |a: &Array4<f64>| a.index_axis(lenet::ndarray::Axis(0), 0).index_axis(lenet::ndarray::Axis(0), 0).to_owned();
     let mut shown = Map::new();
     put(&mut shown, "y", &two(&y));
     put(&mut shown, "dx", &two(&backward(&dya)));
@@ -283,14 +214,10 @@ fn pool_step(
 
 fn pool_steps() -> Vec<Value> {
     let x = Matrix::from_view(
-        worked::pool_input()
-            .index_axis(lenet::ndarray::Axis(0), 0)
-            .index_axis(lenet::ndarray::Axis(0), 0),
+        worked::pool_input().index_axis(lenet::ndarray::Axis(0), 0).index_axis(lenet::ndarray::Axis(0), 0),
     );
     let dy2 = Matrix::from_view(
-        worked::pool_output_grad()
-            .index_axis(lenet::ndarray::Axis(0), 0)
-            .index_axis(lenet::ndarray::Axis(0), 0),
+        worked::pool_output_grad().index_axis(lenet::ndarray::Axis(0), 0).index_axis(lenet::ndarray::Axis(0), 0),
     );
     let dy3 = Matrix::from_rows(&[[4.0, -8.0, 2.0], [12.0, -4.0, 4.0], [-8.0, 2.0, 12.0]]);
     let x5 = Matrix::from_rows(&[
@@ -301,76 +228,13 @@ fn pool_steps() -> Vec<Value> {
         [2.0, 6.0, 0.0, 8.0, 1.0],
     ]);
     vec![
-        pool_step(
-            "chapter 3's plane, max, 2×2 stride 2, y₁₂",
-            x.clone(),
-            2,
-            2,
-            true,
-            dy2.clone(),
-            false,
-            (1, 2),
-        ),
-        pool_step(
-            "the same, assigning (erratum 15): no overlap, no change",
-            x.clone(),
-            2,
-            2,
-            true,
-            dy2,
-            true,
-            (1, 2),
-        ),
-        pool_step(
-            "stride 1 (overlapping), y₁₂",
-            x.clone(),
-            2,
-            1,
-            true,
-            dy3.clone(),
-            false,
-            (1, 2),
-        ),
-        pool_step(
-            "stride 1, assigning (erratum 15)",
-            x.clone(),
-            2,
-            1,
-            true,
-            dy3.clone(),
-            true,
-            (1, 2),
-        ),
-        pool_step(
-            "stride 1, mean, y₂₂",
-            x,
-            2,
-            1,
-            false,
-            dy3.clone(),
-            false,
-            (2, 2),
-        ),
-        pool_step(
-            "5×5, window 3, stride 1, max, y₂₁",
-            x5.clone(),
-            3,
-            1,
-            true,
-            dy3.clone(),
-            false,
-            (2, 1),
-        ),
-        pool_step(
-            "5×5, window 3, stride 1, assigning",
-            x5,
-            3,
-            1,
-            true,
-            dy3,
-            true,
-            (2, 1),
-        ),
+        pool_step("chapter 3's plane, max, 2×2 stride 2, y₁₂", x.clone(), 2, 2, true, dy2.clone(), false, (1, 2)),
+        pool_step("the same, assigning (erratum 15): no overlap, no change", x.clone(), 2, 2, true, dy2, true, (1, 2)),
+        pool_step("stride 1 (overlapping), y₁₂", x.clone(), 2, 1, true, dy3.clone(), false, (1, 2)),
+        pool_step("stride 1, assigning (erratum 15)", x.clone(), 2, 1, true, dy3.clone(), true, (1, 2)),
+        pool_step("stride 1, mean, y₂₂", x, 2, 1, false, dy3.clone(), false, (2, 2)),
+        pool_step("5×5, window 3, stride 1, max, y₂₁", x5.clone(), 3, 1, true, dy3.clone(), false, (2, 1)),
+        pool_step("5×5, window 3, stride 1, assigning", x5, 3, 1, true, dy3, true, (2, 1)),
     ]
 }
 
@@ -384,14 +248,7 @@ fn fc_values(net: &worked::FcNetwork) -> Vec<f64> {
 
 fn fc_step(name: &str, net: worked::FcNetwork) -> Value {
     let act = Activation::Sigmoid;
-    let worked::FcNetwork {
-        x,
-        y,
-        w1,
-        b1,
-        w2,
-        b2,
-    } = net.clone();
+    let worked::FcNetwork { x, y, w1, b1, w2, b2 } = net.clone();
     let z1 = fc::forward(&w1, &x, &b1);
     let a1 = act.apply(&z1.0);
     let z2 = fc::forward(&w2, &a1, &b2);
@@ -437,21 +294,12 @@ fn fc_step(name: &str, net: worked::FcNetwork) -> Value {
         });
         rel.insert(b.into(), json!(rel_error(&g, &num)));
         for ((i, j), v) in g.indexed_iter() {
-            let key = if b.starts_with('W') {
-                format!("{b}.{}.{}", i + 1, j + 1)
-            } else {
-                format!("{b}.{}", i + 1)
-            };
+            let key = if b.starts_with('W') { format!("{b}.{}.{}", i + 1, j + 1) } else { format!("{b}.{}", i + 1) };
             shown.insert(format!("backprop.{key}"), json!(v));
             shown.insert(format!("numerical.{key}"), json!(num[(i, j)]));
         }
     }
-    for (k, v) in [
-        ("value.x", &x),
-        ("value.y", &y),
-        ("value.b1", &b1),
-        ("value.b2", &b2),
-    ] {
+    for (k, v) in [("value.x", &x), ("value.y", &y), ("value.b1", &b1), ("value.b2", &b2)] {
         column(&mut shown, k, v);
     }
     put(&mut shown, "value.W1", &w1);
@@ -465,18 +313,11 @@ fn fc_steps() -> Vec<Value> {
     moved.x[(0, 0)] = 1.0;
     moved.w2[(0, 0)] = -0.75;
     moved.y[(1, 0)] = 0.5;
-    vec![
-        fc_step("chapter 1's network", net),
-        fc_step("x₁ = 1, w²₁₁ = −0.75, y₂ = 0.5", moved),
-    ]
+    vec![fc_step("chapter 1's network", net), fc_step("x₁ = 1, w²₁₁ = −0.75, y₂ = 0.5", moved)]
 }
 
 fn main() {
-    let out = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or_else(|| "target/widgets-expected.json".into()),
-    );
+    let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "target/widgets-expected.json".into()));
     let all = json!({ "conv": conv_steps(), "pool": pool_steps(), "fc": fc_steps() });
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty())
         && let Err(e) = std::fs::create_dir_all(dir)
@@ -484,10 +325,7 @@ fn main() {
         eprintln!("widget_expectations: cannot create {}: {e}", dir.display());
         std::process::exit(1);
     }
-    if let Err(e) = std::fs::write(
-        &out,
-        serde_json::to_string_pretty(&all).expect("JSON of numbers"),
-    ) {
+    if let Err(e) = std::fs::write(&out, serde_json::to_string_pretty(&all).expect("JSON of numbers")) {
         eprintln!("widget_expectations: cannot write {}: {e}", out.display());
         std::process::exit(1);
     }

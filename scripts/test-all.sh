@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite: every unit, integration and doc test of the crate,
-# then every notebook executed with the real Rust kernel, then the book built
-# from those notebooks and the crate's source, checked for every notebook
-# output and in a real browser, in English and in Chinese; last, each cargo-fuzz target of fuzz/ for 60 s.
+# The whole test suite: the format and lint checks; every unit, integration
+# and doc test of the crate; the library built for WebAssembly; every notebook
+# executed with the real Rust kernel; the book, in English and in Chinese,
+# built from those notebooks and the crate's source (the Chinese translation
+# complete and current), checked for every notebook output and in a real
+# browser; the widgets' crate tested natively and every widget driven in the
+# browser against natively computed numbers; last, each cargo-fuzz target of
+# fuzz/ for 60 s.
 # Installs what it needs when it is missing; run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,12 +15,23 @@ echo "== test data: Fashion-MNIST (tests/data.rs) and npm (re-derives the embedd
 source scripts/lib.sh
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || apt_install dataset-fashion-mnist
 command -v npm >/dev/null || apt_install npm
+echo "== format and lints: cargo fmt --check (rustfmt.toml), clippy -D warnings with and without the cli feature"
+for c in rustfmt clippy; do rustup component list --installed | grep -q "^$c" || rustup component add "$c"; done
+cargo fmt --check
+(cd wasm && cargo fmt --check)
+(cd fuzz && cargo fmt --check)
+cargo clippy --release --all-targets -- -D warnings
+cargo clippy --release --all-targets --no-default-features -- -D warnings
+(cd wasm && CARGO_TARGET_DIR=../target/wasm cargo clippy --release --all-targets --locked -- -D warnings)
 echo "== cargo test (all targets, release-optimised dependencies)"
 cargo test --release --all-targets
 echo "== cargo test --doc"
 cargo test --release --doc
 echo "== library alone (what a notebook's :dep builds)"
 cargo build --release --lib --no-default-features
+echo "== the library for WebAssembly (what the book's widgets are built on)"
+rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
+cargo build --release --lib --no-default-features --target wasm32-unknown-unknown
 echo "== notebooks, executed with the real Rust kernel (installed when missing)"
 bash scripts/setup-notebooks.sh
 .venv-notebooks/bin/python scripts/run-notebooks.py

@@ -90,7 +90,11 @@ impl Activation {
     pub fn prime_from_output<F: Real>(self, a: F) -> F {
         match self {
             Activation::Relu => {
-                if a > F::zero() { F::one() } else { F::zero() }
+                if a > F::zero() {
+                    F::one()
+                } else {
+                    F::zero()
+                }
             }
             Activation::Sigmoid => a * (F::one() - a),
             Activation::Tanh => F::one() - a * a,

@@ -66,10 +66,7 @@ pub fn output_delta_as_written<F: Real>(
 ///
 /// # Panics
 /// As [`crate::fc::weight_grad`].
-pub fn weight_grad_as_written<F: Real>(
-    delta_out: &Array2<F>,
-    a_before_out: &Array2<F>,
-) -> Matrix<F> {
+pub fn weight_grad_as_written<F: Real>(delta_out: &Array2<F>, a_before_out: &Array2<F>) -> Matrix<F> {
     crate::fc::weight_grad(delta_out, a_before_out)
 }
 
@@ -83,9 +80,7 @@ fn d(i: usize, j: usize) -> Sym {
 
 /// Σ of a·δ products with 1-based subscripts `((i, j), (p, q))`.
 fn sum_of(pairs: [((usize, usize), (usize, usize)); 4]) -> Sym {
-    pairs
-        .iter()
-        .fold(Sym::int(0), |s, &((i, j), (p, q))| s + a(i, j) * d(p, q))
+    pairs.iter().fold(Sym::int(0), |s, &((i, j), (p, q))| s + a(i, j) * d(p, q))
 }
 
 /// **Erratum 6**, as written: ∂C/∂W₂₁ = a₂₁δ₁₁ + a₂₂δ₁₂ + a₃₁δ₂₁ + a₃₃δ₂₂.
@@ -95,12 +90,7 @@ fn sum_of(pairs: [((usize, usize), (usize, usize)); 4]) -> Sym {
 /// corner a₂₂) it multiplies a₃₂, not a₃₃. The correct formula is
 /// `worked::symbols().kernel_grad()[(1, 0)]`.
 pub fn kernel_grad_w21_as_written() -> Sym {
-    sum_of([
-        ((2, 1), (1, 1)),
-        ((2, 2), (1, 2)),
-        ((3, 1), (2, 1)),
-        ((3, 3), (2, 2)),
-    ])
+    sum_of([((2, 1), (1, 1)), ((2, 2), (1, 2)), ((3, 1), (2, 1)), ((3, 3), (2, 2))])
 }
 
 /// **Errata 6 and 7**, as written: the notes' four kernel-gradient lines,
@@ -111,34 +101,10 @@ pub fn kernel_grad_w21_as_written() -> Sym {
 /// lines by their labels gives [`kernel_grad_as_labelled`].
 pub fn kernel_grad_lines_as_written() -> [((usize, usize), Sym); 4] {
     [
-        (
-            (1, 1),
-            sum_of([
-                ((1, 1), (1, 1)),
-                ((1, 2), (1, 2)),
-                ((2, 1), (2, 1)),
-                ((2, 2), (2, 2)),
-            ]),
-        ),
-        (
-            (1, 2),
-            sum_of([
-                ((1, 2), (1, 1)),
-                ((1, 3), (1, 2)),
-                ((2, 2), (2, 1)),
-                ((2, 3), (2, 2)),
-            ]),
-        ),
+        ((1, 1), sum_of([((1, 1), (1, 1)), ((1, 2), (1, 2)), ((2, 1), (2, 1)), ((2, 2), (2, 2))])),
+        ((1, 2), sum_of([((1, 2), (1, 1)), ((1, 3), (1, 2)), ((2, 2), (2, 1)), ((2, 3), (2, 2))])),
         ((2, 1), kernel_grad_w21_as_written()),
-        (
-            (1, 2),
-            sum_of([
-                ((2, 2), (1, 1)),
-                ((2, 3), (1, 2)),
-                ((3, 2), (2, 1)),
-                ((3, 3), (2, 2)),
-            ]),
-        ),
+        ((1, 2), sum_of([((2, 2), (1, 1)), ((2, 3), (1, 2)), ((3, 2), (2, 1)), ((3, 3), (2, 2))])),
     ]
 }
 
@@ -185,21 +151,12 @@ pub fn delta_without_activation<T: Element>(delta_next: &Matrix<T>, w: &Matrix<T
 /// # Panics
 /// If `sigma_prime_z` (σ′(z^l), the shape of a^l) does not have the shape
 /// of the full convolution; the message names both shapes.
-pub fn delta_corrected<T: Element>(
-    delta_next: &Matrix<T>,
-    w: &Matrix<T>,
-    sigma_prime_z: &Matrix<T>,
-) -> Matrix<T> {
+pub fn delta_corrected<T: Element>(delta_next: &Matrix<T>, w: &Matrix<T>, sigma_prime_z: &Matrix<T>) -> Matrix<T> {
     let da = full_convolve(delta_next, w);
     let (r, c) = da.shape2();
     let (sr, sc) = sigma_prime_z.shape2();
-    assert!(
-        (r, c) == (sr, sc),
-        "delta_corrected: σ′(z) is {sr}×{sc} but full_convolve(δ, w) is {r}×{c}"
-    );
-    Matrix::from_fn(r, c, |i, j| {
-        da[(i, j)].clone() * sigma_prime_z[(i, j)].clone()
-    })
+    assert!((r, c) == (sr, sc), "delta_corrected: σ′(z) is {sr}×{sc} but full_convolve(δ, w) is {r}×{c}");
+    Matrix::from_fn(r, c, |i, j| da[(i, j)].clone() * sigma_prime_z[(i, j)].clone())
 }
 
 /// scipy's `convolve2d(in1, in2, mode='valid')`: a true convolution, which
@@ -355,13 +312,7 @@ pub fn max_backward_assigning<F: Real>(dy: &Array4<F>, argmax: &Argmax) -> Array
 /// the gradient of the mean loss (1/N) Σ_n C_n with respect to z, which is
 /// (p − y)/N.
 pub fn softmax_delta_as_written(p: &Array2<f64>, y: &Array2<f64>) -> Array2<f64> {
-    assert_eq!(
-        p.dim(),
-        y.dim(),
-        "softmax_delta_as_written: p {:?} and y {:?} differ",
-        p.dim(),
-        y.dim()
-    );
+    assert_eq!(p.dim(), y.dim(), "softmax_delta_as_written: p {:?} and y {:?} differ", p.dim(), y.dim());
     let n = p.ncols() as f64;
     (y - p) / n
 }
@@ -379,12 +330,7 @@ pub fn softmax_delta_as_written(p: &Array2<f64>, y: &Array2<f64>) -> Array2<f64>
 ///
 /// # Panics
 /// If the shapes do not chain; the message names them.
-pub fn fc_update_as_written(
-    w: &Array2<f64>,
-    a: &Array2<f64>,
-    delta: &Array2<f64>,
-    lr: f64,
-) -> Array2<f64> {
+pub fn fc_update_as_written(w: &Array2<f64>, a: &Array2<f64>, delta: &Array2<f64>, lr: f64) -> Array2<f64> {
     assert!(
         w.nrows() == delta.nrows() && w.ncols() == a.nrows() && a.ncols() == delta.ncols(),
         "fc_update_as_written: W {:?}, a {:?} and δ {:?} do not chain (W out×in, a in×N, δ out×N)",
@@ -409,22 +355,13 @@ pub fn fc_update_as_written(
 /// # Panics
 /// Unless in = N, δ has N rows and fc is in×out, where numpy's `np.dot` or
 /// `+=` raises; the message names the shapes.
-pub fn fc_update_without_transpose(
-    fc: &Array2<f64>,
-    input: &Array2<f64>,
-    delta: &Array2<f64>,
-    lr: f64,
-) -> Array2<f64> {
+pub fn fc_update_without_transpose(fc: &Array2<f64>, input: &Array2<f64>, delta: &Array2<f64>, lr: f64) -> Array2<f64> {
     let ((n, inputs), (dn, outputs)) = (input.dim(), delta.dim());
     assert!(
         inputs == dn,
         "erratum 11: np.dot(input {n}×{inputs}, δ {dn}×{outputs}): shapes not aligned (the transpose is missing)"
     );
-    assert!(
-        fc.dim() == (n, outputs),
-        "erratum 11: fc {:?} += a {n}×{outputs} product: shapes differ",
-        fc.dim()
-    );
+    assert!(fc.dim() == (n, outputs), "erratum 11: fc {:?} += a {n}×{outputs} product: shapes differ", fc.dim());
     fc + &(input.dot(delta) * lr)
 }
 
@@ -550,10 +487,7 @@ pub fn network_as_in_the_repository<F: Real>(
 ) -> Array2<F> {
     let y = conv_stack_as_in_the_repository(x, w1, w2);
     let (n, c, h, w) = y.dim();
-    let flat = y
-        .into_shape_with_order((n, c * h * w))
-        .expect("a fresh array is contiguous")
-        .reversed_axes();
+    let flat = y.into_shape_with_order((n, c * h * w)).expect("a fresh array is contiguous").reversed_axes();
     let relu = Activation::Relu;
     let no_bias = |rows: usize| Array2::zeros((rows, 1));
     let h1 = relu.apply(&crate::fc::forward(fc1, &flat, &no_bias(fc1.nrows())).0);

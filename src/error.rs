@@ -30,11 +30,7 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub enum Error {
     /// A file or folder could not be written or created.
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, action: &'static str, source: std::io::Error },
     /// A data set file is missing or not a valid IDX file.
     Data(DataError),
     /// A data set name (or folder) that names no data set.
@@ -50,14 +46,7 @@ pub enum Error {
     /// The loss became NaN or infinite at batch `batch` (of `batches`) of
     /// epoch `epoch`, with learning rate `lr`. `last_good` is the checkpoint
     /// of the last finished epoch and that epoch, if one was written.
-    Diverged {
-        epoch: usize,
-        batch: usize,
-        batches: usize,
-        loss: f64,
-        lr: f64,
-        last_good: Option<(PathBuf, usize)>,
-    },
+    Diverged { epoch: usize, batch: usize, batches: usize, loss: f64, lr: f64, last_good: Option<(PathBuf, usize)> },
 }
 
 /// What is wrong with a split (see [`Error::Split`]).
@@ -111,33 +100,20 @@ impl fmt::Display for Error {
             Error::Io { path, action, source } => write!(f, "cannot {action} {}: {source}", path.display()),
             Error::Data(e) => write!(f, "{e}"),
             Error::Source(e) => write!(f, "{e}"),
-            Error::Split {
-                split,
-                problem: SplitProblem::ImageSize { rows, cols },
-            } => {
+            Error::Split { split, problem: SplitProblem::ImageSize { rows, cols } } => {
                 write!(
                     f,
                     "{split} holds {rows}×{cols} images, but LeNet takes {side}×{side} images only",
                     side = crate::model::arch::IMAGE_SIDE
                 )
             }
-            Error::Split {
-                split,
-                problem: SplitProblem::Empty,
-            } => {
+            Error::Split { split, problem: SplitProblem::Empty } => {
                 write!(f, "{split} holds no samples; a data set needs at least one")
             }
             Error::ModelFile(e) => write!(f, "{e}"),
             Error::Shape(e) => write!(f, "{e}"),
             Error::Config(e) => write!(f, "{e}"),
-            Error::Diverged {
-                epoch,
-                batch,
-                batches,
-                loss,
-                lr,
-                last_good,
-            } => {
+            Error::Diverged { epoch, batch, batches, loss, lr, last_good } => {
                 write!(
                     f,
                     "training diverged: the loss is {loss} at epoch {epoch}, batch {batch} of {batches} \

@@ -54,11 +54,7 @@ fn sub(i: usize) -> String {
 fn substituted(f: &Sym) -> String {
     let num = |v: &Var| {
         let x = worked::value(v);
-        if x < 0.0 {
-            format!("({x})")
-        } else {
-            format!("{x}")
-        }
+        if x < 0.0 { format!("({x})") } else { format!("{x}") }
     };
     let terms: Vec<String> = f
         .terms()
@@ -129,14 +125,7 @@ pub fn conv() -> String {
 pub fn fc() -> String {
     let mut t = Text(String::new());
     t.heading("Fully connected layers: chapter 1's 2 → 3 → 2 sigmoid network, MSE, one sample");
-    let worked::FcNetwork {
-        x,
-        y,
-        w1,
-        b1,
-        w2,
-        b2,
-    } = worked::fc_network();
+    let worked::FcNetwork { x, y, w1, b1, w2, b2 } = worked::fc_network();
     let act = Activation::Sigmoid;
     let d = Some(4);
     t.line("Forward: z^l = W^l a^{l−1} + b^l, a^l = σ(z^l), σ(z) = 1/(1 + e^(−z)).");
@@ -186,8 +175,7 @@ pub fn fc() -> String {
     t.heading("The same steps on symbols (last layer, one sample)");
     t.line("The same fc functions, run on symbols instead of numbers. Write W = W² (2×3),");
     t.line("b = b², a = a¹ = (a₁, a₂, a₃), δ = δ² = (δ₁, δ₂) and σ′ᵢ = σ′(z¹ᵢ).");
-    let column =
-        |name: &str, rows: usize| Matrix::from_fn(rows, 1, |i, _| Sym::indexed(name, &[i + 1]));
+    let column = |name: &str, rows: usize| Matrix::from_fn(rows, 1, |i, _| Sym::indexed(name, &[i + 1]));
     let (w, b, a) = (Sym::matrix("w", 2, 3), column("b", 2), column("a", 3));
     let (delta, sigma_prime) = (column("δ", 2), column("σ′", 3));
     t.matrix("W", &w, None);
@@ -199,9 +187,7 @@ pub fn fc() -> String {
     t.matrix("∂C/∂W = δ aᵀ", &grad_w, None);
     t.matrix("∂C/∂b = δ", &fc::bias_grad(&delta), None);
 
-    t.line(
-        "\nPutting in the numbers above (W = W², a = a¹, δ = δ², σ′ᵢ = σ′(z¹ᵢ)) gives them back:",
-    );
+    t.line("\nPutting in the numbers above (W = W², a = a¹, δ = δ², σ′ᵢ = σ′(z¹ᵢ)) gives them back:");
     let sigma_prime1 = act.derivative(&z1.0);
     let value = |v: &Var| {
         let i = v.index[0] - 1;
@@ -238,16 +224,8 @@ pub fn pool() -> String {
 
     t.line("\nMean pooling, 2×2 windows, stride 2: each output is the mean of its window,");
     t.line("so each of the 4 inputs gets ¼ of the window's ∂C/∂y.");
-    t.matrix(
-        "y = mean_forward(x)",
-        &plane(&pool::mean_forward(&x, 2, 2)),
-        d,
-    );
-    t.matrix(
-        "∂C/∂x = mean_backward(∂C/∂y)",
-        &plane(&pool::mean_backward(&dy, x.dim(), 2, 2)),
-        d,
-    );
+    t.matrix("y = mean_forward(x)", &plane(&pool::mean_forward(&x, 2, 2)), d);
+    t.matrix("∂C/∂x = mean_backward(∂C/∂y)", &plane(&pool::mean_backward(&dy, x.dim(), 2, 2)), d);
 
     t.line("\nMax pooling, 2×2 windows, stride 2: only the largest input of a window");
     t.line("affects the output, so it alone receives the window's ∂C/∂y; the forward pass");
@@ -255,11 +233,7 @@ pub fn pool() -> String {
     let (y, argmax) = pool::max_forward(&x, 2, 2);
     t.matrix("y = max_forward(x)", &plane(&y), d);
     maxima(&mut t, &x, &argmax);
-    t.matrix(
-        "∂C/∂x = max_backward(∂C/∂y)",
-        &plane(&pool::max_backward(&dy, &argmax)),
-        d,
-    );
+    t.matrix("∂C/∂x = max_backward(∂C/∂y)", &plane(&pool::max_backward(&dy, &argmax)), d);
 
     let (y3, argmax3) = pool::max_forward(&x, 2, 1);
     let ones = Array4::ones(y3.raw_dim());
@@ -303,14 +277,7 @@ fn maxima(t: &mut Text, x: &Array4<f64>, argmax: &pool::Argmax) {
         .flat_map(|i| (0..ow).map(move |j| (i, j)))
         .map(|(i, j)| {
             let (r, c) = argmax.position(0, 0, i, j);
-            format!(
-                "y{}{} ← x{}{} = {}",
-                sub(i + 1),
-                sub(j + 1),
-                sub(r + 1),
-                sub(c + 1),
-                x[[0, 0, r, c]]
-            )
+            format!("y{}{} ← x{}{} = {}", sub(i + 1), sub(j + 1), sub(r + 1), sub(c + 1), x[[0, 0, r, c]])
         })
         .collect();
     t.line(&format!("Maxima recorded: {}", found.join(", ")));

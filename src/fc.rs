@@ -80,12 +80,7 @@ fn oriented<T>(m: &Array2<T>, side: Side) -> ArrayView2<'_, T> {
 /// the arithmetic fc used before it was generic, so trained weights do not
 /// move by a bit. `dot` needs `Copy` entries, which a [`Sym`] is not, so any
 /// other element goes through the sum of products written out.
-fn product<T: Element + 'static>(
-    x: &Array2<T>,
-    x_side: Side,
-    y: &Array2<T>,
-    y_side: Side,
-) -> Array2<T> {
+fn product<T: Element + 'static>(x: &Array2<T>, x_side: Side, y: &Array2<T>, y_side: Side) -> Array2<T> {
     if let Some(xy) = numeric_product::<f64, T>(x, x_side, y, y_side) {
         return xy;
     }
@@ -170,9 +165,7 @@ pub fn forward<T: Element + 'static>(w: &Array2<T>, a: &Array2<T>, b: &Array2<T>
     );
     let mut z = product(w, Side::AsIs, a, Side::AsIs);
     // The out × 1 column b is broadcast over the N columns.
-    Zip::from(&mut z)
-        .and_broadcast(b)
-        .for_each(|zi, bi| *zi = zi.clone() + bi.clone());
+    Zip::from(&mut z).and_broadcast(b).for_each(|zi, bi| *zi = zi.clone() + bi.clone());
     Matrix(z)
 }
 // ANCHOR_END: forward
@@ -241,33 +234,17 @@ pub fn backprop_delta_given<T: Element + 'static>(
     delta_next: &Array2<T>,
     sigma_prime: &Array2<T>,
 ) -> Matrix<T> {
-    check_chain(
-        "fc::backprop_delta_given",
-        w_next,
-        delta_next,
-        sigma_prime,
-        "σ′(z^l)",
-    );
+    check_chain("fc::backprop_delta_given", w_next, delta_next, sigma_prime, "σ′(z^l)");
     let mut delta = input_grad(w_next, delta_next).0;
-    Zip::from(&mut delta)
-        .and(sigma_prime)
-        .for_each(|d, s| *d = d.clone() * s.clone());
+    Zip::from(&mut delta).and(sigma_prime).for_each(|d, s| *d = d.clone() * s.clone());
     Matrix(delta)
 }
 // ANCHOR_END: backprop_delta
 
 /// Panics unless W^{l+1}, δ^{l+1} and z^l (or σ′(z^l)) chain.
-fn check_chain<T>(
-    what: &str,
-    w_next: &Array2<T>,
-    delta_next: &Array2<T>,
-    z: &Array2<T>,
-    z_name: &str,
-) {
+fn check_chain<T>(what: &str, w_next: &Array2<T>, delta_next: &Array2<T>, z: &Array2<T>, z_name: &str) {
     assert!(
-        w_next.nrows() == delta_next.nrows()
-            && w_next.ncols() == z.nrows()
-            && delta_next.ncols() == z.ncols(),
+        w_next.nrows() == delta_next.nrows() && w_next.ncols() == z.nrows() && delta_next.ncols() == z.ncols(),
         "{what}: W^(l+1) is {}×{}, δ^(l+1) is {}×{} and {z_name} is {}×{}; \
          need W^(l+1) to be (rows of δ^(l+1))×(rows of {z_name}) and equal column counts",
         w_next.nrows(),
@@ -309,11 +286,7 @@ pub fn weight_grad<T: BatchMean>(delta: &Array2<T>, a_prev: &Array2<T>) -> Matri
 /// If δ has no columns; for a [`Sym`], if it has more than one (see
 /// [`BatchMean`]).
 pub fn bias_grad<T: BatchMean>(delta: &Array2<T>) -> Matrix<T> {
-    assert!(
-        delta.ncols() > 0,
-        "fc::bias_grad: δ is {}×0 (an empty batch)",
-        delta.nrows()
-    );
+    assert!(delta.ncols() > 0, "fc::bias_grad: δ is {}×0 (an empty batch)", delta.nrows());
     let n = delta.ncols();
     let mean = delta.sum_axis(Axis(1)).mapv(|s| s.divided_by(n));
     Matrix(mean.insert_axis(Axis(1)))
@@ -340,9 +313,7 @@ pub fn sgd_step<F: Real>(w: &mut Array2<F>, grad: &Array2<F>, lr: F) {
 /// reshaped to N × (C·H·W), PyTorch's `x.reshape(N, -1)`.
 pub fn flatten<T: Clone>(x: &Array4<T>) -> Array2<T> {
     let (n, c, h, w) = x.dim();
-    let rows = x
-        .to_shape((n, c * h * w))
-        .expect("N×C×H×W has N·C·H·W entries");
+    let rows = x.to_shape((n, c * h * w)).expect("N×C×H×W has N·C·H·W entries");
     rows.t().to_owned()
 }
 // ANCHOR_END: flatten
@@ -389,11 +360,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "W is 2×3 but a is 2×1")]
     fn forward_names_both_shapes() {
-        let _ = forward(
-            &Array2::<f64>::zeros((2, 3)),
-            &Array2::zeros((2, 1)),
-            &Array2::zeros((2, 1)),
-        );
+        let _ = forward(&Array2::<f64>::zeros((2, 3)), &Array2::zeros((2, 1)), &Array2::zeros((2, 1)));
     }
 
     #[test]

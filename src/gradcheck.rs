@@ -34,8 +34,7 @@ pub fn numerical_grad<D: Dimension>(
 // ANCHOR_END: numerical_grad
 
 fn slice<D: Dimension>(a: &mut Array<f64, D>) -> &mut [f64] {
-    a.as_slice_memory_order_mut()
-        .expect("an owned array is contiguous")
+    a.as_slice_memory_order_mut().expect("an owned array is contiguous")
 }
 
 // ANCHOR: rel_error
@@ -50,16 +49,7 @@ where
     S2: Data<Elem = f64>,
     D: Dimension,
 {
-    assert_eq!(
-        x.shape(),
-        y.shape(),
-        "rel_error: shapes differ: {:?} vs {:?}",
-        x.shape(),
-        y.shape()
-    );
-    x.iter()
-        .zip(y.iter())
-        .map(|(a, b)| (a - b).abs() / (a.abs() + b.abs()).max(1e-8))
-        .fold(0.0, f64::max)
+    assert_eq!(x.shape(), y.shape(), "rel_error: shapes differ: {:?} vs {:?}", x.shape(), y.shape());
+    x.iter().zip(y.iter()).map(|(a, b)| (a - b).abs() / (a.abs() + b.abs()).max(1e-8)).fold(0.0, f64::max)
 }
 // ANCHOR_END: rel_error

@@ -43,18 +43,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// the same folder keeps the rename on one file system.
 fn temp_path(path: &Path) -> io::Result<PathBuf> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = path.file_name().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{} has no file name", path.display()),
-        )
-    })?;
-    let unique = format!(
-        ".{}.tmp-{}-{}",
-        name.to_string_lossy(),
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("{} has no file name", path.display())))?;
+    let unique =
+        format!(".{}.tmp-{}-{}", name.to_string_lossy(), std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
     Ok(path.with_file_name(unique))
 }
 
@@ -90,11 +83,7 @@ fn may_be_running(pid: u32) -> bool {
 /// [`STALE_AFTER`]. Best effort: a folder or file that cannot be read or
 /// removed is left as it is.
 pub fn remove_stale_temporaries(dir: &Path) {
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    };
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
     let Ok(entries) = fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name();
@@ -106,11 +95,7 @@ pub fn remove_stale_temporaries(dir: &Path) {
         if !meta.file_type().is_file() {
             continue;
         }
-        let old = meta
-            .modified()
-            .ok()
-            .and_then(|m| m.elapsed().ok())
-            .is_some_and(|age| age > STALE_AFTER);
+        let old = meta.modified().ok().and_then(|m| m.elapsed().ok()).is_some_and(|age| age > STALE_AFTER);
         if old || !may_be_running(pid) {
             let _ = fs::remove_file(entry.path());
         }
@@ -119,11 +104,8 @@ pub fn remove_stale_temporaries(dir: &Path) {
 
 fn write_and_rename(tmp: &Path, path: &Path, bytes: &[u8]) -> io::Result<()> {
     let named = |what: &str, p: &Path, e: io::Error| io::Error::new(e.kind(), format!("{what} {}: {e}", p.display()));
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(tmp)
-        .map_err(|e| named("cannot create", tmp, e))?;
+    let mut file =
+        OpenOptions::new().write(true).create_new(true).open(tmp).map_err(|e| named("cannot create", tmp, e))?;
     file.write_all(bytes).map_err(|e| named("cannot write", tmp, e))?;
     file.sync_all().map_err(|e| named("cannot sync", tmp, e))?;
     drop(file);

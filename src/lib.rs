@@ -53,6 +53,6 @@ pub mod worked;
 pub use element::{Element, Real};
 pub use error::Error;
 pub use matrix::Matrix;
-pub use symbolic::Sym;
 /// The array crate the layers use, so a notebook needs only `:dep lenet`.
 pub use ndarray;
+pub use symbolic::Sym;

@@ -27,13 +27,7 @@ use ndarray::{Array2, Axis};
 /// # Panics
 /// If `a` and `y` differ in shape, or have no columns; the message names the shapes.
 pub fn mse<F: Real>(a: &Array2<F>, y: &Array2<F>) -> (F, Array2<F>) {
-    assert_eq!(
-        a.dim(),
-        y.dim(),
-        "mse: output has shape {:?} but target has shape {:?}",
-        a.dim(),
-        y.dim()
-    );
+    assert_eq!(a.dim(), y.dim(), "mse: output has shape {:?} but target has shape {:?}", a.dim(), y.dim());
     let n = a.ncols();
     assert!(n > 0, "mse: the batch is empty (shape {:?})", a.dim());
     let grad = a - y;
@@ -81,10 +75,7 @@ pub fn softmax_cross_entropy<F: Real>(logits: &Array2<F>, labels: &[usize]) -> (
         "softmax_cross_entropy: {} labels for logits of shape {classes}×{n} (one label per column)",
         labels.len()
     );
-    assert!(
-        n > 0,
-        "softmax_cross_entropy: the batch is empty (logits {classes}×{n})"
-    );
+    assert!(n > 0, "softmax_cross_entropy: the batch is empty (logits {classes}×{n})");
     if let Some((k, &bad)) = labels.iter().enumerate().find(|&(_, &l)| l >= classes) {
         panic!("softmax_cross_entropy: label {bad} (sample {k}) is out of range 0..{classes}");
     }
@@ -113,11 +104,7 @@ pub fn accuracy<F: Real>(logits: &Array2<F>, labels: &[usize]) -> f64 {
         labels.len(),
         logits.dim()
     );
-    let hits = logits
-        .axis_iter(Axis(1))
-        .zip(labels)
-        .filter(|(col, l)| argmax(col.iter().copied()) == **l)
-        .count();
+    let hits = logits.axis_iter(Axis(1)).zip(labels).filter(|(col, l)| argmax(col.iter().copied()) == **l).count();
     hits as f64 / labels.len().max(1) as f64
 }
 

@@ -6,11 +6,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "lenet",
-    version,
-    about = "Backpropagation through LeNet, derived, checked and run"
-)]
+#[command(name = "lenet", version, about = "Backpropagation through LeNet, derived, checked and run")]
 struct Cli {
     #[command(subcommand)]
     command: Command,

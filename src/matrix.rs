@@ -98,9 +98,7 @@ fn cells<T: fmt::Display>(m: &Array2<T>, precision: Option<usize>) -> Vec<Vec<St
 /// widest entry, between bracket bars.
 pub fn write_grid(f: &mut impl fmt::Write, rows: &[Vec<String>]) -> fmt::Result {
     let ncols = rows.first().map_or(0, Vec::len);
-    let widths: Vec<usize> = (0..ncols)
-        .map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
-        .collect();
+    let widths: Vec<usize> = (0..ncols).map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0)).collect();
     for (i, row) in rows.iter().enumerate() {
         let (l, r) = match (rows.len(), i) {
             (1, _) => ('[', ']'),

@@ -33,12 +33,7 @@ pub struct Sgd<F> {
 impl<F: Real> Sgd<F> {
     /// An optimiser for parameters shaped like `params`, with v = 0.
     pub fn new(params: &Params<F>, lr: F, momentum: F, weight_decay: F) -> Self {
-        Sgd {
-            lr,
-            momentum,
-            weight_decay,
-            velocity: params.zeros_like(),
-        }
+        Sgd { lr, momentum, weight_decay, velocity: params.zeros_like() }
     }
 
     /// The velocity v (for checkpoints, or to plot it).
@@ -63,11 +58,7 @@ impl<F: Real> Sgd<F> {
     /// If `params` or `grads` are not shaped like the velocity; the message
     /// names the tensor.
     pub fn step(&mut self, params: &mut Params<F>, grads: &Params<F>) {
-        if let Err(e) = self
-            .velocity
-            .shapes_match(params)
-            .and(self.velocity.shapes_match(grads))
-        {
+        if let Err(e) = self.velocity.shapes_match(params).and(self.velocity.shapes_match(grads)) {
             panic!("Sgd::step: {e}");
         }
         let (lr, mu, wd) = (self.lr, self.momentum, self.weight_decay);

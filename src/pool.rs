@@ -40,14 +40,8 @@ use std::borrow::Cow;
 /// If `size` or `stride` is zero, if the window is longer than the axis, or
 /// if the windows do not tile the axis exactly; the message names the lengths.
 pub fn output_len(len: usize, size: usize, stride: usize) -> usize {
-    assert!(
-        size > 0 && stride > 0,
-        "pooling window {size} with stride {stride}: both must be positive"
-    );
-    assert!(
-        size <= len,
-        "pooling window {size}×{size} is larger than the input length {len}"
-    );
+    assert!(size > 0 && stride > 0, "pooling window {size} with stride {stride}: both must be positive");
+    assert!(size <= len, "pooling window {size}×{size} is larger than the input length {len}");
     assert!(
         (len - size).is_multiple_of(stride),
         "pooling window {size} with stride {stride} does not tile an input of length {len}: \
@@ -60,25 +54,15 @@ pub fn output_len(len: usize, size: usize, stride: usize) -> usize {
 ///
 /// # Panics
 /// As [`output_len`]; the message names the input shape.
-pub fn output_shape(
-    shape: (usize, usize, usize, usize),
-    size: usize,
-    stride: usize,
-) -> (usize, usize, usize, usize) {
+pub fn output_shape(shape: (usize, usize, usize, usize), size: usize, stride: usize) -> (usize, usize, usize, usize) {
     let (n, c, h, w) = shape;
-    let fits =
-        |len: usize| size > 0 && stride > 0 && size <= len && (len - size).is_multiple_of(stride);
+    let fits = |len: usize| size > 0 && stride > 0 && size <= len && (len - size).is_multiple_of(stride);
     assert!(
         fits(h) && fits(w),
         "pooling window {size}×{size} with stride {stride} does not fit input {n}×{c}×{h}×{w}: \
          need size ≤ H, W and (H − size), (W − size) multiples of the stride"
     );
-    (
-        n,
-        c,
-        output_len(h, size, stride),
-        output_len(w, size, stride),
-    )
+    (n, c, output_len(h, size, stride), output_len(w, size, stride))
 }
 
 /// The entries of `x` in row-major (NCHW) order, copying only if `x` is not
@@ -244,13 +228,7 @@ pub fn max_forward<F: Real>(x: &Array4<F>, size: usize, stride: usize) -> (Array
     }
     let y = Array4::from_shape_vec((n, c, oh, ow), out).expect("one value per output entry");
     let index = Array4::from_shape_vec((n, c, oh, ow), index).expect("one index per output entry");
-    (
-        y,
-        Argmax {
-            input_shape: shape,
-            index,
-        },
-    )
+    (y, Argmax { input_shape: shape, index })
 }
 // ANCHOR_END: max_forward
 
@@ -281,10 +259,8 @@ pub fn max_backward<F: Real>(dy: &Array4<F>, argmax: &Argmax) -> Array4<F> {
     let idx = standard(&argmax.index);
     let mut dx = Array4::<F>::zeros(argmax.input_shape);
     let dxs = dx.as_slice_mut().expect("a fresh array is contiguous");
-    for ((dplane, iplane), xplane) in ds
-        .chunks_exact(oh * ow)
-        .zip(idx.chunks_exact(oh * ow))
-        .zip(dxs.chunks_exact_mut(h * w))
+    for ((dplane, iplane), xplane) in
+        ds.chunks_exact(oh * ow).zip(idx.chunks_exact(oh * ow)).zip(dxs.chunks_exact_mut(h * w))
     {
         for (&g, &k) in dplane.iter().zip(iplane) {
             xplane[k] = xplane[k] + g;
@@ -301,12 +277,8 @@ mod tests {
 
     #[test]
     fn mean_and_max_of_a_4x4_plane() {
-        let x: Array4<f64> = array![[[
-            [1.0, 2.0, 3.0, 4.0],
-            [5.0, 6.0, 7.0, 8.0],
-            [9.0, 10.0, 11.0, 12.0],
-            [13.0, 14.0, 15.0, 16.0]
-        ]]];
+        let x: Array4<f64> =
+            array![[[[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0], [13.0, 14.0, 15.0, 16.0]]]];
         let m = mean_forward(&x, 2, 2);
         assert_eq!(m, array![[[[3.5, 5.5], [11.5, 13.5]]]]);
         let (y, arg) = max_forward(&x, 2, 2);

@@ -60,47 +60,28 @@ fn latin(c: char) -> Option<&'static str> {
 impl Var {
     /// The name spelled in Latin letters, the sort key of the name.
     fn sort_key(&self) -> String {
-        self.name
-            .chars()
-            .map(|c| latin(c).map_or_else(|| c.to_string(), str::to_string))
-            .collect()
+        self.name.chars().map(|c| latin(c).map_or_else(|| c.to_string(), str::to_string)).collect()
     }
 
     fn subscript(&self) -> String {
         const DIGITS: [char; 10] = ['₀', '₁', '₂', '₃', '₄', '₅', '₆', '₇', '₈', '₉'];
         // a₁₁ is unambiguous only while every subscript is one digit.
-        let sep = if self.index.iter().any(|&i| i > 9) {
-            ","
-        } else {
-            ""
-        };
+        let sep = if self.index.iter().any(|&i| i > 9) { "," } else { "" };
         self.index
             .iter()
-            .map(|i| {
-                i.to_string()
-                    .chars()
-                    .map(|d| DIGITS[d as usize - '0' as usize])
-                    .collect::<String>()
-            })
+            .map(|i| i.to_string().chars().map(|d| DIGITS[d as usize - '0' as usize]).collect::<String>())
             .collect::<Vec<_>>()
             .join(sep)
     }
 
     fn to_latex(&self) -> String {
-        let name: String = self
-            .name
-            .chars()
-            .map(|c| latin(c).map_or_else(|| c.to_string(), |s| format!("\\{s} ")))
-            .collect();
+        let name: String =
+            self.name.chars().map(|c| latin(c).map_or_else(|| c.to_string(), |s| format!("\\{s} "))).collect();
         let name = name.trim_end().to_string();
         if self.index.is_empty() {
             return name;
         }
-        let sep = if self.index.iter().any(|&i| i > 9) {
-            ","
-        } else {
-            ""
-        };
+        let sep = if self.index.iter().any(|&i| i > 9) { "," } else { "" };
         let idx: Vec<String> = self.index.iter().map(usize::to_string).collect();
         format!("{name}_{{{}}}", idx.join(sep))
     }
@@ -108,11 +89,7 @@ impl Var {
 
 impl Ord for Var {
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.sort_key(), &self.index, &self.name).cmp(&(
-            other.sort_key(),
-            &other.index,
-            &other.name,
-        ))
+        (self.sort_key(), &self.index, &self.name).cmp(&(other.sort_key(), &other.index, &other.name))
     }
 }
 
@@ -155,13 +132,8 @@ impl Sym {
 
     /// A symbol with the given 1-based subscripts, e.g. `indexed("δ", &[2, 1])` is `δ₂₁`.
     pub fn indexed(name: &str, index: &[usize]) -> Sym {
-        let v = Var {
-            name: name.to_string(),
-            index: index.to_vec(),
-        };
-        Sym {
-            terms: BTreeMap::from([(vec![v], 1)]),
-        }
+        let v = Var { name: name.to_string(), index: index.to_vec() };
+        Sym { terms: BTreeMap::from([(vec![v], 1)]) }
     }
 
     /// A symbol without subscripts, e.g. `b`.
@@ -189,21 +161,14 @@ impl Sym {
 
     /// Substitutes a number for every symbol and evaluates.
     pub fn eval(&self, value: impl Fn(&Var) -> f64) -> f64 {
-        self.terms
-            .iter()
-            .map(|(factors, &c)| factors.iter().fold(c as f64, |p, v| p * value(v)))
-            .sum()
+        self.terms.iter().map(|(factors, &c)| factors.iter().fold(c as f64, |p, v| p * value(v))).sum()
     }
 
     /// The formula in LaTeX, e.g. `\delta_{11} w_{12} + \delta_{12} w_{11}`.
     pub fn to_latex(&self) -> String {
         self.render(" - ", " + ", "-", " ", |v, power| {
             let base = v.to_latex();
-            if power == 1 {
-                base
-            } else {
-                format!("{base}^{{{power}}}")
-            }
+            if power == 1 { base } else { format!("{base}^{{{power}}}") }
         })
     }
 
@@ -235,10 +200,7 @@ impl Sym {
             // Equal factors are adjacent after sorting; print them as a power.
             let mut i = 0;
             while i < factors.len() {
-                let run = factors[i..]
-                    .iter()
-                    .take_while(|v| **v == factors[i])
-                    .count();
+                let run = factors[i..].iter().take_while(|v| **v == factors[i]).count();
                 parts.push(factor(&factors[i], run));
                 i += run;
             }
@@ -250,30 +212,19 @@ impl Sym {
 
 fn superscript(n: usize) -> String {
     const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
-    n.to_string()
-        .chars()
-        .map(|d| DIGITS[d as usize - '0' as usize])
-        .collect()
+    n.to_string().chars().map(|d| DIGITS[d as usize - '0' as usize]).collect()
 }
 
 impl fmt::Display for Sym {
     /// `δ₁₁·w₁₂ + δ₁₂·w₁₁`; `0` for zero; repeated factors as powers (`a₁₁²`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.render(" − ", " + ", "−", "·", |v, power| {
-            if power == 1 {
-                v.to_string()
-            } else {
-                format!("{v}{}", superscript(power))
-            }
+            if power == 1 { v.to_string() } else { format!("{v}{}", superscript(power)) }
         });
         // `pad` so `{:>12}` aligns formulas in tables; but `pad` would also
         // cut the formula to a precision, which `{:.4}` on a whole matrix
         // passes down meaning decimals, so a precision is ignored.
-        if f.precision().is_some() {
-            f.write_str(&s)
-        } else {
-            f.pad(&s)
-        }
+        if f.precision().is_some() { f.write_str(&s) } else { f.pad(&s) }
     }
 }
 
@@ -321,10 +272,7 @@ impl Mul for Sym {
             for (f2, c2) in &rhs.terms {
                 let mut factors: Vec<Var> = f1.iter().chain(f2).cloned().collect();
                 factors.sort();
-                out = out
-                    + Sym {
-                        terms: BTreeMap::from([(factors, c1 * c2)]),
-                    };
+                out = out + Sym { terms: BTreeMap::from([(factors, c1 * c2)]) };
             }
         }
         out
@@ -333,9 +281,7 @@ impl Mul for Sym {
 
 impl Zero for Sym {
     fn zero() -> Sym {
-        Sym {
-            terms: BTreeMap::new(),
-        }
+        Sym { terms: BTreeMap::new() }
     }
     fn is_zero(&self) -> bool {
         self.terms.is_empty()

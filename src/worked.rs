@@ -39,11 +39,7 @@ pub fn numbers() -> Example<i64> {
 
 /// The example with symbols `a₁₁ … a₃₃`, `w₁₁ … w₂₂`, `δ₁₁ … δ₂₂`.
 pub fn symbols() -> Example<Sym> {
-    Example {
-        a: Sym::matrix("a", 3, 3),
-        w: Sym::matrix("w", 2, 2),
-        delta: Sym::matrix("δ", 2, 2),
-    }
+    Example { a: Sym::matrix("a", 3, 3), w: Sym::matrix("w", 2, 2), delta: Sym::matrix("δ", 2, 2) }
 }
 
 impl<T: Element> Example<T> {
@@ -98,10 +94,7 @@ pub fn value(v: &crate::symbolic::Var) -> f64 {
     let (rows, cols) = m.shape2();
     match v.index[..] {
         [i, j] if (1..=rows).contains(&i) && (1..=cols).contains(&j) => m[(i - 1, j - 1)] as f64,
-        _ => panic!(
-            "worked::value: {v} is outside the {rows}×{cols} matrix {}",
-            v.name
-        ),
+        _ => panic!("worked::value: {v} is outside the {rows}×{cols} matrix {}", v.name),
     }
 }
 
@@ -137,12 +130,7 @@ pub fn fc_network() -> FcNetwork {
 /// one channel): its 2×2 windows have distinct maxima, and the 8 at (2, 3)
 /// is the maximum of four overlapping 2×2 windows of stride 1.
 pub fn pool_input() -> ndarray::Array4<f64> {
-    ndarray::array![[[
-        [1.0, 5.0, 2.0, 0.0],
-        [3.0, 4.0, 8.0, 1.0],
-        [0.0, 2.0, 6.0, 7.0],
-        [9.0, 1.0, 3.0, 5.0],
-    ]]]
+    ndarray::array![[[[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 8.0, 1.0], [0.0, 2.0, 6.0, 7.0], [9.0, 1.0, 3.0, 5.0],]]]
 }
 
 /// The gradient ∂C/∂y that arrives at the 2×2 output of [`pool_input`]'s
@@ -151,4 +139,3 @@ pub fn pool_input() -> ndarray::Array4<f64> {
 pub fn pool_output_grad() -> ndarray::Array4<f64> {
     ndarray::array![[[[4.0, -8.0], [2.0, 12.0]]]]
 }
-

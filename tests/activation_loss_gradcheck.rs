@@ -31,11 +31,7 @@ fn activation_backward_matches_finite_differences() {
         let g2: Array2<f64> = rng.uniform_array((6, 4), -1.0, 1.0);
         let num2 = numerical_grad(&mut z2, 1e-5, |z| (&g2 * &act.apply(z)).sum());
         let err2 = rel_error(&act.backward(&g2, &z2), &num2);
-        assert!(
-            err2 < 1e-7,
-            "{} on a matrix: rel_error {err2:e}",
-            act.name()
-        );
+        assert!(err2 < 1e-7, "{} on a matrix: rel_error {err2:e}", act.name());
     }
 }
 
@@ -108,12 +104,7 @@ fn softmax_cross_entropy_gradient_matches_finite_differences() {
     }
     // The loss is the mean of −log p at the labels.
     let p = softmax(&z);
-    let direct: f64 = labels
-        .iter()
-        .enumerate()
-        .map(|(k, &l)| -p[[l, k]].ln())
-        .sum::<f64>()
-        / n as f64;
+    let direct: f64 = labels.iter().enumerate().map(|(k, &l)| -p[[l, k]].ln()).sum::<f64>() / n as f64;
     assert!((c - direct).abs() < 1e-13, "{c} vs {direct}");
     // Each column of p − y sums to 0 (p sums to 1, y has one 1).
     for col in grad.columns() {

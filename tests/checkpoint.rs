@@ -43,10 +43,7 @@ fn model_round_trips_bit_for_bit() {
         file::save(&path, &model).unwrap();
         let back = file::load(&path).unwrap();
         assert_eq!(back.arch, arch);
-        assert_eq!(
-            back.params, model.params,
-            "every f32 weight must survive the JSON round trip exactly"
-        );
+        assert_eq!(back.params, model.params, "every f32 weight must survive the JSON round trip exactly");
         let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(v["format"], "lenet-model");
         assert_eq!(v["version"], 1);
@@ -60,27 +57,10 @@ fn checkpoint_round_trips_with_velocity_epoch_config_and_history() {
     let model = LeNet::<f32>::new(Arch::modern(), 3);
     let mut velocity = model.params.clone();
     velocity.fc1_b.fill(0.25);
-    let config = TrainConfig {
-        epochs: 5,
-        seed: 42,
-        lr: 0.03,
-        ..TrainConfig::default()
-    };
-    let history = History {
-        epochs: vec![EpochStats {
-            epoch: 1,
-            train_loss: 0.5,
-            test_accuracy: 0.9,
-            ..Default::default()
-        }],
-    };
-    let c = Checkpoint {
-        model,
-        velocity,
-        epoch: 1,
-        config,
-        history,
-    };
+    let config = TrainConfig { epochs: 5, seed: 42, lr: 0.03, ..TrainConfig::default() };
+    let history =
+        History { epochs: vec![EpochStats { epoch: 1, train_loss: 0.5, test_accuracy: 0.9, ..Default::default() }] };
+    let c = Checkpoint { model, velocity, epoch: 1, config, history };
     let path = dir.file("checkpoint.json");
     c.save(&path).unwrap();
     let back = Checkpoint::load(&path).unwrap();
@@ -96,11 +76,7 @@ fn checkpoint_round_trips_with_velocity_epoch_config_and_history() {
     file::save(&mpath, &c.model).unwrap();
     let e = Checkpoint::load(&mpath).unwrap_err();
     assert!(matches!(e.problem, Problem::Format { .. }), "{e}");
-    assert!(
-        e.to_string()
-            .contains("\"lenet-model\" but \"lenet-checkpoint\" was expected"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("\"lenet-model\" but \"lenet-checkpoint\" was expected"), "{e}");
 }
 
 #[test]
@@ -114,10 +90,7 @@ fn corrupt_json_names_the_file() {
     let e = file::load(&path).unwrap_err();
     assert!(matches!(e.problem, Problem::Json(_)), "{e}");
     let msg = e.to_string();
-    assert!(
-        msg.starts_with(&format!("model file {}: not valid JSON", path.display())),
-        "{msg}"
-    );
+    assert!(msg.starts_with(&format!("model file {}: not valid JSON", path.display())), "{msg}");
     assert!(msg.contains("corrupt or truncated"), "{msg}");
 }
 
@@ -138,11 +111,7 @@ fn wrong_version_and_format_are_named() {
     edit_json(&path, |v| v["version"] = 2.into());
     let e = file::load(&path).unwrap_err();
     assert!(matches!(e.problem, Problem::Version { found: 2 }), "{e}");
-    assert!(
-        e.to_string()
-            .contains("version 2 is not supported (this lenet reads version 1)"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("version 2 is not supported (this lenet reads version 1)"), "{e}");
 
     edit_json(&path, |v| {
         v["version"] = 1.into();
@@ -169,11 +138,7 @@ fn wrong_shape_names_tensor_and_both_shapes() {
     });
     let e = file::load(&path).unwrap_err();
     assert!(matches!(e.problem, Problem::Shape { .. }), "{e}");
-    assert!(
-        e.to_string()
-            .contains("tensor params.conv1_w: shape 6×1×5×5 expected but 6×1×3×3 found"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("tensor params.conv1_w: shape 6×1×5×5 expected but 6×1×3×3 found"), "{e}");
 
     // A missing tensor is named too.
     file::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
@@ -181,11 +146,7 @@ fn wrong_shape_names_tensor_and_both_shapes() {
         v["params"].as_object_mut().unwrap().remove("fc2_b");
     });
     let e = file::load(&path).unwrap_err();
-    assert!(
-        e.to_string()
-            .contains("field \"params.fc2_b\" is missing or is not a tensor"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("field \"params.fc2_b\" is missing or is not a tensor"), "{e}");
 }
 
 /// A shape error is reported as one, naming the tensor and both shapes,
@@ -197,22 +158,15 @@ fn a_shape_error_is_not_called_invalid_json() {
     let path = dir.file("model.json");
     // The wrong shape, with `data` still of the right length (150 entries for 6×1×3×3).
     file::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
-    edit_json(&path, |v| {
-        v["params"]["conv1_w"]["dim"] = serde_json::json!([6, 1, 3, 3])
-    });
+    edit_json(&path, |v| v["params"]["conv1_w"]["dim"] = serde_json::json!([6, 1, 3, 3]));
     let e = file::load(&path).unwrap_err();
-    let Problem::Shape(shape) = &e.problem else {
-        panic!("a shape error expected: {e}")
-    };
+    let Problem::Shape(shape) = &e.problem else { panic!("a shape error expected: {e}") };
     assert_eq!(
         (shape.tensor.as_str(), &shape.expected[..], &shape.found[..]),
         ("params.conv1_w", &[6, 1, 5, 5][..], &[6, 1, 3, 3][..])
     );
     let msg = e.to_string();
-    assert!(
-        msg.contains("tensor params.conv1_w: shape 6×1×5×5 expected but 6×1×3×3 found"),
-        "{msg}"
-    );
+    assert!(msg.contains("tensor params.conv1_w: shape 6×1×5×5 expected but 6×1×3×3 found"), "{msg}");
     assert!(!msg.contains("JSON"), "{msg}");
 
     // The right shape with entries missing: the count, not "invalid JSON".
@@ -221,44 +175,20 @@ fn a_shape_error_is_not_called_invalid_json() {
         v["params"]["fc3_b"]["data"].as_array_mut().unwrap().pop();
     });
     let e = file::load(&path).unwrap_err();
-    assert!(
-        matches!(
-            e.problem,
-            Problem::TooShort {
-                expected: 10,
-                found: 9,
-                ..
-            }
-        ),
-        "{e}"
-    );
-    assert!(
-        e.to_string()
-            .contains("tensor params.fc3_b: \"data\" has 9 entries but its shape holds 10"),
-        "{e}"
-    );
+    assert!(matches!(e.problem, Problem::TooShort { expected: 10, found: 9, .. }), "{e}");
+    assert!(e.to_string().contains("tensor params.fc3_b: \"data\" has 9 entries but its shape holds 10"), "{e}");
 
     // In a checkpoint, the velocity's tensors are named as such.
     let model = LeNet::<f32>::new(Arch::modern(), 3);
     let velocity = model.params.zeros_like();
-    let c = Checkpoint {
-        model,
-        velocity,
-        epoch: 0,
-        config: TrainConfig::default(),
-        history: History::default(),
-    };
+    let c = Checkpoint { model, velocity, epoch: 0, config: TrainConfig::default(), history: History::default() };
     let cpath = dir.file("checkpoint.json");
     c.save(&cpath).unwrap();
     edit_json(&cpath, |v| {
         v["velocity"]["fc1_b"] = serde_json::json!({ "v": 1, "dim": [2, 60], "data": vec![0.0; 120] })
     });
     let e = Checkpoint::load(&cpath).unwrap_err();
-    assert!(
-        e.to_string()
-            .contains("tensor velocity.fc1_b: shape 120 expected but 2×60 found"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("tensor velocity.fc1_b: shape 120 expected but 2×60 found"), "{e}");
 }
 
 /// The parameters' own shape checks return the same typed error.
@@ -267,20 +197,12 @@ fn parameter_shape_checks_return_the_tensor_and_both_shapes() {
     let good = LeNet::<f32>::new(Arch::modern(), 1).params;
     let mut bad = good.clone();
     bad.fc2_w = lenet::ndarray::Array2::zeros((84, 121));
-    let expected = lenet::error::ShapeError {
-        tensor: "fc2_w".into(),
-        expected: vec![84, 120],
-        found: vec![84, 121],
-    };
+    let expected = lenet::error::ShapeError { tensor: "fc2_w".into(), expected: vec![84, 120], found: vec![84, 121] };
     assert_eq!(bad.check_lenet_shapes(), Err(expected.clone()));
     assert_eq!(good.shapes_match(&bad), Err(expected.clone()));
     let mut sgd = lenet::optim::Sgd::new(&good, 0.1, 0.9, 0.0);
     assert_eq!(sgd.set_velocity(bad), Err(expected));
-    assert_eq!(
-        sgd.velocity(),
-        &good.zeros_like(),
-        "a refused velocity leaves the old one"
-    );
+    assert_eq!(sgd.velocity(), &good.zeros_like(), "a refused velocity leaves the old one");
 }
 
 #[test]
@@ -293,11 +215,7 @@ fn nan_weights_are_refused_on_load_and_on_save() {
     edit_json(&path, |v| v["params"]["fc2_w"]["data"][17] = serde_json::Value::Null);
     let e = file::load(&path).unwrap_err();
     assert!(matches!(e.problem, Problem::NotFinite { index: 17, .. }), "{e}");
-    assert!(
-        e.to_string()
-            .contains("tensor params.fc2_w: entry 17 is not a finite number"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("tensor params.fc2_w: entry 17 is not a finite number"), "{e}");
 
     // Saving NaN weights fails and leaves the previous file untouched.
     file::save(&path, &good).unwrap();
@@ -305,15 +223,8 @@ fn nan_weights_are_refused_on_load_and_on_save() {
     let mut bad = good.clone();
     bad.params.fc3_b[4] = f32::NAN;
     let e = file::save(&path, &bad).unwrap_err();
-    assert!(
-        e.to_string().contains("tensor fc3_b: entry 4 is not a finite number"),
-        "{e}"
-    );
-    assert_eq!(
-        std::fs::read(&path).unwrap(),
-        before,
-        "a failed save must not touch the file"
-    );
+    assert!(e.to_string().contains("tensor fc3_b: entry 4 is not a finite number"), "{e}");
+    assert_eq!(std::fs::read(&path).unwrap(), before, "a failed save must not touch the file");
 }
 
 #[test]
@@ -329,15 +240,9 @@ fn a_failed_write_leaves_the_original_untouched() {
     let e = file::save(&blocked, &LeNet::<f32>::new(Arch::modern(), 2)).unwrap_err();
     assert!(matches!(e.problem, Problem::Io(_)), "{e}");
     assert!(e.to_string().contains("blocked.json"), "{e}");
-    assert!(
-        blocked.join("inside").is_dir(),
-        "the directory in the way is left alone"
-    );
+    assert!(blocked.join("inside").is_dir(), "the directory in the way is left alone");
     assert_eq!(std::fs::read(&path).unwrap(), before);
-    let leftovers: Vec<_> = std::fs::read_dir(&dir.0)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&dir.0).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 2, "no temporary files are left behind: {leftovers:?}");
 }
 
@@ -368,13 +273,7 @@ fn a_save_removes_stale_temporaries_of_a_killed_writer_and_nothing_else() {
 
     let model = LeNet::<f32>::new(Arch::modern(), 3);
     let velocity = model.params.zeros_like();
-    let c = Checkpoint {
-        model,
-        velocity,
-        epoch: 0,
-        config: TrainConfig::default(),
-        history: History::default(),
-    };
+    let c = Checkpoint { model, velocity, epoch: 0, config: TrainConfig::default(), history: History::default() };
     c.save(&path).unwrap();
 
     assert!(!stale.exists(), "the stale temporary of a dead writer is removed");
@@ -382,10 +281,7 @@ fn a_save_removes_stale_temporaries_of_a_killed_writer_and_nothing_else() {
     for k in keep {
         assert_eq!(std::fs::read(dir.file(k)).unwrap(), b"mine", "{k} must be left alone");
     }
-    assert!(
-        dir.file(".model.json.tmp-99999999-2").is_dir(),
-        "a directory is never removed"
-    );
+    assert!(dir.file(".model.json.tmp-99999999-2").is_dir(), "a directory is never removed");
     assert!(Checkpoint::load(&path).is_ok());
 }
 
@@ -395,13 +291,7 @@ fn out_of_range_settings_in_a_checkpoint_name_the_file_and_the_setting() {
     let path = dir.file("checkpoint.json");
     let model = LeNet::<f32>::new(Arch::modern(), 3);
     let velocity = model.params.zeros_like();
-    let c = Checkpoint {
-        model,
-        velocity,
-        epoch: 0,
-        config: TrainConfig::default(),
-        history: History::default(),
-    };
+    let c = Checkpoint { model, velocity, epoch: 0, config: TrainConfig::default(), history: History::default() };
     let cases: [(&str, serde_json::Value, &str); 5] = [
         ("lr", (-1.0).into(), "learning rate must be a positive number, got -1"),
         ("batch_size", 0.into(), "batch size must be at least 1"),
@@ -415,10 +305,7 @@ fn out_of_range_settings_in_a_checkpoint_name_the_file_and_the_setting() {
         let e = Checkpoint::load(&path).unwrap_err();
         let msg = e.to_string();
         assert!(matches!(e.problem, Problem::Setting(_)), "{key}: {msg}");
-        assert!(
-            msg.contains(&path.display().to_string()),
-            "{key}: the message must name the file: {msg}"
-        );
+        assert!(msg.contains(&path.display().to_string()), "{key}: the message must name the file: {msg}");
         assert!(msg.contains(says), "{key}: {msg}");
         // The weights in it are fine: it still loads as a model to evaluate.
         assert!(file::load(&path).is_ok());

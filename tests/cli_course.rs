@@ -41,9 +41,7 @@ const ARGS: [(&str, &str); 14] = [
 /// The target folder the starter crates share (their own, not the project's:
 /// this test runs while cargo holds the project's).
 fn shared_target() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("target")
-        .join("course-tests")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("course-tests")
 }
 
 fn lenet(args: &[&str]) -> Output {
@@ -164,11 +162,8 @@ fn fill_with_reference_answers(krate: &Path) {
     let manifest = krate.join("Cargo.toml");
     let t = std::fs::read_to_string(&manifest).unwrap();
     assert!(t.contains("name = \"backprop-homework\"\n"), "{t}");
-    let t = t.replacen(
-        "name = \"backprop-homework\"\n",
-        "name = \"backprop-homework-filled\"\n",
-        1,
-    ) + "\n[lib]\nname = \"backprop_homework\"\n";
+    let t = t.replacen("name = \"backprop-homework\"\n", "name = \"backprop-homework-filled\"\n", 1)
+        + "\n[lib]\nname = \"backprop_homework\"\n";
     std::fs::write(&manifest, t).unwrap();
 }
 
@@ -178,10 +173,7 @@ fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l:?}")))
         .collect();
-    let names: Vec<&str> = lines
-        .iter()
-        .map(|v| v["exercise"].as_str().expect("an exercise field"))
-        .collect();
+    let names: Vec<&str> = lines.iter().map(|v| v["exercise"].as_str().expect("an exercise field")).collect();
     assert_eq!(names, EXERCISES, "one line per exercise: {stdout}");
     lines
 }
@@ -195,28 +187,14 @@ fn a_fresh_starter_is_not_started_and_the_reference_answers_pass() {
     // The teacher writes the starter.
     let out = lenet(&["course", "new", s(&hw)]);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
-    assert!(
-        text(&out.stdout).contains(&format!("lenet course check {}", hw.display())),
-        "{}",
-        text(&out.stdout)
-    );
-    for f in [
-        "Cargo.toml",
-        "README.md",
-        ".gitignore",
-        "src/lib.rs",
-        "src/main.rs",
-        "tests/check.rs",
-    ] {
+    assert!(text(&out.stdout).contains(&format!("lenet course check {}", hw.display())), "{}", text(&out.stdout));
+    for f in ["Cargo.toml", "README.md", ".gitignore", "src/lib.rs", "src/main.rs", "tests/check.rs"] {
         assert!(hw.join(f).is_file(), "{f} missing from the starter");
     }
     let manifest = std::fs::read_to_string(hw.join("Cargo.toml")).unwrap();
     let checkout = std::fs::canonicalize(env!("CARGO_MANIFEST_DIR")).unwrap();
     assert!(
-        manifest.contains(&format!(
-            "lenet = {{ path = {:?}, default-features = false }}",
-            s(&checkout)
-        )),
+        manifest.contains(&format!("lenet = {{ path = {:?}, default-features = false }}", s(&checkout))),
         "the starter depends on this checkout by its absolute path: {manifest}"
     );
     let lock = std::fs::read_to_string(hw.join("Cargo.lock")).expect("the checkout's Cargo.lock is copied");
@@ -231,16 +209,10 @@ fn a_fresh_starter_is_not_started_and_the_reference_answers_pass() {
     assert!(!out.status.success(), "a fresh starter does not pass: {stdout}");
     for name in EXERCISES {
         let line = row(&stdout, name);
-        assert!(
-            line.contains("not started"),
-            "{name} is not started: {line:?}\n{stdout}"
-        );
+        assert!(line.contains("not started"), "{name} is not started: {line:?}\n{stdout}");
     }
     assert!(stdout.contains("0 of 14 passed"), "{stdout}");
-    eprintln!(
-        "course check on the fresh starter (builds it): {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
+    eprintln!("course check on the fresh starter (builds it): {:.1} s", t.elapsed().as_secs_f64());
 
     // --json: one object per exercise, with the seed asked for.
     let out = lenet(&["course", "check", s(&hw), "--json", "--seed", "7"]);
@@ -258,29 +230,19 @@ fn a_fresh_starter_is_not_started_and_the_reference_answers_pass() {
     let t = Instant::now();
     let out = lenet(&["course", "check", s(&done)]);
     let stdout = text(&out.stdout);
-    assert!(
-        out.status.success(),
-        "every exercise passes: {stdout}\nstderr: {}",
-        text(&out.stderr)
-    );
+    assert!(out.status.success(), "every exercise passes: {stdout}\nstderr: {}", text(&out.stderr));
     for name in EXERCISES {
         let line = row(&stdout, name);
         assert!(line.contains("passed"), "{name} passes: {line:?}\n{stdout}");
     }
     assert!(stdout.contains("14 of 14 passed"), "{stdout}");
-    eprintln!(
-        "course check on the filled crate (builds it): {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
+    eprintln!("course check on the filled crate (builds it): {:.1} s", t.elapsed().as_secs_f64());
     let out = lenet(&["course", "check", s(&done), "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let lines = json_lines(&text(&out.stdout));
     let seed = &lines[0]["seed"];
     assert!(seed.is_u64(), "the seed is in every report: {}", lines[0]);
-    assert!(
-        lines.iter().all(|v| &v["seed"] == seed && v["status"] == "Passed"),
-        "one seed per run, all passed"
-    );
+    assert!(lines.iter().all(|v| &v["seed"] == seed && v["status"] == "Passed"), "one seed per run, all passed");
 
     // One exercise, chosen by name; DIR defaults to the current folder.
     let out = Command::new(env!("CARGO_BIN_EXE_lenet"))
@@ -307,47 +269,23 @@ fn a_fresh_starter_is_not_started_and_the_reference_answers_pass() {
             .unwrap()
     };
     let out = run(&done);
-    assert!(
-        out.status.success(),
-        "cargo test passes on the filled crate: {}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert!(out.status.success(), "cargo test passes on the filled crate: {}{}", text(&out.stdout), text(&out.stderr));
     let out = run(&hw);
-    assert!(
-        !out.status.success(),
-        "cargo test fails on the fresh starter: {}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
+    assert!(!out.status.success(), "cargo test fails on the fresh starter: {}{}", text(&out.stdout), text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("14 failed"), "one failing test per exercise: {stdout}");
     assert!(stdout.to_lowercase().contains("not started"), "{stdout}");
-    eprintln!(
-        "cargo test --release in both crates: {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
+    eprintln!("cargo test --release in both crates: {:.1} s", t.elapsed().as_secs_f64());
 
     // A student's compile error is shown as cargo prints it, naming the file.
     let t = Instant::now();
     let conv = hw.join("src/conv.rs");
     let stubs = std::fs::read_to_string(&conv).unwrap();
-    std::fs::write(
-        &conv,
-        stubs.replacen(&placeholder::of("bias_grad"), "delta.sum() as f32", 1),
-    )
-    .unwrap();
+    std::fs::write(&conv, stubs.replacen(&placeholder::of("bias_grad"), "delta.sum() as f32", 1)).unwrap();
     let out = lenet(&["course", "check", s(&hw), "bias_grad"]);
     let stderr = text(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(101),
-        "cargo's status for a compile error: {stderr}"
-    );
-    assert!(
-        stderr.contains("error[E0308]") && stderr.contains("src/conv.rs"),
-        "{stderr}"
-    );
+    assert_eq!(out.status.code(), Some(101), "cargo's status for a compile error: {stderr}");
+    assert!(stderr.contains("error[E0308]") && stderr.contains("src/conv.rs"), "{stderr}");
 
     // The "done when": kernel_grad written as a convolution (δ turned
     // by 180°) is reported wrong, and the report names the mistake, its
@@ -372,15 +310,8 @@ fn a_fresh_starter_is_not_started_and_the_reference_answers_pass() {
     }
     let out = lenet(&["course", "check", s(&hw), "kernel_grad", "--json"]);
     let v: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
-    assert_eq!(
-        (&v["status"], &v["diagnosis"]["erratum"]),
-        (&"Wrong".into(), &13.into()),
-        "{v}"
-    );
-    eprintln!(
-        "a compile error and a flipped kernel gradient: {:.1} s",
-        t.elapsed().as_secs_f64()
-    );
+    assert_eq!((&v["status"], &v["diagnosis"]["erratum"]), (&"Wrong".into(), &13.into()), "{v}");
+    eprintln!("a compile error and a flipped kernel gradient: {:.1} s", t.elapsed().as_secs_f64());
     eprintln!("whole test: {:.1} s", started.elapsed().as_secs_f64());
 }
 
@@ -401,16 +332,10 @@ fn course_new_refuses_a_non_empty_folder_and_names_it() {
     // folder is left behind.
     let empty = tmp.0.join("empty");
     std::fs::create_dir_all(&empty).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lenet"))
-        .args(["course", "new", "."])
-        .current_dir(&empty)
-        .output()
-        .unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_lenet")).args(["course", "new", "."]).current_dir(&empty).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    let mut names: Vec<_> = std::fs::read_dir(&empty)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let mut names: Vec<_> = std::fs::read_dir(&empty).unwrap().map(|e| e.unwrap().file_name()).collect();
     names.sort();
     assert_eq!(
         names,
@@ -421,10 +346,7 @@ fn course_new_refuses_a_non_empty_folder_and_names_it() {
     let out = lenet(&["course", "new", s(&fresh)]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(fresh.join("src/lib.rs").is_file() && fresh.join("tests/check.rs").is_file());
-    let names: Vec<_> = std::fs::read_dir(tmp.0.join("a/b"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    let names: Vec<_> = std::fs::read_dir(tmp.0.join("a/b")).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(names, ["fresh"], "nothing else next to it");
 
     // --lenet must name a lenet checkout.
@@ -439,16 +361,10 @@ fn course_check_names_a_missing_crate_and_an_unknown_exercise() {
     let out = lenet(&["course", "check", s(&tmp.0)]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains(s(&tmp.0.join("Cargo.toml"))) && stderr.contains("lenet course new"),
-        "{stderr}"
-    );
+    assert!(stderr.contains(s(&tmp.0.join("Cargo.toml"))) && stderr.contains("lenet course new"), "{stderr}");
 
     let out = lenet(&["course", "check", s(&tmp.0), "kernel_grd"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
-    assert!(
-        stderr.contains("kernel_grd is not an exercise") && stderr.contains("kernel_grad"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("kernel_grd is not an exercise") && stderr.contains("kernel_grad"), "{stderr}");
 }

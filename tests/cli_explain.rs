@@ -5,10 +5,7 @@ use lenet::{Matrix, fc, worked};
 use std::process::{Command, Output};
 
 fn lenet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lenet"))
-        .args(args)
-        .output()
-        .expect("the lenet binary runs")
+    Command::new(env!("CARGO_BIN_EXE_lenet")).args(args).output().expect("the lenet binary runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -18,46 +15,23 @@ fn stdout(o: &Output) -> String {
 #[test]
 fn explain_conv_prints_the_worked_example_and_its_formulas() {
     let o = lenet(&["explain", "conv"]);
-    assert!(
-        o.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "stderr: {}", String::from_utf8_lossy(&o.stderr));
     let text = stdout(&o);
     // The numbers: z = correlate_valid(a, w) and ∂C/∂W of the example.
-    assert!(
-        text.contains("┌ 37  47 ┐\n└ 67  77 ┘"),
-        "forward output missing:\n{text}"
-    );
-    assert!(
-        text.contains("┌ 12  15 ┐\n└ 21  24 ┘"),
-        "kernel gradient missing:\n{text}"
-    );
+    assert!(text.contains("┌ 37  47 ┐\n└ 67  77 ┘"), "forward output missing:\n{text}");
+    assert!(text.contains("┌ 12  15 ┐\n└ 21  24 ┘"), "kernel gradient missing:\n{text}");
     // The symbols.
-    assert!(
-        text.contains("∂C/∂a₂₂ = δ₁₁·w₂₂ + δ₁₂·w₂₁ + δ₂₁·w₁₂ + δ₂₂·w₁₁"),
-        "{text}"
-    );
-    assert!(
-        text.contains("∂C/∂W₂₁ = a₂₁·δ₁₁ + a₂₂·δ₁₂ + a₃₁·δ₂₁ + a₃₂·δ₂₂"),
-        "{text}"
-    );
+    assert!(text.contains("∂C/∂a₂₂ = δ₁₁·w₂₂ + δ₁₂·w₂₁ + δ₂₁·w₁₂ + δ₂₂·w₁₁"), "{text}");
+    assert!(text.contains("∂C/∂W₂₁ = a₂₁·δ₁₁ + a₂₂·δ₁₂ + a₃₁·δ₂₁ + a₃₂·δ₂₂"), "{text}");
     assert!(text.contains("1·4 + (-1)·3 + 2·2 + 1·1 = 6"), "{text}");
     // The general formulas count from 1, like the symbols a₁₁ … a₃₃.
-    for formula in [
-        "a_{i+p−1, j+q−1} w_pq",
-        "δ_pq · w_{i−p+1, j−q+1}",
-        "Σ_ij a_{i+p−1, j+q−1} δ_ij",
-    ] {
+    for formula in ["a_{i+p−1, j+q−1} w_pq", "δ_pq · w_{i−p+1, j−q+1}", "Σ_ij a_{i+p−1, j+q−1} δ_ij"] {
         assert!(text.contains(formula), "missing {formula}:\n{text}");
     }
     for zero_based in ["a_{i+p, j+q}", "w_{i−p, j−q}"] {
         assert!(!text.contains(zero_based), "0-based {zero_based}:\n{text}");
     }
-    assert!(
-        !text.contains("Pooling"),
-        "only the conv topic was asked for"
-    );
+    assert!(!text.contains("Pooling"), "only the conv topic was asked for");
 }
 
 #[test]
@@ -80,20 +54,11 @@ fn explain_fc_and_pool_print_their_steps() {
     // Chapter 3's plane, from `worked::pool_input`.
     let x = Matrix::from_view(worked::pool_input().slice(ndarray::s![0, 0, .., ..]));
     assert!(pool.contains(&format!("x =\n{x}")), "{pool}");
-    assert!(
-        pool.contains("g₁₂ + g₁₃ + g₂₂ + g₂₃"),
-        "overlapping max pooling should sum four gradients:\n{pool}"
-    );
+    assert!(pool.contains("g₁₂ + g₁₃ + g₂₂ + g₂₃"), "overlapping max pooling should sum four gradients:\n{pool}");
     // The gradient at a pooling output is ∂C/∂y, not δ; positions count from 1.
     assert!(!pool.contains("δ₁") && !pool.contains("δ₂"), "{pool}");
-    assert!(
-        pool.contains("The 8 at x₂₃ (row 2, column 3) is the maximum of 4 windows."),
-        "{pool}"
-    );
-    assert!(
-        pool.contains("y₁₁ ← x₁₂ = 5, y₁₂ ← x₂₃ = 8, y₂₁ ← x₄₁ = 9, y₂₂ ← x₃₄ = 7"),
-        "{pool}"
-    );
+    assert!(pool.contains("The 8 at x₂₃ (row 2, column 3) is the maximum of 4 windows."), "{pool}");
+    assert!(pool.contains("y₁₁ ← x₁₂ = 5, y₁₂ ← x₂₃ = 8, y₂₁ ← x₄₁ = 9, y₂₂ ← x₃₄ = 7"), "{pool}");
 }
 
 /// The symbolic half runs the same fc functions on symbols, and its formulas
@@ -101,14 +66,8 @@ fn explain_fc_and_pool_print_their_steps() {
 #[test]
 fn explain_fc_formulas_come_from_the_fc_functions_and_give_back_the_numbers() {
     let fc = stdout(&lenet(&["explain", "fc"]));
-    assert!(
-        fc.contains("z² = W a + b =\n┌ a₁·w₁₁ + a₂·w₁₂ + a₃·w₁₃ + b₁ ┐"),
-        "{fc}"
-    );
-    assert!(
-        fc.contains("∂C/∂W = δ aᵀ =\n┌ a₁·δ₁  a₂·δ₁  a₃·δ₁ ┐"),
-        "{fc}"
-    );
+    assert!(fc.contains("z² = W a + b =\n┌ a₁·w₁₁ + a₂·w₁₂ + a₃·w₁₃ + b₁ ┐"), "{fc}");
+    assert!(fc.contains("∂C/∂W = δ aᵀ =\n┌ a₁·δ₁  a₂·δ₁  a₃·δ₁ ┐"), "{fc}");
     let net = worked::fc_network();
     let sig = Activation::Sigmoid;
     let z1 = fc::forward(&net.w1, &net.x, &net.b1);
@@ -117,21 +76,13 @@ fn explain_fc_formulas_come_from_the_fc_functions_and_give_back_the_numbers() {
     let delta2 = fc::output_delta(&(sig.apply(&z2.0) - &net.y.0), &z2, sig);
     let delta1 = fc::backprop_delta(&net.w2, &delta2, &z1, sig);
     let grad_w2 = fc::weight_grad(&delta2, &a1);
-    let (before, after) = fc
-        .split_once("Putting in the numbers")
-        .expect("the substitution is printed");
+    let (before, after) = fc.split_once("Putting in the numbers").expect("the substitution is printed");
     for (label, m) in [("δ¹", &delta1), ("∂C/∂W²", &grad_w2)] {
         // The f64 functions' result before, the evaluated formulas' after.
         let grid = format!("{m:.4}");
-        assert!(
-            before.contains(&grid),
-            "{label} missing before the substitution:\n{fc}"
-        );
+        assert!(before.contains(&grid), "{label} missing before the substitution:\n{fc}");
         let shown = format!("{label} =\n{grid}");
-        assert!(
-            after.contains(&shown),
-            "missing\n{shown}\nafter the substitution in\n{fc}"
-        );
+        assert!(after.contains(&shown), "missing\n{shown}\nafter the substitution in\n{fc}");
     }
 }
 

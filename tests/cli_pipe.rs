@@ -43,10 +43,7 @@ fn assert_quiet(args: &[&str], out: &Output) {
         "lenet {args:?} into a closed pipe: {:?}, stderr: {stderr}",
         out.status
     );
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
-        "lenet {args:?}: {stderr}"
-    );
+    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "lenet {args:?}: {stderr}");
 }
 
 #[test]

@@ -3,10 +3,7 @@
 use std::process::{Command, Output};
 
 fn lenet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lenet"))
-        .args(args)
-        .output()
-        .expect("the lenet binary runs")
+    Command::new(env!("CARGO_BIN_EXE_lenet")).args(args).output().expect("the lenet binary runs")
 }
 
 fn text(b: &[u8]) -> String {
@@ -21,23 +18,10 @@ use temp_dir::TempDir;
 fn train_json_prints_only_the_metrics_and_fills_the_run_folder() {
     let dir = TempDir::new("train");
     let run = dir.0.join("run");
-    let out = lenet(&[
-        "train",
-        "--epochs",
-        "1",
-        "--limit",
-        "256",
-        "--out",
-        run.to_str().unwrap(),
-        "--json",
-    ]);
+    let out = lenet(&["train", "--epochs", "1", "--limit", "256", "--out", run.to_str().unwrap(), "--json"]);
     assert!(out.status.success(), "stderr: {}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert_eq!(
-        stdout.lines().count(),
-        1,
-        "one line of JSON and nothing else: {stdout:?}"
-    );
+    assert_eq!(stdout.lines().count(), 1, "one line of JSON and nothing else: {stdout:?}");
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("stdout is JSON");
     for key in [
         "dataset",
@@ -71,23 +55,11 @@ fn train_json_prints_only_the_metrics_and_fills_the_run_folder() {
         "confusion.svg",
     ] {
         let p = run.join(f);
-        assert!(
-            p.is_file() && std::fs::metadata(&p).unwrap().len() > 0,
-            "{f} missing from the run folder"
-        );
+        assert!(p.is_file() && std::fs::metadata(&p).unwrap().len() > 0, "{f} missing from the run folder");
     }
-    for f in [
-        "loss.svg",
-        "accuracy.svg",
-        "kernels.svg",
-        "feature_maps.svg",
-        "confusion.svg",
-    ] {
+    for f in ["loss.svg", "accuracy.svg", "kernels.svg", "feature_maps.svg", "confusion.svg"] {
         let s = std::fs::read_to_string(run.join(f)).unwrap();
-        assert!(
-            s.starts_with("<svg") && s.trim_end().ends_with("</svg>"),
-            "{f} is not an SVG document"
-        );
+        assert!(s.starts_with("<svg") && s.trim_end().ends_with("</svg>"), "{f} is not an SVG document");
     }
 
     // The model it wrote evaluates on the 2,000 validation digits.
@@ -122,10 +94,7 @@ fn eval_of_a_corrupt_model_fails_with_the_file_and_the_problem() {
     let out = lenet(&["eval", "--model", bad.to_str().unwrap()]);
     assert!(!out.status.success());
     let err = text(&out.stderr);
-    assert!(
-        err.contains(&format!("model file {}: not valid JSON", bad.display())),
-        "{err}"
-    );
+    assert!(err.contains(&format!("model file {}: not valid JSON", bad.display())), "{err}");
     assert!(out.stdout.is_empty());
 
     let missing = dir.0.join("missing.json");
@@ -140,27 +109,14 @@ fn resume_refuses_new_hyperparameters() {
     let ck = dir.0.join("checkpoint.json");
     let out = lenet(&["train", "--resume", ck.to_str().unwrap(), "--lr", "0.5"]);
     assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("only --epochs and --out may be given"),
-        "{}",
-        text(&out.stderr)
-    );
+    assert!(text(&out.stderr).contains("only --epochs and --out may be given"), "{}", text(&out.stderr));
 }
 
 #[test]
 fn resume_continues_a_run_from_its_checkpoint() {
     let dir = TempDir::new("resume-run");
     let run = dir.0.join("run");
-    let first = lenet(&[
-        "train",
-        "--epochs",
-        "1",
-        "--limit",
-        "128",
-        "--out",
-        run.to_str().unwrap(),
-        "--json",
-    ]);
+    let first = lenet(&["train", "--epochs", "1", "--limit", "128", "--out", run.to_str().unwrap(), "--json"]);
     assert!(first.status.success(), "stderr: {}", text(&first.stderr));
     let ck = run.join("checkpoint.json");
     let out = lenet(&["train", "--resume", ck.to_str().unwrap(), "--epochs", "2", "--json"]);

@@ -29,26 +29,16 @@ fn input_and_kernel_gradients_2d_match_finite_differences() {
         let mut a = rng.uniform_array((h, w), -1.0, 1.0);
         let mut k = rng.uniform_array((kh, kw), -1.0, 1.0);
         let g = matrix(&mut rng, h - kh + 1, w - kw + 1);
-        let loss = |a: &Array2<f64>, k: &Array2<f64>| {
-            dot2(
-                &conv::correlate_valid(&Matrix(a.clone()), &Matrix(k.clone())),
-                &g,
-            )
-        };
+        let loss =
+            |a: &Array2<f64>, k: &Array2<f64>| dot2(&conv::correlate_valid(&Matrix(a.clone()), &Matrix(k.clone())), &g);
         let k0 = k.clone();
         let num_da = numerical_grad(&mut a, LINEAR_STEP, |a| loss(a, &k0));
         let a0 = a.clone();
         let num_dw = numerical_grad(&mut k, LINEAR_STEP, |k| loss(&a0, k));
         let da = conv::input_grad(&g, &Matrix(k.clone()));
         let dw = conv::kernel_grad(&Matrix(a.clone()), &g);
-        assert!(
-            rel_error(&da.0, &num_da) < 1e-7,
-            "∂C/∂a for {h}×{w} * {kh}×{kw}"
-        );
-        assert!(
-            rel_error(&dw.0, &num_dw) < 1e-7,
-            "∂C/∂W for {h}×{w} * {kh}×{kw}"
-        );
+        assert!(rel_error(&da.0, &num_da) < 1e-7, "∂C/∂a for {h}×{w} * {kh}×{kw}");
+        assert!(rel_error(&dw.0, &num_dw) < 1e-7, "∂C/∂W for {h}×{w} * {kh}×{kw}");
         // z + b adds b to every output, so ∂L/∂b = Σ G.
         let mut b = Array1::from_elem(1, 0.3);
         let z = conv::correlate_valid(&Matrix(a.clone()), &Matrix(k.clone()));
@@ -59,15 +49,7 @@ fn input_and_kernel_gradients_2d_match_finite_differences() {
 
 /// One batched case: N samples, C input channels, K kernels, H×W input,
 /// kh×kw kernels, padding.
-fn check_batch(
-    seed: u64,
-    n: usize,
-    c: usize,
-    k: usize,
-    (h, w): (usize, usize),
-    (kh, kw): (usize, usize),
-    pad: usize,
-) {
+fn check_batch(seed: u64, n: usize, c: usize, k: usize, (h, w): (usize, usize), (kh, kw): (usize, usize), pad: usize) {
     let mut rng = Rng::new(seed);
     let mut x: Array4<f64> = rng.uniform_array((n, c, h, w), -1.0, 1.0);
     let mut wt: Array4<f64> = rng.uniform_array((k, c, kh, kw), -1.0, 1.0);
@@ -81,17 +63,11 @@ fn check_batch(
     let (dx, dw, db) = conv::backward(&x, &wt, &g, pad);
 
     let (w0, b0) = (wt.clone(), b.clone());
-    let num_dx = numerical_grad(&mut x, LINEAR_STEP, |x| {
-        mean(conv::forward(x, &w0, &b0, pad))
-    });
+    let num_dx = numerical_grad(&mut x, LINEAR_STEP, |x| mean(conv::forward(x, &w0, &b0, pad)));
     let x0 = x.clone();
-    let num_dw = numerical_grad(&mut wt, LINEAR_STEP, |w| {
-        mean(conv::forward(&x0, w, &b0, pad))
-    });
+    let num_dw = numerical_grad(&mut wt, LINEAR_STEP, |w| mean(conv::forward(&x0, w, &b0, pad)));
     let w0 = wt.clone();
-    let num_db = numerical_grad(&mut b, LINEAR_STEP, |b| {
-        mean(conv::forward(&x0, &w0, b, pad))
-    });
+    let num_db = numerical_grad(&mut b, LINEAR_STEP, |b| mean(conv::forward(&x0, &w0, b, pad)));
 
     let case = format!("N={n} C={c} K={k} input {h}×{w} kernel {kh}×{kw} padding {pad}");
     // dx is per sample: N times the gradient of the mean loss.
@@ -138,20 +114,13 @@ fn erratum_8_fails_the_delta_check_and_the_correction_passes() {
     assert!(e < 1e-7, "corrected δ^l: rel_error {e:e}");
 
     let as_written = errata::delta_as_written(&g, &w);
-    assert_eq!(
-        as_written.shape2(),
-        (3, 2),
-        "without padding δ^l is too small for the 5×6 a^l"
-    );
+    assert_eq!(as_written.shape2(), (3, 2), "without padding δ^l is too small for the 5×6 a^l");
     assert_ne!(as_written.shape2(), num.dim());
 
     let no_sigma = errata::delta_without_activation(&g, &w);
     let e = rel_error(&no_sigma.0, &num);
     println!("erratum 8: without σ′ rel_error {e:.3}");
-    assert!(
-        e > 0.3,
-        "without σ′(z) δ^l should be far off, rel_error {e}"
-    );
+    assert!(e > 0.3, "without σ′(z) δ^l should be far off, rel_error {e}");
 }
 
 #[test]
@@ -161,20 +130,13 @@ fn erratum_13_fails_the_kernel_check_and_the_correction_passes() {
     let a = matrix(&mut rng, 6, 5);
     let mut w = rng.uniform_array((3, 2), -1.0, 1.0);
     let g = matrix(&mut rng, 4, 4);
-    let num = numerical_grad(&mut w, LINEAR_STEP, |w| {
-        dot2(&errata::convolve2d_valid(&a, &Matrix(w.clone())), &g)
-    });
+    let num = numerical_grad(&mut w, LINEAR_STEP, |w| dot2(&errata::convolve2d_valid(&a, &Matrix(w.clone())), &g));
     let right = errata::true_conv_kernel_grad(&a, &g);
     let wrong = errata::true_conv_kernel_grad_as_written(&a, &g);
     let e_right = rel_error(&right.0, &num);
-    assert!(
-        e_right < 1e-9,
-        "corrected kernel gradient: rel_error {e_right:e}"
-    );
+    assert!(e_right < 1e-9, "corrected kernel gradient: rel_error {e_right:e}");
     let e_wrong = rel_error(&wrong.0, &num);
-    let abs_wrong = (&wrong.0 - &num)
-        .mapv(f64::abs)
-        .fold(0.0, |m: f64, &v| m.max(v));
+    let abs_wrong = (&wrong.0 - &num).mapv(f64::abs).fold(0.0, |m: f64, &v| m.max(v));
     println!(
         "erratum 13: as written rel_error {e_wrong:.3}, largest error {abs_wrong:.3}; corrected rel_error {e_right:e}"
     );
@@ -199,44 +161,24 @@ fn kernel_grad_rejects_a_delta_larger_than_the_input() {
 #[test]
 #[should_panic(expected = "input x 2×3×5×5 has 3 channels but kernels w 4×2×3×3 have 2")]
 fn forward_rejects_mismatched_channels() {
-    conv::forward(
-        &Array4::<f64>::zeros((2, 3, 5, 5)),
-        &Array4::zeros((4, 2, 3, 3)),
-        &Array1::zeros(4),
-        0,
-    );
+    conv::forward(&Array4::<f64>::zeros((2, 3, 5, 5)), &Array4::zeros((4, 2, 3, 3)), &Array1::zeros(4), 0);
 }
 
 #[test]
 #[should_panic(expected = "bias b has 3 entries but kernels w 4×2×3×3 number 4")]
 fn forward_rejects_a_bias_of_the_wrong_length() {
-    conv::forward(
-        &Array4::<f64>::zeros((2, 2, 5, 5)),
-        &Array4::zeros((4, 2, 3, 3)),
-        &Array1::zeros(3),
-        0,
-    );
+    conv::forward(&Array4::<f64>::zeros((2, 2, 5, 5)), &Array4::zeros((4, 2, 3, 3)), &Array1::zeros(3), 0);
 }
 
 #[test]
 #[should_panic(expected = "kernels w 1×1×4×4 do not fit the input x 1×1×2×2 padded by 0")]
 fn forward_rejects_a_kernel_larger_than_the_padded_input() {
-    conv::forward(
-        &Array4::<f64>::zeros((1, 1, 2, 2)),
-        &Array4::zeros((1, 1, 4, 4)),
-        &Array1::zeros(1),
-        0,
-    );
+    conv::forward(&Array4::<f64>::zeros((1, 1, 2, 2)), &Array4::zeros((1, 1, 4, 4)), &Array1::zeros(1), 0);
 }
 
 #[test]
 #[should_panic(expected = "dy 2×4×3×3 should be 2×4×4×4 for x 2×2×5×5 and w 4×2×2×2")]
 fn backward_rejects_a_delta_of_the_wrong_shape() {
     let x = Array4::<f64>::zeros((2, 2, 5, 5));
-    conv::backward(
-        &x,
-        &Array4::zeros((4, 2, 2, 2)),
-        &Array4::zeros((2, 4, 3, 3)),
-        0,
-    );
+    conv::backward(&x, &Array4::zeros((4, 2, 2, 2)), &Array4::zeros((2, 4, 3, 3)), 0);
 }

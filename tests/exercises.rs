@@ -99,9 +99,8 @@ fn exercise_4_the_centre_collects_four_terms_and_the_corner_one() {
     let ex = worked::numbers();
     let (a, wn, dn) = (ex.a.map(|&v| v as f64), ex.w.map(|&v| v as f64), ex.delta.map(|&v| v as f64));
     for (p, q) in [(1, 1), (1, 2), (2, 1), (2, 2)] {
-        let num = numerical_grad(&mut a.0.clone(), 0.5, |a| {
-            conv::correlate_valid(&Matrix(a.clone()), &wn)[(p - 1, q - 1)]
-        });
+        let num =
+            numerical_grad(&mut a.0.clone(), 0.5, |a| conv::correlate_valid(&Matrix(a.clone()), &wn)[(p - 1, q - 1)]);
         let met = Array2::from_shape_fn((3, 3), |(i0, j0)| {
             let (r, c) = ((i0 + 1) as i64 - p as i64 + 1, (j0 + 1) as i64 - q as i64 + 1);
             if (1..=2).contains(&r) && (1..=2).contains(&c) { wn[((r - 1) as usize, (c - 1) as usize)] } else { 0.0 }
@@ -111,7 +110,8 @@ fn exercise_4_the_centre_collects_four_terms_and_the_corner_one() {
         assert_eq!(met[(1, 1)], wn[(2 - p, 2 - q)], "a₂₂ meets w_(3−p)(3−q) in z_{p}{q}");
     }
     // The whole ∂C/∂a of C = Σ δ ⊙ z, and the centre by the hand formula.
-    let num = numerical_grad(&mut a.0.clone(), 0.5, |a| (conv::correlate_valid(&Matrix(a.clone()), &wn).0 * &dn.0).sum());
+    let num =
+        numerical_grad(&mut a.0.clone(), 0.5, |a| (conv::correlate_valid(&Matrix(a.clone()), &wn).0 * &dn.0).sum());
     let err = rel_error(&conv::input_grad(&dn, &wn).0, &num);
     assert!(err < 1e-7, "∂C/∂a against finite differences: {err:e}");
     let by_hand = Array2::from_elem((1, 1), centre.eval(worked::value));
@@ -322,14 +322,20 @@ fn exercise_10_only_f64_central_differences_reach_1e_minus_7() {
     // The best step is ε^(1/3) and the best error ε^(2/3), each up to a small factor.
     for (h, e, eps) in [(h32, best32, eps32), (h64, best64, eps64)] {
         assert!((h / eps.cbrt()).log10().abs() <= 0.5, "best step {h:e} vs ε^(1/3) = {:e}", eps.cbrt());
-        assert!((e / eps.powf(2.0 / 3.0)).log10().abs() <= 1.0, "best error {e:e} vs ε^(2/3) = {:e}", eps.powf(2.0 / 3.0));
+        assert!(
+            (e / eps.powf(2.0 / 3.0)).log10().abs() <= 1.0,
+            "best error {e:e} vs ε^(2/3) = {:e}",
+            eps.powf(2.0 / 3.0)
+        );
     }
     // Above the best step the error falls as h² (f64, h = 0.1 → 0.01: a factor
     // of about 100); below it, it grows as 1/h (f32, h = 1e-3 → 1e-5: about 100).
     let at = |e: &[f64], h: f64| e[steps.iter().position(|&s| (s / h - 1.0).abs() < 1e-9).unwrap()];
     let truncation = at(&e64, 1e-1) / at(&e64, 1e-2);
     let rounding = at(&e32, 1e-5) / at(&e32, 1e-3);
-    println!("exercise 10: truncation falls by {truncation:.0} from h = 0.1 to 0.01 (f64); rounding grows by {rounding:.0} from h = 1e-3 to 1e-5 (f32)");
+    println!(
+        "exercise 10: truncation falls by {truncation:.0} from h = 0.1 to 0.01 (f64); rounding grows by {rounding:.0} from h = 1e-3 to 1e-5 (f32)"
+    );
     assert!((30.0..300.0).contains(&truncation), "truncation ratio {truncation}");
     assert!((30.0..300.0).contains(&rounding), "rounding ratio {rounding}");
 }

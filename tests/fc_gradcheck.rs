@@ -48,23 +48,14 @@ impl Net {
         for l in 0..depth {
             let zl = fc::forward(&self.w[l], &a[l], &self.b[l]).0;
             let last_linear = l + 1 == depth && matches!(self.loss, Loss::SoftmaxCe);
-            a.push(if last_linear {
-                zl.clone()
-            } else {
-                self.act[l].apply(&zl)
-            });
+            a.push(if last_linear { zl.clone() } else { self.act[l].apply(&zl) });
             z.push(zl);
         }
         let (loss, grad_out) = match self.loss {
             Loss::Mse => mse(&a[depth], &self.y),
             Loss::SoftmaxCe => softmax_cross_entropy(&z[depth - 1], &self.labels),
         };
-        Trace {
-            a,
-            z,
-            loss,
-            grad_out,
-        }
+        Trace { a, z, loss, grad_out }
     }
 
     /// (∂C/∂W^l, ∂C/∂b^l) for every layer, and the per-sample ∂C_n/∂a^0.
@@ -91,12 +82,8 @@ impl Net {
 fn net(rng: &mut Rng, sizes: &[usize], act: &[Activation], loss: Loss, n: usize) -> Net {
     let depth = sizes.len() - 1;
     Net {
-        w: (0..depth)
-            .map(|l| rng.uniform_array((sizes[l + 1], sizes[l]), -1.0, 1.0))
-            .collect(),
-        b: (0..depth)
-            .map(|l| rng.uniform_array((sizes[l + 1], 1), -0.5, 0.5))
-            .collect(),
+        w: (0..depth).map(|l| rng.uniform_array((sizes[l + 1], sizes[l]), -1.0, 1.0)).collect(),
+        b: (0..depth).map(|l| rng.uniform_array((sizes[l + 1], 1), -0.5, 0.5)).collect(),
         act: act.to_vec(),
         loss,
         y: rng.uniform_array((sizes[depth], n), 0.0, 1.0),
@@ -112,10 +99,7 @@ fn check(mut net: Net, mut x: Array2<f64>, h: f64, what: &str) {
     // the step (perturbing one weight moves z by at most h·|a| < 1e-4).
     for z in &trace.z[..trace.z.len() - 1] {
         let closest = z.iter().fold(f64::INFINITY, |m, v| m.min(v.abs()));
-        assert!(
-            closest > 1e-3,
-            "{what}: a pre-activation is {closest:e}, too close to a kink"
-        );
+        assert!(closest > 1e-3, "{what}: a pre-activation is {closest:e}, too close to a kink");
     }
     let (dw, db, dx) = net.backward(&trace);
     for l in 0..net.w.len() {
@@ -185,33 +169,20 @@ fn sgd_step_descends() {
         fc::sgd_step(&mut net.b[l], &db[l], 0.05);
     }
     let after = net.forward(&x).loss;
-    assert!(
-        after < before.loss,
-        "loss went from {} to {after}",
-        before.loss
-    );
+    assert!(after < before.loss, "loss went from {} to {after}", before.loss);
 }
 
 #[test]
 #[should_panic(expected = "b is 3×1 but W is 2×4")]
 fn forward_rejects_a_bias_of_the_wrong_length() {
-    let _ = fc::forward(
-        &Array2::<f64>::zeros((2, 4)),
-        &Array2::zeros((4, 1)),
-        &Array2::zeros((3, 1)),
-    );
+    let _ = fc::forward(&Array2::<f64>::zeros((2, 4)), &Array2::zeros((4, 1)), &Array2::zeros((3, 1)));
 }
 
 #[test]
 #[should_panic(expected = "W^(l+1) is 3×4, δ^(l+1) is 3×2 and z^l is 5×2")]
 fn backprop_delta_names_the_shapes() {
     let z = Array2::<f64>::zeros((5, 2));
-    let _ = fc::backprop_delta(
-        &Array2::zeros((3, 4)),
-        &Array2::zeros((3, 2)),
-        &z,
-        Activation::Relu,
-    );
+    let _ = fc::backprop_delta(&Array2::zeros((3, 4)), &Array2::zeros((3, 2)), &z, Activation::Relu);
 }
 
 #[test]
@@ -223,9 +194,5 @@ fn weight_grad_needs_equal_batches() {
 #[test]
 #[should_panic(expected = "the parameter is 2×2 but its gradient is 2×1")]
 fn sgd_step_names_both_shapes() {
-    fc::sgd_step(
-        &mut Array2::<f64>::zeros((2, 2)),
-        &Array2::zeros((2, 1)),
-        0.1,
-    );
+    fc::sgd_step(&mut Array2::<f64>::zeros((2, 2)), &Array2::zeros((2, 1)), 0.1);
 }

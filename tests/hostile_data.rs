@@ -71,12 +71,7 @@ fn assert_refused(out: &Output, says: &[&str]) -> String {
 }
 
 fn images(count: usize, rows: usize, cols: usize) -> Images {
-    Images {
-        count,
-        rows,
-        cols,
-        pixels: (0..count * rows * cols).map(|i| (i * 7 % 256) as u8).collect(),
-    }
+    Images { count, rows, cols, pixels: (0..count * rows * cols).map(|i| (i * 7 % 256) as u8).collect() }
 }
 
 /// Writes the four standard files into `dir` (raw), train and test alike.
@@ -113,17 +108,7 @@ fn images_not_28_by_28_are_refused_at_load_by_train_and_eval() {
         let run = dir.join("run");
         let what = format!("holds {rows}×{cols} images, but LeNet takes 28×28 images only");
 
-        let out = lenet(&[
-            "train",
-            "--dataset",
-            "mnist",
-            "--data",
-            s(&data),
-            "--epochs",
-            "1",
-            "--out",
-            s(&run),
-        ]);
+        let out = lenet(&["train", "--dataset", "mnist", "--data", s(&data), "--epochs", "1", "--out", s(&run)]);
         assert_refused(&out, &[s(&data.join(FILE_NAMES[0])), &what]);
         assert!(!run.exists(), "nothing is trained, so no run folder");
 
@@ -144,18 +129,7 @@ fn image_size_is_checked_from_the_header() {
     let p = dir.join("images");
     std::fs::write(&p, &raw).unwrap();
     let err = idx::read_images_sized(&p, Some((28, 28))).unwrap_err();
-    assert!(
-        matches!(
-            err,
-            DataError::ImageSize {
-                rows: 32,
-                cols: 32,
-                expected: (28, 28),
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, DataError::ImageSize { rows: 32, cols: 32, expected: (28, 28), .. }), "{err:?}");
     // Without a required size the same file is merely truncated.
     let err = idx::read_images(&p).unwrap_err();
     assert!(matches!(err, DataError::SizeMismatch { .. }), "{err:?}");
@@ -169,17 +143,7 @@ fn empty_data_sets_are_refused_by_train_and_eval() {
     std::fs::create_dir_all(&data).unwrap();
     folder(&data, &images(0, 28, 28), &[]);
     let run = dir.join("run");
-    let out = lenet(&[
-        "train",
-        "--dataset",
-        "mnist",
-        "--data",
-        s(&data),
-        "--epochs",
-        "3",
-        "--out",
-        s(&run),
-    ]);
+    let out = lenet(&["train", "--dataset", "mnist", "--data", s(&data), "--epochs", "3", "--out", s(&run)]);
     assert_refused(&out, &[s(&data.join(FILE_NAMES[0])), "holds no samples"]);
     assert!(!run.exists(), "no model is written");
 
@@ -187,17 +151,7 @@ fn empty_data_sets_are_refused_by_train_and_eval() {
     let good = images(2, 28, 28);
     std::fs::write(data.join(FILE_NAMES[0]), idx::encode_images(&good)).unwrap();
     std::fs::write(data.join(FILE_NAMES[1]), idx::encode_labels(&[1, 2])).unwrap();
-    let out = lenet(&[
-        "train",
-        "--dataset",
-        "mnist",
-        "--data",
-        s(&data),
-        "--epochs",
-        "1",
-        "--out",
-        s(&run),
-    ]);
+    let out = lenet(&["train", "--dataset", "mnist", "--data", s(&data), "--epochs", "1", "--out", s(&run)]);
     assert_refused(&out, &[s(&data.join(FILE_NAMES[2])), "holds no samples"]);
 
     let model = model_file(&dir);
@@ -242,17 +196,8 @@ fn gzip_bomb_of_zeros_fails_at_the_header_with_little_memory() {
     for name in &FILE_NAMES[1..] {
         std::fs::write(data.join(format!("{name}.gz")), &bomb).unwrap();
     }
-    let out = lenet(&[
-        "train",
-        "--dataset",
-        "mnist",
-        "--data",
-        s(&data),
-        "--epochs",
-        "1",
-        "--out",
-        s(&dir.join("run")),
-    ]);
+    let out =
+        lenet(&["train", "--dataset", "mnist", "--data", s(&data), "--epochs", "1", "--out", s(&dir.join("run"))]);
     assert_refused(&out, &[s(&p), "magic number 0x00000000"]);
 }
 
@@ -261,24 +206,13 @@ fn gzip_bomb_of_zeros_fails_at_the_header_with_little_memory() {
 #[test]
 fn trailing_gigabytes_are_not_read() {
     let dir = scratch("trailing");
-    let header = idx::encode_images(&Images {
-        count: 100,
-        rows: 28,
-        cols: 28,
-        pixels: vec![0; 78_400],
-    });
+    let header = idx::encode_images(&Images { count: 100, rows: 28, cols: 28, pixels: vec![0; 78_400] });
     let p = dir.join("images.gz");
     std::fs::write(&p, gzip_bomb(&header, 2000)).unwrap();
     let t0 = Instant::now();
     let err = idx::read_images(&p).unwrap_err();
-    assert!(
-        matches!(err, DataError::TrailingData { expected: 78_400, .. }),
-        "{err:?}"
-    );
-    assert!(
-        err.to_string().contains("= 78400 data bytes but holds more than"),
-        "{err}"
-    );
+    assert!(matches!(err, DataError::TrailingData { expected: 78_400, .. }), "{err:?}");
+    assert!(err.to_string().contains("= 78400 data bytes but holds more than"), "{err}");
     assert!(err.to_string().contains(&p.display().to_string()), "{err}");
     assert!(t0.elapsed() < Duration::from_secs(2), "took {:?}", t0.elapsed());
 
@@ -288,11 +222,7 @@ fn trailing_gigabytes_are_not_read() {
     // And the whole-file helpers stop at the size of the largest valid file.
     let err = idx::read_maybe_gzip(&p).unwrap_err();
     assert!(matches!(err, DataError::TooLong { .. }), "{err:?}");
-    assert!(
-        err.to_string()
-            .contains(&format!("more than {} bytes", 16 + MAX_DATA_BYTES)),
-        "{err}"
-    );
+    assert!(err.to_string().contains(&format!("more than {} bytes", 16 + MAX_DATA_BYTES)), "{err}");
 }
 
 // Item 3: declared sizes are checked against the bound before allocating.
@@ -310,16 +240,7 @@ fn declared_sizes_beyond_the_bound_are_refused_before_allocating() {
             let p = dir.join(format!("images-{n}-{gz}"));
             std::fs::write(&p, if gz { idx::gzip(&raw) } else { raw.clone() }).unwrap();
             let err = idx::read_images(&p).unwrap_err();
-            assert!(
-                matches!(
-                    err,
-                    DataError::TooLarge {
-                        limit: MAX_DATA_BYTES,
-                        ..
-                    }
-                ),
-                "{err:?}"
-            );
+            assert!(matches!(err, DataError::TooLarge { limit: MAX_DATA_BYTES, .. }), "{err:?}");
             let msg = err.to_string();
             assert!(
                 msg.contains(&p.display().to_string()) && msg.contains("more than the limit of 67108864 bytes (64 MiB"),
@@ -336,12 +257,7 @@ fn declared_sizes_beyond_the_bound_are_refused_before_allocating() {
     assert!(matches!(err, DataError::TooLarge { .. }), "{err:?}");
     // The largest valid size is accepted: 60,000 images of 28×28 (gzip,
     // so the test file is small).
-    let im = Images {
-        count: 60_000,
-        rows: 28,
-        cols: 28,
-        pixels: vec![0; 60_000 * 784],
-    };
+    let im = Images { count: 60_000, rows: 28, cols: 28, pixels: vec![0; 60_000 * 784] };
     let p = dir.join("full.gz");
     std::fs::write(&p, idx::gzip(&idx::encode_images(&im))).unwrap();
     assert_eq!(idx::read_images(&p).unwrap().count, 60_000);
@@ -357,18 +273,7 @@ fn eval_reads_only_the_test_files() {
     std::fs::write(data.join(FILE_NAMES[2]), idx::encode_images(&im)).unwrap();
     std::fs::write(data.join(FILE_NAMES[3]), idx::encode_labels(&[4, 0, 9])).unwrap();
     let model = model_file(&dir);
-    let eval = |d: &Path| {
-        lenet(&[
-            "eval",
-            "--model",
-            s(&model),
-            "--dataset",
-            "mnist",
-            "--data",
-            s(d),
-            "--json",
-        ])
-    };
+    let eval = |d: &Path| lenet(&["eval", "--model", s(&model), "--dataset", "mnist", "--data", s(d), "--json"]);
     let out = eval(&data);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -381,37 +286,13 @@ fn eval_reads_only_the_test_files() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     // `lenet train` needs them: every file is looked up before any is read.
-    let out = lenet(&[
-        "train",
-        "--dataset",
-        "mnist",
-        "--data",
-        s(&data),
-        "--epochs",
-        "1",
-        "--out",
-        s(&dir.join("run")),
-    ]);
-    assert_refused(
-        &out,
-        &[&format!(
-            "{} is a directory, not an IDX file",
-            data.join(FILE_NAMES[1]).display()
-        )],
-    );
+    let out =
+        lenet(&["train", "--dataset", "mnist", "--data", s(&data), "--epochs", "1", "--out", s(&dir.join("run"))]);
+    assert_refused(&out, &[&format!("{} is a directory, not an IDX file", data.join(FILE_NAMES[1]).display())]);
     std::fs::remove_dir(data.join(FILE_NAMES[1])).unwrap();
     std::fs::write(data.join(FILE_NAMES[1]), idx::encode_labels(&[1])).unwrap();
-    let out = lenet(&[
-        "train",
-        "--dataset",
-        "mnist",
-        "--data",
-        s(&data),
-        "--epochs",
-        "1",
-        "--out",
-        s(&dir.join("run")),
-    ]);
+    let out =
+        lenet(&["train", "--dataset", "mnist", "--data", s(&data), "--epochs", "1", "--out", s(&dir.join("run"))]);
     assert_refused(&out, &[s(&data.join(FILE_NAMES[0])), "magic number"]);
 
     // The library call behind eval, and a missing test file.
@@ -451,11 +332,7 @@ fn a_directory_at_an_idx_path_is_named_as_such() {
 #[test]
 fn a_fifo_at_an_idx_path_is_named_and_does_not_block() {
     let make = |p: &Path| {
-        let ok = Command::new("mkfifo")
-            .arg(p)
-            .status()
-            .expect("mkfifo (coreutils) runs")
-            .success();
+        let ok = Command::new("mkfifo").arg(p).status().expect("mkfifo (coreutils) runs").success();
         assert!(ok, "mkfifo {}", p.display());
     };
     eval_with_test_images_at("fifo", make, "a FIFO (named pipe)");
@@ -474,11 +351,7 @@ fn a_symlink_loop_at_an_idx_path_is_named_as_such() {
 #[test]
 fn dev_zero_at_an_idx_path_is_named_as_a_character_device() {
     let make = |p: &Path| std::os::unix::fs::symlink("/dev/zero", p).unwrap();
-    eval_with_test_images_at(
-        "dev-zero",
-        make,
-        "a character device (through a symbolic link to /dev/zero)",
-    );
+    eval_with_test_images_at("dev-zero", make, "a character device (through a symbolic link to /dev/zero)");
     let err = idx::read_labels(Path::new("/dev/zero")).unwrap_err();
     assert_eq!(err.to_string(), "/dev/zero is a character device, not an IDX file");
 }
@@ -486,11 +359,7 @@ fn dev_zero_at_an_idx_path_is_named_as_a_character_device() {
 #[test]
 fn a_dangling_symlink_is_named_as_such() {
     let make = |p: &Path| std::os::unix::fs::symlink("/nonexistent/lenet-data", p).unwrap();
-    eval_with_test_images_at(
-        "dangling",
-        make,
-        "a symbolic link to /nonexistent/lenet-data, which does not exist",
-    );
+    eval_with_test_images_at("dangling", make, "a symbolic link to /nonexistent/lenet-data, which does not exist");
 }
 
 // Item 9: a model whose forward pass overflows is unusable.
@@ -511,10 +380,7 @@ fn a_model_that_overflows_to_nan_is_called_unusable() {
         let out = lenet(&args);
         assert_refused(
             &out,
-            &[
-                &format!("model file {} is unusable", model.display()),
-                "NaN or infinity on 2000 of 2000",
-            ],
+            &[&format!("model file {} is unusable", model.display()), "NaN or infinity on 2000 of 2000"],
         );
         assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
     }
@@ -530,22 +396,9 @@ fn a_good_test_set_evaluates_within_the_memory_cap() {
     let labels: Vec<u8> = (0..10_000).map(|i| (i % 10) as u8).collect();
     let mut f = std::fs::File::create(data.join(format!("{}.gz", FILE_NAMES[2]))).unwrap();
     f.write_all(&idx::gzip(&idx::encode_images(&im))).unwrap();
-    std::fs::write(
-        data.join(format!("{}.gz", FILE_NAMES[3])),
-        idx::gzip(&idx::encode_labels(&labels)),
-    )
-    .unwrap();
+    std::fs::write(data.join(format!("{}.gz", FILE_NAMES[3])), idx::gzip(&idx::encode_labels(&labels))).unwrap();
     let model = model_file(&dir);
-    let out = lenet(&[
-        "eval",
-        "--model",
-        s(&model),
-        "--dataset",
-        "mnist",
-        "--data",
-        s(&data),
-        "--json",
-    ]);
+    let out = lenet(&["eval", "--model", s(&model), "--dataset", "mnist", "--data", s(&data), "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["test_images"], 10_000);

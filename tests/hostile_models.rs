@@ -47,19 +47,11 @@ fn assert_refused(model: &Path, says: &[&str]) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{}: {stderr}", model.display());
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(
-        stderr.contains(&model.display().to_string()),
-        "the message must name the file: {stderr}"
-    );
+    assert!(stderr.contains(&model.display().to_string()), "the message must name the file: {stderr}");
     for s in says {
         assert!(stderr.contains(s), "expected {s:?} in: {stderr}");
     }
-    assert!(
-        t0.elapsed() < Duration::from_secs(20),
-        "{} took {:?}",
-        model.display(),
-        t0.elapsed()
-    );
+    assert!(t0.elapsed() < Duration::from_secs(20), "{} took {:?}", model.display(), t0.elapsed());
 }
 
 fn model_json(path: &Path) -> serde_json::Value {
@@ -89,10 +81,7 @@ fn a_directory_is_refused_as_a_directory() {
 fn a_fifo_is_refused_without_blocking() {
     let dir = scratch("fifo");
     let fifo = dir.join("model.json");
-    let made = Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("mkfifo (coreutils) must be installed");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo (coreutils) must be installed");
     assert!(made.success());
     // Opening a FIFO for reading blocks until a writer comes: none will.
     assert_refused(&fifo, &["FIFO", "not a regular file"]);
@@ -120,10 +109,7 @@ fn a_40_mb_model_is_refused_by_size_before_it_is_read() {
     assert!(size > 40_000_000);
     let e = file::load(&path).unwrap_err();
     assert!(matches!(e.problem, Problem::TooLarge { .. }), "{e}");
-    assert_refused(
-        &path,
-        &[&format!("is {size} bytes"), &format!("at most {MAX_FILE_BYTES} bytes")],
-    );
+    assert_refused(&path, &[&format!("is {size} bytes"), &format!("at most {MAX_FILE_BYTES} bytes")]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -178,20 +164,9 @@ fn the_largest_plausible_checkpoint_is_well_under_the_bound() {
         seconds: 1.2345678901234567e300,
         images_per_second: 1.2345678901234567e300,
     };
-    let history = History {
-        epochs: (1..=1000).map(stats).collect(),
-    };
-    let config = TrainConfig {
-        epochs: 1000,
-        ..TrainConfig::default()
-    };
-    let c = Checkpoint {
-        model,
-        velocity,
-        epoch: 1000,
-        config,
-        history,
-    };
+    let history = History { epochs: (1..=1000).map(stats).collect() };
+    let config = TrainConfig { epochs: 1000, ..TrainConfig::default() };
+    let c = Checkpoint { model, velocity, epoch: 1000, config, history };
     c.save(&path).unwrap();
     let written = std::fs::metadata(&path).unwrap().len();
     assert!(written < MAX_FILE_BYTES * 40 / 100, "{written} bytes as written");

@@ -16,12 +16,7 @@ fn scratch(tag: &str) -> PathBuf {
 
 /// Three 2×3 images whose pixels are all different, so a misplaced byte shows.
 fn sample_images() -> Images {
-    Images {
-        count: 3,
-        rows: 2,
-        cols: 3,
-        pixels: (0..18).map(|v| (v * 13 % 256) as u8).collect(),
-    }
+    Images { count: 3, rows: 2, cols: 3, pixels: (0..18).map(|v| (v * 13 % 256) as u8).collect() }
 }
 
 /// Writes `raw` to `dir/name`, gzip-compressed when `gz`, and returns the path.
@@ -34,11 +29,7 @@ fn put(dir: &Path, name: &str, raw: &[u8], gz: bool) -> PathBuf {
 /// The message names the file and contains `what`.
 fn assert_names(err: &DataError, path: &Path, what: &str) {
     let msg = err.to_string();
-    assert!(
-        msg.contains(&path.display().to_string()),
-        "message does not name {}: {msg}",
-        path.display()
-    );
+    assert!(msg.contains(&path.display().to_string()), "message does not name {}: {msg}", path.display());
     assert!(msg.contains(what), "message lacks `{what}`: {msg}");
     assert_eq!(err.path(), path);
 }
@@ -72,32 +63,12 @@ fn wrong_magic_is_rejected() {
         // A labels file where images are expected, and the other way round.
         let p = put(&dir, "labels-as-images", &idx::encode_labels(&[1, 2, 3]), gz);
         let err = idx::read_images(&p).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                DataError::BadMagic {
-                    expected: IMAGES_MAGIC,
-                    found: LABELS_MAGIC,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        assert!(matches!(err, DataError::BadMagic { expected: IMAGES_MAGIC, found: LABELS_MAGIC, .. }), "{err:?}");
         assert_names(&err, &p, "magic number 0x00000801, expected 0x00000803");
 
         let p = put(&dir, "images-as-labels", &idx::encode_images(&sample_images()), gz);
         let err = idx::read_labels(&p).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                DataError::BadMagic {
-                    expected: LABELS_MAGIC,
-                    found: IMAGES_MAGIC,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        assert!(matches!(err, DataError::BadMagic { expected: LABELS_MAGIC, found: IMAGES_MAGIC, .. }), "{err:?}");
         assert_names(&err, &p, "magic number 0x00000803, expected 0x00000801");
     }
 }
@@ -110,17 +81,7 @@ fn truncated_data_is_rejected() {
         raw.truncate(raw.len() - 5);
         let p = put(&dir, "short-images", &raw, gz);
         let err = idx::read_images(&p).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                DataError::SizeMismatch {
-                    expected: 18,
-                    found: 13,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        assert!(matches!(err, DataError::SizeMismatch { expected: 18, found: 13, .. }), "{err:?}");
         assert_names(&err, &p, "3×2×3 = 18 data bytes but holds 13 (truncated)");
 
         let mut raw = idx::encode_labels(&[1, 2, 3]);
@@ -138,17 +99,7 @@ fn truncated_header_is_rejected() {
         let raw = idx::encode_images(&sample_images());
         let p = put(&dir, "header", &raw[..10], gz);
         let err = idx::read_images(&p).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                DataError::ShortHeader {
-                    needed: 16,
-                    found: 10,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        assert!(matches!(err, DataError::ShortHeader { needed: 16, found: 10, .. }), "{err:?}");
         assert_names(&err, &p, "needs 16 bytes, the file has 10");
     }
 }
@@ -168,12 +119,7 @@ fn trailing_bytes_are_rejected() {
 #[test]
 fn zero_rows_are_rejected() {
     let dir = scratch("zero-rows");
-    let mut raw = idx::encode_images(&Images {
-        count: 0,
-        rows: 2,
-        cols: 3,
-        pixels: vec![],
-    });
+    let mut raw = idx::encode_images(&Images { count: 0, rows: 2, cols: 3, pixels: vec![] });
     raw[8..12].copy_from_slice(&0u32.to_be_bytes());
     let p = put(&dir, "zero-rows", &raw, false);
     let err = idx::read_images(&p).unwrap_err();
@@ -197,17 +143,7 @@ fn label_out_of_range_is_rejected() {
     for gz in [false, true] {
         let p = put(&dir, "labels", &idx::encode_labels(&[3, 9, 10, 4]), gz);
         let err = idx::read_labels(&p).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                DataError::LabelOutOfRange {
-                    index: 2,
-                    label: 10,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        assert!(matches!(err, DataError::LabelOutOfRange { index: 2, label: 10, .. }), "{err:?}");
         assert_names(&err, &p, "label 10 at index 2 is outside 0..10");
     }
 }
@@ -227,31 +163,14 @@ fn image_and_label_counts_must_agree() {
         let dir = scratch(&format!("count-{gz}"));
         write_folder(&dir, &[0, 1], gz);
         let err = load_dir(&dir, "toy", "no hint").unwrap_err();
-        assert!(
-            matches!(
-                err,
-                DataError::CountMismatch {
-                    n_images: 3,
-                    n_labels: 2,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
+        assert!(matches!(err, DataError::CountMismatch { n_images: 3, n_labels: 2, .. }), "{err:?}");
         let msg = err.to_string();
         let suffix = if gz { ".gz" } else { "" };
         for name in [FILE_NAMES[2], FILE_NAMES[3]] {
             let p = dir.join(format!("{name}{suffix}"));
-            assert!(
-                msg.contains(&p.display().to_string()),
-                "{msg} does not name {}",
-                p.display()
-            );
+            assert!(msg.contains(&p.display().to_string()), "{msg} does not name {}", p.display());
         }
-        assert!(
-            msg.contains("holds 3 images but") && msg.contains("holds 2 labels"),
-            "{msg}"
-        );
+        assert!(msg.contains("holds 3 images but") && msg.contains("holds 2 labels"), "{msg}");
     }
 }
 
@@ -267,39 +186,17 @@ fn folder_round_trip_and_missing_file() {
     std::fs::remove_file(dir.join(format!("{}.gz", FILE_NAMES[1]))).unwrap();
     let err = load_dir(&dir, "toy", "run `get-it`").unwrap_err();
     assert!(matches!(err, DataError::Missing { .. }), "{err:?}");
-    assert_names(
-        &err,
-        &dir.join("train-labels-idx1-ubyte.gz"),
-        "is missing; run `get-it`",
-    );
+    assert_names(&err, &dir.join("train-labels-idx1-ubyte.gz"), "is missing; run `get-it`");
 }
 
 #[test]
 fn train_and_test_image_sizes_must_agree() {
     let dir = scratch("shape");
     write_folder(&dir, &[5, 6, 7], false);
-    let wide = Images {
-        count: 3,
-        rows: 2,
-        cols: 4,
-        pixels: vec![1; 24],
-    };
+    let wide = Images { count: 3, rows: 2, cols: 4, pixels: vec![1; 24] };
     put(&dir, FILE_NAMES[2], &idx::encode_images(&wide), false);
     let err = load_dir(&dir, "toy", "no hint").unwrap_err();
-    assert!(
-        matches!(
-            err,
-            DataError::ShapeMismatch {
-                train_shape: (2, 3),
-                test_shape: (2, 4),
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, DataError::ShapeMismatch { train_shape: (2, 3), test_shape: (2, 4), .. }), "{err:?}");
     assert_names(&err, &dir.join(FILE_NAMES[2]), "holds 2×4 images");
-    assert!(
-        err.to_string().contains(&dir.join(FILE_NAMES[0]).display().to_string()),
-        "{err}"
-    );
+    assert!(err.to_string().contains(&dir.join(FILE_NAMES[0]).display().to_string()), "{err}");
 }

@@ -16,18 +16,7 @@ use std::time::{Duration, Instant};
 
 const LENET: &str = env!("CARGO_BIN_EXE_lenet");
 /// A run of about a second: three epochs of 3,000 embedded digits.
-const RUN: [&str; 10] = [
-    "train",
-    "--epochs",
-    "3",
-    "--limit",
-    "3000",
-    "--threads",
-    "2",
-    "--seed",
-    "5",
-    "--json",
-];
+const RUN: [&str; 10] = ["train", "--epochs", "3", "--limit", "3000", "--threads", "2", "--seed", "5", "--json"];
 
 #[path = "support/temp_dir.rs"]
 mod temp_dir;
@@ -52,23 +41,13 @@ fn text(b: &[u8]) -> String {
 
 /// `lenet ARGS`, quiet, not waited for.
 fn spawn(args: &[&str]) -> Child {
-    Command::new(LENET)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the lenet binary runs")
+    Command::new(LENET).args(args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("the lenet binary runs")
 }
 
 /// Runs `lenet ARGS` to the end; panics with its stderr if it fails.
 fn run_ok(args: &[&str]) -> Output {
     let out = Command::new(LENET).args(args).output().expect("the lenet binary runs");
-    assert!(
-        out.status.success(),
-        "lenet {} failed: {}",
-        args.join(" "),
-        text(&out.stderr)
-    );
+    assert!(out.status.success(), "lenet {} failed: {}", args.join(" "), text(&out.stderr));
     out
 }
 
@@ -76,12 +55,7 @@ fn run_ok(args: &[&str]) -> Output {
 fn command(dir: &Path) -> Vec<String> {
     let ckpt = dir.join("checkpoint.json");
     if ckpt.exists() {
-        vec![
-            "train".into(),
-            "--resume".into(),
-            ckpt.to_string_lossy().into_owned(),
-            "--json".into(),
-        ]
+        vec!["train".into(), "--resume".into(), ckpt.to_string_lossy().into_owned(), "--json".into()]
     } else {
         let mut v: Vec<String> = RUN.iter().map(|s| s.to_string()).collect();
         v.extend(["--out".to_string(), dir.to_string_lossy().into_owned()]);
@@ -130,11 +104,7 @@ fn training_killed_at_random_moments_resumes_to_the_same_model_and_leaves_no_tem
             let mut child = spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
             if k == kills_here {
                 let out = child.wait_with_output().unwrap();
-                assert!(
-                    out.status.success(),
-                    "the last run of trial {trial} failed: {}",
-                    text(&out.stderr)
-                );
+                assert!(out.status.success(), "the last run of trial {trial} failed: {}", text(&out.stderr));
                 if resumed {
                     resumes += 1
                 } else {
@@ -149,11 +119,7 @@ fn training_killed_at_random_moments_resumes_to_the_same_model_and_leaves_no_tem
             }
             // A moment in the first 90% of a run; or the n-th write seen.
             let at = full.mul_f64(0.9 * rng.unit());
-            let nth_write = if trial == random {
-                1
-            } else {
-                1 + (3.0 * rng.unit()) as usize
-            };
+            let nth_write = if trial == random { 1 } else { 1 + (3.0 * rng.unit()) as usize };
             let mut writes = std::collections::BTreeSet::new();
             let started = Instant::now();
             let finished = loop {
@@ -203,25 +169,16 @@ fn training_killed_at_random_moments_resumes_to_the_same_model_and_leaves_no_tem
             ));
         }
         let got = std::fs::read(dir.join("model.json")).unwrap();
-        assert!(
-            got == expected,
-            "trial {trial}: the model differs from the uninterrupted run's: {log:#?}"
-        );
+        assert!(got == expected, "trial {trial}: the model differs from the uninterrupted run's: {log:#?}");
         let left = temporaries(&dir);
-        assert!(
-            left.is_empty(),
-            "trial {trial}: temporary files left in the run folder: {left:?}; {log:#?}"
-        );
+        assert!(left.is_empty(), "trial {trial}: temporary files left in the run folder: {left:?}; {log:#?}");
     }
     eprintln!(
         "kill/resume: uninterrupted run {full:.2?}; {kills} SIGKILLs in {trials} trials ({in_write} during a write), \
          then {resumes} resumes and {restarts} fresh starts; every model identical, no temporary left:\n  {}",
         log.join("\n  ")
     );
-    assert!(
-        kills >= trials / 2,
-        "only {kills} kills in {trials} trials: the runs finished before the kill moments"
-    );
+    assert!(kills >= trials / 2, "only {kills} kills in {trials} trials: the runs finished before the kill moments");
     assert!(in_write > 0, "no kill landed in the middle of a write: {log:#?}");
 }
 
@@ -290,10 +247,7 @@ fn a_checkpoint_write_into_a_full_file_system_leaves_the_previous_checkpoint_int
                 Ok(out) => text(&out.stderr),
                 Err(e) => e.to_string(),
             };
-            eprintln!(
-                "no tmpfs ({}); simulating the full disk with a file-size limit",
-                why.trim()
-            );
+            eprintln!("no tmpfs ({}); simulating the full disk with a file-size limit", why.trim());
             let out = Command::new("sh").args(args(FILE_SIZE_LIMIT_SCRIPT)).output().unwrap();
             assert!(out.status.success(), "the script failed: {}", text(&out.stderr));
             "a 1 MiB file-size limit"
@@ -305,16 +259,9 @@ fn a_checkpoint_write_into_a_full_file_system_leaves_the_previous_checkpoint_int
     let after = std::fs::read(evidence.join("after.json")).unwrap();
     let listing = std::fs::read_to_string(evidence.join("listing")).unwrap();
     eprintln!("full disk ({how}): exit {}, stderr: {}", status.trim(), stderr.trim());
-    assert_ne!(
-        status.trim(),
-        "0",
-        "the resumed run succeeded although its checkpoint cannot be written"
-    );
+    assert_ne!(status.trim(), "0", "the resumed run succeeded although its checkpoint cannot be written");
     assert_ne!(status.trim(), "101", "the resumed run panicked: {stderr}");
-    assert!(
-        stderr.contains("checkpoint.json"),
-        "the message does not name the checkpoint: {stderr}"
-    );
+    assert!(stderr.contains("checkpoint.json"), "the message does not name the checkpoint: {stderr}");
     assert!(before == after, "the previous checkpoint changed");
     let ckpt = evidence.join("after.json");
     let c =

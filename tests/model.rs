@@ -98,8 +98,7 @@ fn fast_gradients_match_finite_differences() {
         // tanh + mean is smooth, so a large step is safe; ReLU + max has kinks
         // that a step of 1e-3 already crosses (measured), 1e-4 does not.
         let h = if arch == Arch::classic() { 1e-3 } else { 1e-4 };
-        let analytic: Vec<ArrayD<f64>> =
-            step.grads.tensors().iter().map(|(_, t)| t.to_owned()).collect();
+        let analytic: Vec<ArrayD<f64>> = step.grads.tensors().iter().map(|(_, t)| t.to_owned()).collect();
         for (ti, grad) in analytic.iter().enumerate() {
             let (mut num, mut ana) = (vec![], vec![]);
             for _ in 0..12 {

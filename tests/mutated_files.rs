@@ -95,30 +95,17 @@ use temp_dir::TempDir;
 fn originals(dir: &Path) -> Vec<Original> {
     let digits = lenet::data::embedded::train().unwrap();
     let n = 6;
-    let images = Images {
-        count: n,
-        rows: 28,
-        cols: 28,
-        pixels: digits.images[..n * 28 * 28].to_vec(),
-    };
+    let images = Images { count: n, rows: 28, cols: 28, pixels: digits.images[..n * 28 * 28].to_vec() };
     let labels = digits.labels[..n].to_vec();
     let write = |name: &str, f: &dyn Fn(&Path)| {
         let p = dir.join(name);
         f(&p);
         std::fs::read(&p).unwrap()
     };
-    let images_raw = write("train-images-idx3-ubyte", &|p| {
-        idx::write_images(p, &images, false).unwrap()
-    });
-    let images_gz = write("train-images-idx3-ubyte.gz", &|p| {
-        idx::write_images(p, &images, true).unwrap()
-    });
-    let labels_raw = write("train-labels-idx1-ubyte", &|p| {
-        idx::write_labels(p, &labels, false).unwrap()
-    });
-    let labels_gz = write("train-labels-idx1-ubyte.gz", &|p| {
-        idx::write_labels(p, &labels, true).unwrap()
-    });
+    let images_raw = write("train-images-idx3-ubyte", &|p| idx::write_images(p, &images, false).unwrap());
+    let images_gz = write("train-images-idx3-ubyte.gz", &|p| idx::write_images(p, &images, true).unwrap());
+    let labels_raw = write("train-labels-idx1-ubyte", &|p| idx::write_labels(p, &labels, false).unwrap());
+    let labels_gz = write("train-labels-idx1-ubyte.gz", &|p| idx::write_labels(p, &labels, true).unwrap());
 
     let model = LeNet::<f32>::new(Arch::modern(), 7);
     let model_file = write("model.json", &|p| file::save(p, &model).unwrap());
@@ -131,32 +118,15 @@ fn originals(dir: &Path) -> Vec<Original> {
         seconds: 1.5,
         images_per_second: 640.0,
     };
-    let config = TrainConfig {
-        epochs: 3,
-        limit: Some(64),
-        out_dir: dir.to_path_buf(),
-        ..TrainConfig::default()
-    };
+    let config = TrainConfig { epochs: 3, limit: Some(64), out_dir: dir.to_path_buf(), ..TrainConfig::default() };
     let velocity = LeNet::<f32>::new(Arch::modern(), 8).params;
-    let c = Checkpoint {
-        model,
-        velocity,
-        epoch: 1,
-        config,
-        history: History { epochs: vec![stats] },
-    };
+    let c = Checkpoint { model, velocity, epoch: 1, config, history: History { epochs: vec![stats] } };
     let checkpoint_file = write("checkpoint.json", &|p| c.save(p).unwrap());
 
     // The IDX readers take microseconds, the JSON ones milliseconds (a
     // model file is 1.3 MB): the counts keep the whole test near 10 s.
     vec![
-        Original {
-            name: "images (raw)",
-            kind: Kind::Images,
-            bytes: images_raw.clone(),
-            content: None,
-            cases: 6000,
-        },
+        Original { name: "images (raw)", kind: Kind::Images, bytes: images_raw.clone(), content: None, cases: 6000 },
         Original {
             name: "images (gzip)",
             kind: Kind::Images,
@@ -164,13 +134,7 @@ fn originals(dir: &Path) -> Vec<Original> {
             content: Some(images_raw),
             cases: 3000,
         },
-        Original {
-            name: "labels (raw)",
-            kind: Kind::Labels,
-            bytes: labels_raw.clone(),
-            content: None,
-            cases: 6000,
-        },
+        Original { name: "labels (raw)", kind: Kind::Labels, bytes: labels_raw.clone(), content: None, cases: 6000 },
         Original {
             name: "labels (gzip)",
             kind: Kind::Labels,
@@ -178,20 +142,8 @@ fn originals(dir: &Path) -> Vec<Original> {
             content: Some(labels_raw),
             cases: 3000,
         },
-        Original {
-            name: "model",
-            kind: Kind::Model,
-            bytes: model_file,
-            content: None,
-            cases: 300,
-        },
-        Original {
-            name: "checkpoint",
-            kind: Kind::Checkpoint,
-            bytes: checkpoint_file,
-            content: None,
-            cases: 200,
-        },
+        Original { name: "model", kind: Kind::Model, bytes: model_file, content: None, cases: 300 },
+        Original { name: "checkpoint", kind: Kind::Checkpoint, bytes: checkpoint_file, content: None, cases: 200 },
     ]
 }
 
@@ -245,10 +197,7 @@ fn field_numbers(text: &[u8], numbers: &[(usize, usize)]) -> Vec<(usize, usize)>
     numbers
         .iter()
         .copied()
-        .filter(|&(start, _)| {
-            keys.iter()
-                .any(|k| start >= k.len() && &text[start - k.len()..start] == *k)
-        })
+        .filter(|&(start, _)| keys.iter().any(|k| start >= k.len() && &text[start - k.len()..start] == *k))
         .collect()
 }
 
@@ -287,14 +236,7 @@ fn mutate(
             let byte = rng.below(256) as u8;
             let noise = rng.below(2) == 0;
             b.extend((0..extra).map(|_| if noise { rng.next() as u8 } else { byte }));
-            format!(
-                "extended by {extra} bytes ({})",
-                if noise {
-                    "noise".to_string()
-                } else {
-                    format!("{byte:#04x}")
-                }
-            )
+            format!("extended by {extra} bytes ({})", if noise { "noise".to_string() } else { format!("{byte:#04x}") })
         }
         3 => {
             let at = rng.below(len);
@@ -334,11 +276,7 @@ fn mutate(
                 _ => 2,
             };
             let w = rng.below(words);
-            let v = if rng.below(4) == 0 {
-                rng.next() as u32
-            } else {
-                *rng.pick(&HUGE_U32)
-            };
+            let v = if rng.below(4) == 0 { rng.next() as u32 } else { *rng.pick(&HUGE_U32) };
             if b.len() >= 4 * w + 4 {
                 b[4 * w..4 * w + 4].copy_from_slice(&v.to_be_bytes());
             }
@@ -350,10 +288,7 @@ fn mutate(
             let (start, end) = if field { *rng.pick(fields) } else { *rng.pick(numbers) };
             let v = *rng.pick(&HOSTILE_NUMBERS);
             b.splice(start..end, v.bytes());
-            format!(
-                "number {} at {start} set to {v}",
-                String::from_utf8_lossy(&bytes[start..end])
-            )
+            format!("number {} at {start} set to {v}", String::from_utf8_lossy(&bytes[start..end]))
         }
     };
     (b, what)
@@ -384,10 +319,7 @@ fn read(kind: Kind, path: &Path) -> Result<String, String> {
         },
         Kind::Labels => match idx::read_labels(path) {
             Ok(l) => {
-                assert!(
-                    l.iter().all(|&c| (c as usize) < lenet::data::NUM_CLASSES),
-                    "a label outside 0..10 accepted"
-                );
+                assert!(l.iter().all(|&c| (c as usize) < lenet::data::NUM_CLASSES), "a label outside 0..10 accepted");
                 Ok(format!("{} labels", l.len()))
             }
             Err(e) => {
@@ -407,10 +339,7 @@ fn read(kind: Kind, path: &Path) -> Result<String, String> {
         },
         Kind::Checkpoint => match Checkpoint::load(path) {
             Ok(c) => {
-                assert!(
-                    c.model.params.all_finite() && c.velocity.all_finite(),
-                    "non-finite weights were loaded"
-                );
+                assert!(c.model.params.all_finite() && c.velocity.all_finite(), "non-finite weights were loaded");
                 assert_eq!(c.history.epochs.len(), c.epoch, "history and epoch disagree");
                 Ok(format!("a checkpoint at epoch {}", c.epoch))
             }
@@ -423,10 +352,7 @@ fn read(kind: Kind, path: &Path) -> Result<String, String> {
 }
 
 fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
+    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
 }
 
 #[test]
@@ -449,11 +375,7 @@ fn mutated_files_are_refused_cleanly_or_read_as_valid_values() {
         std::fs::create_dir_all(&case_dir).unwrap();
         let path = case_dir.join(file_name);
         std::fs::write(&path, &orig.bytes).unwrap();
-        assert!(
-            read(orig.kind, &path).is_ok(),
-            "the unmutated {} does not read",
-            orig.name
-        );
+        assert!(read(orig.kind, &path).is_ok(), "the unmutated {} does not read", orig.name);
 
         let numbers = json_numbers(&orig.bytes);
         let fields = field_numbers(&orig.bytes, &numbers);
@@ -486,10 +408,7 @@ fn mutated_files_are_refused_cleanly_or_read_as_valid_values() {
                 }
             }
         }
-        report.push(format!(
-            "{}: {} cases, {valid} read as valid values, {refused} refused",
-            orig.name, orig.cases
-        ));
+        report.push(format!("{}: {} cases, {valid} read as valid values, {refused} refused", orig.name, orig.cases));
     }
     eprintln!("mutated files:\n  {}", report.join("\n  "));
     assert!(
@@ -505,15 +424,7 @@ fn mutated_files_are_refused_cleanly_or_read_as_valid_values() {
 fn reshaped(rng: &mut Rng, count: usize, rows: usize, cols: usize) -> (Vec<u8>, Vec<u8>) {
     let pixels = (0..count * rows * cols).map(|_| rng.next() as u8).collect();
     let labels: Vec<u8> = (0..count).map(|_| rng.below(10) as u8).collect();
-    (
-        idx::encode_images(&Images {
-            count,
-            rows,
-            cols,
-            pixels,
-        }),
-        idx::encode_labels(&labels),
-    )
+    (idx::encode_images(&Images { count, rows, cols, pixels }), idx::encode_labels(&labels))
 }
 
 /// Writes the four files of a data folder (each raw or gzip), one of them
@@ -533,10 +444,7 @@ fn write_folder(rng: &mut Rng, dir: &Path, files: &[(Kind, Vec<u8>); 4]) -> Stri
             let (images, labels) = reshaped(rng, count, rows, cols);
             files[split].1 = images;
             files[split + 1].1 = labels;
-            what += &format!(
-                "{} holds {count} images of {rows}×{cols}; ",
-                lenet::data::FILE_NAMES[split]
-            );
+            what += &format!("{} holds {count} images of {rows}×{cols}; ", lenet::data::FILE_NAMES[split]);
         }
     }
     for (i, ((kind, raw), name)) in files.iter().zip(lenet::data::FILE_NAMES).enumerate() {
@@ -549,11 +457,7 @@ fn write_folder(rng: &mut Rng, dir: &Path, files: &[(Kind, Vec<u8>); 4]) -> Stri
             bytes = b;
             what = format!("{name}{}: {w}", if gz { ".gz" } else { "" });
         }
-        let (file, bytes) = if gz {
-            (format!("{name}.gz"), idx::gzip(&bytes))
-        } else {
-            (name.to_string(), bytes)
-        };
+        let (file, bytes) = if gz { (format!("{name}.gz"), idx::gzip(&bytes)) } else { (name.to_string(), bytes) };
         std::fs::write(dir.join(file), bytes).unwrap();
     }
     what
@@ -567,15 +471,8 @@ fn load_and_use(dir: &Path, run_dir: &Path) -> (bool, bool) {
     use lenet::data::{self, Dataset, Source};
     let source = Source::Mnist(Some(dir.to_path_buf()));
     let valid = |d: &Dataset| {
-        assert_eq!(
-            d.images.len(),
-            d.len() * d.rows * d.cols,
-            "{d:?}: pixels do not fill the images"
-        );
-        assert!(
-            d.labels.iter().all(|&c| (c as usize) < data::NUM_CLASSES),
-            "{d:?}: a label outside 0..10"
-        );
+        assert_eq!(d.images.len(), d.len() * d.rows * d.cols, "{d:?}: pixels do not fill the images");
+        assert!(d.labels.iter().all(|&c| (c as usize) < data::NUM_CLASSES), "{d:?}: a label outside 0..10");
     };
     let model = LeNet::<f32>::new(Arch::modern(), 3);
     let use_for_lenet = |d: &Dataset| {
@@ -594,19 +491,10 @@ fn load_and_use(dir: &Path, run_dir: &Path) -> (bool, bool) {
         valid(&split.test);
         let lenet_size = |d: &Dataset| (d.rows, d.cols) == (28, 28) && !d.is_empty();
         if !(lenet_size(&split.train) && lenet_size(&split.test)) {
-            let config = TrainConfig {
-                epochs: 1,
-                threads: 1,
-                out_dir: run_dir.to_path_buf(),
-                ..TrainConfig::default()
-            };
+            let config =
+                TrainConfig { epochs: 1, threads: 1, out_dir: run_dir.to_path_buf(), ..TrainConfig::default() };
             let e = lenet::train::train(&config, &split, &mut lenet::train::Silent);
-            assert!(
-                e.is_err(),
-                "{:?} / {:?}: training accepted a split LeNet cannot take",
-                split.train,
-                split.test
-            );
+            assert!(e.is_err(), "{:?} / {:?}: training accepted a split LeNet cannot take", split.train, split.test);
             assert!(!run_dir.exists(), "a refused training run wrote into its folder");
             odd = true;
         }
@@ -633,12 +521,7 @@ fn mutated_data_folders_are_refused_cleanly_or_train_and_evaluate() {
     let digits = lenet::data::embedded::train().unwrap();
     let images = |n: usize, from: usize| {
         let pixels = digits.images[from * 784..(from + n) * 784].to_vec();
-        idx::encode_images(&Images {
-            count: n,
-            rows: 28,
-            cols: 28,
-            pixels,
-        })
+        idx::encode_images(&Images { count: n, rows: 28, cols: 28, pixels })
     };
     let files = [
         (Kind::Images, images(6, 0)),

@@ -64,20 +64,7 @@ fn forward(p: &Params, shape: Shape, x: &Array4<f64>, labels: &[usize]) -> Trace
     let a3 = Activation::Relu.apply(&z3);
     let z4 = fc::forward(&p.w4, &a3, &p.b4).0;
     let (loss, delta4) = softmax_cross_entropy(&z4, labels);
-    Trace {
-        z1,
-        a1,
-        argmax,
-        p1,
-        z2,
-        a2,
-        p2_chw: (c, h, w),
-        f,
-        z3,
-        a3,
-        loss,
-        delta4,
-    }
+    Trace { z1, a1, argmax, p1, z2, a2, p2_chw: (c, h, w), f, z3, a3, loss, delta4 }
 }
 
 /// Every gradient, layer by layer from the loss back to the input. Parameter
@@ -97,19 +84,7 @@ fn backward(p: &Params, shape: Shape, x: &Array4<f64>, t: &Trace) -> (Params, Ar
     assert_eq!(da1.dim(), t.a1.dim());
     let dz1 = Activation::Relu.backward(&da1, &t.z1);
     let (dx, k1, c1) = conv::backward(x, &p.k1, &dz1, shape.pad1);
-    (
-        Params {
-            k1,
-            c1,
-            k2,
-            c2,
-            w3,
-            b3,
-            w4,
-            b4,
-        },
-        dx,
-    )
+    (Params { k1, c1, k2, c2, w3, b3, w4, b4 }, dx)
 }
 
 /// The smallest distance from a kink: |z| for the ReLU inputs, and the gap
@@ -117,14 +92,10 @@ fn backward(p: &Params, shape: Shape, x: &Array4<f64>, t: &Trace) -> (Params, Ar
 /// whose maximum is not a ReLU zero (an all-zero window has zero gradient on
 /// both sides, so its ties are harmless).
 fn distance_to_kinks(t: &Trace, (k, st): (usize, usize)) -> f64 {
-    let mut closest =
-        t.z1.iter()
-            .chain(&t.z3)
-            .fold(f64::INFINITY, |m, v| m.min(v.abs()));
+    let mut closest = t.z1.iter().chain(&t.z3).fold(f64::INFINITY, |m, v| m.min(v.abs()));
     let (n, c, oh, ow) = t.p1.dim();
     for (i0, i1, i, j) in positions(n, c, oh, ow) {
-        let window =
-            t.a1.slice(s![i0, i1, i * st..i * st + k, j * st..j * st + k]);
+        let window = t.a1.slice(s![i0, i1, i * st..i * st + k, j * st..j * st + k]);
         let mut v: Vec<f64> = window.iter().copied().collect();
         v.sort_by(|a, b| b.total_cmp(a));
         if v[0] > 0.0 {
@@ -134,15 +105,8 @@ fn distance_to_kinks(t: &Trace, (k, st): (usize, usize)) -> f64 {
     closest
 }
 
-fn positions(
-    n: usize,
-    c: usize,
-    h: usize,
-    w: usize,
-) -> impl Iterator<Item = (usize, usize, usize, usize)> {
-    (0..n).flat_map(move |a| {
-        (0..c).flat_map(move |b| (0..h).flat_map(move |i| (0..w).map(move |j| (a, b, i, j))))
-    })
+fn positions(n: usize, c: usize, h: usize, w: usize) -> impl Iterator<Item = (usize, usize, usize, usize)> {
+    (0..n).flat_map(move |a| (0..c).flat_map(move |b| (0..h).flat_map(move |i| (0..w).map(move |j| (a, b, i, j)))))
 }
 
 fn check_network(seed: u64, shape: Shape, side: usize) {
@@ -167,10 +131,7 @@ fn check_network(seed: u64, shape: Shape, side: usize) {
     };
     let t = forward(&p, shape, &x, &labels);
     let gap = distance_to_kinks(&t, shape.pool1);
-    assert!(
-        gap > 1e-3,
-        "seed {seed}: an input is {gap:e} from a kink; the check would straddle it"
-    );
+    assert!(gap > 1e-3, "seed {seed}: an input is {gap:e} from a kink; the check would straddle it");
     let (g, dx) = backward(&p, shape, &x, &t);
     let h = 1e-5;
 
@@ -183,11 +144,7 @@ fn check_network(seed: u64, shape: Shape, side: usize) {
                 forward(&q, shape, &x, &labels).loss
             });
             let err = rel_error(&g.$field, &num);
-            assert!(
-                err < 1e-7,
-                "pool {k}/{st}: ∂C/∂{}: rel_error {err:e}",
-                stringify!($field)
-            );
+            assert!(err < 1e-7, "pool {k}/{st}: ∂C/∂{}: rel_error {err:e}", stringify!($field));
         }};
     }
     check_param!(k1);
@@ -207,15 +164,10 @@ fn check_network(seed: u64, shape: Shape, side: usize) {
     for _ in 0..3 {
         let v: Array4<f64> = rng.uniform_array(x.dim(), -1.0, 1.0);
         let mut t0 = Array1::zeros(1);
-        let num = numerical_grad(&mut t0, h, |t| {
-            n as f64 * forward(&p, shape, &(&x + &(&v * t[0])), &labels).loss
-        });
+        let num = numerical_grad(&mut t0, h, |t| n as f64 * forward(&p, shape, &(&x + &(&v * t[0])), &labels).loss);
         let ana = Array1::from_elem(1, (&dx * &v).sum());
         let err = rel_error(&ana, &num);
-        assert!(
-            err < 1e-7,
-            "pool {k}/{st}: ∂C/∂x along a random direction: rel_error {err:e}"
-        );
+        assert!(err < 1e-7, "pool {k}/{st}: ∂C/∂x along a random direction: rel_error {err:e}");
     }
 }
 
@@ -228,25 +180,11 @@ fn check_network(seed: u64, shape: Shape, side: usize) {
 /// LeNet's pattern: non-overlapping 2×2 max pooling after a padded conv.
 #[test]
 fn small_cnn_with_tiling_pools() {
-    check_network(
-        38,
-        Shape {
-            pool1: (2, 2),
-            pad1: 1,
-        },
-        10,
-    );
+    check_network(38, Shape { pool1: (2, 2), pad1: 1 }, 10);
 }
 
 /// Overlapping max pooling (window 3, stride 2), unpadded first conv.
 #[test]
 fn small_cnn_with_overlapping_max_pool() {
-    check_network(
-        35,
-        Shape {
-            pool1: (3, 2),
-            pad1: 0,
-        },
-        13,
-    );
+    check_network(35, Shape { pool1: (3, 2), pad1: 0 }, 13);
 }

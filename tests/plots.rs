@@ -4,7 +4,7 @@ use lenet::activation::Activation;
 use lenet::data::DIGIT_CLASSES;
 use lenet::plots::{self, Panel, Svg};
 use lenet::train::{EpochStats, History};
-use lenet::{conv, fc, loss, worked, Matrix, Sym};
+use lenet::{Matrix, Sym, conv, fc, loss, worked};
 use ndarray::{Array2, Array3, Array4};
 
 /// Checks that every tag is closed in order (a small XML well-formedness
@@ -247,12 +247,11 @@ fn save_svg_writes_the_text() {
 #[test]
 fn a_run_of_one_colour_is_one_rectangle() {
     // Rows: two runs, two runs, one run, four runs.
-    let m = Array2::from_shape_vec((4, 4), vec![
-        0.0, 0.0, 1.0, 1.0,
-        1.0, 0.0, 0.0, 0.0,
-        0.5, 0.5, 0.5, 0.5,
-        0.0, 1.0, 0.0, 1.0,
-    ]).unwrap();
+    let m = Array2::from_shape_vec(
+        (4, 4),
+        vec![0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.5, 0.5, 0.5, 0.5, 0.0, 1.0, 0.0, 1.0],
+    )
+    .unwrap();
     let svg = plots::heatmap_grid("runs", &[Panel::new("m", m.view())], 1);
     elements(&svg);
     assert_eq!(assert_panels_tiled(&svg), 2 + 2 + 1 + 4);
@@ -287,7 +286,10 @@ fn the_lenet_diagram_names_every_layer_and_both_passes() {
         ("fc3 (logits)", "10"),
         ("loss C", ""),
     ] {
-        assert!(t.contains(&layer.to_string()) && (shape.is_empty() || t.contains(&shape.to_string())), "{layer} {shape}: {t:?}");
+        assert!(
+            t.contains(&layer.to_string()) && (shape.is_empty() || t.contains(&shape.to_string())),
+            "{layer} {shape}: {t:?}"
+        );
         // Stacked: each stage below the one before it, so the figure stays a
         // column wide however many stages it has.
         let y = at.iter().find(|(s, _, _)| s == layer).unwrap().2;
@@ -528,7 +530,8 @@ fn the_full_convolution_panels_show_each_entry_of_the_input_gradient() {
 
 #[test]
 fn the_full_convolution_panels_work_for_any_small_sizes() {
-    for ((m, n), (kh, kw)) in [((1, 1), (1, 1)), ((2, 3), (3, 2)), ((3, 2), (2, 2)), ((4, 4), (3, 3)), ((1, 4), (2, 3))] {
+    for ((m, n), (kh, kw)) in [((1, 1), (1, 1)), ((2, 3), (3, 2)), ((3, 2), (2, 2)), ((4, 4), (3, 3)), ((1, 4), (2, 3))]
+    {
         let delta = Matrix::from_fn(m, n, |i, j| (i as f64 - 2.0 * j as f64) * 0.5 + 1.0);
         let w = Matrix::from_fn(kh, kw, |p, q| (p * kw + q) as f64 - 1.5);
         let svg = plots::full_convolution_panels(&delta, &w);
@@ -588,12 +591,23 @@ fn notebook_figures() -> Vec<(&'static str, Svg)> {
     let wave = |k: usize, i: usize, j: usize| ((k * 7 + i * 3 + j) as f64 * 0.37).sin();
     let maps = |title: &'static str, channels: usize, side: usize, columns: usize| {
         let panels: Vec<Panel> = (0..channels)
-            .map(|k| Panel::new(format!("channel {}", k + 1), Array2::from_shape_fn((side, side), |(i, j)| wave(k, i, j)).view()))
+            .map(|k| {
+                Panel::new(
+                    format!("channel {}", k + 1),
+                    Array2::from_shape_fn((side, side), |(i, j)| wave(k, i, j)).view(),
+                )
+            })
             .collect();
         (title, plots::heatmap_grid(title, &panels, columns))
     };
-    let small = |title: &str, rows: usize, cols: usize| Panel::new(title, Array2::from_shape_fn((rows, cols), |(i, j)| wave(0, i, j)).view());
-    let digits: Vec<Panel> = (0..8).map(|k| Panel::new(format!("label {k}"), Array2::from_shape_fn((28, 28), |(i, j)| wave(k, i, j).max(0.0)).view())).collect();
+    let small = |title: &str, rows: usize, cols: usize| {
+        Panel::new(title, Array2::from_shape_fn((rows, cols), |(i, j)| wave(0, i, j)).view())
+    };
+    let digits: Vec<Panel> = (0..8)
+        .map(|k| {
+            Panel::new(format!("label {k}"), Array2::from_shape_fn((28, 28), |(i, j)| wave(k, i, j).max(0.0)).view())
+        })
+        .collect();
     let confusion = Array2::from_shape_fn((10, 10), |(i, j)| if i == j { 980 + i * 17 } else { (i * 3 + j) % 9 });
     vec![
         // Notebook 1: the network as a computational graph.
@@ -602,9 +616,30 @@ fn notebook_figures() -> Vec<(&'static str, Svg)> {
         ("full_convolution_panels", plots::full_convolution_panels(&delta, &w)),
         ("kernel_grad_panels", plots::kernel_grad_panels(&a, &delta)),
         // Notebook 3: pooling and ReLU.
-        ("max pooling", plots::heatmap_grid("Max pooling, 2×2 windows, stride 2", &[small("input x", 4, 4), small("∂C/∂a at the output", 2, 2), small("∂C/∂a routed to x", 4, 4)], 3)),
-        ("overlapping pooling", plots::heatmap_grid("Overlapping max pooling, 2×2 windows, stride 1", &[small("input x", 4, 4), small("how many windows chose it", 4, 4)], 2)),
-        ("relu gate", plots::heatmap_grid("ReLU lets δ through where z > 0", &[small("z", 4, 4), small("∂C/∂a arriving", 4, 4), small("δ = ∂C/∂z passed on", 4, 4)], 3)),
+        (
+            "max pooling",
+            plots::heatmap_grid(
+                "Max pooling, 2×2 windows, stride 2",
+                &[small("input x", 4, 4), small("∂C/∂a at the output", 2, 2), small("∂C/∂a routed to x", 4, 4)],
+                3,
+            ),
+        ),
+        (
+            "overlapping pooling",
+            plots::heatmap_grid(
+                "Overlapping max pooling, 2×2 windows, stride 1",
+                &[small("input x", 4, 4), small("how many windows chose it", 4, 4)],
+                2,
+            ),
+        ),
+        (
+            "relu gate",
+            plots::heatmap_grid(
+                "ReLU lets δ through where z > 0",
+                &[small("z", 4, 4), small("∂C/∂a arriving", 4, 4), small("δ = ∂C/∂z passed on", 4, 4)],
+                3,
+            ),
+        ),
         // Notebook 6: training LeNet.
         ("lenet_diagram modern", plots::lenet_diagram(&Arch::modern())),
         ("lenet_diagram classic", plots::lenet_diagram(&Arch::classic())),
@@ -613,7 +648,10 @@ fn notebook_figures() -> Vec<(&'static str, Svg)> {
         ("accuracy_curves", plots::accuracy_curves(&history(10))),
         ("kernels", plots::kernels(Array4::from_shape_fn((6, 1, 5, 5), |(o, _, i, j)| wave(o, i, j) as f32).view())),
         ("confusion", plots::confusion(&confusion, &DIGIT_CLASSES)),
-        ("heatmap of a digit", plots::heatmap(&Array2::from_shape_fn((28, 28), |(i, j)| wave(1, i, j).max(0.0)), "the digit")),
+        (
+            "heatmap of a digit",
+            plots::heatmap(&Array2::from_shape_fn((28, 28), |(i, j)| wave(1, i, j).max(0.0)), "the digit"),
+        ),
         maps("∂C/∂a at the pool2 output", 16, 5, 8),
         maps("δ at conv2", 16, 10, 8),
         maps("∂C/∂a at the pool1 output", 6, 14, 6),
@@ -627,7 +665,12 @@ fn every_figure_the_notebooks_show_is_legible_at_the_books_column_width() {
     if let Some(dir) = std::env::var_os("LENET_FIGURES") {
         std::fs::create_dir_all(&dir).unwrap();
         for (name, svg) in &figures {
-            plots::save_svg(std::path::Path::new(&dir).join(format!("{}.svg", name.replace(|c: char| !c.is_ascii_alphanumeric(), "_"))), svg).unwrap();
+            plots::save_svg(
+                std::path::Path::new(&dir)
+                    .join(format!("{}.svg", name.replace(|c: char| !c.is_ascii_alphanumeric(), "_"))),
+                svg,
+            )
+            .unwrap();
         }
     }
     for (name, svg) in &figures {
@@ -640,7 +683,9 @@ fn every_figure_the_notebooks_show_is_legible_at_the_books_column_width() {
 fn the_legibility_check_measures_what_the_book_shows() {
     // A figure twice the column wide shows its text at half size.
     let twice = 2.0 * COLUMN;
-    let svg = Svg(format!(r#"<svg width="{twice}" height="10" viewBox="0 0 {twice} 10" xmlns="http://www.w3.org/2000/svg"><text x="0" y="5" font-size="20">a</text><text x="9" y="5" font-size="30">b</text></svg>"#));
+    let svg = Svg(format!(
+        r#"<svg width="{twice}" height="10" viewBox="0 0 {twice} 10" xmlns="http://www.w3.org/2000/svg"><text x="0" y="5" font-size="20">a</text><text x="9" y="5" font-size="30">b</text></svg>"#
+    ));
     assert_eq!(rendered_min_font(&svg), 10.0);
     // A narrow figure is not scaled up.
     let svg = Svg(r#"<svg width="300" height="10"><text x="0" y="5" font-size="12">a</text></svg>"#.to_string());

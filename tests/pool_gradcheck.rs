@@ -12,9 +12,7 @@ use ndarray::{Array4, array};
 /// no perturbation can change which entry is a window's maximum.
 fn without_ties(rng: &mut Rng, shape: (usize, usize, usize, usize)) -> Array4<f64> {
     let len = shape.0 * shape.1 * shape.2 * shape.3;
-    let mut v: Vec<f64> = (0..len)
-        .map(|k| k as f64 * 0.1 - len as f64 * 0.05)
-        .collect();
+    let mut v: Vec<f64> = (0..len).map(|k| k as f64 * 0.1 - len as f64 * 0.05).collect();
     rng.shuffle(&mut v);
     Array4::from_shape_vec(shape, v).unwrap()
 }
@@ -25,11 +23,7 @@ const WINDOWS: [(usize, usize); 3] = [(2, 2), (3, 2), (2, 1)];
 /// Input shape for which every window of `WINDOWS` fits: (7 − 3)/2 and
 /// (7 − 2)/1 are whole, but 2/2 needs an even side, so it gets 6×8.
 fn input_shape(size: usize, stride: usize) -> (usize, usize, usize, usize) {
-    if (size, stride) == (2, 2) {
-        (2, 3, 6, 8)
-    } else {
-        (2, 3, 7, 5)
-    }
+    if (size, stride) == (2, 2) { (2, 3, 6, 8) } else { (2, 3, 7, 5) }
 }
 
 #[test]
@@ -41,9 +35,7 @@ fn mean_backward_matches_finite_differences() {
         let g = rng.uniform_array(output_shape(shape, size, stride), -1.0, 1.0);
         // L = Σ G ⊙ mean_pool(x) is linear in x: no truncation error, so a
         // large step keeps the rounding error small.
-        let num = numerical_grad(&mut x, 1e-1, |x| {
-            (&g * &mean_forward(x, size, stride)).sum()
-        });
+        let num = numerical_grad(&mut x, 1e-1, |x| (&g * &mean_forward(x, size, stride)).sum());
         let ana = mean_backward(&g, shape, size, stride);
         let err = rel_error(&ana, &num);
         assert!(err < 1e-7, "mean pool {size}/{stride}: rel_error {err:e}");
@@ -59,9 +51,7 @@ fn max_backward_matches_finite_differences_without_ties() {
         let g = rng.uniform_array(output_shape(shape, size, stride), -1.0, 1.0);
         // Piecewise linear, and the step (1e-2) never crosses a piece
         // boundary because entries differ by at least 0.1.
-        let num = numerical_grad(&mut x, 1e-2, |x| {
-            (&g * &max_forward(x, size, stride).0).sum()
-        });
+        let num = numerical_grad(&mut x, 1e-2, |x| (&g * &max_forward(x, size, stride).0).sum());
         let (_, arg) = max_forward(&x, size, stride);
         let ana = max_backward(&g, &arg);
         let err = rel_error(&ana, &num);
@@ -91,12 +81,8 @@ fn overlapping_windows_accumulate_at_a_shared_maximum() {
 fn ties_route_to_the_first_maximum_in_row_major_order() {
     // Window (0,0) of 2/2 pooling holds 5, 5 / 5, 1: three tied maxima.
     // Window (0,1) holds 2, 7 / 7, 7. Window (1,0) is all zeros.
-    let x: Array4<f64> = array![[[
-        [5.0, 5.0, 2.0, 7.0],
-        [5.0, 1.0, 7.0, 7.0],
-        [0.0, 0.0, 3.0, 3.0],
-        [0.0, 0.0, 3.0, 3.0]
-    ]]];
+    let x: Array4<f64> =
+        array![[[[5.0, 5.0, 2.0, 7.0], [5.0, 1.0, 7.0, 7.0], [0.0, 0.0, 3.0, 3.0], [0.0, 0.0, 3.0, 3.0]]]];
     let (y, arg) = max_forward(&x, 2, 2);
     assert_eq!(y, array![[[[5.0, 7.0], [0.0, 3.0]]]]);
     assert_eq!(arg.position(0, 0, 0, 0), (0, 0));
@@ -105,12 +91,8 @@ fn ties_route_to_the_first_maximum_in_row_major_order() {
     assert_eq!(arg.position(0, 0, 1, 1), (2, 2));
     let dy = array![[[[1.0, 2.0], [3.0, 4.0]]]];
     let dx = max_backward(&dy, &arg);
-    let expected: Array4<f64> = array![[[
-        [1.0, 0.0, 0.0, 2.0],
-        [0.0, 0.0, 0.0, 0.0],
-        [3.0, 0.0, 4.0, 0.0],
-        [0.0, 0.0, 0.0, 0.0]
-    ]]];
+    let expected: Array4<f64> =
+        array![[[[1.0, 0.0, 0.0, 2.0], [0.0, 0.0, 0.0, 0.0], [3.0, 0.0, 4.0, 0.0], [0.0, 0.0, 0.0, 0.0]]]];
     assert_eq!(dx, expected);
 }
 
@@ -120,9 +102,7 @@ fn backward_preserves_the_sum_of_delta_even_at_ties() {
     let mut rng = Rng::new(3);
     for (size, stride) in WINDOWS {
         let shape = input_shape(size, stride);
-        let x = rng
-            .uniform_array(shape, -1.0, 1.0)
-            .mapv(|v| (v * 1.5).round());
+        let x = rng.uniform_array(shape, -1.0, 1.0).mapv(|v| (v * 1.5).round());
         let dy = rng.uniform_array(output_shape(shape, size, stride), -1.0, 1.0);
         let (_, arg) = max_forward(&x, size, stride);
         let dx = max_backward(&dy, &arg);
@@ -131,18 +111,8 @@ fn backward_preserves_the_sum_of_delta_even_at_ties() {
         // Every routed position is a maximum of its window.
         for ((n, c, i, j), &k) in arg.index.indexed_iter() {
             let (r, q) = (k / shape.3, k % shape.3);
-            assert!(
-                r >= i * stride
-                    && r < i * stride + size
-                    && q >= j * stride
-                    && q < j * stride + size
-            );
-            let window = x.slice(ndarray::s![
-                n,
-                c,
-                i * stride..i * stride + size,
-                j * stride..j * stride + size
-            ]);
+            assert!(r >= i * stride && r < i * stride + size && q >= j * stride && q < j * stride + size);
+            let window = x.slice(ndarray::s![n, c, i * stride..i * stride + size, j * stride..j * stride + size]);
             let first = window.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             assert_eq!(x[[n, c, r, q]], first);
             // ... and the first one in row-major order.

@@ -9,35 +9,22 @@ use ndarray::Array2;
 use num_traits::Zero;
 
 fn strings(m: &Matrix<Sym>) -> Vec<Vec<String>> {
-    m.rows()
-        .into_iter()
-        .map(|r| r.iter().map(Sym::to_string).collect())
-        .collect()
+    m.rows().into_iter().map(|r| r.iter().map(Sym::to_string).collect()).collect()
 }
 
 /// ∂C/∂a_ij = Σ_pq δ_pq w_{i−p+1, j−q+1} (indices from 1), written out by hand
 /// for the 3×3 input.
 const INPUT_GRAD: [[&str; 3]; 3] = [
     ["δ₁₁·w₁₁", "δ₁₁·w₁₂ + δ₁₂·w₁₁", "δ₁₂·w₁₂"],
-    [
-        "δ₁₁·w₂₁ + δ₂₁·w₁₁",
-        "δ₁₁·w₂₂ + δ₁₂·w₂₁ + δ₂₁·w₁₂ + δ₂₂·w₁₁",
-        "δ₁₂·w₂₂ + δ₂₂·w₁₂",
-    ],
+    ["δ₁₁·w₂₁ + δ₂₁·w₁₁", "δ₁₁·w₂₂ + δ₁₂·w₂₁ + δ₂₁·w₁₂ + δ₂₂·w₁₁", "δ₁₂·w₂₂ + δ₂₂·w₁₂"],
     ["δ₂₁·w₂₁", "δ₂₁·w₂₂ + δ₂₂·w₂₁", "δ₂₂·w₂₂"],
 ];
 
 /// ∂C/∂w_pq = Σ_ij a_{i+p−1, j+q−1} δ_ij (indices from 1), written out by hand
 /// for the 2×2 kernel.
 const KERNEL_GRAD: [[&str; 2]; 2] = [
-    [
-        "a₁₁·δ₁₁ + a₁₂·δ₁₂ + a₂₁·δ₂₁ + a₂₂·δ₂₂",
-        "a₁₂·δ₁₁ + a₁₃·δ₁₂ + a₂₂·δ₂₁ + a₂₃·δ₂₂",
-    ],
-    [
-        "a₂₁·δ₁₁ + a₂₂·δ₁₂ + a₃₁·δ₂₁ + a₃₂·δ₂₂",
-        "a₂₂·δ₁₁ + a₂₃·δ₁₂ + a₃₂·δ₂₁ + a₃₃·δ₂₂",
-    ],
+    ["a₁₁·δ₁₁ + a₁₂·δ₁₂ + a₂₁·δ₂₁ + a₂₂·δ₂₂", "a₁₂·δ₁₁ + a₁₃·δ₁₂ + a₂₂·δ₂₁ + a₂₃·δ₂₂"],
+    ["a₂₁·δ₁₁ + a₂₂·δ₁₂ + a₃₁·δ₂₁ + a₃₂·δ₂₂", "a₂₂·δ₁₁ + a₂₃·δ₁₂ + a₃₂·δ₂₁ + a₃₃·δ₂₂"],
 ];
 
 #[test]
@@ -63,18 +50,9 @@ fn the_four_kernel_gradients_are_the_hand_derived_formulas() {
 #[test]
 fn the_forward_output_is_the_hand_derived_formula() {
     let z = worked::symbols().forward();
-    assert_eq!(
-        z[(0, 0)].to_string(),
-        "a₁₁·w₁₁ + a₁₂·w₁₂ + a₂₁·w₂₁ + a₂₂·w₂₂"
-    );
-    assert_eq!(
-        z[(1, 1)].to_string(),
-        "a₂₂·w₁₁ + a₂₃·w₁₂ + a₃₂·w₂₁ + a₃₃·w₂₂"
-    );
-    assert_eq!(
-        worked::symbols().bias_grad().to_string(),
-        "δ₁₁ + δ₁₂ + δ₂₁ + δ₂₂"
-    );
+    assert_eq!(z[(0, 0)].to_string(), "a₁₁·w₁₁ + a₁₂·w₁₂ + a₂₁·w₂₁ + a₂₂·w₂₂");
+    assert_eq!(z[(1, 1)].to_string(), "a₂₂·w₁₁ + a₂₃·w₁₂ + a₃₂·w₂₁ + a₃₃·w₂₂");
+    assert_eq!(worked::symbols().bias_grad().to_string(), "δ₁₁ + δ₁₂ + δ₂₁ + δ₂₂");
 }
 
 #[test]
@@ -91,10 +69,7 @@ fn the_padded_corners_contribute_nothing() {
 fn the_numbers_match_a_hand_computation() {
     let ex = worked::numbers();
     assert_eq!(ex.forward(), Matrix::from_rows(&[[37, 47], [67, 77]]));
-    assert_eq!(
-        ex.input_grad(),
-        Matrix::from_rows(&[[1, 1, -2], [5, 6, -2], [6, 11, 4]])
-    );
+    assert_eq!(ex.input_grad(), Matrix::from_rows(&[[1, 1, -2], [5, 6, -2], [6, 11, 4]]));
     assert_eq!(ex.kernel_grad(), Matrix::from_rows(&[[12, 15], [21, 24]]));
     assert_eq!(ex.bias_grad(), 3);
 }
@@ -102,11 +77,8 @@ fn the_numbers_match_a_hand_computation() {
 #[test]
 fn the_symbols_evaluated_at_the_numbers_give_the_numbers() {
     let (sym, num) = (worked::symbols(), worked::numbers());
-    let pairs = [
-        (sym.forward(), num.forward()),
-        (sym.input_grad(), num.input_grad()),
-        (sym.kernel_grad(), num.kernel_grad()),
-    ];
+    let pairs =
+        [(sym.forward(), num.forward()), (sym.input_grad(), num.input_grad()), (sym.kernel_grad(), num.kernel_grad())];
     for (s, n) in pairs {
         assert_eq!(s.map(|f| f.eval(worked::value)), n.map(|&x| x as f64));
     }
@@ -127,11 +99,7 @@ fn erratum_7_labels_disagree_with_the_correct_kernel_gradient() {
     let correct = worked::symbols().kernel_grad();
     let labelled = errata::kernel_grad_as_labelled();
     assert_eq!(labelled[(0, 0)], correct[(0, 0)]);
-    assert_ne!(
-        labelled[(0, 1)],
-        correct[(0, 1)],
-        "W₁₂ is overwritten by the fourth line"
-    );
+    assert_ne!(labelled[(0, 1)], correct[(0, 1)], "W₁₂ is overwritten by the fourth line");
     assert_ne!(labelled[(1, 0)], correct[(1, 0)], "W₂₁ carries erratum 6");
     assert!(labelled[(1, 1)].is_zero(), "no line is labelled W₂₂");
     assert_ne!(labelled[(1, 1)], correct[(1, 1)]);
@@ -150,14 +118,8 @@ fn sums_and_products_are_canonical() {
     assert_eq!((x.clone() * Sym::zero()).to_string(), "0");
     assert_eq!((x.clone() - x.clone()).to_string(), "0");
     assert_eq!((x.clone() + x.clone()).to_string(), "2·a₁₂");
-    assert_eq!(
-        (x.clone() * x.clone() * Sym::int(-3)).to_string(),
-        "−3·a₁₂²"
-    );
-    assert_eq!(
-        (Sym::int(2) - x.clone() * y.clone()).to_string(),
-        "2 − a₁₂·w₂₁"
-    );
+    assert_eq!((x.clone() * x.clone() * Sym::int(-3)).to_string(), "−3·a₁₂²");
+    assert_eq!((Sym::int(2) - x.clone() * y.clone()).to_string(), "2 − a₁₂·w₂₁");
     assert_eq!(Sym::var("a", 10, 2).to_string(), "a₁₀,₂");
 }
 
@@ -165,10 +127,7 @@ fn sums_and_products_are_canonical() {
 fn a_precision_does_not_cut_formulas() {
     let m = Sym::matrix("a", 1, 2);
     assert_eq!(format!("{m:.4}"), "[ a₁₁  a₁₂ ]\n");
-    assert_eq!(
-        format!("{:>5}|{:.1}", Sym::var("w", 1, 2), Sym::var("w", 2, 2)),
-        "  w₁₂|w₂₂"
-    );
+    assert_eq!(format!("{:>5}|{:.1}", Sym::var("w", 1, 2), Sym::var("w", 2, 2)), "  w₁₂|w₂₂");
 }
 
 #[test]
@@ -203,24 +162,14 @@ fn column(name: &str, rows: usize) -> Matrix<Sym> {
 #[test]
 fn fc_forward_on_symbols_is_w_a_plus_b() {
     let z = fc::forward(&Sym::matrix("w", 2, 3), &column("a", 3), &column("b", 2));
-    assert_eq!(
-        strings(&z),
-        [
-            ["a₁·w₁₁ + a₂·w₁₂ + a₃·w₁₃ + b₁"],
-            ["a₁·w₂₁ + a₂·w₂₂ + a₃·w₂₃ + b₂"]
-        ]
-    );
+    assert_eq!(strings(&z), [["a₁·w₁₁ + a₂·w₁₂ + a₃·w₁₃ + b₁"], ["a₁·w₂₁ + a₂·w₂₂ + a₃·w₂₃ + b₂"]]);
 }
 
 /// δ^l = (W^{l+1})ᵀ δ^{l+1} ⊙ σ′(z^l) for a 2×2 W and a batch of two samples,
 /// written out by hand: δ^l_jn = Σ_i w_ij δ_in σ′_jn (row j, sample n).
 #[test]
 fn fc_backprop_delta_on_symbols_is_the_recursion_entry_by_entry() {
-    let (w, delta, sigma_prime) = (
-        Sym::matrix("w", 2, 2),
-        Sym::matrix("δ", 2, 2),
-        Sym::matrix("σ′", 2, 2),
-    );
+    let (w, delta, sigma_prime) = (Sym::matrix("w", 2, 2), Sym::matrix("δ", 2, 2), Sym::matrix("σ′", 2, 2));
     let delta_l = fc::backprop_delta_given(&w, &delta, &sigma_prime);
     assert_eq!(
         strings(&delta_l),
@@ -232,20 +181,14 @@ fn fc_backprop_delta_on_symbols_is_the_recursion_entry_by_entry() {
     // Without σ′ it is ∂C/∂a^l = Wᵀ δ, what flows into a flattened conv output.
     assert_eq!(
         strings(&fc::input_grad(&w, &delta)),
-        [
-            ["δ₁₁·w₁₁ + δ₂₁·w₂₁", "δ₁₂·w₁₁ + δ₂₂·w₂₁"],
-            ["δ₁₁·w₁₂ + δ₂₁·w₂₂", "δ₁₂·w₁₂ + δ₂₂·w₂₂"]
-        ]
+        [["δ₁₁·w₁₁ + δ₂₁·w₂₁", "δ₁₂·w₁₁ + δ₂₂·w₂₁"], ["δ₁₁·w₁₂ + δ₂₁·w₂₂", "δ₁₂·w₁₂ + δ₂₂·w₂₂"]]
     );
 }
 
 #[test]
 fn fc_parameter_gradients_on_symbols_are_delta_a_transpose_and_delta() {
     let (delta, a) = (column("δ", 2), column("a", 3));
-    assert_eq!(
-        strings(&fc::weight_grad(&delta, &a)),
-        [["a₁·δ₁", "a₂·δ₁", "a₃·δ₁"], ["a₁·δ₂", "a₂·δ₂", "a₃·δ₂"]]
-    );
+    assert_eq!(strings(&fc::weight_grad(&delta, &a)), [["a₁·δ₁", "a₂·δ₁", "a₃·δ₁"], ["a₁·δ₂", "a₂·δ₂", "a₃·δ₂"]]);
     assert_eq!(strings(&fc::bias_grad(&delta)), [["δ₁"], ["δ₂"]]);
 }
 
@@ -263,9 +206,7 @@ fn fc_formulas_evaluated_at_numbers_give_the_f64_layer() {
     let act = Activation::Tanh;
     // Values that are not round, with both signs.
     let numbers = |rows: usize, cols: usize, seed: usize| {
-        Array2::from_shape_fn((rows, cols), |(i, j)| {
-            ((seed + 7 * i + 3 * j) % 11) as f64 / 4.3 - 1.1
-        })
+        Array2::from_shape_fn((rows, cols), |(i, j)| ((seed + 7 * i + 3 * j) % 11) as f64 / 4.3 - 1.1)
     };
     let (w1, a0, b1) = (numbers(3, 2, 1), numbers(2, 2, 2), numbers(3, 1, 3));
     let (w2, delta2) = (numbers(2, 3, 4), numbers(2, 2, 5));
@@ -288,36 +229,17 @@ fn fc_formulas_evaluated_at_numbers_give_the_f64_layer() {
         let e = rel_error(&sym, num);
         assert!(e < 1e-14, "{what}: relative error {e:e}\n{sym}\n{num}");
     };
-    let z1_sym = fc::forward(
-        &Sym::matrix("W", 3, 2),
-        &Sym::matrix("a", 2, 2),
-        &Sym::matrix("b", 3, 1),
-    );
+    let z1_sym = fc::forward(&Sym::matrix("W", 3, 2), &Sym::matrix("a", 2, 2), &Sym::matrix("b", 3, 1));
     close("z¹ = W¹a⁰ + b¹", eval(z1_sym), &z1);
     let (w, delta) = (Sym::matrix("w", 2, 3), Sym::matrix("δ", 2, 2));
-    close(
-        "∂C/∂a¹ = (W²)ᵀ δ²",
-        eval(fc::input_grad(&w, &delta)),
-        &fc::input_grad(&w2, &delta2).0,
-    );
+    close("∂C/∂a¹ = (W²)ᵀ δ²", eval(fc::input_grad(&w, &delta)), &fc::input_grad(&w2, &delta2).0);
     let delta1_sym = fc::backprop_delta_given(&w, &delta, &Sym::matrix("σ′", 3, 2));
     let delta1 = fc::backprop_delta(&w2, &delta2, &z1, act).0;
     close("δ¹ = (W²)ᵀ δ² ⊙ σ′(z¹)", eval(delta1_sym), &delta1);
     // A single sample for the averaged gradients (a Sym divides by N = 1 only).
     let (delta_1, a_1) = (Sym::matrix("δ", 2, 1), Sym::matrix("a", 2, 1));
-    let (delta2_1, a0_1) = (
-        delta2.slice(ndarray::s![.., ..1]).to_owned(),
-        a0.slice(ndarray::s![.., ..1]).to_owned(),
-    );
+    let (delta2_1, a0_1) = (delta2.slice(ndarray::s![.., ..1]).to_owned(), a0.slice(ndarray::s![.., ..1]).to_owned());
     let w_grad = fc::weight_grad(&delta2_1, &a0_1).0;
-    close(
-        "∂C/∂W = δ aᵀ",
-        eval(fc::weight_grad(&delta_1, &a_1)),
-        &w_grad,
-    );
-    close(
-        "∂C/∂b = δ",
-        eval(fc::bias_grad(&delta_1)),
-        &fc::bias_grad(&delta2_1).0,
-    );
+    close("∂C/∂W = δ aᵀ", eval(fc::weight_grad(&delta_1, &a_1)), &w_grad);
+    close("∂C/∂b = δ", eval(fc::bias_grad(&delta_1)), &fc::bias_grad(&delta2_1).0);
 }

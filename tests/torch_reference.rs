@@ -30,23 +30,13 @@ struct Tensor {
 
 impl Tensor {
     fn dyn_array(&self) -> ArrayD<f64> {
-        ArrayD::from_shape_vec(IxDyn(&self.shape), self.data.clone()).unwrap_or_else(|e| {
-            panic!(
-                "fixture tensor of shape {:?} with {} values: {e}",
-                self.shape,
-                self.data.len()
-            )
-        })
+        ArrayD::from_shape_vec(IxDyn(&self.shape), self.data.clone())
+            .unwrap_or_else(|e| panic!("fixture tensor of shape {:?} with {} values: {e}", self.shape, self.data.len()))
     }
     fn array<D: Dimension>(&self) -> Array<f64, D> {
         self.dyn_array()
             .into_dimensionality::<D>()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "fixture tensor of shape {:?} has the wrong rank: {e}",
-                    self.shape
-                )
-            })
+            .unwrap_or_else(|e| panic!("fixture tensor of shape {:?} has the wrong rank: {e}", self.shape))
     }
     fn a4(&self) -> Array4<f64> {
         self.array::<Ix4>()
@@ -149,17 +139,11 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/torch_reference.json"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/torch_reference.json");
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {path}: {e}; regenerate it with tools/torch_reference.py (see its header)"
-        )
+        panic!("cannot read {path}: {e}; regenerate it with tools/torch_reference.py (see its header)")
     });
-    let f: Fixture = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{path} is not a valid fixture: {e}"));
+    let f: Fixture = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not a valid fixture: {e}"));
     assert!(!f.torch_version.is_empty(), "{path}: no torch_version");
     f
 }
@@ -171,11 +155,7 @@ fn agree<D: Dimension>(what: &str, ours: &Array<f64, D>, torch: &Array<f64, D>) 
 }
 
 fn scalar(what: &str, ours: f64, torch: f64) {
-    agree(
-        what,
-        &Array1::from_elem(1, ours),
-        &Array1::from_elem(1, torch),
-    );
+    agree(what, &Array1::from_elem(1, ours), &Array1::from_elem(1, torch));
 }
 
 #[test]
@@ -183,11 +163,7 @@ fn convolution_matches_pytorch() {
     for (i, c) in fixture().conv.iter().enumerate() {
         let (x, w) = (c.x.a4(), c.w.a4());
         let what = format!("conv case {i} (padding {})", c.padding);
-        agree(
-            &format!("{what}: y"),
-            &conv::forward(&x, &w, &c.b.a1(), c.padding),
-            &c.y.a4(),
-        );
+        agree(&format!("{what}: y"), &conv::forward(&x, &w, &c.b.a1(), c.padding), &c.y.a4());
         let (dx, dw, db) = conv::backward(&x, &w, &c.g.a4(), c.padding);
         let n = x.dim().0 as f64;
         agree(&format!("{what}: dx"), &dx, &(c.dx.a4() * n));
@@ -202,11 +178,7 @@ fn pooling_matches_pytorch() {
     for c in &f.mean_pool {
         let x = c.x.a4();
         let what = format!("mean pool {}/{}", c.size, c.stride);
-        agree(
-            &format!("{what}: y"),
-            &pool::mean_forward(&x, c.size, c.stride),
-            &c.y.a4(),
-        );
+        agree(&format!("{what}: y"), &pool::mean_forward(&x, c.size, c.stride), &c.y.a4());
         let dx = pool::mean_backward(&c.g.a4(), x.dim(), c.size, c.stride);
         agree(&format!("{what}: dx"), &dx, &(c.dx.a4() * x.dim().0 as f64));
     }
@@ -234,11 +206,7 @@ fn activations_match_pytorch() {
         let z = c.x.a4();
         agree(&format!("{}: y", c.name), &act.apply(&z), &c.y.a4());
         let dz = act.backward(&c.g.a4(), &z);
-        agree(
-            &format!("{}: dx", c.name),
-            &dz,
-            &(c.dx.a4() * z.dim().0 as f64),
-        );
+        agree(&format!("{}: dx", c.name), &dz, &(c.dx.a4() * z.dim().0 as f64));
     }
 }
 
@@ -252,22 +220,10 @@ fn linear_layer_matches_pytorch() {
         let z = fc::forward(&w, &a, &c.b.column());
         agree(&format!("linear {i}: y"), &z.0, &c.y.a2().reversed_axes());
         let delta = c.g.a2().reversed_axes();
-        agree(
-            &format!("linear {i}: dW"),
-            &fc::weight_grad(&delta, &a).0,
-            &c.dw.a2(),
-        );
-        agree(
-            &format!("linear {i}: db"),
-            &fc::bias_grad(&delta).0,
-            &c.db.column(),
-        );
+        agree(&format!("linear {i}: dW"), &fc::weight_grad(&delta, &a).0, &c.dw.a2());
+        agree(&format!("linear {i}: db"), &fc::bias_grad(&delta).0, &c.db.column());
         let dx = fc::input_grad(&w, &delta).0;
-        agree(
-            &format!("linear {i}: dx"),
-            &dx,
-            &(c.dx.a2().reversed_axes() * n),
-        );
+        agree(&format!("linear {i}: dx"), &dx, &(c.dx.a2().reversed_axes() * n));
     }
 }
 
@@ -278,22 +234,14 @@ fn losses_match_pytorch() {
     let a = m.a.a2().reversed_axes();
     let (loss, grad) = mse(&a, &m.target.a2().reversed_axes());
     scalar("mse: loss", loss, m.loss);
-    agree(
-        "mse: grad",
-        &grad,
-        &(m.grad.a2().reversed_axes() * a.ncols() as f64),
-    );
+    agree("mse: grad", &grad, &(m.grad.a2().reversed_axes() * a.ncols() as f64));
 
     let s = &f.softmax_ce;
     let z = s.logits.a2().reversed_axes();
     agree("softmax", &softmax(&z), &s.softmax.a2().reversed_axes());
     let (loss, grad) = softmax_cross_entropy(&z, &s.labels);
     scalar("softmax CE: loss", loss, s.loss);
-    agree(
-        "softmax CE: grad",
-        &grad,
-        &(s.grad.a2().reversed_axes() * z.ncols() as f64),
-    );
+    agree("softmax CE: grad", &grad, &(s.grad.a2().reversed_axes() * z.ncols() as f64));
 }
 
 /// A whole LeNet-5 pass composed from the layer functions: forward, loss,
@@ -301,20 +249,11 @@ fn losses_match_pytorch() {
 #[test]
 fn lenet5_forward_and_backward_match_pytorch() {
     let case = fixture().lenet;
-    let p = |name: &str| {
-        case.params
-            .get(name)
-            .unwrap_or_else(|| panic!("fixture lenet has no parameter {name}"))
-    };
+    let p = |name: &str| case.params.get(name).unwrap_or_else(|| panic!("fixture lenet has no parameter {name}"));
     let x = case.x.a4();
     let n = x.dim().0;
     let relu = Activation::Relu;
-    let (k1, c1, k2, c2) = (
-        p("conv1.weight").a4(),
-        p("conv1.bias").a1(),
-        p("conv2.weight").a4(),
-        p("conv2.bias").a1(),
-    );
+    let (k1, c1, k2, c2) = (p("conv1.weight").a4(), p("conv1.bias").a1(), p("conv2.weight").a4(), p("conv2.bias").a1());
     let (w3, b3) = (p("fc1.weight").a2(), p("fc1.bias").column());
     let (w4, b4) = (p("fc2.weight").a2(), p("fc2.bias").column());
     let (w5, b5) = (p("fc3.weight").a2(), p("fc3.bias").column());
@@ -345,11 +284,7 @@ fn lenet5_forward_and_backward_match_pytorch() {
     let dz1 = relu.backward(&pool::max_backward(&ds1, &arg1), &z1);
     let (dx, dk1, dc1) = conv::backward(&x, &k1, &dz1, 2);
 
-    let g = |name: &str| {
-        case.grads
-            .get(name)
-            .unwrap_or_else(|| panic!("fixture lenet has no gradient {name}"))
-    };
+    let g = |name: &str| case.grads.get(name).unwrap_or_else(|| panic!("fixture lenet has no gradient {name}"));
     agree("lenet: ∂C/∂conv1.weight", &dk1, &g("conv1.weight").a4());
     agree("lenet: ∂C/∂conv1.bias", &dc1, &g("conv1.bias").a1());
     agree("lenet: ∂C/∂conv2.weight", &dk2, &g("conv2.weight").a4());
@@ -361,11 +296,7 @@ fn lenet5_forward_and_backward_match_pytorch() {
             &fc::weight_grad(delta, input).0,
             &g(&format!("{layer}.weight")).a2(),
         );
-        agree(
-            &format!("lenet: ∂C/∂{layer}.bias"),
-            &fc::bias_grad(delta).0,
-            &g(&format!("{layer}.bias")).column(),
-        );
+        agree(&format!("lenet: ∂C/∂{layer}.bias"), &fc::bias_grad(delta).0, &g(&format!("{layer}.bias")).column());
     }
     // The input gradient is per sample: N times PyTorch's.
     agree("lenet: ∂C/∂x", &dx, &(case.dx.a4() * n as f64));

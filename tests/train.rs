@@ -47,14 +47,7 @@ fn small(out_dir: PathBuf, epochs: usize) -> TrainConfig {
 
 /// The history without its timings, which differ from run to run.
 fn untimed(h: &History) -> Vec<EpochStats> {
-    h.epochs
-        .iter()
-        .map(|e| EpochStats {
-            seconds: 0.0,
-            images_per_second: 0.0,
-            ..e.clone()
-        })
-        .collect()
+    h.epochs.iter().map(|e| EpochStats { seconds: 0.0, images_per_second: 0.0, ..e.clone() }).collect()
 }
 
 #[derive(Default)]
@@ -82,15 +75,7 @@ fn same_seed_and_threads_give_the_same_run_bit_for_bit() {
     assert_eq!(a.model.params, b.model.params);
     assert_eq!(untimed(&a.history), untimed(&b.history));
     // A different seed gives a different run.
-    let c = train::train(
-        &TrainConfig {
-            seed: 6,
-            ..small(dir.sub("c"), 2)
-        },
-        digits(),
-        &mut train::Silent,
-    )
-    .unwrap();
+    let c = train::train(&TrainConfig { seed: 6, ..small(dir.sub("c"), 2) }, digits(), &mut train::Silent).unwrap();
     assert_ne!(a.model.params, c.model.params);
 }
 
@@ -103,10 +88,7 @@ fn loss_decreases_and_files_are_written() {
     assert_eq!(count.batches, 3 * 16);
     let h = &out.history.epochs;
     assert_eq!(h.len(), 3);
-    assert!(
-        h[1].train_loss < h[0].train_loss && h[2].train_loss < h[1].train_loss,
-        "train loss must fall: {h:?}"
-    );
+    assert!(h[1].train_loss < h[0].train_loss && h[2].train_loss < h[1].train_loss, "train loss must fall: {h:?}");
     assert!(h[2].test_loss < h[0].test_loss, "test loss must fall: {h:?}");
     // Ten classes: chance is 10%. Three short epochs on 512 digits get far above it.
     assert!(h[2].test_accuracy > 0.6, "test accuracy {}", h[2].test_accuracy);
@@ -129,15 +111,9 @@ fn resume_continues_to_the_same_result_as_an_uninterrupted_run() {
     let mut count = Count::default();
     let resumed = train::resume(&ckpt, Some(3), None, digits(), &mut count).unwrap();
     assert_eq!(count.epochs, vec![2, 3], "only the missing epochs run");
-    assert_eq!(
-        resumed.model.params, full.model.params,
-        "weights after resuming must equal the uninterrupted run"
-    );
+    assert_eq!(resumed.model.params, full.model.params, "weights after resuming must equal the uninterrupted run");
     assert_eq!(untimed(&resumed.history), untimed(&full.history));
-    assert_eq!(
-        resumed.checkpoint, ckpt,
-        "a resumed run writes into the checkpoint's folder"
-    );
+    assert_eq!(resumed.checkpoint, ckpt, "a resumed run writes into the checkpoint's folder");
 }
 
 #[test]
@@ -158,42 +134,24 @@ fn a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint() {
     assert!(msg.starts_with("training diverged: the loss is "), "{msg}");
     assert!(msg.contains("at epoch 2, batch "), "{msg}");
     assert!(msg.contains("(the learning rate 1000000000 may be too large)"), "{msg}");
-    assert!(
-        msg.ends_with(&format!("the last good checkpoint is {} (epoch 1)", ckpt.display())),
-        "{msg}"
-    );
-    assert_eq!(
-        std::fs::read(&ckpt).unwrap(),
-        before,
-        "the last good checkpoint is left as it was"
-    );
+    assert!(msg.ends_with(&format!("the last good checkpoint is {} (epoch 1)", ckpt.display())), "{msg}");
+    assert_eq!(std::fs::read(&ckpt).unwrap(), before, "the last good checkpoint is left as it was");
     assert_eq!(Checkpoint::load(&ckpt).unwrap().epoch, 1);
 
     // Resumed into a new folder, the file resumed from is the last good one.
     let elsewhere = dir.sub("elsewhere");
     let e = train::resume(&ckpt, Some(3), Some(elsewhere.clone()), digits(), &mut train::Silent).unwrap_err();
-    assert!(
-        e.to_string()
-            .ends_with(&format!("the last good checkpoint is {} (epoch 1)", ckpt.display())),
-        "{e}"
-    );
+    assert!(e.to_string().ends_with(&format!("the last good checkpoint is {} (epoch 1)", ckpt.display())), "{e}");
     assert!(!elsewhere.join("checkpoint.json").exists());
 }
 
 #[test]
 fn diverging_in_the_first_epoch_says_no_checkpoint_was_written() {
     let dir = TempDir::new("nan1");
-    let cfg = TrainConfig {
-        lr: 1e9,
-        ..small(dir.sub("run"), 2)
-    };
+    let cfg = TrainConfig { lr: 1e9, ..small(dir.sub("run"), 2) };
     let e = train::train(&cfg, digits(), &mut train::Silent).unwrap_err();
     assert!(matches!(e, Error::Diverged { epoch: 1, .. }), "{e}");
-    assert!(
-        e.to_string()
-            .ends_with("no checkpoint was written, as no epoch finished"),
-        "{e}"
-    );
+    assert!(e.to_string().ends_with("no checkpoint was written, as no epoch finished"), "{e}");
     assert!(!dir.sub("run").join("checkpoint.json").exists());
 }
 
@@ -201,34 +159,10 @@ fn diverging_in_the_first_epoch_says_no_checkpoint_was_written() {
 fn bad_settings_are_refused_by_name() {
     let dir = TempDir::new("bad");
     for (cfg, want) in [
-        (
-            TrainConfig {
-                batch_size: 0,
-                ..small(dir.sub("a"), 1)
-            },
-            "batch size",
-        ),
-        (
-            TrainConfig {
-                lr: -1.0,
-                ..small(dir.sub("a"), 1)
-            },
-            "learning rate",
-        ),
-        (
-            TrainConfig {
-                momentum: 1.0,
-                ..small(dir.sub("a"), 1)
-            },
-            "momentum",
-        ),
-        (
-            TrainConfig {
-                threads: 0,
-                ..small(dir.sub("a"), 1)
-            },
-            "threads",
-        ),
+        (TrainConfig { batch_size: 0, ..small(dir.sub("a"), 1) }, "batch size"),
+        (TrainConfig { lr: -1.0, ..small(dir.sub("a"), 1) }, "learning rate"),
+        (TrainConfig { momentum: 1.0, ..small(dir.sub("a"), 1) }, "momentum"),
+        (TrainConfig { threads: 0, ..small(dir.sub("a"), 1) }, "threads"),
     ] {
         let e = train::train(&cfg, digits(), &mut train::Silent).unwrap_err();
         assert!(e.to_string().contains(want), "{e} should name {want}");
@@ -275,10 +209,7 @@ fn the_drawn_conv_maps_continue_to_the_models_logits() {
         let fast = model.logits(&x, 2);
         let scale = fast.iter().fold(0f32, |m, v| m.max(v.abs()));
         let diff = (&logits - &fast).iter().fold(0f32, |m, v| m.max(v.abs()));
-        assert!(
-            diff <= 1e-4 * scale.max(1.0),
-            "{arch:?}: largest logit difference {diff} (scale {scale})"
-        );
+        assert!(diff <= 1e-4 * scale.max(1.0), "{arch:?}: largest logit difference {diff} (scale {scale})");
     }
 }
 
@@ -323,8 +254,5 @@ fn training_refuses_images_that_are_not_28_by_28_naming_the_split() {
     let err =
         lenet::train::train(&config, &split, &mut lenet::train::Silent).expect_err("14×28 images must be refused");
     let text = err.to_string();
-    assert!(
-        text.contains("14×28 images") && text.contains(&split.train.name),
-        "{text}"
-    );
+    assert!(text.contains("14×28 images") && text.contains(&split.train.name), "{text}");
 }

@@ -137,9 +137,7 @@ fn new(args: NewArgs) -> Result<(), Failure> {
             let _ = fs::remove_dir_all(&tmp);
         })
     } else {
-        let name = dir
-            .file_name()
-            .ok_or_else(|| fail(format!("{} does not name a folder", dir.display())))?;
+        let name = dir.file_name().ok_or_else(|| fail(format!("{} does not name a folder", dir.display())))?;
         let parent = match dir.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -173,17 +171,10 @@ fn lenet_checkout(given: Option<PathBuf>) -> Result<PathBuf, Failure> {
     } else {
         "this binary was built from there; pass the checkout with --lenet PATH"
     };
-    let manifest = fs::read_to_string(path.join("Cargo.toml")).map_err(|e| {
-        fail(format!(
-            "{}: no lenet checkout ({e}); {hint}",
-            path.join("Cargo.toml").display()
-        ))
-    })?;
+    let manifest = fs::read_to_string(path.join("Cargo.toml"))
+        .map_err(|e| fail(format!("{}: no lenet checkout ({e}); {hint}", path.join("Cargo.toml").display())))?;
     if !manifest.lines().any(|l| l.trim() == r#"name = "lenet""#) {
-        return Err(fail(format!(
-            "{} is not lenet's Cargo.toml; {hint}",
-            path.join("Cargo.toml").display()
-        )));
+        return Err(fail(format!("{} is not lenet's Cargo.toml; {hint}", path.join("Cargo.toml").display())));
     }
     let absolute = fs::canonicalize(&path).or_else(|_| std::path::absolute(&path));
     absolute.map_err(|e| fail(format!("{}: {e}", path.display())))
@@ -194,10 +185,7 @@ fn write_starter(root: &Path, lenet: &Path) -> std::io::Result<()> {
         let path = root.join(name);
         fs::create_dir_all(path.parent().expect("a file inside the crate"))?;
         if name == "Cargo.toml" {
-            assert!(
-                text.contains(TEMPLATE_PATH),
-                "course/starter/Cargo.toml has the line {TEMPLATE_PATH}"
-            );
+            assert!(text.contains(TEMPLATE_PATH), "course/starter/Cargo.toml has the line {TEMPLATE_PATH}");
             let line = format!("lenet = {{ path = {}, default-features = false }}", toml_string(lenet));
             fs::write(path, text.replacen(TEMPLATE_PATH, &line, 1))?;
         } else {
@@ -243,20 +231,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     if let Some(bad) = exercises.iter().find(|p| !is_exercise(p)) {
         return Err((
             USAGE,
-            format!(
-                "{} is not an exercise; the exercises are: {}",
-                bad.display(),
-                EXERCISES.join(", ")
-            ),
+            format!("{} is not an exercise; the exercises are: {}", bad.display(), EXERCISES.join(", ")),
         ));
     }
     let manifest = dir.join("Cargo.toml");
     if !manifest.is_file() {
-        let also = if dir.exists() {
-            ""
-        } else {
-            " (the folder does not exist either)"
-        };
+        let also = if dir.exists() { "" } else { " (the folder does not exist either)" };
         return Err((
             USAGE,
             format!(
@@ -270,9 +250,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     // file) on stderr, the checker its reports on stdout: both pass through.
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let mut cmd = Command::new(&cargo);
-    cmd.args(["run", "--release", "--quiet", "--manifest-path"])
-        .arg(&manifest)
-        .arg("--");
+    cmd.args(["run", "--release", "--quiet", "--manifest-path"]).arg(&manifest).arg("--");
     cmd.args(exercises);
     if args.json {
         cmd.arg("--json");
@@ -280,14 +258,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     if let Some(seed) = args.seed {
         cmd.arg("--seed").arg(seed.to_string());
     }
-    let status = cmd
-        .status()
-        .map_err(|e| fail(format!("cannot run {}: {e}", Path::new(&cargo).display())))?;
+    let status = cmd.status().map_err(|e| fail(format!("cannot run {}: {e}", Path::new(&cargo).display())))?;
     match status.code() {
         Some(code) => Ok(ExitCode::from(u8::try_from(code).unwrap_or(1))),
-        None => Err(fail(format!(
-            "cargo run on {} was stopped by a signal ({status})",
-            manifest.display()
-        ))),
+        None => Err(fail(format!("cargo run on {} was stopped by a signal ({status})", manifest.display()))),
     }
 }

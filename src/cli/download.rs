@@ -39,10 +39,7 @@ pub struct Remote {
 /// are those TensorFlow Datasets records for the official files.
 pub const MNIST: Remote = Remote {
     dataset: "mnist",
-    mirrors: &[
-        "https://storage.googleapis.com/cvdf-datasets/mnist/",
-        "https://ossci-datasets.s3.amazonaws.com/mnist/",
-    ],
+    mirrors: &["https://storage.googleapis.com/cvdf-datasets/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/"],
     files: [
         RemoteFile {
             name: "train-images-idx3-ubyte.gz",
@@ -124,18 +121,10 @@ pub enum DownloadError {
     /// Neither `--dir` nor a variable that gives the cache folder.
     NoFolder,
     /// A folder or file could not be read, created or written.
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, action: &'static str, source: std::io::Error },
     /// Line `line` (from 1) of the SHA-256 file is not `<hex>  <name>` of one
     /// of the four files.
-    Sums {
-        path: PathBuf,
-        line: usize,
-        problem: String,
-    },
+    Sums { path: PathBuf, line: usize, problem: String },
     /// The SHA-256 file names no file.
     NoSums { path: PathBuf },
     /// Every mirror failed for a file: one message per attempt, each naming
@@ -176,22 +165,14 @@ pub fn run(args: Args) -> Result<(), Error> {
     };
     let wanted: Vec<Wanted> = match &args.sha256_file {
         Some(path) => read_sha256_file(path)?,
-        None => remote
-            .files
-            .iter()
-            .map(|f| Wanted {
-                name: f.name.to_string(),
-                sha256: f.sha256.to_string(),
-            })
-            .collect(),
+        None => {
+            remote.files.iter().map(|f| Wanted { name: f.name.to_string(), sha256: f.sha256.to_string() }).collect()
+        }
     };
     let mirrors: Vec<String> = if args.base_url.is_empty() {
         remote.mirrors.iter().map(|m| m.to_string()).collect()
     } else {
-        args.base_url
-            .into_iter()
-            .map(|b| if b.ends_with('/') { b } else { format!("{b}/") })
-            .collect()
+        args.base_url.into_iter().map(|b| if b.ends_with('/') { b } else { format!("{b}/") }).collect()
     };
     download(&mirrors, &wanted, &dir, Duration::from_secs(args.stall_timeout))?;
     println!("{} is in {}", remote.dataset, dir.display());
@@ -210,11 +191,7 @@ pub fn read_sha256_file(path: &Path) -> Result<Vec<Wanted>, DownloadError> {
     })?;
     let mut wanted = Vec::new();
     for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let bad = |problem: String| DownloadError::Sums {
-            path: path.to_path_buf(),
-            line: n + 1,
-            problem,
-        };
+        let bad = |problem: String| DownloadError::Sums { path: path.to_path_buf(), line: n + 1, problem };
         let mut parts = line.split_whitespace();
         let (Some(hex), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err(bad(format!("expected `<sha256>  <file name>`, got `{line}`")));
@@ -226,15 +203,10 @@ pub fn read_sha256_file(path: &Path) -> Result<Vec<Wanted>, DownloadError> {
         if !FILE_NAMES.iter().any(|f| name == format!("{f}.gz")) {
             return Err(bad(format!("`{name}` is not one of the four IDX .gz file names")));
         }
-        wanted.push(Wanted {
-            name: name.to_string(),
-            sha256: hex.to_ascii_lowercase(),
-        });
+        wanted.push(Wanted { name: name.to_string(), sha256: hex.to_ascii_lowercase() });
     }
     if wanted.is_empty() {
-        return Err(DownloadError::NoSums {
-            path: path.to_path_buf(),
-        });
+        return Err(DownloadError::NoSums { path: path.to_path_buf() });
     }
     Ok(wanted)
 }
@@ -254,11 +226,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// naming its URL), or [`DownloadError::Io`] naming the folder or file that
 /// could not be written.
 pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path, stall: Duration) -> Result<(), DownloadError> {
-    let io = |path: &Path, action, source| DownloadError::Io {
-        path: path.to_path_buf(),
-        action,
-        source,
-    };
+    let io = |path: &Path, action, source| DownloadError::Io { path: path.to_path_buf(), action, source };
     std::fs::create_dir_all(dir).map_err(|source| io(dir, "create", source))?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(20)))
@@ -291,10 +259,7 @@ pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path, stall: Durati
             if let Err(Failure::Stalled(_)) = &result {
                 stalled[i] = true;
             }
-            match result
-                .map_err(Failure::message)
-                .and_then(|bytes| verify(&file.name, &url, &file.sha256, bytes))
-            {
+            match result.map_err(Failure::message).and_then(|bytes| verify(&file.name, &url, &file.sha256, bytes)) {
                 Ok(bytes) => {
                     fetched = Some(bytes);
                     break;

@@ -16,11 +16,7 @@ pub enum Error {
     Options(&'static str),
     /// A model whose forward pass overflows on `non_finite` of `total` test
     /// images.
-    Unusable {
-        model: PathBuf,
-        non_finite: usize,
-        total: usize,
-    },
+    Unusable { model: PathBuf, non_finite: usize, total: usize },
 }
 
 impl fmt::Display for Error {
@@ -29,11 +25,7 @@ impl fmt::Display for Error {
             Error::Lenet(e) => write!(f, "{e}"),
             Error::Download(e) => write!(f, "{e}"),
             Error::Options(problem) => f.write_str(problem),
-            Error::Unusable {
-                model,
-                non_finite,
-                total,
-            } => write!(
+            Error::Unusable { model, non_finite, total } => write!(
                 f,
                 "model file {} is unusable: its forward pass overflows to NaN or infinity on {non_finite} of \
                  {total} test images (weights too large or corrupt)",

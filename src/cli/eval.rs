@@ -30,12 +30,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), Error> {
     if args.threads == 0 {
-        return Err(ConfigError {
-            setting: "threads",
-            value: "0".into(),
-            must_be: "at least 1",
-        }
-        .into());
+        return Err(ConfigError { setting: "threads", value: "0".into(), must_be: "at least 1" }.into());
     }
     // The model first: a bad file should be reported before data is loaded.
     let model = file::load(&args.model)?;
@@ -44,11 +39,7 @@ pub fn run(args: Args) -> Result<(), Error> {
     let test = data::load_for_eval(&source)?;
     let ev = evaluate(&model, &test, None, args.threads);
     if ev.non_finite > 0 {
-        return Err(Error::Unusable {
-            model: args.model.clone(),
-            non_finite: ev.non_finite,
-            total: ev.total,
-        });
+        return Err(Error::Unusable { model: args.model.clone(), non_finite: ev.non_finite, total: ev.total });
     }
     if args.json {
         let v = serde_json::json!({
@@ -75,13 +66,7 @@ pub fn run(args: Args) -> Result<(), Error> {
     );
     println!("\nconfusion matrix (rows: true class, columns: predicted class)");
     let names = source.class_names();
-    let w = ev
-        .confusion
-        .iter()
-        .map(|c| c.to_string().len())
-        .max()
-        .unwrap_or(1)
-        .max(2);
+    let w = ev.confusion.iter().map(|c| c.to_string().len()).max().unwrap_or(1).max(2);
     let lw = names.iter().map(|n| n.chars().count()).max().unwrap_or(1);
     print!("{:lw$}  ", "");
     for p in 0..names.len() {

@@ -91,10 +91,7 @@ impl Progress for Bars {
         if let Some(bar) = &self.bar {
             bar.set_position(batch as u64);
             if batch.is_multiple_of(10) {
-                bar.set_message(format!(
-                    "loss {loss:.4}  acc {:.2}%  {ips:.0} images/s",
-                    100.0 * accuracy
-                ));
+                bar.set_message(format!("loss {loss:.4}  acc {:.2}%  {ips:.0} images/s", 100.0 * accuracy));
             }
         }
     }
@@ -127,12 +124,7 @@ fn utc_stamp() -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}-{:02}-{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}-{:02}-{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 fn config_from(args: &Args) -> TrainConfig {
@@ -150,10 +142,7 @@ fn config_from(args: &Args) -> TrainConfig {
             Some(ArchName::Classic) => Arch::classic(),
             _ => Arch::modern(),
         },
-        out_dir: args
-            .out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("runs").join(utc_stamp())),
+        out_dir: args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(utc_stamp())),
         limit: args.limit,
     }
 }
@@ -222,11 +211,7 @@ pub fn run(args: Args) -> Result<(), Error> {
         );
         println!("run folder {}:", folder.dir.display());
         for f in files {
-            println!(
-                "  {}",
-                f.file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
-            );
+            println!("  {}", f.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
         }
         println!("  {}", train::CHECKPOINT_FILE);
     }

@@ -25,21 +25,10 @@ fn add_into<F: Real>(mut acc: ArrayViewMut2<F>, m: ArrayView2<F>) {
 
 /// Checks x (N×C×H×W) against w (K×C×kh×kw) and returns the output size
 /// (H + 2p − kh + 1, W + 2p − kw + 1).
-fn output_size<F: Real>(
-    what: &str,
-    x: &Array4<F>,
-    w: &Array4<F>,
-    padding: usize,
-) -> (usize, usize) {
+fn output_size<F: Real>(what: &str, x: &Array4<F>, w: &Array4<F>, padding: usize) -> (usize, usize) {
     let (_, c, h, wd) = x.dim();
     let (_, kc, kh, kw) = w.dim();
-    assert_eq!(
-        c,
-        kc,
-        "conv::{what}: input x {} has {c} channels but kernels w {} have {kc}",
-        shape4(x),
-        shape4(w)
-    );
+    assert_eq!(c, kc, "conv::{what}: input x {} has {c} channels but kernels w {} have {kc}", shape4(x), shape4(w));
     let (hp, wp) = (h + 2 * padding, wd + 2 * padding);
     assert!(
         kh > 0 && kw > 0 && kh <= hp && kw <= wp,
@@ -136,10 +125,7 @@ pub fn backward<F: Real>(
                 let da = input_grad(&delta, &wkc);
                 let inner = da.slice(s![padding..padding + h, padding..padding + wd]);
                 add_into(dx.slice_mut(s![n, c, .., ..]), inner);
-                add_into(
-                    dw.slice_mut(s![k, c, .., ..]),
-                    kernel_grad(&a, &delta).view(),
-                );
+                add_into(dw.slice_mut(s![k, c, .., ..]), kernel_grad(&a, &delta).view());
             }
         }
     }

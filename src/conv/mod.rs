@@ -28,20 +28,8 @@ use crate::matrix::Matrix;
 
 /// Panics unless a `kh × kw` kernel fits inside an `h × w` input.
 fn check_fits(what: &str, kernel: &str, input: &str, k: (usize, usize), x: (usize, usize)) {
-    assert!(
-        k.0 > 0 && k.1 > 0,
-        "{what}: {kernel} {}×{} is empty",
-        k.0,
-        k.1
-    );
-    assert!(
-        k.0 <= x.0 && k.1 <= x.1,
-        "{what}: {kernel} {}×{} is larger than {input} {}×{}",
-        k.0,
-        k.1,
-        x.0,
-        x.1
-    );
+    assert!(k.0 > 0 && k.1 > 0, "{what}: {kernel} {}×{} is empty", k.0, k.1);
+    assert!(k.0 <= x.0 && k.1 <= x.1, "{what}: {kernel} {}×{} is larger than {input} {}×{}", k.0, k.1, x.0, x.1);
 }
 
 // ANCHOR: correlate_valid
@@ -61,13 +49,7 @@ pub fn correlate_valid<T: Element>(a: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> {
 }
 // ANCHOR_END: correlate_valid
 
-fn correlate_named<T: Element>(
-    what: &str,
-    kernel: &str,
-    input: &str,
-    a: &Matrix<T>,
-    w: &Matrix<T>,
-) -> Matrix<T> {
+fn correlate_named<T: Element>(what: &str, kernel: &str, input: &str, a: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> {
     let (h, wd) = a.shape2();
     let (kh, kw) = w.shape2();
     check_fits(what, kernel, input, (kh, kw), (h, wd));
@@ -99,11 +81,7 @@ pub fn pad<T: Element>(m: &Matrix<T>, rows: usize, cols: usize) -> Matrix<T> {
     let (h, w) = m.shape2();
     Matrix::from_fn(h + 2 * rows, w + 2 * cols, |i, j| {
         let inside = (rows..rows + h).contains(&i) && (cols..cols + w).contains(&j);
-        if inside {
-            m[(i - rows, j - cols)].clone()
-        } else {
-            T::zero()
-        }
+        if inside { m[(i - rows, j - cols)].clone() } else { T::zero() }
     })
 }
 // ANCHOR_END: pad

@@ -311,9 +311,7 @@ fn m(a: &Array2<f64>) -> Matrix<f64> {
 
 /// Every tensor of `out` times `factor`.
 pub(crate) fn scaled(out: &Output, factor: f64) -> Output {
-    out.iter()
-        .map(|t| Tensor { name: t.name, value: &t.value * factor })
-        .collect()
+    out.iter().map(|t| Tensor { name: t.name, value: &t.value * factor }).collect()
 }
 
 /// fc forward: W a without the bias.
@@ -329,10 +327,7 @@ pub(crate) fn fc_backprop_delta(
     act: Activation,
 ) -> Vec<Variant> {
     let back = w.t().dot(delta);
-    let mut v = vec![
-        (SIGMA_PRIME_MISSING, one(back.clone())),
-        (SIGMA_NOT_PRIME, one(&back * &act.apply(z))),
-    ];
+    let mut v = vec![(SIGMA_PRIME_MISSING, one(back.clone())), (SIGMA_NOT_PRIME, one(&back * &act.apply(z)))];
     if w.is_square() {
         v.push((TRANSPOSE_MISSING, one(act.backward(&w.dot(delta), z))));
         v.push((SIGMA_PRIME_WRONG_LAYER, one(w.t().dot(&act.backward(delta, z)))));
@@ -343,10 +338,7 @@ pub(crate) fn fc_backprop_delta(
 /// ∂C/∂W summed over the batch, or transposed.
 pub(crate) fn fc_weight_grad(delta: &Array2<f64>, a: &Array2<f64>) -> Vec<Variant> {
     let n = delta.ncols() as f64;
-    vec![
-        (BATCH_SUMMED, one(delta.dot(&a.t()))),
-        (WEIGHT_GRAD_TRANSPOSED, one(a.dot(&delta.t()) / n)),
-    ]
+    vec![(BATCH_SUMMED, one(delta.dot(&a.t()))), (WEIGHT_GRAD_TRANSPOSED, one(a.dot(&delta.t()) / n))]
 }
 
 /// ∂C/∂b summed over the batch.
@@ -460,10 +452,7 @@ pub(crate) fn mean_pool_backward(
         let (r, q) = (i * stride, j * stride);
         assigned.slice_mut(s![n, c, r..r + size, q..q + size]).fill(g / area);
     }
-    vec![
-        (MEAN_NOT_DIVIDED, scaled(reference, area)),
-        (ASSIGNED_NOT_ACCUMULATED, one(assigned)),
-    ]
+    vec![(MEAN_NOT_DIVIDED, scaled(reference, area)), (ASSIGNED_NOT_ACCUMULATED, one(assigned))]
 }
 
 /// Max-pool backward assigning instead of accumulating (erratum 15).
@@ -473,10 +462,7 @@ pub(crate) fn max_pool_backward(dy: &Array4<f64>, argmax: &Argmax) -> Vec<Varian
 
 /// ReLU backward without the gate, or with the gate on the gradient.
 pub(crate) fn relu_backward(da: &Array4<f64>) -> Vec<Variant> {
-    vec![
-        (RELU_GATE_MISSING, one(da.clone())),
-        (RELU_OF_GRADIENT, one(Activation::Relu.apply(da))),
-    ]
+    vec![(RELU_GATE_MISSING, one(da.clone())), (RELU_OF_GRADIENT, one(Activation::Relu.apply(da)))]
 }
 
 /// The softmax cross-entropy gradient as the notes and their repository have it.
@@ -508,8 +494,5 @@ pub(crate) fn lenet_backward(
     let mut model = LeNet::new(Arch { pooling: Pooling::Mean, ..Arch::modern() }, 0);
     model.params = params.clone();
     let mean = super::exercises::params_output(&model.trace(x, labels).grads);
-    vec![
-        (BATCH_SUMMED, scaled(reference, x.dim().0 as f64)),
-        (MEAN_POOLING_IN_LENET, mean),
-    ]
+    vec![(BATCH_SUMMED, scaled(reference, x.dim().0 as f64)), (MEAN_POOLING_IN_LENET, mean)]
 }

@@ -34,9 +34,7 @@ struct Options {
 fn parse(args: &[String]) -> Result<Option<Options>, String> {
     let mut options = Options { exercises: Vec::new(), json: false, seed: None };
     let mut args = args.iter();
-    let seed = |text: &str| {
-        text.parse::<u64>().map_err(|_| format!("--seed needs a whole number ≥ 0, not {text:?}"))
-    };
+    let seed = |text: &str| text.parse::<u64>().map_err(|_| format!("--seed needs a whole number ≥ 0, not {text:?}"));
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "-h" | "--help" => return Ok(None),
@@ -80,11 +78,7 @@ pub fn run(answers: &Answers, args: &[String], out: &mut dyn Write, err: &mut dy
         }
     };
     let seed = options.seed.unwrap_or_else(clock_seed);
-    let reports: Vec<_> = options
-        .exercises
-        .iter()
-        .filter_map(|e| check(e, answers, seed))
-        .collect();
+    let reports: Vec<_> = options.exercises.iter().filter_map(|e| check(e, answers, seed)).collect();
     if options.json {
         for r in &reports {
             let _ = writeln!(out, "{}", r.to_json());
@@ -93,11 +87,7 @@ pub fn run(answers: &Answers, args: &[String], out: &mut dyn Write, err: &mut dy
         let _ = write!(out, "{}", table(&reports));
     }
     let _ = out.flush();
-    if reports.iter().all(|r| r.passed()) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    if reports.iter().all(|r| r.passed()) { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 /// What a student's `src/main.rs` calls. The arguments are

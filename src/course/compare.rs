@@ -46,17 +46,13 @@ fn with_name(name: &str, text: String) -> String {
 /// The first tensor whose shape differs, as (expected, got) texts.
 pub(crate) fn shape_mismatch(expected: &Output, got: &Output) -> Option<(String, String)> {
     if expected.len() != got.len() {
-        return Some((
-            format!("{} tensors", expected.len()),
-            format!("{} tensors", got.len()),
-        ));
+        return Some((format!("{} tensors", expected.len()), format!("{} tensors", got.len())));
     }
-    expected.iter().zip(got).find(|(e, g)| e.value.shape() != g.value.shape()).map(|(e, g)| {
-        (
-            with_name(e.name, shape_text(e.value.shape())),
-            with_name(g.name, shape_text(g.value.shape())),
-        )
-    })
+    expected
+        .iter()
+        .zip(got)
+        .find(|(e, g)| e.value.shape() != g.value.shape())
+        .map(|(e, g)| (with_name(e.name, shape_text(e.value.shape())), with_name(g.name, shape_text(g.value.shape()))))
 }
 
 /// The relative error of one entry, as [`crate::gradcheck::rel_error`]
@@ -87,12 +83,7 @@ pub(crate) fn worst(expected: &Output, got: &Output) -> Option<Worst> {
             let err = entry_error(x, y);
             if best.as_ref().is_none_or(|b| err > b.rel_error) {
                 let at = book_index(index.into_dimension().slice());
-                best = Some(Worst {
-                    rel_error: err,
-                    index: with_name(e.name, at),
-                    expected: x,
-                    got: y,
-                });
+                best = Some(Worst { rel_error: err, index: with_name(e.name, at), expected: x, got: y });
             }
         }
     }

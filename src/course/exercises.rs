@@ -230,9 +230,7 @@ fn full_convolve(rng: &mut Rng) -> Case {
     let w = uniform(rng, (kh, kw));
     let expected = one(conv::full_convolve(&mat(&delta), &mat(&w)).0);
     let a = uniform(rng, (m + kh - 1, n + kw - 1));
-    let numerical = fd(&a, LINEAR_STEP, |a| {
-        dot(&delta, &conv::correlate_valid(&mat(a), &mat(&w)).0)
-    });
+    let numerical = fd(&a, LINEAR_STEP, |a| dot(&delta, &conv::correlate_valid(&mat(a), &mat(&w)).0));
     let i = Rc::new((delta, w));
     let j = Rc::clone(&i);
     Case {
@@ -253,9 +251,7 @@ fn kernel_grad(rng: &mut Rng) -> Case {
     let delta = uniform(rng, (m, n));
     let expected = one(conv::kernel_grad(&mat(&a), &mat(&delta)).0);
     let w = uniform(rng, (h - m + 1, wd - n + 1));
-    let numerical = fd(&w, LINEAR_STEP, |w| {
-        dot(&delta, &conv::correlate_valid(&mat(&a), &mat(w)).0)
-    });
+    let numerical = fd(&w, LINEAR_STEP, |w| dot(&delta, &conv::correlate_valid(&mat(&a), &mat(w)).0));
     let i = Rc::new((a, delta));
     let j = Rc::clone(&i);
     Case {
@@ -325,12 +321,7 @@ fn pooling_geometry(rng: &mut Rng, overlapping: bool) -> ((usize, usize, usize, 
     let size = between(rng, 2, 3);
     let stride = if overlapping { between(rng, 1, size - 1) } else { size };
     let (oh, ow) = (between(rng, 2, 3), between(rng, 2, 3));
-    let shape = (
-        between(rng, 1, 2),
-        between(rng, 1, 2),
-        (oh - 1) * stride + size,
-        (ow - 1) * stride + size,
-    );
+    let shape = (between(rng, 1, 2), between(rng, 1, 2), (oh - 1) * stride + size, (ow - 1) * stride + size);
     (shape, size, stride)
 }
 
@@ -429,9 +420,7 @@ fn softmax_cross_entropy_grad(rng: &mut Rng) -> Case {
     let labels: Vec<usize> = (0..n).map(|_| rng.below(10)).collect();
     let expected = one(loss::softmax_cross_entropy(&logits, &labels).1);
     // δ is per sample: the gradient of Σ_n C_n = N × the mean loss.
-    let numerical = fd(&logits, SMOOTH_STEP, |z| {
-        loss::softmax_cross_entropy(z, &labels).0 * n as f64
-    });
+    let numerical = fd(&logits, SMOOTH_STEP, |z| loss::softmax_cross_entropy(z, &labels).0 * n as f64);
     let i = Rc::new((logits, labels));
     let j = Rc::clone(&i);
     Case {
@@ -445,10 +434,7 @@ fn softmax_cross_entropy_grad(rng: &mut Rng) -> Case {
 
 /// LeNet's ten gradient tensors as an output, named as [`PARAM_NAMES`].
 pub(crate) fn params_output(p: &Params<f64>) -> Output {
-    p.tensors()
-        .into_iter()
-        .map(|(name, t)| super::compare::Tensor { name, value: t.to_owned() })
-        .collect()
+    p.tensors().into_iter().map(|(name, t)| super::compare::Tensor { name, value: t.to_owned() }).collect()
 }
 
 fn lenet_backward(rng: &mut Rng) -> Case {

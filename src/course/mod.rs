@@ -95,8 +95,7 @@ pub struct Answers {
     /// δ ↦ ∂C/∂b = Σ_ij δ_ij.
     pub bias_grad: fn(&Array2<f64>) -> f64,
     /// (x, w, δ, padding) ↦ (dx, dw, db), as [`conv::backward`].
-    pub conv_backward:
-        fn(&Array4<f64>, &Array4<f64>, &Array4<f64>, usize) -> (Array4<f64>, Array4<f64>, Array1<f64>),
+    pub conv_backward: fn(&Array4<f64>, &Array4<f64>, &Array4<f64>, usize) -> (Array4<f64>, Array4<f64>, Array1<f64>),
     /// (∂C/∂y, input shape, window size, stride) ↦ ∂C/∂x, as [`pool::mean_backward`].
     pub mean_pool_backward: fn(&Array4<f64>, (usize, usize, usize, usize), usize, usize) -> Array4<f64>,
     /// (∂C/∂y, argmax) ↦ ∂C/∂x, as [`pool::max_backward`].
@@ -169,10 +168,7 @@ pub fn check(exercise: &str, answers: &Answers, seed: u64) -> Option<Report> {
 
 /// Checks every exercise, in [`EXERCISES`] order.
 pub fn check_all(answers: &Answers, seed: u64) -> Vec<Report> {
-    EXERCISES
-        .iter()
-        .filter_map(|e| check(e, answers, seed))
-        .collect()
+    EXERCISES.iter().filter_map(|e| check(e, answers, seed)).collect()
 }
 
 /// The verdict on one case.
@@ -235,8 +231,5 @@ fn diagnose(case: &Case, got: &Output) -> Option<Diagnosis> {
     if case.numerical.is_some() {
         variants.push((catalogue::SIGN_FLIPPED, catalogue::scaled(&case.expected, -1.0)));
     }
-    variants
-        .iter()
-        .find(|(_, wrong)| same(wrong, got))
-        .map(|(mistake, _)| mistake.diagnosis())
+    variants.iter().find(|(_, wrong)| same(wrong, got)).map(|(mistake, _)| mistake.diagnosis())
 }

@@ -83,10 +83,6 @@ pub(crate) fn run<T>(f: impl FnOnce() -> T) -> Result<T, Status> {
     leave();
     result.map_err(|payload| {
         let message = message(payload.as_ref());
-        if message.starts_with("not yet implemented") {
-            Status::NotStarted
-        } else {
-            Status::Panicked { message }
-        }
+        if message.starts_with("not yet implemented") { Status::NotStarted } else { Status::Panicked { message } }
     })
 }

@@ -113,11 +113,7 @@ impl Report {
             html.push_str(&html_escape(&line));
         }
         if let Some(d) = &self.diagnosis {
-            html.push_str(&format!(
-                "<br>See <a href=\"{}\">{}</a>.",
-                html_escape(&d.book),
-                html_escape(&d.book)
-            ));
+            html.push_str(&format!("<br>See <a href=\"{}\">{}</a>.", html_escape(&d.book), html_escape(&d.book)));
         }
         html.push_str("</div>");
         html
@@ -135,9 +131,7 @@ impl Report {
         match &self.status {
             Status::NotStarted => lines.push("the function still holds todo!()".to_string()),
             Status::Panicked { message } => lines.push(format!("it panicked: {message}")),
-            Status::WrongShape { expected, got } => {
-                lines.push(format!("expected shape {expected}, got {got}"))
-            }
+            Status::WrongShape { expected, got } => lines.push(format!("expected shape {expected}, got {got}")),
             Status::Passed | Status::Wrong => {}
         }
         if let Some(w) = &self.worst {
@@ -150,10 +144,7 @@ impl Report {
             ));
         }
         if let Some(fd) = self.finite_difference {
-            lines.push(format!(
-                "against central differences: relative error {}",
-                sci(fd)
-            ));
+            lines.push(format!("against central differences: relative error {}", sci(fd)));
         }
         if let Some(d) = &self.diagnosis {
             let erratum = d.erratum.map(|n| format!(", erratum {n} of the notes")).unwrap_or_default();
@@ -175,11 +166,7 @@ fn value(x: f64) -> String {
     if x == 0.0 || (1e-3..1e4).contains(&x.abs()) {
         let digits = (5 - x.abs().log10().floor().max(-3.0) as i32).max(0) as usize;
         let text = format!("{x:.digits$}");
-        if text.contains('.') {
-            text.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            text
-        }
+        if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text }
     } else {
         format!("{x:.5e}")
     }
@@ -220,16 +207,11 @@ pub fn table(reports: &[Report]) -> String {
             r.diagnosis.as_ref().map_or_else(dash, |d| d.name.clone()),
         ]);
     }
-    let widths: Vec<usize> = (0..5)
-        .map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0))
-        .collect();
+    let widths: Vec<usize> = (0..5).map(|j| rows.iter().map(|r| r[j].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
     for row in &rows {
-        let cells: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(c, &w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
-            .collect();
+        let cells: Vec<String> =
+            row.iter().zip(&widths).map(|(c, &w)| format!("{c}{}", " ".repeat(w - c.chars().count()))).collect();
         out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }

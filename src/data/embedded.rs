@@ -28,13 +28,7 @@ fn decode(images: &[u8], labels: &[u8], split: &str) -> Result<Dataset, DataErro
     let im = idx::parse_images(images.to_vec(), Path::new(&images_name))?;
     let lb = idx::parse_labels(labels.to_vec(), Path::new(&labels_name))?;
     idx::check_counts(Path::new(&images_name), &im, Path::new(&labels_name), &lb)?;
-    Ok(Dataset {
-        images: im.pixels,
-        labels: lb,
-        rows: im.rows,
-        cols: im.cols,
-        name: format!("digits-{split}"),
-    })
+    Ok(Dataset { images: im.pixels, labels: lb, rows: im.rows, cols: im.cols, name: format!("digits-{split}") })
 }
 
 /// The embedded training digits (8,000).

@@ -54,55 +54,25 @@ pub enum DataError {
     /// A dimension is zero or the header's sizes overflow.
     BadDimensions { path: PathBuf, dims: Vec<u32> },
     /// The header's dimensions promise a different number of data bytes.
-    SizeMismatch {
-        path: PathBuf,
-        dims: Vec<u32>,
-        expected: usize,
-        found: usize,
-    },
+    SizeMismatch { path: PathBuf, dims: Vec<u32>, expected: usize, found: usize },
     /// An images file and its labels file disagree on the number of samples.
-    CountMismatch {
-        images: PathBuf,
-        labels: PathBuf,
-        n_images: usize,
-        n_labels: usize,
-    },
+    CountMismatch { images: PathBuf, labels: PathBuf, n_images: usize, n_labels: usize },
     /// A label outside `0..NUM_CLASSES`.
     LabelOutOfRange { path: PathBuf, index: usize, label: u8 },
     /// Training and test images of different sizes: one model cannot take both.
-    ShapeMismatch {
-        train: PathBuf,
-        test: PathBuf,
-        train_shape: (usize, usize),
-        test_shape: (usize, usize),
-    },
+    ShapeMismatch { train: PathBuf, test: PathBuf, train_shape: (usize, usize), test_shape: (usize, usize) },
     /// Something other than a regular file (a directory, FIFO, device,
     /// symbolic-link loop) where an IDX file should be; `what` says what.
     NotAFile { path: PathBuf, what: String },
     /// The header declares more data bytes than [`MAX_DATA_BYTES`].
-    TooLarge {
-        path: PathBuf,
-        dims: Vec<u32>,
-        bytes: u128,
-        limit: usize,
-    },
+    TooLarge { path: PathBuf, dims: Vec<u32>, bytes: u128, limit: usize },
     /// The (decompressed) file is longer than any valid IDX file (`limit` bytes).
     TooLong { path: PathBuf, limit: usize },
     /// More than `more_than` data bytes where the header declares `expected`
     /// (the reader stopped counting there).
-    TrailingData {
-        path: PathBuf,
-        dims: Vec<u32>,
-        expected: usize,
-        more_than: u64,
-    },
+    TrailingData { path: PathBuf, dims: Vec<u32>, expected: usize, more_than: u64 },
     /// Images of a size the consumer cannot take (LeNet: 28×28).
-    ImageSize {
-        path: PathBuf,
-        rows: usize,
-        cols: usize,
-        expected: (usize, usize),
-    },
+    ImageSize { path: PathBuf, rows: usize, cols: usize, expected: (usize, usize) },
     /// A data set file that holds no images (or labels).
     Empty { path: PathBuf },
 }
@@ -149,63 +119,34 @@ impl fmt::Display for DataError {
                 )
             }
             DataError::ShortHeader { path, needed, found } => {
-                write!(
-                    f,
-                    "{} is truncated: an IDX header needs {needed} bytes, the file has {found}",
-                    path.display()
-                )
+                write!(f, "{} is truncated: an IDX header needs {needed} bytes, the file has {found}", path.display())
             }
             DataError::BadMagic { path, expected, found } => write!(
                 f,
                 "{} is not the expected IDX file: magic number {found:#010x}, expected {expected:#010x} ({})",
                 path.display(),
-                if *expected == IMAGES_MAGIC {
-                    "u8 images, 3 dimensions"
-                } else {
-                    "u8 labels, 1 dimension"
-                }
+                if *expected == IMAGES_MAGIC { "u8 images, 3 dimensions" } else { "u8 labels, 1 dimension" }
             ),
             DataError::BadDimensions { path, dims } => {
                 write!(f, "{} declares unusable dimensions {}", path.display(), dims_text(dims))
             }
-            DataError::SizeMismatch {
-                path,
-                dims,
-                expected,
-                found,
-            } => write!(
+            DataError::SizeMismatch { path, dims, expected, found } => write!(
                 f,
                 "{} declares dimensions {} = {expected} data bytes but holds {found} ({})",
                 path.display(),
                 dims_text(dims),
-                if found < expected {
-                    "truncated"
-                } else {
-                    "trailing bytes"
-                }
+                if found < expected { "truncated" } else { "trailing bytes" }
             ),
-            DataError::CountMismatch {
-                images,
-                labels,
-                n_images,
-                n_labels,
-            } => write!(
+            DataError::CountMismatch { images, labels, n_images, n_labels } => write!(
                 f,
                 "{} holds {n_images} images but {} holds {n_labels} labels",
                 images.display(),
                 labels.display()
             ),
-            DataError::LabelOutOfRange { path, index, label } => write!(
-                f,
-                "{}: label {label} at index {index} is outside 0..{NUM_CLASSES}",
-                path.display()
-            ),
-            DataError::ShapeMismatch {
-                train,
-                test,
-                train_shape,
-                test_shape,
-            } => write!(
+            DataError::LabelOutOfRange { path, index, label } => {
+                write!(f, "{}: label {label} at index {index} is outside 0..{NUM_CLASSES}", path.display())
+            }
+            DataError::ShapeMismatch { train, test, train_shape, test_shape } => write!(
                 f,
                 "{} holds {}×{} images but {} holds {}×{} images",
                 train.display(),
@@ -216,12 +157,7 @@ impl fmt::Display for DataError {
                 test_shape.1
             ),
             DataError::NotAFile { path, what } => write!(f, "{} is {what}, not an IDX file", path.display()),
-            DataError::TooLarge {
-                path,
-                dims,
-                bytes,
-                limit,
-            } => write!(
+            DataError::TooLarge { path, dims, bytes, limit } => write!(
                 f,
                 "{} declares dimensions {} = {bytes} data bytes, more than the limit of {limit} bytes ({} MiB; \
                  the largest real file, MNIST's training images, holds {LARGEST_REAL_DATA_BYTES})",
@@ -234,23 +170,13 @@ impl fmt::Display for DataError {
                 "{} is longer than any valid IDX file: more than {limit} bytes (decompressed), the limit",
                 path.display()
             ),
-            DataError::TrailingData {
-                path,
-                dims,
-                expected,
-                more_than,
-            } => write!(
+            DataError::TrailingData { path, dims, expected, more_than } => write!(
                 f,
                 "{} declares dimensions {} = {expected} data bytes but holds more than {more_than} (trailing bytes)",
                 path.display(),
                 dims_text(dims)
             ),
-            DataError::ImageSize {
-                path,
-                rows,
-                cols,
-                expected,
-            } => write!(
+            DataError::ImageSize { path, rows, cols, expected } => write!(
                 f,
                 "{} holds {rows}×{cols} images, but LeNet takes {}×{} images only",
                 path.display(),
@@ -258,11 +184,7 @@ impl fmt::Display for DataError {
                 expected.1
             ),
             DataError::Empty { path } => {
-                write!(
-                    f,
-                    "{} holds no samples (its header declares 0); a data set needs at least one",
-                    path.display()
-                )
+                write!(f, "{} holds no samples (its header declares 0); a data set needs at least one", path.display())
             }
         }
     }
@@ -325,11 +247,7 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
             return "a socket";
         }
     }
-    if meta.is_dir() {
-        "a directory"
-    } else {
-        "not a regular file"
-    }
+    if meta.is_dir() { "a directory" } else { "not a regular file" }
 }
 
 /// Checks with metadata, before opening, that `path` is a regular file (or
@@ -337,51 +255,33 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
 /// `/dev/zero` never ends, a directory cannot be read. Returns the file's
 /// length. The error says what is there instead.
 pub fn check_regular_file(path: &Path) -> Result<u64, DataError> {
-    let link = std::fs::symlink_metadata(path)
-        .ok()
-        .filter(|m| m.file_type().is_symlink());
+    let link = std::fs::symlink_metadata(path).ok().filter(|m| m.file_type().is_symlink());
     let target = || std::fs::read_link(path).map_or_else(|_| "?".to_string(), |t| t.display().to_string());
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => Ok(meta.len()),
         Ok(meta) => {
-            let via = if link.is_some() {
-                format!(" (through a symbolic link to {})", target())
-            } else {
-                String::new()
-            };
-            Err(DataError::NotAFile {
-                path: path.to_path_buf(),
-                what: format!("{}{via}", kind_of(&meta)),
-            })
+            let via =
+                if link.is_some() { format!(" (through a symbolic link to {})", target()) } else { String::new() };
+            Err(DataError::NotAFile { path: path.to_path_buf(), what: format!("{}{via}", kind_of(&meta)) })
         }
         Err(e) if link.is_some() => {
             let what = match e.kind() {
                 std::io::ErrorKind::NotFound => format!("a symbolic link to {}, which does not exist", target()),
                 _ => format!("a symbolic link that cannot be followed ({e})"),
             };
-            Err(DataError::NotAFile {
-                path: path.to_path_buf(),
-                what,
-            })
+            Err(DataError::NotAFile { path: path.to_path_buf(), what })
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(DataError::Missing {
-            path: path.to_path_buf(),
-            hint: "check the path".to_string(),
-        }),
-        Err(source) => Err(DataError::Io {
-            path: path.to_path_buf(),
-            source,
-        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(DataError::Missing { path: path.to_path_buf(), hint: "check the path".to_string() })
+        }
+        Err(source) => Err(DataError::Io { path: path.to_path_buf(), source }),
     }
 }
 
 /// Opens a regular file after [`check_regular_file`]; returns it with its length.
 fn open_regular(path: &Path) -> Result<(std::fs::File, u64), DataError> {
     let len = check_regular_file(path)?;
-    let file = std::fs::File::open(path).map_err(|source| DataError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let file = std::fs::File::open(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
     Ok((file, len))
 }
 
@@ -421,22 +321,13 @@ fn read_idx(
     raw_len: Option<u64>,
 ) -> Result<(Vec<u32>, Vec<u8>), DataError> {
     let mut prefix = [0u8; 2];
-    let n = read_full(&mut input, &mut prefix).map_err(|source| DataError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let n = read_full(&mut input, &mut prefix).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
     let mut chained = (&prefix[..n]).chain(input);
     if n == 2 && prefix == GZIP_MAGIC {
         let mut gz = MultiGzDecoder::new(chained);
-        read_idx_body(&mut gz, spec, path, None, &|source| DataError::Gzip {
-            path: path.to_path_buf(),
-            source,
-        })
+        read_idx_body(&mut gz, spec, path, None, &|source| DataError::Gzip { path: path.to_path_buf(), source })
     } else {
-        read_idx_body(&mut chained, spec, path, raw_len, &|source| DataError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
+        read_idx_body(&mut chained, spec, path, raw_len, &|source| DataError::Io { path: path.to_path_buf(), source })
     }
 }
 
@@ -455,18 +346,10 @@ fn read_idx_body(
     // Report a wrong magic first when there are enough bytes to read it:
     // a short file of the wrong kind is better described by its kind.
     if got >= 4 && word(0) != spec.magic {
-        return Err(DataError::BadMagic {
-            path: err_path(),
-            expected: spec.magic,
-            found: word(0),
-        });
+        return Err(DataError::BadMagic { path: err_path(), expected: spec.magic, found: word(0) });
     }
     if got < header_len {
-        return Err(DataError::ShortHeader {
-            path: err_path(),
-            needed: header_len,
-            found: got,
-        });
+        return Err(DataError::ShortHeader { path: err_path(), needed: header_len, found: got });
     }
     let dims: Vec<u32> = (1..=spec.ndim).map(word).collect();
     // A zero row or column count describes no image at all; a zero count is
@@ -477,22 +360,12 @@ fn read_idx_body(
     // Three u32 factors fit in a u128: the product cannot overflow.
     let bytes: u128 = dims.iter().map(|&d| u128::from(d)).product();
     if bytes > MAX_DATA_BYTES as u128 {
-        return Err(DataError::TooLarge {
-            path: err_path(),
-            dims,
-            bytes,
-            limit: MAX_DATA_BYTES,
-        });
+        return Err(DataError::TooLarge { path: err_path(), dims, bytes, limit: MAX_DATA_BYTES });
     }
     if let (Some(want), 3) = (spec.image_size, spec.ndim) {
         let (rows, cols) = (dims[1] as usize, dims[2] as usize);
         if (rows, cols) != want {
-            return Err(DataError::ImageSize {
-                path: err_path(),
-                rows,
-                cols,
-                expected: want,
-            });
+            return Err(DataError::ImageSize { path: err_path(), rows, cols, expected: want });
         }
     }
     let expected = bytes as usize;
@@ -500,12 +373,7 @@ fn read_idx_body(
         let found = len.saturating_sub(header_len as u64);
         if found != expected as u64 {
             let found = usize::try_from(found).unwrap_or(usize::MAX);
-            return Err(DataError::SizeMismatch {
-                path: err_path(),
-                dims,
-                expected,
-                found,
-            });
+            return Err(DataError::SizeMismatch { path: err_path(), dims, expected, found });
         }
     }
     // Zeroed memory costs nothing until written, so a header promising more
@@ -513,12 +381,7 @@ fn read_idx_body(
     let mut data = vec![0u8; expected];
     let got = read_full(r, &mut data).map_err(io_err)?;
     if got < expected {
-        return Err(DataError::SizeMismatch {
-            path: err_path(),
-            dims,
-            expected,
-            found: got,
-        });
+        return Err(DataError::SizeMismatch { path: err_path(), dims, expected, found: got });
     }
     let mut one = [0u8; 1];
     if read_full(r, &mut one).map_err(io_err)? == 1 {
@@ -533,43 +396,21 @@ fn read_idx_body(
             });
         }
         let found = expected + 1 + more as usize;
-        return Err(DataError::SizeMismatch {
-            path: err_path(),
-            dims,
-            expected,
-            found,
-        });
+        return Err(DataError::SizeMismatch { path: err_path(), dims, expected, found });
     }
     Ok((dims, data))
 }
 
-const IMAGES_SPEC: Spec = Spec {
-    magic: IMAGES_MAGIC,
-    ndim: 3,
-    image_size: None,
-};
-const LABELS_SPEC: Spec = Spec {
-    magic: LABELS_MAGIC,
-    ndim: 1,
-    image_size: None,
-};
+const IMAGES_SPEC: Spec = Spec { magic: IMAGES_MAGIC, ndim: 3, image_size: None };
+const LABELS_SPEC: Spec = Spec { magic: LABELS_MAGIC, ndim: 1, image_size: None };
 
 fn images_from(dims: Vec<u32>, pixels: Vec<u8>) -> Images {
-    Images {
-        count: dims[0] as usize,
-        rows: dims[1] as usize,
-        cols: dims[2] as usize,
-        pixels,
-    }
+    Images { count: dims[0] as usize, rows: dims[1] as usize, cols: dims[2] as usize, pixels }
 }
 
 fn labels_checked(data: Vec<u8>, path: &Path) -> Result<Vec<u8>, DataError> {
     if let Some((index, &label)) = data.iter().enumerate().find(|&(_, &l)| l as usize >= NUM_CLASSES) {
-        return Err(DataError::LabelOutOfRange {
-            path: path.to_path_buf(),
-            index,
-            label,
-        });
+        return Err(DataError::LabelOutOfRange { path: path.to_path_buf(), index, label });
     }
     Ok(data)
 }
@@ -581,35 +422,21 @@ fn labels_checked(data: Vec<u8>, path: &Path) -> Result<Vec<u8>, DataError> {
 fn read_bounded(mut input: impl Read, path: &Path) -> Result<Vec<u8>, DataError> {
     let limit = 16 + MAX_DATA_BYTES;
     let mut prefix = [0u8; 2];
-    let n = read_full(&mut input, &mut prefix).map_err(|source| DataError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let n = read_full(&mut input, &mut prefix).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
     let chained = (&prefix[..n]).chain(input);
     let gz = n == 2 && prefix == GZIP_MAGIC;
     let mut out = Vec::new();
     let res = if gz {
-        MultiGzDecoder::new(chained)
-            .take(limit as u64 + 1)
-            .read_to_end(&mut out)
+        MultiGzDecoder::new(chained).take(limit as u64 + 1).read_to_end(&mut out)
     } else {
         chained.take(limit as u64 + 1).read_to_end(&mut out)
     };
     res.map_err(|source| match gz {
-        true => DataError::Gzip {
-            path: path.to_path_buf(),
-            source,
-        },
-        false => DataError::Io {
-            path: path.to_path_buf(),
-            source,
-        },
+        true => DataError::Gzip { path: path.to_path_buf(), source },
+        false => DataError::Io { path: path.to_path_buf(), source },
     })?;
     if out.len() > limit {
-        return Err(DataError::TooLong {
-            path: path.to_path_buf(),
-            limit,
-        });
+        return Err(DataError::TooLong { path: path.to_path_buf(), limit });
     }
     Ok(out)
 }
@@ -659,10 +486,7 @@ pub fn read_images(path: &Path) -> Result<Images, DataError> {
 /// as soon as the header is read.
 pub fn read_images_sized(path: &Path, size: Option<(usize, usize)>) -> Result<Images, DataError> {
     let (file, len) = open_regular(path)?;
-    let spec = Spec {
-        image_size: size,
-        ..IMAGES_SPEC
-    };
+    let spec = Spec { image_size: size, ..IMAGES_SPEC };
     let (dims, data) = read_idx(file, &spec, path, Some(len))?;
     Ok(images_from(dims, data))
 }
@@ -692,12 +516,7 @@ pub fn check_counts(images_path: &Path, images: &Images, labels_path: &Path, lab
 /// # Panics
 /// If `pixels.len()` is not `count × rows × cols` (the file would be invalid).
 pub fn encode_images(images: &Images) -> Vec<u8> {
-    let Images {
-        count,
-        rows,
-        cols,
-        pixels,
-    } = images;
+    let Images { count, rows, cols, pixels } = images;
     assert_eq!(
         pixels.len(),
         count * rows * cols,

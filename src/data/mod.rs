@@ -39,28 +39,14 @@ use std::path::{Path, PathBuf};
 /// Class names of the digit data sets (embedded digits and MNIST).
 pub const DIGIT_CLASSES: [&str; NUM_CLASSES] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 /// Class names of Fashion-MNIST, in label order.
-pub const FASHION_CLASSES: [&str; NUM_CLASSES] = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-];
+pub const FASHION_CLASSES: [&str; NUM_CLASSES] =
+    ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 /// Where Debian's package `dataset-fashion-mnist` installs the files.
 pub const DEBIAN_FASHION_DIR: &str = "/usr/share/datasets/fashion-mnist";
 /// The standard file names (without `.gz`) of MNIST and Fashion-MNIST:
 /// training images, training labels, test images, test labels.
-pub const FILE_NAMES: [&str; 4] = [
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-];
+pub const FILE_NAMES: [&str; 4] =
+    ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
 /// Images with their labels, pixels kept as bytes.
 #[derive(Clone, PartialEq)]
@@ -78,14 +64,7 @@ pub struct Dataset {
 impl fmt::Debug for Dataset {
     // The pixels would be millions of numbers; the shape says what matters.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Dataset {{ name: {:?}, len: {}, rows: {}, cols: {} }}",
-            self.name,
-            self.len(),
-            self.rows,
-            self.cols
-        )
+        write!(f, "Dataset {{ name: {:?}, len: {}, rows: {}, cols: {} }}", self.name, self.len(), self.rows, self.cols)
     }
 }
 
@@ -119,12 +98,7 @@ impl Dataset {
     }
 
     fn check_index(&self, i: usize) {
-        assert!(
-            i < self.len(),
-            "index {i} is out of range for {} with {} images",
-            self.name,
-            self.len()
-        );
+        assert!(i < self.len(), "index {i} is out of range for {} with {} images", self.name, self.len());
     }
 
     /// The images at `indices` as an `N×1×rows×cols` batch with pixel value
@@ -154,13 +128,7 @@ impl Dataset {
             images.extend_from_slice(self.image(i));
         }
         let labels = indices.iter().map(|&i| self.labels[i]).collect();
-        Dataset {
-            images,
-            labels,
-            rows: self.rows,
-            cols: self.cols,
-            name: name.to_string(),
-        }
+        Dataset { images, labels, rows: self.rows, cols: self.cols, name: name.to_string() }
     }
 
     /// How many images each class has.
@@ -203,9 +171,7 @@ impl Source {
             ("digits" | "embedded", Some(dir)) => Err(SourceError::FolderForEmbedded { dir }),
             ("mnist", d) => Ok(Source::Mnist(d)),
             ("fashion-mnist" | "fashion", d) => Ok(Source::FashionMnist(d)),
-            (other, _) => Err(SourceError::Unknown {
-                name: other.to_string(),
-            }),
+            (other, _) => Err(SourceError::Unknown { name: other.to_string() }),
         }
     }
 
@@ -242,11 +208,9 @@ impl fmt::Display for SourceError {
             SourceError::Unknown { name } => {
                 write!(f, "unknown data set `{name}`; expected digits, mnist or fashion-mnist")
             }
-            SourceError::FolderForEmbedded { dir } => write!(
-                f,
-                "the embedded digits are compiled in; a folder ({}) makes no sense for them",
-                dir.display()
-            ),
+            SourceError::FolderForEmbedded { dir } => {
+                write!(f, "the embedded digits are compiled in; a folder ({}) makes no sense for them", dir.display())
+            }
         }
     }
 }
@@ -285,10 +249,7 @@ enum Parts {
 /// one image.
 pub fn load(source: &Source) -> Result<Split, DataError> {
     let (train, test) = load_parts(source, Parts::Both, None)?;
-    Ok(Split {
-        train: train.expect("both parts were loaded"),
-        test,
-    })
+    Ok(Split { train: train.expect("both parts were loaded"), test })
 }
 
 /// Loads both splits for training LeNet: like [`load`], and every image
@@ -296,10 +257,7 @@ pub fn load(source: &Source) -> Result<Split, DataError> {
 /// pixels are read.
 pub fn load_for_training(source: &Source) -> Result<Split, DataError> {
     let (train, test) = load_parts(source, Parts::Both, Some(LENET_IMAGE_SIZE))?;
-    Ok(Split {
-        train: train.expect("both parts were loaded"),
-        test,
-    })
+    Ok(Split { train: train.expect("both parts were loaded"), test })
 }
 
 /// Loads only the test split for evaluating LeNet (for MNIST and
@@ -316,11 +274,7 @@ fn load_parts(
     size: Option<(usize, usize)>,
 ) -> Result<(Option<Dataset>, Dataset), DataError> {
     let dl_hint = |ds: &str| {
-        let files = if parts == Parts::Both {
-            "the four files"
-        } else {
-            "the two t10k-* files"
-        };
+        let files = if parts == Parts::Both { "the four files" } else { "the two t10k-* files" };
         format!("run `lenet download {ds}` (or pass a folder holding {files})")
     };
     let dir_parts = |dir: &Path, ds: &str, hint: &str| load_dir_parts(dir, ds, hint, parts, size);
@@ -354,11 +308,7 @@ fn load_parts(
             );
             // Prefer the system copy; fall back to a download only when the
             // system copy is absent altogether, so a broken install is reported.
-            let first = if parts == Parts::Both {
-                FILE_NAMES[0]
-            } else {
-                FILE_NAMES[2]
-            };
+            let first = if parts == Parts::Both { FILE_NAMES[0] } else { FILE_NAMES[2] };
             let cached = cache_dir("fashion-mnist").filter(|d| something_at(d, first));
             match (debian.is_dir(), cached) {
                 (false, Some(dir)) => dir_parts(&dir, "fashion-mnist", &hint),
@@ -370,9 +320,7 @@ fn load_parts(
 
 /// Whether anything (file, folder, link, …) is at `dir/name.gz` or `dir/name`.
 fn something_at(dir: &Path, name: &str) -> bool {
-    [dir.join(format!("{name}.gz")), dir.join(name)]
-        .iter()
-        .any(|p| std::fs::symlink_metadata(p).is_ok())
+    [dir.join(format!("{name}.gz")), dir.join(name)].iter().any(|p| std::fs::symlink_metadata(p).is_ok())
 }
 
 /// `dir/name.gz` if it is a regular file (or a link to one), else
@@ -391,10 +339,7 @@ fn find_file(dir: &Path, name: &str, hint: &str) -> Result<PathBuf, DataError> {
             }
         }
     }
-    Err(first_problem.unwrap_or_else(|| DataError::Missing {
-        path: candidates[0].clone(),
-        hint: hint.to_string(),
-    }))
+    Err(first_problem.unwrap_or_else(|| DataError::Missing { path: candidates[0].clone(), hint: hint.to_string() }))
 }
 
 /// Refuses a data set that is empty or whose images are not `size`; `path`
@@ -403,17 +348,10 @@ fn check_size_and_count(d: &Dataset, path: &Path, size: Option<(usize, usize)>) 
     if let Some(want) = size
         && (d.rows, d.cols) != want
     {
-        return Err(DataError::ImageSize {
-            path: path.to_path_buf(),
-            rows: d.rows,
-            cols: d.cols,
-            expected: want,
-        });
+        return Err(DataError::ImageSize { path: path.to_path_buf(), rows: d.rows, cols: d.cols, expected: want });
     }
     if d.is_empty() {
-        return Err(DataError::Empty {
-            path: path.to_path_buf(),
-        });
+        return Err(DataError::Empty { path: path.to_path_buf() });
     }
     Ok(())
 }
@@ -423,10 +361,7 @@ fn check_size_and_count(d: &Dataset, path: &Path, size: Option<(usize, usize)>) 
 /// is accepted (both splits must agree); an empty split is refused.
 pub fn load_dir(dir: &Path, dataset: &str, hint: &str) -> Result<Split, DataError> {
     let (train, test) = load_dir_parts(dir, dataset, hint, Parts::Both, None)?;
-    Ok(Split {
-        train: train.expect("both parts were loaded"),
-        test,
-    })
+    Ok(Split { train: train.expect("both parts were loaded"), test })
 }
 
 fn load_dir_parts(
@@ -440,10 +375,7 @@ fn load_dir_parts(
         Ok(m) if m.is_dir() => {}
         Ok(_) => {
             let source = std::io::Error::new(std::io::ErrorKind::NotADirectory, "it is not a folder");
-            return Err(DataError::Io {
-                path: dir.to_path_buf(),
-                source,
-            });
+            return Err(DataError::Io { path: dir.to_path_buf(), source });
         }
         Err(_) => {
             return Err(DataError::Missing {
@@ -454,15 +386,8 @@ fn load_dir_parts(
     }
     // Find every file needed before reading any, so that a missing test
     // file is reported before 47 MB of training images are decompressed.
-    let names: &[&str] = if parts == Parts::Both {
-        &FILE_NAMES
-    } else {
-        &FILE_NAMES[2..]
-    };
-    let paths = names
-        .iter()
-        .map(|name| find_file(dir, name, hint))
-        .collect::<Result<Vec<_>, _>>()?;
+    let names: &[&str] = if parts == Parts::Both { &FILE_NAMES } else { &FILE_NAMES[2..] };
+    let paths = names.iter().map(|name| find_file(dir, name, hint)).collect::<Result<Vec<_>, _>>()?;
     let one = |images_path: &Path, labels_path: &Path, split: &str| -> Result<Dataset, DataError> {
         let images = idx::read_images_sized(images_path, size)?;
         let labels = idx::read_labels(labels_path)?;

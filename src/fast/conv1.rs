@@ -103,12 +103,13 @@ fn grad_body<F: Real, const FUSED: bool>(padded: &[F], dz: &[F], b: usize, gw: &
         let img = &padded[n * IMAGE..][..IMAGE];
         for c in 0..C {
             let d: &[F; PLANE] = dz[(c * b + n) * PLANE..][..PLANE].try_into().unwrap();
-            gb[c] = gb[c] + lane_sum(d.chunks_exact(LANES).fold([F::zero(); LANES], |mut s, dl| {
-                for l in 0..LANES {
-                    s[l] = s[l] + dl[l];
-                }
-                s
-            }));
+            gb[c] = gb[c]
+                + lane_sum(d.chunks_exact(LANES).fold([F::zero(); LANES], |mut s, dl| {
+                    for l in 0..LANES {
+                        s[l] = s[l] + dl[l];
+                    }
+                    s
+                }));
             for u in 0..K {
                 // The five shifts v = 0..4 share each block of δ: five sets
                 // of 16 independent partial sums, added up at the end.

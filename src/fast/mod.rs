@@ -39,9 +39,9 @@ pub use pass::Workspace;
 use crate::element::Real;
 use crate::model::arch::{Arch, CLASSES, IMAGE_CHANNELS, IMAGE_SIDE, INPUT};
 use crate::model::params::Params;
-use ndarray::{s, Array2, Array4, ArrayView2};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use ndarray::{Array2, Array4, ArrayView2, s};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Samples per matrix product: large enough for good GEMM shapes, small
 /// enough that the buffers stay in cache and memory stays bounded whatever

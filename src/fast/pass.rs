@@ -11,11 +11,11 @@
 
 use super::act::{activate, times_slope};
 use super::conv1;
-use super::im2col::{col2im, im2col, ConvGeom};
+use super::im2col::{ConvGeom, col2im, im2col};
 use super::pool::{max_act_backward, max_act_forward, mean_act_backward, mean_act_forward};
 use crate::element::Real;
 use crate::loss::softmax_cross_entropy_columns;
-use crate::model::arch::{self, Arch, Pooling, CLASSES, FC1_UNITS, FC2_UNITS, FLAT};
+use crate::model::arch::{self, Arch, CLASSES, FC1_UNITS, FC2_UNITS, FLAT, Pooling};
 use crate::model::params::Params;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
@@ -278,9 +278,7 @@ pub fn chunk_pass<F: Real>(
     // pool2 and σ′ back to δ at conv2, written over conv2_z
     let delta_conv2 = &mut ws.conv2_z[..C2 * n2];
     match arch.pooling {
-        Pooling::Max => {
-            max_act_backward(f, &mut ws.dcost_dpool2, &ws.pool2, &ws.pool2_argmax, planes2, delta_conv2)
-        }
+        Pooling::Max => max_act_backward(f, &mut ws.dcost_dpool2, &ws.pool2, &ws.pool2_argmax, planes2, delta_conv2),
         Pooling::Mean => mean_act_backward(f, &ws.dcost_dpool2, delta_conv2, planes2),
     }
     // conv2: ∂K += δ colsᵀ; ∂C/∂a at its input = col2im(Kᵀ δ), via the cols buffer
@@ -293,9 +291,7 @@ pub fn chunk_pass<F: Real>(
     // pool1 and σ′ back to δ at conv1, written over conv1_z
     let delta_conv1 = &mut ws.conv1_z[..C1 * n1];
     match arch.pooling {
-        Pooling::Max => {
-            max_act_backward(f, &mut ws.dcost_dpool1, &ws.pool1, &ws.pool1_argmax, planes1, delta_conv1)
-        }
+        Pooling::Max => max_act_backward(f, &mut ws.dcost_dpool1, &ws.pool1, &ws.pool1_argmax, planes1, delta_conv1),
         Pooling::Mean => mean_act_backward(f, &ws.dcost_dpool1, delta_conv1, planes1),
     }
     // conv1: only the kernel and bias gradients; nothing needs ∂C/∂x

@@ -112,12 +112,7 @@ pub fn mean_act_forward<F: Real>(
 
 /// ∂C/∂a at the pooled outputs and the stored activations `a` → ∂C/∂z, written
 /// over `a`: dz = ¼ dp · σ′(z) with σ′ read off a.
-pub fn mean_act_backward<F: Real>(
-    f: Activation,
-    dp: &[F],
-    a_dz: &mut [F],
-    dims: (usize, usize, usize, usize),
-) {
+pub fn mean_act_backward<F: Real>(f: Activation, dp: &[F], a_dz: &mut [F], dims: (usize, usize, usize, usize)) {
     // One monomorphised loop per activation: f is chosen outside the loop,
     // σ′ is the layer's (read off the output a).
     match f {

@@ -82,11 +82,7 @@ pub enum Problem {
     Shape(ShapeError),
     /// A tensor's `dim` is right but its `data` has `found` entries, fewer
     /// than the `expected` its shape holds.
-    TooShort {
-        tensor: String,
-        expected: usize,
-        found: usize,
-    },
+    TooShort { tensor: String, expected: usize, found: usize },
     /// A tensor entry is NaN or infinite (`index` in row-major order).
     NotFinite { tensor: String, index: usize },
     /// A training setting in a checkpoint's `config` is out of range.
@@ -119,27 +115,17 @@ impl fmt::Display for Problem {
                 write!(f, "format is \"{found}\" but {expected} was expected")
             }
             Problem::Version { found } => {
-                write!(
-                    f,
-                    "version {found} is not supported (this lenet reads version {VERSION})"
-                )
+                write!(f, "version {found} is not supported (this lenet reads version {VERSION})")
             }
             Problem::Dtype { found } => write!(f, "dtype \"{found}\" is not supported (only \"f32\")"),
             Problem::Shape(e) => write!(f, "{e}"),
-            Problem::TooShort {
-                tensor,
-                expected,
-                found,
-            } => write!(
+            Problem::TooShort { tensor, expected, found } => write!(
                 f,
                 "tensor {tensor}: \"data\" has {found} entries but its shape holds {expected}; \
                  the file is truncated or was edited"
             ),
             Problem::NotFinite { tensor, index } => {
-                write!(
-                    f,
-                    "tensor {tensor}: entry {index} is not a finite number (NaN or infinite weights)"
-                )
+                write!(f, "tensor {tensor}: entry {index} is not a finite number (NaN or infinite weights)")
             }
             Problem::Setting(e) => write!(f, "config: {e}; this checkpoint cannot be resumed"),
             Problem::NotAFile { kind } => {
@@ -150,11 +136,7 @@ impl fmt::Display for Problem {
                 "is {}{bytes} bytes, larger than any model or checkpoint file can be (at most {MAX_FILE_BYTES} bytes: \
                  LeNet's 61,706 parameters, twice in a checkpoint, with room to spare); refused {}",
                 if *at_least { "more than " } else { "" },
-                if *at_least {
-                    "after reading that much"
-                } else {
-                    "without reading it"
-                }
+                if *at_least { "after reading that much" } else { "without reading it" }
             ),
             Problem::TooLong { tensor, entries } => write!(
                 f,
@@ -179,20 +161,14 @@ impl fmt::Display for ModelError {
 impl std::error::Error for ModelError {}
 
 pub(crate) fn err(path: &Path, problem: Problem) -> ModelError {
-    ModelError {
-        path: path.to_path_buf(),
-        problem,
-    }
+    ModelError { path: path.to_path_buf(), problem }
 }
 
 /// The first entry of `params` that is not finite, as a [`Problem`].
 pub(crate) fn check_finite(params: &Params<f32>) -> Result<(), Problem> {
     for (name, t) in params.tensors() {
         if let Some(index) = t.iter().position(|v| !v.is_finite()) {
-            return Err(Problem::NotFinite {
-                tensor: name.to_string(),
-                index,
-            });
+            return Err(Problem::NotFinite { tensor: name.to_string(), index });
         }
     }
     Ok(())
@@ -263,13 +239,7 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, ModelError> {
         return Err(err(path, Problem::NotAFile { kind }));
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(err(
-            path,
-            Problem::TooLarge {
-                bytes: meta.len(),
-                at_least: false,
-            },
-        ));
+        return Err(err(path, Problem::TooLarge { bytes: meta.len(), at_least: false }));
     }
     let file = std::fs::File::open(path).map_err(io)?;
     // What was opened may have been put there since: check it again.
@@ -280,13 +250,7 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, ModelError> {
     let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize + 1);
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(err(
-            path,
-            Problem::TooLarge {
-                bytes: MAX_FILE_BYTES,
-                at_least: true,
-            },
-        ));
+        return Err(err(path, Problem::TooLarge { bytes: MAX_FILE_BYTES, at_least: true }));
     }
     Ok(bytes)
 }
@@ -336,23 +300,10 @@ mod bounded {
 
     /// Parses `bytes` as one JSON value.
     pub(super) fn parse(bytes: &[u8]) -> Result<Value, Problem> {
-        let sizes = Params::<f32>::lenet_zeros()
-            .tensors()
-            .iter()
-            .map(|(n, t)| (*n, t.len()))
-            .collect();
-        let mut state = State {
-            values_left: MAX_VALUES,
-            sizes,
-            problem: None,
-        };
+        let sizes = Params::<f32>::lenet_zeros().tensors().iter().map(|(n, t)| (*n, t.len())).collect();
+        let mut state = State { values_left: MAX_VALUES, sizes, problem: None };
         let mut de = serde_json::Deserializer::from_slice(bytes);
-        let result = Node {
-            state: &mut state,
-            at: At::Root,
-        }
-        .deserialize(&mut de)
-        .and_then(|v| de.end().map(|()| v));
+        let result = Node { state: &mut state, at: At::Root }.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
         result.map_err(|e| state.problem.take().unwrap_or_else(|| Problem::Json(e.to_string())))
     }
 
@@ -435,18 +386,12 @@ mod bounded {
                     && items.len() == *entries
                 {
                     if seq.next_element::<IgnoredAny>()?.is_some() {
-                        self.state.problem = Some(Problem::TooLong {
-                            tensor: tensor.clone(),
-                            entries: *entries,
-                        });
+                        self.state.problem = Some(Problem::TooLong { tensor: tensor.clone(), entries: *entries });
                         return Err(de::Error::custom("tensor too long"));
                     }
                     break;
                 }
-                match seq.next_element_seed(Node {
-                    state: &mut *self.state,
-                    at: At::Elsewhere,
-                })? {
+                match seq.next_element_seed(Node { state: &mut *self.state, at: At::Elsewhere })? {
                     Some(v) => items.push(v),
                     None => break,
                 }
@@ -458,10 +403,7 @@ mod bounded {
             let mut m = Map::new();
             while let Some(key) = map.next_key::<String>()? {
                 let at = self.child_of_map(&key);
-                let v = map.next_value_seed(Node {
-                    state: &mut *self.state,
-                    at,
-                })?;
+                let v = map.next_value_seed(Node { state: &mut *self.state, at })?;
                 m.insert(key, v);
             }
             Ok(Value::Object(m))
@@ -471,51 +413,19 @@ mod bounded {
 
 /// Checks `format`, `version` and `dtype`; returns the format found.
 pub(crate) fn check_header<'a>(path: &Path, v: &'a Value, formats: &[&str]) -> Result<&'a str, ModelError> {
-    let field = |name: &str, expected| {
-        err(
-            path,
-            Problem::Field {
-                field: name.to_string(),
-                expected,
-            },
-        )
-    };
-    let format = v
-        .get("format")
-        .and_then(Value::as_str)
-        .ok_or_else(|| field("format", "a string"))?;
+    let field = |name: &str, expected| err(path, Problem::Field { field: name.to_string(), expected });
+    let format = v.get("format").and_then(Value::as_str).ok_or_else(|| field("format", "a string"))?;
     if !formats.contains(&format) {
-        let expected = formats
-            .iter()
-            .map(|f| format!("\"{f}\""))
-            .collect::<Vec<_>>()
-            .join(" or ");
-        return Err(err(
-            path,
-            Problem::Format {
-                found: format.to_string(),
-                expected,
-            },
-        ));
+        let expected = formats.iter().map(|f| format!("\"{f}\"")).collect::<Vec<_>>().join(" or ");
+        return Err(err(path, Problem::Format { found: format.to_string(), expected }));
     }
-    let version = v
-        .get("version")
-        .and_then(Value::as_u64)
-        .ok_or_else(|| field("version", "a whole number"))?;
+    let version = v.get("version").and_then(Value::as_u64).ok_or_else(|| field("version", "a whole number"))?;
     if version != VERSION {
         return Err(err(path, Problem::Version { found: version }));
     }
-    let dtype = v
-        .get("dtype")
-        .and_then(Value::as_str)
-        .ok_or_else(|| field("dtype", "a string"))?;
+    let dtype = v.get("dtype").and_then(Value::as_str).ok_or_else(|| field("dtype", "a string"))?;
     if dtype != "f32" {
-        return Err(err(
-            path,
-            Problem::Dtype {
-                found: dtype.to_string(),
-            },
-        ));
+        return Err(err(path, Problem::Dtype { found: dtype.to_string() }));
     }
     Ok(format)
 }
@@ -524,28 +434,14 @@ pub(crate) fn check_header<'a>(path: &Path, v: &'a Value, formats: &[&str]) -> R
 /// each tensor's presence, shape and finiteness in [`PARAM_NAMES`] order.
 pub(crate) fn read_params(path: &Path, v: &Value, field: &str) -> Result<Params<f32>, ModelError> {
     let obj = v.get(field).filter(|p| p.is_object());
-    let obj = obj.ok_or_else(|| {
-        err(
-            path,
-            Problem::Field {
-                field: field.to_string(),
-                expected: "an object of tensors",
-            },
-        )
-    })?;
+    let obj =
+        obj.ok_or_else(|| err(path, Problem::Field { field: field.to_string(), expected: "an object of tensors" }))?;
     let want = Params::<f32>::lenet_zeros();
     for ((name, zero), name_check) in want.tensors().iter().zip(PARAM_NAMES) {
         debug_assert_eq!(*name, name_check);
         let full = format!("{field}.{name}");
-        let t = obj.get(*name).ok_or_else(|| {
-            err(
-                path,
-                Problem::Field {
-                    field: full.clone(),
-                    expected: "a tensor",
-                },
-            )
-        })?;
+        let t =
+            obj.get(*name).ok_or_else(|| err(path, Problem::Field { field: full.clone(), expected: "a tensor" }))?;
         check_size(path, t, &full, zero.shape())?;
         // JSON writes NaN and ±∞ as null, so read entries as Option first to
         // tell a non-finite weight apart from a malformed tensor.
@@ -569,23 +465,14 @@ fn check_size(path: &Path, tensor: &Value, name: &str, shape: &[usize]) -> Resul
     if let Some(dim) = dim
         && dim != shape
     {
-        let shape_error = ShapeError {
-            tensor: name.to_string(),
-            expected: shape.to_vec(),
-            found: dim,
-        };
+        let shape_error = ShapeError { tensor: name.to_string(), expected: shape.to_vec(), found: dim };
         return Err(err(path, Problem::Shape(shape_error)));
     }
     let expected = shape.iter().product();
     match tensor.get("data").and_then(Value::as_array) {
-        Some(data) if data.len() < expected => Err(err(
-            path,
-            Problem::TooShort {
-                tensor: name.to_string(),
-                expected,
-                found: data.len(),
-            },
-        )),
+        Some(data) if data.len() < expected => {
+            Err(err(path, Problem::TooShort { tensor: name.to_string(), expected, found: data.len() }))
+        }
         _ => Ok(()),
     }
 }

@@ -19,12 +19,12 @@ pub mod file;
 pub mod params;
 mod readable;
 
-pub use arch::{Arch, Pooling};
-pub use params::{Params, PARAM_NAMES};
-pub use readable::Trace;
 /// The one activation enum, [`crate::activation::Activation`], under the
 /// path LeNet code has always used.
 pub use crate::activation::Activation;
+pub use arch::{Arch, Pooling};
+pub use params::{PARAM_NAMES, Params};
+pub use readable::Trace;
 
 use crate::element::Real;
 use crate::fast::Engine;
@@ -122,8 +122,7 @@ impl<F: Real> LeNet<F> {
     /// # Panics
     /// As [`LeNet::evaluate`].
     pub fn loss_and_grads(&self, x: &Array4<F>, labels: &[usize], threads: usize) -> Step<F> {
-        let (out, grads) =
-            self.with_engine(|e, arch, params| e.forward_backward(arch, params, x, labels, threads));
+        let (out, grads) = self.with_engine(|e, arch, params| e.forward_backward(arch, params, x, labels, threads));
         Step { loss: out.loss, correct: out.correct, grads }
     }
 

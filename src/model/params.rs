@@ -10,10 +10,8 @@ use ndarray::{Array1, Array2, Array4, ArrayViewD, ArrayViewMutD};
 use serde::{Deserialize, Serialize};
 
 /// The names of the tensors, in the order of [`Params::tensors`].
-pub const PARAM_NAMES: [&str; 10] = [
-    "conv1_w", "conv1_b", "conv2_w", "conv2_b", "fc1_w", "fc1_b", "fc2_w", "fc2_b", "fc3_w",
-    "fc3_b",
-];
+pub const PARAM_NAMES: [&str; 10] =
+    ["conv1_w", "conv1_b", "conv2_w", "conv2_b", "fc1_w", "fc1_b", "fc2_w", "fc2_b", "fc3_w", "fc3_b"];
 
 /// The weights and biases of LeNet. Kernels are out×in×5×5; fully connected
 /// weights are out×in (one column per input feature) and biases have one

@@ -3,8 +3,8 @@
 //! [`crate::loss`]), and every intermediate is kept in a [`Trace`], so a
 //! notebook can show δ flowing backwards layer by layer.
 
-use super::arch::{Arch, CONV1_PADDING, CONV2_PADDING, POOL, Pooling};
 use super::Params;
+use super::arch::{Arch, CONV1_PADDING, CONV2_PADDING, POOL, Pooling};
 use crate::element::Real;
 use crate::pool::Argmax;
 use crate::{conv, fc, loss, pool};
@@ -112,11 +112,8 @@ pub fn trace<F: Real>(arch: &Arch, w: &Params<F>, x: &Array4<F>, labels: &[usize
     let fc2_a = f.apply(&fc2_z);
     let logits = fc::forward(&w.fc3_w, &fc2_a, &column(&w.fc3_b)).0;
     let probs = loss::softmax(&logits);
-    let correct = logits
-        .axis_iter(Axis(1))
-        .zip(labels)
-        .filter(|(col, y)| loss::argmax(col.iter().copied()) == **y)
-        .count();
+    let correct =
+        logits.axis_iter(Axis(1)).zip(labels).filter(|(col, y)| loss::argmax(col.iter().copied()) == **y).count();
 
     // Backward: δ at the logits, then the δ recursion through fc3 → fc1.
     let (loss, delta_fc3) = loss::softmax_cross_entropy(&logits, labels);

@@ -1,6 +1,6 @@
 //! Line charts over epochs: loss and accuracy of training and test.
 
-use super::{draw_svg, font, Svg};
+use super::{Svg, draw_svg, font};
 use crate::train::History;
 use plotters::prelude::*;
 
@@ -17,12 +17,8 @@ impl Series {
     }
 }
 
-const COLORS: [RGBColor; 4] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-];
+const COLORS: [RGBColor; 4] =
+    [RGBColor(31, 119, 180), RGBColor(214, 39, 40), RGBColor(44, 160, 44), RGBColor(148, 103, 189)];
 
 /// A line chart of several series against the epoch, with a point on each
 /// value (so a one-epoch run still shows) and a legend naming the series.
@@ -43,7 +39,8 @@ pub fn line_chart(title: &str, y_label: &str, series: &[Series]) -> Svg {
     // Rising curves end in the upper right corner, falling ones in the lower
     // right: put the legend in the other corner so it hides no point.
     let rising = series.iter().filter_map(|s| Some(*s.values.last()? > *s.values.first()?)).filter(|&r| r).count();
-    let legend_corner = if 2 * rising > series.len() { SeriesLabelPosition::LowerRight } else { SeriesLabelPosition::UpperRight };
+    let legend_corner =
+        if 2 * rising > series.len() { SeriesLabelPosition::LowerRight } else { SeriesLabelPosition::UpperRight };
     draw_svg(640, 400, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, font(18.0))
@@ -65,13 +62,8 @@ pub fn line_chart(title: &str, y_label: &str, series: &[Series]) -> Svg {
             .draw()?;
         for (k, s) in series.iter().enumerate() {
             let color = COLORS[k % COLORS.len()];
-            let points: Vec<(f64, f64)> = s
-                .values
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| v.is_finite())
-                .map(|(i, &v)| (i as f64 + 1.0, v))
-                .collect();
+            let points: Vec<(f64, f64)> =
+                s.values.iter().enumerate().filter(|(_, v)| v.is_finite()).map(|(i, &v)| (i as f64 + 1.0, v)).collect();
             chart
                 .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
                 .label(s.name.as_str())

@@ -6,8 +6,8 @@
 //! The stages are stacked rather than set side by side so the figure stays a
 //! text column wide and its labels stay legible (see [`super::COLUMN`]).
 
-use super::{draw_svg, font, Svg, COLUMN};
-use crate::model::arch::{self, Arch, Pooling, Shape, STAGES};
+use super::{COLUMN, Svg, draw_svg, font};
+use crate::model::arch::{self, Arch, Pooling, STAGES, Shape};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -176,11 +176,8 @@ pub fn lenet_diagram(arch: &Arch) -> Svg {
     let forward = forward_labels(arch);
     let backward = backward_labels(arch);
     // Row k (0…7 the stages, 8 the loss) is centred at centers[k].
-    let heights: Vec<i32> = STAGES
-        .iter()
-        .map(|s| (picture_height(s.output) + 8).max(MIN_ROW))
-        .chain([MIN_ROW])
-        .collect();
+    let heights: Vec<i32> =
+        STAGES.iter().map(|s| (picture_height(s.output) + 8).max(MIN_ROW)).chain([MIN_ROW]).collect();
     let mut centers = Vec::with_capacity(heights.len());
     let mut y = TOP;
     for h in &heights {
@@ -191,7 +188,14 @@ pub fn lenet_diagram(arch: &Arch) -> Svg {
     let (top_of, bottom_of) = (|k: usize| centers[k] - heights[k] / 2, |k: usize| centers[k] + heights[k] / 2);
     draw_svg(COLUMN, height, |area| {
         let mid = COLUMN as i32 / 2;
-        lines(area, "LeNet-5: the forward pass runs down, the backward pass up", (mid, 18), TITLE_PX, BLACK, HPos::Center)?;
+        lines(
+            area,
+            "LeNet-5: the forward pass runs down, the backward pass up",
+            (mid, 18),
+            TITLE_PX,
+            BLACK,
+            HPos::Center,
+        )?;
         lines(area, "forward", (FORWARD_X - 6, 48), LABEL_PX, FORWARD, HPos::Left)?;
         lines(area, "backward: δ = ∂C/∂z, ∂C/∂a", (BACKWARD_X - 6, 44), LABEL_PX, BACKWARD, HPos::Left)?;
         lines(area, "parameter gradients", (BACKWARD_X - 6, 62), LABEL_PX, GRADS_INK, HPos::Left)?;
@@ -206,7 +210,10 @@ pub fn lenet_diagram(arch: &Arch) -> Svg {
         }
         // The loss closes the stack, as a labelled box.
         let loss_y = centers[8];
-        area.draw(&Rectangle::new([(PICTURE_X - 36, loss_y - 14), (PICTURE_X + 36, loss_y + 14)], BLACK.stroke_width(1)))?;
+        area.draw(&Rectangle::new(
+            [(PICTURE_X - 36, loss_y - 14), (PICTURE_X + 36, loss_y + 14)],
+            BLACK.stroke_width(1),
+        ))?;
         lines(area, "loss C", (PICTURE_X, loss_y), NAME_PX, BLACK, HPos::Center)?;
         // Forward: stage k → k + 1 (the last into the loss), down the left.
         for (k, label) in forward.iter().enumerate() {

@@ -3,7 +3,7 @@
 //! its values and its gradients, every weight an edge with its value and its
 //! gradient, and the cost at the end.
 
-use super::{draw_svg, font, text_width, Svg};
+use super::{Svg, draw_svg, font, text_width};
 use crate::activation::Activation;
 use crate::{fc, loss};
 use ndarray::Array2;
@@ -200,21 +200,41 @@ pub fn fc_graph(
     let (dw1, dw2) = (fc::weight_grad(&delta1, x), fc::weight_grad(&delta2, &a1));
     let (db1, db2) = (fc::bias_grad(&delta1), fc::bias_grad(&delta2));
 
-    let inputs: Vec<Node> =
-        (0..x.nrows()).map(|j| Node { heading: None, lines: vec![value(format!("x{} = {}", subscript(j + 1), num(x[(j, 0)])))] }).collect();
-    let neuron = |kind: &str, i: usize, b: f64, z: f64, a: f64, target: Option<f64>, grad_a: f64, delta: f64, grad_b: f64| {
-        let mut lines = vec![value(format!("b = {}", num(b))), value(format!("z = {}", num(z))), value(format!("a = {}", num(a)))];
-        lines.extend(target.map(|t| value(format!("y = {}", num(t)))));
-        lines.push(gradient(format!("∂C/∂a = {}", num(grad_a))));
-        lines.push(gradient(format!("δ = {}", num(delta))));
-        lines.push(gradient(format!("∂C/∂b = {}", num(grad_b))));
-        Node { heading: Some(format!("{kind} {}", i + 1)), lines }
-    };
+    let inputs: Vec<Node> = (0..x.nrows())
+        .map(|j| Node { heading: None, lines: vec![value(format!("x{} = {}", subscript(j + 1), num(x[(j, 0)])))] })
+        .collect();
+    let neuron =
+        |kind: &str, i: usize, b: f64, z: f64, a: f64, target: Option<f64>, grad_a: f64, delta: f64, grad_b: f64| {
+            let mut lines = vec![
+                value(format!("b = {}", num(b))),
+                value(format!("z = {}", num(z))),
+                value(format!("a = {}", num(a))),
+            ];
+            lines.extend(target.map(|t| value(format!("y = {}", num(t)))));
+            lines.push(gradient(format!("∂C/∂a = {}", num(grad_a))));
+            lines.push(gradient(format!("δ = {}", num(delta))));
+            lines.push(gradient(format!("∂C/∂b = {}", num(grad_b))));
+            Node { heading: Some(format!("{kind} {}", i + 1)), lines }
+        };
     let hidden: Vec<Node> = (0..z1.nrows())
-        .map(|i| neuron("hidden", i, b1[(i, 0)], z1[(i, 0)], a1[(i, 0)], None, grad_a1[(i, 0)], delta1[(i, 0)], db1[(i, 0)]))
+        .map(|i| {
+            neuron("hidden", i, b1[(i, 0)], z1[(i, 0)], a1[(i, 0)], None, grad_a1[(i, 0)], delta1[(i, 0)], db1[(i, 0)])
+        })
         .collect();
     let outputs: Vec<Node> = (0..z2.nrows())
-        .map(|i| neuron("output", i, b2[(i, 0)], z2[(i, 0)], a2[(i, 0)], Some(y[(i, 0)]), grad_a2[(i, 0)], delta2[(i, 0)], db2[(i, 0)]))
+        .map(|i| {
+            neuron(
+                "output",
+                i,
+                b2[(i, 0)],
+                z2[(i, 0)],
+                a2[(i, 0)],
+                Some(y[(i, 0)]),
+                grad_a2[(i, 0)],
+                delta2[(i, 0)],
+                db2[(i, 0)],
+            )
+        })
         .collect();
     let cost_node = Node { heading: None, lines: vec![value(format!("C = {}", num(cost)))] };
     // The label of the edge of w^l_ij, from neuron j of layer l − 1 to
@@ -235,7 +255,14 @@ pub fn fc_graph(
 
     // Columns left to right: inputs, W¹ labels, hidden, W² labels, outputs, C.
     let column_w = |nodes: &[Node]| nodes.iter().map(Node::width).max().unwrap_or(0);
-    let widths = [column_w(&inputs), column_w(&labels1), column_w(&hidden), column_w(&labels2), column_w(&outputs), cost_node.width()];
+    let widths = [
+        column_w(&inputs),
+        column_w(&labels1),
+        column_w(&hidden),
+        column_w(&labels2),
+        column_w(&outputs),
+        cost_node.width(),
+    ];
     let mut lefts = [0; 6];
     let mut x0 = MARGIN;
     for (k, w) in widths.iter().enumerate() {
@@ -255,10 +282,14 @@ pub fn fc_graph(
     let (p_in, p_hidden, p_out) = (place(&inputs, 0), place(&hidden, 2), place(&outputs, 4));
     let p_cost = Placed { x: lefts[5], y: mid - cost_node.height() / 2, w: widths[5], h: cost_node.height() };
     let labels_at = |targets: &[Placed], sources: usize, k: usize| -> Vec<Placed> {
-        label_tops(targets, sources, label_h).into_iter().map(|y| Placed { x: lefts[k], y, w: widths[k], h: label_h - 4 }).collect()
+        label_tops(targets, sources, label_h)
+            .into_iter()
+            .map(|y| Placed { x: lefts[k], y, w: widths[k], h: label_h - 4 })
+            .collect()
     };
     let (p_l1, p_l2) = (labels_at(&p_hidden, p_in.len(), 1), labels_at(&p_out, p_hidden.len(), 3));
-    let bottom = [&p_in, &p_hidden, &p_out, &p_l1, &p_l2].iter().flat_map(|c| c.iter()).map(|p| p.y + p.h).max().unwrap_or(TOP);
+    let bottom =
+        [&p_in, &p_hidden, &p_out, &p_l1, &p_l2].iter().flat_map(|c| c.iter()).map(|p| p.y + p.h).max().unwrap_or(TOP);
     let height = bottom + MARGIN + 4;
 
     let title = [
@@ -276,7 +307,12 @@ pub fn fc_graph(
             for (k, l) in labels.iter().enumerate() {
                 let (i, j) = (k / sources.len(), k % sources.len());
                 let (from, to) = (&sources[j], &targets[i]);
-                draw_edge(area, (from.right(), from.mid()), Some((l.x, l.right(), l.mid())), end(to, j, sources.len()))?;
+                draw_edge(
+                    area,
+                    (from.right(), from.mid()),
+                    Some((l.x, l.right(), l.mid())),
+                    end(to, j, sources.len()),
+                )?;
             }
         }
         for (i, o) in p_out.iter().enumerate() {

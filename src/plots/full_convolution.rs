@@ -2,8 +2,8 @@
 //! entry at a time: δ padded with zeros, the kernel turned by 180° laid over
 //! it at the entry's position, and the products δ_pq·w_rs that meet there.
 
-use super::window::{self, number, term, Slide, Step};
 use super::Svg;
+use super::window::{self, Slide, Step, number, term};
 use crate::conv;
 use crate::matrix::Matrix;
 use crate::symbolic::Sym;
@@ -28,7 +28,10 @@ use crate::symbolic::Sym;
 pub fn full_convolution_panels(delta: &Matrix<f64>, w: &Matrix<f64>) -> Svg {
     let (m, n) = delta.shape2();
     let (kh, kw) = w.shape2();
-    assert!(m > 0 && n > 0 && kh > 0 && kw > 0, "full_convolution_panels: δ is {m}×{n} and w is {kh}×{kw}; neither may be empty");
+    assert!(
+        m > 0 && n > 0 && kh > 0 && kw > 0,
+        "full_convolution_panels: δ is {m}×{n} and w is {kh}×{kw}; neither may be empty"
+    );
     let grad = conv::input_grad(delta, w);
     let padded = conv::pad(delta, kh - 1, kw - 1);
     let turned = conv::rot180(w);

@@ -6,7 +6,7 @@
 //! visible at a glance; otherwise it runs from white (the minimum) to dark blue
 //! (the maximum), as for images and ReLU outputs.
 
-use super::{draw_svg, font, legible, Svg};
+use super::{Svg, draw_svg, font, legible};
 use crate::element::Real;
 use ndarray::{Array2, ArrayView2, ArrayView3, ArrayView4, Axis};
 use plotters::coord::Shift;
@@ -79,7 +79,15 @@ fn centered(px: f64, color: RGBColor) -> TextStyle<'static> {
 /// Draws `p` with its top-left corner at `(x, y)` inside a `w × h` box (title
 /// included), on the colour scale `[lo, hi]`, its title `title_px` pixels
 /// high; `numbers` writes each entry.
-fn draw_panel(area: &Area, p: &Panel, (x, y): (i32, i32), (w, h): (i32, i32), (lo, hi): (f64, f64), title_px: f64, numbers: bool) -> DrawResult {
+fn draw_panel(
+    area: &Area,
+    p: &Panel,
+    (x, y): (i32, i32),
+    (w, h): (i32, i32),
+    (lo, hi): (f64, f64),
+    title_px: f64,
+    numbers: bool,
+) -> DrawResult {
     let title_h = 18;
     let (rows, cols) = p.values.dim();
     let cell = ((w / cols.max(1) as i32).min((h - title_h) / rows.max(1) as i32)).max(1);
@@ -145,7 +153,8 @@ fn draw_groups(title: &str, groups: &[(String, &[Panel], usize)]) -> Svg {
     // takes larger text, and then its boxes are measured again.
     let widest = groups.iter().map(|g| g.2.min(g.1.len()).max(1)).max().unwrap_or(1) as i32;
     let box_for = |px: f64| {
-        let longest = groups.iter().flat_map(|g| g.1.iter()).map(|p| super::text_width(&p.title, px)).max().unwrap_or(0);
+        let longest =
+            groups.iter().flat_map(|g| g.1.iter()).map(|p| super::text_width(&p.title, px)).max().unwrap_or(0);
         longest.max(96)
     };
     let mut bx = box_for(TITLE_PX);
@@ -164,7 +173,11 @@ fn draw_groups(title: &str, groups: &[(String, &[Panel], usize)]) -> Svg {
         for g in groups {
             let (lo, hi) = range(g.1.iter().map(|p| &p.values));
             let head = format!("{} (range {} … {})", g.0, num(lo), num(hi));
-            area.draw(&Text::new(head, (GAP, y + HEAD / 2), font(px(14.0)).color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center))))?;
+            area.draw(&Text::new(
+                head,
+                (GAP, y + HEAD / 2),
+                font(px(14.0)).color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
             y += HEAD;
             for (k, p) in g.1.iter().enumerate() {
                 let (r, c) = ((k / g.2.max(1)) as i32, (k % g.2.max(1)) as i32);
@@ -241,7 +254,8 @@ pub fn confusion(counts: &Array2<usize>, names: &[&str]) -> Svg {
         area.draw(&Text::new(title, (w / 2, 16), centered(16.0, BLACK)))?;
         area.draw(&Text::new("predicted →".to_string(), (left + CELL * k as i32 / 2, 38), centered(13.0, BLACK)))?;
         area.draw(&Text::new("true ↓".to_string(), (left / 2, top - 12), centered(13.0, BLACK)))?;
-        let rotated = font(13.0).transform(FontTransform::Rotate270).color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+        let rotated =
+            font(13.0).transform(FontTransform::Rotate270).color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
         let right_aligned = font(13.0).color(&BLACK).pos(Pos::new(HPos::Right, VPos::Center));
         for (i, name) in names.iter().enumerate() {
             let c = left + i as i32 * CELL + CELL / 2;

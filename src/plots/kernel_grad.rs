@@ -2,8 +2,8 @@
 //! entry at a time: δ laid over the input a like a kernel, and the products
 //! a_ij·δ_pq that meet there.
 
-use super::window::{self, number, term, Slide, Step};
 use super::Svg;
+use super::window::{self, Slide, Step, number, term};
 use crate::conv;
 use crate::matrix::Matrix;
 use crate::symbolic::Sym;

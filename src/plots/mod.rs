@@ -22,11 +22,11 @@ mod heatmap;
 mod kernel_grad;
 mod window;
 
-pub use curves::{accuracy_curves, line_chart, loss_curves, Series};
+pub use curves::{Series, accuracy_curves, line_chart, loss_curves};
 pub use diagram::lenet_diagram;
 pub use fc_graph::fc_graph;
 pub use full_convolution::full_convolution_panels;
-pub use heatmap::{confusion, feature_maps, heatmap, heatmap_grid, kernels, Panel};
+pub use heatmap::{Panel, confusion, feature_maps, heatmap, heatmap_grid, kernels};
 pub use kernel_grad::kernel_grad_panels;
 
 use std::fmt;

@@ -4,7 +4,7 @@
 //! position (orange, each cell naming the entry that lies there), the
 //! products that meet, and the entry of the result they add up to.
 
-use super::{draw_svg, font, legible, text_width, Svg, COLUMN};
+use super::{COLUMN, Svg, draw_svg, font, legible, text_width};
 use ndarray::Array2;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -95,7 +95,10 @@ pub(super) fn draw(slide: &Slide) -> Svg {
         .steps
         .iter()
         .flat_map(|s| {
-            s.terms.iter().map(|t| text_width(t, TERM_PX)).chain([text_width(&s.title, TITLE_PX), text_width(&s.result, TITLE_PX)])
+            s.terms
+                .iter()
+                .map(|t| text_width(t, TERM_PX))
+                .chain([text_width(&s.title, TITLE_PX), text_width(&s.result, TITLE_PX)])
         })
         .max()
         .unwrap_or(0);
@@ -123,8 +126,14 @@ pub(super) fn draw(slide: &Slide) -> Svg {
             let x = MARGIN + c * (panel_w + GAP);
             let y = MARGIN + heading_h + r * (panel_h + GAP);
             area.draw(&Rectangle::new([(x, y), (x + panel_w, y + panel_h)], RULE.stroke_width(1)))?;
-            let bold = |p: f64, color: RGBColor| font(px(p)).style(FontStyle::Bold).color(&color).pos(Pos::new(HPos::Center, VPos::Center));
-            area.draw(&Text::new(step.title.clone(), (x + panel_w / 2, y + PAD + title_h / 2 - 2), bold(TITLE_PX, BLACK)))?;
+            let bold = |p: f64, color: RGBColor| {
+                font(px(p)).style(FontStyle::Bold).color(&color).pos(Pos::new(HPos::Center, VPos::Center))
+            };
+            area.draw(&Text::new(
+                step.title.clone(),
+                (x + panel_w / 2, y + PAD + title_h / 2 - 2),
+                bold(TITLE_PX, BLACK),
+            ))?;
             // The grid, centred in the panel.
             let gx = x + (panel_w - grid_w) / 2;
             let gy = y + PAD + title_h;
@@ -148,11 +157,18 @@ pub(super) fn draw(slide: &Slide) -> Svg {
                 area.draw(&Text::new(number(v), (cx + CELL / 2, value_y), style(px(VALUE_PX), ink, HPos::Center)))?;
                 if inside(i, j) {
                     let name = &slide.window[(i - step.at.0, j - step.at.1)];
-                    area.draw(&Text::new(name.clone(), (cx + CELL / 2, cy + 28), style(px(NAME_PX), WINDOW_INK, HPos::Center)))?;
+                    area.draw(&Text::new(
+                        name.clone(),
+                        (cx + CELL / 2, cy + 28),
+                        style(px(NAME_PX), WINDOW_INK, HPos::Center),
+                    ))?;
                 }
             }
             let (wx, wy) = cell(step.at.0, step.at.1);
-            area.draw(&Rectangle::new([(wx, wy), (wx + kw as i32 * CELL, wy + kh as i32 * CELL)], WINDOW.stroke_width(3)))?;
+            area.draw(&Rectangle::new(
+                [(wx, wy), (wx + kw as i32 * CELL, wy + kh as i32 * CELL)],
+                WINDOW.stroke_width(3),
+            ))?;
             // The products that meet, then what they add up to.
             let ty = gy + grid_h + 12 + TERM_LINE / 2;
             for (k, t) in step.terms.iter().enumerate() {
@@ -160,7 +176,11 @@ pub(super) fn draw(slide: &Slide) -> Svg {
                 area.draw(&Text::new(t.clone(), at, style(px(TERM_PX), BLACK, HPos::Left)))?;
             }
             let ry = y + panel_h - PAD - 11;
-            area.draw(&Text::new(step.result.clone(), (x + PAD, ry), font(px(TITLE_PX)).style(FontStyle::Bold).color(&RESULT).pos(Pos::new(HPos::Left, VPos::Center))))?;
+            area.draw(&Text::new(
+                step.result.clone(),
+                (x + PAD, ry),
+                font(px(TITLE_PX)).style(FontStyle::Bold).color(&RESULT).pos(Pos::new(HPos::Left, VPos::Center)),
+            ))?;
         }
         Ok(())
     })

@@ -50,10 +50,9 @@ impl Checkpoint {
         file::check_finite(&self.model.params).map_err(|p| err(path, p))?;
         file::check_finite(&self.velocity).map_err(|p| {
             let p = match p {
-                Problem::NotFinite { tensor, index } => Problem::NotFinite {
-                    tensor: format!("velocity.{tensor}"),
-                    index,
-                },
+                Problem::NotFinite { tensor, index } => {
+                    Problem::NotFinite { tensor: format!("velocity.{tensor}"), index }
+                }
                 other => other,
             };
             err(path, p)
@@ -80,19 +79,8 @@ impl Checkpoint {
         let arch = file::read_arch(path, &v)?;
         let params = file::read_params(path, &v, "params")?;
         let velocity = file::read_params(path, &v, "velocity")?;
-        let field = |name: &str, expected| {
-            err(
-                path,
-                Problem::Field {
-                    field: name.to_string(),
-                    expected,
-                },
-            )
-        };
-        let epoch = v
-            .get("epoch")
-            .and_then(Value::as_u64)
-            .ok_or_else(|| field("epoch", "a whole number"))? as usize;
+        let field = |name: &str, expected| err(path, Problem::Field { field: name.to_string(), expected });
+        let epoch = v.get("epoch").and_then(Value::as_u64).ok_or_else(|| field("epoch", "a whole number"))? as usize;
         let config: TrainConfig = serde_json::from_value(v.get("config").cloned().unwrap_or(Value::Null))
             .map_err(|e| err(path, Problem::Json(format!("config: {e}"))))?;
         config.validate().map_err(|e| err(path, Problem::Setting(e)))?;
@@ -101,12 +89,6 @@ impl Checkpoint {
         if history.epochs.len() != epoch {
             return Err(field("history", "one entry per finished epoch"));
         }
-        Ok(Checkpoint {
-            model: file::model_from(path, arch, params)?,
-            velocity,
-            epoch,
-            config,
-            history,
-        })
+        Ok(Checkpoint { model: file::model_from(path, arch, params)?, velocity, epoch, config, history })
     }
 }

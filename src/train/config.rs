@@ -84,11 +84,7 @@ impl TrainConfig {
     /// and the range it must be in.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |setting, value: &dyn std::fmt::Display, must_be| {
-            Err(ConfigError {
-                setting,
-                value: value.to_string(),
-                must_be,
-            })
+            Err(ConfigError { setting, value: value.to_string(), must_be })
         };
         if self.batch_size == 0 {
             return bad("batch size", &self.batch_size, "at least 1");

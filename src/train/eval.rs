@@ -2,8 +2,8 @@
 
 use crate::data::Dataset;
 use crate::loss;
-use crate::model::arch::CLASSES;
 use crate::model::LeNet;
+use crate::model::arch::CLASSES;
 use ndarray::{Array2, Axis};
 
 /// Images per forward pass when evaluating: large enough to keep both
@@ -30,11 +30,7 @@ pub struct Evaluation {
 impl Evaluation {
     /// correct / total (0 for an empty set).
     pub fn accuracy(&self) -> f64 {
-        if self.total == 0 {
-            0.0
-        } else {
-            self.correct as f64 / self.total as f64
-        }
+        if self.total == 0 { 0.0 } else { self.correct as f64 / self.total as f64 }
     }
 }
 
@@ -59,11 +55,5 @@ pub fn evaluate(model: &LeNet<f32>, data: &Dataset, limit: Option<usize>, thread
         }
     }
     let correct = (0..CLASSES).map(|k| confusion[(k, k)]).sum();
-    Evaluation {
-        loss: if n > 0 { loss_sum / n as f64 } else { 0.0 },
-        correct,
-        total: n,
-        confusion,
-        non_finite,
-    }
+    Evaluation { loss: if n > 0 { loss_sum / n as f64 } else { 0.0 }, correct, total: n, confusion, non_finite }
 }

@@ -10,11 +10,7 @@ use ndarray::{Axis, s};
 /// activated outputs of conv1 and conv2 that [`LeNet::trace`] keeps.
 pub fn feature_maps_of(model: &LeNet<f32>, data: &Dataset, index: usize) -> Svg {
     let t = trace_of(model, data, index);
-    plots::feature_maps(
-        t.x.slice(s![0, 0, .., ..]),
-        t.conv1_a.index_axis(Axis(0), 0),
-        t.conv2_a.index_axis(Axis(0), 0),
-    )
+    plots::feature_maps(t.x.slice(s![0, 0, .., ..]), t.conv1_a.index_axis(Axis(0), 0), t.conv2_a.index_axis(Axis(0), 0))
 }
 
 /// The readable forward and backward pass ([`LeNet::trace`]) of image
@@ -32,7 +28,5 @@ pub fn first_mistake(model: &LeNet<f32>, data: &Dataset, threads: usize) -> Opti
     let all: Vec<usize> = (0..data.len()).collect();
     let (x, labels) = data.batch::<f32>(&all);
     let predicted = model.predict(&x, threads);
-    (0..labels.len())
-        .find(|&i| predicted[i] != labels[i])
-        .map(|i| (i, predicted[i]))
+    (0..labels.len()).find(|&i| predicted[i] != labels[i]).map(|i| (i, predicted[i]))
 }

@@ -65,18 +65,7 @@ pub fn epoch_order(seed: u64, epoch: usize, n: usize) -> Vec<usize> {
 pub fn train(config: &TrainConfig, data: &Split, progress: &mut dyn Progress) -> Result<Outcome, Error> {
     let model = LeNet::new(config.arch, config.seed);
     let velocity = model.params.zeros_like();
-    run(
-        config,
-        Start {
-            model,
-            velocity,
-            epoch: 0,
-            history: History::default(),
-            last_good: None,
-        },
-        data,
-        progress,
-    )
+    run(config, Start { model, velocity, epoch: 0, history: History::default(), last_good: None }, data, progress)
 }
 
 /// Continues the run saved in the checkpoint at `path` up to `epochs` epochs
@@ -93,13 +82,7 @@ pub fn resume(
     data: &Split,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, Error> {
-    let Checkpoint {
-        model,
-        velocity,
-        epoch,
-        mut config,
-        history,
-    } = Checkpoint::load(path)?;
+    let Checkpoint { model, velocity, epoch, mut config, history } = Checkpoint::load(path)?;
     if let Some(e) = epochs {
         config.epochs = e;
     }
@@ -107,18 +90,7 @@ pub fn resume(
     // Until the first resumed epoch is saved, the file resumed from is the
     // last good checkpoint (the new folder may not hold one yet).
     let last_good = (epoch > 0).then(|| (path.to_path_buf(), epoch));
-    run(
-        &config,
-        Start {
-            model,
-            velocity,
-            epoch,
-            history,
-            last_good,
-        },
-        data,
-        progress,
-    )
+    run(&config, Start { model, velocity, epoch, history, last_good }, data, progress)
 }
 
 /// Where a run starts: after `epoch` finished epochs (0 for a fresh run).
@@ -137,32 +109,15 @@ fn run(config: &TrainConfig, start: Start, data: &Split, progress: &mut dyn Prog
     config.validate()?;
     check_split(&data.train)?;
     check_split(&data.test)?;
-    let Start {
-        mut model,
-        velocity,
-        epoch: done,
-        mut history,
-        mut last_good,
-    } = start;
+    let Start { mut model, velocity, epoch: done, mut history, mut last_good } = start;
     let folder = RunFolder::new(&config.out_dir);
     folder.create()?;
-    let mut sgd = Sgd::new(
-        &model.params,
-        config.lr as f32,
-        config.momentum as f32,
-        config.weight_decay as f32,
-    );
+    let mut sgd = Sgd::new(&model.params, config.lr as f32, config.momentum as f32, config.weight_decay as f32);
     sgd.set_velocity(velocity)?;
     let n = config.limit.map_or(data.train.len(), |l| l.min(data.train.len()));
     let save = |model: &LeNet<f32>, sgd: &Sgd<f32>, epoch, history: &History| {
         let velocity = sgd.velocity().clone();
-        let c = Checkpoint {
-            model: model.clone(),
-            velocity,
-            epoch,
-            config: config.clone(),
-            history: history.clone(),
-        };
+        let c = Checkpoint { model: model.clone(), velocity, epoch, config: config.clone(), history: history.clone() };
         folder.write_checkpoint(&c)
     };
 
@@ -183,12 +138,7 @@ fn run(config: &TrainConfig, start: Start, data: &Split, progress: &mut dyn Prog
         save(&model, &sgd, done, &history)?;
     }
     let test = evaluate(&model, &data.test, config.limit, config.threads);
-    Ok(Outcome {
-        model,
-        history,
-        test,
-        checkpoint: folder.checkpoint(),
-    })
+    Ok(Outcome { model, history, test, checkpoint: folder.checkpoint() })
 }
 
 /// LeNet takes 28×28 images, and a split with no image can neither train nor
@@ -197,19 +147,13 @@ fn run(config: &TrainConfig, start: Start, data: &Split, progress: &mut dyn Prog
 /// from the files' headers).
 fn check_split(set: &Dataset) -> Result<(), Error> {
     let problem = if (set.rows, set.cols) != LENET_IMAGE_SIZE {
-        SplitProblem::ImageSize {
-            rows: set.rows,
-            cols: set.cols,
-        }
+        SplitProblem::ImageSize { rows: set.rows, cols: set.cols }
     } else if set.is_empty() {
         SplitProblem::Empty
     } else {
         return Ok(());
     };
-    Err(Error::Split {
-        split: set.name.clone(),
-        problem,
-    })
+    Err(Error::Split { split: set.name.clone(), problem })
 }
 
 /// What one epoch of training measured.
@@ -246,14 +190,7 @@ impl NotFinite {
     /// The [`Error::Diverged`] of this batch of epoch `epoch`.
     fn error(self, config: &TrainConfig, epoch: usize, last_good: Option<(PathBuf, usize)>) -> Error {
         let NotFinite { batch, batches, loss } = self;
-        Error::Diverged {
-            epoch,
-            batch,
-            batches,
-            loss,
-            lr: config.lr_at(epoch),
-            last_good,
-        }
+        Error::Diverged { epoch, batch, batches, loss, lr: config.lr_at(epoch), last_good }
     }
 }
 
@@ -280,37 +217,19 @@ fn train_epoch(
         let step = model.loss_and_grads(&x, &labels, config.threads);
         let loss = step.loss as f64;
         if !loss.is_finite() {
-            return Err(NotFinite {
-                batch: b + 1,
-                batches,
-                loss,
-            });
+            return Err(NotFinite { batch: b + 1, batches, loss });
         }
         sgd.step(&mut model.params, &step.grads);
         loss_sum += loss * idx.len() as f64;
         correct += step.correct;
         seen += idx.len();
         let secs = t0.elapsed().as_secs_f64();
-        progress.batch_end(
-            b + 1,
-            loss_sum / seen as f64,
-            correct as f64 / seen as f64,
-            seen as f64 / secs,
-        );
+        progress.batch_end(b + 1, loss_sum / seen as f64, correct as f64 / seen as f64, seen as f64 / secs);
     }
     let seconds = t0.elapsed().as_secs_f64();
     if !model.params.all_finite() {
         // The last step overflowed; the loss of the next batch would say so.
-        return Err(NotFinite {
-            batch: batches,
-            batches,
-            loss: f64::NAN,
-        });
+        return Err(NotFinite { batch: batches, batches, loss: f64::NAN });
     }
-    Ok(Trained {
-        loss_sum,
-        correct,
-        seen,
-        seconds,
-    })
+    Ok(Trained { loss_sum, correct, seen, seconds })
 }

@@ -136,9 +136,5 @@ impl RunFolder {
 }
 
 fn io_error(path: &Path, action: &'static str, source: std::io::Error) -> Error {
-    Error::Io {
-        path: path.to_path_buf(),
-        action,
-        source,
-    }
+    Error::Io { path: path.to_path_buf(), action, source }
 }

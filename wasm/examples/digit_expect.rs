@@ -21,15 +21,7 @@ use std::path::Path;
 /// The strokes the browser test draws: a 7 with a crossbar, points in
 /// canvas pixels (x right, y down), whole numbers so a mouse can hit them.
 const SEVEN: [&[[f64; 2]]; 2] = [
-    &[
-        [80.0, 70.0],
-        [130.0, 68.0],
-        [200.0, 66.0],
-        [185.0, 100.0],
-        [165.0, 140.0],
-        [145.0, 190.0],
-        [128.0, 236.0],
-    ],
+    &[[80.0, 70.0], [130.0, 68.0], [200.0, 66.0], [185.0, 100.0], [165.0, 140.0], [145.0, 190.0], [128.0, 236.0]],
     &[[125.0, 150.0], [160.0, 148.0], [195.0, 147.0]],
 ];
 
@@ -64,15 +56,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let [flag, file] = &args[..] {
         if flag != "--strokes" {
-            return Err(
-                format!("unknown option {flag}; usage: digit_expect [--strokes FILE]").into(),
-            );
+            return Err(format!("unknown option {flag}; usage: digit_expect [--strokes FILE]").into());
         }
         let text = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
-        let strokes: Vec<Stroke> = serde_json::from_slice(&text)
-            .map_err(|e| format!("{file}: not a list of strokes ({e})"))?;
+        let strokes: Vec<Stroke> =
+            serde_json::from_slice(&text).map_err(|e| format!("{file}: not a list of strokes ({e})"))?;
         let image = rasterise(&strokes);
-        let out = json!({ "image": image.iter().map(|&v| v as f32).collect::<Vec<_>>(), "logits": logits(&net, &image) });
+        let out =
+            json!({ "image": image.iter().map(|&v| v as f32).collect::<Vec<_>>(), "logits": logits(&net, &image) });
         println!("{out}");
         return Ok(());
     }
@@ -80,15 +71,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let image = rasterise(&strokes);
     let drawn = logits(&net, &image);
 
-    let samples: Value = serde_json::from_slice(&std::fs::read(
-        root.join("chapters/widgets/digit-samples.json"),
-    )?)?;
+    let samples: Value = serde_json::from_slice(&std::fs::read(root.join("chapters/widgets/digit-samples.json"))?)?;
     let k = 7;
     let pixels: Vec<u8> = serde_json::from_value(samples["pixels"][k].clone())?;
-    let picked = from_bytes(lenet::ndarray::ArrayView3::from_shape(
-        (1, 28, 28),
-        &pixels[..],
-    )?);
+    let picked = from_bytes(lenet::ndarray::ArrayView3::from_shape((1, 28, 28), &pixels[..])?);
     let sample = logits(&net, &picked);
 
     let out = root.join("target/widgets-expected-digit.json");

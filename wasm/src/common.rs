@@ -9,9 +9,7 @@ use serde_json::{Value, json};
 /// error naming `what` and both sizes.
 pub fn matrix(what: &str, values: &[f64], rows: usize, cols: usize) -> Result<Matrix<f64>, String> {
     if rows == 0 || cols == 0 {
-        return Err(format!(
-            "{what} is {rows}×{cols}: it must have at least one entry"
-        ));
+        return Err(format!("{what} is {rows}×{cols}: it must have at least one entry"));
     }
     if values.len() != rows * cols {
         return Err(format!(
@@ -21,12 +19,7 @@ pub fn matrix(what: &str, values: &[f64], rows: usize, cols: usize) -> Result<Ma
         ));
     }
     if let Some(k) = values.iter().position(|v| !v.is_finite()) {
-        return Err(format!(
-            "{what}: entry ({}, {}) is {}, not a number",
-            k / cols + 1,
-            k % cols + 1,
-            values[k]
-        ));
+        return Err(format!("{what}: entry ({}, {}) is {}, not a number", k / cols + 1, k % cols + 1, values[k]));
     }
     Ok(Matrix::from_fn(rows, cols, |i, j| values[i * cols + j]))
 }
@@ -38,12 +31,7 @@ pub fn numbers(m: &Matrix<f64>) -> Value {
 
 /// A matrix of formulas as rows of strings (the notes' notation, `δ₁₁·w₂₂`).
 pub fn formulas(m: &Matrix<Sym>) -> Value {
-    json!(
-        m.rows()
-            .into_iter()
-            .map(|r| r.iter().map(Sym::to_string).collect::<Vec<_>>())
-            .collect::<Vec<_>>()
-    )
+    json!(m.rows().into_iter().map(|r| r.iter().map(Sym::to_string).collect::<Vec<_>>()).collect::<Vec<_>>())
 }
 
 /// The JSON text of a result, or of `{"error": message}`.

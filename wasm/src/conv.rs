@@ -24,19 +24,13 @@ pub const KERNEL_SIZES: std::ops::RangeInclusive<usize> = 2..=3;
 
 fn check_sizes(h: usize, k: usize) -> Result<usize, String> {
     if !INPUT_SIZES.contains(&h) {
-        return Err(format!(
-            "the input a is {h}×{h}; the widget takes 3×3 up to 6×6"
-        ));
+        return Err(format!("the input a is {h}×{h}; the widget takes 3×3 up to 6×6"));
     }
     if !KERNEL_SIZES.contains(&k) {
-        return Err(format!(
-            "the kernel w is {k}×{k}; the widget takes 2×2 or 3×3"
-        ));
+        return Err(format!("the kernel w is {k}×{k}; the widget takes 2×2 or 3×3"));
     }
     if k > h {
-        return Err(format!(
-            "the kernel w {k}×{k} is larger than the input a {h}×{h}"
-        ));
+        return Err(format!("the kernel w {k}×{k} is larger than the input a {h}×{h}"));
     }
     Ok(h - k + 1)
 }
@@ -59,11 +53,7 @@ pub fn defaults(h: usize, k: usize) -> Result<Value, String> {
 }
 
 /// The page's value of a symbol of the formulas: a_ij, w_ij or δ_ij.
-fn value_of<'m>(
-    a: &'m Matrix<f64>,
-    w: &'m Matrix<f64>,
-    d: &'m Matrix<f64>,
-) -> impl Fn(&Var) -> f64 + 'm {
+fn value_of<'m>(a: &'m Matrix<f64>, w: &'m Matrix<f64>, d: &'m Matrix<f64>) -> impl Fn(&Var) -> f64 + 'm {
     move |v: &Var| {
         let m = match v.name.as_str() {
             "a" => a,
@@ -110,11 +100,7 @@ struct Formulas {
 impl Formulas {
     fn derive(h: usize, k: usize) -> Formulas {
         let m = h - k + 1;
-        let (sa, sw, sd) = (
-            Sym::matrix("a", h, h),
-            Sym::matrix("w", k, k),
-            Sym::matrix("δ", m, m),
-        );
+        let (sa, sw, sd) = (Sym::matrix("a", h, h), Sym::matrix("w", k, k), Sym::matrix("δ", m, m));
         Formulas {
             h,
             k,
@@ -153,17 +139,11 @@ pub fn backward(
         "da" => h,
         "dw" => k,
         _ => {
-            return Err(format!(
-                "the picked entry is of {of:?}; the widget has \"da\" (∂C/∂a) and \"dw\" (∂C/∂W)"
-            ));
+            return Err(format!("the picked entry is of {of:?}; the widget has \"da\" (∂C/∂a) and \"dw\" (∂C/∂W)"));
         }
     };
     if i >= side || j >= side {
-        return Err(format!(
-            "the picked entry ({}, {}) is outside the {side}×{side} gradient",
-            i + 1,
-            j + 1
-        ));
+        return Err(format!("the picked entry ({}, {}) is outside the {side}×{side} gradient", i + 1, j + 1));
     }
     let value = value_of(&a, &w, &d);
     let o = k - 1;
@@ -176,15 +156,11 @@ pub fn backward(
         let (correct, written) = if of == "da" {
             let written = f.da_written.as_ref().and_then(|g| {
                 let (r, c) = g.shape2();
-                (i >= o && j >= o && i - o < r && j - o < c)
-                    .then(|| entry(&g[(i - o, j - o)], &value))
+                (i >= o && j >= o && i - o < r && j - o < c).then(|| entry(&g[(i - o, j - o)], &value))
             });
             (entry(&f.da[(i, j)], &value), written)
         } else {
-            (
-                entry(&f.dw[(i, j)], &value),
-                Some(entry(&f.dw_written[(i, j)], &value)),
-            )
+            (entry(&f.dw[(i, j)], &value), Some(entry(&f.dw_written[(i, j)], &value)))
         };
         json!({ "correct": correct, "written": written })
     });
@@ -218,15 +194,6 @@ pub fn conv_defaults(h: usize, k: usize) -> String {
 /// [`backward`] as JSON text for the page.
 #[wasm_bindgen]
 #[allow(clippy::too_many_arguments)]
-pub fn conv_backward(
-    a: &[f64],
-    h: usize,
-    w: &[f64],
-    k: usize,
-    delta: &[f64],
-    of: &str,
-    i: usize,
-    j: usize,
-) -> String {
+pub fn conv_backward(a: &[f64], h: usize, w: &[f64], k: usize, delta: &[f64], of: &str, i: usize, j: usize) -> String {
     answer(backward(a, h, w, k, delta, of, i, j))
 }

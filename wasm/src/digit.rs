@@ -48,11 +48,7 @@ fn ink(d: f64) -> f64 {
 fn distance_to_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
     let len2 = dx * dx + dy * dy;
-    let t = if len2 > 0.0 {
-        (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
+    let t = if len2 > 0.0 { (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
     let (ex, ey) = (p[0] - (a[0] + t * dx), p[1] - (a[1] + t * dy));
     (ex * ex + ey * ey).sqrt()
 }
@@ -64,16 +60,13 @@ fn render(strokes: &[Vec<[f64; 2]>]) -> Array2<f64> {
     let mut img = Array2::<f64>::zeros((SIDE, SIDE));
     for stroke in strokes {
         // A single point is a dot: a segment of length 0.
-        let segments = stroke
-            .windows(2)
-            .map(|w| (w[0], w[1]))
-            .chain((stroke.len() == 1).then(|| (stroke[0], stroke[0])));
+        let segments =
+            stroke.windows(2).map(|w| (w[0], w[1])).chain((stroke.len() == 1).then(|| (stroke[0], stroke[0])));
         for (a, b) in segments {
             // Only the pixels whose centres can be within PEN_OUTER.
             let span = |lo: f64, hi: f64| {
                 let first = (lo.min(hi) - PEN_OUTER - 0.5).floor().max(0.0) as usize;
-                let last = ((lo.max(hi) + PEN_OUTER - 0.5).ceil().max(-1.0) + 1.0).min(SIDE as f64)
-                    as usize;
+                let last = ((lo.max(hi) + PEN_OUTER - 0.5).ceil().max(-1.0) + 1.0).min(SIDE as f64) as usize;
                 first..last
             };
             for i in span(a[1], b[1]) {
@@ -90,16 +83,8 @@ fn render(strokes: &[Vec<[f64; 2]>]) -> Array2<f64> {
 
 /// The strokes moved by `(dx, dy)` after scaling by `s` about `centre`.
 fn placed(strokes: &[Stroke], s: f64, centre: [f64; 2], offset: [f64; 2]) -> Vec<Vec<[f64; 2]>> {
-    let map = |p: &[f64; 2]| {
-        [
-            (p[0] - centre[0]) * s + offset[0],
-            (p[1] - centre[1]) * s + offset[1],
-        ]
-    };
-    strokes
-        .iter()
-        .map(|st| st.iter().map(map).collect())
-        .collect()
+    let map = |p: &[f64; 2]| [(p[0] - centre[0]) * s + offset[0], (p[1] - centre[1]) * s + offset[1]];
+    strokes.iter().map(|st| st.iter().map(map).collect()).collect()
 }
 
 /// The 28×28 image of `strokes`, ink 1 and paper 0 (as MNIST's pixel / 255).
@@ -127,11 +112,7 @@ pub fn rasterise(strokes: &[Stroke]) -> Array2<f64> {
     }
     let extent = (hi[0] - lo[0]).max(hi[1] - lo[1]);
     // A single dot (extent 0) stays a dot of the pen's size.
-    let s = if extent > 0.0 {
-        (INK_BOX - 2.0 * PEN_OUTER) / extent
-    } else {
-        0.0
-    };
+    let s = if extent > 0.0 { (INK_BOX - 2.0 * PEN_OUTER) / extent } else { 0.0 };
     let centre = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
     let middle = SIDE as f64 / 2.0;
     let first = render(&placed(strokes, s, centre, [middle, middle]));
@@ -145,20 +126,12 @@ pub fn rasterise(strokes: &[Stroke]) -> Array2<f64> {
         return first;
     }
     let shift = [middle - mx / mass, middle - my / mass];
-    render(&placed(
-        strokes,
-        s,
-        centre,
-        [middle + shift[0], middle + shift[1]],
-    ))
+    render(&placed(strokes, s, centre, [middle + shift[0], middle + shift[1]]))
 }
 
 /// The image as the network's input: a batch of one, 1×1×28×28, in f32.
 pub fn as_input(image: &Array2<f64>) -> Array4<f32> {
-    image
-        .mapv(|v| v as f32)
-        .into_shape_with_order((1, 1, SIDE, SIDE))
-        .expect("the image is 28×28")
+    image.mapv(|v| v as f32).into_shape_with_order((1, 1, SIDE, SIDE)).expect("the image is 28×28")
 }
 
 /// Reads a model file (the JSON `lenet train` writes) from its bytes, by
@@ -218,15 +191,7 @@ impl Digit {
     pub fn new(net: LeNet<f32>) -> Self {
         let image = Array2::zeros((SIDE, SIDE));
         let trace = net.trace(&as_input(&image), &[0]);
-        let mut d = Digit {
-            net,
-            strokes: Vec::new(),
-            label: None,
-            picked: None,
-            image,
-            trace,
-            traced_label: 0,
-        };
+        let mut d = Digit { net, strokes: Vec::new(), label: None, picked: None, image, trace, traced_label: 0 };
         d.update();
         d
     }
@@ -274,12 +239,8 @@ impl Digit {
     /// If `k` ≥ 7.
     pub fn gradient(&self, k: usize) -> Vec<f32> {
         let t = &self.trace;
-        let sample = |a: &lenet::ndarray::Array4<f32>| {
-            a.index_axis(lenet::ndarray::Axis(0), 0)
-                .iter()
-                .copied()
-                .collect()
-        };
+        let sample =
+            |a: &lenet::ndarray::Array4<f32>| a.index_axis(lenet::ndarray::Axis(0), 0).iter().copied().collect();
         match LAYERS[k].0 {
             "fc3" => t.delta_fc3.column(0).to_vec(),
             "fc2" => t.delta_fc2.column(0).to_vec(),
@@ -300,11 +261,7 @@ impl Digit {
 pub fn diverging(v: f32, max: f32) -> [u8; 3] {
     const NEGATIVE: [f32; 3] = [33.0, 102.0, 172.0];
     const POSITIVE: [f32; 3] = [178.0, 24.0, 43.0];
-    let t = if max > 0.0 && v.is_finite() {
-        (v / max).clamp(-1.0, 1.0)
-    } else {
-        0.0
-    };
+    let t = if max > 0.0 && v.is_finite() { (v / max).clamp(-1.0, 1.0) } else { 0.0 };
     let c = if t >= 0.0 { POSITIVE } else { NEGATIVE };
     let t = t.abs();
     c.map(|x| (255.0 + t * (x - 255.0)).round() as u8)
@@ -339,9 +296,7 @@ pub fn image_rgba(image: &Array2<f64>) -> Vec<u8> {
 
 /// A 28×28 byte image (MNIST's pixels) as the image, pixel / 255.
 pub fn from_bytes(pixels: ArrayView3<u8>) -> Array2<f64> {
-    pixels
-        .index_axis(lenet::ndarray::Axis(0), 0)
-        .mapv(|p| f64::from(p) / 255.0)
+    pixels.index_axis(lenet::ndarray::Axis(0), 0).mapv(|p| f64::from(p) / 255.0)
 }
 
 /// The widget as JavaScript sees it: every method is a thin call into
@@ -381,13 +336,8 @@ impl DigitWidget {
     /// Shows a 28×28 digit given as 784 bytes (MNIST's pixels, row-major),
     /// in place of the drawing.
     pub fn pick(&mut self, pixels: &[u8]) -> Result<(), JsError> {
-        let a = lenet::ndarray::ArrayView3::from_shape((1, SIDE, SIDE), pixels).map_err(|_| {
-            JsError::new(&format!(
-                "a digit has {} pixels, not {}",
-                pixels.len(),
-                SIDE * SIDE
-            ))
-        })?;
+        let a = lenet::ndarray::ArrayView3::from_shape((1, SIDE, SIDE), pixels)
+            .map_err(|_| JsError::new(&format!("a digit has {} pixels, not {}", pixels.len(), SIDE * SIDE)))?;
         self.0.strokes.clear();
         self.0.picked = Some(from_bytes(a));
         Ok(())
@@ -491,11 +441,7 @@ mod tests {
 
     fn seven(scale: f64, at: [f64; 2]) -> Vec<Stroke> {
         let pts = [[70.0, 60.0], [210.0, 60.0], [170.0, 130.0], [120.0, 230.0]];
-        vec![
-            pts.iter()
-                .map(|p| [p[0] * scale + at[0], p[1] * scale + at[1]])
-                .collect(),
-        ]
+        vec![pts.iter().map(|p| [p[0] * scale + at[0], p[1] * scale + at[1]]).collect()]
     }
 
     #[test]
@@ -509,25 +455,13 @@ mod tests {
         let img = rasterise(&seven(1.0, [0.0, 0.0]));
         let (m, cx, cy) = centre_of_mass(&img);
         assert!(m > 20.0, "ink {m}");
-        assert!(
-            (cx - 14.0).abs() < 0.3 && (cy - 14.0).abs() < 0.3,
-            "centre of mass ({cx}, {cy})"
-        );
+        assert!((cx - 14.0).abs() < 0.3 && (cy - 14.0).abs() < 0.3, "centre of mass ({cx}, {cy})");
         assert!(img.iter().all(|&v| (0.0..=1.0).contains(&v)));
         // The ink's bounding box: at most 20 pixels on its longer side.
-        let inked: Vec<(usize, usize)> = img
-            .indexed_iter()
-            .filter(|(_, v)| **v > 0.0)
-            .map(|(ij, _)| ij)
-            .collect();
-        let rows =
-            inked.iter().map(|p| p.0).max().unwrap() - inked.iter().map(|p| p.0).min().unwrap() + 1;
-        let cols =
-            inked.iter().map(|p| p.1).max().unwrap() - inked.iter().map(|p| p.1).min().unwrap() + 1;
-        assert!(
-            rows.max(cols) <= 20 && rows.max(cols) >= 18,
-            "ink box {rows}×{cols}"
-        );
+        let inked: Vec<(usize, usize)> = img.indexed_iter().filter(|(_, v)| **v > 0.0).map(|(ij, _)| ij).collect();
+        let rows = inked.iter().map(|p| p.0).max().unwrap() - inked.iter().map(|p| p.0).min().unwrap() + 1;
+        let cols = inked.iter().map(|p| p.1).max().unwrap() - inked.iter().map(|p| p.1).min().unwrap() + 1;
+        assert!(rows.max(cols) <= 20 && rows.max(cols) >= 18, "ink box {rows}×{cols}");
     }
 
     #[test]
@@ -586,9 +520,7 @@ mod tests {
 
     /// The files the book ships beside digit.js.
     fn shipped(name: &str) -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../chapters/widgets")
-            .join(name)
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../chapters/widgets").join(name)
     }
 
     #[test]
@@ -602,26 +534,15 @@ mod tests {
 
     #[test]
     fn the_shipped_samples_are_the_first_validation_digit_of_each_class() {
-        let samples: Value =
-            serde_json::from_slice(&std::fs::read(shipped("digit-samples.json")).unwrap()).unwrap();
+        let samples: Value = serde_json::from_slice(&std::fs::read(shipped("digit-samples.json")).unwrap()).unwrap();
         let validation = lenet::data::embedded::validation().unwrap();
         for k in 0..10 {
             let i = samples["index"][k].as_u64().unwrap() as usize;
             let pixels: Vec<u8> = serde_json::from_value(samples["pixels"][k].clone()).unwrap();
-            assert_eq!(
-                pixels,
-                validation.image(i),
-                "sample {k} is validation digit {i}"
-            );
-            assert_eq!(
-                samples["label"][k], validation.labels[i],
-                "label of sample {k}"
-            );
+            assert_eq!(pixels, validation.image(i), "sample {k} is validation digit {i}");
+            assert_eq!(samples["label"][k], validation.labels[i], "label of sample {k}");
             assert_eq!(usize::from(validation.labels[i]), k, "sample {k} is a {k}");
-            assert!(
-                !validation.labels[..i].contains(&validation.labels[i]),
-                "sample {k} is the first {k}"
-            );
+            assert!(!validation.labels[..i].contains(&validation.labels[i]), "sample {k} is the first {k}");
         }
     }
 
@@ -645,18 +566,9 @@ mod tests {
         for (k, (_, _, [c, h, w])) in LAYERS.iter().enumerate() {
             assert_eq!(d.gradient(k).len(), c * h * w, "{}", LAYERS[k].0);
         }
-        assert_eq!(
-            d.gradient(6)[28 * 28 + 5],
-            d.trace.delta_conv1[[0, 1, 0, 5]]
-        );
-        assert_eq!(
-            d.gradient(5)[14 * 14 + 3],
-            d.trace.dcost_dpool1[[0, 1, 0, 3]]
-        );
-        assert_eq!(
-            d.gradient(3)[25 * 15 + 24],
-            d.trace.dcost_dpool2[[0, 15, 4, 4]]
-        );
+        assert_eq!(d.gradient(6)[28 * 28 + 5], d.trace.delta_conv1[[0, 1, 0, 5]]);
+        assert_eq!(d.gradient(5)[14 * 14 + 3], d.trace.dcost_dpool1[[0, 1, 0, 3]]);
+        assert_eq!(d.gradient(3)[25 * 15 + 24], d.trace.dcost_dpool2[[0, 15, 4, 4]]);
     }
 
     #[test]

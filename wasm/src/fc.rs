@@ -15,14 +15,8 @@ use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
 /// The blocks of the page's numbers: name and (rows, columns).
-pub const PARAMETERS: [(&str, (usize, usize)); 6] = [
-    ("x", (2, 1)),
-    ("y", (2, 1)),
-    ("W1", (3, 2)),
-    ("b1", (3, 1)),
-    ("W2", (2, 3)),
-    ("b2", (2, 1)),
-];
+pub const PARAMETERS: [(&str, (usize, usize)); 6] =
+    [("x", (2, 1)), ("y", (2, 1)), ("W1", (3, 2)), ("b1", (3, 1)), ("W2", (2, 3)), ("b2", (2, 1))];
 
 /// The step of the finite differences: 1e-5 suits a smooth function in f64
 /// (see [`numerical_grad`]).
@@ -58,14 +52,7 @@ impl Net {
             rest = tail;
         }
         let [x, y, w1, b1, w2, b2] = <[Array2<f64>; 6]>::try_from(blocks).expect("six blocks");
-        Ok(Net {
-            x,
-            y,
-            w1,
-            b1,
-            w2,
-            b2,
-        })
+        Ok(Net { x, y, w1, b1, w2, b2 })
     }
 
     /// The cost C = ½‖σ(W² σ(W¹x + b¹) + b²) − y‖².
@@ -78,18 +65,8 @@ impl Net {
 
 /// chapter 1's numbers ([`worked::fc_network`]) in the page's order.
 pub fn defaults() -> Value {
-    let worked::FcNetwork {
-        x,
-        y,
-        w1,
-        b1,
-        w2,
-        b2,
-    } = worked::fc_network();
-    let flat: Vec<f64> = [x, y, w1, b1, w2, b2]
-        .iter()
-        .flat_map(|m| m.iter().copied().collect::<Vec<_>>())
-        .collect();
+    let worked::FcNetwork { x, y, w1, b1, w2, b2 } = worked::fc_network();
+    let flat: Vec<f64> = [x, y, w1, b1, w2, b2].iter().flat_map(|m| m.iter().copied().collect::<Vec<_>>()).collect();
     json!({ "values": flat, "blocks": PARAMETERS.iter().map(|(n, (r, c))| json!([n, r, c])).collect::<Vec<_>>() })
 }
 
@@ -120,34 +97,15 @@ pub fn network(values: &[f64]) -> Result<Value, String> {
     let delta2 = fc::output_delta(&grad_a2, &z2, ACT);
     let delta1 = fc::backprop_delta(&net.w2, &delta2, &z1, ACT);
     let analytic = [
-        (
-            "W1",
-            fc::weight_grad(&delta1, &net.x).0,
-            numerical(&net, |n| &mut n.w1),
-        ),
-        (
-            "b1",
-            fc::bias_grad(&delta1).0,
-            numerical(&net, |n| &mut n.b1),
-        ),
-        (
-            "W2",
-            fc::weight_grad(&delta2, &a1).0,
-            numerical(&net, |n| &mut n.w2),
-        ),
-        (
-            "b2",
-            fc::bias_grad(&delta2).0,
-            numerical(&net, |n| &mut n.b2),
-        ),
+        ("W1", fc::weight_grad(&delta1, &net.x).0, numerical(&net, |n| &mut n.w1)),
+        ("b1", fc::bias_grad(&delta1).0, numerical(&net, |n| &mut n.b1)),
+        ("W2", fc::weight_grad(&delta2, &a1).0, numerical(&net, |n| &mut n.w2)),
+        ("b2", fc::bias_grad(&delta2).0, numerical(&net, |n| &mut n.b2)),
     ];
     let mut grads = serde_json::Map::new();
     for (name, g, num) in analytic {
         let err = rel_error(&g, &num);
-        grads.insert(
-            name.into(),
-            json!({ "backprop": m(g), "numerical": m(num), "rel_error": err }),
-        );
+        grads.insert(name.into(), json!({ "backprop": m(g), "numerical": m(num), "rel_error": err }));
     }
     Ok(json!({
         "z1": numbers(&z1), "a1": m(a1), "z2": numbers(&z2), "a2": m(a2), "cost": cost,

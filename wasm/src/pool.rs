@@ -24,33 +24,21 @@ type Backward = Box<dyn Fn(&Array4<f64>) -> Array4<f64>>;
 
 fn plane(m: &lenet::Matrix<f64>) -> Array4<f64> {
     let (r, c) = m.shape2();
-    m.0.clone()
-        .into_shape_with_order((1, 1, r, c))
-        .expect("one plane")
-        .into_dimensionality::<Ix4>()
-        .expect("4-D")
+    m.0.clone().into_shape_with_order((1, 1, r, c)).expect("one plane").into_dimensionality::<Ix4>().expect("4-D")
 }
 
 fn rows(x: &Array4<f64>) -> Value {
     let (_, _, h, w) = x.dim();
-    json!(
-        (0..h)
-            .map(|i| (0..w).map(|j| x[[0, 0, i, j]]).collect::<Vec<_>>())
-            .collect::<Vec<_>>()
-    )
+    json!((0..h).map(|i| (0..w).map(|j| x[[0, 0, i, j]]).collect::<Vec<_>>()).collect::<Vec<_>>())
 }
 
 /// The output side for an n×n input, or why the window does not tile it.
 fn output_side(n: usize, size: usize, stride: usize) -> Result<usize, String> {
     if !INPUT_SIZES.contains(&n) {
-        return Err(format!(
-            "the input is {n}×{n}; the widget takes 4×4 up to 7×7"
-        ));
+        return Err(format!("the input is {n}×{n}; the widget takes 4×4 up to 7×7"));
     }
     if !WINDOWS.contains(&size) || !STRIDES.contains(&stride) {
-        return Err(format!(
-            "window {size} and stride {stride}: the widget takes windows 2–3 and strides 1–3"
-        ));
+        return Err(format!("window {size} and stride {stride}: the widget takes windows 2–3 and strides 1–3"));
     }
     if !(n - size).is_multiple_of(stride) {
         return Err(format!(
@@ -78,23 +66,14 @@ pub fn defaults(n: usize, size: usize, stride: usize, seed: u64) -> Result<Value
         lenet::worked::pool_output_grad()
     } else {
         const CYCLE: [f64; 5] = [4.0, -8.0, 2.0, 12.0, -4.0];
-        Array4::from_shape_fn((1, 1, m, m), |(_, _, i, j)| {
-            CYCLE[(i * m + j) % CYCLE.len()]
-        })
+        Array4::from_shape_fn((1, 1, m, m), |(_, _, i, j)| CYCLE[(i * m + j) % CYCLE.len()])
     };
     Ok(json!({ "x": rows(&x), "dy": rows(&dy) }))
 }
 
 /// Forward, backward and each output's route for an n×n input `x` and an
 /// m×m gradient `dy`, row-major; `max` picks max pooling, else mean.
-pub fn routing(
-    x: &[f64],
-    n: usize,
-    size: usize,
-    stride: usize,
-    max: bool,
-    dy: &[f64],
-) -> Result<Value, String> {
+pub fn routing(x: &[f64], n: usize, size: usize, stride: usize, max: bool, dy: &[f64]) -> Result<Value, String> {
     let m = output_side(n, size, stride)?;
     let x = plane(&matrix("the input x", x, n, n)?);
     let dy = plane(&matrix("∂C/∂y", dy, m, m)?);
@@ -104,10 +83,7 @@ pub fn routing(
     } else {
         let y = pool::mean_forward(&x, size, stride);
         let shape = x.dim();
-        (
-            y,
-            Box::new(move |g| pool::mean_backward(g, shape, size, stride)),
-        )
+        (y, Box::new(move |g| pool::mean_backward(g, shape, size, stride)))
     };
     let dx = backward(&dy);
     let routes: Vec<Vec<Value>> = (0..m)
@@ -149,13 +125,6 @@ pub fn pool_defaults(n: usize, size: usize, stride: usize, seed: u32) -> String 
 
 /// [`routing`] as JSON text for the page.
 #[wasm_bindgen]
-pub fn pool_routing(
-    x: &[f64],
-    n: usize,
-    size: usize,
-    stride: usize,
-    max: bool,
-    dy: &[f64],
-) -> String {
+pub fn pool_routing(x: &[f64], n: usize, size: usize, stride: usize, max: bool, dy: &[f64]) -> String {
     answer(routing(x, n, size, stride, max, dy))
 }

@@ -13,9 +13,7 @@ fn parse(s: String) -> Value {
 }
 
 fn error(v: &Value) -> &str {
-    v["error"]
-        .as_str()
-        .unwrap_or_else(|| panic!("expected an error, got {v}"))
+    v["error"].as_str().unwrap_or_else(|| panic!("expected an error, got {v}"))
 }
 
 #[test]
@@ -29,36 +27,15 @@ fn conv_default_example_gives_the_notes_formula_for_da22() {
             .flat_map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()))
             .collect()
     };
-    let r = parse(conv::conv_backward(
-        &flat("a"),
-        3,
-        &flat("w"),
-        2,
-        &flat("delta"),
-        "da",
-        1,
-        1,
-    ));
-    assert_eq!(
-        r["pick"]["correct"]["formula"],
-        "δ₁₁·w₂₂ + δ₁₂·w₂₁ + δ₂₁·w₁₂ + δ₂₂·w₁₁"
-    );
+    let r = parse(conv::conv_backward(&flat("a"), 3, &flat("w"), 2, &flat("delta"), "da", 1, 1));
+    assert_eq!(r["pick"]["correct"]["formula"], "δ₁₁·w₂₂ + δ₁₂·w₂₁ + δ₂₁·w₁₂ + δ₂₂·w₁₁");
     // δ = [[1, −1], [2, 1]], w = [[1, 2], [3, 4]]: 1·4 − 1·3 + 2·2 + 1·1.
     assert_eq!(r["pick"]["correct"]["value"], 6.0);
     assert_eq!(r["da"][1][1], 6.0);
     // Erratum 8 keeps the interior only: a 1×1 result, the same value.
     assert_eq!(r["written"]["da"], serde_json::json!([[6.0]]));
     // A corner of ∂C/∂a has no entry in the notes' version.
-    let corner = parse(conv::conv_backward(
-        &flat("a"),
-        3,
-        &flat("w"),
-        2,
-        &flat("delta"),
-        "da",
-        0,
-        0,
-    ));
+    let corner = parse(conv::conv_backward(&flat("a"), 3, &flat("w"), 2, &flat("delta"), "da", 0, 0));
     assert!(corner["pick"]["written"].is_null());
 }
 
@@ -67,32 +44,12 @@ fn conv_refuses_bad_input_with_a_message() {
     let a = [0.0; 9];
     let w = [0.0; 4];
     let d = [0.0; 4];
-    assert!(
-        error(&parse(conv::conv_backward(
-            &a,
-            3,
-            &w,
-            2,
-            &d[..3],
-            "da",
-            0,
-            0
-        )))
-        .contains("δ should be 2×2")
-    );
-    assert!(
-        error(&parse(conv::conv_backward(&a, 3, &w, 2, &d, "da", 3, 0)))
-            .contains("outside the 3×3")
-    );
+    assert!(error(&parse(conv::conv_backward(&a, 3, &w, 2, &d[..3], "da", 0, 0))).contains("δ should be 2×2"));
+    assert!(error(&parse(conv::conv_backward(&a, 3, &w, 2, &d, "da", 3, 0))).contains("outside the 3×3"));
     assert!(error(&parse(conv::conv_backward(&a, 3, &w, 2, &d, "dz", 0, 0))).contains("dz"));
-    assert!(
-        error(&parse(conv::conv_backward(&a, 7, &w, 2, &d, "da", 0, 0))).contains("3×3 up to 6×6")
-    );
+    assert!(error(&parse(conv::conv_backward(&a, 7, &w, 2, &d, "da", 0, 0))).contains("3×3 up to 6×6"));
     let nan = [f64::NAN, 0.0, 0.0, 0.0];
-    assert!(
-        error(&parse(conv::conv_backward(&a, 3, &nan, 2, &d, "da", 0, 0)))
-            .contains("the kernel w: entry (1, 1)")
-    );
+    assert!(error(&parse(conv::conv_backward(&a, 3, &nan, 2, &d, "da", 0, 0))).contains("the kernel w: entry (1, 1)"));
     assert!(error(&parse(conv::conv_defaults(3, 4))).contains("2×2 or 3×3"));
 }
 
@@ -128,12 +85,7 @@ fn pool_refuses_a_window_that_does_not_tile() {
 #[test]
 fn fc_defaults_pass_the_gradient_check() {
     let d = parse(fc::fc_defaults());
-    let values: Vec<f64> = d["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
+    let values: Vec<f64> = d["values"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
     assert_eq!(values.len(), 21);
     let r = parse(fc::fc_network(&values));
     for block in ["W1", "b1", "W2", "b2"] {
