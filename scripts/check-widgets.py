@@ -39,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Each book's folder under the built book (scripts/build-book.sh).
 BOOKS = {"en": "", "zh-CN": "zh-CN/"}
+# How widget_checks.screenshot names each book's shots.
+SHOT_PREFIX = {"en": "", "zh-CN": "zh-"}
 sys.path.insert(0, str(ROOT / "scripts"))
 
 
@@ -64,7 +66,8 @@ def main():
     books = [args.only_book] if args.only_book else list(BOOKS)
     for language in books:
         if not (book / BOOKS[language] / "index.html").is_file() or not wasm.is_file():
-            sys.exit(f"check-widgets.py: no built book ({language}) with widgets in {book}; run scripts/build-book.sh first")
+            sys.exit(f"check-widgets.py: no built book ({language}) with widgets in {book}; "
+                     "run scripts/build-book.sh first")
     print(f"check-widgets.py: {wasm.relative_to(book)} is {wasm.stat().st_size} bytes "
           f"({wasm.stat().st_size / 1024:.0f} KB; budget 600 KB)", flush=True)
     if not args.no_generate:
@@ -75,10 +78,10 @@ def main():
 
     import widget_checks
     names = args.widgets or sorted(m.name for m in pkgutil.iter_modules(widget_checks.__path__))
-    # The screenshots of the widgets about to run (each named after its module), not the others'.
+    # The screenshots of the widgets and books about to run (each named after its module), not the others'.
     for name in names:
-        for pattern in (f"{name}-*.png", f"zh-{name}-*.png"):
-            for old in (ROOT / "target" / "widget-screenshots").glob(pattern):
+        for language in books:
+            for old in (ROOT / "target" / "widget-screenshots").glob(f"{SHOT_PREFIX[language]}{name}-*.png"):
                 old.unlink()
     cb = load_check_book()
     server, base = cb.serve(book)
