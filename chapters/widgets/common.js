@@ -17,6 +17,35 @@ if (!document.querySelector('link[data-lenet-widgets]')) {
   document.head.appendChild(link);
 }
 
+// The page's language: "zh" in the Chinese book (<html lang="zh-CN">), else
+// "en". Each widget picks its labels from a small table by it; formulas,
+// numbers and the book's notation are the same in both.
+export function lang() {
+  return (document.documentElement.lang || '').toLowerCase().startsWith('zh') ? 'zh' : 'en';
+}
+
+// A widget's labels in the page's language, from {en: {...}, zh: {...}} (the
+// same keys). Both tables are kept on window.lenetWidgetText[name] for the
+// browser test, which checks that a Chinese page shows none of the English.
+window.lenetWidgetText = window.lenetWidgetText || {};
+export function labels(name, table) {
+  window.lenetWidgetText[name] = table;
+  return table[lang()];
+}
+
+const T = labels('common', {
+  en: {
+    fallback: 'This interactive widget needs a newer browser, one that runs WebAssembly',
+    couldNotLoad: m => ` (it could not load: ${m})`,
+    figures: '. The figures of the chapter show the same computation.',
+  },
+  zh: {
+    fallback: '这个交互组件需要能运行 WebAssembly 的较新浏览器',
+    couldNotLoad: m => `（无法加载：${m}）`,
+    figures: '。本章的插图展示的是同样的计算。',
+  },
+});
+
 let loading = null;
 // The wasm module, instantiated once per page.
 export function lenet() {
@@ -69,9 +98,7 @@ export function mount(name, build) {
     for (const root of roots) {
       const p = root.querySelector('.lenet-widget-fallback') || root.appendChild(el('p', { class: 'lenet-widget-fallback' }));
       // Without WebAssembly at all, say so; if it failed to load, say why.
-      p.textContent = 'This interactive widget needs a newer browser, one that runs WebAssembly'
-        + (typeof WebAssembly === 'object' ? ` (it could not load: ${err.message})` : '')
-        + '. The figures of the chapter show the same computation.';
+      p.textContent = T.fallback + (typeof WebAssembly === 'object' ? T.couldNotLoad(err.message) : '') + T.figures;
       root.dataset.ready = 'failed';
     }
   });

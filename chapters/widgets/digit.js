@@ -9,7 +9,44 @@
 // arrays, the exact f32 values), data-gradient-max (the largest |entry| of
 // each map), data-predicted, data-label, data-strokes
 // (the points forwarded, JSON) and data-image (the 784 inputs).
-import { mount, timed, el, fmt } from './common.js';
+import { mount, timed, el, fmt, labels } from './common.js';
+
+// The labels, by the page's language (formulas and notation as they are;
+// the maps' symbols, δ fc3 … ∂C/∂pool2 …, come from wasm/src/digit.rs).
+const T = labels('digit', {
+  en: {
+    pool2: 'un-flattened (no σ′: pooling has no activation)', toMax: 'sent to each window\'s maximum',
+    full: 'the full convolution of chapter 2', comma: ', ', open: ' (', close: ')',
+    loading: 'Loading the trained LeNet-5 (1.3 MB)…', failed: m => `The digit widget could not start: ${m}`,
+    pad: 'drawing area: draw a digit with the mouse', bars: 'probabilities of the ten digits',
+    labelY: 'the label y of the cost', prediction: 'the prediction', clear: 'clear',
+    sample: (index, label) => `validation digit ${index} (label ${label})`,
+    reads: 'what LeNet reads: x (28×28)', pick: 'or pick a validation digit:',
+    costOf: 'δ for the cost C = −log p_y of the label y = ',
+    probs: 'p = softmax(logits) (the predicted digit in red; y outlined)',
+    verdict: (d, p) => `LeNet reads ${d} (${p}). `, deltaFor: (y, c) => `δ below are for y = ${y}: ${c}`,
+    confident: '; a confident right answer leaves little to correct, so choose another y to see large δ.', stop: '.',
+    colours: 'Blue below 0, red above, white at 0, each map on its own scale (± its largest entry). ',
+    flow: 'The gradient flows from the logits (top) back to conv1 (bottom): δ = ∂C/∂z where a layer has a pre-activation z, ∂C/∂a at the pooling outputs.',
+    hint: 'draw a digit here',
+  },
+  zh: {
+    pool2: '反展平（没有 σ′：池化层没有激活函数）', toMax: '送到每个窗口的最大值处',
+    full: '第 2 章的全卷积', comma: '，', open: '（', close: '）',
+    loading: '正在加载训练好的 LeNet-5（1.3 MB）…', failed: m => `数字组件无法启动：${m}`,
+    pad: '绘图区：用鼠标写一个数字', bars: '十个数字的概率',
+    labelY: '代价的标签 y', prediction: '预测的数字', clear: '清除',
+    sample: (index, label) => `验证集数字 ${index}（标签 ${label}）`,
+    reads: 'LeNet 读到的：x (28×28)', pick: '或选一个验证集数字：',
+    costOf: '代价 C = −log p_y 的 δ，标签 y = ',
+    probs: 'p = softmax(logits)（预测的数字为红色；y 加框）',
+    verdict: (d, p) => `LeNet 认为是 ${d}（${p}）。`, deltaFor: (y, c) => `下面的 δ 对应 y = ${y}：${c}`,
+    confident: '；有把握的正确答案几乎不需要纠正，选另一个 y 才能看到大的 δ。', stop: '。',
+    colours: '小于 0 为蓝色，大于 0 为红色，0 为白色；每张图用各自的刻度（± 其绝对值最大的元素）。',
+    flow: '梯度从 logits（顶部）回传到 conv1（底部）：有激活前的值 z 的层显示 δ = ∂C/∂z，池化层的输出显示 ∂C/∂a。',
+    hint: '在这里写一个数字',
+  },
+});
 
 const here = new URL('.', import.meta.url);
 const SUB = '₀₁₂₃₄₅₆₇₈₉';
@@ -22,10 +59,10 @@ const LOOK = {
   fc3: { cell: 26, height: 22, formula: 'δ fc3 = p − y' },
   fc2: { cell: 5, height: 18, formula: 'δ fc2 = (W fc3)ᵀ δ fc3 ⊙ σ′(z fc2)' },
   fc1: { cell: 5, height: 18, formula: 'δ fc1 = (W fc2)ᵀ δ fc2 ⊙ σ′(z fc1)' },
-  pool2: { cell: 6, perRow: 16, formula: '∂C/∂pool2 = (W fc1)ᵀ δ fc1, un-flattened (no σ′: pooling has no activation)' },
-  conv2: { cell: 5, perRow: 8, formula: 'δ conv2 = ∂C/∂pool2 sent to each window\'s maximum, ⊙ σ′(z conv2)' },
-  pool1: { cell: 5, perRow: 6, formula: '∂C/∂pool1 = Σₖ δ conv2ₖ ⊛ wₖ (the full convolution of chapter 2)' },
-  conv1: { cell: 3, perRow: 6, formula: 'δ conv1 = ∂C/∂pool1 sent to each window\'s maximum, ⊙ σ′(z conv1)' },
+  pool2: { cell: 6, perRow: 16, formula: `∂C/∂pool2 = (W fc1)ᵀ δ fc1${T.comma}${T.pool2}` },
+  conv2: { cell: 5, perRow: 8, formula: `δ conv2 = ∂C/∂pool2 ${T.toMax}${T.comma}⊙ σ′(z conv2)` },
+  pool1: { cell: 5, perRow: 6, formula: `∂C/∂pool1 = Σₖ δ conv2ₖ ⊛ wₖ${T.open}${T.full}${T.close}` },
+  conv1: { cell: 3, perRow: 6, formula: `δ conv1 = ∂C/∂pool1 ${T.toMax}${T.comma}⊙ σ′(z conv1)` },
 };
 
 async function fetchBytes(name) {
@@ -81,7 +118,7 @@ function drawBars(canvas, probs, label, predicted) {
 
 mount('digit', async (root, lenet) => {
   const t0 = performance.now();
-  const status = el('p', { class: 'lw-note' }, 'Loading the trained LeNet-5 (1.3 MB)…');
+  const status = el('p', { class: 'lw-note' }, T.loading);
   root.append(status);
   let widget, samples;
   try {
@@ -90,7 +127,7 @@ mount('digit', async (root, lenet) => {
     samples = JSON.parse(new TextDecoder().decode(sampleBytes));
   } catch (e) {
     status.className = 'lw-error';
-    status.textContent = `The digit widget could not start: ${e.message}`;
+    status.textContent = T.failed(e.message);
     root.dataset.ready = 'failed';
     return;
   }
@@ -99,16 +136,16 @@ mount('digit', async (root, lenet) => {
   const strokes = [];
 
   const pad = el('canvas', {
-    class: 'lw-digit-pad', width: CANVAS, height: CANVAS, 'aria-label': 'drawing area: draw a digit with the mouse',
+    class: 'lw-digit-pad', width: CANVAS, height: CANVAS, 'aria-label': T.pad,
     style: `width:${CANVAS}px;height:${CANVAS}px;touch-action:none;cursor:crosshair;background:white;border:1px solid #888`,
   });
   const input = el('canvas', { width: 28, height: 28, style: 'width:112px;height:112px;image-rendering:pixelated;border:1px solid #888' });
-  const bars = el('canvas', { 'aria-label': 'probabilities of the ten digits' });
-  const labelPick = el('select', { 'aria-label': 'the label y of the cost', onchange: () => { widget.set_label(+labelPick.value); update(); } },
-    el('option', { value: -1 }, 'the prediction'), ...[...Array(10).keys()].map(k => el('option', { value: k }, String(k))));
-  const clear = el('button', { type: 'button', onclick: () => { widget.clear(); strokes.length = 0; blank(); update(); } }, 'clear');
+  const bars = el('canvas', { 'aria-label': T.bars });
+  const labelPick = el('select', { 'aria-label': T.labelY, 'data-control': 'label-y', onchange: () => { widget.set_label(+labelPick.value); update(); } },
+    el('option', { value: -1 }, T.prediction), ...[...Array(10).keys()].map(k => el('option', { value: k }, String(k))));
+  const clear = el('button', { type: 'button', 'data-control': 'clear', onclick: () => { widget.clear(); strokes.length = 0; blank(); update(); } }, T.clear);
   const pickButtons = samples.label.map((label, k) => el('button', {
-    type: 'button', title: `validation digit ${samples.index[k]} (label ${label})`,
+    type: 'button', title: T.sample(samples.index[k], label),
     onclick: () => { widget.pick(new Uint8Array(samples.pixels[k])); strokes.length = 0; blank(); update(); },
   }, String(label)));
   const verdict = el('p', { class: 'lw-note', 'data-key': 'verdict' });
@@ -132,15 +169,14 @@ mount('digit', async (root, lenet) => {
     el('div', { class: 'lw-row' },
       pad,
       el('div', {},
-        el('figure', { class: 'lw-matrix' }, el('figcaption', {}, 'what LeNet reads: x (28×28)'), input),
+        el('figure', { class: 'lw-matrix' }, el('figcaption', {}, T.reads), input),
         el('div', { class: 'lw-controls', style: 'margin-top:8px' }, clear),
-        el('div', { class: 'lw-note' }, 'or pick a validation digit:'),
+        el('div', { class: 'lw-note' }, T.pick),
         el('div', { class: 'lw-controls', style: 'gap:3px' }, ...pickButtons))),
-    el('div', { class: 'lw-controls', style: 'margin-top:8px' }, el('label', {}, 'δ for the cost C = −log p_y of the label y = ', labelPick)),
-    el('figure', { class: 'lw-matrix' }, el('figcaption', {}, 'p = softmax(logits) (the predicted digit in red; y outlined)'), bars),
+    el('div', { class: 'lw-controls', style: 'margin-top:8px' }, el('label', {}, T.costOf, labelPick)),
+    el('figure', { class: 'lw-matrix' }, el('figcaption', {}, T.probs), bars),
     verdict,
-    el('p', { class: 'lw-note' }, 'Blue below 0, red above, white at 0, each map on its own scale (± its largest entry). ',
-      'The gradient flows from the logits (top) back to conv1 (bottom): δ = ∂C/∂z where a layer has a pre-activation z, ∂C/∂a at the pooling outputs.'),
+    el('p', { class: 'lw-note' }, T.colours, T.flow),
     maps);
 
   const ctx = pad.getContext('2d');
@@ -148,7 +184,7 @@ mount('digit', async (root, lenet) => {
   function blank() {
     ctx.clearRect(0, 0, CANVAS, CANVAS);
     ctx.fillStyle = '#777'; ctx.font = '16px sans-serif'; ctx.textAlign = 'center';
-    ctx.fillText('draw a digit here', CANVAS / 2, CANVAS / 2);
+    ctx.fillText(T.hint, CANVAS / 2, CANVAS / 2);
   }
   function update(first = false) {
     (first ? f => f() : f => timed('digit', f))(() => {
@@ -160,9 +196,9 @@ mount('digit', async (root, lenet) => {
       const small = x => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(1) : fmt(x, 3)).replace('-', '−');
       // Near 1, enough digits that p and C = −log p agree to the eye.
       const prob = x => (x > 0.999 && x < 1 ? x.toFixed(5) : small(x));
-      verdict.textContent = `LeNet reads ${predicted} (p${SUB[predicted]} = ${prob(probs[predicted])}). `
-        + `δ below are for y = ${label}: C = −log p${SUB[label]} = ${small(widget.cost())}`
-        + (label === predicted ? '; a confident right answer leaves little to correct, so choose another y to see large δ.' : '.');
+      verdict.textContent = T.verdict(predicted, `p${SUB[predicted]} = ${prob(probs[predicted])}`)
+        + T.deltaFor(label, `C = −log p${SUB[label]} = ${small(widget.cost())}`)
+        + (label === predicted ? T.confident : T.stop);
       const maxima = {};
       for (const L of layers) {
         const m = widget.gradient_max(L.k);

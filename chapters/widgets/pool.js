@@ -1,28 +1,64 @@
 // Chapter 3's widget: where pooling sends the gradient (wasm/src/pool.rs
 // computes every number; this file draws).
-import { mount, call, timed, el, fmt, num, sub, parse, grid } from './common.js';
+import { mount, call, timed, el, fmt, num, sub, parse, grid, labels } from './common.js';
+
+// The labels, by the page's language (formulas and notation as they are).
+const T = labels('pool', {
+  en: {
+    sizeX: 'size of the input x', windowSize: 'window size', stride: 'stride', mode: 'max or mean pooling',
+    max: 'max', mean: 'mean', random: 'random input', pooling: 'pooling: ', inputX: 'input x', colon: ': ',
+    window: 'window ', strideLabel: 'stride ',
+    asWritten: ' as the notes wrote it: dx[argmax] = dy, assigning (erratum 15, max pooling)',
+    help: 'Edit x or ∂C/∂y; click an entry of the output y to see where its gradient goes. Stride below the window makes the windows overlap.',
+    pooled: max => `${max ? 'max' : 'mean'} pool`, assigning: ', assigning (erratum 15)',
+    accumulating: v => `accumulating gives ${v}`,
+    picked: (y, max, r0, r1, c0, c1) => `${y} is the ${max ? 'maximum' : 'mean'} of the yellow window (rows ${r0}–${r1}, columns ${c0}–${c1}). `,
+    gradient: dy => `Its gradient ${dy} = `,
+    toMax: ' goes whole to the maximum (blue):', shared: n => ` is shared equally, 1/${n} to each input (blue):`,
+    overlap: 'The windows overlap: an input in several windows adds up what each sends it.',
+    lost: 'Assigning keeps only the last window\'s gradient where windows share a maximum, so the others are lost: ',
+    instead: (x, got, want) => `${x} gets ${got} instead of ${want}`, join: '; ', red: ' (red).',
+    luck: 'No two windows share a maximum here, so assigning happens to give the right numbers; make the stride smaller than the window to see it fail.',
+  },
+  zh: {
+    sizeX: '输入 x 的大小', windowSize: '窗口大小', stride: '步长', mode: '最大池化或平均池化',
+    max: '最大池化', mean: '平均池化', random: '随机输入', pooling: '池化：', inputX: '输入 x', colon: '：',
+    window: '窗口 ', strideLabel: '步长 ',
+    asWritten: ' 按原笔记的写法：dx[argmax] = dy，赋值而不是累加（勘误 15，最大池化）',
+    help: '可修改 x 或 ∂C/∂y；点击输出 y 的某个元素，看它的梯度传到哪里。步长小于窗口时，窗口会重叠。',
+    pooled: max => (max ? '最大池化' : '平均池化'), assigning: '，赋值（勘误 15）',
+    accumulating: v => `累加得 ${v}`,
+    picked: (y, max, r0, r1, c0, c1) => `${y} 是黄色窗口（第 ${r0}–${r1} 行，第 ${c0}–${c1} 列）的${max ? '最大值' : '平均值'}。`,
+    gradient: dy => `它的梯度 ${dy} = `,
+    toMax: ' 全部传给最大值（蓝色）：', shared: n => ` 平均分给窗口中的每个输入，各得 1/${n}（蓝色）：`,
+    overlap: '窗口重叠：位于多个窗口中的输入，把每个窗口传来的梯度加起来。',
+    lost: '几个窗口共用一个最大值时，赋值只留下最后一个窗口的梯度，其余的都丢失了：',
+    instead: (x, got, want) => `${x} 得 ${got}，而不是 ${want}`, join: '；', red: '（红色）。',
+    luck: '这里没有两个窗口共用同一个最大值，所以赋值碰巧给出了正确的数；把步长调得比窗口小，就能看到它出错。',
+  },
+});
 
 mount('pool', (root, lenet) => {
   const s = { n: 4, size: 2, stride: 2, max: true, x: null, dy: null, m: 2, seed: 0, written: false, pick: { i: 0, j: 1 } };
-  const sizes = el('select', { 'aria-label': 'size of the input x', onchange: () => reshape(true) },
+  const sizes = el('select', { 'aria-label': T.sizeX, 'data-control': 'size-x', onchange: () => reshape(true) },
     ...[4, 5, 6, 7].map(n => el('option', { value: n }, `${n}×${n}`)));
-  const slider = (min, max, value, what) => el('input', { type: 'range', min, max, step: 1, value, 'aria-label': what, oninput: () => reshape(false) });
-  const window_ = slider(2, 3, 2, 'window size'), stride = slider(1, 3, 2, 'stride');
+  const slider = (min, max, value, what, control) => el('input', { type: 'range', min, max, step: 1, value, 'aria-label': what, 'data-control': control, oninput: () => reshape(false) });
+  const window_ = slider(2, 3, 2, T.windowSize, 'window'), stride = slider(1, 3, 2, T.stride, 'stride');
   const shownSize = el('span', {}), shownStride = el('span', {});
-  const mode = el('select', { 'aria-label': 'max or mean pooling', onchange: () => { s.max = mode.value === 'max'; update(); } },
-    el('option', { value: 'max' }, 'max'), el('option', { value: 'mean' }, 'mean'));
-  const random = el('button', { type: 'button', onclick: () => { s.seed++; reshape(true); } }, 'random input');
+  const mode = el('select', { 'aria-label': T.mode, 'data-control': 'mode', onchange: () => { s.max = mode.value === 'max'; update(); } },
+    el('option', { value: 'max' }, T.max), el('option', { value: 'mean' }, T.mean));
+  const random = el('button', { type: 'button', onclick: () => { s.seed++; reshape(true); } }, T.random);
   const toggle = el('input', { type: 'checkbox', class: 'lw-erratum', onchange: () => { s.written = toggle.checked; update(); } });
   const top = el('div', { class: 'lw-row' }), bottom = el('div', { class: 'lw-row' });
   const message = el('p', { class: 'lw-error', role: 'alert' });
   const detail = el('div', { class: 'lw-detail' });
   root.append(
     el('div', { class: 'lw-controls' },
-      el('label', {}, 'pooling: ', mode), el('label', {}, 'input x: ', sizes),
-      el('label', {}, 'window ', window_, ' ', shownSize), el('label', {}, 'stride ', stride, ' ', shownStride), random),
+      el('label', {}, T.pooling, mode), el('label', {}, T.inputX + T.colon, sizes),
+      el('label', {}, T.window, window_, ' ', shownSize), el('label', {}, T.strideLabel, stride, ' ', shownStride), random),
     el('div', { class: 'lw-controls' },
-      el('label', {}, toggle, ' as the notes wrote it: dx[argmax] = dy, assigning (erratum 15, max pooling)')),
-    el('p', { class: 'lw-note' }, 'Edit x or ∂C/∂y; click an entry of the output y to see where its gradient goes. Stride below the window makes the windows overlap.'),
+      el('label', {}, toggle, T.asWritten)),
+    el('p', { class: 'lw-note' }, T.help),
     message, top, bottom, detail);
 
   function reshape(newInput) {
@@ -76,37 +112,36 @@ mount('pool', (root, lenet) => {
     // Focus survives redrawing: rebuild the editable grids only when their shape changed.
     if (!top.firstChild || top.dataset.shape !== `${n},${m}`) {
       top.dataset.shape = `${n},${m}`;
-      top.replaceChildren(editable(`input x (${n}×${n})`, s.x, n, 'x'), el('div'));
+      top.replaceChildren(editable(`${T.inputX} (${n}×${n})`, s.x, n, 'x'), el('div'));
       bottom.replaceChildren(editable(`∂C/∂y (${m}×${m})`, s.dy, m, '∂C/∂y'), el('div'));
     }
     // The window of the picked output, on the input grid.
     top.firstChild.querySelectorAll('input').forEach((c, k) => c.classList.toggle('lw-window', inWindow(Math.floor(k / n), k % n)));
-    top.lastChild.replaceWith(grid(`y = ${s.max ? 'max' : 'mean'} pool (${m}×${m})`, m, m, (i, j) => el('button', {
+    top.lastChild.replaceWith(grid(`y = ${T.pooled(s.max)} (${m}×${m})`, m, m, (i, j) => el('button', {
       type: 'button', class: `lw-cell${i === pi && j === pj ? ' lw-picked' : ''}`, 'aria-label': `y${sub(i + 1, j + 1)}`,
       onclick: () => { s.pick = { i, j }; update(); },
     }, num(r.y[i][j], `y.${i + 1}.${j + 1}`))));
     const wrong = [];
-    bottom.lastChild.replaceWith(grid(`∂C/∂x${written ? ', assigning (erratum 15)' : ''} (${n}×${n})`, n, n, (i, j) => {
+    bottom.lastChild.replaceWith(grid(`∂C/∂x${written ? T.assigning : ''} (${n}×${n})`, n, n, (i, j) => {
       const bad = written && dx[i][j] !== r.dx[i][j];
       if (bad) wrong.push([i, j]);
       const hit = target.has(`${i},${j}`);
       return el('div', {
         class: `lw-cell${hit ? ' lw-target' : ''}${bad ? ' lw-wrong' : ''}`,
-        title: bad ? `accumulating gives ${fmt(r.dx[i][j])}` : null,
+        title: bad ? T.accumulating(fmt(r.dx[i][j])) : null,
       }, num(dx[i][j], `dx.${i + 1}.${j + 1}`));
     }));
     const dy = s.dy[pi * m + pj];
     const lines = [el('p', { class: 'lw-note' },
-      `y${sub(pi + 1, pj + 1)} is the ${s.max ? 'maximum' : 'mean'} of the yellow window (rows ${wr + 1}–${wr + size}, columns ${wc + 1}–${wc + size}). `,
-      `Its gradient ∂C/∂y${sub(pi + 1, pj + 1)} = `, num(dy, 'picked-dy'),
-      s.max ? ' goes whole to the maximum (blue):' : ` is shared equally, 1/${size * size} to each input (blue):`),
+      T.picked(`y${sub(pi + 1, pj + 1)}`, s.max, wr + 1, wr + size, wc + 1, wc + size),
+      T.gradient(`∂C/∂y${sub(pi + 1, pj + 1)}`), num(dy, 'picked-dy'),
+      s.max ? T.toMax : T.shared(size * size)),
       el('div', { class: 'lw-terms' }, ...route.to.map(([a, b, v]) => el('span', {}, `x${sub(a + 1, b + 1)} += `, num(v, `route.${a + 1}.${b + 1}`), '  ')))];
-    if (s.stride < s.size) lines.push(el('p', { class: 'lw-note' }, 'The windows overlap: an input in several windows adds up what each sends it.'));
+    if (s.stride < s.size) lines.push(el('p', { class: 'lw-note' }, T.overlap));
     if (written) {
       lines.push(el('p', { class: 'lw-note lw-warn', 'data-key': 'erratum-note' }, wrong.length
-        ? 'Assigning keeps only the last window\'s gradient where windows share a maximum, so the others are lost: '
-          + wrong.map(([i, j]) => `x${sub(i + 1, j + 1)} gets ${fmt(dx[i][j])} instead of ${fmt(r.dx[i][j])}`).join('; ') + ' (red).'
-        : 'No two windows share a maximum here, so assigning happens to give the right numbers; make the stride smaller than the window to see it fail.'));
+        ? T.lost + wrong.map(([i, j]) => T.instead(`x${sub(i + 1, j + 1)}`, fmt(dx[i][j]), fmt(r.dx[i][j]))).join(T.join) + T.red
+        : T.luck));
     }
     detail.replaceChildren(...lines);
   }

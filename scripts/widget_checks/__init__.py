@@ -122,8 +122,10 @@ def type_into(root, key, value):
     cell.send_keys(text)
 
 
-def select(root, label, value):
-    s = Select(root.find_element(By.CSS_SELECTOR, f'select[aria-label="{label}"]'))
+def select(root, control, value):
+    """Picks `value` in the widget's <select data-control="control"> (the
+    data attribute, not the label, which is in the page's language)."""
+    s = Select(root.find_element(By.CSS_SELECTOR, f'select[data-control="{control}"]'))
     if s.first_selected_option.get_attribute("value") != str(value):
         s.select_by_value(str(value))
 
@@ -157,6 +159,75 @@ def timings(driver, name):
             f"{u[int(0.9 * (len(u) - 1))]:.1f} ms, max {u[-1]:.1f} ms over {len(u)}")
 
 
+LANGUAGE_JS = """
+const [root, name] = arguments, skip = '.lw-num, [data-key="formula"], .lw-error';
+const texts = [], attrs = [];
+const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+for (let n; (n = walk.nextNode());) if (n.data.trim() && !n.parentElement.closest(skip)) texts.push(n.data);
+for (const e of root.querySelectorAll('[title], [aria-label]')) {
+  if (e.closest(skip)) continue;
+  for (const a of ['title', 'aria-label']) if (e.hasAttribute(a)) attrs.push(e.getAttribute(a));
+}
+const tables = window.lenetWidgetText || {};
+const english = [tables[name], tables.common].filter(t => t).flatMap(t => Object.values(t.en))
+  .filter(v => typeof v === 'string');
+// Text drawn smaller than 11 px, and anything wider than the widget.
+let smallest = Infinity;
+for (const e of [root, ...root.querySelectorAll('*')]) {
+  if (![...e.childNodes].some(c => c.nodeType === 3 && c.data.trim())) continue;
+  if (!e.getClientRects().length) continue;
+  smallest = Math.min(smallest, parseFloat(getComputedStyle(e).fontSize));
+}
+const box = root.getBoundingClientRect();
+const wider = [...root.querySelectorAll('*')].filter(e => {
+  const r = e.getBoundingClientRect();
+  return r.width && (r.right > box.right + 0.5 || r.left < box.left - 0.5);
+}).map(e => e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + e.className : '')).slice(0, 5);
+return {lang: document.documentElement.lang, texts, attrs, english, smallest, wider, width: box.width};
+"""
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# Names and notation the Chinese book writes as the English one does: the
+# code's functions, the layers' names, softmax, logits (chapters/glossary.md).
+NOTATION = {"correlate_valid", "full_convolve", "rot180", "convolve2d", "argmax", "softmax", "logits", "LeNet",
+            "log", "fc1", "fc2", "fc3", "pool1", "pool2", "conv1", "conv2", "WebAssembly"}
+
+
+def language_problems(root, name, where):
+    """Failures of the widget's labels as the page shows them now: on a
+    Chinese page (<html lang="zh-CN">) its text outside numbers and formulas
+    must hold Chinese, none of the English table's labels, and no English
+    word beyond the book's notation (NOTATION); on an English page, no
+    Chinese. Text in Rust's error messages (.lw-error) is left out. On both,
+    no text below 11 px and nothing wider than the widget's column."""
+    got = root.parent.execute_script(LANGUAGE_JS, root, name)
+    problems = []
+    shown_text = got["texts"] + got["attrs"]
+    if got["lang"].lower().startswith("zh"):
+        if not any(CJK.search(t) for t in got["texts"]):
+            problems.append(f"{where}: the widget shows no Chinese on a Chinese page")
+        for label in got["english"]:
+            label = label.strip()
+            if len(re.findall(r"[A-Za-z]", label)) < 2:
+                continue
+            pattern = re.compile(r"(?<![A-Za-z])" + re.escape(label) + r"(?![A-Za-z])")
+            hits = [t for t in shown_text if pattern.search(t)]
+            if hits:
+                problems.append(f"{where}: English label {label!r} on the Chinese page: {hits[0].strip()[:80]!r}")
+        words = sorted({w for t in shown_text for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", t)
+                        if len(re.sub(r"[^A-Za-z]", "", w)) >= 3 and w not in NOTATION})
+        if words:
+            problems.append(f"{where}: English words on the Chinese page: {', '.join(words[:12])}")
+    else:
+        chinese = [t.strip()[:60] for t in shown_text if CJK.search(t)]
+        if chinese:
+            problems.append(f"{where}: Chinese on the English page: {chinese[0]!r}")
+    if got["smallest"] < 11:
+        problems.append(f"{where}: text drawn at {got['smallest']} px (below 11 px)")
+    if got["wider"]:
+        problems.append(f"{where}: wider than the widget ({got['width']:.0f} px): {', '.join(got['wider'])}")
+    return problems
+
+
 def screenshot(driver, root, name):
     """A PNG of the widget (the whole of it, however tall) in target/widget-screenshots/.
 
@@ -177,6 +248,9 @@ def screenshot(driver, root, name):
             "clip": {"x": max(0, r["x"] - 8), "y": max(0, r["y"] - 8), "width": r["w"] + 16, "height": r["h"] + 16, "scale": 1}})
     finally:
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "height": height})
+    # The Chinese book's shots beside the English ones: zh-conv-1.png, ….
+    if driver.execute_script("return document.documentElement.lang;").lower().startswith("zh"):
+        name = f"zh-{name}"
     path = SHOTS / f"{name}.png"
     path.write_bytes(base64.b64decode(shot["data"]))
     return path

@@ -6,7 +6,7 @@ formula and its value must be lenet's, computed natively
 
 from selenium.webdriver.common.by import By
 
-from . import (click_number, compare, console_errors, open_widget, screenshot, select,
+from . import (click_number, compare, console_errors, language_problems, open_widget, screenshot, select,
                timings, toggle, type_into, wait_stable)
 
 PAGE = "convolution.html"
@@ -19,8 +19,8 @@ def check(driver, base_url, expected):
     for n, step in enumerate(expected["conv"], 1):
         where = f"conv step {n} ({step['name']})"
         try:
-            select(root, "size of the input a", step["h"])
-            select(root, "size of the kernel w", step["k"])
+            select(root, "size-a", step["h"])
+            select(root, "size-w", step["k"])
             for sym, m in (("a", step["a"]), ("w", step["w"]), ("δ", step["delta"])):
                 for i, row in enumerate(m, 1):
                     for j, v in enumerate(row, 1):
@@ -39,6 +39,7 @@ def check(driver, base_url, expected):
                 problems.append(f"{where}: shows formula {formulas[0].text!r} for an entry the notes' version does not compute")
         elif len(formulas) != 1 or formulas[0].text != step["formula"]:
             problems.append(f"{where}: formula {[f.text for f in formulas]!r}, natively {step['formula']!r}")
+        problems += language_problems(root, "conv", where)
         print(f"       conv step {n}: {step['name']}: {screenshot(driver, root, f'conv-{n}').name}", flush=True)
         problems += console_errors(driver)
     print(f"       timings: {timings(driver, 'conv')}", flush=True)

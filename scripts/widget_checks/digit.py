@@ -21,7 +21,7 @@ import time
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from . import ROOT, WidgetError, console_errors, open_widget, screenshot, timings, wait_stable
+from . import ROOT, WidgetError, console_errors, language_problems, open_widget, screenshot, timings, wait_stable
 
 PAGE = "lenet-by-hand.html"
 EXPECTED = ROOT / "target" / "widgets-expected-digit.json"
@@ -145,6 +145,7 @@ def check(driver, base_url, expected):
     root = open_widget(driver, base_url, PAGE, "digit")
     wait_digit_ready(driver, root)
     problems += console_errors(driver)
+    problems += language_problems(root, "digit", "digit at start")
     print(f"       digit at start (validation 7): {screenshot(driver, root, 'digit-0-start').name}", flush=True)
 
     # The validation digit 7, picked by its button.
@@ -161,7 +162,7 @@ def check(driver, base_url, expected):
             problems.append(f"validation digit: the page predicts {s['predicted']}, natively {sample['logits']['predicted']}")
 
     # The drawn 7: clear, then the fixed strokes.
-    root.find_element(By.XPATH, ".//button[normalize-space()='clear']").click()
+    root.find_element(By.CSS_SELECTOR, 'button[data-control="clear"]').click()
     canvas = root.find_element(By.CSS_SELECTOR, "canvas.lw-digit-pad")
     size = driver.execute_script("return arguments[0].clientWidth;", canvas)
     if size != want["canvas"]:
@@ -194,13 +195,14 @@ def check(driver, base_url, expected):
         m = root.find_element(By.CSS_SELECTOR, f'[data-key="max.{name}"]').text
         if not m.startswith("±") or m == "±0":
             problems.append(f"drawn 7: the scale of {name}'s map reads {m!r}")
+    problems += language_problems(root, "digit", "drawn 7")
     print(f"       drawn 7: {screenshot(driver, root, 'digit-1-drawn-7').name}", flush=True)
 
     # Drawn slowly, as a hand does: a point every few pixels, each move
     # taking 40 ms, so frames pass while the pen moves and the widget must
     # update as it goes; the result must be lenet's for the points the page
     # received.
-    root.find_element(By.XPATH, ".//button[normalize-space()='clear']").click()
+    root.find_element(By.CSS_SELECTOR, 'button[data-control="clear"]').click()
     before = len(driver.execute_script("return window.lenetWidgets.digit.updates_ms;"))
     draw(driver, canvas, [dense(st, 8) for st in want["strokes"]], size, duration=40)
     wait_stable(driver)
@@ -215,14 +217,16 @@ def check(driver, base_url, expected):
     if worst > IMAGE_TOLERANCE:
         problems.append(f"slow 7: the 28×28 image differs from the native one for the same points by up to {worst:.2e}")
     problems += compare_state("slow 7", s, slow["logits"])
+    problems += language_problems(root, "digit", "slow 7")
     print(f"       slow 7: {screenshot(driver, root, 'digit-2-slow-7').name}", flush=True)
 
     # Another label: δ fc3 = p − y moves to it.
     from selenium.webdriver.support.ui import Select
-    Select(root.find_element(By.CSS_SELECTOR, 'select[aria-label="the label y of the cost"]')).select_by_value("3")
+    Select(root.find_element(By.CSS_SELECTOR, 'select[data-control="label-y"]')).select_by_value("3")
     wait_stable(driver)
     if state(root)["label"] != 3:
         problems.append(f"after choosing y = 3 the δ shown are for label {state(root)['label']}")
+    problems += language_problems(root, "digit", "drawn 7, δ for y = 3")
     print(f"       drawn 7, δ for y = 3: {screenshot(driver, root, 'digit-3-label-3').name}", flush=True)
     problems += console_errors(driver)
     t = driver.execute_script("return window.lenetWidgets && window.lenetWidgets.digit;") or {}

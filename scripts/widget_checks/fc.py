@@ -4,7 +4,8 @@ inputs, weights and target to the step's numbers; then every value,
 lenet's, computed natively (examples/widget_expectations.rs), and each
 block's relative error must pass the book's check (< 1e-7)."""
 
-from . import compare, console_errors, open_widget, screenshot, set_range, shown, timings, wait_stable
+from . import (compare, console_errors, language_problems, open_widget, screenshot, set_range, shown, timings,
+               wait_stable)
 
 PAGE = "fully-connected.html"
 BLOCKS = [("x", 2, 1), ("y", 2, 1), ("W1", 3, 2), ("b1", 3, 1), ("W2", 2, 3), ("b2", 2, 1)]
@@ -36,6 +37,7 @@ def check(driver, base_url, expected):
             got = page.get(f"rel_error.{block}")
             if got is None or not float(got[0]) < 1e-7:
                 problems.append(f"{where}: relative error of {block} is {got and got[1]!r}, should be below 1e-7")
+        problems += language_problems(root, "fc", where)
         print(f"       fc step {n}: {step['name']}: {screenshot(driver, root, f'fc-{n}').name}", flush=True)
         problems += console_errors(driver)
     print(f"       timings: {timings(driver, 'fc')}", flush=True)

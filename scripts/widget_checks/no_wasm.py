@@ -1,6 +1,9 @@
 """Each chapter with a widget in a browser without WebAssembly (the global
 removed before any script runs): the widget must say it needs a newer
-browser, the page must log no error, and the chapter's figures stay."""
+browser (in the page's language), the page must log no error, and the
+chapter's figures stay."""
+
+import re
 
 from selenium.webdriver.common.by import By
 
@@ -19,12 +22,16 @@ def check(driver, base_url, expected):
             driver.execute_async_script("setTimeout(arguments[0], 500);")
             root = driver.find_element(By.CSS_SELECTOR, f'.lenet-widget[data-widget="{name}"]')
             text = root.text
-            if "needs" not in text or "WebAssembly" not in text:
+            zh = driver.execute_script("return document.documentElement.lang;").lower().startswith("zh")
+            says = ("需要", "浏览器", "WebAssembly") if zh else ("needs", "browser", "WebAssembly")
+            if not all(w in text for w in says):
                 problems.append(f"{page}: without WebAssembly the widget says {text[:200]!r}, not that it needs a newer browser")
             if root.get_attribute("data-ready") == "true":
                 problems.append(f"{page}: the widget claims to be ready without WebAssembly")
             if not driver.find_elements(By.CSS_SELECTOR, "img.nb-figure, .nb-output"):
                 problems.append(f"{page}: the chapter's figures and outputs are missing")
+            if zh and re.search(r"[A-Za-z]{3,}", text.replace("WebAssembly", "")):
+                problems.append(f"{page}: without WebAssembly the Chinese page says {text[:200]!r}, with English in it")
             problems += [f"{page} without WebAssembly: {p}" for p in console_errors(driver)]
             print(f"       {page} without WebAssembly: {text.strip()[:90]!r}", flush=True)
     finally:

@@ -6,8 +6,8 @@ computed natively (examples/widget_expectations.rs)."""
 
 from selenium.webdriver.common.by import By
 
-from . import (click_number, compare, console_errors, open_widget, screenshot, select, set_range, shown,
-               timings, toggle, type_into, wait_stable)
+from . import (click_number, compare, console_errors, language_problems, open_widget, screenshot, select, set_range,
+               shown, timings, toggle, type_into, wait_stable)
 
 PAGE = "pooling-relu.html"
 
@@ -19,10 +19,10 @@ def check(driver, base_url, expected):
     for n, step in enumerate(expected["pool"], 1):
         where = f"pool step {n} ({step['name']})"
         try:
-            select(root, "max or mean pooling", step["mode"])
-            select(root, "size of the input x", step["n"])
-            set_range(root, 'input[aria-label="window size"]', step["size"])
-            set_range(root, 'input[aria-label="stride"]', step["stride"])
+            select(root, "mode", step["mode"])
+            select(root, "size-x", step["n"])
+            set_range(root, 'input[data-control="window"]', step["size"])
+            set_range(root, 'input[data-control="stride"]', step["stride"])
             for sym, m in (("x", step["x"]), ("∂C/∂y", step["dy"])):
                 for i, row in enumerate(m, 1):
                     for j, v in enumerate(row, 1):
@@ -34,13 +34,14 @@ def check(driver, base_url, expected):
             problems.append(f"{where}: could not drive the widget: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
             continue
         problems += compare(root, step["shown"], ("y.", "dx.", "route.", "picked-dy"), where)
+        problems += language_problems(root, "pool", where)
         print(f"       pool step {n}: {step['name']}: {screenshot(driver, root, f'pool-{n}').name}", flush=True)
         problems += console_errors(driver)
     # A window that does not tile the input: the widget says so (lenet's
     # condition, checked in Rust before the layer is called) and draws no grid.
-    select(root, "size of the input x", 4)
-    set_range(root, 'input[aria-label="window size"]', 3)
-    set_range(root, 'input[aria-label="stride"]', 2)
+    select(root, "size-x", 4)
+    set_range(root, 'input[data-control="window"]', 3)
+    set_range(root, 'input[data-control="stride"]', 2)
     wait_stable(driver)
     message = root.find_element(By.CSS_SELECTOR, ".lw-error").text
     if "does not tile a 4×4 input" not in message or shown(root):
