@@ -142,6 +142,18 @@ fn loss_and_accuracy_curves_have_two_lines_a_point_per_epoch_and_a_legend() {
 }
 
 #[test]
+fn history_draws_its_per_epoch_values_through_the_plain_curves() {
+    let h = history(3);
+    let (train_loss, test_loss): (Vec<f64>, Vec<f64>) = h.epochs.iter().map(|e| (e.train_loss, e.test_loss)).unzip();
+    assert_eq!(h.loss_curves().as_str(), plots::loss_curves(&train_loss, &test_loss).as_str());
+    let (train_acc, test_acc): (Vec<f64>, Vec<f64>) =
+        h.epochs.iter().map(|e| (e.train_accuracy, e.test_accuracy)).unzip();
+    assert_eq!(h.accuracy_curves().as_str(), plots::accuracy_curves(&train_acc, &test_acc).as_str());
+    // The swapped series draw another picture, so the comparison above can fail.
+    assert_ne!(h.loss_curves().as_str(), plots::loss_curves(&test_loss, &train_loss).as_str());
+}
+
+#[test]
 fn a_single_epoch_still_draws_its_points() {
     let svg = history(1).loss_curves();
     assert_eq!(count(&elements(&svg), "circle"), 2);
