@@ -20,8 +20,14 @@
 //! The smaller errors ([`ShapeError`], [`ConfigError`], [`DataError`], …) are
 //! what the functions of one module return; each converts into [`Error`]
 //! with `?`, so a caller doing several things handles one type.
+//!
+//! `Error` is the sum of every module's error, so this module sits above
+//! `data` and `model`; the parts those modules share ([`ShapeError`],
+//! [`ConfigError`], [`shape_text`]) live in [`crate::invalid`], below them,
+//! and are re-exported here.
 
 use crate::data::{DataError, SourceError};
+pub use crate::invalid::{ConfigError, ShapeError, shape_text};
 use crate::model::file::ModelError;
 use std::fmt;
 use std::path::PathBuf;
@@ -58,42 +64,6 @@ pub enum SplitProblem {
     Empty,
 }
 
-/// A tensor whose shape is not the one expected: `tensor` names it (e.g.
-/// `fc2_w`, or `params.fc2_w` inside a file).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ShapeError {
-    pub tensor: String,
-    pub expected: Vec<usize>,
-    pub found: Vec<usize>,
-}
-
-/// A setting whose value is out of range: `setting` names it as a person
-/// would (`learning rate`), `value` is the value given, `must_be` the range.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigError {
-    pub setting: &'static str,
-    pub value: String,
-    pub must_be: &'static str,
-}
-
-/// `6×1×5×5`: a shape as the book writes it.
-pub fn shape_text(shape: &[usize]) -> String {
-    shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×")
-}
-
-impl fmt::Display for ShapeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (expected, found) = (shape_text(&self.expected), shape_text(&self.found));
-        write!(f, "tensor {}: shape {expected} expected but {found} found", self.tensor)
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} must be {}, got {}", self.setting, self.must_be, self.value)
-    }
-}
-
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -127,9 +97,6 @@ impl fmt::Display for Error {
         }
     }
 }
-
-impl std::error::Error for ShapeError {}
-impl std::error::Error for ConfigError {}
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {

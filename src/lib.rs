@@ -23,7 +23,7 @@
 //! | [`data`], [`io`] | IDX files, the embedded digits, MNIST and Fashion-MNIST; atomic writes |
 //! | [`train`], [`plots`] | the training loop, its settings, checkpoints and run folder; SVG plots |
 //! | [`model::file`] | the versioned model file: save and a bounded, checked load |
-//! | [`error`] | [`Error`]: every fallible function's error, naming the file or value and the problem |
+//! | [`error`], [`invalid`] | [`Error`]: every fallible function's error, naming the file or value and the problem; the shape and setting errors it shares with the modules below it |
 //! | [`explain`] | the text `lenet explain` prints |
 //! | [`matrix`], [`element`] | the [`Matrix`] type and what its entries must support |
 
@@ -35,9 +35,9 @@ pub mod element;
 pub mod errata;
 pub mod error;
 pub mod explain;
-pub mod fast;
 pub mod fc;
 pub mod gradcheck;
+pub mod invalid;
 pub mod io;
 pub mod loss;
 pub mod matrix;
@@ -53,6 +53,9 @@ pub mod worked;
 pub use element::{Element, Real};
 pub use error::Error;
 pub use matrix::Matrix;
+/// `lenet::fast`: the fast path lives inside `model` (it reads `model::arch`
+/// and `model::params`, and only `LeNet` drives it), re-exported here.
+pub use model::fast;
 /// The array crate the layers use, so a notebook needs only `:dep lenet`.
 pub use ndarray;
 pub use symbolic::Sym;

@@ -124,7 +124,7 @@ fn history(n: usize) -> History {
 
 #[test]
 fn loss_and_accuracy_curves_have_two_lines_a_point_per_epoch_and_a_legend() {
-    for (svg, title) in [(plots::loss_curves(&history(5)), "Loss"), (plots::accuracy_curves(&history(5)), "Accuracy")] {
+    for (svg, title) in [(history(5).loss_curves(), "Loss"), (history(5).accuracy_curves(), "Accuracy")] {
         let names = elements(&svg);
         let t = texts(&svg);
         assert!(t.iter().any(|s| s == title), "{title}: texts {t:?}");
@@ -142,8 +142,20 @@ fn loss_and_accuracy_curves_have_two_lines_a_point_per_epoch_and_a_legend() {
 }
 
 #[test]
+fn history_draws_its_per_epoch_values_through_the_plain_curves() {
+    let h = history(3);
+    let (train_loss, test_loss): (Vec<f64>, Vec<f64>) = h.epochs.iter().map(|e| (e.train_loss, e.test_loss)).unzip();
+    assert_eq!(h.loss_curves().as_str(), plots::loss_curves(&train_loss, &test_loss).as_str());
+    let (train_acc, test_acc): (Vec<f64>, Vec<f64>) =
+        h.epochs.iter().map(|e| (e.train_accuracy, e.test_accuracy)).unzip();
+    assert_eq!(h.accuracy_curves().as_str(), plots::accuracy_curves(&train_acc, &test_acc).as_str());
+    // The swapped series draw another picture, so the comparison above can fail.
+    assert_ne!(h.loss_curves().as_str(), plots::loss_curves(&test_loss, &train_loss).as_str());
+}
+
+#[test]
 fn a_single_epoch_still_draws_its_points() {
-    let svg = plots::loss_curves(&history(1));
+    let svg = history(1).loss_curves();
     assert_eq!(count(&elements(&svg), "circle"), 2);
 }
 
@@ -237,7 +249,7 @@ fn heatmap_grid_shares_one_scale() {
 fn save_svg_writes_the_text() {
     let dir = std::env::temp_dir().join(format!("lenet-plots-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let svg = plots::loss_curves(&history(2));
+    let svg = history(2).loss_curves();
     let path = dir.join("loss.svg");
     plots::save_svg(&path, &svg).unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), svg.as_str());
@@ -644,8 +656,8 @@ fn notebook_figures() -> Vec<(&'static str, Svg)> {
         ("lenet_diagram modern", plots::lenet_diagram(&Arch::modern())),
         ("lenet_diagram classic", plots::lenet_diagram(&Arch::classic())),
         ("training images", plots::heatmap_grid("Training images", &digits, 8)),
-        ("loss_curves", plots::loss_curves(&history(10))),
-        ("accuracy_curves", plots::accuracy_curves(&history(10))),
+        ("loss_curves", history(10).loss_curves()),
+        ("accuracy_curves", history(10).accuracy_curves()),
         ("kernels", plots::kernels(Array4::from_shape_fn((6, 1, 5, 5), |(o, _, i, j)| wave(o, i, j) as f32).view())),
         ("confusion", plots::confusion(&confusion, &DIGIT_CLASSES)),
         (

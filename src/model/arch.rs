@@ -89,9 +89,9 @@ impl Shape {
         }
     }
 
-    /// `6×28×28`-style text (see [`shape_text`](crate::error::shape_text)).
+    /// `6×28×28`-style text (see [`shape_text`](crate::invalid::shape_text)).
     pub fn text(self) -> String {
-        crate::error::shape_text(&self.dims())
+        crate::invalid::shape_text(&self.dims())
     }
 }
 

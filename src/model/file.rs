@@ -28,7 +28,7 @@
 //! of that name, or more than [`MAX_VALUES`] JSON values in all, stop the
 //! parse at once.
 
-use crate::error::{ConfigError, ShapeError};
+use crate::invalid::{ConfigError, ShapeError};
 use crate::io::write_atomic;
 use crate::model::{Arch, LeNet, PARAM_NAMES, Params};
 use ndarray::ArrayD;

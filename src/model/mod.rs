@@ -1,6 +1,6 @@
 //! LeNet-5 for 28×28 grey images, as one network with two implementations:
 //! a readable one composed from this crate's layer functions (one column per
-//! sample, every intermediate kept), and a fast one (`crate::fast`) that
+//! sample, every intermediate kept), and a fast one ([`fast`]) that
 //! computes the same numbers with im2col + matrix products over a batch split
 //! across threads.
 //!
@@ -11,10 +11,11 @@
 //! gradients of the mean loss.
 //!
 //! Only this façade, [`LeNet`], uses the fast path: it holds a
-//! [`fast::Engine`](crate::fast::Engine) (the fast path's buffers) and hands it
+//! [`fast::Engine`] (the fast path's buffers) and hands it
 //! its architecture and parameters at each call.
 
 pub mod arch;
+pub mod fast;
 pub mod file;
 pub mod params;
 mod readable;
@@ -27,8 +28,8 @@ pub use params::{PARAM_NAMES, Params};
 pub use readable::Trace;
 
 use crate::element::Real;
-use crate::fast::Engine;
 use crate::loss::argmax;
+use fast::Engine;
 use ndarray::{Array2, Array4, Axis};
 use std::sync::Mutex;
 
@@ -81,7 +82,7 @@ impl<F: Real> LeNet<F> {
 
     /// A network with the given parameters, after checking that every tensor
     /// has LeNet's shape (the error names the first tensor that does not).
-    pub fn from_params(arch: Arch, params: Params<F>) -> Result<Self, crate::error::ShapeError> {
+    pub fn from_params(arch: Arch, params: Params<F>) -> Result<Self, crate::invalid::ShapeError> {
         params.check_lenet_shapes()?;
         Ok(Self::from_parts(arch, params))
     }
@@ -117,7 +118,7 @@ impl<F: Real> LeNet<F> {
     /// Mean loss, number correct and the gradients of the mean loss, by the
     /// fast path. The result is bit-for-bit reproducible and independent of
     /// `threads`: the batch is cut into chunks that depend only on its size,
-    /// and their gradient sums are added in chunk order (see `crate::fast`).
+    /// and their gradient sums are added in chunk order (see [`fast`]).
     ///
     /// # Panics
     /// As [`LeNet::evaluate`].

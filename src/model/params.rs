@@ -139,27 +139,27 @@ impl<F: Real> Params<F> {
     }
 
     /// `Ok` if every tensor of `other` has the shape of the same tensor in
-    /// `self`; otherwise a [`ShapeError`](crate::error::ShapeError) naming
+    /// `self`; otherwise a [`ShapeError`](crate::invalid::ShapeError) naming
     /// the first tensor that does not, with `self`'s shape as the expected
     /// one.
-    pub fn shapes_match(&self, other: &Self) -> Result<(), crate::error::ShapeError> {
+    pub fn shapes_match(&self, other: &Self) -> Result<(), crate::invalid::ShapeError> {
         for ((name, a), (_, b)) in self.tensors().iter().zip(other.tensors().iter()) {
             if a.shape() != b.shape() {
                 let (expected, found) = (a.shape().to_vec(), b.shape().to_vec());
-                return Err(crate::error::ShapeError { tensor: name.to_string(), expected, found });
+                return Err(crate::invalid::ShapeError { tensor: name.to_string(), expected, found });
             }
         }
         Ok(())
     }
 
     /// `Ok` if every tensor has LeNet's shape; otherwise a
-    /// [`ShapeError`](crate::error::ShapeError) naming the tensor, the shape
+    /// [`ShapeError`](crate::invalid::ShapeError) naming the tensor, the shape
     /// LeNet needs and the one found.
-    pub fn check_lenet_shapes(&self) -> Result<(), crate::error::ShapeError> {
+    pub fn check_lenet_shapes(&self) -> Result<(), crate::invalid::ShapeError> {
         for ((name, t), want) in self.tensors().iter().zip(SHAPES) {
             if t.shape() != want {
                 let (expected, found) = (want.to_vec(), t.shape().to_vec());
-                return Err(crate::error::ShapeError { tensor: name.to_string(), expected, found });
+                return Err(crate::invalid::ShapeError { tensor: name.to_string(), expected, found });
             }
         }
         Ok(())

@@ -1,7 +1,6 @@
 //! Line charts over epochs: loss and accuracy of training and test.
 
 use super::{Svg, draw_svg, font};
-use crate::train::History;
 use plotters::prelude::*;
 
 /// One named line of a chart: y values at x = 1, 2, 3, … (the epochs).
@@ -81,28 +80,20 @@ pub fn line_chart(title: &str, y_label: &str, series: &[Series]) -> Svg {
     })
 }
 
-/// Training and test loss (mean cross-entropy) per epoch.
-pub fn loss_curves(history: &History) -> Svg {
-    let e = &history.epochs;
+/// Training and test loss (mean cross-entropy) per epoch: `train` and `test`
+/// hold one value per epoch, epoch 1 first (`train::History::loss_curves`
+/// passes a run's).
+pub fn loss_curves(train: &[f64], test: &[f64]) -> Svg {
     line_chart(
         "Loss",
         "mean cross-entropy",
-        &[
-            Series::new("train", e.iter().map(|s| s.train_loss).collect()),
-            Series::new("test", e.iter().map(|s| s.test_loss).collect()),
-        ],
+        &[Series::new("train", train.to_vec()), Series::new("test", test.to_vec())],
     )
 }
 
-/// Training and test accuracy per epoch, in percent.
-pub fn accuracy_curves(history: &History) -> Svg {
-    let e = &history.epochs;
-    line_chart(
-        "Accuracy",
-        "accuracy (%)",
-        &[
-            Series::new("train", e.iter().map(|s| 100.0 * s.train_accuracy).collect()),
-            Series::new("test", e.iter().map(|s| 100.0 * s.test_accuracy).collect()),
-        ],
-    )
+/// Training and test accuracy per epoch, given as fractions (0 to 1) and
+/// drawn in percent (`train::History::accuracy_curves` passes a run's).
+pub fn accuracy_curves(train: &[f64], test: &[f64]) -> Svg {
+    let percent = |a: &[f64]| a.iter().map(|v| 100.0 * v).collect();
+    line_chart("Accuracy", "accuracy (%)", &[Series::new("train", percent(train)), Series::new("test", percent(test))])
 }

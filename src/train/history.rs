@@ -1,5 +1,6 @@
 //! [`History`]: what each epoch of training measured, saved as `history.json`.
 
+use crate::plots::{self, Svg};
 use serde::{Deserialize, Serialize};
 
 /// The measurements of one epoch.
@@ -46,6 +47,20 @@ impl History {
     /// The history as pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("History has only numbers")
+    }
+
+    /// Training and test loss per epoch, drawn ([`plots::loss_curves`]).
+    pub fn loss_curves(&self) -> Svg {
+        let (train, test): (Vec<f64>, Vec<f64>) = self.epochs.iter().map(|e| (e.train_loss, e.test_loss)).unzip();
+        plots::loss_curves(&train, &test)
+    }
+
+    /// Training and test accuracy per epoch, drawn in percent
+    /// ([`plots::accuracy_curves`]).
+    pub fn accuracy_curves(&self) -> Svg {
+        let (train, test): (Vec<f64>, Vec<f64>) =
+            self.epochs.iter().map(|e| (e.train_accuracy, e.test_accuracy)).unzip();
+        plots::accuracy_curves(&train, &test)
     }
 
     /// The summary table the command line prints after training.

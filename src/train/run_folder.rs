@@ -118,8 +118,8 @@ impl RunFolder {
         self.write_history(history)?;
         let mut written = vec![model_path, self.history()];
         let mut pictures = vec![
-            (LOSS_PLOT, plots::loss_curves(history)),
-            (ACCURACY_PLOT, plots::accuracy_curves(history)),
+            (LOSS_PLOT, history.loss_curves()),
+            (ACCURACY_PLOT, history.accuracy_curves()),
             (KERNELS_PLOT, plots::kernels(model.params.conv1_w.view())),
             (CONFUSION_PLOT, plots::confusion(&test.confusion, class_names)),
         ];

@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""The library's module graph: which top-level module imports which.
+
+Reads every file under src/ that belongs to the library (src/lib.rs and the
+modules it declares; not src/main.rs or src/cli/, the binary), strips
+comments (strings are kept out of the way), and lists every `crate::` and
+`super::` path: in `use` lines, grouped (`crate::{a::B, c::D}`), and inline
+(`crate::model::arch::IMAGE_SIDE`). `super::` is resolved against the file's
+module (and any inline `mod … {` it sits in); root re-exports
+(`crate::Real`, `crate::Matrix`, `crate::Error`, …) are resolved through the
+`pub use` lines of src/lib.rs. Each path is reduced to its top-level module
+(`model`, `fast`, `train`, …); imports within one top-level module are
+ignored.
+
+Prints each module's imports, then the cycles between top-level modules, and
+exits 1 if there is one.
+
+    python3 scripts/module-graph.py [--edges]   # --edges: also where each edge comes from
+"""
+
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src"
+
+
+def strip_comments(text):
+    """`text` with comments blanked and string/char literals emptied."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif text.startswith("/*", i):
+            depth, i = 1, i + 2
+            while i < n and depth:
+                if text.startswith("/*", i):
+                    depth, i = depth + 1, i + 2
+                elif text.startswith("*/", i):
+                    depth, i = depth - 1, i + 2
+                else:
+                    if text[i] == "\n":
+                        out.append("\n")
+                    i += 1
+            out.append(" ")
+        elif (m := re.match(r'(b?r(#*)")', text[i:])) and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
+            close = '"' + m.group(2)
+            j = text.find(close, i + len(m.group(1)))
+            j = n if j < 0 else j + len(close)
+            out.append('""' + "\n" * text.count("\n", i, j))
+            i = j
+        elif c == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append('""' + "\n" * text.count("\n", i, j))
+            i = j + 1
+        elif c == "'" and (m := re.match(r"'(\\.[^']*|[^\\'])'", text[i:])):
+            out.append("' '")
+            i += len(m.group(0))
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def library_files():
+    """(path, module path) of every library file: src/lib.rs and the modules below it."""
+    files = [(SRC / "lib.rs", [])]
+    for p in sorted(SRC.rglob("*.rs")):
+        rel = p.relative_to(SRC)
+        if rel.parts[0] in ("lib.rs", "main.rs", "cli", "bin"):
+            continue
+        parts = list(rel.with_suffix("").parts)
+        if parts[-1] == "mod":
+            parts.pop()
+        files.append((p, parts))
+    return files
+
+
+def split_top(group):
+    """The comma-separated items of a `{…}` group's inside, at depth 0."""
+    items, depth, cur = [], 0, ""
+    for c in group:
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        if c == "," and depth == 0:
+            items.append(cur)
+            cur = ""
+        else:
+            cur += c
+    items.append(cur)
+    return [s.strip() for s in items if s.strip()]
+
+
+def expand(path):
+    """All paths a `use` tree stands for: `a::{b, c::{d}}` → a::b, a::c::d."""
+    path = re.sub(r"\s+", "", path)
+    m = re.match(r"^(.*?)\{(.*)\}$", path)
+    if not m:
+        return [path]
+    prefix, inside = m.group(1), m.group(2)
+    return [prefix + q for item in split_top(inside) for q in expand(item)]
+
+
+PATH_RE = re.compile(r"\b(crate|super)((?:\s*::\s*(?:super|[A-Za-z_][A-Za-z0-9_]*|\*))*)(\s*::\s*\{)?")
+
+
+def paths_in(code):
+    """(start offset, path text) of every crate::/super:: path in `code`, groups expanded."""
+    found = []
+    for m in PATH_RE.finditer(code):
+        if m.start() > 0 and code[m.start() - 1] in "$:":
+            continue  # `$crate::`, or the tail of a longer path
+        text = m.group(1) + m.group(2)
+        if m.group(3):
+            depth, j = 1, m.end()
+            while j < len(code) and depth:
+                depth += {"{": 1, "}": -1}.get(code[j], 0)
+                j += 1
+            text += "::{" + code[m.end() : j]
+        found.extend((m.start(), p) for p in expand(text))
+    return found
+
+
+def inline_modules(code):
+    """(start, end, name) of each inline `mod name { … }` in `code`."""
+    spans = []
+    for m in re.finditer(r"\bmod\s+([A-Za-z_][A-Za-z0-9_]*)\s*\{", code):
+        depth, j = 1, m.end()
+        while j < len(code) and depth:
+            depth += {"{": 1, "}": -1}.get(code[j], 0)
+            j += 1
+        spans.append((m.start(), j, m.group(1)))
+    return spans
+
+
+def resolve(path, module):
+    """The absolute segments of `path` written in `module`."""
+    segs = [s for s in re.split(r"\s*::\s*", path) if s]
+    here = list(module)
+    if segs[0] == "crate":
+        here, segs = [], segs[1:]
+    else:
+        while segs and segs[0] == "super":
+            here.pop()
+            segs = segs[1:]
+    return here + segs
+
+
+def root_reexports(top_modules):
+    """Names src/lib.rs re-exports from a module of the crate → that module."""
+    code = strip_comments((SRC / "lib.rs").read_text())
+    names = {}
+    for m in re.finditer(r"\bpub\s+use\s+([^;]+);", code):
+        for p in expand(m.group(1)):
+            segs = re.split(r"::", p)
+            segs = segs[1:] if segs[0] == "crate" else segs
+            if segs[0] in top_modules:
+                last = segs[-1].split(" as ")[-1].strip()
+                names[last] = segs[0]
+    return names
+
+
+def graph():
+    files = library_files()
+    tops = {mod[0] for _, mod in files if mod}
+    reexports = root_reexports(tops)
+    edges = {}  # (from, to) -> [where]
+    for path, module in files:
+        code = strip_comments(path.read_text())
+        spans = inline_modules(code)
+        for start, p in paths_in(code):
+            inner = [name for (s, e, name) in spans if s < start < e]
+            segs = resolve(p, module + inner)
+            if not segs or segs == ["*"]:
+                continue
+            top = segs[0]
+            if top in reexports:
+                top = reexports[top]
+            if top not in tops:
+                continue  # an item of lib.rs itself
+            src = module[0] if module else "lib"
+            if src == top or src == "lib":
+                continue
+            line = code.count("\n", 0, start) + 1
+            written = re.sub(r"\s+", "", p)
+            edges.setdefault((src, top), []).append(f"{path.relative_to(ROOT)}:{line} {written}")
+    return tops, edges
+
+
+def cycles(tops, edges):
+    """Strongly connected components with more than one module (Tarjan)."""
+    succ = {t: sorted({b for (a, b) in edges if a == t}) for t in tops}
+    index, low, stack, on, out, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in succ[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for t in sorted(tops):
+        if t not in index:
+            visit(t)
+    return out, succ
+
+
+def main():
+    tops, edges = graph()
+    comps, succ = cycles(tops, edges)
+    for t in sorted(tops):
+        print(f"{t:10} → {', '.join(succ[t]) or '(nothing of the crate)'}")
+        if "--edges" in sys.argv:
+            for b in succ[t]:
+                for w in edges[(t, b)]:
+                    print(f"{'':14}{w}")
+    if not comps:
+        print("no cycle between top-level modules")
+        return 0
+    for comp in comps:
+        print("cycle:", " ↔ ".join(comp))
+        for a in comp:
+            for b in comp:
+                for w in edges.get((a, b), []):
+                    print(f"  {a} → {b}: {w}")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+//! The parts of an error that modules below [`crate::error`] share: a tensor
+//! of the wrong shape ([`ShapeError`]), a setting out of range
+//! ([`ConfigError`]), and how a shape is written ([`shape_text`]).
+//!
+//! They live here, below `model`, `data` and `train`, so that those modules
+//! can return them while [`crate::error::Error`], which wraps every module's
+//! error, sits above them all; `crate::error` re-exports them. This module
+//! imports nothing of the crate.
+
+use std::fmt;
+
+/// A tensor whose shape is not the one expected: `tensor` names it (e.g.
+/// `fc2_w`, or `params.fc2_w` inside a file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShapeError {
+    pub tensor: String,
+    pub expected: Vec<usize>,
+    pub found: Vec<usize>,
+}
+
+/// A setting whose value is out of range: `setting` names it as a person
+/// would (`learning rate`), `value` is the value given, `must_be` the range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub value: String,
+    pub must_be: &'static str,
+}
+
+/// `6×1×5×5`: a shape as the book writes it.
+pub fn shape_text(shape: &[usize]) -> String {
+    shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×")
+}
+
+impl fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (expected, found) = (shape_text(&self.expected), shape_text(&self.found));
+        write!(f, "tensor {}: shape {expected} expected but {found} found", self.tensor)
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} must be {}, got {}", self.setting, self.must_be, self.value)
+    }
+}
+
+impl std::error::Error for ShapeError {}
+impl std::error::Error for ConfigError {}
