@@ -15,9 +15,10 @@ echo "== test data: Fashion-MNIST (tests/data.rs) and npm (re-derives the embedd
 source scripts/lib.sh
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || apt_install dataset-fashion-mnist
 command -v npm >/dev/null || apt_install npm
-echo "== format and lints: cargo fmt --check (rustfmt.toml), clippy -D warnings with and without the cli feature"
+echo "== format and lints: cargo fmt --check (rustfmt.toml), an acyclic module graph, clippy -D warnings with and without the cli feature"
 for c in rustfmt clippy; do rustup component list --installed | grep -q "^$c" || rustup component add "$c"; done
 cargo fmt --check
+python3 scripts/module-graph.py  # no cycle between the crate's top-level modules (ARCHITECTURE.md)
 (cd wasm && cargo fmt --check)
 (cd fuzz && cargo fmt --check)
 cargo clippy --release --all-targets -- -D warnings
