@@ -198,7 +198,7 @@ fn the_drawn_conv_maps_continue_to_the_models_logits() {
             Pooling::Max => lenet::pool::max_forward(&a2, 2, 2).0,
             Pooling::Mean => lenet::pool::mean_forward(&a2, 2, 2),
         };
-        let flat: Array2<f32> = p2.to_shape((4, 400)).unwrap().t().to_owned();
+        let flat: Array2<f32> = lenet::fc::flatten(&p2);
         let p = &model.params;
         let layer =
             |w: &Array2<f32>, b: &ndarray::Array1<f32>, a: &Array2<f32>| w.dot(a) + b.view().insert_axis(Axis(1));
