@@ -2,7 +2,7 @@
 `check` until its translation follows. Needs mdbook and mdbook-i18n-helpers
 (scripts/setup-book.sh); run by the test command after the book is built:
 
-    python3 -m unittest discover -s scripts -p test_po.py
+    python3 scripts/test_po.py
 """
 
 import shutil
