@@ -228,6 +228,10 @@ def cycles(tops, edges):
 
 
 def main():
+    if any(a in ("-h", "--help") for a in sys.argv[1:]):
+        sys.exit(print(__doc__))
+    if any(a != "--edges" for a in sys.argv[1:]):
+        sys.exit(f"module-graph.py: unknown argument(s) {' '.join(a for a in sys.argv[1:] if a != '--edges')}; see --help")
     tops, edges = graph()
     comps, succ = cycles(tops, edges)
     for t in sorted(tops):

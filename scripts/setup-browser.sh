@@ -31,6 +31,7 @@ fi
 
 # 2. Chinese glyphs for the Chinese book (theme/lenet.css names this font last
 #    in its stack; check-book.py fails on a character no font of the stack has).
+command -v fc-list >/dev/null || apt_install fontconfig
 if fc-list :lang=zh-cn family 2>/dev/null | grep -q .; then
   echo "a font with Chinese glyphs: present ($(fc-list :lang=zh-cn family | head -1))"
 else

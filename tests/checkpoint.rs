@@ -156,7 +156,7 @@ fn wrong_shape_names_tensor_and_both_shapes() {
 fn a_shape_error_is_not_called_invalid_json() {
     let dir = TempDir::new("shape-json");
     let path = dir.file("model.json");
-    // The wrong shape, with `data` still of the right length (150 entries for 6×1×3×3).
+    // The wrong shape, with `data` still of the right length (150 entries: the count of 6×1×5×5, not of 6×1×3×3).
     file::save(&path, &LeNet::<f32>::new(Arch::modern(), 1)).unwrap();
     edit_json(&path, |v| v["params"]["conv1_w"]["dim"] = serde_json::json!([6, 1, 3, 3]));
     let e = file::load(&path).unwrap_err();

@@ -3,7 +3,7 @@ draws a fixed stroke sequence (a 7) on its canvas with the mouse, and picks
 the validation digit 7; then the 28×28 image and the logits the widget
 shows must be those `lenet` computes natively for the same strokes and digit
 (wasm/examples/digit_expect.rs: the same rasteriser, the shipped model read
-by `lenet::checkpoint::load`, the logits of the readable trace and of the
+by `lenet::model::file::load`, the logits of the readable trace and of the
 fast path), to f32 rounding. Also: the prediction, the label whose δ is
 shown, each δ map drawn, and no console error. The update time per stroke
 is printed, never asserted.

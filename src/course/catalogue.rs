@@ -192,7 +192,7 @@ pub const MEAN_NOT_DIVIDED: Mistake = Mistake {
     book: "pooling-relu.html#mean-pooling-spreads-the-gradient-evenly",
 };
 
-/// dx[window] = … instead of +=.
+/// `dx[window] = …` instead of `+=`.
 pub const ASSIGNED_NOT_ACCUMULATED: Mistake = Mistake {
     name: "assignment instead of accumulation",
     explanation: "Where windows overlap an input belongs to several of them and receives the sum of what each \

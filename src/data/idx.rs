@@ -34,8 +34,9 @@ use std::path::{Path, PathBuf};
 pub const IMAGES_MAGIC: u32 = 0x0000_0803;
 /// Magic number of an IDX file of unsigned bytes with 1 dimension (labels).
 pub const LABELS_MAGIC: u32 = 0x0000_0801;
-/// Labels of MNIST and Fashion-MNIST are classes `0..NUM_CLASSES`.
-pub const NUM_CLASSES: usize = 10;
+/// Labels of MNIST and Fashion-MNIST are classes `0..NUM_CLASSES`: the
+/// classes LeNet tells apart.
+pub const NUM_CLASSES: usize = crate::model::arch::CLASSES;
 
 /// Everything that can be wrong with a data set on disk. Each variant carries
 /// the path of the offending file, and `Display` states path and problem.

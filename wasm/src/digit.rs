@@ -26,7 +26,7 @@ use lenet::ndarray::{Array2, Array4, ArrayView3};
 use wasm_bindgen::prelude::*;
 
 /// The side of the image the network reads.
-pub const SIDE: usize = 28;
+pub const SIDE: usize = lenet::model::arch::IMAGE_SIDE;
 /// The side of the box the ink is scaled into (MNIST's 20×20).
 pub const INK_BOX: f64 = 20.0;
 /// The pen, in pixels of the 28×28 image: full ink up to `PEN_INNER` from
@@ -145,30 +145,25 @@ pub fn parse_model(bytes: &[u8]) -> Result<LeNet<f32>, String> {
     lenet::model::file::from_bytes(bytes, "lenet-digits.json").map_err(|e| e.to_string())
 }
 
-/// Index of the largest value (the first, on ties).
-pub fn argmax(values: impl IntoIterator<Item = f32>) -> usize {
-    let mut best = (0, f32::NEG_INFINITY);
-    for (i, v) in values.into_iter().enumerate() {
-        if v > best.1 {
-            best = (i, v);
-        }
-    }
-    best.0
-}
+/// Index of the largest value (the first, on ties): the library's own.
+pub use lenet::loss::argmax;
 
 /// The gradients the widget shows, from the logits back to the image: name,
 /// the book's symbol (δ = ∂C/∂z where the layer has a pre-activation z,
 /// ∂C/∂a at a pooling output, which has none) and the shape of the map as
 /// (channels, rows, columns); a fully connected layer's δ is one row.
-pub const LAYERS: [(&str, &str, [usize; 3]); 7] = [
-    ("fc3", "δ fc3", [1, 1, 10]),
-    ("fc2", "δ fc2", [1, 1, 84]),
-    ("fc1", "δ fc1", [1, 1, 120]),
-    ("pool2", "∂C/∂pool2", [16, 5, 5]),
-    ("conv2", "δ conv2", [16, 10, 10]),
-    ("pool1", "∂C/∂pool1", [6, 14, 14]),
-    ("conv1", "δ conv1", [6, 28, 28]),
-];
+pub const LAYERS: [(&str, &str, [usize; 3]); 7] = {
+    use lenet::model::arch::*;
+    [
+        ("fc3", "δ fc3", [1, 1, CLASSES]),
+        ("fc2", "δ fc2", [1, 1, FC2_UNITS]),
+        ("fc1", "δ fc1", [1, 1, FC1_UNITS]),
+        ("pool2", "∂C/∂pool2", [CONV2_CHANNELS, POOL2_SIDE, POOL2_SIDE]),
+        ("conv2", "δ conv2", [CONV2_CHANNELS, CONV2_SIDE, CONV2_SIDE]),
+        ("pool1", "∂C/∂pool1", [CONV1_CHANNELS, POOL1_SIDE, POOL1_SIDE]),
+        ("conv1", "δ conv1", [CONV1_CHANNELS, CONV1_SIDE, CONV1_SIDE]),
+    ]
+};
 
 /// The widget's state: the network, the strokes, the label asked for, and
 /// the trace of the last update.
