@@ -9,13 +9,9 @@
 # pins. Fails if the widgets' .wasm is over the budget of 600 KB. Run from
 # anywhere; scripts/build-book.sh runs it before mdbook build.
 set -euo pipefail
-case "${1:-}" in
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
-  "") ;;
-  *) echo "build-widgets.sh: takes no arguments (got $1); see --help" >&2; exit 2 ;;
-esac
+source "$(dirname "$0")/lib.sh"
+no_arguments "$0" "$@"
 cd "$(dirname "$0")/.."
-source scripts/lib.sh
 export PATH="$CARGO_BIN:$PATH"
 
 TARGET=wasm32-unknown-unknown

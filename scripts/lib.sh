@@ -14,3 +14,15 @@ apt_install() {
 cargo_installed() {
     [ -x "$CARGO_BIN/$1" ] && cargo install --list | grep -q "^$1 v$2:"
 }
+
+# no_arguments SCRIPT [ARG...]: for a script that takes no arguments, answers
+# -h/--help with the script's header comment (exit 0) and refuses anything
+# else (exit 2). Call it before the script does any work.
+no_arguments() {
+    local script=$1; shift
+    case "${1:-}" in
+        -h|--help) sed -n '2,/^set -euo/p' "$script" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+        "") ;;
+        *) echo "$(basename "$script"): takes no arguments (got $1); see --help" >&2; exit 2 ;;
+    esac
+}

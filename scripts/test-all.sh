@@ -9,15 +9,11 @@
 # fuzz/ for 60 s.
 # Installs what it needs when it is missing; run from anywhere.
 set -euo pipefail
-case "${1:-}" in
-  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
-  "") ;;
-  *) echo "test-all.sh: takes no arguments (got $1); see --help" >&2; exit 2 ;;
-esac
+source "$(dirname "$0")/lib.sh"
+no_arguments "$0" "$@"
 cd "$(dirname "$0")/.."
 
 echo "== test data: Fashion-MNIST (tests/data.rs) and npm (re-derives the embedded digits)"
-source scripts/lib.sh
 # What the setup scripts install with cargo (mdBook, mdbook-i18n-helpers, …) is
 # called from here too (scripts/po.py), not only inside those scripts.
 export PATH="$CARGO_BIN:$PATH"

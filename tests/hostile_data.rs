@@ -12,8 +12,11 @@ use lenet::model::file;
 use lenet::model::{Arch, LeNet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
+
+#[path = "support/child.rs"]
+mod child;
 
 fn scratch(tag: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("hostile-data-{tag}"));
@@ -27,25 +30,9 @@ fn scratch(tag: &str) -> PathBuf {
 /// test failed) after 60 s: a FIFO that blocks the reader fails the test
 /// instead of hanging it.
 fn lenet_capped(args: &[&str], cap_kb: u64) -> Output {
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -v {cap_kb} && exec \"$0\" \"$@\""))
-        .arg(env!("CARGO_BIN_EXE_lenet"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("lenet {args:?} did not stop within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(format!("ulimit -v {cap_kb} && exec \"$0\" \"$@\"")).arg(env!("CARGO_BIN_EXE_lenet")).args(args);
+    child::output_within(cmd, Duration::from_secs(60), &format!("lenet {args:?}"))
 }
 
 /// 200 MB of address space (so resident memory stays below 200 MB too):

@@ -9,8 +9,11 @@ use lenet::train::Checkpoint;
 use lenet::train::{EpochStats, History, TrainConfig};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
+
+#[path = "support/child.rs"]
+mod child;
 
 fn scratch(tag: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("hostile-models-{tag}"));
@@ -21,23 +24,9 @@ fn scratch(tag: &str) -> PathBuf {
 
 /// `lenet eval --model MODEL`, killed (and failed) if it takes over 60 s.
 fn lenet_eval(model: &Path) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lenet"))
-        .args(["eval", "--model"])
-        .arg(model)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("lenet eval --model {} did not stop within 60 s", model.display());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().unwrap()
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lenet"));
+    cmd.args(["eval", "--model"]).arg(model);
+    child::output_within(cmd, Duration::from_secs(60), &format!("lenet eval --model {}", model.display()))
 }
 
 /// The command failed (status 1, no panic) and stderr says all of `says`.

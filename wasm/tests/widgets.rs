@@ -8,6 +8,11 @@
 use lenet_widgets::{conv, fc, pool};
 use serde_json::Value;
 
+/// A matrix the widget sent (rows of numbers) as its entries, row by row.
+fn flat(rows: &Value) -> Vec<f64> {
+    rows.as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap())).collect()
+}
+
 fn parse(s: String) -> Value {
     serde_json::from_str(&s).expect("the widgets answer JSON")
 }
@@ -19,14 +24,7 @@ fn error(v: &Value) -> &str {
 #[test]
 fn conv_default_example_gives_the_notes_formula_for_da22() {
     let d = parse(conv::conv_defaults(3, 2));
-    let flat = |key: &str| -> Vec<f64> {
-        d[key]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()))
-            .collect()
-    };
+    let flat = |key: &str| flat(&d[key]);
     let r = parse(conv::conv_backward(&flat("a"), 3, &flat("w"), 2, &flat("delta"), "da", 1, 1));
     assert_eq!(r["pick"]["correct"]["formula"], "δ₁₁·w₂₂ + δ₁₂·w₂₁ + δ₂₁·w₁₂ + δ₂₂·w₁₁");
     // δ = [[1, −1], [2, 1]], w = [[1, 2], [3, 4]]: 1·4 − 1·3 + 2·2 + 1·1.
@@ -56,14 +54,7 @@ fn conv_refuses_bad_input_with_a_message() {
 #[test]
 fn pool_overlapping_max_accumulates_and_the_erratum_loses_gradient() {
     let d = parse(pool::pool_defaults(4, 2, 1, 0));
-    let flat = |key: &str| -> Vec<f64> {
-        d[key]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()))
-            .collect()
-    };
+    let flat = |key: &str| flat(&d[key]);
     let dy = vec![1.0; 9];
     let r = parse(pool::pool_routing(&flat("x"), 4, 2, 1, true, &dy));
     // Chapter 3's 8 at row 2, column 3 is the maximum of four windows.
