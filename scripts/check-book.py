@@ -427,11 +427,34 @@ def screenshot(driver, height, path):
     path.write_bytes(base64.b64decode(shot["data"]))
 
 
+def wait_for_page(driver, url, timeout=30):
+    """Waits until the browser's document is `url`, fully loaded. driver.get
+    can return while the previous page is still the document; a check that
+    ran then would read the wrong page, so the address and readyState are
+    polled until they say so, or the deadline fails the page."""
+    from selenium.common.exceptions import WebDriverException
+
+    wanted = urllib.parse.unquote(url.split("#")[0])
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            last = driver.execute_script("return [location.href, document.readyState];")
+            if urllib.parse.unquote(last[0].split("#")[0]) == wanted and last[1] == "complete":
+                return
+        except WebDriverException as e:
+            last = type(e).__name__
+        if time.monotonic() >= deadline:
+            raise RuntimeError(f"{url} not loaded after {timeout} s (last seen: {last})")
+        time.sleep(0.05)
+
+
 def check_page(driver, rel, base, book, shots):
     """(problems, notes, summary) of one page; a screenshot of it in shots (unless None)."""
     url = base + urllib.parse.quote(rel)
     driver.get_log("browser")  # drop what earlier pages logged
     driver.get(url)
+    wait_for_page(driver, url)
     info = driver.execute_async_script(COLLECT_JS, 10000)
     problems, notes = [], []
 

@@ -12,8 +12,10 @@ widget_expectations` (its top-level key per widget).
 import base64
 import re
 import time
+import urllib.parse
 from pathlib import Path
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -29,21 +31,75 @@ class WidgetError(Exception):
     pass
 
 
-def open_widget(driver, base_url, page, name, timeout=20):
-    """Loads the page, waits for its widget to be ready, returns its root."""
-    driver.get_log("browser")  # drop what earlier pages logged
-    driver.get(base_url + page)
+OPEN_JS = """
+const r = document.querySelector(arguments[0]);
+return {url: location.href, loaded: document.readyState === 'complete',
+        state: r ? (r.dataset.ready || 'loading') : 'missing',
+        text: r ? r.textContent.trim().slice(0, 200) : ''};
+"""
+
+
+def same_page(url, wanted):
+    """Whether the browser's location.href is the page `wanted` (anchors aside)."""
+    return urllib.parse.unquote(url.split("#")[0]) == urllib.parse.unquote(wanted.split("#")[0])
+
+
+def poll(describe, probe, timeout):
+    """Calls probe() until it returns (True, value) and returns the value; a
+    probe that raises WidgetError ends the wait at once. Anything else is
+    retried (e.g. a script run while the page is being replaced) until the
+    deadline, which raises WidgetError with describe(last seen)."""
     deadline = time.monotonic() + timeout
-    selector = f'.lenet-widget[data-widget="{name}"]'
-    while time.monotonic() < deadline:
-        state = driver.execute_script(f"const r = document.querySelector('{selector}'); return r ? (r.dataset.ready || 'loading') : 'missing';")
-        if state == "true":
-            return driver.find_element(By.CSS_SELECTOR, selector)
-        if state in ("missing", "failed"):
-            text = driver.execute_script(f"const r = document.querySelector('{selector}'); return r ? r.textContent : '';")
-            raise WidgetError(f"{page}: widget {name} is {state}: {text.strip()[:200]}")
+    last = None
+    while True:
+        try:
+            done, last = probe()
+            if done:
+                return last
+        except WidgetError:
+            raise
+        except WebDriverException as e:
+            last = f"{type(e).__name__}: {str(e).strip().splitlines()[0] if str(e).strip() else ''}"
+        if time.monotonic() >= deadline:
+            raise WidgetError(describe(last))
         time.sleep(0.05)
-    raise WidgetError(f"{page}: widget {name} not ready after {timeout} s")
+
+
+def open_page(driver, url, timeout=20):
+    """Navigates to url and waits until the browser shows that page, fully
+    loaded: driver.get can return while the previous page is still the
+    document, so the address and readyState are polled, not assumed."""
+    driver.get_log("browser")  # drop what earlier pages logged
+    driver.get(url)
+
+    def probe():
+        s = driver.execute_script("return {url: location.href, loaded: document.readyState === 'complete'};")
+        return same_page(s["url"], url) and s["loaded"], s
+    poll(lambda last: f"{url} not loaded after {timeout} s (last seen: {last})", probe, timeout)
+
+
+def open_widget(driver, base_url, page, name, timeout=20):
+    """Loads the page, waits for its widget to be ready, returns its root.
+
+    Every state is polled until the deadline: a widget that is "missing" or
+    "loading" may be the previous page's answer or a script not yet run.
+    Only a widget of this very page that has finished loading and says
+    "failed" ends the wait early."""
+    url = base_url + page
+    open_page(driver, url, timeout)
+    selector = f'.lenet-widget[data-widget="{name}"]'
+
+    def probe():
+        s = driver.execute_script(OPEN_JS, selector)
+        here = same_page(s["url"], url)
+        if here and s["state"] == "true":
+            return True, s
+        if here and s["loaded"] and s["state"] == "failed":
+            raise WidgetError(f"{page}: widget {name} failed: {s['text']}")
+        return False, s
+
+    poll(lambda last: f"{page}: widget {name} not ready after {timeout} s (last seen: {last})", probe, timeout)
+    return driver.find_element(By.CSS_SELECTOR, selector)
 
 
 def console_errors(driver):

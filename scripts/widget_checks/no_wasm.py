@@ -7,7 +7,7 @@ import re
 
 from selenium.webdriver.common.by import By
 
-from . import console_errors
+from . import OPEN_JS, console_errors, open_page, poll, same_page
 
 PAGES = {"fully-connected.html": "fc", "convolution.html": "conv", "pooling-relu.html": "pool"}
 
@@ -17,10 +17,14 @@ def check(driver, base_url, expected):
     hidden = driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": "delete window.WebAssembly;"})
     try:
         for page, name in PAGES.items():
-            driver.get_log("browser")
-            driver.get(base_url + page)
-            driver.execute_async_script("setTimeout(arguments[0], 500);")
-            root = driver.find_element(By.CSS_SELECTOR, f'.lenet-widget[data-widget="{name}"]')
+            open_page(driver, base_url + page)
+            selector = f'.lenet-widget[data-widget="{name}"]'
+            # The widget's script has run when it says how it ended: "failed" (no
+            # WebAssembly) is expected; "true" is a failure reported below.
+            poll(lambda last: f"{page}: widget {name} did not finish loading without WebAssembly (last seen: {last})",
+                 lambda: ((s := driver.execute_script(OPEN_JS, selector))["state"] in ("failed", "true")
+                          and same_page(s["url"], base_url + page), s), 20)
+            root = driver.find_element(By.CSS_SELECTOR, selector)
             text = root.text
             zh = driver.execute_script("return document.documentElement.lang;").lower().startswith("zh")
             says = ("需要", "浏览器", "WebAssembly") if zh else ("needs", "browser", "WebAssembly")
