@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""The library's module graph: which top-level module imports which.
+"""The libraries' module graphs: which top-level module imports which, in
+each crate of the workspace (lenet-core/src, then src), and which file of a
+top-level module imports which other file of it (`course::catalogue` →
+`course::exercises`).
 
-Reads every file under src/ that belongs to the library (src/lib.rs and the
-modules it declares; not src/main.rs or src/cli/, the binary), strips
+Reads every file under the crate's src/ that belongs to the library (lib.rs
+and the modules it declares; not src/main.rs or src/cli/, the binary), strips
 comments (strings are kept out of the way), and lists every `crate::` and
 `super::` path: in `use` lines, grouped (`crate::{a::B, c::D}`), and inline
 (`crate::model::arch::IMAGE_SIDE`). `super::` is resolved against the file's
@@ -10,10 +13,12 @@ module (and any inline `mod … {` it sits in); root re-exports
 (`crate::Real`, `crate::Matrix`, `crate::Error`, …) are resolved through the
 `pub use` lines of src/lib.rs. Each path is reduced to its top-level module
 (`model`, `fast`, `train`, …); imports within one top-level module are
-ignored.
+ignored. In `lenet`, the modules it re-exports from `lenet-core`
+(`pub use lenet_core::{conv, …}`) are shown as `core::conv`: the core crate
+cannot import `lenet` back, so no cycle goes through them.
 
-Prints each module's imports, then the cycles between top-level modules, and
-exits 1 if there is one.
+Prints each module's imports, then the cycles between top-level modules and
+between the files of one top-level module, and exits 1 if there is one.
 
     python3 scripts/module-graph.py [--edges]   # --edges: also where each edge comes from
 """
@@ -23,7 +28,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SRC = ROOT / "src"
+# The workspace's library crates, the one others build on first.
+CRATES = [("lenet-core", ROOT / "lenet-core" / "src"), ("lenet", ROOT / "src")]
 
 
 def strip_comments(text):
@@ -67,11 +73,11 @@ def strip_comments(text):
     return "".join(out)
 
 
-def library_files():
-    """(path, module path) of every library file: src/lib.rs and the modules below it."""
-    files = [(SRC / "lib.rs", [])]
-    for p in sorted(SRC.rglob("*.rs")):
-        rel = p.relative_to(SRC)
+def library_files(src):
+    """(path, module path) of every library file: lib.rs and the modules below it."""
+    files = [(src / "lib.rs", [])]
+    for p in sorted(src.rglob("*.rs")):
+        rel = p.relative_to(src)
         if rel.parts[0] in ("lib.rs", "main.rs", "cli", "bin"):
             continue
         parts = list(rel.with_suffix("").parts)
@@ -153,25 +159,32 @@ def resolve(path, module):
     return here + segs
 
 
-def root_reexports(top_modules):
-    """Names src/lib.rs re-exports from a module of the crate → that module."""
-    code = strip_comments((SRC / "lib.rs").read_text())
+def root_reexports(src, top_modules):
+    """Names lib.rs re-exports from a module of the crate → that module, and
+    from the core crate → `core::module` (`lenet_core::conv` → core::conv,
+    `lenet_core::Matrix` → core)."""
+    code = strip_comments((src / "lib.rs").read_text())
     names = {}
     for m in re.finditer(r"\bpub\s+use\s+([^;]+);", code):
         for p in expand(m.group(1)):
             segs = re.split(r"::", p)
             segs = segs[1:] if segs[0] == "crate" else segs
-            if segs[0] in top_modules:
-                last = segs[-1].split(" as ")[-1].strip()
+            last = segs[-1].split(" as ")[-1].strip()
+            if segs[0] == "lenet_core":
+                names[last] = "core::" + segs[1] if len(segs) > 2 or segs[1][:1].islower() else "core"
+            elif segs[0] in top_modules:
                 names[last] = segs[0]
     return names
 
 
-def graph():
-    files = library_files()
+def graph(src):
+    """(top-level modules, edges between them, edges between the files of one
+    top-level module), each edge → where it is written."""
+    files = library_files(src)
     tops = {mod[0] for _, mod in files if mod}
-    reexports = root_reexports(tops)
+    reexports = root_reexports(src, tops)
     edges = {}  # (from, to) -> [where]
+    inner_edges = {}  # (course::catalogue, course::exercises) -> [where]
     for path, module in files:
         code = strip_comments(path.read_text())
         spans = inline_modules(code)
@@ -183,15 +196,23 @@ def graph():
             top = segs[0]
             if top in reexports:
                 top = reexports[top]
-            if top not in tops:
+            if top not in tops and not top.startswith("core"):
                 continue  # an item of lib.rs itself
-            src = module[0] if module else "lib"
-            if src == top or src == "lib":
-                continue
+            origin = module[0] if module else "lib"
             line = code.count("\n", 0, start) + 1
             written = re.sub(r"\s+", "", p)
-            edges.setdefault((src, top), []).append(f"{path.relative_to(ROOT)}:{line} {written}")
-    return tops, edges
+            where = f"{path.relative_to(ROOT)}:{line} {written}"
+            if origin == top and len(module) >= 2 and len(segs) >= 3:
+                # Within one top-level module: file (second level) to file.
+                a, b = "::".join(module[:2]), "::".join(segs[:2])
+                target = src / segs[0] / segs[1]
+                if a != b and (target.with_suffix(".rs").exists() or target.is_dir()):
+                    inner_edges.setdefault((a, b), []).append(where)
+            if origin == top or origin == "lib":
+                continue
+            edges.setdefault((origin, top), []).append(where)
+    tops |= {b for (_, b) in edges if b.startswith("core")}
+    return tops, edges, inner_edges
 
 
 def cycles(tops, edges):
@@ -227,29 +248,42 @@ def cycles(tops, edges):
     return out, succ
 
 
+def report(name, tops, edges, inner_edges, show_edges):
+    """Prints one crate's graph and its cycles; the number of cycles."""
+    print(f"== {name}")
+    comps, succ = cycles(tops, edges)
+    for t in sorted(tops):
+        if t.startswith("core"):
+            continue
+        print(f"{t:10} → {', '.join(succ[t]) or '(nothing of the crate)'}")
+        if show_edges:
+            for b in succ[t]:
+                for w in edges[(t, b)]:
+                    print(f"{'':14}{w}")
+    files = {x for e in inner_edges for x in e}
+    inner_comps, _ = cycles(files, inner_edges)
+    for comp in comps + inner_comps:
+        print("cycle:", " ↔ ".join(comp))
+        for a in comp:
+            for b in comp:
+                for w in {**edges, **inner_edges}.get((a, b), []):
+                    print(f"  {a} → {b}: {w}")
+    if not comps:
+        print("no cycle between top-level modules")
+    if not inner_comps:
+        print("no cycle between the files of a top-level module")
+    return len(comps) + len(inner_comps)
+
+
 def main():
     if any(a in ("-h", "--help") for a in sys.argv[1:]):
         sys.exit(print(__doc__))
     if any(a != "--edges" for a in sys.argv[1:]):
         sys.exit(f"module-graph.py: unknown argument(s) {' '.join(a for a in sys.argv[1:] if a != '--edges')}; see --help")
-    tops, edges = graph()
-    comps, succ = cycles(tops, edges)
-    for t in sorted(tops):
-        print(f"{t:10} → {', '.join(succ[t]) or '(nothing of the crate)'}")
-        if "--edges" in sys.argv:
-            for b in succ[t]:
-                for w in edges[(t, b)]:
-                    print(f"{'':14}{w}")
-    if not comps:
-        print("no cycle between top-level modules")
-        return 0
-    for comp in comps:
-        print("cycle:", " ↔ ".join(comp))
-        for a in comp:
-            for b in comp:
-                for w in edges.get((a, b), []):
-                    print(f"  {a} → {b}: {w}")
-    return 1
+    found = 0
+    for name, src in CRATES:
+        found += report(name, *graph(src), "--edges" in sys.argv)
+    return 1 if found else 0
 
 
 if __name__ == "__main__":

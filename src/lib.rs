@@ -3,59 +3,51 @@
 //! Each layer of LeNet is a forward function and a backward function whose
 //! doc comment states the equation it implements. The 2-D derivations are
 //! generic over the element type, so they run on numbers and on symbols.
+//! Those derivations are the small crate `lenet-core`; this crate builds
+//! LeNet-5, its fast path, training, data and coursework on them and
+//! re-exports every module of it, so `lenet::conv` is `lenet_core::conv`.
 //!
 //! | module | what it derives or does |
 //! |---|---|
-//! | [`fc`] | z = W a + b, the δ recursion, ∂C/∂W = δ aᵀ |
-//! | [`conv`] | valid correlation, rot180, full convolution, kernel gradient |
-//! | [`pool`] | mean and max pooling and how they route the gradient back |
-//! | [`activation`] | ReLU, sigmoid, tanh and their derivatives |
-//! | [`loss`] | mean squared error, softmax cross-entropy |
-//! | [`symbolic`] | a symbolic scalar that prints the formulas of the notes |
-//! | [`gradcheck`] | central finite differences and the relative error |
-//! | [`worked`] | the notes' 3×3 input / 2×2 kernel example |
-//! | [`errata`] | the wrong formulas of the notes, runnable, to fail their checks |
+//! | [`fc`] (core) | z = W a + b, the δ recursion, ∂C/∂W = δ aᵀ |
+//! | [`conv`] (core) | valid correlation, rot180, full convolution, kernel gradient |
+//! | [`pool`] (core) | mean and max pooling and how they route the gradient back |
+//! | [`activation`] (core) | ReLU, sigmoid, tanh and their derivatives |
+//! | [`loss`] (core) | mean squared error, softmax cross-entropy |
+//! | [`symbolic`] (core) | a symbolic scalar that prints the formulas of the notes |
+//! | [`gradcheck`] (core) | central finite differences and the relative error |
+//! | [`worked`] (core) | the notes' 3×3 input / 2×2 kernel example |
+//! | [`errata`] (core, plus erratum 16's training step) | the wrong formulas of the notes, runnable, to fail their checks |
 //! | [`course`] | coursework: checks a student's functions and names the mistake, many of them [`errata`] |
 //! | [`model`] | LeNet-5 composed from these layers, with every δ kept ([`model::Trace`]) |
 //! | [`fast`] | the same network, fast: direct conv1, im2col + GEMM, fused pooling, threads |
 //! | [`optim`] | SGD with momentum and weight decay |
-//! | [`rng`] | a seeded xoshiro256** generator: uniform, normal, shuffle |
+//! | [`rng`] (core) | a seeded xoshiro256** generator: uniform, normal, shuffle |
 //! | [`data`], [`io`] | IDX files, the embedded digits, MNIST and Fashion-MNIST; atomic writes |
-//! | [`train`], [`plots`] | the training loop, its settings, checkpoints and run folder; SVG plots |
+//! | [`train`], [`plots`] | the training loop, its settings, checkpoints and run folder; SVG plots (the derivations' pictures from core) |
 //! | [`model::file`] | the versioned model file: save and a bounded, checked load |
 //! | [`error`], [`invalid`] | [`Error`]: every fallible function's error, naming the file or value and the problem; the shape and setting errors it shares with the modules below it |
 //! | [`explain`] | the text `lenet explain` prints |
-//! | [`matrix`], [`element`] | the [`Matrix`] type and what its entries must support |
+//! | [`matrix`], [`element`] (core) | the [`Matrix`] type and what its entries must support |
 
-pub mod activation;
-pub mod conv;
+pub use lenet_core::{activation, conv, element, fc, gradcheck, loss, matrix, pool, rng, symbolic, worked};
+
 pub mod course;
 pub mod data;
-pub mod element;
 pub mod errata;
 pub mod error;
 pub mod explain;
-pub mod fc;
-pub mod gradcheck;
 pub mod invalid;
 pub mod io;
-pub mod loss;
-pub mod matrix;
 pub mod model;
 pub mod optim;
 pub mod plots;
-pub mod pool;
-pub mod rng;
-pub mod symbolic;
 pub mod train;
-pub mod worked;
 
-pub use element::{Element, Real};
 pub use error::Error;
-pub use matrix::Matrix;
+/// The array crate the layers use, so a notebook needs only `:dep lenet`.
+pub use lenet_core::ndarray;
+pub use lenet_core::{Element, Matrix, Real, Sym};
 /// `lenet::fast`: the fast path lives inside `model` (it reads `model::arch`
 /// and `model::params`, and only `LeNet` drives it), re-exported here.
 pub use model::fast;
-/// The array crate the layers use, so a notebook needs only `:dep lenet`.
-pub use ndarray;
-pub use symbolic::Sym;

@@ -493,6 +493,6 @@ pub(crate) fn lenet_backward(
 ) -> Vec<Variant> {
     let mut model = LeNet::new(Arch { pooling: Pooling::Mean, ..Arch::modern() }, 0);
     model.params = params.clone();
-    let mean = super::exercises::params_output(&model.trace(x, labels).grads);
+    let mean = super::compare::params_output(&model.trace(x, labels).grads);
     vec![(BATCH_SUMMED, scaled(reference, x.dim().0 as f64)), (MEAN_POOLING_IN_LENET, mean)]
 }

@@ -5,6 +5,7 @@
 //! so one comparison serves every exercise.
 
 use super::report::Worst;
+use crate::model::Params;
 use ndarray::{ArrayD, Dimension, IntoDimension};
 
 /// Answers within this relative error of the reference pass (the book's
@@ -20,6 +21,13 @@ pub(crate) struct Tensor {
 
 /// An exercise's answer as named tensors.
 pub(crate) type Output = Vec<Tensor>;
+
+/// LeNet's ten gradients (or parameters) as an [`Output`], named as
+/// [`Params::tensors`] names them: how the LeNet exercise and its catalogue
+/// of mistakes both compare a whole network's answer.
+pub(crate) fn params_output(p: &Params<f64>) -> Output {
+    p.tensors().into_iter().map(|(name, t)| Tensor { name, value: t.to_owned() }).collect()
+}
 
 /// A single unnamed tensor.
 pub(crate) fn one<D: Dimension>(a: ndarray::Array<f64, D>) -> Output {

@@ -11,11 +11,11 @@
 
 use super::Answers;
 use super::catalogue::{self, Variant};
-use super::compare::{Output, named, one};
+use super::compare::{Output, named, one, params_output};
 use crate::activation::Activation;
 use crate::gradcheck::numerical_grad;
 use crate::matrix::Matrix;
-use crate::model::{Arch, LeNet, PARAM_NAMES, Params};
+use crate::model::{Arch, LeNet, PARAM_NAMES};
 use crate::rng::Rng;
 use crate::{conv, fc, loss, pool};
 use ndarray::{Array, Array1, Array2, Array4, ArrayD, Dimension, IxDyn, ShapeBuilder};
@@ -433,10 +433,6 @@ fn softmax_cross_entropy_grad(rng: &mut Rng) -> Case {
 }
 
 /// LeNet's ten gradient tensors as an output, named as [`PARAM_NAMES`].
-pub(crate) fn params_output(p: &Params<f64>) -> Output {
-    p.tensors().into_iter().map(|(name, t)| super::compare::Tensor { name, value: t.to_owned() }).collect()
-}
-
 fn lenet_backward(rng: &mut Rng) -> Case {
     let n = 2;
     let mut model = LeNet::<f64>::new(Arch::modern(), rng.next_u64());

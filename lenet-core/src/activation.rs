@@ -50,7 +50,7 @@ pub fn tanh_prime<F: Real>(z: F) -> F {
 }
 
 /// Which σ a layer applies: used by the layer functions, by LeNet's
-/// [`Arch`](crate::model::Arch) (its serialised names `"Relu"`, `"Sigmoid"`,
+/// `lenet::model::Arch` (its serialised names `"Relu"`, `"Sigmoid"`,
 /// `"Tanh"` are those of model files), by the fast path and by the pictures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Activation {
