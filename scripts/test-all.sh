@@ -21,21 +21,25 @@ export PATH="$CARGO_BIN:$PATH"
 command -v npm >/dev/null || apt_install npm
 echo "== format and lints: cargo fmt --check (rustfmt.toml), an acyclic module graph, clippy -D warnings with and without the cli feature"
 for c in rustfmt clippy; do rustup component list --installed | grep -q "^$c" || rustup component add "$c"; done
-cargo fmt --check
-python3 scripts/module-graph.py  # no cycle between the crate's top-level modules (ARCHITECTURE.md)
+cargo fmt --all --check
+python3 scripts/module-graph.py  # no cycle between modules, in lenet-core and in lenet (ARCHITECTURE.md)
 (cd wasm && cargo fmt --check)
 (cd fuzz && cargo fmt --check)
-cargo clippy --release --all-targets -- -D warnings
+cargo clippy --release --workspace --all-targets -- -D warnings
 cargo clippy --release --all-targets --no-default-features -- -D warnings
 (cd wasm && CARGO_TARGET_DIR=../target/wasm cargo clippy --release --all-targets --locked -- -D warnings)
-echo "== cargo test (all targets, release-optimised dependencies)"
-cargo test --release --all-targets
+echo "== cargo test (both crates, all targets, release-optimised dependencies)"
+cargo test --release --workspace --all-targets
 echo "== cargo test --doc"
-cargo test --release --doc
-echo "== library alone (what a notebook's :dep builds)"
+cargo test --release --workspace --doc
+echo "== cargo doc: both crates' documentation builds without a warning (broken links included)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+echo "== the core crate alone (what notebooks 1–4 build), and the library without the CLI (notebooks 5–7)"
+cargo build --release -p lenet-core
 cargo build --release --lib --no-default-features
 echo "== the library for WebAssembly (what the book's widgets are built on)"
 rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
+cargo build --release -p lenet-core --target wasm32-unknown-unknown
 cargo build --release --lib --no-default-features --target wasm32-unknown-unknown
 echo "== notebooks, executed with the real Rust kernel (installed when missing)"
 bash scripts/setup-notebooks.sh
