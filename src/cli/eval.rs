@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[derive(clap::Args)]
 pub struct Args {
     /// A model file (model.json), a checkpoint (checkpoint.json), or a run
-    /// folder of `lenet train` (its model.json is read).
+    /// folder of `lenet train` holding a model.json.
     #[arg(long)]
     model: PathBuf,
     /// Data set: `embedded`, `mnist` or `fashion-mnist`.
@@ -34,8 +34,10 @@ pub fn run(args: Args) -> Result<(), Error> {
         return Err(ConfigError { setting: "threads", value: "0".into(), must_be: "at least 1" }.into());
     }
     // A run folder stands for the model in it. Path::join, so that
-    // `runs/X/` gives `runs/X/model.json`, not `runs/X//model.json`.
-    let model_path = if args.model.is_dir() { args.model.join(MODEL_FILE) } else { args.model.clone() };
+    // `runs/X/` gives `runs/X/model.json`, not `runs/X//model.json`. A
+    // folder without one is passed on, and refused as a folder by name.
+    let in_folder = args.model.join(MODEL_FILE);
+    let model_path = if args.model.is_dir() && in_folder.is_file() { in_folder } else { args.model.clone() };
     // The model first: a bad file should be reported before data is loaded.
     let model = file::load(&model_path)?;
     let source = Source::parse(&args.dataset, args.data.clone())?;
