@@ -1,5 +1,6 @@
 //! The model file: round trip, and a clear error for each kind of bad file.
 
+use lenet::io::TEMP_MARKER;
 use lenet::model::file::{self, Problem};
 use lenet::model::{Arch, LeNet};
 use lenet::train::Checkpoint;
@@ -253,23 +254,27 @@ fn a_save_removes_stale_temporaries_of_a_killed_writer_and_nothing_else() {
     // What a `kill -9` during an atomic write leaves: a partial file under our
     // temporary naming pattern, of a process that no longer runs (no PID is
     // that large).
-    let stale = dir.file(".checkpoint.json.tmp-99999999-1");
+    let stale = dir.file(&format!(".checkpoint.json{TEMP_MARKER}99999999-a1B2c3"));
     std::fs::write(&stale, b"{\"format\": \"lenet-chec").unwrap();
-    let stale_other = dir.file(".history.json.tmp-99999999-7");
+    let stale_other = dir.file(&format!(".history.json{TEMP_MARKER}99999999-zzzzzz"));
     std::fs::write(&stale_other, b"[").unwrap();
-    // Files that are not ours, or are a temporary of a running writer (this
-    // very process), or only look similar, are left alone.
+    // Files that are not ours (a user's `.NAME.tmp-PID-N`, the pattern
+    // before tempfile, included), or are a temporary of a running writer
+    // (this very process), or only look similar, are left alone.
     let keep = [
         ".checkpoint.json.tmp-keep",
+        ".checkpoint.json.tmp-99999999-1",
+        ".notes.txt.tmp-999999-0",
         "notes.txt",
-        &format!(".checkpoint.json.tmp-{}-5", std::process::id()),
-        ".checkpoint.json.tmp-99999999-1x",
-        "checkpoint.json.tmp-99999999-1",
+        &format!(".checkpoint.json{TEMP_MARKER}{}-abcdef", std::process::id()),
+        &format!(".checkpoint.json{TEMP_MARKER}99999999-abcdefg"),
+        &format!("checkpoint.json{TEMP_MARKER}99999999-abcdef"),
     ];
     for k in keep {
         std::fs::write(dir.file(k), b"mine").unwrap();
     }
-    std::fs::create_dir(dir.file(".model.json.tmp-99999999-2")).unwrap();
+    let a_dir = format!(".model.json{TEMP_MARKER}99999999-aaaaaa");
+    std::fs::create_dir(dir.file(&a_dir)).unwrap();
 
     let model = LeNet::<f32>::new(Arch::modern(), 3);
     let velocity = model.params.zeros_like();
@@ -281,7 +286,7 @@ fn a_save_removes_stale_temporaries_of_a_killed_writer_and_nothing_else() {
     for k in keep {
         assert_eq!(std::fs::read(dir.file(k)).unwrap(), b"mine", "{k} must be left alone");
     }
-    assert!(dir.file(".model.json.tmp-99999999-2").is_dir(), "a directory is never removed");
+    assert!(dir.file(&a_dir).is_dir(), "a directory is never removed");
     assert!(Checkpoint::load(&path).is_ok());
 }
 

@@ -127,3 +127,74 @@ fn resume_continues_a_run_from_its_checkpoint() {
         serde_json::from_str(&std::fs::read_to_string(run.join("history.json")).unwrap()).unwrap();
     assert_eq!(h["epochs"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn zero_epochs_report_0_seconds_not_minus_0() {
+    let dir = TempDir::new("zero-epochs");
+    let run = dir.0.join("run");
+    let out = lenet(&["train", "--epochs", "0", "--limit", "64", "--out", run.to_str().unwrap()]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("; 0.0 s training, "), "{stdout}");
+    assert!(!stdout.contains("-0.0"), "{stdout}");
+    let out =
+        lenet(&["train", "--epochs", "0", "--limit", "64", "--out", run.join("json").to_str().unwrap(), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+    assert!(v["train_seconds"].as_f64().unwrap().is_sign_positive(), "{v}");
+}
+
+/// A run folder of `lenet train --epochs 0` (untrained weights) in `dir`.
+fn untrained_run(dir: &TempDir) -> std::path::PathBuf {
+    let run = dir.0.join("run");
+    let out = lenet(&["train", "--epochs", "0", "--limit", "64", "--out", run.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    run
+}
+
+#[test]
+fn eval_labels_each_confusion_row_once() {
+    let dir = TempDir::new("eval-rows");
+    let model = untrained_run(&dir).join("model.json");
+    let e = lenet(&["eval", "--model", model.to_str().unwrap()]);
+    assert!(e.status.success(), "stderr: {}", text(&e.stderr));
+    let s = text(&e.stdout);
+    // Ten rows after the header: the digit once, then ten counts that add up
+    // to the 2,000 validation digits.
+    let lines: Vec<&str> = s.lines().collect();
+    let header = lines.iter().position(|l| l.starts_with("confusion matrix")).expect("a confusion matrix") + 1;
+    let columns: Vec<&str> = lines[header].split_whitespace().collect();
+    assert_eq!(columns, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], "{s}");
+    let mut total = 0;
+    for (t, row) in lines[header + 1..header + 11].iter().enumerate() {
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells.len(), 11, "the label once and ten counts: {row:?}");
+        assert_eq!(cells[0], t.to_string(), "{row:?}");
+        total += cells[1..].iter().map(|c| c.parse::<u64>().unwrap()).sum::<u64>();
+    }
+    assert_eq!(total, 2000, "{s}");
+}
+
+#[test]
+fn eval_takes_a_run_folder_with_a_trailing_slash_and_names_its_model_with_one_slash() {
+    let dir = TempDir::new("eval-folder");
+    let run = untrained_run(&dir);
+    // `runs/X/`, as a shell completes a folder.
+    let folder = format!("{}/", run.display());
+    let e = lenet(&["eval", "--model", &folder]);
+    assert!(e.status.success(), "stderr: {}", text(&e.stderr));
+    let s = text(&e.stdout);
+    let model = run.join("model.json");
+    assert!(s.starts_with(&format!("{} on ", model.display())), "{s}");
+    assert!(!s.contains("//"), "{s}");
+    let j = lenet(&["eval", "--model", &folder, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&text(&j.stdout)).unwrap();
+    assert_eq!(v["model"], model.to_str().unwrap());
+}
+
+#[test]
+fn train_help_says_the_default_run_folder_is_relative_to_the_current_folder() {
+    let out = lenet(&["train", "--help"]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    assert!(help.contains("runs/<UTC date and time>, relative to the current folder"), "{help}");
+}

@@ -1,7 +1,7 @@
 //! Training interrupted the hard way, through the `lenet` binary:
 //!
 //! - killed with SIGKILL at random moments (seeded), and also in the middle
-//!   of writing a file (when its temporary `.NAME.tmp-PID-N` appears), then
+//!   of writing a file (when its temporary `.NAME.lenet-tmp-PID-XXXXXX` appears), then
 //!   resumed from its checkpoint (or started again when no epoch had
 //!   finished), it ends with a model file equal, byte for byte, to an
 //!   uninterrupted run's, and leaves no temporary file in the run folder;
@@ -70,7 +70,7 @@ fn temporaries(dir: &Path) -> Vec<String> {
             entries
                 .filter_map(|e| e.ok())
                 .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with('.') && n.contains(".tmp-"))
+                .filter(|n| n.starts_with('.') && n.contains(lenet::io::TEMP_MARKER))
                 .collect()
         })
         .unwrap_or_default()
@@ -267,5 +267,5 @@ fn a_checkpoint_write_into_a_full_file_system_leaves_the_previous_checkpoint_int
     let c =
         lenet::train::Checkpoint::load(&ckpt).unwrap_or_else(|e| panic!("the previous checkpoint does not load: {e}"));
     assert_eq!(c.epoch, 1);
-    assert!(!listing.contains(".tmp-"), "a temporary file was left: {listing}");
+    assert!(!listing.contains(lenet::io::TEMP_MARKER), "a temporary file was left: {listing}");
 }

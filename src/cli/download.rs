@@ -211,9 +211,9 @@ pub fn read_sha256_file(path: &Path) -> Result<Vec<Wanted>, DownloadError> {
     Ok(wanted)
 }
 
-/// Lowercase hex SHA-256 of `bytes`.
+/// Lowercase hex SHA-256 of `bytes` (the digest's own `LowerHex`).
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 /// Fetches every wanted file missing from `dir` (or present with another

@@ -5,12 +5,13 @@ use super::Error;
 use lenet::data::{self, Source};
 use lenet::error::ConfigError;
 use lenet::model::file;
-use lenet::train::evaluate;
+use lenet::train::{MODEL_FILE, evaluate};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A model file (model.json) or a checkpoint (checkpoint.json).
+    /// A model file (model.json), a checkpoint (checkpoint.json), or a run
+    /// folder of `lenet train` holding a model.json.
     #[arg(long)]
     model: PathBuf,
     /// Data set: `embedded`, `mnist` or `fashion-mnist`.
@@ -32,18 +33,23 @@ pub fn run(args: Args) -> Result<(), Error> {
     if args.threads == 0 {
         return Err(ConfigError { setting: "threads", value: "0".into(), must_be: "at least 1" }.into());
     }
+    // A run folder stands for the model in it. Path::join, so that
+    // `runs/X/` gives `runs/X/model.json`, not `runs/X//model.json`. A
+    // folder without one is passed on, and refused as a folder by name.
+    let in_folder = args.model.join(MODEL_FILE);
+    let model_path = if args.model.is_dir() && in_folder.is_file() { in_folder } else { args.model.clone() };
     // The model first: a bad file should be reported before data is loaded.
-    let model = file::load(&args.model)?;
+    let model = file::load(&model_path)?;
     let source = Source::parse(&args.dataset, args.data.clone())?;
     // Only the test split: `t10k-*` for MNIST and Fashion-MNIST.
     let test = data::load_for_eval(&source)?;
     let ev = evaluate(&model, &test, None, args.threads);
     if ev.non_finite > 0 {
-        return Err(Error::Unusable { model: args.model.clone(), non_finite: ev.non_finite, total: ev.total });
+        return Err(Error::Unusable { model: model_path.clone(), non_finite: ev.non_finite, total: ev.total });
     }
     if args.json {
         let v = serde_json::json!({
-            "model": args.model,
+            "model": model_path,
             "dataset": source.name(),
             "test_images": ev.total,
             "correct": ev.correct,
@@ -56,7 +62,7 @@ pub fn run(args: Args) -> Result<(), Error> {
     }
     println!(
         "{} on {} ({}): accuracy {:.2}% ({} of {}), mean loss {:.4}",
-        args.model.display(),
+        model_path.display(),
         test.name,
         source.name(),
         100.0 * ev.accuracy(),
@@ -66,15 +72,22 @@ pub fn run(args: Args) -> Result<(), Error> {
     );
     println!("\nconfusion matrix (rows: true class, columns: predicted class)");
     let names = source.class_names();
+    // A row is labelled by its class name and the index the columns use; a
+    // digit's name is its index, so it is printed once ("0", not "0 0").
+    let labels: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(t, name)| if *name == t.to_string() { name.to_string() } else { format!("{name} {t}") })
+        .collect();
     let w = ev.confusion.iter().map(|c| c.to_string().len()).max().unwrap_or(1).max(2);
-    let lw = names.iter().map(|n| n.chars().count()).max().unwrap_or(1);
-    print!("{:lw$}  ", "");
+    let lw = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1);
+    print!("{:lw$}", "");
     for p in 0..names.len() {
         print!(" {p:>w$}");
     }
     println!();
-    for (t, row) in ev.confusion.outer_iter().enumerate() {
-        print!("{:>lw$} {t}", names[t]);
+    for (label, row) in labels.iter().zip(ev.confusion.outer_iter()) {
+        print!("{label:>lw$}");
         for c in row {
             print!(" {c:>w$}");
         }

@@ -55,7 +55,8 @@ pub struct Args {
     /// Activation and pooling [default: modern].
     #[arg(long, value_enum)]
     arch: Option<ArchName>,
-    /// Run folder [default: runs/<UTC date and time>].
+    /// Run folder [default: runs/<UTC date and time>, relative to the current
+    /// folder].
     #[arg(long)]
     out: Option<PathBuf>,
     /// Continue the run saved in this checkpoint (its settings are kept;

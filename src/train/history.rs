@@ -39,9 +39,10 @@ impl History {
         self.epochs.last()
     }
 
-    /// Total training seconds over all epochs.
+    /// Total training seconds over all epochs; 0 (not −0) when there are
+    /// none: `Sum` for `f64` starts from −0.0, which prints as "-0.0 s".
     pub fn total_seconds(&self) -> f64 {
-        self.epochs.iter().map(|e| e.seconds).sum()
+        self.epochs.iter().fold(0.0, |sum, e| sum + e.seconds)
     }
 
     /// The history as pretty JSON.
