@@ -28,7 +28,7 @@ def notebook():
     nb = v4.new_notebook(metadata={"kernelspec": {"display_name": "Rust", "language": "rust", "name": "rust"}})
     nb.cells = [
         v4.new_markdown_cell("# A title\n\nSome prose, with a formula $z = Wa + b$.", id="a-000"),
-        v4.new_code_cell(":dep lenet = { path = \"..\" }\n:opt 0\nlet x = 1 + 1;\nx", id="a-001",
+        v4.new_code_cell(":dep lenet = { path = \"..\", default-features = false }\n:opt 0\nlet x = 1 + 1;\nx", id="a-001",
                          execution_count=1,
                          outputs=[v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)]),
         v4.new_code_cell("println!(\"took {:?}\", t);", id="a-002", execution_count=2,
@@ -96,6 +96,11 @@ class CheckNotebooks(unittest.TestCase):
     def test_a_cell_split_in_the_rs_fails(self):
         self.edit_rs("let x = 1 + 1;\n", "let x = 1 + 1;\n\n// %%\n")
         self.assertIn("cell 2 (':dep lenet", "\n".join(self.problems()))
+
+    def test_a_first_cell_without_the_dep_line_fails(self):
+        self.edit_ipynb(lambda nb: setattr(nb.cells[1], "source", nb.cells[1].source.split("\n", 1)[1]))
+        self.sync(self.ipynb)
+        self.assertIn("the first code cell must start with", "\n".join(self.problems()))
 
     def test_text_jupytext_would_not_write_fails(self):
         # Same cells once read, other text: as written by another jupytext.
