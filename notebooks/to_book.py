@@ -15,8 +15,9 @@ HTML tables, formulas as Markdown with their math, figures as images). An
 output of a type it cannot show is refused, naming notebook and cell: nothing
 is dropped on the way from a notebook to the page. The notebooks and the book so tell one
 story from one source, and every code block they show was compiled (by cargo,
-through evcxr) and executed by `scripts/run-notebooks.py`, which also checks
-that those committed outputs are what the code prints.
+through evcxr) and executed by `scripts/update-notebooks.py`, and is executed
+again by the test command's nbval run, which checks that those committed
+outputs are what the code prints.
 
 The rest of a chapter is written by hand. There, a Rust code block may hold
 only `{{#include FILE:ANCHOR}}` lines that pull code out of a file cargo
@@ -126,8 +127,8 @@ def notebook_markdown(name):
             outputs = cell.get("outputs", [])
             if cell.get("execution_count") is None:
                 raise BookError(f"{path.name}: cell {n} was committed without being executed; "
-                                "run scripts/run-notebooks.py --update")
-            # `ignore`: cargo, through evcxr, compiles these cells (scripts/run-notebooks.py),
+                                "run scripts/update-notebooks.py")
+            # `ignore`: cargo, through evcxr, compiles these cells (nbval, scripts/update-notebooks.py),
             # not `mdbook test`, which could not resolve the `:dep` line.
             parts.append(fenced(source, "rust,ignore"))
             for out in outputs:

@@ -2,7 +2,9 @@
 # Installs what the notebooks need, skipping whatever is already there:
 #   1. evcxr_jupyter 0.22.0, the Rust Jupyter kernel (cargo install, ~9 min);
 #   2. its kernel spec, named "rust";
-#   3. a Python venv, .venv-notebooks/, with nbclient (`jupyter execute`);
+#   3. a Python venv, .venv-notebooks/, with nbclient (`jupyter execute`,
+#      scripts/update-notebooks.py), jupytext (the notebooks as text,
+#      notebooks/src/*.rs) and pytest with nbval (the test of their outputs);
 #   4. with --lab, JupyterLab in the same venv, to open the notebooks.
 # Needs only cargo, gcc and Python 3.11+ with venv and pip. Idempotent.
 set -euo pipefail
@@ -12,7 +14,8 @@ EVCXR_VERSION=0.22.0
 VENV=.venv-notebooks
 source scripts/lib.sh
 # Pinned so that a fresh machine runs what was tested here.
-PY_PACKAGES=(nbclient==0.11.0 nbformat==5.11.1 jupyter_client==8.10.0 jupyter_core==5.9.1)
+PY_PACKAGES=(nbclient==0.11.0 nbformat==5.11.1 jupyter_client==8.10.0 jupyter_core==5.9.1
+             jupytext==1.19.7 nbval==0.11.0 pytest==9.2.0)
 LAB=0
 for arg in "$@"; do
   case "$arg" in
@@ -46,11 +49,25 @@ if [ ! -x "$VENV/bin/python" ]; then
   echo "Python venv $VENV: creating"
   python3 -m venv "$VENV"
 fi
-if "$VENV/bin/python" -c 'import nbclient, nbformat, jupyter_client' 2>/dev/null \
-   && [ -x "$VENV/bin/jupyter-execute" ]; then
-  echo "nbclient: present"
+# Every pinned package at its version (an older venv may lack some).
+pins_present() {
+  "$VENV/bin/python" - "${PY_PACKAGES[@]}" <<'EOF'
+import sys
+from importlib.metadata import PackageNotFoundError, version
+for pin in sys.argv[1:]:
+    name, wanted = pin.split("==")
+    try:
+        found = version(name)
+    except PackageNotFoundError:
+        found = None
+    if found != wanted:
+        sys.exit(1)
+EOF
+}
+if pins_present && [ -x "$VENV/bin/jupyter-execute" ] && [ -x "$VENV/bin/pytest" ] && [ -x "$VENV/bin/jupytext" ]; then
+  echo "nbclient, jupytext, pytest, nbval: present"
 else
-  echo "nbclient: installing into $VENV"
+  echo "nbclient, jupytext, pytest, nbval: installing into $VENV"
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
   "$VENV/bin/python" -m pip install --quiet "${PY_PACKAGES[@]}"
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: the format and lint checks; every unit, integration
 # and doc test of the crate; the library built for WebAssembly; every notebook
-# executed with the real Rust kernel; the book, in English and in Chinese,
+# in step with its text (notebooks/src/*.rs) and executed with the real Rust
+# kernel, its outputs compared by nbval; the book, in English and in Chinese,
 # built from those notebooks and the crate's source (the Chinese translation
 # complete and current), checked for every notebook output and in a real
 # browser; the widgets' crate tested natively and every widget driven in the
@@ -41,9 +42,11 @@ echo "== the library for WebAssembly (what the book's widgets are built on)"
 rustup target list --installed | grep -q '^wasm32-unknown-unknown$' || rustup target add wasm32-unknown-unknown
 cargo build --release -p lenet-core --target wasm32-unknown-unknown
 cargo build --release --lib --no-default-features --target wasm32-unknown-unknown
-echo "== notebooks, executed with the real Rust kernel (installed when missing)"
+echo "== notebooks: each .ipynb and its text src/*.rs agree, In [n] = Out [n]; then executed with the real Rust kernel, outputs compared by nbval (tools installed when missing)"
 bash scripts/setup-notebooks.sh
-.venv-notebooks/bin/python scripts/run-notebooks.py
+.venv-notebooks/bin/python scripts/test_check_notebooks.py  # the check below fails when it should
+.venv-notebooks/bin/python scripts/check-notebooks.py
+.venv-notebooks/bin/pytest --nbval --nbval-kernel-name rust notebooks/*.ipynb
 echo "== the book: its preprocessors' tests, then mdbook build in English and Chinese (tools installed when missing)"
 python3 -m unittest discover -s notebooks
 bash scripts/build-book.sh

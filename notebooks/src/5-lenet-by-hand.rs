@@ -1,39 +1,56 @@
-%% md
-# 5. LeNet by hand: one digit forward and backward
+// -*- coding: utf-8 -*-
+// ---
+// jupyter:
+//   jupytext:
+//     text_representation:
+//       extension: .rs
+//       format_name: percent
+//       format_version: '1.3'
+//       jupytext_version: 1.19.7
+//   kernelspec:
+//     display_name: Rust
+//     language: rust
+//     name: rust
+// ---
 
-*Reading time: about 25 minutes. You will:*
-- *assemble LeNet-5 from the layer functions of chapters 1–3 and push one real
-  digit through it, watching the shape at every step;*
-- *run the whole backward pass yourself, one rule per line: softmax
-  cross-entropy, the fully connected δ recursion, un-flattening, max-pool
-  routing, ReLU's gate and the convolution's full convolution;*
-- *check every tensor against the crate's readable network `LeNet::trace`
-  (exact equality), and measure why backpropagation beats finite differences.*
+// %% [markdown]
+// # 5. LeNet by hand: one digit forward and backward
+//
+// *Reading time: about 25 minutes. You will:*
+// - *assemble LeNet-5 from the layer functions of chapters 1–3 and push one real
+//   digit through it, watching the shape at every step;*
+// - *run the whole backward pass yourself, one rule per line: softmax
+//   cross-entropy, the fully connected δ recursion, un-flattening, max-pool
+//   routing, ReLU's gate and the convolution's full convolution;*
+// - *check every tensor against the crate's readable network `LeNet::trace`
+//   (exact equality), and measure why backpropagation beats finite differences.*
+//
+// Nothing here is new mathematics: LeNet-5 is the layers of the earlier chapters
+// in a row. What is new is the bookkeeping, and doing it once by hand is what
+// makes the training code of chapter 6 readable.
+//
+// | layer | computation | output per image |
+// |---|---|---|
+// | input | one grey-level image | 1×28×28 |
+// | conv1 | 6 kernels 1×5×5, zero padding 2, ReLU | 6×28×28 |
+// | pool1 | max over 2×2 windows, stride 2 | 6×14×14 |
+// | conv2 | 16 kernels 6×5×5, no padding, ReLU | 16×10×10 |
+// | pool2 | max over 2×2 windows, stride 2 | 16×5×5 |
+// | flatten | the 16×5×5 maps as one column | 400 |
+// | fc1, fc2 | $z = Wa + b$, ReLU | 120, then 84 |
+// | fc3 | $z = Wa + b$: the logits, then softmax cross-entropy | 10 |
 
-Nothing here is new mathematics: LeNet-5 is the layers of the earlier chapters
-in a row. What is new is the bookkeeping, and doing it once by hand is what
-makes the training code of chapter 6 readable.
+// %% [markdown]
+// The first cell is the set-up every notebook starts with (the book's
+// introduction explains its lines). The network's weights are the seeded random
+// start of training, so nothing here depends on chapter 6: backpropagation works
+// the same on a network that knows nothing yet.
 
-| layer | computation | output per image |
-|---|---|---|
-| input | one grey-level image | 1×28×28 |
-| conv1 | 6 kernels 1×5×5, zero padding 2, ReLU | 6×28×28 |
-| pool1 | max over 2×2 windows, stride 2 | 6×14×14 |
-| conv2 | 16 kernels 6×5×5, no padding, ReLU | 16×10×10 |
-| pool2 | max over 2×2 windows, stride 2 | 16×5×5 |
-| flatten | the 16×5×5 maps as one column | 400 |
-| fc1, fc2 | $z = Wa + b$, ReLU | 120, then 84 |
-| fc3 | $z = Wa + b$: the logits, then softmax cross-entropy | 10 |
-%% md
-The first cell is the set-up every notebook starts with (the book's
-introduction explains its lines). The network's weights are the seeded random
-start of training, so nothing here depends on chapter 6: backpropagation works
-the same on a network that knows nothing yet.
-%% code
-:dep lenet = { path = "..", default-features = false }
-:preserve_vars_on_panic 0
-:cache 500
-:opt 0
+// %%
+// :dep lenet = { path = "..", default-features = false }
+// :preserve_vars_on_panic 0
+// :cache 500
+// :opt 0
 use lenet::{conv, fc, loss, pool};
 use lenet::activation::Activation;
 use lenet::data::{self, Source};
@@ -53,16 +70,18 @@ fn column(b: &Array1<f64>) -> Array2<f64> {
     b.clone().insert_axis(Axis(1))
 }
 println!("the digit: {} (label {})", shape(x.shape()), labels[0]);
-%% md
-## Forward, layer by layer
 
-Every line is one function from an earlier chapter: `conv::forward` (chapter 2:
-a valid correlation per kernel, summed over input channels, plus the bias),
-`Activation::apply` (chapter 3), `pool::max_forward`, which also records where
-each maximum was (chapter 3), and `fc::forward` (chapter 1). Between the last
-pooling and the first fully connected layer, *flatten* reads the 16×5×5 maps
-as one column of 400 numbers, channel by channel, row by row.
-%% code
+// %% [markdown]
+// ## Forward, layer by layer
+//
+// Every line is one function from an earlier chapter: `conv::forward` (chapter 2:
+// a valid correlation per kernel, summed over input channels, plus the bias),
+// `Activation::apply` (chapter 3), `pool::max_forward`, which also records where
+// each maximum was (chapter 3), and `fc::forward` (chapter 1). Between the last
+// pooling and the first fully connected layer, *flatten* reads the 16×5×5 maps
+// as one column of 400 numbers, channel by channel, row by row.
+
+// %%
 let relu = Activation::Relu;
 let conv1_z = conv::forward(&x, &p.conv1_w, &p.conv1_b, 2);
 let conv1_a = relu.apply(&conv1_z);
@@ -85,33 +104,37 @@ shapes(&[
     ("conv2 z, a", conv2_z.shape()), ("pool2", pool2.shape()), ("flatten", flat.shape()),
     ("fc1 z, a", fc1_z.shape()), ("fc2 z, a", fc2_z.shape()), ("fc3 (logits)", logits.shape()),
 ])
-%% md
-The loss: softmax turns the ten logits into probabilities $p$, and the
-cross-entropy is $C = -\log p_{\text{label}}$. The untrained network's
-probabilities are arbitrary, far from the one-hot label, so the backward pass
-has plenty to correct.
-%% code
+
+// %% [markdown]
+// The loss: softmax turns the ten logits into probabilities $p$, and the
+// cross-entropy is $C = -\log p_{\text{label}}$. The untrained network's
+// probabilities are arbitrary, far from the one-hot label, so the backward pass
+// has plenty to correct.
+
+// %%
 let (cost, delta_fc3) = loss::softmax_cross_entropy(&logits, &labels);
 println!("C = {cost:.4}");
 println!("p = {:.2}", loss::softmax(&logits).column(0));
-%% md
-## Backward, layer by layer
 
-`softmax_cross_entropy` already returned the first δ: at the logits
-$\delta = p - y$ (chapter 4 derives it). From there each line undoes one
-line of the forward pass, in reverse order:
+// %% [markdown]
+// ## Backward, layer by layer
+//
+// `softmax_cross_entropy` already returned the first δ: at the logits
+// $\delta = p - y$ (chapter 4 derives it). From there each line undoes one
+// line of the forward pass, in reverse order:
+//
+// | forward step | backward step | rule |
+// |---|---|---|
+// | $z = Wa + b$, then ReLU | `fc::backprop_delta` | $\delta^l = (W^{l+1})^\top \delta^{l+1} \odot \sigma'(z^l)$ |
+// | flatten | `fc::input_grad`, then reshape | $\partial C/\partial a = W^\top \delta$ (no $\sigma'$: pooling has no activation) |
+// | max pool | `pool::max_backward` | each $\partial C/\partial y$ goes to its window's recorded maximum |
+// | ReLU | `Activation::backward` | $\delta = \partial C/\partial a \odot \sigma'(z)$: the gate |
+// | convolution | `conv::backward` | $\partial C/\partial a^{l}_c = \sum_k \delta_k \circledast w_{k,c}$; $\partial C/\partial w_{k,c} = a_c \star \delta_k$ |
+//
+// Names follow the book's notation: `delta_*` is $\delta = \partial C/\partial z$,
+// `dcost_d*` is $\partial C/\partial a$ at a layer's output (the names of `LeNet::trace`), `dc_d*` a parameter gradient.
 
-| forward step | backward step | rule |
-|---|---|---|
-| $z = Wa + b$, then ReLU | `fc::backprop_delta` | $\delta^l = (W^{l+1})^\top \delta^{l+1} \odot \sigma'(z^l)$ |
-| flatten | `fc::input_grad`, then reshape | $\partial C/\partial a = W^\top \delta$ (no $\sigma'$: pooling has no activation) |
-| max pool | `pool::max_backward` | each $\partial C/\partial y$ goes to its window's recorded maximum |
-| ReLU | `Activation::backward` | $\delta = \partial C/\partial a \odot \sigma'(z)$: the gate |
-| convolution | `conv::backward` | $\partial C/\partial a^{l}_c = \sum_k \delta_k \circledast w_{k,c}$; $\partial C/\partial w_{k,c} = a_c \star \delta_k$ |
-
-Names follow the book's notation: `delta_*` is $\delta = \partial C/\partial z$,
-`dcost_d*` is $\partial C/\partial a$ at a layer's output (the names of `LeNet::trace`), `dc_d*` a parameter gradient.
-%% code
+// %%
 let delta_fc2 = fc::backprop_delta(&p.fc3_w, &delta_fc3, &fc2_z, relu).0;
 let delta_fc1 = fc::backprop_delta(&p.fc2_w, &delta_fc2, &fc1_z, relu).0;
 let dcost_dflat = fc::input_grad(&p.fc1_w, &delta_fc1).0;
@@ -132,16 +155,18 @@ shapes(&[
     ("∂C/∂ flatten", dcost_dflat.shape()), ("∂C/∂ pool2", dcost_dpool2.shape()), ("δ conv2", delta_conv2.shape()),
     ("∂C/∂ pool1", dcost_dpool1.shape()), ("δ conv1", delta_conv1.shape()),
 ])
-%% md
-Each δ has the shape of the $z$ it belongs to, and each parameter gradient the
-shape of its parameter (the check below compares every one with the crate's).
-## The same numbers as the crate's network
 
-`LeNet::trace` is the crate's readable network: the same forward and backward
-pass in one function (its code closes this chapter of the book), keeping every intermediate
-value. Done by hand with the same functions in the same order, every tensor
-must be *equal*, not merely close:
-%% code
+// %% [markdown]
+// Each δ has the shape of the $z$ it belongs to, and each parameter gradient the
+// shape of its parameter (the check below compares every one with the crate's).
+// ## The same numbers as the crate's network
+//
+// `LeNet::trace` is the crate's readable network: the same forward and backward
+// pass in one function (its code closes this chapter of the book), keeping every intermediate
+// value. Done by hand with the same functions in the same order, every tensor
+// must be *equal*, not merely close:
+
+// %%
 let t = net.trace(&x, &labels);
 let checks = [
     ("conv1 z", conv1_z == t.conv1_z), ("conv1 a", conv1_a == t.conv1_a), ("pool1", pool1 == t.pool1),
@@ -162,16 +187,18 @@ println!("all {} equal: {}", checks.len(), checks.iter().all(|(_, e)| *e));
 lenet::Matrix::from_fn(checks.len(), 2, |r, c| {
     if c == 0 { checks[r].0.to_string() } else if checks[r].1 { "equal".to_string() } else { "DIFFERENT".to_string() }
 })
-%% md
-## Why backpropagation: what it costs
 
-A finite-difference check needs two forward passes per parameter (a nudge up
-and a nudge down). LeNet-5 has $P$ = 61,706 parameters, so checking all of
-them costs $2P$ forward passes, while one backward pass gives all $P$ gradients
-for about the price of a few forward passes. Timed here on this digit (the
-numbers change from run to run and machine to machine; the notebook tests do
-not compare them):
-%% code nondeterministic
+// %% [markdown]
+// ## Why backpropagation: what it costs
+//
+// A finite-difference check needs two forward passes per parameter (a nudge up
+// and a nudge down). LeNet-5 has $P$ = 61,706 parameters, so checking all of
+// them costs $2P$ forward passes, while one backward pass gives all $P$ gradients
+// for about the price of a few forward passes. Timed here on this digit (the
+// numbers change from run to run and machine to machine; the notebook tests do
+// not compare them):
+
+// %% tags=["nbval-ignore-output"]
 fn cost_of(p: &Params<f64>, x: &Array4<f64>, labels: &[usize]) -> f64 {
     let relu = Activation::Relu;
     let (s1, _) = pool::max_forward(&relu.apply(&conv::forward(x, &p.conv1_w, &p.conv1_b, 2)), 2, 2);
@@ -194,10 +221,12 @@ println!("one forward pass: {:.1} ms; forward + backward (all P gradients): {:.1
          1e3 * forward, 1e3 * backprop, backprop / forward);
 println!("finite differences for all P: 2P forward passes = {:.0} s, {:.0} times as long",
          2.0 * params as f64 * forward, 2.0 * params as f64 * forward / backprop);
-%% md
-The two agree where they should: a central difference of `cost_of` for one
-weight of conv1 and one of fc3 gives the entries backpropagation found.
-%% code
+
+// %% [markdown]
+// The two agree where they should: a central difference of `cost_of` for one
+// weight of conv1 and one of fc3 gives the entries backpropagation found.
+
+// %%
 fn nudged(p: &Params<f64>, x: &Array4<f64>, labels: &[usize], which: usize, at: usize, h: f64) -> f64 {
     let mut q = p.clone();
     let (_, mut t) = q.tensors_mut().into_iter().nth(which).expect("a tensor");
@@ -211,22 +240,23 @@ for (which, name, at, analytic) in [(0, "conv1_w", 7, dc_dconv1_w.iter().nth(7).
     println!("{name}[{at}]: backprop {analytic:.6e}, finite difference {numeric:.6e}, relative error {:.0e}",
              (analytic - numeric).abs() / (analytic.abs() + numeric.abs()));
 };
-%% md
-> [!NOTE]
-> **LeNet's backward pass in one box.** At the logits $\delta = p - y$. Through
-> a fully connected layer $\delta^l = (W^{l+1})^\top\delta^{l+1} \odot \sigma'(z^l)$,
-> with $\partial C/\partial W^l = \delta^l (a^{l-1})^\top$ and $\partial C/\partial b^l = \delta^l$.
-> Flatten and un-flatten only reshape. Max pooling sends each $\partial C/\partial y$
-> to its window's maximum, adding where windows overlap. ReLU multiplies by
-> $\sigma'(z) \in \{0, 1\}$. A convolution sends back $\sum_k \delta_k \circledast w_{k,c}$
-> and reads $\partial C/\partial w_{k,c} = a_c \star \delta_k$, $\partial C/\partial b_k = \sum \delta_k$.
 
-> [!TIP]
-> **Try it.** Make one mistake in the backward pass and let the check find it:
-> compute `delta_fc2` with `fc::input_grad(&p.fc3_w, &delta_fc3).0` instead of
-> `fc::backprop_delta` (forgetting $\sigma'$), and every tensor from δ fc2 down is
-> reported as different. Then swap in the classic LeNet: build the network with
-> `LeNet::<f64>::new(Arch::classic(), 1)`, which uses tanh and mean pooling, and
-> replace `relu` by `Activation::Tanh`, `pool::max_forward(&a, 2, 2)` by
-> `pool::mean_forward(&a, 2, 2)` and `pool::max_backward(&g, &argmax)` by
-> `pool::mean_backward(&g, a.dim(), 2, 2)`: the equality check must hold again.
+// %% [markdown]
+// > [!NOTE]
+// > **LeNet's backward pass in one box.** At the logits $\delta = p - y$. Through
+// > a fully connected layer $\delta^l = (W^{l+1})^\top\delta^{l+1} \odot \sigma'(z^l)$,
+// > with $\partial C/\partial W^l = \delta^l (a^{l-1})^\top$ and $\partial C/\partial b^l = \delta^l$.
+// > Flatten and un-flatten only reshape. Max pooling sends each $\partial C/\partial y$
+// > to its window's maximum, adding where windows overlap. ReLU multiplies by
+// > $\sigma'(z) \in \{0, 1\}$. A convolution sends back $\sum_k \delta_k \circledast w_{k,c}$
+// > and reads $\partial C/\partial w_{k,c} = a_c \star \delta_k$, $\partial C/\partial b_k = \sum \delta_k$.
+//
+// > [!TIP]
+// > **Try it.** Make one mistake in the backward pass and let the check find it:
+// > compute `delta_fc2` with `fc::input_grad(&p.fc3_w, &delta_fc3).0` instead of
+// > `fc::backprop_delta` (forgetting $\sigma'$), and every tensor from δ fc2 down is
+// > reported as different. Then swap in the classic LeNet: build the network with
+// > `LeNet::<f64>::new(Arch::classic(), 1)`, which uses tanh and mean pooling, and
+// > replace `relu` by `Activation::Tanh`, `pool::max_forward(&a, 2, 2)` by
+// > `pool::mean_forward(&a, 2, 2)` and `pool::max_backward(&g, &argmax)` by
+// > `pool::mean_backward(&g, a.dim(), 2, 2)`: the equality check must hold again.

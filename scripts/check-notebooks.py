@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Checks the committed notebooks without running them.
+
+    .venv-notebooks/bin/python scripts/check-notebooks.py
+
+1. Text and notebook agree. Each `notebooks/NAME.ipynb` is paired with
+   `notebooks/src/NAME.rs` (jupytext's percent format, notebooks/jupytext.toml):
+   - the `.rs` read by jupytext has the notebook's cells: same kinds, same
+     sources, same tags (the tags say which outputs nbval compares);
+   - the round trip .ipynb -> .rs -> .ipynb leaves every cell as it was, and
+     the `.rs` jupytext writes from the notebook is the committed `.rs`, byte
+     for byte. After an edit of one side, `jupytext --sync` mends the other.
+2. Execution counts. The code cells are numbered 1, 2, 3... in order, and each
+   result output carries its cell's number (In [n] pairs with Out [n]): the
+   notebook was executed top to bottom, in one kernel, by
+   scripts/update-notebooks.py. A cell never executed would also be skipped by
+   nbval's comparison, so it fails here.
+3. The only cell tag is `nbval-ignore-output` (timings): a tag such as
+   `raises-exception` or `nbval-skip` would let nbval pass a failing cell.
+4. The first code cell starts with the `:dep lenet` line (the crate, from
+   this checkout, without its command-line feature).
+
+Exits 1 naming every problem.
+"""
+
+import sys
+from pathlib import Path
+
+try:
+    import jupytext
+    import nbformat
+    from jupytext.config import load_jupytext_config
+except ImportError:
+    sys.exit("check-notebooks.py: jupytext is missing; run scripts/setup-notebooks.sh "
+             "and use .venv-notebooks/bin/python")
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+TEXT_FORMAT = "rs:percent"
+ALLOWED_TAGS = {"nbval-ignore-output"}
+FIRST_LINE = ':dep lenet = { path = "..", default-features = false }'
+
+
+def cells(nb):
+    """What the text and the notebook must agree on, per cell."""
+    return [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in nb.cells]
+
+
+def first_difference(a, b, what_a, what_b):
+    for i, (x, y) in enumerate(zip(a, b), 1):
+        if x != y:
+            field = next(f for f, u, v in zip(("kind", "source", "tags"), x, y) if u != v)
+            head = (x[1].splitlines() or [""])[0][:60]
+            return f"cell {i} ({head!r}): its {field} differs between {what_a} and {what_b}"
+    if len(a) != len(b):
+        return f"{what_a} has {len(a)} cells, {what_b} {len(b)}"
+    return None
+
+
+def check_pair(ipynb, rs, config):
+    problems = []
+    nb = nbformat.read(ipynb, as_version=4)
+    text = rs.read_text(encoding="utf-8")
+    # The text, read: the notebook's cells?
+    diff = first_difference(cells(nb), cells(jupytext.reads(text, fmt=TEXT_FORMAT)),
+                            ipynb.name, f"src/{rs.name}")
+    if diff:
+        problems.append(f"{diff}; run `jupytext --sync` on the one you edited")
+    # The notebook, written as text and read back: the same cells, and the committed text?
+    written = jupytext.writes(nb, fmt=TEXT_FORMAT, config=config)
+    diff = first_difference(cells(nb), cells(jupytext.reads(written, fmt=TEXT_FORMAT)),
+                            ipynb.name, "its round trip through the percent format")
+    if diff:
+        problems.append(diff)
+    elif not problems and written != text:
+        line = next((i for i, (u, v) in enumerate(zip(written.splitlines(), text.splitlines()), 1)
+                     if u != v), min(len(written.splitlines()), len(text.splitlines())) + 1)
+        problems.append(f"src/{rs.name} is not the text jupytext writes from {ipynb.name} "
+                        f"(from line {line}); run `jupytext --sync` on the one you edited")
+    return [f"{ipynb.name}: {p}" for p in problems]
+
+
+def check_counts(ipynb):
+    problems = []
+    nb = nbformat.read(ipynb, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    for n, cell in enumerate(code, 1):
+        head = (cell.source.splitlines() or [""])[0][:60]
+        if cell.execution_count != n:
+            problems.append(f"code cell {n} ({head!r}) has execution_count {cell.execution_count}, not {n}")
+        for out in cell.outputs:
+            if out.output_type == "execute_result" and out.get("execution_count") != cell.execution_count:
+                problems.append(f"code cell {n} ({head!r}): In [{cell.execution_count}] "
+                                f"but Out [{out.get('execution_count')}]")
+    if code and not code[0].source.startswith(FIRST_LINE):
+        problems.append(f"the first code cell must start with {FIRST_LINE!r}")
+    for n, cell in enumerate(nb.cells, 1):
+        stray = set(cell.metadata.get("tags", [])) - ALLOWED_TAGS
+        if stray:
+            problems.append(f"cell {n} has tag(s) {sorted(stray)}; only {sorted(ALLOWED_TAGS)} is allowed")
+    if problems:
+        problems.append("run scripts/update-notebooks.py on it")
+    return [f"{ipynb.name}: {p}" for p in problems]
+
+
+def find_problems(notebooks=NOTEBOOKS):
+    """Every problem of the notebooks in a folder, as lines."""
+    config = load_jupytext_config(str(notebooks))
+    formats = config.formats if config else None
+    if isinstance(formats, list):
+        formats = ",".join(formats)
+    if formats != "ipynb,src//rs:percent":
+        return [f"{notebooks / 'jupytext.toml'} does not pair ipynb with src//rs:percent"]
+    ipynbs = {p.stem: p for p in sorted(notebooks.glob("*.ipynb"))}
+    texts = {p.stem: p for p in sorted((notebooks / "src").glob("*.rs"))}
+    if not ipynbs and not texts:
+        return [f"no notebooks in {notebooks}"]
+    problems = [f"{name}.ipynb has no text src/{name}.rs; run `jupytext --sync` on it"
+                for name in ipynbs if name not in texts]
+    problems += [f"src/{name}.rs has no notebook {name}.ipynb; run `jupytext --sync` on it"
+                 for name in texts if name not in ipynbs]
+    for name in sorted(ipynbs.keys() & texts.keys()):
+        problems += check_pair(ipynbs[name], texts[name], config)
+        problems += check_counts(ipynbs[name])
+    return problems
+
+
+def main():
+    problems = find_problems()
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        sys.exit(f"check-notebooks.py: {len(problems)} problem(s)")
+    n = len(list(NOTEBOOKS.glob("*.ipynb")))
+    print(f"check-notebooks.py: {n} notebooks: .ipynb and src/*.rs agree "
+          "(round trip exact), execution counts 1, 2, 3... with Out [n] = In [n]")
+
+
+if __name__ == "__main__":
+    main()
