@@ -39,18 +39,18 @@
 
 // %% [markdown]
 // The first code cell is the set-up every notebook starts with: it builds the
-// `lenet` crate (a minute or two the first time) and imports what the notebook
+// `lenet-core` crate (a minute or two the first time) and imports what the notebook
 // uses. The lines starting with a colon are commands to the Rust kernel; the
 // book's introduction explains them.
 
 // %%
-// :dep lenet = { path = "..", default-features = false }
+// :dep lenet-core = { path = "../lenet-core" }
 // :preserve_vars_on_panic 0
 // :cache 500
 // :opt 0
-use lenet::{fc, loss, Matrix};
-use lenet::activation::Activation;
-use lenet::gradcheck::{numerical_grad, rel_error};
+use lenet_core::{fc, loss, Matrix};
+use lenet_core::activation::Activation;
+use lenet_core::gradcheck::{numerical_grad, rel_error};
 let act = Activation::Sigmoid; // σ of both layers
 /// A matrix with its entries rounded to 4 decimals, for display.
 fn show(m: &Matrix<f64>) -> Matrix<String> {
@@ -65,8 +65,8 @@ fn show(m: &Matrix<f64>) -> Matrix<String> {
 // table; `show` rounds its entries to 4 decimals first. Here is $W^1$:
 
 // %%
-// The numbers live in the crate (`lenet::worked`), so `lenet explain fc` uses the same ones.
-let lenet::worked::FcNetwork { x, y, w1, b1, w2, b2 } = lenet::worked::fc_network();
+// The numbers live in the crate (`lenet_core::worked`), so `lenet explain fc` uses the same ones.
+let lenet_core::worked::FcNetwork { x, y, w1, b1, w2, b2 } = lenet_core::worked::fc_network();
 show(&w1)
 
 // %% [markdown]
@@ -126,7 +126,7 @@ show(&delta2)
 // Dividing by the size of the entries judges large and small gradients alike.
 // Two correct computations in `f64` differ only by rounding, so the relative
 // error is tiny (the cell below prints it); a wrong formula usually gives
-// something near 1. (`rel_error` is in `lenet::gradcheck`;
+// something near 1. (`rel_error` is in `lenet_core::gradcheck`;
 // chapter 4 returns to it.)
 
 // %%
@@ -186,7 +186,7 @@ show(&db1)
 // `plots::fc_graph` computes them with the same functions as the cells above.
 
 // %%
-lenet::plots::fc_graph(&x, &y, &w1, &b1, &w2, &b2, act)
+lenet_core::plots::fc_graph(&x, &y, &w1, &b1, &w2, &b2, act)
 
 // %% [markdown]
 // > [!NOTE]

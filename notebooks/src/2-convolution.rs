@@ -45,14 +45,14 @@
 // introduction explains it).
 
 // %%
-// :dep lenet = { path = "..", default-features = false }
+// :dep lenet-core = { path = "../lenet-core" }
 // :preserve_vars_on_panic 0
 // :cache 500
 // :opt 0
-use lenet::{Matrix, Sym};
-use lenet::conv::{bias_grad, correlate_valid, full_convolve, input_grad, kernel_grad, pad, rot180};
-use lenet::gradcheck::{numerical_grad, rel_error};
-use lenet::worked;
+use lenet_core::{Matrix, Sym};
+use lenet_core::conv::{bias_grad, correlate_valid, full_convolve, input_grad, kernel_grad, pad, rot180};
+use lenet_core::gradcheck::{numerical_grad, rel_error};
+use lenet_core::worked;
 let ex = worked::numbers(); // the notes' example with small integers
 
 // %% [markdown]
@@ -125,7 +125,7 @@ correlate_valid(&pad(&ex.delta, 1, 1), &rot180(&ex.w)) == full_convolve(&ex.delt
 // and the products that meet. The corners see one product, the centre all four.
 
 // %%
-lenet::plots::full_convolution_panels(&ex.delta.map(|&v| v as f64), &ex.w.map(|&v| v as f64))
+lenet_core::plots::full_convolution_panels(&ex.delta.map(|&v| v as f64), &ex.w.map(|&v| v as f64))
 
 // %% [markdown]
 // Is it right? Take the scalar $C = \sum_{ij} \delta_{ij} z_{ij}$, whose
@@ -162,7 +162,7 @@ kernel_grad(&ex.a, &ex.delta)
 // $(p, q)$, and the four products that meet.
 
 // %%
-lenet::plots::kernel_grad_panels(&ex.a.map(|&v| v as f64), &ex.delta.map(|&v| v as f64))
+lenet_core::plots::kernel_grad_panels(&ex.a.map(|&v| v as f64), &ex.delta.map(|&v| v as f64))
 
 // %%
 let dw_numeric = numerical_grad(&mut w.0.clone(), 0.5, |v| loss(&a, &Matrix(v.clone()), &delta));
@@ -272,13 +272,13 @@ println!("∂C/∂b = {}", bias_grad(&delta_s));
 // with seeded random values:
 
 // %%
-use lenet::ndarray::{Array1, Array4, s};
-use lenet::rng::Rng;
+use lenet_core::ndarray::{Array1, Array4, s};
+use lenet_core::rng::Rng;
 let mut rng = Rng::new(7);
 let x = Array4::from_shape_fn((1, 2, 4, 4), |_| rng.uniform_in(-1.0, 1.0));
 let wk = Array4::from_shape_fn((3, 2, 2, 2), |_| rng.uniform_in(-1.0, 1.0));
 let b = Array1::from_shape_fn(3, |_| rng.uniform_in(-1.0, 1.0));
-let zk = lenet::conv::forward(&x, &wk, &b, 0);
+let zk = lenet_core::conv::forward(&x, &wk, &b, 0);
 zk.dim()
 
 // %% [markdown]
@@ -299,9 +299,9 @@ rel_error(&by_hand, &zk.slice(s![0, 0, .., ..]))
 
 // %%
 let dz = Array4::from_shape_fn(zk.raw_dim(), |_| rng.uniform_in(-1.0, 1.0));
-let (dx, dwk, db) = lenet::conv::backward(&x, &wk, &dz, 0);
+let (dx, dwk, db) = lenet_core::conv::backward(&x, &wk, &dz, 0);
 fn c_of(x: &Array4<f64>, w: &Array4<f64>, b: &Array1<f64>, dz: &Array4<f64>) -> f64 {
-    (lenet::conv::forward(x, w, b, 0) * dz).sum()
+    (lenet_core::conv::forward(x, w, b, 0) * dz).sum()
 }
 let dx_num = numerical_grad(&mut x.clone(), 0.5, |v| c_of(v, &wk, &b, &dz));
 let dw_num = numerical_grad(&mut wk.clone(), 0.5, |v| c_of(&x, v, &b, &dz));
@@ -314,7 +314,7 @@ let db_num = numerical_grad(&mut b.clone(), 0.5, |v| c_of(&x, &wk, v, &dz));
 // convolutions, just as the formula says:
 
 // %%
-let dx1: Matrix<f64> = Matrix((0..3).fold(lenet::ndarray::Array2::zeros((4, 4)), |acc, k| {
+let dx1: Matrix<f64> = Matrix((0..3).fold(lenet_core::ndarray::Array2::zeros((4, 4)), |acc, k| {
     acc + &full_convolve(&channel(&dz, 0, k), &channel(&wk, k, 1)).0
 }));
 rel_error(&dx1, &dx.slice(s![0, 1, .., ..]))
@@ -351,7 +351,7 @@ rel_error(&dx1, &dx.slice(s![0, 1, .., ..]))
 // three places, so $\sigma'(z^l)$ is 0 there and 1 elsewhere:
 
 // %%
-use lenet::activation::Activation;
+use lenet_core::activation::Activation;
 let relu = Activation::Relu;
 let z_l = Matrix::from_rows(&[[1.0, -2.0, 3.0], [4.0, 5.0, -6.0], [-7.0, 8.0, 9.0]]);
 let (w1, d1) = (ex.w.map(|&v| v as f64), ex.delta.map(|&v| v as f64));
@@ -393,7 +393,7 @@ delta_by_hand
 let z4 = z_l.0.clone().into_shape_with_order((1, 1, 3, 3)).expect("3×3");
 let w_next = Array4::from_shape_fn((2, 1, 2, 2), |(k, _, i, j)| if k == 0 { w1[(i, j)] } else { w2[(i, j)] });
 let delta_next = Array4::from_shape_fn((1, 2, 2, 2), |(_, k, i, j)| if k == 0 { d1[(i, j)] } else { d2[(i, j)] });
-let (grad_a_l, _, _) = lenet::conv::backward(&relu.apply(&z4), &w_next, &delta_next, 0);
+let (grad_a_l, _, _) = lenet_core::conv::backward(&relu.apply(&z4), &w_next, &delta_next, 0);
 let delta_l = relu.backward(&grad_a_l, &z4);
 (channel(&delta_l, 0, 0) == delta_by_hand, channel(&grad_a_l, 0, 0) == sum_over_k)
 
@@ -405,7 +405,7 @@ let delta_l = relu.backward(&grad_a_l, &z4);
 // %%
 let b_next = Array1::zeros(2);
 let delta_l_num = numerical_grad(&mut z4.clone(), 1e-5, |z| {
-    (lenet::conv::forward(&relu.apply(z), &w_next, &b_next, 0) * &delta_next).sum()
+    (lenet_core::conv::forward(&relu.apply(z), &w_next, &b_next, 0) * &delta_next).sum()
 });
 rel_error(&delta_l_num, &delta_l)
 
@@ -423,9 +423,9 @@ rel_error(&delta_l_num, &delta_l)
 let one_kernel = numerical_grad(&mut z_l.0.clone(), 1e-5, |z| {
     (correlate_valid(&Matrix(relu.apply(z)), &w1).0 * &d1.0).sum()
 });
-println!("as written, no padding: shape {:?} for a 3×3 z", lenet::errata::delta_as_written(&d1, &w1).shape2());
-println!("padded, without σ′:    relative error {:.1e}", rel_error(&lenet::errata::delta_without_activation(&d1, &w1).0, &one_kernel));
-println!("padded, with σ′:       relative error {:.1e}", rel_error(&lenet::errata::delta_corrected(&d1, &w1, &Matrix(relu.derivative(&z_l.0))).0, &one_kernel));
+println!("as written, no padding: shape {:?} for a 3×3 z", lenet_core::errata::delta_as_written(&d1, &w1).shape2());
+println!("padded, without σ′:    relative error {:.1e}", rel_error(&lenet_core::errata::delta_without_activation(&d1, &w1).0, &one_kernel));
+println!("padded, with σ′:       relative error {:.1e}", rel_error(&lenet_core::errata::delta_corrected(&d1, &w1, &Matrix(relu.derivative(&z_l.0))).0, &one_kernel));
 
 // %% [markdown]
 // > [!WARNING]

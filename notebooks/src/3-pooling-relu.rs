@@ -42,21 +42,21 @@
 // introduction explains it).
 
 // %%
-// :dep lenet = { path = "..", default-features = false }
+// :dep lenet-core = { path = "../lenet-core" }
 // :preserve_vars_on_panic 0
 // :cache 500
 // :opt 0
-use lenet::Matrix;
-use lenet::gradcheck::{numerical_grad, rel_error};
-use lenet::ndarray::{array, s, Array4};
-use lenet::plots::{heatmap_grid, Panel};
-use lenet::pool;
+use lenet_core::Matrix;
+use lenet_core::gradcheck::{numerical_grad, rel_error};
+use lenet_core::ndarray::{array, s, Array4};
+use lenet_core::plots::{heatmap_grid, Panel};
+use lenet_core::pool;
 /// Plane (0, 0) of a batch as a matrix (adding 0.0 shows a −0 as 0).
 fn plane(t: &Array4<f64>) -> Matrix<f64> {
     Matrix::from_view(t.slice(s![0, 0, .., ..])).map(|&v| v + 0.0)
 }
 // The 4×4 input used throughout: one sample, one channel (the same as `lenet explain pool`).
-let x: Array4<f64> = lenet::worked::pool_input();
+let x: Array4<f64> = lenet_core::worked::pool_input();
 
 // %%
 plane(&x)
@@ -84,7 +84,7 @@ plane(&y_mean)
 // The gradient arriving from the layer above, $g$ (`dy` in the code):
 
 // %%
-let dy: Array4<f64> = lenet::worked::pool_output_grad();
+let dy: Array4<f64> = lenet_core::worked::pool_output_grad();
 let dx_mean = pool::mean_backward(&dy, x.dim(), 2, 2);
 plane(&dx_mean)
 
@@ -203,7 +203,7 @@ heatmap_grid(
 // gradient passes unchanged where the input was positive and is stopped where it was not.
 
 // %%
-use lenet::activation::Activation;
+use lenet_core::activation::Activation;
 let z: Array4<f64> = array![[[
     [0.5, -1.0, 2.0, -0.3],
     [-2.0, 1.5, -0.5, 0.8],
