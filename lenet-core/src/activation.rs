@@ -6,7 +6,6 @@
 
 use crate::element::Real;
 use ndarray::{Array, Dimension, Zip};
-use serde::{Deserialize, Serialize};
 
 /// ReLU: σ(z) = max(0, z).
 pub fn relu<F: Real>(z: F) -> F {
@@ -52,7 +51,8 @@ pub fn tanh_prime<F: Real>(z: F) -> F {
 /// Which σ a layer applies: used by the layer functions, by LeNet's
 /// `lenet::model::Arch` (its serialised names `"Relu"`, `"Sigmoid"`,
 /// `"Tanh"` are those of model files), by the fast path and by the pictures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Activation {
     /// max(0, z)
     Relu,
