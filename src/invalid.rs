@@ -45,5 +45,13 @@ impl fmt::Display for ConfigError {
     }
 }
 
+/// A number as a person reads it: `0.02`, `1000000000`, but `1e308` and
+/// `1e-50` rather than hundreds of digits (f64's `Display` writes every digit
+/// of 1e308).
+pub fn number_text(x: f64) -> String {
+    let a = x.abs();
+    if a != 0.0 && a.is_finite() && !(1e-6..1e16).contains(&a) { format!("{x:e}") } else { x.to_string() }
+}
+
 impl std::error::Error for ShapeError {}
 impl std::error::Error for ConfigError {}
