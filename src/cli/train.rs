@@ -197,8 +197,8 @@ pub fn run(args: Args) -> Result<(), Error> {
                 || args.limit.is_some();
             if given {
                 return Err(Error::Options(
-                    "--resume continues with the checkpoint's settings; only --epochs, --out and --other-data \
-                     may be given",
+                    "--resume continues with the checkpoint's settings; only --epochs and --out may be given \
+                     (and --other-data, to continue on other data)",
                 ));
             }
             let options = ResumeOptions { epochs: args.epochs, out_dir: args.out.clone(), other_data: args.other_data };

@@ -79,11 +79,10 @@ impl RunLock {
             if !is_at(&file, &path) {
                 continue; // its holder removed it between our open and lock
             }
+            // The id is for the message only: on a full disk the lock holds
+            // without it (and the run's first write names the full disk).
             let pid = format!("{}\n", std::process::id());
-            file.set_len(0)
-                .and_then(|()| file.rewind())
-                .and_then(|()| file.write_all(pid.as_bytes()))
-                .map_err(|e| io(&path, "write", e))?;
+            let _ = file.set_len(0).and_then(|()| file.rewind()).and_then(|()| file.write_all(pid.as_bytes()));
             let h = Arc::new(Held { path, _file: file });
             held.push((key, Arc::downgrade(&h)));
             return Ok(RunLock { held: h });
