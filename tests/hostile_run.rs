@@ -149,6 +149,14 @@ fn output_into_a_full_device_is_an_error_not_a_panic() {
         let out = cmd.output().unwrap();
         assert_refused(&format!("{args:?} > /dev/full"), &out, &["cannot write to stdout: No space left on device"]);
     }
+    // stderr full too, for a command that reports progress there: status 1
+    // all the same (before: 101, a panic nobody could read).
+    let d = dir.join("d");
+    let args = ["download", "mnist", "--dir", s(&d), "--base-url", "http://127.0.0.1:9/"];
+    let out = Command::new(LENET).args(args).stdout(full()).stderr(full()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "download 2> /dev/full");
+    let out = Command::new(LENET).arg("explain").stdout(full()).stderr(full()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "explain > /dev/full 2> /dev/full");
 }
 
 // Row 3: a checkpoint remembers its data set; resuming on another is
