@@ -33,8 +33,7 @@
 //! and are re-exported here.
 
 use crate::data::{DataError, SourceError};
-use crate::invalid::number_text;
-pub use crate::invalid::{ConfigError, ShapeError, shape_text};
+pub use crate::invalid::{ConfigError, ShapeError, number_text, shape_text};
 use crate::model::file::ModelError;
 use std::fmt;
 use std::path::PathBuf;

@@ -1,6 +1,7 @@
 //! The parts of an error that modules below [`crate::error`] share: a tensor
 //! of the wrong shape ([`ShapeError`]), a setting out of range
-//! ([`ConfigError`]), and how a shape is written ([`shape_text`]).
+//! ([`ConfigError`]), and how a shape and a number are written
+//! ([`shape_text`], [`number_text`]).
 //!
 //! They live here, below `model`, `data` and `train`, so that those modules
 //! can return them while [`crate::error::Error`], which wraps every module's

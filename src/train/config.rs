@@ -17,8 +17,7 @@
 //! | limit | ≥ 1 |
 //! | seed | any `u64` |
 
-use crate::error::ConfigError;
-use crate::invalid::number_text;
+use crate::error::{ConfigError, number_text};
 use crate::model::Arch;
 use serde::{Deserialize, Serialize, Serializer};
 use std::path::{Path, PathBuf};

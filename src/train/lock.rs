@@ -11,14 +11,12 @@
 //! library caller (a notebook) may resume a run while holding its
 //! [`Outcome`](super::Outcome).
 
+use super::run_folder::LOCK_FILE;
 use crate::error::Error;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, Weak};
-
-/// The lock file of a run folder.
-pub const LOCK_FILE: &str = ".lenet-lock";
 
 /// The folders this process holds, by canonical path.
 static HELD: Mutex<Vec<(PathBuf, Weak<Held>)>> = Mutex::new(Vec::new());

@@ -30,6 +30,6 @@ pub use checkpoint::Checkpoint;
 pub use config::{DataRecord, TrainConfig};
 pub use eval::{Evaluation, evaluate};
 pub use history::{EpochStats, History};
-pub use lock::{LOCK_FILE, RunLock};
+pub use lock::RunLock;
 pub use run::{Outcome, Progress, ResumeOptions, Silent, epoch_order, resume, resume_with, train};
-pub use run_folder::{CHECKPOINT_FILE, HISTORY_FILE, MODEL_FILE, RunFolder};
+pub use run_folder::{CHECKPOINT_FILE, HISTORY_FILE, LOCK_FILE, MODEL_FILE, RunFolder};

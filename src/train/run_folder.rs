@@ -10,6 +10,7 @@
 //! | [`KERNELS_PLOT`] | at the end | conv1's six 5×5 kernels |
 //! | [`CONFUSION_PLOT`] | at the end | the test set's confusion matrix |
 //! | [`FEATURE_MAPS_PLOT`] | at the end | the first test image through conv1 and conv2 |
+//! | [`LOCK_FILE`] | while a run writes the folder (removed at its end) | the id of the process that holds the folder ([`RunLock`](super::RunLock)) |
 
 use super::checkpoint::Checkpoint;
 use super::report::feature_maps_of;
@@ -21,6 +22,9 @@ use crate::model::file;
 use crate::plots;
 use std::path::{Path, PathBuf};
 
+/// The run folder's lock: held (`flock`) by the run writing the folder, and
+/// holding its process id.
+pub const LOCK_FILE: &str = ".lenet-lock";
 /// The latest checkpoint.
 pub const CHECKPOINT_FILE: &str = "checkpoint.json";
 /// The history of the finished epochs.
