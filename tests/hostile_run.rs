@@ -345,6 +345,12 @@ fn batch_size_and_threads_have_upper_bounds_also_in_a_checkpoint() {
 
     let run = dir.join("run");
     quick_run(&run, "1");
+    let out = lenet(&["eval", "--model", s(&run.join("model.json")), "--threads", "10000"]);
+    assert_refused("eval --threads 10000", &out, &["threads must be at least 1 and at most 8 per CPU, got 10000"]);
+    let out =
+        lenet(&["download", "mnist", "--stall-timeout", "18446744073709551615", "--base-url", "http://127.0.0.1:9/"]);
+    assert_eq!(out.status.code(), Some(2), "clap refuses it: {}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("1..=86400"), "{}", text(&out.stderr));
     let ckpt = run.join("checkpoint.json");
     let good: serde_json::Value = serde_json::from_slice(&std::fs::read(&ckpt).unwrap()).unwrap();
     for (setting, says) in [("threads", "threads must be"), ("batch_size", "batch size must be")] {

@@ -109,7 +109,7 @@ pub struct Args {
     base_url: Vec<String>,
     /// Give up on a mirror that sends no byte for this many seconds, and try
     /// the next one.
-    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     stall_timeout: u64,
     /// Give up on a mirror that has not sent a whole file in this many
     /// seconds (however slowly it keeps sending), and try the next one.
@@ -249,7 +249,7 @@ pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path, limits: Limit
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(20)))
         // Ends a reading thread the caller has given up on (see `fetch`).
-        .timeout_global(Some(limits.total + limits.stall))
+        .timeout_global(Some(limits.total.saturating_add(limits.stall)))
         // The hashes are of the .gz files as published; asking for no
         // transfer compression keeps ureq from handing back other bytes.
         .accept_encoding("identity")
@@ -334,7 +334,8 @@ enum Event {
 /// ends at the agent's global timeout, or with the process.
 fn fetch(agent: &ureq::Agent, base: &str, url: &str, limits: Limits) -> Result<Vec<u8>, Failure> {
     let Limits { stall, total } = limits;
-    let deadline = Instant::now() + total;
+    let now = Instant::now();
+    let deadline = now.checked_add(total).unwrap_or(now + Duration::from_secs(86_400));
     let (tx, rx) = mpsc::channel();
     let (agent, u) = (agent.clone(), url.to_string());
     std::thread::spawn(move || {

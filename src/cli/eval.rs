@@ -22,7 +22,7 @@ pub struct Args {
     /// (`t10k-images-idx3-ubyte[.gz]`, `t10k-labels-idx1-ubyte[.gz]`).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Threads for the forward passes.
+    /// Threads for the forward passes, 1 to 8 per CPU.
     #[arg(long, default_value_t = 2)]
     threads: usize,
     /// Print the result as one JSON object on stdout.
@@ -31,8 +31,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Error> {
-    if args.threads == 0 {
-        return Err(ConfigError { setting: "threads", value: "0".into(), must_be: "at least 1" }.into());
+    let max = lenet::train::config::max_threads();
+    if !(1..=max).contains(&args.threads) {
+        let value = format!("{} (this machine allows 1 to {max})", args.threads);
+        return Err(ConfigError { setting: "threads", value, must_be: "at least 1 and at most 8 per CPU" }.into());
     }
     // A run folder stands for the model in it. Path::join, so that
     // `runs/X/` gives `runs/X/model.json`, not `runs/X//model.json`. A
