@@ -11,17 +11,27 @@ inputs are written to OUT_DIR (a temporary folder by default, removed at the
 end); the largest are 3 GB of zeros gzipped to about 3 MB, and two IDX files
 of 64 MiB each. Only the standard library is used.
 
+Issue 20's inputs follow: settings without an upper bound (a batch of 10^9
+images, 10,000 threads, a checkpoint saying 10^18 of both), a learning rate
+that is 0 in f32, and a mirror that sends one byte a second (served here on
+127.0.0.1; the time is what matters). The last line says whether any output
+held "panicked".
+
 This is a measurement, not a test: the tests that assert the behaviour are
-tests/hostile_data.rs, tests/hostile_models.rs and tests/mutated_files.rs.
+tests/hostile_data.rs, tests/hostile_models.rs, tests/mutated_files.rs,
+tests/hostile_run.rs, tests/settings_props.rs and tests/download.rs.
 """
 
 import gzip
 import json
+import re
 import shutil
+import socket
 import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -56,13 +66,45 @@ def gzip_of_zeros(path, total):
         f.write(z.flush())
 
 
+PANICS = []
+
+
 def measure(what, args, rows):
     t0 = time.monotonic()
     run = subprocess.run(["/usr/bin/time", "-f", "%M", str(LENET), *args],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
     seconds = time.monotonic() - t0
     peak_kb = int(run.stderr.strip().splitlines()[-1])
+    if "panicked" in run.stdout + run.stderr:
+        PANICS.append(what)
     rows.append((what, "lenet " + " ".join(args), run.returncode, peak_kb / 1024, seconds))
+
+
+def serve_drip():
+    """A loopback HTTP server that promises 1 MB and sends one byte a second."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def drip(conn):
+        try:
+            conn.recv(4096)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\nConnection: close\r\n\r\n")
+            for _ in range(120):
+                conn.sendall(b"x")
+                time.sleep(1)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    def accept():
+        while True:
+            conn, _ = listener.accept()
+            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}/"
 
 
 def main():
@@ -124,6 +166,25 @@ def main():
         path = out / "overflow.json"
         path.write_text(json.dumps(huge))
         measure("weights of 1e30: the forward pass overflows (item 9)", ["eval", "--model", str(path)], rows)
+
+        # Issue 20.
+        measure("a batch of 10^9 images on 10,000 threads (issue 20, row 6)",
+                ["train", "--batch-size", "1000000000", "--threads", "10000", "--epochs", "1",
+                 "--out", str(out / "r6")], rows)
+        measure("a batch of 10^9 images (row 6)",
+                ["train", "--batch-size", "1000000000", "--epochs", "1", "--out", str(out / "r6")], rows)
+        ckpt = json.loads((run_dir / "checkpoint.json").read_text())
+        ckpt["config"]["batch_size"] = ckpt["config"]["threads"] = 10**18
+        path = out / "huge-settings.json"
+        path.write_text(json.dumps(ckpt))
+        measure("a checkpoint whose batch size and threads are 10^18 (row 6)",
+                ["train", "--resume", str(path), "--epochs", "2", "--out", str(out / "r6b")], rows)
+        measure("a learning rate of 1e-50, 0 in f32 (row 7)",
+                ["train", "--lr", "1e-50", "--epochs", "1", "--out", str(out / "r7")], rows)
+        (out / "dl").mkdir()
+        measure("a mirror sending a byte a second, --timeout 5 (row 5)",
+                ["download", "mnist", "--dir", str(out / "dl"), "--base-url", serve_drip(),
+                 "--stall-timeout", "30", "--timeout", "5"], rows)
     finally:
         if len(sys.argv) <= 1:
             shutil.rmtree(out, ignore_errors=True)
@@ -132,7 +193,11 @@ def main():
     print("|---|---|---|---|---|")
     for what, cmd, code, mb, seconds in rows:
         cmd = cmd.replace(str(out), "OUT")
+        cmd = re.sub(r"http://127\.0\.0\.1:\d+/", "http://127.0.0.1:PORT/", cmd)
         print(f"| {what} | `{cmd}` | {code} | {mb:.1f} MB | {seconds:.2f} s |")
+    print("\npanicked in: " + ", ".join(PANICS) if PANICS else "\nno output held \"panicked\"")
+    if PANICS:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,13 @@
 //! - [`Error::Config`]: a training setting out of range ([`ConfigError`]:
 //!   the setting, its value, its range);
 //! - [`Error::Diverged`]: the loss stopped being a number (where, and the
-//!   last good checkpoint).
+//!   last good checkpoint);
+//! - [`Error::InUse`]: another process is training into the run folder
+//!   (the folder and that process's id);
+//! - [`Error::OtherData`]: `resume` was given other data than the
+//!   checkpoint's run trained on (both named);
+//! - [`Error::EpochsBelow`]: `resume` was asked for fewer epochs than the
+//!   checkpoint has finished.
 //!
 //! The smaller errors ([`ShapeError`], [`ConfigError`], [`DataError`], …) are
 //! what the functions of one module return; each converts into [`Error`]
@@ -27,7 +33,7 @@
 //! and are re-exported here.
 
 use crate::data::{DataError, SourceError};
-pub use crate::invalid::{ConfigError, ShapeError, shape_text};
+pub use crate::invalid::{ConfigError, ShapeError, number_text, shape_text};
 use crate::model::file::ModelError;
 use std::fmt;
 use std::path::PathBuf;
@@ -52,7 +58,26 @@ pub enum Error {
     /// The loss became NaN or infinite at batch `batch` (of `batches`) of
     /// epoch `epoch`, with learning rate `lr`. `last_good` is the checkpoint
     /// of the last finished epoch and that epoch, if one was written.
-    Diverged { epoch: usize, batch: usize, batches: usize, loss: f64, lr: f64, last_good: Option<(PathBuf, usize)> },
+    /// `weight_decay` is the run's λ: a huge one, not the learning rate, is
+    /// then named as the cause.
+    Diverged {
+        epoch: usize,
+        batch: usize,
+        batches: usize,
+        loss: f64,
+        lr: f64,
+        weight_decay: f64,
+        last_good: Option<(PathBuf, usize)>,
+    },
+    /// The run folder `dir` is locked by another run (through the lock file
+    /// `lock`): process `pid`, when the lock file says.
+    InUse { dir: PathBuf, lock: PathBuf, pid: Option<u32> },
+    /// The checkpoint's run trained on `recorded`, but `resume` was given
+    /// `given` (each described by name, size and checksum).
+    OtherData { checkpoint: PathBuf, recorded: String, given: String },
+    /// `resume` was asked for `epochs` epochs in all, but the checkpoint has
+    /// finished `done`.
+    EpochsBelow { checkpoint: PathBuf, epochs: usize, done: usize },
 }
 
 /// What is wrong with a split (see [`Error::Split`]).
@@ -83,17 +108,46 @@ impl fmt::Display for Error {
             Error::ModelFile(e) => write!(f, "{e}"),
             Error::Shape(e) => write!(f, "{e}"),
             Error::Config(e) => write!(f, "{e}"),
-            Error::Diverged { epoch, batch, batches, loss, lr, last_good } => {
-                write!(
-                    f,
-                    "training diverged: the loss is {loss} at epoch {epoch}, batch {batch} of {batches} \
-                     (the learning rate {lr} may be too large); "
-                )?;
+            Error::Diverged { epoch, batch, batches, loss, lr, weight_decay, last_good } => {
+                write!(f, "training diverged: the loss is {loss} at epoch {epoch}, batch {batch} of {batches} ")?;
+                let (lr_text, wd_text) = (number_text(*lr), number_text(*weight_decay));
+                if *weight_decay >= 1.0 && lr * weight_decay >= 1.0 {
+                    // Each step scales the weights by 1 − ηλ: beyond 2 in size they grow without bound.
+                    write!(
+                        f,
+                        "(the weight decay {wd_text} is too large: with the learning rate {lr_text} each step \
+                         scales the weights by 1 − ηλ = {}); ",
+                        number_text(1.0 - lr * weight_decay)
+                    )?;
+                } else {
+                    write!(f, "(the learning rate {lr_text} may be too large); ")?;
+                }
                 match last_good {
                     Some((p, e)) => write!(f, "the last good checkpoint is {} (epoch {e})", p.display()),
                     None => write!(f, "no checkpoint was written, as no epoch finished"),
                 }
             }
+            Error::InUse { dir, lock, pid } => {
+                let who = pid.map_or_else(|| "another lenet process".to_string(), |p| format!("lenet process {p}"));
+                write!(
+                    f,
+                    "run folder {} is in use by {who} (it holds {}); wait for that run to end, or choose another --out",
+                    dir.display(),
+                    lock.display()
+                )
+            }
+            Error::OtherData { checkpoint, recorded, given } => write!(
+                f,
+                "checkpoint {} was trained on {recorded}, but this run's data is {given}; give the same --dataset \
+                 (and --data), or --other-data to continue the run on this data anyway",
+                checkpoint.display()
+            ),
+            Error::EpochsBelow { checkpoint, epochs, done } => write!(
+                f,
+                "--epochs {epochs} is below the {done} epochs checkpoint {} has finished; --epochs is the new \
+                 total, so give at least {done}",
+                checkpoint.display()
+            ),
         }
     }
 }
@@ -107,7 +161,11 @@ impl std::error::Error for Error {
             Error::ModelFile(e) => Some(e),
             Error::Shape(e) => Some(e),
             Error::Config(e) => Some(e),
-            Error::Split { .. } | Error::Diverged { .. } => None,
+            Error::Split { .. }
+            | Error::Diverged { .. }
+            | Error::InUse { .. }
+            | Error::OtherData { .. }
+            | Error::EpochsBelow { .. } => None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The parts of an error that modules below [`crate::error`] share: a tensor
 //! of the wrong shape ([`ShapeError`]), a setting out of range
-//! ([`ConfigError`]), and how a shape is written ([`shape_text`]).
+//! ([`ConfigError`]), and how a shape and a number are written
+//! ([`shape_text`], [`number_text`]).
 //!
 //! They live here, below `model`, `data` and `train`, so that those modules
 //! can return them while [`crate::error::Error`], which wraps every module's
@@ -43,6 +44,14 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} must be {}, got {}", self.setting, self.must_be, self.value)
     }
+}
+
+/// A number as a person reads it: `0.02`, `1000000000`, but `1e308` and
+/// `1e-50` rather than hundreds of digits (f64's `Display` writes every digit
+/// of 1e308).
+pub fn number_text(x: f64) -> String {
+    let a = x.abs();
+    if a != 0.0 && a.is_finite() && !(1e-6..1e16).contains(&a) { format!("{x:e}") } else { x.to_string() }
 }
 
 impl std::error::Error for ShapeError {}

@@ -70,6 +70,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// `Ok` if a file can be created in the folder `dir`: a temporary file is
+/// made there and removed (named as [`write_atomic`]'s, so a leftover is
+/// cleaned up like theirs).
+///
+/// # Errors
+/// The error of the creation, naming the folder.
+pub fn check_writable(dir: &Path) -> io::Result<()> {
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let prefix = temp_prefix(OsStr::new("write-check"));
+    tempfile::Builder::new()
+        .prefix(&prefix)
+        .rand_bytes(RANDOM_CHARS)
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot create a file in {}: {e}", dir.display())))
+}
+
 /// `.NAME.lenet-tmp-PID-`, to which `tempfile` appends the random part.
 fn temp_prefix(name: &OsStr) -> OsString {
     let mut prefix = OsString::from(".");

@@ -3,6 +3,7 @@
 mod cli;
 
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -27,13 +28,13 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // The closed-pipe hook (on systems without SIGPIPE) wraps the other.
+    output_errors_are_errors();
     quiet_on_closed_pipe();
+    file_size_limit_is_an_error();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Explain(args) => {
-            cli::explain::run(args);
-            Ok(())
-        }
+        Command::Explain(args) => cli::explain::run(args),
         Command::Download(args) => cli::download::run(args),
         Command::Train(args) => cli::train::run(args),
         Command::Eval(args) => cli::eval::run(args),
@@ -42,11 +43,60 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Not eprintln!, which panics when stderr cannot be written: the
+            // exit status still says it failed.
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             ExitCode::FAILURE
         }
     }
 }
+
+/// The status of a command whose output could not be written.
+const OUTPUT_FAILED: i32 = 1;
+
+/// Makes a failed write to stdout or stderr through `print!`/`eprint!`
+/// (anywhere: a progress line, a subcommand that prints as it goes) end the
+/// program with a message and status 1, not a panic (status 101). The
+/// commands' results are written through `cli::output`, which returns the
+/// error; this catches the rest.
+fn output_errors_are_errors() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if let Some(rest) = msg.strip_prefix("failed printing to ") {
+            // "stdout: No space left on device (os error 28)"
+            let _ = writeln!(std::io::stderr(), "error: cannot write to {rest}");
+            std::process::exit(OUTPUT_FAILED);
+        }
+        previous(info);
+    }));
+}
+
+/// Makes a write beyond the file-size limit (`ulimit -f`) an I/O error
+/// ("File too large") that names the file, instead of SIGXFSZ killing the
+/// process silently (status 153): the signal is ignored, so the write
+/// returns EFBIG.
+#[cfg(unix)]
+fn file_size_limit_is_an_error() {
+    unsafe extern "C" {
+        fn signal(signum: std::ffi::c_int, handler: usize) -> usize;
+    }
+    // 25 on Linux, macOS and the BSDs.
+    const SIGXFSZ: std::ffi::c_int = 25;
+    const SIG_IGN: usize = 1;
+    // SAFETY: first thing in main, before any thread; SIG_IGN runs no code.
+    unsafe {
+        signal(SIGXFSZ, SIG_IGN);
+    }
+}
+
+#[cfg(not(unix))]
+fn file_size_limit_is_an_error() {}
 
 /// Makes a write into a pipe whose reader has gone (`lenet eval … | head -1`)
 /// end the process quietly, as it does for other Unix tools.

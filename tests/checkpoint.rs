@@ -301,8 +301,8 @@ fn out_of_range_settings_in_a_checkpoint_name_the_file_and_the_setting() {
         ("lr", (-1.0).into(), "learning rate must be a positive number, got -1"),
         ("batch_size", 0.into(), "batch size must be at least 1"),
         ("threads", 0.into(), "threads must be at least 1"),
-        ("momentum", 1.5.into(), "momentum must be in [0, 1), got 1.5"),
-        ("lr_decay", 0.into(), "learning-rate decay must be in (0, 1], got 0"),
+        ("momentum", 1.5.into(), "momentum must be in [0, 1), and below 1 as f32 (at most 0.99999994), got 1.5"),
+        ("lr_decay", 0.into(), "learning-rate decay must be in (0, 1] and above 0 as f32, got 0"),
     ];
     for (key, value, says) in cases {
         c.save(&path).unwrap();

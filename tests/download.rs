@@ -14,6 +14,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+#[path = "support/child.rs"]
+mod child;
+
 /// Four small gzip IDX files: 5 training and 3 test images of 4×4.
 fn synthetic_files() -> HashMap<String, Vec<u8>> {
     let images = |n: usize, seed: u8| Images {
@@ -348,5 +351,68 @@ fn a_download_from_only_stalled_mirrors_fails_naming_them_quickly() {
         assert!(stderr.contains(&format!("mirror {m} stalled")), "{m} must be named: {stderr}");
     }
     assert!(names_in(&target).is_empty(), "nothing is written");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+}
+
+/// A loopback server that answers every request with headers promising 1 MB,
+/// then drips one byte every 100 ms (for 60 s at most): never silent for long,
+/// never done.
+fn serve_drip() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}/", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            let Ok((mut stream, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            };
+            std::thread::spawn(move || {
+                stream.set_nonblocking(false).unwrap();
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let head = "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\nConnection: close\r\n\r\n";
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                while Instant::now() < deadline && stream.write_all(b"x").is_ok() {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+        }
+    });
+    base
+}
+
+// Issue 20, row 5: a mirror that keeps sending a byte now and then never
+// stalls; --timeout bounds the whole file, and the next mirror is tried
+// (before: 600 s per file, then "timeout: global").
+#[test]
+fn a_dripping_mirror_runs_out_of_time_and_the_next_one_is_used() {
+    let files = synthetic_files();
+    let work = scratch("drip-then-good");
+    let sums = manifest(&work, &files);
+    let target = work.join("cache");
+    let drip = serve_drip();
+    let (good, served) = serve(files.clone());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lenet"));
+    cmd.args(["download", "mnist", "--stall-timeout", "5", "--timeout", "2", "--sha256-file"]).arg(&sums);
+    cmd.arg("--dir").arg(&target).args(["--base-url", &drip, "--base-url", &good]);
+    for var in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
+        cmd.env_remove(var);
+    }
+    let t0 = Instant::now();
+    let out = child::output_within(cmd, Duration::from_secs(60), "lenet download from a dripping mirror");
+    let took = t0.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the second mirror should have served: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains(&format!("the mirror {drip} is too slow")), "the slow mirror is named: {stderr}");
+    assert!(stderr.contains("(--timeout)"), "{stderr}");
+    assert_eq!(served.load(Ordering::SeqCst), 4, "every file from the second mirror");
+    assert_eq!(stderr.matches("is too slow").count(), 1, "the slow mirror is not tried again: {stderr}");
+    assert_eq!(names_in(&target).len(), 4);
+    // 2 s on the first file, none on the next three.
     assert!(took < Duration::from_secs(20), "took {took:?}");
 }

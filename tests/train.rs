@@ -256,3 +256,17 @@ fn training_refuses_images_that_are_not_28_by_28_naming_the_split() {
     let text = err.to_string();
     assert!(text.contains("14×28 images") && text.contains(&split.train.name), "{text}");
 }
+
+#[test]
+fn a_run_held_by_this_process_may_be_resumed_by_it_but_its_folder_is_locked() {
+    // A notebook keeps the first outcome (and with it the folder's lock)
+    // while it resumes the run: the same process may.
+    let dir = TempDir::new("relock");
+    let first = train::train(&small(dir.sub("run"), 1), digits(), &mut train::Silent).unwrap();
+    let lock = dir.sub("run").join(train::LOCK_FILE);
+    assert_eq!(std::fs::read_to_string(&lock).unwrap().trim(), std::process::id().to_string());
+    let second = train::resume(&first.checkpoint, Some(2), None, digits(), &mut train::Silent).unwrap();
+    assert_eq!(second.history.epochs.len(), 2);
+    drop((first, second));
+    assert!(!lock.exists(), "released with the last outcome");
+}

@@ -6,9 +6,12 @@
 //! the right hash is not fetched again. A download with the wrong hash is
 //! never written: it is held in memory until its hash is known.
 //!
-//! A mirror that sends no byte for `--stall-timeout` seconds (30 by default)
-//! is abandoned with a message naming it, the next mirror is tried, and a
-//! mirror that stalled is not tried again for the remaining files.
+//! A mirror that sends no byte for `--stall-timeout` seconds (30 by default),
+//! or that has not sent a whole file within `--timeout` seconds (300 by
+//! default: a mirror dripping a byte a second never stalls, but runs out of
+//! time), is abandoned with a message naming it, the next mirror is tried,
+//! and a mirror that stalled or ran out of time is not tried again for the
+//! remaining files.
 
 use super::Error;
 use lenet::data::{FILE_NAMES, cache_dir};
@@ -18,7 +21,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// One published file and its SHA-256.
 pub struct RemoteFile {
@@ -106,8 +109,12 @@ pub struct Args {
     base_url: Vec<String>,
     /// Give up on a mirror that sends no byte for this many seconds, and try
     /// the next one.
-    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     stall_timeout: u64,
+    /// Give up on a mirror that has not sent a whole file in this many
+    /// seconds (however slowly it keeps sending), and try the next one.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    timeout: u64,
     /// Expect the SHA-256 sums in this file (`sha256sum` format:
     /// `<hex>  <file name>` per line) instead of the built-in ones; for a
     /// mirror holding other copies, and for tests.
@@ -174,7 +181,8 @@ pub fn run(args: Args) -> Result<(), Error> {
     } else {
         args.base_url.into_iter().map(|b| if b.ends_with('/') { b } else { format!("{b}/") }).collect()
     };
-    download(&mirrors, &wanted, &dir, Duration::from_secs(args.stall_timeout))?;
+    let limits = Limits { stall: Duration::from_secs(args.stall_timeout), total: Duration::from_secs(args.timeout) };
+    download(&mirrors, &wanted, &dir, limits)?;
     println!("{} is in {}", remote.dataset, dir.display());
     Ok(())
 }
@@ -216,21 +224,32 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
+/// How long a mirror may take over one file.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// At most this long without a byte.
+    pub stall: Duration,
+    /// At most this long for the whole file.
+    pub total: Duration,
+}
+
 /// Fetches every wanted file missing from `dir` (or present with another
 /// hash), trying the mirrors in order, and writes each atomically once its
-/// hash is right. A mirror that sends no byte for `stall` is abandoned, and
-/// skipped for the files after.
+/// hash is right. A mirror that sends no byte for `limits.stall`, or not the
+/// whole file within `limits.total`, is abandoned, and skipped for the files
+/// after.
 ///
 /// # Errors
 /// [`DownloadError::Failed`] listing every failed attempt at a file (each
 /// naming its URL), or [`DownloadError::Io`] naming the folder or file that
 /// could not be written.
-pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path, stall: Duration) -> Result<(), DownloadError> {
+pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path, limits: Limits) -> Result<(), DownloadError> {
     let io = |path: &Path, action, source| DownloadError::Io { path: path.to_path_buf(), action, source };
     std::fs::create_dir_all(dir).map_err(|source| io(dir, "create", source))?;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(Some(Duration::from_secs(20)))
-        .timeout_global(Some(Duration::from_secs(600)))
+        // Ends a reading thread the caller has given up on (see `fetch`).
+        .timeout_global(Some(limits.total.saturating_add(limits.stall)))
         // The hashes are of the .gz files as published; asking for no
         // transfer compression keeps ureq from handing back other bytes.
         .accept_encoding("identity")
@@ -250,12 +269,12 @@ pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path, stall: Durati
         let mut fetched = None;
         for (i, base) in mirrors.iter().enumerate() {
             if stalled[i] {
-                failures.push(format!("{base}: skipped, it stalled before"));
+                failures.push(format!("{base}: skipped, it stalled or ran out of time before"));
                 continue;
             }
             let url = format!("{base}{}", file.name);
             eprintln!("fetching {url}");
-            let result = fetch(&agent, base, &url, stall);
+            let result = fetch(&agent, base, &url, limits);
             if let Err(Failure::Stalled(_)) = &result {
                 stalled[i] = true;
             }
@@ -283,7 +302,8 @@ pub fn download(mirrors: &[String], wanted: &[Wanted], dir: &Path, stall: Durati
 
 /// Why a fetch failed.
 enum Failure {
-    /// The mirror sent no byte for the stall timeout.
+    /// The mirror sent no byte for the stall timeout, or not the whole file
+    /// within the time budget.
     Stalled(String),
     /// Any other error (message names the URL).
     Other(String),
@@ -308,10 +328,14 @@ enum Event {
 /// largest file, Fashion-MNIST's training images, has 26,421,880 bytes).
 ///
 /// The request and the reads run on a thread of their own, which reports
-/// each piece as it arrives; if none comes for `stall` (from connecting to
-/// the last byte), the mirror is abandoned. A thread still blocked in a read
+/// each piece as it arrives; if none comes for `limits.stall` (from
+/// connecting to the last byte), or the file is not whole after
+/// `limits.total`, the mirror is abandoned. A thread still blocked in a read
 /// ends at the agent's global timeout, or with the process.
-fn fetch(agent: &ureq::Agent, base: &str, url: &str, stall: Duration) -> Result<Vec<u8>, Failure> {
+fn fetch(agent: &ureq::Agent, base: &str, url: &str, limits: Limits) -> Result<Vec<u8>, Failure> {
+    let Limits { stall, total } = limits;
+    let now = Instant::now();
+    let deadline = now.checked_add(total).unwrap_or(now + Duration::from_secs(86_400));
     let (tx, rx) = mpsc::channel();
     let (agent, u) = (agent.clone(), url.to_string());
     std::thread::spawn(move || {
@@ -340,10 +364,19 @@ fn fetch(agent: &ureq::Agent, base: &str, url: &str, stall: Duration) -> Result<
     });
     let mut bytes = Vec::new();
     loop {
-        match rx.recv_timeout(stall) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Failure::Stalled(format!(
+                "{url}: the mirror {base} is too slow: {} bytes in {} s, and the file is not whole (--timeout)",
+                bytes.len(),
+                total.as_secs()
+            )));
+        }
+        match rx.recv_timeout(stall.min(left)) {
             Ok(Event::Bytes(b)) => bytes.extend_from_slice(&b),
             Ok(Event::Done) => return Ok(bytes),
             Ok(Event::Failed(e)) => return Err(Failure::Other(e)),
+            Err(RecvTimeoutError::Timeout) if Instant::now() >= deadline => {} // said above
             Err(RecvTimeoutError::Timeout) => {
                 return Err(Failure::Stalled(format!(
                     "{url}: the mirror {base} stalled: no byte for {} s after {} bytes (--stall-timeout)",

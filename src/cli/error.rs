@@ -14,6 +14,8 @@ pub enum Error {
     Download(DownloadError),
     /// Options that cannot be given together; the text says which.
     Options(&'static str),
+    /// Writing the output failed (a full disk, `/dev/full`, …).
+    Output { stream: &'static str, source: std::io::Error },
     /// A model whose forward pass overflows on `non_finite` of `total` test
     /// images.
     Unusable { model: PathBuf, non_finite: usize, total: usize },
@@ -25,6 +27,7 @@ impl fmt::Display for Error {
             Error::Lenet(e) => write!(f, "{e}"),
             Error::Download(e) => write!(f, "{e}"),
             Error::Options(problem) => f.write_str(problem),
+            Error::Output { stream, source } => write!(f, "cannot write to {stream}: {source}"),
             Error::Unusable { model, non_finite, total } => write!(
                 f,
                 "model file {} is unusable: its forward pass overflows to NaN or infinity on {non_finite} of \

@@ -6,6 +6,7 @@ use lenet::data::{self, Source};
 use lenet::error::ConfigError;
 use lenet::model::file;
 use lenet::train::{MODEL_FILE, evaluate};
+use std::fmt::Write;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -21,7 +22,7 @@ pub struct Args {
     /// (`t10k-images-idx3-ubyte[.gz]`, `t10k-labels-idx1-ubyte[.gz]`).
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Threads for the forward passes.
+    /// Threads for the forward passes, 1 to 8 per CPU.
     #[arg(long, default_value_t = 2)]
     threads: usize,
     /// Print the result as one JSON object on stdout.
@@ -30,8 +31,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), Error> {
-    if args.threads == 0 {
-        return Err(ConfigError { setting: "threads", value: "0".into(), must_be: "at least 1" }.into());
+    let max = lenet::train::config::max_threads();
+    if !(1..=max).contains(&args.threads) {
+        let value = format!("{} (this machine allows 1 to {max})", args.threads);
+        return Err(ConfigError { setting: "threads", value, must_be: "at least 1 and at most 8 per CPU" }.into());
     }
     // A run folder stands for the model in it. Path::join, so that
     // `runs/X/` gives `runs/X/model.json`, not `runs/X//model.json`. A
@@ -49,7 +52,7 @@ pub fn run(args: Args) -> Result<(), Error> {
     }
     if args.json {
         let v = serde_json::json!({
-            "model": model_path,
+            "model": model_path.to_string_lossy(),
             "dataset": source.name(),
             "test_images": ev.total,
             "correct": ev.correct,
@@ -57,10 +60,14 @@ pub fn run(args: Args) -> Result<(), Error> {
             "loss": ev.loss,
             "confusion": ev.confusion.outer_iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
         });
-        println!("{v}");
-        return Ok(());
+        return super::output::print(&format!("{v}\n"));
     }
-    println!(
+    // Written as a whole, so a failed write is one error, not a panic.
+    let mut text = String::new();
+    let mut out = |line: std::fmt::Arguments| {
+        let _ = text.write_fmt(line);
+    };
+    out(format_args!(
         "{} on {} ({}): accuracy {:.2}% ({} of {}), mean loss {:.4}",
         model_path.display(),
         test.name,
@@ -69,8 +76,8 @@ pub fn run(args: Args) -> Result<(), Error> {
         ev.correct,
         ev.total,
         ev.loss
-    );
-    println!("\nconfusion matrix (rows: true class, columns: predicted class)");
+    ));
+    out(format_args!("\n\nconfusion matrix (rows: true class, columns: predicted class)\n"));
     let names = source.class_names();
     // A row is labelled by its class name and the index the columns use; a
     // digit's name is its index, so it is printed once ("0", not "0 0").
@@ -81,17 +88,17 @@ pub fn run(args: Args) -> Result<(), Error> {
         .collect();
     let w = ev.confusion.iter().map(|c| c.to_string().len()).max().unwrap_or(1).max(2);
     let lw = labels.iter().map(|l| l.chars().count()).max().unwrap_or(1);
-    print!("{:lw$}", "");
+    out(format_args!("{:lw$}", ""));
     for p in 0..names.len() {
-        print!(" {p:>w$}");
+        out(format_args!(" {p:>w$}"));
     }
-    println!();
+    out(format_args!("\n"));
     for (label, row) in labels.iter().zip(ev.confusion.outer_iter()) {
-        print!("{label:>lw$}");
+        out(format_args!("{label:>lw$}"));
         for c in row {
-            print!(" {c:>w$}");
+            out(format_args!(" {c:>w$}"));
         }
-        println!();
+        out(format_args!("\n"));
     }
-    Ok(())
+    super::output::print(&text)
 }

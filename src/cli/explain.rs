@@ -15,7 +15,7 @@ pub struct Args {
     topic: Option<Topic>,
 }
 
-pub fn run(args: Args) {
+pub fn run(args: Args) -> Result<(), super::Error> {
     let topics = match args.topic {
         Some(t) => vec![t],
         None => vec![Topic::Fc, Topic::Conv, Topic::Pool],
@@ -28,5 +28,5 @@ pub fn run(args: Args) {
             Topic::Pool => lenet::explain::pool(),
         })
         .collect();
-    println!("{}", texts.join("\n"));
+    super::output::print(&format!("{}\n", texts.join("\n")))
 }

@@ -6,6 +6,7 @@ pub mod download;
 pub mod error;
 pub mod eval;
 pub mod explain;
+pub mod output;
 pub mod train;
 
 pub use error::Error;

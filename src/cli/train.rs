@@ -6,8 +6,9 @@ use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use lenet::data::{self, Source};
 use lenet::model::Arch;
-use lenet::train::{self, EpochStats, Outcome, Progress, RunFolder, TrainConfig};
-use std::path::PathBuf;
+use lenet::train::{self, EpochStats, Outcome, Progress, ResumeOptions, RunFolder, TrainConfig};
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -27,26 +28,28 @@ pub struct Args {
     /// Folder holding the four IDX files of mnist or fashion-mnist.
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Passes over the training set [default: 10].
+    /// Passes over the training set, 0 to 100000 [default: 10].
     #[arg(long)]
     epochs: Option<usize>,
-    /// Images per minibatch [default: 64].
+    /// Images per minibatch, 1 to the number of training images [default: 64].
     #[arg(long)]
     batch_size: Option<usize>,
-    /// Learning rate η [default: 0.02].
+    /// Learning rate η, positive and above 0 as f32 (1e-45 to 3.4e38), also
+    /// in the last epoch [default: 0.02].
     #[arg(long)]
     lr: Option<f64>,
-    /// Learning-rate factor per epoch γ: epoch e uses η·γ^(e−1) [default: 0.8].
+    /// Learning-rate factor per epoch γ, in (0, 1]: epoch e uses η·γ^(e−1)
+    /// [default: 0.8].
     #[arg(long)]
     lr_decay: Option<f64>,
-    /// Momentum μ [default: 0.9].
+    /// Momentum μ, in [0, 1) and below 1 as f32 [default: 0.9].
     #[arg(long)]
     momentum: Option<f64>,
-    /// L2 weight decay λ [default: 0.0005].
+    /// L2 weight decay λ, 0 to 3.4e38 [default: 0.0005].
     #[arg(long)]
     weight_decay: Option<f64>,
-    /// Threads per batch [default: 2]. Same seed, same run, whatever the
-    /// threads.
+    /// Threads per batch, 1 to 8 per CPU [default: 2]. Same seed, same run,
+    /// whatever the threads.
     #[arg(long)]
     threads: Option<usize>,
     /// Seed of the initial weights and the shuffles [default: 1].
@@ -56,13 +59,19 @@ pub struct Args {
     #[arg(long, value_enum)]
     arch: Option<ArchName>,
     /// Run folder [default: runs/<UTC date and time>, relative to the current
-    /// folder].
+    /// folder, with `-2`, `-3`, … added when that folder exists]. One run at a
+    /// time may write into a folder.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Continue the run saved in this checkpoint (its settings are kept;
-    /// `--epochs` sets the new total, `--out` a new folder).
+    /// Continue the run saved in this checkpoint (its settings and data set
+    /// are kept; `--epochs` sets the new total, at least the epochs done,
+    /// `--out` a new folder).
     #[arg(long)]
     resume: Option<PathBuf>,
+    /// With --resume: continue on the data given (--dataset, --data) even if
+    /// the checkpoint's run trained on other data.
+    #[arg(long)]
+    other_data: bool,
     /// Print only the final metrics, as one JSON object, on stdout.
     #[arg(long)]
     json: bool,
@@ -128,6 +137,24 @@ fn utc_stamp() -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}-{:02}-{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
+/// A fresh `runs/<stamp>` folder, created here so that two runs started in
+/// the same second cannot share it: the second gets `<stamp>-2`, and so on.
+fn claim_default_folder() -> Result<PathBuf, Error> {
+    let runs = Path::new("runs");
+    let io = |path: &Path, source| lenet::Error::Io { path: path.to_path_buf(), action: "create", source };
+    std::fs::create_dir_all(runs).map_err(|e| io(runs, e))?;
+    let stamp = utc_stamp();
+    for k in 1..=1000 {
+        let dir = runs.join(if k == 1 { stamp.clone() } else { format!("{stamp}-{k}") });
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(&dir, e).into()),
+        }
+    }
+    Err(Error::Options("runs/ holds 1000 folders of this second already; pass --out"))
+}
+
 fn config_from(args: &Args) -> TrainConfig {
     let d = TrainConfig::default();
     TrainConfig {
@@ -143,8 +170,9 @@ fn config_from(args: &Args) -> TrainConfig {
             Some(ArchName::Classic) => Arch::classic(),
             _ => Arch::modern(),
         },
-        out_dir: args.out.clone().unwrap_or_else(|| PathBuf::from("runs").join(utc_stamp())),
+        out_dir: args.out.clone().unwrap_or_default(),
         limit: args.limit,
+        data: None,
     }
 }
 
@@ -162,16 +190,35 @@ pub fn run(args: Args) -> Result<(), Error> {
                 args.momentum.is_some(),
                 args.weight_decay.is_some(),
             ];
-            let given =
-                given.iter().any(|&g| g) || args.threads.is_some() || args.seed.is_some() || args.arch.is_some();
+            let given = given.iter().any(|&g| g)
+                || args.threads.is_some()
+                || args.seed.is_some()
+                || args.arch.is_some()
+                || args.limit.is_some();
             if given {
                 return Err(Error::Options(
-                    "--resume continues with the checkpoint's settings; only --epochs and --out may be given",
+                    "--resume continues with the checkpoint's settings; only --epochs and --out may be given \
+                     (and --other-data, to continue on other data)",
                 ));
             }
-            train::resume(path, args.epochs, args.out.clone(), &split, &mut bars)
+            let options = ResumeOptions { epochs: args.epochs, out_dir: args.out.clone(), other_data: args.other_data };
+            train::resume_with(path, &options, &split, &mut bars)
         }
-        None => train::train(&config_from(&args), &split, &mut bars),
+        None if args.other_data => return Err(Error::Options("--other-data goes with --resume only")),
+        None => {
+            let mut config = config_from(&args);
+            // Settings first, so that a bad one leaves no folder behind.
+            config.validate()?;
+            let claimed = args.out.is_none();
+            if claimed {
+                config.out_dir = claim_default_folder()?;
+            }
+            let result = train::train(&config, &split, &mut bars);
+            if result.is_err() && claimed {
+                let _ = std::fs::remove_dir(&config.out_dir); // only if still empty
+            }
+            result
+        }
     }?;
     let wall_seconds = wall.elapsed().as_secs_f64();
     let folder = RunFolder::of_checkpoint(&outcome.checkpoint);
@@ -194,13 +241,14 @@ pub fn run(args: Args) -> Result<(), Error> {
             "train_seconds": train_seconds,
             "wall_seconds": wall_seconds,
             "images_per_second": if train_seconds > 0.0 { images / train_seconds } else { 0.0 },
-            "run_dir": folder.dir,
-            "model": folder.model(),
+            "run_dir": folder.dir.to_string_lossy(),
+            "model": folder.model().to_string_lossy(),
         });
-        println!("{v}");
+        super::output::print(&format!("{v}\n"))?;
     } else {
-        print!("{}", h.table());
-        println!(
+        let mut text = h.table();
+        let _ = writeln!(
+            text,
             "{} accuracy {:.2}% ({} of {}) on {}; {:.1} s training, {:.1} s in all",
             source.name(),
             100.0 * outcome.test.accuracy(),
@@ -210,11 +258,13 @@ pub fn run(args: Args) -> Result<(), Error> {
             train_seconds,
             wall_seconds
         );
-        println!("run folder {}:", folder.dir.display());
+        let _ = writeln!(text, "run folder {}:", folder.dir.display());
         for f in files {
-            println!("  {}", f.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
+            let _ =
+                writeln!(text, "  {}", f.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
         }
-        println!("  {}", train::CHECKPOINT_FILE);
+        let _ = writeln!(text, "  {}", train::CHECKPOINT_FILE);
+        super::output::print(&text)?;
     }
     Ok(())
 }

@@ -196,7 +196,8 @@ impl Source {
 /// A data set name [`Source::parse`] cannot take.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SourceError {
-    /// Not one of `digits`, `mnist`, `fashion-mnist` (or their other names).
+    /// Not one of `embedded`, `mnist`, `fashion-mnist` (or their other
+    /// names, `digits` and `fashion`).
     Unknown { name: String },
     /// A folder given for the embedded digits, which are compiled in.
     FolderForEmbedded { dir: PathBuf },
@@ -206,7 +207,7 @@ impl fmt::Display for SourceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SourceError::Unknown { name } => {
-                write!(f, "unknown data set `{name}`; expected digits, mnist or fashion-mnist")
+                write!(f, "unknown data set `{name}`; expected embedded, mnist or fashion-mnist")
             }
             SourceError::FolderForEmbedded { dir } => {
                 write!(f, "the embedded digits are compiled in; a folder ({}) makes no sense for them", dir.display())

@@ -1,11 +1,26 @@
 //! The training settings: [`TrainConfig`], every choice a training run makes
 //! (saved in checkpoints), and [`TrainConfig::validate`], which says which
 //! setting is out of range.
+//!
+//! Every number has a range, checked in the type it is used in (the rates
+//! are `f64` here but `f32` in training, so they are checked as `f32`):
+//!
+//! | setting | range |
+//! |---|---|
+//! | epochs | 0 ..= [`MAX_EPOCHS`] |
+//! | batch size | 1 ..= the training images used (checked by `train`, which knows them) |
+//! | learning rate η | > 0 and finite as `f32`, and η·γ^(E−1) of the last epoch still > 0 as `f32` |
+//! | learning-rate decay γ | (0, 1], > 0 as `f32` |
+//! | momentum μ | [0, 1), < 1 as `f32` |
+//! | weight decay λ | ≥ 0 and finite as `f32` (at most 3.4e38) |
+//! | threads | 1 ..= [`max_threads`] ([`THREADS_PER_CPU`] per CPU) |
+//! | limit | ≥ 1 |
+//! | seed | any `u64` |
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, number_text};
 use crate::model::Arch;
-use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use serde::{Deserialize, Serialize, Serializer};
+use std::path::{Path, PathBuf};
 
 /// Hyperparameters and bookkeeping of one training run.
 ///
@@ -38,12 +53,86 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Activation and pooling.
     pub arch: Arch,
-    /// Where history, checkpoints, the model and the plots go.
+    /// Where history, checkpoints, the model and the plots go. Any path (it
+    /// need not be UTF-8); a checkpoint records it lossily, for people only
+    /// (resuming uses the checkpoint's folder, or `--out`).
+    #[serde(serialize_with = "lossy_path")]
     pub out_dir: PathBuf,
     /// Train on only the first this many training images and test on only the
     /// first this many test images (for quick tests); `None` uses all.
     #[serde(default)]
     pub limit: Option<usize>,
+    /// What the run trains on, filled in by `train` from its data (whatever
+    /// the caller put here): resuming on other data is refused. `None` in
+    /// checkpoints written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<DataRecord>,
+}
+
+/// The data a run trains and is measured on, as a checkpoint records it:
+/// each split's name, image count and a checksum of its pixels and labels.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataRecord {
+    /// The training split's name, e.g. `fashion-mnist-train`.
+    pub train: String,
+    pub train_images: usize,
+    /// FNV-1a (64 bit, hex) of the training images' pixels, then labels.
+    pub train_checksum: String,
+    /// The test split's name, e.g. `fashion-mnist-test`.
+    pub test: String,
+    pub test_images: usize,
+    pub test_checksum: String,
+}
+
+impl DataRecord {
+    /// The record of `split`.
+    pub fn of(split: &crate::data::Split) -> DataRecord {
+        DataRecord {
+            train: split.train.name.clone(),
+            train_images: split.train.len(),
+            train_checksum: checksum(&split.train),
+            test: split.test.name.clone(),
+            test_images: split.test.len(),
+            test_checksum: checksum(&split.test),
+        }
+    }
+
+    /// `fashion-mnist-train and fashion-mnist-test (60000 and 10000 images,
+    /// checksums … and …)`, for messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} and {} ({} and {} images, checksums {} and {})",
+            self.train, self.test, self.train_images, self.test_images, self.train_checksum, self.test_checksum
+        )
+    }
+}
+
+/// FNV-1a over the pixels, then the labels, then the shape: fast (47 MB in
+/// well under a second) and enough to tell two data sets apart.
+fn checksum(d: &crate::data::Dataset) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let shape = [d.rows as u64, d.cols as u64, d.len() as u64];
+    for b in d.images.iter().chain(&d.labels).copied().chain(shape.iter().flat_map(|x| x.to_le_bytes())) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+fn lossy_path<S: Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&p.to_string_lossy())
+}
+
+/// The most epochs a run may have.
+pub const MAX_EPOCHS: usize = 100_000;
+/// Threads per CPU at most: more only cost memory and switching.
+pub const THREADS_PER_CPU: usize = 8;
+
+/// The most threads a run may use: [`THREADS_PER_CPU`] per CPU of this
+/// machine (at least 16, when the count is unknown or small).
+pub fn max_threads() -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    (THREADS_PER_CPU * cpus).max(16)
 }
 
 impl Default for TrainConfig {
@@ -60,6 +149,7 @@ impl Default for TrainConfig {
             arch: Arch::modern(),
             out_dir: PathBuf::from("runs/default"),
             limit: None,
+            data: None,
         }
     }
 }
@@ -83,29 +173,72 @@ impl TrainConfig {
     /// A [`ConfigError`] naming the first setting out of range, its value
     /// and the range it must be in.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |setting, value: &dyn std::fmt::Display, must_be| {
-            Err(ConfigError { setting, value: value.to_string(), must_be })
-        };
-        if self.batch_size == 0 {
-            return bad("batch size", &self.batch_size, "at least 1");
+        let bad = |setting, value: String, must_be| Err(ConfigError { setting, value, must_be });
+        let num = |x: f64| number_text(x);
+        // The rates are used as f32: a value that is fine as f64 may be 0,
+        // infinite or 1 there.
+        let f32_ok = |x: f64| (x as f32).is_finite();
+        if self.epochs > MAX_EPOCHS {
+            return bad("epochs", self.epochs.to_string(), "at most 100000");
         }
-        if self.threads == 0 {
-            return bad("threads", &self.threads, "at least 1");
+        if self.batch_size == 0 {
+            return bad("batch size", "0".into(), "at least 1");
+        }
+        let max = max_threads();
+        if !(1..=max).contains(&self.threads) {
+            return bad(
+                "threads",
+                format!("{} (this machine allows 1 to {max})", self.threads),
+                "at least 1 and at most 8 per CPU",
+            );
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
-            return bad("learning rate", &self.lr, "a positive number");
+            return bad("learning rate", num(self.lr), "a positive number");
         }
-        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0) {
-            return bad("learning-rate decay", &self.lr_decay, "in (0, 1]");
+        if !(f32_ok(self.lr) && self.lr as f32 > 0.0) {
+            return bad("learning rate", num(self.lr), "a positive number that f32 holds (1e-45 to 3.4e38)");
         }
-        if !(0.0..1.0).contains(&self.momentum) {
-            return bad("momentum", &self.momentum, "in [0, 1)");
+        if !(self.lr_decay > 0.0 && self.lr_decay <= 1.0 && self.lr_decay as f32 > 0.0) {
+            return bad("learning-rate decay", num(self.lr_decay), "in (0, 1] and above 0 as f32");
         }
-        if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
-            return bad("weight decay", &self.weight_decay, "≥ 0");
+        let last = self.lr_at(self.epochs.max(1));
+        let last_positive = (last as f32) > 0.0;
+        if !last_positive {
+            return bad(
+                "learning rate",
+                format!("{} with decay {}: {} in epoch {}", num(self.lr), num(self.lr_decay), num(last), self.epochs),
+                "still above 0 as f32 in the last epoch",
+            );
+        }
+        if !((0.0..1.0).contains(&self.momentum) && (self.momentum as f32) < 1.0) {
+            return bad("momentum", num(self.momentum), "in [0, 1), and below 1 as f32 (at most 0.99999994)");
+        }
+        if !(self.weight_decay >= 0.0 && f32_ok(self.weight_decay)) {
+            return bad("weight decay", num(self.weight_decay), "≥ 0 and finite as f32 (at most 3.4e38)");
         }
         if self.limit == Some(0) {
-            return bad("limit", &0, "at least 1");
+            return bad("limit", "0".into(), "at least 1");
+        }
+        Ok(())
+    }
+
+    /// The training images a run on a training set of `available` images
+    /// uses: all of them, or the first [`TrainConfig::limit`].
+    pub fn images_used(&self, available: usize) -> usize {
+        self.limit.map_or(available, |l| l.min(available))
+    }
+
+    /// `Ok` if a batch fits in the `images` training images used.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] for the batch size.
+    pub fn check_batch_size(&self, images: usize) -> Result<(), ConfigError> {
+        if self.batch_size > images {
+            return Err(ConfigError {
+                setting: "batch size",
+                value: format!("{} (the run trains on {images} images)", self.batch_size),
+                must_be: "at most the number of training images",
+            });
         }
         Ok(())
     }

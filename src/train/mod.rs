@@ -14,19 +14,22 @@
 //! | [`history`] | what each epoch measured |
 //! | [`run_folder`] | the run folder: every file name in it, and their writing |
 //! | [`checkpoint`] | the checkpoint format: what it holds, its read and write |
+//! | [`lock`] | one run per folder: the run folder's lock |
 //! | [`report`] | looking into a trained model: feature maps, one image's pass, mistakes |
 
 pub mod checkpoint;
 pub mod config;
 pub mod eval;
 pub mod history;
+pub mod lock;
 pub mod report;
 pub mod run;
 pub mod run_folder;
 
 pub use checkpoint::Checkpoint;
-pub use config::TrainConfig;
+pub use config::{DataRecord, TrainConfig};
 pub use eval::{Evaluation, evaluate};
 pub use history::{EpochStats, History};
-pub use run::{Outcome, Progress, Silent, epoch_order, resume, train};
-pub use run_folder::{CHECKPOINT_FILE, HISTORY_FILE, MODEL_FILE, RunFolder};
+pub use lock::RunLock;
+pub use run::{Outcome, Progress, ResumeOptions, Silent, epoch_order, resume, resume_with, train};
+pub use run_folder::{CHECKPOINT_FILE, HISTORY_FILE, LOCK_FILE, MODEL_FILE, RunFolder};

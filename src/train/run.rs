@@ -5,8 +5,9 @@
 
 use super::checkpoint::Checkpoint;
 use super::eval::{Evaluation, evaluate};
+use super::lock::RunLock;
 use super::run_folder::RunFolder;
-use super::{EpochStats, History, TrainConfig};
+use super::{DataRecord, EpochStats, History, TrainConfig};
 use crate::data::{Dataset, LENET_IMAGE_SIZE, Split};
 use crate::error::{Error, SplitProblem};
 use crate::model::LeNet;
@@ -41,6 +42,9 @@ pub struct Outcome {
     pub test: Evaluation,
     /// Where the last checkpoint was written.
     pub checkpoint: PathBuf,
+    /// The run folder's lock, held while the outcome lives, so that the
+    /// final files are written before another run may take the folder.
+    pub lock: RunLock,
 }
 
 /// The order of the training images in epoch `epoch` (from 1): a shuffle
@@ -71,10 +75,12 @@ pub fn train(config: &TrainConfig, data: &Split, progress: &mut dyn Progress) ->
 /// Continues the run saved in the checkpoint at `path` up to `epochs` epochs
 /// in total (the checkpoint's own setting if `None`), writing into `out_dir`
 /// (the checkpoint's folder if `None`). With the same data the result equals
-/// that of an uninterrupted run, bit for bit.
+/// that of an uninterrupted run, bit for bit. As [`resume_with`] with the
+/// other options at their defaults: other data than the checkpoint's is
+/// refused.
 ///
 /// # Errors
-/// As [`train`], or [`Error::ModelFile`] if the checkpoint is bad.
+/// As [`resume_with`].
 pub fn resume(
     path: &Path,
     epochs: Option<usize>,
@@ -82,11 +88,55 @@ pub fn resume(
     data: &Split,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, Error> {
+    resume_with(path, &ResumeOptions { epochs, out_dir, other_data: false }, data, progress)
+}
+
+/// How [`resume_with`] continues a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResumeOptions {
+    /// The new total of epochs (the checkpoint's own setting if `None`); at
+    /// least the checkpoint's finished epochs.
+    pub epochs: Option<usize>,
+    /// Where to write (the checkpoint's folder if `None`).
+    pub out_dir: Option<PathBuf>,
+    /// Continue on `data` even if it is not what the checkpoint's run
+    /// trained on (the checkpoint then records the new data).
+    pub other_data: bool,
+}
+
+/// Continues the run saved in the checkpoint at `path` as `options` say.
+///
+/// # Errors
+/// As [`train`]; [`Error::ModelFile`] if the checkpoint is bad;
+/// [`Error::EpochsBelow`] if `options.epochs` is below the checkpoint's
+/// finished epochs; [`Error::OtherData`] if `data` is not the data the
+/// checkpoint records and `options.other_data` is not set.
+pub fn resume_with(
+    path: &Path,
+    options: &ResumeOptions,
+    data: &Split,
+    progress: &mut dyn Progress,
+) -> Result<Outcome, Error> {
     let Checkpoint { model, velocity, epoch, mut config, history } = Checkpoint::load(path)?;
-    if let Some(e) = epochs {
+    if let Some(e) = options.epochs {
+        if e < epoch {
+            return Err(Error::EpochsBelow { checkpoint: path.to_path_buf(), epochs: e, done: epoch });
+        }
         config.epochs = e;
     }
-    config.out_dir = out_dir.unwrap_or_else(|| RunFolder::of_checkpoint(path).dir);
+    if let Some(recorded) = &config.data
+        && !options.other_data
+    {
+        let given = DataRecord::of(data);
+        if *recorded != given {
+            return Err(Error::OtherData {
+                checkpoint: path.to_path_buf(),
+                recorded: recorded.describe(),
+                given: given.describe(),
+            });
+        }
+    }
+    config.out_dir = options.out_dir.clone().unwrap_or_else(|| RunFolder::of_checkpoint(path).dir);
     // Until the first resumed epoch is saved, the file resumed from is the
     // last good checkpoint (the new folder may not hold one yet).
     let last_good = (epoch > 0).then(|| (path.to_path_buf(), epoch));
@@ -109,12 +159,19 @@ fn run(config: &TrainConfig, start: Start, data: &Split, progress: &mut dyn Prog
     config.validate()?;
     check_split(&data.train)?;
     check_split(&data.test)?;
+    let n = config.images_used(data.train.len());
+    config.check_batch_size(n)?;
+    // The checkpoint records what the run trains on, for resume to check.
+    let config = &TrainConfig { data: Some(DataRecord::of(data)), ..config.clone() };
     let Start { mut model, velocity, epoch: done, mut history, mut last_good } = start;
     let folder = RunFolder::new(&config.out_dir);
+    // Before the first epoch: the folder is this run's alone, and every file
+    // the run writes can be written.
     folder.create()?;
+    let lock = RunLock::acquire(&folder.dir)?;
+    folder.check_writable()?;
     let mut sgd = Sgd::new(&model.params, config.lr as f32, config.momentum as f32, config.weight_decay as f32);
     sgd.set_velocity(velocity)?;
-    let n = config.limit.map_or(data.train.len(), |l| l.min(data.train.len()));
     let save = |model: &LeNet<f32>, sgd: &Sgd<f32>, epoch, history: &History| {
         let velocity = sgd.velocity().clone();
         let c = Checkpoint { model: model.clone(), velocity, epoch, config: config.clone(), history: history.clone() };
@@ -138,7 +195,7 @@ fn run(config: &TrainConfig, start: Start, data: &Split, progress: &mut dyn Prog
         save(&model, &sgd, done, &history)?;
     }
     let test = evaluate(&model, &data.test, config.limit, config.threads);
-    Ok(Outcome { model, history, test, checkpoint: folder.checkpoint() })
+    Ok(Outcome { model, history, test, checkpoint: folder.checkpoint(), lock })
 }
 
 /// LeNet takes 28×28 images, and a split with no image can neither train nor
@@ -190,7 +247,8 @@ impl NotFinite {
     /// The [`Error::Diverged`] of this batch of epoch `epoch`.
     fn error(self, config: &TrainConfig, epoch: usize, last_good: Option<(PathBuf, usize)>) -> Error {
         let NotFinite { batch, batches, loss } = self;
-        Error::Diverged { epoch, batch, batches, loss, lr: config.lr_at(epoch), last_good }
+        let (lr, weight_decay) = (config.lr_at(epoch), config.weight_decay);
+        Error::Diverged { epoch, batch, batches, loss, lr, weight_decay, last_good }
     }
 }
 

@@ -10,6 +10,7 @@
 //! | [`KERNELS_PLOT`] | at the end | conv1's six 5×5 kernels |
 //! | [`CONFUSION_PLOT`] | at the end | the test set's confusion matrix |
 //! | [`FEATURE_MAPS_PLOT`] | at the end | the first test image through conv1 and conv2 |
+//! | [`LOCK_FILE`] | while a run writes the folder (removed at its end) | the id of the process that holds the folder ([`RunLock`](super::RunLock)) |
 
 use super::checkpoint::Checkpoint;
 use super::report::feature_maps_of;
@@ -21,6 +22,9 @@ use crate::model::file;
 use crate::plots;
 use std::path::{Path, PathBuf};
 
+/// The run folder's lock: held (`flock`) by the run writing the folder, and
+/// holding its process id.
+pub const LOCK_FILE: &str = ".lenet-lock";
 /// The latest checkpoint.
 pub const CHECKPOINT_FILE: &str = "checkpoint.json";
 /// The history of the finished epochs.
@@ -76,6 +80,48 @@ impl RunFolder {
     /// [`Error::Io`] naming the folder.
     pub fn create(&self) -> Result<(), Error> {
         std::fs::create_dir_all(&self.dir).map_err(|source| io_error(&self.dir, "create", source))
+    }
+
+    /// Every file a run writes into the folder.
+    pub fn files(&self) -> Vec<PathBuf> {
+        [
+            CHECKPOINT_FILE,
+            HISTORY_FILE,
+            MODEL_FILE,
+            LOSS_PLOT,
+            ACCURACY_PLOT,
+            KERNELS_PLOT,
+            CONFUSION_PLOT,
+            FEATURE_MAPS_PLOT,
+        ]
+        .iter()
+        .map(|name| self.dir.join(name))
+        .collect()
+    }
+
+    /// Checks, before any training, that the run's files can be written:
+    /// none of them is a directory (or another non-file), and a file can be
+    /// created in the folder (not read-only, not a read-only file system).
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the file or the folder.
+    pub fn check_writable(&self) -> Result<(), Error> {
+        for path in self.files() {
+            if let Ok(meta) = std::fs::symlink_metadata(&path) {
+                let what = if meta.is_dir() {
+                    Some("it is a directory")
+                } else if meta.is_file() || meta.file_type().is_symlink() {
+                    None
+                } else {
+                    Some("it is not a regular file")
+                };
+                if let Some(what) = what {
+                    let source = std::io::Error::new(std::io::ErrorKind::IsADirectory, what);
+                    return Err(io_error(&path, "write", source));
+                }
+            }
+        }
+        crate::io::check_writable(&self.dir).map_err(|source| io_error(&self.dir, "write into", source))
     }
 
     /// Writes the checkpoint, atomically; returns its path.
