@@ -39,7 +39,7 @@
 
 // %% [markdown]
 // The first code cell is the set-up every notebook starts with: it builds the
-// `lenet-core` crate (a minute or two the first time) and imports what the notebook
+// `lenet-core` crate (about 20 s the first time) and imports what the notebook
 // uses. The lines starting with a colon are commands to the Rust kernel; the
 // book's introduction explains them.
 
