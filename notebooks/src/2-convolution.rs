@@ -60,7 +60,9 @@ let ex = worked::numbers(); // the notes' example with small integers
 //
 // The example of the notes, with small integers so that every product can be
 // checked by hand: a 3×3 input $a$, a 2×2 kernel $w$, and the 2×2 error
-// $\delta = \partial C/\partial z$ that the next layer sends back.
+// $\delta = \partial C/\partial z$ at its output. The next layer sends back
+// $\partial C/\partial a$, the gradient of its input; the activation turns that
+// into $\delta$ (chapter 3). Here $\delta$ is simply given.
 
 // %%
 ex.a

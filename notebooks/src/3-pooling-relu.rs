@@ -249,8 +249,9 @@ let dz_num = numerical_grad(&mut z.clone(), 1e-3, |v| (relu.apply(v) * &da).sum(
 rel_error(&dz_num, &dz)
 
 // %% [markdown]
-// Where every input of a neuron is negative, the gate is closed for every sample
-// and no gradient reaches the weights before it. That is why the notes' network,
+// The gate is closed where $z \le 0$, whatever the signs of the neuron's inputs:
+// there no gradient passes to the weights before it. A neuron whose $z$ is at
+// or below zero for every sample gets no gradient at all. That is why the notes' network,
 // which puts a ReLU on the logits before the softmax, can stop learning: a sample
 // whose logits are all negative gives a uniform softmax and a zero gradient.
 

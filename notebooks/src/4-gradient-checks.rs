@@ -79,8 +79,13 @@ for h in [1e-1, 1e-3, 1e-5, 1e-7, 1e-9, 1e-11] {
 // One more trick makes a check strong: the test loss. To check a layer
 // $z = g(x)$ we pick a fixed random $G$ and differentiate $L = \sum G \odot z$.
 // Then $\partial L/\partial z = G$ exactly, so feeding $G$ as $\delta$ to the backward
-// pass must reproduce the numerical $\partial L/\partial x$. A random $G$ tests
-// every entry of the Jacobian, not just their sum.
+// pass must reproduce the numerical $\partial L/\partial x$. That gradient is
+// $J^\top G$, where $J$ is the **Jacobian** of the layer: the matrix of all partial
+// derivatives $J_{ij} = \partial z_i/\partial x_j$, one row per output entry and one
+// column per input entry. The check compares $J^\top G$, not $J$ entry by entry;
+// but with a random $G$ a wrong entry of $J$ changes $J^\top G$ except by a
+// coincidence of probability zero, whereas with $G$ all ones (the plain sum of
+// $z$) errors can cancel.
 //
 // ## Every layer, checked
 //
@@ -236,11 +241,11 @@ Matrix::from_rows(&torch_table)
 //
 // ### One batch convention, and PyTorch's
 //
-// This book keeps δ **per sample**: $\delta_n = \partial C_n/\partial z$ for each
+// This book keeps δ **per sample**: $\delta_n = \partial C_n/\partial z_n$ for each
 // sample's own loss $C_n$, and the gradient of a sample's input is per sample
 // too. Only parameter gradients, which every sample shares, are **averaged** over
-// the batch: $\partial C/\partial W = \frac1N \sum_n \delta_n a_n^\top$. PyTorch
-// differentiates the mean loss $C = \frac1N\sum_n C_n$ instead, so every gradient it
+// the batch: $\partial \bar C/\partial W = \frac1N \sum_n \delta_n a_n^\top$. PyTorch
+// differentiates the mean loss $\bar C = \frac1N\sum_n C_n$ instead, so every gradient it
 // returns carries the $\frac1N$: for the parameters that is the same average, for
 // the input images it is our per-sample gradient divided by $N$. With the
 // reference batch of $N = 3$ digits:
@@ -379,7 +384,7 @@ for (size, stride) in [(2, 2), (2, 1)] {
 // %% [markdown]
 // **Erratum 11: the sign of the output error.** The notes' code trains with
 // softmax cross-entropy and a "δ" of $(y - p)/N$, the *negative* of the gradient
-// $\partial C/\partial z = (p - y)/N$ of the mean loss; it then *adds* it to the
+// $\partial \bar C/\partial z_n = (p_n - y_n)/N$ of the mean loss; it then *adds* it to the
 // weights. The gradient check exposes the sign at once:
 
 // %%
@@ -424,7 +429,8 @@ println!("loss {c:.4} (ln 10 = {:.4}); largest |∂C/∂z| reaching the logits: 
 // > rounding of order $\varepsilon|f|/h$: take $h \approx 10^{-5}$ in `f64`, or any $h$ for a
 // > function linear in $x$. Judge by the relative error, entry by entry; below
 // > $10^{-7}$ passes. Check a layer through the test loss $L = \sum G \odot z$ with a
-// > random $G$, so every entry of the Jacobian counts. Mind the batch convention
+// > random $G$: it compares $J^\top G$, in which a wrong entry of the Jacobian
+// > shows almost surely. Mind the batch convention
 // > when comparing with another library: a factor $N$ is a convention, not a bug.
 //
 // > [!TIP]

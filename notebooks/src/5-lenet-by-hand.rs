@@ -39,6 +39,22 @@
 // | flatten | the 16×5×5 maps as one column | 400 |
 // | fc1, fc2 | $z = Wa + b$, ReLU | 120, then 84 |
 // | fc3 | $z = Wa + b$: the logits, then softmax cross-entropy | 10 |
+//
+// This is LeNet-5 as it is usually built today, not exactly the network of
+// LeCun, Bottou, Bengio and Haffner (1998). It keeps that network's plan: two
+// convolutions with 6 and then 16 kernels of 5×5, each followed by 2×2
+// subsampling, then 120, 84 and 10 units; the padding of 2 gives the 28×28
+// digits the 32×32 frame the original took as input. It drops four things. In
+// 1998 each of the 16 maps of the second convolution read only 3, 4 or 6 of the
+// 6 maps before it, not all of them; each subsampling unit multiplied the sum of
+// its window by a trainable coefficient and added a trainable bias before a
+// squashing function; the squashing function was a scaled tanh,
+// $1.7159\tanh(2x/3)$; and the 10 outputs were radial basis function units, each
+// measuring the squared distance of the 84 values of the layer before to a fixed
+// pattern, instead of logits and a softmax. The crate's "classic" network
+// (`Arch::classic()`) brings back only the tanh (unscaled) and the averaging of
+// each window; the "modern" one used here has ReLU and max pooling. Both are
+// fully connected between maps and end in softmax cross-entropy.
 
 // %% [markdown]
 // The first cell is the set-up every notebook starts with (the book's
@@ -120,7 +136,7 @@ println!("p = {:.2}", loss::softmax(&logits).column(0));
 // ## Backward, layer by layer
 //
 // `softmax_cross_entropy` already returned the first δ: at the logits
-// $\delta = p - y$ (chapter 4 derives it). From there each line undoes one
+// $\delta = p - y$ ([chapter 4](gradient-checks.md#the-gradient-of-softmax-cross-entropy) derives it). From there each line undoes one
 // line of the forward pass, in reverse order:
 //
 // | forward step | backward step | rule |

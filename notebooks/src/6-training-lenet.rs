@@ -72,8 +72,14 @@ plots::lenet_diagram(&Arch::modern())
 // %% [markdown]
 // ## The data
 //
-// Each image is 28×28 grey levels, scaled to $[0, 1]$. The first eight training
-// images with their labels:
+// Each image is 28×28 grey levels, scaled to $[0, 1]$. The 2,000 digits held
+// out of training are the **validation** digits, as in chapter 5 and in
+// `lenet train --help`; the code calls the held-out part of a data set `test`
+// (for MNIST it is the official test set), so the outputs below say "test".
+// They are a validation set all the same: this chapter looks at them after
+// every epoch, and a set that guides the choices made in training can no longer
+// give an unbiased final score. The first eight training images with their
+// labels:
 
 // %%
 println!("{} training images, {} test images", split.train.len(), split.test.len());
@@ -88,7 +94,8 @@ heatmap_grid("Training images", &panels, 8)
 // %% [markdown]
 // ## Training
 //
-// Eight passes over the training set with the crate's default settings: batches of
+// Eight passes over the training set (the crate's default is ten), with the
+// crate's other default settings: batches of
 // 64, learning rate $\eta = 0.02$ shrinking by a factor 0.8 per epoch, momentum 0.9
 // (each step keeps 0.9 of the previous one, which smooths the noisy minibatch
 // gradients), weight decay $5\cdot10^{-4}$ (a pull of every weight towards zero), two
@@ -135,7 +142,7 @@ println!("test accuracy after {} epochs: {:.2}%", outcome.history.epochs.len(), 
 // > $\sigma'(z) = 0$ for every image, and no gradient gets through them any more.) With `lr: 50.0` the
 // > loss becomes NaN within the first epoch, and `train::train` stops with an
 // > error naming the epoch and batch. (Measured with `lenet train --lr 0.5
-// > --epochs 3`: test accuracy 11.25 %; `--lr 50`: NaN at batch 24 of epoch 1.)
+// > --epochs 3`: validation accuracy 11.25 %; `--lr 50`: NaN at batch 24 of epoch 1.)
 
 // %% [markdown]
 // How long it took on this machine (this cell's output changes from run to run,
@@ -148,7 +155,7 @@ println!("{seconds:.1} s of training, {:.0} images per second",
 
 // %% [markdown]
 // Loss and accuracy per epoch. The training numbers are averaged over the
-// minibatches as they were trained on; the test numbers are measured at the end of
+// minibatches as they were trained on; the validation numbers are measured at the end of
 // each epoch.
 
 // %%
@@ -170,6 +177,14 @@ outcome.history.loss_curves()
 outcome.history.accuracy_curves()
 
 // %% [markdown]
+// The training loss falls in every epoch, but the validation loss does not: it
+// is lowest after epoch 7 (0.0818) and rises to 0.0908 in epoch 8, while the
+// validation accuracy drops from 97.45% to 97.25%. The network is starting to
+// fit its 8,000 training digits more closely than digits it has not seen
+// (overfitting). With a validation set one keeps the weights of the best epoch
+// (early stopping), or adds regularisation, and a final score would then come
+// from a third set of digits that no choice has looked at.
+//
 // ## What the first layer learned
 //
 // The six 5×5 kernels of conv1. Each one is a small pattern detector: the
@@ -183,7 +198,7 @@ plots::kernels(outcome.model.params.conv1_w.view())
 // %% [markdown]
 // ## Feature maps
 //
-// The first test image and what the two convolution layers make of it (after
+// The first validation image and what the two convolution layers make of it (after
 // ReLU): six maps of 28×28, then sixteen of 10×10 that respond to combinations of
 // the first layer's strokes.
 
@@ -193,7 +208,7 @@ train::report::feature_maps_of(&outcome.model, &split.test, 0)
 // %% [markdown]
 // ## The confusion matrix
 //
-// Row $t$, column $p$ counts the test images of digit $t$ that the network called $p$;
+// Row $t$, column $p$ counts the validation images of digit $t$ that the network called $p$;
 // the diagonal holds the right answers.
 
 // %%
@@ -206,7 +221,7 @@ plots::confusion(&outcome.test.confusion, &DIGIT_CLASSES)
 // intermediate value, forward and backward. At the output
 // $\delta = p - y$: the predicted probabilities minus the one-hot label. For a
 // digit the network already gets right with confidence, $p \approx y$ and δ is
-// almost zero everywhere: nothing to learn. So we take the first test digit it
+// almost zero everywhere: nothing to learn. So we take the first validation digit it
 // gets wrong.
 
 // %%
