@@ -21,7 +21,7 @@
 // libraries call *convolution* is, strictly, a **valid cross-correlation**: the
 // kernel is not flipped, and only positions where it fits entirely are kept.
 //
-// $$z_{ij} = \sum_{p=1}^{k_h}\sum_{q=1}^{k_w} a_{i+p-1,\,j+q-1}\, w_{pq}$$
+// $$z_{ij} = \sum_{u=1}^{k_h}\sum_{v=1}^{k_w} a_{i+u-1,\,j+v-1}\, w_{uv}$$
 //
 // Indices start at 1, as in the notes' worked example: $z_{11}$ uses the kernel
 // laid on the top-left corner of $a$. For an $h\times w$ input and a
@@ -82,7 +82,7 @@ z
 // %% [markdown]
 // ## Two helpers of the backward pass: rot180 and zero padding
 //
-// `rot180` turns the kernel by half a turn, $\mathrm{rot180}(w)_{pq} = w_{k_h+1-p,\,k_w+1-q}$:
+// `rot180` turns the kernel by half a turn, $\mathrm{rot180}(w)_{uv} = w_{k_h+1-u,\,k_w+1-v}$:
 
 // %%
 rot180(&ex.w)
@@ -149,9 +149,9 @@ rel_error(&da_numeric, &input_grad(&delta, &w).0)
 // %% [markdown]
 // ## The kernel gradient is a valid correlation
 //
-// The kernel entry $w_{pq}$ multiplied $a_{i+p-1,\,j+q-1}$ in every output $z_{ij}$, so
+// The kernel entry $w_{uv}$ multiplied $a_{i+u-1,\,j+v-1}$ in every output $z_{ij}$, so
 //
-// $$\frac{\partial C}{\partial w_{pq}} = \sum_{i,j} \delta_{ij}\, a_{i+p-1,\,j+q-1},$$
+// $$\frac{\partial C}{\partial w_{uv}} = \sum_{i,j} \delta_{ij}\, a_{i+u-1,\,j+v-1},$$
 //
 // which is the valid correlation of the input with $\delta$: $\delta$ plays the
 // kernel. The result has the kernel's shape.
@@ -160,8 +160,8 @@ rel_error(&da_numeric, &input_grad(&delta, &w).0)
 kernel_grad(&ex.a, &ex.delta)
 
 // %% [markdown]
-// As pictures: for each $w_{pq}$, $\delta$ laid over $a$ with its corner at
-// $(p, q)$, and the four products that meet.
+// As pictures: for each $w_{uv}$, $\delta$ laid over $a$ with its corner at
+// $(u, v)$, and the four products that meet.
 
 // %%
 lenet_core::plots::kernel_grad_panels(&ex.a.map(|&v| v as f64), &ex.delta.map(|&v| v as f64))
@@ -339,7 +339,7 @@ rel_error(&dx1, &dx.slice(s![0, 1, .., ..]))
 // > **The δ recursion of a convolution layer.** Input channel $c$ of layer $l$
 // > fed every kernel $k$ of layer $l+1$, so its error sums a full convolution per kernel:
 // >
-// > $$\delta^l_c = \Big(\sum_{k} \delta^{l+1}_k \circledast W^{l+1}_{k,c}\Big) \odot \sigma'(z^l_c), \qquad \delta \circledast w = \mathrm{pad}_{k_h-1,\,k_w-1}(\delta) \star \mathrm{rot180}(w).$$
+// > $$\delta^l_c = \Big(\sum_{k} \delta^{l+1}_k \circledast w^{l+1}_{k,c}\Big) \odot \sigma'(z^l_c), \qquad \delta \circledast w = \mathrm{pad}_{k_h-1,\,k_w-1}(\delta) \star \mathrm{rot180}(w).$$
 // >
 // > Entry by entry: $(\delta \circledast w)_{ij} = \sum_{p,q} \delta_{pq}\, w_{i-p+1,\,j-q+1}$.
 // > Three things are easy to lose: the zero padding ($k_h-1$ rows and $k_w-1$
@@ -441,12 +441,12 @@ println!("padded, with σ′:       relative error {:.1e}", rel_error(&lenet_cor
 //
 // > [!NOTE]
 // > **Convolution in one box.** Forward, $z = a \star w + b$ (valid correlation,
-// > $z_{ij} = \sum_{pq} a_{i+p-1,\,j+q-1} w_{pq} + b$). Backward:
+// > $z_{ij} = \sum_{u,v} a_{i+u-1,\,j+v-1} w_{uv} + b$). Backward:
 // >
 // > - input gradient, a full convolution: $\partial C/\partial a = \delta \circledast w = \mathrm{pad}_{k_h-1,\,k_w-1}(\delta) \star \mathrm{rot180}(w)$;
 // > - kernel gradient, a valid correlation: $\partial C/\partial w = a \star \delta$;
 // > - bias gradient: $\partial C/\partial b = \sum_{ij} \delta_{ij}$;
-// > - the error of the layer below: $\delta^l_c = \big(\sum_k \delta^{l+1}_k \circledast W^{l+1}_{k,c}\big) \odot \sigma'(z^l_c)$.
+// > - the error of the layer below: $\delta^l_c = \big(\sum_k \delta^{l+1}_k \circledast w^{l+1}_{k,c}\big) \odot \sigma'(z^l_c)$.
 //
 // > [!TIP]
 // > **Try it.** In the finite-difference check of the input gradient, replace

@@ -141,9 +141,9 @@ println!("p = {:.2}", loss::softmax(&logits).column(0));
 //
 // | forward step | backward step | rule |
 // |---|---|---|
-// | $z = Wa + b$, then ReLU | `fc::backprop_delta` | $\delta^l = (W^{l+1})^\top \delta^{l+1} \odot \sigma'(z^l)$ |
+// | $z = Wa + b$, then ReLU | `fc::backprop_delta` | $\delta^l = \big((W^{l+1})^\top \delta^{l+1}\big) \odot \sigma'(z^l)$ |
 // | flatten | `fc::input_grad`, then reshape | $\partial C/\partial a = W^\top \delta$ (no $\sigma'$: pooling has no activation) |
-// | max pool | `pool::max_backward` | each $\partial C/\partial y$ goes to its window's recorded maximum |
+// | max pool | `pool::max_backward` | each $\partial C/\partial a$ of the pooled map goes to its window's recorded maximum |
 // | ReLU | `Activation::backward` | $\delta = \partial C/\partial a \odot \sigma'(z)$: the gate |
 // | convolution | `conv::backward` | $\partial C/\partial a^{l}_c = \sum_k \delta_k \circledast w_{k,c}$; $\partial C/\partial w_{k,c} = a_c \star \delta_k$ |
 //
@@ -260,9 +260,9 @@ for (which, name, at, analytic) in [(0, "conv1_w", 7, dc_dconv1_w.iter().nth(7).
 // %% [markdown]
 // > [!NOTE]
 // > **LeNet's backward pass in one box.** At the logits $\delta = p - y$. Through
-// > a fully connected layer $\delta^l = (W^{l+1})^\top\delta^{l+1} \odot \sigma'(z^l)$,
+// > a fully connected layer $\delta^l = \big((W^{l+1})^\top\delta^{l+1}\big) \odot \sigma'(z^l)$,
 // > with $\partial C/\partial W^l = \delta^l (a^{l-1})^\top$ and $\partial C/\partial b^l = \delta^l$.
-// > Flatten and un-flatten only reshape. Max pooling sends each $\partial C/\partial y$
+// > Flatten and un-flatten only reshape. Max pooling sends each $\partial C/\partial a$ of its output
 // > to its window's maximum, adding where windows overlap. ReLU multiplies by
 // > $\sigma'(z) \in \{0, 1\}$. A convolution sends back $\sum_k \delta_k \circledast w_{k,c}$
 // > and reads $\partial C/\partial w_{k,c} = a_c \star \delta_k$, $\partial C/\partial b_k = \sum \delta_k$.

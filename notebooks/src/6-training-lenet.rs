@@ -246,7 +246,7 @@ probs
 Matrix::from_fn(2, 10, |r, k| if r == 0 { k.to_string() } else { format!("{:.3}", trace.delta_fc3[(k, 0)]) })
 
 // %% [markdown]
-// Going back, $\delta^l = (W^{l+1})^\top \delta^{l+1} \odot \sigma'(z^l)$ through fc2 and fc1,
+// Going back, $\delta^l = \big((W^{l+1})^\top \delta^{l+1}\big) \odot \sigma'(z^l)$ through fc2 and fc1,
 // then into the flattened pool2 output, through max pooling (only the recorded
 // maxima receive anything) and ReLU (only where the activation was positive), and
 // through the convolutions as full convolutions, exactly the steps chapter 5 took

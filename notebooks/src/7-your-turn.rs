@@ -114,7 +114,7 @@ course::check("full_convolve", &Answers { full_convolve, ..Answers::reference() 
 
 // %% [markdown]
 // **The kernel gradient.** Given the input $a$ and δ, return
-// $\partial C/\partial w_{pq} = \sum_{i,j} \delta_{ij}\, a_{i+p-1,\,j+q-1}$, which has the
+// $\partial C/\partial w_{uv} = \sum_{i,j} \delta_{ij}\, a_{i+u-1,\,j+v-1}$, which has the
 // kernel's shape.
 
 // %%
