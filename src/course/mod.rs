@@ -138,20 +138,41 @@ impl Answers {
 /// Checks one exercise of `answers` on inputs drawn from `seed`; `None`
 /// when `exercise` is not one of [`EXERCISES`].
 ///
-/// An exercise may try several cases (a square and a non-square W,
-/// windows that overlap and windows that do not, …): the report is the
-/// first case that fails, or, when all pass, the one with the largest error.
+/// An exercise tries many cases (sizes that no wrong formula can confuse,
+/// every activation, windows that overlap and windows that do not, the
+/// kinks the stubs name, …). When some fail, the report is the first
+/// failing case whose answer is a known mistake (so the diagnosis shows),
+/// else the first failing case; when all pass, the case with the largest
+/// error.
 pub fn check(exercise: &str, answers: &Answers, seed: u64) -> Option<Report> {
+    check_each(exercise, std::slice::from_ref(answers), seed).and_then(|mut r| r.pop())
+}
+
+/// [`check`] for several answer sets on the same seed, drawing the cases
+/// (and their central differences) once: one report per answer set, in
+/// order. What a mutation test of the checker or a grader of many
+/// submissions wants.
+pub fn check_each(exercise: &str, answers: &[Answers], seed: u64) -> Option<Vec<Report>> {
     let name = EXERCISES.iter().find(|&&e| e == exercise)?;
     let mut rng = Rng::new(seed);
     let cases = exercises::cases(name, &mut rng)?;
+    Some(answers.iter().map(|a| verdict(name, seed, &cases, a)).collect())
+}
+
+/// The report on one answer set over all `cases` (see [`check`]).
+fn verdict(name: &str, seed: u64, cases: &[Case], answers: &Answers) -> Report {
     let mut summary: Option<Report> = None;
+    let mut first_failure: Option<Report> = None;
     let mut largest_fd: Option<f64> = None;
     let error = |r: &Report| r.worst.as_ref().map_or(0.0, |w| w.rel_error);
-    for case in &cases {
+    for case in cases {
         let report = judge(name, seed, case, answers);
         if !report.passed() {
-            return Some(report);
+            if report.diagnosis.is_some() {
+                return report;
+            }
+            first_failure.get_or_insert(report);
+            continue;
         }
         if let Some(fd) = report.finite_difference {
             largest_fd = Some(largest_fd.map_or(fd, |m| m.max(fd)));
@@ -160,10 +181,12 @@ pub fn check(exercise: &str, answers: &Answers, seed: u64) -> Option<Report> {
             summary = Some(report);
         }
     }
-    summary.map(|mut s| {
-        s.finite_difference = largest_fd;
-        s
-    })
+    if let Some(failure) = first_failure {
+        return failure;
+    }
+    let mut s = summary.expect("every exercise has at least one case");
+    s.finite_difference = largest_fd;
+    s
 }
 
 /// Checks every exercise, in [`EXERCISES`] order.
