@@ -12,10 +12,12 @@
 use super::Answers;
 use super::catalogue::{self, Variant};
 use super::compare::{Output, named, one, params_output};
+use super::wire::{Input, Tensor as WireTensor};
 use crate::activation::Activation;
 use crate::gradcheck::numerical_grad;
 use crate::matrix::Matrix;
 use crate::model::{Arch, LeNet, PARAM_NAMES};
+use crate::pool::Argmax;
 use crate::rng::Rng;
 use crate::{conv, fc, loss, pool};
 use ndarray::{Array, Array1, Array2, Array4, ArrayD, Dimension, IxDyn, ShapeBuilder};
@@ -35,7 +37,12 @@ pub(crate) struct Case {
     pub numerical: Option<Output>,
     /// The tolerance for `numerical`.
     pub fd_tolerance: f64,
-    /// Calls the student's function on the inputs.
+    /// The inputs, as the runner receives them (in the order of the
+    /// student function's arguments).
+    pub inputs: Vec<Input>,
+    /// What is special about the case, when something is.
+    pub note: Option<&'static str>,
+    /// Calls the student's function on the inputs, in this process.
     pub student: Box<dyn Fn(&Answers) -> Output>,
     /// The catalogue's wrong answers on the same inputs.
     pub variants: Box<dyn Fn() -> Vec<Variant>>,
@@ -175,6 +182,18 @@ fn fd_sampled<D: Dimension>(
     grad.into_dyn()
 }
 
+/// An array as the runner receives it.
+fn t<D: Dimension>(a: &Array<f64, D>) -> Input {
+    Input::Tensor(WireTensor::new(a.shape(), a.iter().copied()))
+}
+
+/// Max pooling's record of its maxima, as the runner receives it.
+fn argmax_input(a: &Argmax) -> Input {
+    let (n, c, h, w) = a.input_shape;
+    let (i, j, k, l) = a.index.dim();
+    Input::Argmax { input_shape: [n, c, h, w], index_shape: [i, j, k, l], index: a.index.iter().copied().collect() }
+}
+
 /// Entry `k` in memory order of an owned (so contiguous) array.
 fn entry<D: Dimension>(a: &mut Array<f64, D>, k: usize) -> &mut f64 {
     &mut a.as_slice_memory_order_mut().expect("an owned array is contiguous")[k]
@@ -208,6 +227,8 @@ fn fc_forward(rng: &mut Rng) -> Case {
         expected,
         numerical: None,
         fd_tolerance: FD_TOLERANCE,
+        note: None,
+        inputs: vec![t(&i.0), t(&i.1), t(&i.2)],
         student: Box::new(move |s| one((s.fc_forward)(&i.0, &i.1, &i.2))),
         variants: Box::new(move || catalogue::fc_forward(&j.0, &j.1)),
     }
@@ -234,6 +255,8 @@ fn fc_backprop_delta(rng: &mut Rng, act: Activation, square: bool) -> Case {
         expected,
         numerical: Some(one(numerical)),
         fd_tolerance: FD_TOLERANCE,
+        note: (square && act == Activation::Relu).then_some("z exactly 0 in row 2, where ReLU′(0) = 0"),
+        inputs: vec![t(&i.0), t(&i.1), t(&i.2), Input::Activation(act.name().to_string())],
         student: Box::new(move |s| one((s.fc_backprop_delta)(&i.0, &i.1, &i.2, act))),
         variants: Box::new(move || catalogue::fc_backprop_delta(&j.0, &j.1, &j.2, act)),
     }
@@ -253,6 +276,8 @@ fn fc_weight_grad(rng: &mut Rng) -> Case {
         expected,
         numerical: Some(one(numerical)),
         fd_tolerance: FD_TOLERANCE,
+        note: None,
+        inputs: vec![t(&i.0), t(&i.1)],
         student: Box::new(move |s| one((s.fc_weight_grad)(&i.0, &i.1))),
         variants: Box::new(move || catalogue::fc_weight_grad(&j.0, &j.1)),
     }
@@ -271,6 +296,8 @@ fn fc_bias_grad(rng: &mut Rng) -> Case {
         expected,
         numerical: Some(one(numerical)),
         fd_tolerance: FD_TOLERANCE,
+        note: None,
+        inputs: vec![t(&i)],
         student: Box::new(move |s| one((s.fc_bias_grad)(&i))),
         variants: Box::new(move || catalogue::fc_bias_grad(&j)),
     }
@@ -296,6 +323,8 @@ fn correlate_valid(rng: &mut Rng) -> Case {
         expected,
         numerical: None,
         fd_tolerance: FD_TOLERANCE,
+        note: None,
+        inputs: vec![t(&i.0), t(&i.1)],
         student: Box::new(move |s| one((s.correlate_valid)(&i.0, &i.1))),
         variants: Box::new(move || catalogue::correlate_valid_variants(&j.0, &j.1)),
     }
@@ -315,6 +344,8 @@ fn full_convolve(rng: &mut Rng) -> Case {
         expected,
         numerical: Some(one(numerical)),
         fd_tolerance: FD_TOLERANCE,
+        note: None,
+        inputs: vec![t(&i.0), t(&i.1)],
         student: Box::new(move |s| one((s.full_convolve)(&i.0, &i.1))),
         variants: Box::new(move || catalogue::full_convolve(&j.0, &j.1)),
     }
@@ -334,6 +365,8 @@ fn kernel_grad(rng: &mut Rng) -> Case {
         expected,
         numerical: Some(one(numerical)),
         fd_tolerance: FD_TOLERANCE,
+        note: None,
+        inputs: vec![t(&i.0), t(&i.1)],
         student: Box::new(move |s| one((s.kernel_grad)(&i.0, &i.1))),
         variants: Box::new(move || catalogue::kernel_grad(&j.0, &j.1)),
     }
@@ -352,6 +385,8 @@ fn bias_grad(rng: &mut Rng) -> Case {
         expected,
         numerical: Some(one(numerical)),
         fd_tolerance: FD_TOLERANCE,
+        note: None,
+        inputs: vec![t(&i)],
         student: Box::new(move |s| one(Array1::from_elem(1, (s.bias_grad)(&i)))),
         variants: Box::new(move || catalogue::bias_grad(&j)),
     }
@@ -390,6 +425,8 @@ fn conv_backward(rng: &mut Rng, padding: usize) -> Case {
         expected,
         numerical: Some(numerical),
         fd_tolerance: FD_TOLERANCE,
+        note: None,
+        inputs: vec![t(&i.0), t(&i.1), t(&i.2), Input::Whole(padding)],
         student: Box::new(move |s| {
             let (dx, dw, db) = (s.conv_backward)(&i.0, &i.1, &i.2, padding);
             vec![named("dx", dx), named("dw", dw), named("db", db)]
@@ -420,6 +457,8 @@ fn mean_pool_backward(rng: &mut Rng, size: usize, stride: usize) -> Case {
         expected,
         numerical: Some(one(numerical)),
         fd_tolerance: FD_TOLERANCE,
+        note: (stride < size).then_some("overlapping windows"),
+        inputs: vec![t(&i), Input::Shape4(shape.into()), Input::Whole(size), Input::Whole(stride)],
         student: Box::new(move |s| one((s.mean_pool_backward)(&i, shape, size, stride))),
         variants: Box::new(move || catalogue::mean_pool_backward(&j, shape, size, stride, &reference)),
     }
@@ -485,6 +524,12 @@ fn max_pool_backward(rng: &mut Rng, size: usize, stride: usize, ties: Ties) -> C
         expected,
         numerical,
         fd_tolerance: FD_TOLERANCE,
+        note: match ties {
+            Ties::None => None,
+            Ties::SharedMax => Some("a maximum shared by overlapping windows"),
+            Ties::Equal => Some("every entry of a plane equal: ties, the first maximum wins"),
+        },
+        inputs: vec![t(&i.0), argmax_input(&i.1)],
         student: Box::new(move |s| one((s.max_pool_backward)(&i.0, &i.1))),
         variants: Box::new(move || catalogue::max_pool_backward(&j.0, &j.1)),
     }
@@ -516,6 +561,8 @@ fn relu_backward(rng: &mut Rng) -> Case {
         expected,
         numerical: Some(one(numerical)),
         fd_tolerance: FD_TOLERANCE,
+        note: Some("z exactly 0 in column 2, where ReLU′(0) = 0"),
+        inputs: vec![t(&i.0), t(&i.1)],
         student: Box::new(move |s| one((s.relu_backward)(&i.0, &i.1))),
         variants: Box::new(move || catalogue::relu_backward(&j.0)),
     }
@@ -553,6 +600,8 @@ fn softmax_cross_entropy_grad(rng: &mut Rng, extreme: bool) -> Case {
         expected,
         numerical,
         fd_tolerance: FD_TOLERANCE,
+        note: extreme.then_some("logits of ±1000"),
+        inputs: vec![t(&i.0), Input::Labels(i.1.clone())],
         student: Box::new(move |s| one((s.softmax_cross_entropy_grad)(&i.0, &i.1))),
         variants: Box::new(move || catalogue::softmax_cross_entropy_grad(&j.0, &j.1)),
     }
@@ -585,6 +634,12 @@ fn lenet_backward(rng: &mut Rng) -> Case {
         expected,
         numerical: Some(numerical),
         fd_tolerance: 1e-4,
+        note: None,
+        inputs: vec![
+            Input::Params(params_output(&i.0).iter().map(|t| t.wire()).collect()),
+            t(&i.1),
+            Input::Labels(i.2.clone()),
+        ],
         student: Box::new(move |s| params_output(&(s.lenet_backward)(&i.0, &i.1, &i.2))),
         variants: Box::new(move || catalogue::lenet_backward(&j.0, &j.1, &j.2, &reference)),
     }
@@ -631,4 +686,51 @@ fn index_of(mut e: usize, shape: &[usize]) -> Vec<usize> {
         e /= d;
     }
     index
+}
+
+/// The names of each exercise's arguments, as the stubs call them.
+fn argument_names(exercise: &str) -> &'static [&'static str] {
+    match exercise {
+        "fc_forward" => &["w", "a", "b"],
+        "fc_backprop_delta" => &["w_next", "delta_next", "z", "act"],
+        "fc_weight_grad" => &["delta", "a_prev"],
+        "fc_bias_grad" | "bias_grad" => &["delta"],
+        "correlate_valid" => &["a", "w"],
+        "full_convolve" => &["delta", "w"],
+        "kernel_grad" => &["a", "delta"],
+        "conv_backward" => &["x", "w", "dy", "padding"],
+        "mean_pool_backward" => &["dy", "input_shape", "size", "stride"],
+        "max_pool_backward" => &["dy", "argmax"],
+        "relu_backward" => &["grad_a", "z"],
+        "softmax_cross_entropy_grad" => &["logits", "labels"],
+        "lenet_backward" => &["params", "x", "labels"],
+        _ => &[],
+    }
+}
+
+/// A case's inputs in a line: each argument's name with its shape or value,
+/// and what is special about the case (z exactly 0, logits of ±1000, ties).
+pub(crate) fn describe(exercise: &str, case: &Case) -> String {
+    use super::compare::shape_text;
+    let names = argument_names(exercise);
+    let mut parts = Vec::new();
+    for (k, input) in case.inputs.iter().enumerate() {
+        let name = names.get(k).copied().unwrap_or("?");
+        parts.push(match input {
+            Input::Tensor(t) => format!("{name} {}", shape_text(&t.shape)),
+            Input::Whole(v) => format!("{name} = {v}"),
+            Input::Shape4(s) => format!("{name} = ({}, {}, {}, {})", s[0], s[1], s[2], s[3]),
+            Input::Labels(l) => format!("{name} {l:?}"),
+            Input::Activation(a) => format!("{name} = {a}"),
+            Input::Argmax { input_shape: s, .. } => {
+                format!("{name} of a {} input", shape_text(s))
+            }
+            Input::Params(_) => format!("{name}: LeNet's"),
+        });
+    }
+    let mut text = parts.join(", ");
+    if let Some(note) = case.note {
+        text.push_str(&format!(" ({note})"));
+    }
+    text
 }

@@ -36,6 +36,9 @@ mod compare;
 mod exercises;
 mod quiet;
 mod report;
+pub mod runner;
+#[path = "../../course/runner/wire.rs"]
+pub(crate) mod wire;
 
 pub use catalogue::{CATALOGUE, Mistake};
 pub use cli::{main, run};
@@ -161,13 +164,26 @@ pub fn check_each(exercise: &str, answers: &[Answers], seed: u64) -> Option<Vec<
 
 /// The report on one answer set over all `cases` (see [`check`]).
 fn verdict(name: &str, seed: u64, cases: &[Case], answers: &Answers) -> Report {
+    verdict_on(name, seed, cases, |_, case| quiet::run(|| (case.student)(answers)))
+}
+
+/// The report over all `cases`, with `answer(k, case)` the student's answer
+/// on case k (or why there is none), wherever it was computed: here, or in
+/// a runner process.
+pub(crate) fn verdict_on(
+    name: &str,
+    seed: u64,
+    cases: &[Case],
+    mut answer: impl FnMut(usize, &Case) -> Result<Output, Failure>,
+) -> Report {
     let mut summary: Option<Report> = None;
     let mut first_failure: Option<Report> = None;
     let mut largest_fd: Option<f64> = None;
     let error = |r: &Report| r.worst.as_ref().map_or(0.0, |w| w.rel_error);
-    for case in cases {
-        let report = judge(name, seed, case, answers);
+    for (k, case) in cases.iter().enumerate() {
+        let mut report = judge(name, seed, case, answer(k, case));
         if !report.passed() {
+            report.case = Some(exercises::describe(name, case));
             if report.diagnosis.is_some() {
                 return report;
             }
@@ -194,20 +210,18 @@ pub fn check_all(answers: &Answers, seed: u64) -> Vec<Report> {
     EXERCISES.iter().filter_map(|e| check(e, answers, seed)).collect()
 }
 
-/// The verdict on one case.
-fn judge(exercise: &str, seed: u64, case: &Case, answers: &Answers) -> Report {
-    let mut report = Report {
-        exercise: exercise.to_string(),
-        seed,
-        status: Status::Passed,
-        worst: None,
-        finite_difference: None,
-        diagnosis: None,
-    };
-    let got = match quiet::run(|| (case.student)(answers)) {
+/// Why a student's function gave no answer: its status, and where it
+/// panicked when that is known (`src/conv.rs:42:17`).
+pub(crate) type Failure = (Status, Option<String>);
+
+/// The verdict on one case, given the student's answer on it.
+fn judge(exercise: &str, seed: u64, case: &Case, got: Result<Output, Failure>) -> Report {
+    let mut report = Report::new(exercise, seed, Status::Passed);
+    let got = match got {
         Ok(got) => got,
-        Err(status) => {
+        Err((status, location)) => {
             report.status = status;
+            report.location = location;
             return report;
         }
     };
