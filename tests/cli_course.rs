@@ -301,3 +301,35 @@ fn course_check_names_a_missing_crate_and_an_unknown_exercise() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("kernel_grd is not an exercise") && stderr.contains("kernel_grad"), "{stderr}");
 }
+
+/// Issue 20, row 12: a checkout path with a newline (or a quote, or a
+/// backslash) is written into the starter's Cargo.toml as a TOML string
+/// that cargo reads back as the same path.
+#[test]
+fn course_new_writes_any_checkout_path_as_a_valid_toml_string() {
+    let tmp = TempDir::new("toml");
+    let checkout = tmp.0.join("fake\nlenet \"q\" \\ end");
+    std::fs::create_dir_all(checkout.join("src")).unwrap();
+    std::fs::write(
+        checkout.join("Cargo.toml"),
+        "[package]\nname = \"lenet\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[features]\ncli = []\n",
+    )
+    .unwrap();
+    std::fs::write(checkout.join("src/lib.rs"), "").unwrap();
+    let krate = tmp.0.join("hw");
+    let out = lenet(&["course", "new", s(&krate), "--lenet", s(&checkout)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let manifest = std::fs::read_to_string(krate.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains(r#"fake\nlenet \"q\" \\ end""#), "{manifest}");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["metadata", "--offline", "--format-version", "1", "--manifest-path"])
+        .arg(krate.join("Cargo.toml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "cargo reads the manifest: {}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lenet = v["packages"].as_array().unwrap().iter().find(|p| p["name"] == "lenet").expect("lenet resolved");
+    let path = lenet["manifest_path"].as_str().unwrap();
+    assert_eq!(Path::new(path), std::fs::canonicalize(&checkout).unwrap().join("Cargo.toml"));
+}

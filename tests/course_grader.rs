@@ -226,7 +226,15 @@ fn grade_a_class_whose_hostile_and_forging_submissions_get_their_real_grade() {
 fn check_streams_real_verdicts_and_keeps_the_submissions_prints_out_of_json() {
     let tmp = TempDir::new("check");
     let eve = tmp.0.join("eve");
-    submission(&eve, &[("fc_forward", FORGED), ("mean_pool_backward", LOOPS), ("relu_backward", RECURSES)]);
+    submission(
+        &eve,
+        &[
+            ("fc_forward", FORGED),
+            ("mean_pool_backward", LOOPS),
+            ("relu_backward", RECURSES),
+            ("bias_grad", "delta[[delta.nrows(), 0]]"),
+        ],
+    );
     let out = lenet(&["course", "check", s(&eve), "--json", "--seed", "3", "--timeout", "3"]);
     let stdout = text(&out.stdout);
     let stderr = text(&out.stderr);
@@ -243,7 +251,12 @@ fn check_streams_real_verdicts_and_keeps_the_submissions_prints_out_of_json() {
             "fc_forward" => assert!(status["Crashed"]["reason"].as_str().unwrap().contains("status 0"), "{v}"),
             "mean_pool_backward" => assert!(status["TimedOut"].is_object(), "{v}"),
             "relu_backward" => assert!(status["Crashed"]["reason"].as_str().unwrap().contains("signal"), "{v}"),
-            "lenet_backward" => assert_ne!(status, "Passed", "it uses fc_forward: {v}"),
+            "lenet_backward" | "conv_backward" => assert_ne!(status, "Passed", "it uses a broken function: {v}"),
+            "bias_grad" => {
+                assert!(status["Panicked"]["message"].as_str().unwrap().contains("out of bounds"), "{v}");
+                let at = v["location"].as_str().expect("the panic's location");
+                assert!(at.contains("src/conv.rs:"), "the student's file and line: {v}");
+            }
             _ => assert_eq!(status, "Passed", "{v}"),
         }
         assert_eq!(v["seed"], 3);

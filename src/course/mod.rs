@@ -35,6 +35,7 @@ mod cli;
 mod compare;
 mod exercises;
 mod quiet;
+mod relations;
 mod report;
 pub mod runner;
 #[path = "../../course/runner/wire.rs"]
@@ -227,7 +228,7 @@ fn judge(exercise: &str, seed: u64, case: &Case, got: Result<Output, Failure>) -
     };
     if let Some((expected, got_shape)) = shape_mismatch(&case.expected, &got) {
         report.status = Status::WrongShape { expected, got: got_shape };
-        report.diagnosis = diagnose(case, &got);
+        report.diagnosis = diagnose(exercise, case, &got);
         return report;
     }
     report.worst = worst(&case.expected, &got);
@@ -240,7 +241,7 @@ fn judge(exercise: &str, seed: u64, case: &Case, got: Result<Output, Failure>) -
     if !(close && agrees) {
         report.status = Status::Wrong;
         if !close {
-            report.diagnosis = diagnose(case, &got);
+            report.diagnosis = diagnose(exercise, case, &got);
         }
     }
     report
@@ -262,11 +263,14 @@ fn reliable_probes(numerical: &Output, expected: &Output, tolerance: f64) -> Out
 }
 
 /// The first catalogued mistake whose answer equals `got`; for a gradient
-/// the reference with its sign flipped is tried last.
-fn diagnose(case: &Case, got: &Output) -> Option<Diagnosis> {
+/// the reference with its sign flipped is tried last; then the general
+/// relations of [`relations`] (a constant factor, turned, transposed,
+/// shifted, zeroed; for LeNet the first wrong tensor from the loss).
+fn diagnose(exercise: &str, case: &Case, got: &Output) -> Option<Diagnosis> {
     let mut variants = quiet::run(|| (case.variants)()).unwrap_or_default();
     if case.numerical.is_some() {
         variants.push((catalogue::SIGN_FLIPPED, catalogue::scaled(&case.expected, -1.0)));
     }
-    variants.iter().find(|(_, wrong)| same(wrong, got)).map(|(mistake, _)| mistake.diagnosis())
+    let known = variants.iter().find(|(_, wrong)| same(wrong, got)).map(|(mistake, _)| mistake.diagnosis());
+    known.or_else(|| relations::relation(exercise, case, got))
 }

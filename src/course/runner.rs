@@ -141,7 +141,8 @@ pub fn build(
          [[bin]]\nname = \"{name}\"\npath = {main}\n\n\
          [dependencies]\nlenet = {{ package = \"lenet-course-api\", path = {api} }}\n\
          serde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n\n\
-         [workspace]\n\n[profile.release]\ndebug = false\n",
+         [workspace]\n\n# Line tables: a panic is reported at the student's line.\n\
+         [profile.release]\ndebug = \"line-tables-only\"\n",
         lib = path(&lib),
         main = path(&checkout.join("course/runner/main.rs")),
         api = path(&checkout.join("course/api")),
@@ -242,7 +243,9 @@ fn spawn(runner: &Path, request: &Request, limits: Limits) -> (Result<Vec<Answer
     };
     let reply = reply_dir.path().join("reply.json");
     let mut cmd = Command::new(runner);
-    cmd.arg(&reply).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    // In a folder of its own: what the code writes lands there, and the
+    // paths of its backtrace stay absolute.
+    cmd.arg(&reply).current_dir(reply_dir.path()).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     limit(&mut cmd, limits.memory);
     let mut child = match cmd.spawn() {
         Ok(c) => c,
