@@ -263,3 +263,67 @@ fn check_streams_real_verdicts_and_keeps_the_submissions_prints_out_of_json() {
     }
     assert!(stderr.contains("14 of 14 passed"), "the forged prints are shown apart, on stderr: {stderr}");
 }
+
+/// The children of process `pid` whose name starts with `prefix` (Linux's /proc).
+#[cfg(target_os = "linux")]
+fn children_named(pid: u32, prefix: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else { continue };
+        // pid (comm) state ppid …: comm may hold spaces, so split after its ')'.
+        let Some((head, rest)) = stat.rsplit_once(')') else { continue };
+        let comm = head.split_once('(').map_or("", |(_, c)| c);
+        let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
+        if ppid == Some(pid) && comm.starts_with(prefix) {
+            found.push(child);
+        }
+    }
+    found
+}
+
+/// Whether process `pid` is still running (not gone, not a zombie).
+#[cfg(target_os = "linux")]
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')))
+}
+
+/// A harness that kills the grader (SIGKILL, to lenet alone) leaves no
+/// runner behind: each runner dies with it.
+#[cfg(target_os = "linux")]
+#[test]
+fn killing_the_grader_kills_its_runner() {
+    use std::time::{Duration, Instant};
+    let tmp = TempDir::new("kill");
+    let hw = tmp.0.join("hw");
+    submission(&hw, &[("mean_pool_backward", LOOPS)]);
+    let mut grader = Command::new(env!("CARGO_BIN_EXE_lenet"))
+        .args(["course", "check", s(&hw), "mean_pool_backward", "--timeout", "600"])
+        .env("CARGO_TARGET_DIR", shared_target())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The build comes first (shared target: a few seconds); then the runner loops.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let runner = loop {
+        if let Some(&pid) = children_named(grader.id(), "lenet-runner").first() {
+            break pid;
+        }
+        if Instant::now() > deadline || grader.try_wait().unwrap().is_some() {
+            let _ = grader.kill();
+            panic!("no runner started within 300 s, or the grader ended");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(running(runner));
+    grader.kill().unwrap();
+    grader.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while running(runner) {
+        assert!(Instant::now() < deadline, "runner {runner} still runs 30 s after the grader was killed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

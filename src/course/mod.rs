@@ -27,6 +27,11 @@
 //! assert_eq!(report.diagnosis.unwrap().erratum, Some(13));
 //! ```
 //!
+//! [`check`] runs the student's functions in this process: what a notebook
+//! (chapter 7) and a student's own `cargo test` use, and it protects
+//! nothing. Grading runs them in runner processes built without lenet's
+//! backward functions ([`runner`]; `lenet course check` and `grade`).
+//!
 //! Indices in reports count from 1, as the book's do. Parameter gradients
 //! are batch means; δ and ∂C/∂x are per sample (the book's convention).
 
