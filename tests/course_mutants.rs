@@ -133,6 +133,7 @@ fn relu_gate(z: &Array2<f64>) -> Array2<f64> {
 
 /// Every wrong variant: its exercise, what is wrong, and the answers with
 /// only that exercise replaced.
+#[allow(clippy::type_complexity, reason = "each exercise's signature is spelt out where its variants are")]
 fn mutants() -> Vec<(&'static str, &'static str, Answers)> {
     let fc_forward = |name, f: fn(&Array2<f64>, &Array2<f64>, &Array2<f64>) -> Array2<f64>| {
         ("fc_forward", name, Answers { fc_forward: f, ..r() })
@@ -344,7 +345,7 @@ fn mutants() -> Vec<(&'static str, &'static str, Answers)> {
         mean("hard-coded 2×2 windows", |dy, shape, _, s| mean_back(dy, shape, 2, s, 0.25, false)),
         mean("sign flipped", |dy, shape, k, s| -pool::mean_backward(dy, shape, k, s)),
         // max_pool_backward
-        max("assignment instead of += (erratum 15)", |dy, am| errata::max_backward_assigning(dy, am)),
+        max("assignment instead of += (erratum 15)", errata::max_backward_assigning),
         max("row and column from H, not W", |dy, am| {
             let (_, _, h, w) = am.input_shape;
             let mut dx = Array4::zeros(am.input_shape);
