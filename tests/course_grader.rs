@@ -327,3 +327,21 @@ fn killing_the_grader_kills_its_runner() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// lenet-core, which holds the backward functions, is a dependency of the
+/// API crate only: a submission cannot name it, even with `extern crate`.
+#[test]
+fn a_submission_cannot_reach_lenet_core() {
+    let tmp = TempDir::new("core");
+    let hw = tmp.0.join("hw");
+    submission(&hw, &[]);
+    let lib = hw.join("src/lib.rs");
+    let source = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, format!("extern crate lenet_core;\n{source}")).unwrap();
+    let out = lenet(&["course", "check", s(&hw), "fc_forward"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(101), "cargo's status for a build error: {stderr}");
+    assert!(stderr.contains("can't find crate for `lenet_core`"), "{stderr}");
+    assert!(stderr.contains("did not build for grading") && stderr.contains("lenet-course-api"), "{stderr}");
+    assert!(out.stdout.is_empty(), "no verdict without a build: {}", text(&out.stdout));
+}
