@@ -26,6 +26,8 @@ cargo fmt --all --check
 python3 scripts/module-graph.py  # no cycle between modules, in lenet-core and in lenet (ARCHITECTURE.md)
 (cd wasm && cargo fmt --check)
 (cd fuzz && cargo fmt --check)
+# The grader's crates outside the workspace: the API a submission builds against, and the runner.
+rustfmt --check --edition 2024 course/api/src/lib.rs course/runner/main.rs course/runner/wire.rs
 cargo clippy --release --workspace --all-targets -- -D warnings
 cargo clippy --release --all-targets --no-default-features -- -D warnings
 (cd wasm && CARGO_TARGET_DIR=../target/wasm cargo clippy --release --all-targets --locked -- -D warnings)

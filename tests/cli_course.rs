@@ -18,25 +18,8 @@ use lenet::course::EXERCISES;
 
 #[path = "course/placeholder.rs"]
 mod placeholder;
-
-/// Each stub's arguments in the starter: a filled crate calls the reference
-/// answer with them in place of the stub's placeholder.
-const ARGS: [(&str, &str); 14] = [
-    ("fc_forward", "w, a, b"),
-    ("fc_backprop_delta", "w_next, delta_next, z, act"),
-    ("fc_weight_grad", "delta, a_prev"),
-    ("fc_bias_grad", "delta"),
-    ("correlate_valid", "a, w"),
-    ("full_convolve", "delta, w"),
-    ("kernel_grad", "a, delta"),
-    ("bias_grad", "delta"),
-    ("conv_backward", "x, w, dy, padding"),
-    ("mean_pool_backward", "dy, input_shape, size, stride"),
-    ("max_pool_backward", "dy, argmax"),
-    ("relu_backward", "grad_a, z"),
-    ("softmax_cross_entropy_grad", "logits, labels"),
-    ("lenet_backward", "params, x, labels"),
-];
+#[path = "course/solution.rs"]
+mod solution;
 
 /// The target folder the starter crates share (their own, not the project's:
 /// this test runs while cargo holds the project's).
@@ -87,66 +70,16 @@ fn sources(krate: &Path) -> Vec<(PathBuf, String)> {
     files
 }
 
-/// `lenet_backward` as its stub asks: LeNet-5 (ReLU, max pooling) assembled
-/// from the crate's own functions, lenet's forward passes and ndarray. That
-/// it passes shows the stub's doc comment says enough.
-const ASSEMBLED: &str = "{
-    use crate::{activation::relu_backward, conv::conv_backward, fc, loss, pool::max_pool_backward};
-    use lenet::activation::Activation::Relu;
-    use lenet::ndarray::{Array1, Array2, Axis};
-    let n = x.dim().0;
-    let column = |b: &Array1<f64>| b.view().insert_axis(Axis(1)).to_owned();
-    let bias = |g: Array2<f64>| g.column(0).to_owned();
-    // Forward, keeping what the backward pass needs.
-    let z1 = lenet::conv::forward(x, &params.conv1_w, &params.conv1_b, 2);
-    let (p1, arg1) = lenet::pool::max_forward(&Relu.apply(&z1), 2, 2);
-    let z2 = lenet::conv::forward(&p1, &params.conv2_w, &params.conv2_b, 0);
-    let (p2, arg2) = lenet::pool::max_forward(&Relu.apply(&z2), 2, 2);
-    let rows = p2.as_standard_layout().into_owned().into_shape_with_order((n, 400)).unwrap();
-    let flat = rows.t().to_owned();
-    let z3 = fc::fc_forward(&params.fc1_w, &flat, &column(&params.fc1_b));
-    let a3 = Relu.apply(&z3);
-    let z4 = fc::fc_forward(&params.fc2_w, &a3, &column(&params.fc2_b));
-    let a4 = Relu.apply(&z4);
-    let z5 = fc::fc_forward(&params.fc3_w, &a4, &column(&params.fc3_b));
-    // Backward: δ per sample, parameter gradients averaged.
-    let d5 = loss::softmax_cross_entropy_grad(&z5, labels);
-    let d4 = fc::fc_backprop_delta(&params.fc3_w, &d5, &z4, Relu);
-    let d3 = fc::fc_backprop_delta(&params.fc2_w, &d4, &z3, Relu);
-    let grad_flat = params.fc1_w.t().dot(&d3); // no activation between pool2 and fc1
-    let grad_p2 = grad_flat.t().as_standard_layout().into_owned().into_shape_with_order((n, 16, 5, 5)).unwrap();
-    let d2 = relu_backward(&max_pool_backward(&grad_p2, &arg2), &z2);
-    let (grad_p1, conv2_w, conv2_b) = conv_backward(&p1, &params.conv2_w, &d2, 0);
-    let d1 = relu_backward(&max_pool_backward(&grad_p1, &arg1), &z1);
-    let (_, conv1_w, conv1_b) = conv_backward(x, &params.conv1_w, &d1, 2);
-    Params {
-        conv1_w,
-        conv1_b,
-        conv2_w,
-        conv2_b,
-        fc1_w: fc::fc_weight_grad(&d3, &flat),
-        fc1_b: bias(fc::fc_bias_grad(&d3)),
-        fc2_w: fc::fc_weight_grad(&d4, &a3),
-        fc2_b: bias(fc::fc_bias_grad(&d4)),
-        fc3_w: fc::fc_weight_grad(&d5, &a4),
-        fc3_b: bias(fc::fc_bias_grad(&d5)),
-    }
-}";
-
-/// Replaces each stub's placeholder with a call of lenet's reference
-/// answer, as a student who copied the crate would, except `lenet_backward`,
-/// which is assembled from those functions as its stub asks.
+/// Replaces each stub's placeholder with a right answer written as a
+/// student must (`course/solution.rs`: ndarray and the forward passes, no
+/// backward function of lenet's, which the grader's build would refuse).
 fn fill_with_reference_answers(krate: &Path) {
     let mut filled = 0;
     for (path, mut t) in sources(krate) {
-        for (name, args) in ARGS {
+        for name in EXERCISES {
             let stub = placeholder::of(name);
             if t.contains(&stub) {
-                let answer = match name {
-                    "lenet_backward" => ASSEMBLED.to_string(),
-                    _ => format!("(lenet::course::Answers::reference().{name})({args})"),
-                };
-                t = t.replacen(&stub, &answer, 1);
+                t = t.replacen(&stub, solution::body(name), 1);
                 filled += 1;
             }
         }
@@ -367,4 +300,36 @@ fn course_check_names_a_missing_crate_and_an_unknown_exercise() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("kernel_grd is not an exercise") && stderr.contains("kernel_grad"), "{stderr}");
+}
+
+/// Issue 20, row 12: a checkout path with a newline (or a quote, or a
+/// backslash) is written into the starter's Cargo.toml as a TOML string
+/// that cargo reads back as the same path.
+#[test]
+fn course_new_writes_any_checkout_path_as_a_valid_toml_string() {
+    let tmp = TempDir::new("toml");
+    let checkout = tmp.0.join("fake\nlenet \"q\" \\ end");
+    std::fs::create_dir_all(checkout.join("src")).unwrap();
+    std::fs::write(
+        checkout.join("Cargo.toml"),
+        "[package]\nname = \"lenet\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n[features]\ncli = []\n",
+    )
+    .unwrap();
+    std::fs::write(checkout.join("src/lib.rs"), "").unwrap();
+    let krate = tmp.0.join("hw");
+    let out = lenet(&["course", "new", s(&krate), "--lenet", s(&checkout)]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let manifest = std::fs::read_to_string(krate.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains(r#"fake\nlenet \"q\" \\ end""#), "{manifest}");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["metadata", "--offline", "--format-version", "1", "--manifest-path"])
+        .arg(krate.join("Cargo.toml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "cargo reads the manifest: {}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lenet = v["packages"].as_array().unwrap().iter().find(|p| p["name"] == "lenet").expect("lenet resolved");
+    let path = lenet["manifest_path"].as_str().unwrap();
+    assert_eq!(Path::new(path), std::fs::canonicalize(&checkout).unwrap().join("Cargo.toml"));
 }

@@ -1,19 +1,25 @@
 //! `lenet course new DIR` writes the student starter, a cargo crate with one
 //! stub per exercise of [`lenet::course`]; `lenet course check [DIR]
-//! [EXERCISE ...]` builds that crate and runs the checker on the student's
-//! functions (`cargo run --release` in DIR: the crate's `main` hands them to
-//! `lenet::course::main`).
+//! [EXERCISE ...]` grades that crate and `lenet course grade FOLDER` a
+//! folder of them. Grading builds the student's `src/` into a runner
+//! against lenet's `course/api` (no backward functions) and runs each
+//! exercise in a runner process of its own, under a time and a memory
+//! limit; this process draws the cases, compares and prints the verdicts
+//! ([`lenet::course::runner`]). The crate's own `cargo run` and `cargo test`
+//! still check in-process, for a student at work: that protects nothing.
 //!
 //! The starter's files are `course/starter/` of this checkout, embedded in the
 //! binary so that `course new` works from anywhere. There the crate depends
 //! on `lenet = { path = "../.." }`, which makes the template itself a working
 //! crate; `course new` replaces that path with an absolute one.
 
-use lenet::course::EXERCISES;
+use lenet::course::runner::{self, Graded, Limits};
+use lenet::course::{EXERCISES, Report, table};
 use std::ffi::OsString;
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 /// The starter's files, each as its path inside the crate and its text.
 macro_rules! starter {
@@ -54,9 +60,65 @@ pub struct Args {
 enum Sub {
     /// Write the student starter: a cargo crate with one stub per exercise.
     New(NewArgs),
-    /// Build a student crate and check its answers (exit 0 only if all pass).
-    #[command(override_usage = "lenet course check [DIR] [EXERCISE ...] [--json] [--seed N]")]
+    /// Grade a student crate's answers (exit 0 only if all pass).
+    #[command(override_usage = "lenet course check [DIR] [EXERCISE ...] [--json] [--seed N] [--timeout S]")]
     Check(CheckArgs),
+    /// Grade every student crate in a folder: a CSV, a report per student
+    /// and Gradescope's results.json.
+    Grade(GradeArgs),
+}
+
+/// How the runners are built and limited, for check and grade alike.
+#[derive(clap::Args)]
+struct RunnerArgs {
+    /// Wall-clock limit per exercise, in seconds: a runner still going is
+    /// stopped and the exercise reported "timed out".
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    timeout: f64,
+    /// Memory limit per exercise's runner, in MiB (its address space).
+    #[arg(long, value_name = "MIB", default_value_t = 2048)]
+    memory: u64,
+    /// The lenet checkout whose course/api and course/runner the runner is
+    /// built from [default: the one this binary was built from].
+    #[arg(long, value_name = "PATH")]
+    lenet: Option<PathBuf>,
+}
+
+impl RunnerArgs {
+    fn limits(&self) -> Result<Limits, Failure> {
+        if !(self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 86_400.0) {
+            return Err((USAGE, format!("--timeout must be a number of seconds in (0, 86400], not {}", self.timeout)));
+        }
+        if self.memory < 64 {
+            return Err((USAGE, format!("--memory must be at least 64 (MiB), not {}", self.memory)));
+        }
+        Ok(Limits { timeout: std::time::Duration::from_secs_f64(self.timeout), memory: self.memory << 20 })
+    }
+
+    fn checkout(&self) -> Result<PathBuf, Failure> {
+        let checkout = lenet_checkout(self.lenet.clone())?;
+        runner::checkout_parts(&checkout).map_err(fail)?;
+        Ok(checkout)
+    }
+}
+
+#[derive(clap::Args)]
+struct GradeArgs {
+    /// The folder of submissions: one student crate (with src/lib.rs) per
+    /// subfolder, named after the student.
+    submissions: PathBuf,
+    /// Where the grades go: grades.csv, and STUDENT/report.txt and
+    /// STUDENT/results.json per student [default: SUBMISSIONS/../grades].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// The seed of the random inputs, the same for every student [default: a new one].
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// The target folder shared by every submission's build [default: OUT/target].
+    #[arg(long, value_name = "DIR")]
+    target_dir: Option<PathBuf>,
+    #[command(flatten)]
+    runner: RunnerArgs,
 }
 
 #[derive(clap::Args)]
@@ -83,12 +145,15 @@ struct CheckArgs {
     /// report prints the seed it used.
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
+    #[command(flatten)]
+    runner: RunnerArgs,
 }
 
 pub fn run(args: Args) -> ExitCode {
     let result = match args.command {
         Sub::New(a) => new(a).map(|()| ExitCode::SUCCESS),
         Sub::Check(a) => check(a),
+        Sub::Grade(a) => grade(a),
     };
     result.unwrap_or_else(|(code, message)| {
         eprintln!("error: {message}");
@@ -202,19 +267,10 @@ fn write_starter(root: &Path, lenet: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A path as a TOML basic string.
+/// A path as a TOML basic string (every character TOML would read
+/// otherwise escaped, a newline too).
 fn toml_string(p: &Path) -> String {
-    let s = p.to_string_lossy();
-    let mut out = String::from('"');
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    runner::toml_string(&p.to_string_lossy())
 }
 
 // ---------------------------------------------------------------- check
@@ -246,21 +302,183 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
         ));
     }
 
+    let checkout = args.runner.checkout()?;
+    let limits = args.runner.limits()?;
+    let work = dir.join("target").join("lenet-grader");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| work.join("target"), PathBuf::from);
     // cargo prints the build (and any compile error, naming the student's
-    // file) on stderr, the checker its reports on stdout: both pass through.
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    let mut cmd = Command::new(&cargo);
-    cmd.args(["run", "--release", "--quiet", "--manifest-path"]).arg(&manifest).arg("--");
-    cmd.args(exercises);
-    if args.json {
-        cmd.arg("--json");
+    // file) on stderr; the reports go to stdout.
+    let runner = match runner::build(&dir, &checkout, &work, &target, true) {
+        Ok(r) => r,
+        Err(failure) => {
+            eprint!("{}", failure.log);
+            eprintln!("error: {} did not build for grading. {}", dir.display(), runner::ALLOWED);
+            return Ok(ExitCode::from(failure.status.and_then(|c| u8::try_from(c).ok()).unwrap_or(1)));
+        }
+    };
+    let seed = args.seed.unwrap_or_else(clock_seed);
+    let names: Vec<&str> = if exercises.is_empty() {
+        EXERCISES.to_vec()
+    } else {
+        exercises.iter().filter_map(|p| EXERCISES.iter().copied().find(|e| Path::new(e) == p.as_path())).collect()
+    };
+    let mut reports = Vec::new();
+    let mut stdout = std::io::stdout().lock();
+    for name in names {
+        let Some(Graded { report, printed }) = runner::run_exercise(&runner, name, seed, limits) else { continue };
+        // Each verdict as it comes: a slow or stuck exercise does not hide the others.
+        if args.json {
+            let _ = writeln!(stdout, "{}", report.to_json());
+        } else {
+            let _ = writeln!(stdout, "{name}  {}", report.status.label());
+        }
+        let _ = stdout.flush();
+        if !printed.is_empty() {
+            eprint!("--- what your code printed in {name} (not part of the report) ---\n{printed}");
+        }
+        reports.push(report);
     }
-    if let Some(seed) = args.seed {
-        cmd.arg("--seed").arg(seed.to_string());
+    if !args.json {
+        let _ = write!(stdout, "\n{}", table(&reports));
     }
-    let status = cmd.status().map_err(|e| fail(format!("cannot run {}: {e}", Path::new(&cargo).display())))?;
-    match status.code() {
-        Some(code) => Ok(ExitCode::from(u8::try_from(code).unwrap_or(1))),
-        None => Err(fail(format!("cargo run on {} was stopped by a signal ({status})", manifest.display()))),
+    let _ = stdout.flush();
+    Ok(if reports.iter().all(Report::passed) { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// A seed from the clock, six digits so it is easy to type back.
+fn clock_seed() -> u64 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    (now.as_secs() ^ u64::from(now.subsec_nanos())) % 1_000_000
+}
+
+// ---------------------------------------------------------------- grade
+
+/// One student's grading: the reports (all "did not build" when it did
+/// not), the build log and what their code printed.
+struct Graded1 {
+    student: String,
+    reports: Vec<Report>,
+    build_log: Option<String>,
+    printed: String,
+    seconds: f64,
+}
+
+fn grade(args: GradeArgs) -> Result<ExitCode, Failure> {
+    let checkout = args.runner.checkout()?;
+    let limits = args.runner.limits()?;
+    let root = &args.submissions;
+    let entries = fs::read_dir(root).map_err(|e| (USAGE, format!("{}: {e}", root.display())))?;
+    let mut students: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("src").join("lib.rs").is_file())
+        .map(|p| (p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(), p))
+        .collect();
+    students.sort();
+    if students.is_empty() {
+        return Err((USAGE, format!("{} holds no student crate (a subfolder with src/lib.rs)", root.display())));
     }
+    let out = args.out.clone().unwrap_or_else(|| {
+        let parent = root.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        parent.join("grades")
+    });
+    fs::create_dir_all(&out).map_err(|e| fail(format!("cannot create {}: {e}", out.display())))?;
+    let target = args.target_dir.clone().unwrap_or_else(|| out.join("target"));
+    let seed = args.seed.unwrap_or_else(clock_seed);
+    println!("grading {} submissions in {} with seed {seed}", students.len(), root.display());
+    let mut all = Vec::new();
+    for (student, dir) in &students {
+        let started = std::time::Instant::now();
+        let work = out.join(".runners").join(student);
+        let mut graded = Graded1 {
+            student: student.clone(),
+            reports: Vec::new(),
+            build_log: None,
+            printed: String::new(),
+            seconds: 0.0,
+        };
+        match runner::build(dir, &checkout, &work, &target, false) {
+            Ok(runner) => {
+                for name in EXERCISES {
+                    if let Some(g) = runner::run_exercise(&runner, name, seed, limits) {
+                        if !g.printed.is_empty() {
+                            graded.printed.push_str(&format!("--- {name} ---\n{}", g.printed));
+                        }
+                        graded.reports.push(g.report);
+                    }
+                }
+            }
+            Err(failure) => {
+                graded.build_log = Some(failure.log);
+                graded.reports =
+                    EXERCISES.iter().map(|e| Report::new(e, seed, lenet::course::Status::NotBuilt)).collect();
+            }
+        }
+        graded.seconds = started.elapsed().as_secs_f64();
+        let passed = graded.reports.iter().filter(|r| r.passed()).count();
+        println!("{student}: {passed} of {} ({:.1} s)", EXERCISES.len(), graded.seconds);
+        write_student(&out, &graded, seed).map_err(|e| fail(format!("cannot write the grades of {student}: {e}")))?;
+        all.push(graded);
+    }
+    let csv = out.join("grades.csv");
+    fs::write(&csv, grades_csv(&all)).map_err(|e| fail(format!("cannot write {}: {e}", csv.display())))?;
+    println!("wrote {} and a report.txt and results.json per student in {}", csv.display(), out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// One row per student, one column per exercise (1 passed, 0 not), and the total.
+fn grades_csv(all: &[Graded1]) -> String {
+    let mut text = format!("student,{},total\n", EXERCISES.join(","));
+    for g in all {
+        let marks: Vec<&str> = g.reports.iter().map(|r| if r.passed() { "1" } else { "0" }).collect();
+        let total = g.reports.iter().filter(|r| r.passed()).count();
+        text.push_str(&format!("{},{},{total}\n", csv_field(&g.student), marks.join(",")));
+    }
+    text
+}
+
+/// STUDENT/report.txt and STUDENT/results.json (Gradescope's format: one
+/// test per exercise, worth 1).
+fn write_student(out: &Path, g: &Graded1, seed: u64) -> std::io::Result<()> {
+    let dir = out.join(&g.student);
+    fs::create_dir_all(&dir)?;
+    let mut report = format!("{}\n\n", g.student);
+    if let Some(log) = &g.build_log {
+        report.push_str(&format!("The submission did not build.\n{}\n\n{log}\n", runner::ALLOWED));
+    }
+    report.push_str(&table(&g.reports));
+    if !g.printed.is_empty() {
+        report.push_str(&format!("\nWhat the submission's code printed (not part of the grade):\n{}", g.printed));
+    }
+    fs::write(dir.join("report.txt"), report)?;
+    let tests: Vec<serde_json::Value> = g
+        .reports
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "name": r.exercise,
+                "score": if r.passed() { 1.0 } else { 0.0 },
+                "max_score": 1.0,
+                "status": if r.passed() { "passed" } else { "failed" },
+                "output": r.to_string(),
+            })
+        })
+        .collect();
+    let score = g.reports.iter().filter(|r| r.passed()).count() as f64;
+    let mut output = format!("Graded by lenet course grade with seed {seed}.");
+    if let Some(log) = &g.build_log {
+        output.push_str(&format!(" The submission did not build.\n{}\n\n{log}", runner::ALLOWED));
+    }
+    let results = serde_json::json!({
+        "score": score,
+        "execution_time": g.seconds,
+        "output": output,
+        "tests": tests,
+    });
+    fs::write(dir.join("results.json"), serde_json::to_string_pretty(&results).expect("plain JSON values"))
 }

@@ -1,5 +1,9 @@
 //! The command line of a student's crate: its `src/main.rs` is
-//! `fn main() -> ExitCode { lenet::course::main(answers()) }`.
+//! `fn main() -> ExitCode { lenet::course::main(answers()) }`. It checks
+//! in-process, with the student's functions inside the checker: handy at
+//! work, and it protects nothing (a function can loop, abort, print fake
+//! verdicts or call lenet's reference). Grading is `lenet course check`,
+//! which runs the functions in runner processes ([`super::runner`]).
 
 use super::{Answers, EXERCISES, check, table};
 use std::io::Write;
@@ -18,6 +22,10 @@ fn usage() -> String {
          Without --seed the seed comes from the clock; every report prints it, and\n\
          --seed N draws the same inputs again. Exit status 0 when every exercise\n\
          checked passed, 1 otherwise, 2 for a bad command line.\n\
+         \n\
+         This checks in-process, for you at work; it protects nothing. The grader\n\
+         is `lenet course check`, which builds your src/ without lenet's backward\n\
+         functions and runs each exercise in a process of its own.\n\
          \n\
          exercises: {}\n",
         EXERCISES.join(", ")

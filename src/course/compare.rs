@@ -19,6 +19,13 @@ pub(crate) struct Tensor {
     pub value: ArrayD<f64>,
 }
 
+impl Tensor {
+    /// The tensor as the runner sends it.
+    pub fn wire(&self) -> super::wire::Tensor {
+        super::wire::Tensor::new(self.value.shape(), self.value.iter().copied())
+    }
+}
+
 /// An exercise's answer as named tensors.
 pub(crate) type Output = Vec<Tensor>;
 

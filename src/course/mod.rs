@@ -27,6 +27,11 @@
 //! assert_eq!(report.diagnosis.unwrap().erratum, Some(13));
 //! ```
 //!
+//! [`check`] runs the student's functions in this process: what a notebook
+//! (chapter 7) and a student's own `cargo test` use, and it protects
+//! nothing. Grading runs them in runner processes built without lenet's
+//! backward functions ([`runner`]; `lenet course check` and `grade`).
+//!
 //! Indices in reports count from 1, as the book's do. Parameter gradients
 //! are batch means; δ and ∂C/∂x are per sample (the book's convention).
 
@@ -35,7 +40,11 @@ mod cli;
 mod compare;
 mod exercises;
 mod quiet;
+mod relations;
 mod report;
+pub mod runner;
+#[path = "../../course/runner/wire.rs"]
+pub(crate) mod wire;
 
 pub use catalogue::{CATALOGUE, Mistake};
 pub use cli::{main, run};
@@ -138,20 +147,54 @@ impl Answers {
 /// Checks one exercise of `answers` on inputs drawn from `seed`; `None`
 /// when `exercise` is not one of [`EXERCISES`].
 ///
-/// An exercise may try several cases (a square and a non-square W,
-/// windows that overlap and windows that do not, …): the report is the
-/// first case that fails, or, when all pass, the one with the largest error.
+/// An exercise tries many cases (sizes that no wrong formula can confuse,
+/// every activation, windows that overlap and windows that do not, the
+/// kinks the stubs name, …). When some fail, the report is the first
+/// failing case whose answer is a known mistake (so the diagnosis shows),
+/// else the first failing case; when all pass, the case with the largest
+/// error.
 pub fn check(exercise: &str, answers: &Answers, seed: u64) -> Option<Report> {
+    check_each(exercise, std::slice::from_ref(answers), seed).and_then(|mut r| r.pop())
+}
+
+/// [`check`] for several answer sets on the same seed, drawing the cases
+/// (and their central differences) once: one report per answer set, in
+/// order. What a mutation test of the checker or a grader of many
+/// submissions wants.
+pub fn check_each(exercise: &str, answers: &[Answers], seed: u64) -> Option<Vec<Report>> {
     let name = EXERCISES.iter().find(|&&e| e == exercise)?;
     let mut rng = Rng::new(seed);
     let cases = exercises::cases(name, &mut rng)?;
+    Some(answers.iter().map(|a| verdict(name, seed, &cases, a)).collect())
+}
+
+/// The report on one answer set over all `cases` (see [`check`]).
+fn verdict(name: &str, seed: u64, cases: &[Case], answers: &Answers) -> Report {
+    verdict_on(name, seed, cases, |_, case| quiet::run(|| (case.student)(answers)))
+}
+
+/// The report over all `cases`, with `answer(k, case)` the student's answer
+/// on case k (or why there is none), wherever it was computed: here, or in
+/// a runner process.
+pub(crate) fn verdict_on(
+    name: &str,
+    seed: u64,
+    cases: &[Case],
+    mut answer: impl FnMut(usize, &Case) -> Result<Output, Failure>,
+) -> Report {
     let mut summary: Option<Report> = None;
+    let mut first_failure: Option<Report> = None;
     let mut largest_fd: Option<f64> = None;
     let error = |r: &Report| r.worst.as_ref().map_or(0.0, |w| w.rel_error);
-    for case in &cases {
-        let report = judge(name, seed, case, answers);
+    for (k, case) in cases.iter().enumerate() {
+        let mut report = judge(name, seed, case, answer(k, case));
         if !report.passed() {
-            return Some(report);
+            report.case = Some(exercises::describe(name, case));
+            if report.diagnosis.is_some() {
+                return report;
+            }
+            first_failure.get_or_insert(report);
+            continue;
         }
         if let Some(fd) = report.finite_difference {
             largest_fd = Some(largest_fd.map_or(fd, |m| m.max(fd)));
@@ -160,10 +203,12 @@ pub fn check(exercise: &str, answers: &Answers, seed: u64) -> Option<Report> {
             summary = Some(report);
         }
     }
-    summary.map(|mut s| {
-        s.finite_difference = largest_fd;
-        s
-    })
+    if let Some(failure) = first_failure {
+        return failure;
+    }
+    let mut s = summary.expect("every exercise has at least one case");
+    s.finite_difference = largest_fd;
+    s
 }
 
 /// Checks every exercise, in [`EXERCISES`] order.
@@ -171,26 +216,24 @@ pub fn check_all(answers: &Answers, seed: u64) -> Vec<Report> {
     EXERCISES.iter().filter_map(|e| check(e, answers, seed)).collect()
 }
 
-/// The verdict on one case.
-fn judge(exercise: &str, seed: u64, case: &Case, answers: &Answers) -> Report {
-    let mut report = Report {
-        exercise: exercise.to_string(),
-        seed,
-        status: Status::Passed,
-        worst: None,
-        finite_difference: None,
-        diagnosis: None,
-    };
-    let got = match quiet::run(|| (case.student)(answers)) {
+/// Why a student's function gave no answer: its status, and where it
+/// panicked when that is known (`src/conv.rs:42:17`).
+pub(crate) type Failure = (Status, Option<String>);
+
+/// The verdict on one case, given the student's answer on it.
+fn judge(exercise: &str, seed: u64, case: &Case, got: Result<Output, Failure>) -> Report {
+    let mut report = Report::new(exercise, seed, Status::Passed);
+    let got = match got {
         Ok(got) => got,
-        Err(status) => {
+        Err((status, location)) => {
             report.status = status;
+            report.location = location;
             return report;
         }
     };
     if let Some((expected, got_shape)) = shape_mismatch(&case.expected, &got) {
         report.status = Status::WrongShape { expected, got: got_shape };
-        report.diagnosis = diagnose(case, &got);
+        report.diagnosis = diagnose(exercise, case, &got);
         return report;
     }
     report.worst = worst(&case.expected, &got);
@@ -203,7 +246,7 @@ fn judge(exercise: &str, seed: u64, case: &Case, answers: &Answers) -> Report {
     if !(close && agrees) {
         report.status = Status::Wrong;
         if !close {
-            report.diagnosis = diagnose(case, &got);
+            report.diagnosis = diagnose(exercise, case, &got);
         }
     }
     report
@@ -225,11 +268,14 @@ fn reliable_probes(numerical: &Output, expected: &Output, tolerance: f64) -> Out
 }
 
 /// The first catalogued mistake whose answer equals `got`; for a gradient
-/// the reference with its sign flipped is tried last.
-fn diagnose(case: &Case, got: &Output) -> Option<Diagnosis> {
+/// the reference with its sign flipped is tried last; then the general
+/// relations of [`relations`] (a constant factor, turned, transposed,
+/// shifted, zeroed; for LeNet the first wrong tensor from the loss).
+fn diagnose(exercise: &str, case: &Case, got: &Output) -> Option<Diagnosis> {
     let mut variants = quiet::run(|| (case.variants)()).unwrap_or_default();
     if case.numerical.is_some() {
         variants.push((catalogue::SIGN_FLIPPED, catalogue::scaled(&case.expected, -1.0)));
     }
-    variants.iter().find(|(_, wrong)| same(wrong, got)).map(|(mistake, _)| mistake.diagnosis())
+    let known = variants.iter().find(|(_, wrong)| same(wrong, got)).map(|(mistake, _)| mistake.diagnosis());
+    known.or_else(|| relations::relation(exercise, case, got))
 }

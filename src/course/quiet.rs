@@ -72,10 +72,16 @@ fn message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// The status of a panic with `message`: `todo!()`'s message starts with
+/// "not yet implemented".
+pub(crate) fn status_of_panic(message: String) -> Status {
+    if message.starts_with("not yet implemented") { Status::NotStarted } else { Status::Panicked { message } }
+}
+
 /// Runs `f` silently. A panic becomes [`Status::NotStarted`] when it is
 /// `todo!()`'s (its message starts with "not yet implemented") and
 /// [`Status::Panicked`] with its message otherwise.
-pub(crate) fn run<T>(f: impl FnOnce() -> T) -> Result<T, Status> {
+pub(crate) fn run<T>(f: impl FnOnce() -> T) -> Result<T, super::Failure> {
     enter();
     let was_quiet = QUIET.with(|q| q.replace(true));
     let result = panic::catch_unwind(AssertUnwindSafe(f));
@@ -83,6 +89,6 @@ pub(crate) fn run<T>(f: impl FnOnce() -> T) -> Result<T, Status> {
     leave();
     result.map_err(|payload| {
         let message = message(payload.as_ref());
-        if message.starts_with("not yet implemented") { Status::NotStarted } else { Status::Panicked { message } }
+        (status_of_panic(message), None)
     })
 }

@@ -21,6 +21,15 @@ pub enum Status {
     /// The answer has another shape than the reference, both written like
     /// `3×3` (a tensor's name first when the answer has several).
     WrongShape { expected: String, got: String },
+    /// The runner did not finish within the wall-clock limit (`--timeout`)
+    /// and was stopped: an endless loop, or far too slow.
+    TimedOut { seconds: f64 },
+    /// The runner ended without answering: `reason` says how (a signal such
+    /// as SIGABRT after a stack overflow or a failed allocation, an exit
+    /// status, `std::process::exit` in the student's code).
+    Crashed { reason: String },
+    /// The submission did not build against the grader's `Cargo.toml`.
+    NotBuilt,
 }
 
 impl Status {
@@ -32,6 +41,9 @@ impl Status {
             Status::NotStarted => "not started",
             Status::Panicked { .. } => "panicked",
             Status::WrongShape { .. } => "wrong shape",
+            Status::TimedOut { .. } => "timed out",
+            Status::Crashed { .. } => "crashed",
+            Status::NotBuilt => "did not build",
         }
     }
 }
@@ -81,9 +93,29 @@ pub struct Report {
     pub finite_difference: Option<f64>,
     /// The known mistake the answer matches, if any.
     pub diagnosis: Option<Diagnosis>,
+    /// Where the student's code panicked (`src/conv.rs:42:17`), when it did
+    /// and the grader's runner saw it.
+    pub location: Option<String>,
+    /// The failing case's inputs: their shapes and parameters (padding,
+    /// stride, activation, …), when the answer was wrong.
+    pub case: Option<String>,
 }
 
 impl Report {
+    /// A report with `status` and nothing else known yet.
+    pub fn new(exercise: &str, seed: u64, status: Status) -> Report {
+        Report {
+            exercise: exercise.to_string(),
+            seed,
+            status,
+            worst: None,
+            finite_difference: None,
+            diagnosis: None,
+            location: None,
+            case: None,
+        }
+    }
+
     /// Whether the exercise passed.
     pub fn passed(&self) -> bool {
         self.status == Status::Passed
@@ -129,10 +161,25 @@ impl Report {
     fn detail_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
         match &self.status {
-            Status::NotStarted => lines.push("the function still holds todo!()".to_string()),
+            Status::NotStarted => match &self.location {
+                Some(at) => lines
+                    .push(format!("it reached todo!() at {at}: this function, or one it calls, is not written yet")),
+                None => lines.push("the function still holds todo!()".to_string()),
+            },
             Status::Panicked { message } => lines.push(format!("it panicked: {message}")),
             Status::WrongShape { expected, got } => lines.push(format!("expected shape {expected}, got {got}")),
+            Status::TimedOut { seconds } => {
+                lines.push(format!("it did not finish within {seconds} s and was stopped (an endless loop?)"))
+            }
+            Status::Crashed { reason } => lines.push(format!("it crashed: {reason}")),
+            Status::NotBuilt => lines.push("the submission did not build against the grader's Cargo.toml".to_string()),
             Status::Passed | Status::Wrong => {}
+        }
+        if let (Some(at), false) = (&self.location, self.status == Status::NotStarted) {
+            lines.push(format!("at {at}"));
+        }
+        if let Some(case) = &self.case {
+            lines.push(format!("on the case {case}"));
         }
         if let Some(w) = &self.worst {
             lines.push(format!(
@@ -144,7 +191,12 @@ impl Report {
             ));
         }
         if let Some(fd) = self.finite_difference {
-            lines.push(format!("against central differences: relative error {}", sci(fd)));
+            // Central differences probe some entries only (two per tensor for
+            // LeNet, a sample of a convolution's dx, none at a kink): where
+            // they agree with a wrong answer, the wrong entries were not probed.
+            let agree = fd < 1e-4 && self.status == Status::Wrong;
+            let note = if agree { " at the probed entries, none of them the wrong ones" } else { "" };
+            lines.push(format!("against central differences: relative error {}{note}", sci(fd)));
         }
         if let Some(d) = &self.diagnosis {
             let erratum = d.erratum.map(|n| format!(", erratum {n} of the notes")).unwrap_or_default();

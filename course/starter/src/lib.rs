@@ -26,11 +26,12 @@
 //! | `src/loss.rs` | `softmax_cross_entropy_grad` |
 //! | `src/network.rs` | `lenet_backward`, assembled from your own functions |
 //!
-//! You may use anything of `lenet` and `ndarray` that is not itself the
-//! answer (the forward passes of pooling and convolution, `Activation::apply`
-//! and `derivative`, ndarray's `dot`, `t()`, slicing); the checker cannot
-//! stop you from calling lenet's backward functions, but then you have
-//! learnt nothing.
+//! You may use the forward passes (`lenet::conv::forward`,
+//! `lenet::pool::mean_forward` and `max_forward`), `Activation::apply`,
+//! `derivative`, `value` and `prime`, `Argmax`, `Params` and ndarray (`dot`,
+//! `t()`, slicing). `lenet course check` builds your `src/` against a lenet
+//! that has only these: an answer that calls one of lenet's backward
+//! functions builds here but fails to build there.
 
 // The stubs do not use their parameters yet. Delete this line once every
 // exercise is filled in: an unused parameter is often the mistake itself (a δ
