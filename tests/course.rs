@@ -1180,7 +1180,12 @@ fn every_diagnosis_links_a_heading_of_the_book() {
         let ids: Vec<String> = sources
             .iter()
             .filter_map(|p| std::fs::read_to_string(p).ok())
-            .flat_map(|text| text.lines().filter_map(|l| l.strip_prefix("## ").map(heading_id)).collect::<Vec<_>>())
+            // A notebook's headings are in its jupytext text as "// ## Heading".
+            .flat_map(|text| {
+                text.lines()
+                    .filter_map(|l| l.strip_prefix("// ").unwrap_or(l).strip_prefix("## ").map(heading_id))
+                    .collect::<Vec<_>>()
+            })
             .collect();
         assert!(ids.iter().any(|id| id == anchor), "{exercise} / {}: #{anchor} not among {ids:?}", mistake.name);
     }
