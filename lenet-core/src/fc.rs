@@ -14,7 +14,7 @@
 //! ∂C/∂a goes back through [`unflatten`].
 //!
 //! ```
-//! use lenet::{activation::Activation, fc, loss};
+//! use lenet_core::{activation::Activation, fc, loss};
 //! use ndarray::array;
 //! let (w, b) = (array![[0.5, -1.0]], array![[0.1]]);
 //! let a0 = array![[1.0, 2.0], [0.0, 1.0]]; // 2 features × 2 samples
@@ -32,7 +32,7 @@
 //! numbers also prints the formulas, from a [`Sym`] for every entry.
 //!
 //! ```
-//! use lenet::{Sym, fc};
+//! use lenet_core::{Sym, fc};
 //! let w = Sym::matrix("w", 2, 2);
 //! let delta = Sym::matrix("δ", 2, 1); // δ^{l+1}, one sample
 //! let sigma_prime = Sym::matrix("σ′", 2, 1); // σ′(z^l)

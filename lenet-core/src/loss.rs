@@ -6,7 +6,7 @@
 //! the 1/N enters once, in the parameter gradients).
 //!
 //! ```
-//! use lenet::loss::softmax_cross_entropy;
+//! use lenet_core::loss::softmax_cross_entropy;
 //! use ndarray::array;
 //! // Two classes, two samples (columns) with labels 0 and 1.
 //! let logits = array![[2.0, 0.0], [0.0, 0.0]];

@@ -17,7 +17,7 @@
 //! backward here accumulates (`+=`), never assigns.
 //!
 //! ```
-//! use lenet::pool;
+//! use lenet_core::pool;
 //! use ndarray::array;
 //! // One sample, one channel, 3×3; windows 2×2 with stride 1 overlap.
 //! let x = array![[[[1.0, 2.0, 3.0], [4.0, 9.0, 5.0], [6.0, 7.0, 8.0]]]];

@@ -109,7 +109,7 @@ impl fmt::Display for Var {
 /// coefficients, kept in the canonical order described in the module docs.
 ///
 /// ```
-/// use lenet::Sym;
+/// use lenet_core::Sym;
 /// let z = Sym::var("a", 1, 1) * Sym::var("w", 1, 1) + Sym::var("a", 1, 2) * Sym::var("w", 1, 2);
 /// assert_eq!(z.to_string(), "a₁₁·w₁₁ + a₁₂·w₁₂");
 /// assert_eq!(z.to_latex(), "a_{11} w_{11} + a_{12} w_{12}");

@@ -7,7 +7,7 @@
 //! the symbolic formulas are the ones that produce the numbers.
 //!
 //! ```
-//! let ex = lenet::worked::symbols();
+//! let ex = lenet_core::worked::symbols();
 //! assert_eq!(ex.input_grad()[(1, 1)].to_string(), "δ₁₁·w₂₂ + δ₁₂·w₂₁ + δ₂₁·w₁₂ + δ₂₂·w₁₁");
 //! ```
 
