@@ -9,7 +9,11 @@
 //! file holds the holder's process id, for the message; it is removed when
 //! the lock is released normally. Within one process the lock is shared: a
 //! library caller (a notebook) may resume a run while holding its
-//! [`Outcome`](super::Outcome).
+//! [`Outcome`](super::Outcome). A notebook's kernel (evcxr) builds each cell
+//! as a library of its own, each with its own copy of this crate's statics,
+//! so a lock this process holds is also recognised by the process id in the
+//! file: while the lock is held, that id is the holder's, and a dead
+//! holder's lock is gone with it.
 
 use super::run_folder::LOCK_FILE;
 use crate::error::Error;
@@ -30,15 +34,21 @@ pub struct RunLock {
 #[derive(Debug)]
 struct Held {
     path: PathBuf,
-    // Closing the file releases the lock.
+    // Closing the file releases the lock (when this is the file that holds it).
     _file: File,
+    // Whether this holds the lock itself, rather than sharing the one another
+    // copy of this crate in the same process holds (see the module's doc).
+    owner: bool,
 }
 
 impl Drop for Held {
     fn drop(&mut self) {
         // Removed while still locked; a process that opened it meanwhile
         // sees, once it has the lock, that the path is no longer its file.
-        let _ = std::fs::remove_file(&self.path);
+        // A sharer leaves the file to its owner.
+        if self.owner {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -70,7 +80,14 @@ impl RunLock {
                 Err(std::fs::TryLockError::WouldBlock) => {
                     let mut text = String::new();
                     let _ = file.read_to_string(&mut text);
-                    return Err(Error::InUse { dir: dir.to_path_buf(), lock: path, pid: text.trim().parse().ok() });
+                    let pid: Option<u32> = text.trim().parse().ok();
+                    if pid == Some(std::process::id()) {
+                        // Held by this process, through another copy of this crate.
+                        let h = Arc::new(Held { path, _file: file, owner: false });
+                        held.push((key, Arc::downgrade(&h)));
+                        return Ok(RunLock { held: h });
+                    }
+                    return Err(Error::InUse { dir: dir.to_path_buf(), lock: path, pid });
                 }
                 Err(std::fs::TryLockError::Error(e)) => return Err(io(&path, "lock", e)),
             }
@@ -81,7 +98,7 @@ impl RunLock {
             // without it (and the run's first write names the full disk).
             let pid = format!("{}\n", std::process::id());
             let _ = file.set_len(0).and_then(|()| file.rewind()).and_then(|()| file.write_all(pid.as_bytes()));
-            let h = Arc::new(Held { path, _file: file });
+            let h = Arc::new(Held { path, _file: file, owner: true });
             held.push((key, Arc::downgrade(&h)));
             return Ok(RunLock { held: h });
         }
@@ -107,4 +124,27 @@ fn is_at(file: &File, path: &Path) -> bool {
 #[cfg(not(unix))]
 fn is_at(_file: &File, path: &Path) -> bool {
     path.exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A notebook's kernel loads one copy of this crate per cell, so the
+    /// registry of held folders can be empty while this process holds the
+    /// lock; the process id in the lock file still shares it.
+    #[test]
+    fn a_lock_this_process_holds_is_shared_even_with_an_empty_registry() {
+        let dir = std::env::temp_dir().join(format!("lenet-lock-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let first = RunLock::acquire(&dir).unwrap();
+        HELD.lock().unwrap().clear(); // as another copy of this crate sees it
+        let second = RunLock::acquire(&dir).expect("the same process shares its lock");
+        assert!(!second.held.owner && first.held.owner);
+        drop(second);
+        assert!(first.path().exists(), "a sharer leaves the lock file to its owner");
+        drop(first);
+        assert!(!dir.join(LOCK_FILE).exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
