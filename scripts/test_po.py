@@ -13,7 +13,7 @@ import unittest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COPY = ["book.toml", "chapters", "notebooks", "po", "scripts", "theme", "src", "tests", "course"]
+COPY = ["book.toml", "chapters", "notebooks", "po", "scripts", "theme", "src", "lenet-core", "tests", "course"]
 
 
 class ChangedEnglish(unittest.TestCase):
