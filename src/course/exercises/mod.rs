@@ -23,6 +23,11 @@ use crate::{conv, fc, loss, pool};
 use ndarray::{Array, Array1, Array2, Array4, ArrayD, Dimension, IxDyn, ShapeBuilder};
 use std::rc::Rc;
 
+mod lenet;
+mod pooling;
+use lenet::lenet_backward;
+use pooling::{Ties, max_pool_backward, mean_pool_backward};
+
 /// Central differences agree with a correct gradient within this relative
 /// error (looser than the reference comparison: they carry the rounding
 /// error of the step).
@@ -435,106 +440,6 @@ fn conv_backward(rng: &mut Rng, padding: usize) -> Case {
     }
 }
 
-/// A pooling input shape for windows `size` × `size` with step `stride`
-/// that tile it: N ≠ C and an output H′ ≠ W′.
-fn pooling_shape(rng: &mut Rng, size: usize, stride: usize) -> (usize, usize, usize, usize) {
-    let [n, c] = distinct_sizes(rng, 2, 1, 3)[..] else { unreachable!("two sizes") };
-    let [oh, ow] = distinct_sizes(rng, 2, 2, 4)[..] else { unreachable!("two sizes") };
-    (n, c, (oh - 1) * stride + size, (ow - 1) * stride + size)
-}
-
-fn mean_pool_backward(rng: &mut Rng, size: usize, stride: usize) -> Case {
-    let shape = pooling_shape(rng, size, stride);
-    let out = pool::output_shape(shape, size, stride);
-    let dy = uniform(rng, out);
-    let expected = one(pool::mean_backward(&dy, shape, size, stride));
-    let x = uniform(rng, shape);
-    let numerical = fd(&x, LINEAR_STEP, |x| dot(&dy, &pool::mean_forward(x, size, stride)));
-    let reference = expected.clone();
-    let i = Rc::new(dy);
-    let j = Rc::clone(&i);
-    Case {
-        expected,
-        numerical: Some(one(numerical)),
-        fd_tolerance: FD_TOLERANCE,
-        note: (stride < size).then_some("overlapping windows"),
-        inputs: vec![t(&i), Input::Shape4(shape.into()), Input::Whole(size), Input::Whole(stride)],
-        student: Box::new(move |s| one((s.mean_pool_backward)(&i, shape, size, stride))),
-        variants: Box::new(move || catalogue::mean_pool_backward(&j, shape, size, stride, &reference)),
-    }
-}
-
-/// How the entries of a max-pooling input may tie.
-#[derive(Clone, Copy, PartialEq)]
-enum Ties {
-    /// Distinct entries, at least 0.015 apart.
-    None,
-    /// Distinct, with each plane's maximum where two windows overlap.
-    SharedMax,
-    /// Every entry of a plane equal: each window's first entry is its
-    /// maximum, as `Argmax` records ties.
-    Equal,
-}
-
-/// An input whose entries are distinct, at least 0.015 apart, so that no
-/// window has a tie and a small step never moves a maximum. With
-/// `shared_max`, every plane's largest entry sits at (stride + 1, stride + 1)
-/// (counted from 1), which windows (1, 1) and (2, 2) both contain when they
-/// overlap.
-fn distinct(rng: &mut Rng, shape: (usize, usize, usize, usize), stride: usize, shared_max: bool) -> Array4<f64> {
-    let len = shape.0 * shape.1 * shape.2 * shape.3;
-    let mut values: Vec<f64> = (0..len).map(|k| k as f64 * 0.02 + rng.uniform_in(0.0, 0.005) - 1.0).collect();
-    rng.shuffle(&mut values);
-    let mut x = Array4::from_shape_vec(shape, values).expect("one value per entry");
-    if shared_max {
-        for (n, c) in (0..shape.0).flat_map(|n| (0..shape.1).map(move |c| (n, c))) {
-            let mut plane = x.slice_mut(ndarray::s![n, c, .., ..]);
-            let (mut best, mut at) = (f64::NEG_INFINITY, (0, 0));
-            for ((r, c), &v) in plane.indexed_iter() {
-                if v > best {
-                    (best, at) = (v, (r, c));
-                }
-            }
-            let target = (stride, stride);
-            let moved = plane[target];
-            plane[target] = best;
-            plane[at] = moved;
-        }
-    }
-    x
-}
-
-fn max_pool_backward(rng: &mut Rng, size: usize, stride: usize, ties: Ties) -> Case {
-    let shape = pooling_shape(rng, size, stride);
-    let x = match ties {
-        Ties::Equal => Array4::from_shape_fn(shape, |(n, c, _, _)| (n * shape.1 + c) as f64 * 0.1),
-        _ => distinct(rng, shape, stride, ties == Ties::SharedMax),
-    };
-    let (y, argmax) = pool::max_forward(&x, size, stride);
-    let dy = uniform(rng, y.raw_dim());
-    let expected = one(pool::max_backward(&dy, &argmax));
-    // The maxima never move within a step of 1e-3 (the entries are 0.015
-    // apart), and max pooling is linear while they stay. Where entries tie
-    // no step keeps the maximum: no central differences there.
-    let numerical =
-        (ties != Ties::Equal).then(|| one(fd(&x, 1e-3, |x| dot(&dy, &pool::max_forward(x, size, stride).0))));
-    let i = Rc::new((dy, argmax));
-    let j = Rc::clone(&i);
-    Case {
-        expected,
-        numerical,
-        fd_tolerance: FD_TOLERANCE,
-        note: match ties {
-            Ties::None => None,
-            Ties::SharedMax => Some("a maximum shared by overlapping windows"),
-            Ties::Equal => Some("every entry of a plane equal: ties, the first maximum wins"),
-        },
-        inputs: vec![t(&i.0), argmax_input(&i.1)],
-        student: Box::new(move |s| one((s.max_pool_backward)(&i.0, &i.1))),
-        variants: Box::new(move || catalogue::max_pool_backward(&j.0, &j.1)),
-    }
-}
-
 /// ReLU's backward on a non-square N × C × H × W (N ≠ C, H ≠ W) with both
 /// signs of z and some z exactly 0, where ReLU′(0) = 0 shuts the gate.
 fn relu_backward(rng: &mut Rng) -> Case {
@@ -605,87 +510,6 @@ fn softmax_cross_entropy_grad(rng: &mut Rng, extreme: bool) -> Case {
         student: Box::new(move |s| one((s.softmax_cross_entropy_grad)(&i.0, &i.1))),
         variants: Box::new(move || catalogue::softmax_cross_entropy_grad(&j.0, &j.1)),
     }
-}
-
-/// LeNet's ten gradient tensors as an output, named as [`PARAM_NAMES`].
-fn lenet_backward(rng: &mut Rng) -> Case {
-    let n = 2;
-    let mut model = LeNet::<f64>::new(Arch::modern(), rng.next_u64());
-    // Non-zero biases, so that an answer that forgets one is caught.
-    for b in [
-        &mut model.params.conv1_b,
-        &mut model.params.conv2_b,
-        &mut model.params.fc1_b,
-        &mut model.params.fc2_b,
-        &mut model.params.fc3_b,
-    ] {
-        b.mapv_inplace(|_| rng.uniform_in(-0.1, 0.1));
-    }
-    use crate::model::arch::{CLASSES, IMAGE_CHANNELS, IMAGE_SIDE};
-    let x = rng.uniform_array((n, IMAGE_CHANNELS, IMAGE_SIDE, IMAGE_SIDE), 0.0, 1.0);
-    let labels: Vec<usize> = (0..n).map(|_| rng.below(CLASSES)).collect();
-    let expected = params_output(&model.trace(&x, &labels).grads);
-    let numerical = lenet_probes(&mut model, &x, &labels, &expected);
-    let params = model.params.clone();
-    let reference = expected.clone();
-    let i = Rc::new((params, x, labels));
-    let j = Rc::clone(&i);
-    Case {
-        expected,
-        numerical: Some(numerical),
-        fd_tolerance: 1e-4,
-        note: None,
-        inputs: vec![
-            Input::Params(params_output(&i.0).iter().map(|t| t.wire()).collect()),
-            t(&i.1),
-            Input::Labels(i.2.clone()),
-        ],
-        student: Box::new(move |s| params_output(&(s.lenet_backward)(&i.0, &i.1, &i.2))),
-        variants: Box::new(move || catalogue::lenet_backward(&j.0, &j.1, &j.2, &reference)),
-    }
-}
-
-/// Central differences of the mean loss at the two largest entries of
-/// each gradient tensor (61,706 parameters are too many to probe all);
-/// every other entry is NaN, not probed.
-fn lenet_probes(model: &mut LeNet<f64>, x: &Array4<f64>, labels: &[usize], expected: &Output) -> Output {
-    let h = 1e-5;
-    let mut out = Vec::new();
-    for (k, t) in expected.iter().enumerate() {
-        debug_assert_eq!(t.name, PARAM_NAMES[k]);
-        let mut order: Vec<usize> = (0..t.value.len()).collect();
-        let flat: Vec<f64> = t.value.iter().copied().collect();
-        order.sort_by(|&a, &b| flat[b].abs().total_cmp(&flat[a].abs()));
-        let mut num = ArrayD::from_elem(t.value.raw_dim(), f64::NAN);
-        for &e in order.iter().take(2) {
-            let mut loss_at = |delta: f64| {
-                let mut tensors = model.params.tensors_mut();
-                let entry = tensors[k].1.iter_mut().nth(e).expect("entry within the tensor");
-                let original = *entry;
-                *entry = original + delta;
-                drop(tensors);
-                let loss = model.evaluate(x, labels, 1).loss;
-                let mut tensors = model.params.tensors_mut();
-                *tensors[k].1.iter_mut().nth(e).expect("entry within the tensor") = original;
-                loss
-            };
-            let g = (loss_at(h) - loss_at(-h)) / (2.0 * h);
-            let index: Vec<usize> = index_of(e, t.value.shape());
-            num[IxDyn(&index)] = g;
-        }
-        out.push(super::compare::Tensor { name: t.name, value: num });
-    }
-    out
-}
-
-/// The multi-index of flat row-major position `e` in `shape`.
-fn index_of(mut e: usize, shape: &[usize]) -> Vec<usize> {
-    let mut index = vec![0; shape.len()];
-    for (i, &d) in shape.iter().enumerate().rev() {
-        index[i] = e % d;
-        e /= d;
-    }
-    index
 }
 
 /// The names of each exercise's arguments, as the stubs call them.
