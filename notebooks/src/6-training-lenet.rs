@@ -33,16 +33,13 @@
 // `tests/fast_vs_readable.rs` checks against the readable one.
 
 // %% [markdown]
-// The first code cell is the set-up of every notebook (the book's introduction
-// explains it), with one difference: this time the build is asked to make fast
-// code, because training runs millions of multiply-adds per image. evcxr
-// normally builds in a debugging mode that checks every integer operation for
-// overflow and runs the `debug_assert!`s of the crate and of ndarray; with those
-// left on, even the highest optimisation level trains several times slower than
-// `cargo run --release`. The two `:build_env` lines turn the checks off for this
-// notebook's builds (they set cargo's `CARGO_PROFILE_DEV_*` variables), and
-// `:opt 3` asks for full optimisation, so the training below runs at release
-// speed.
+// The first code cell is the set-up of every notebook, with one difference:
+// this time the build is asked for fast code, because training runs millions
+// of multiply-adds per image. `:opt 3` asks for full optimisation, and the two
+// `:build_env` lines turn off the debugging checks that the kernel otherwise
+// builds into every dependency, so the training below runs at the speed of
+// `cargo run --release`. The book's appendix on reading the Rust here explains
+// each of these lines.
 
 // %%
 // :dep lenet = { path = "..", default-features = false }
