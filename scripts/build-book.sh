@@ -4,7 +4,8 @@
 # error or warning of mdBook or its preprocessors: a chapter whose notebook is
 # missing or unexecuted, an include that names no file or anchor, a Rust block
 # not taken from a file cargo compiles, a formula KaTeX cannot render, a
-# translation (po/zh-CN.po) whose Markdown does not fit its message.
+# translation (po/zh-CN.po) whose Markdown does not fit its message. Then adds
+# the Chinese text to each book's search index (scripts/cjk_search.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-book.sh
@@ -25,6 +26,8 @@ build() {
     echo "build-book.sh: mdbook printed warnings or errors ($1, above); the book must build cleanly" >&2
     exit 1
   fi
+  # Chinese in the search index, which mdBook leaves out (theme/cjk-search.js splits queries the same way).
+  python3 scripts/cjk_search.py "$2"
 }
 # English first: mdbook empties its build folder, the Chinese book's among it.
 build en target/book "$(sed -n 's/^title = "\(.*\)"$/\1/p' book.toml)"

@@ -50,6 +50,12 @@ points at the site root). print.html, every chapter on one page, is checked
 like a chapter, which tests them all again at once, but not photographed.
 index.html is the first chapter again and is checked like the others.
 
+Then the search, as a reader uses it: in each book, terms typed into the
+search box (mdBook's, with scripts/cjk_search.py and theme/cjk-search.js for
+Chinese) must each list, among their results, the chapter that defines them:
+SEARCHES, Chinese terms of the glossary and one English one. A screenshot of
+the first Chinese search, its results shown, is saved as search-zh-CN.png.
+
 Before the book, a self-test: a copy of a page with one defect of each kind
 added must fail with each of them, so a check that stopped seeing anything
 (a browser update that no longer reports its console, say) fails the run
@@ -586,6 +592,96 @@ def check_language(driver, rel, base):
     return problems
 
 
+# ------------------------------------------------------------ the search
+
+# (book folder, term, the page that defines it). The Chinese terms are the
+# glossary's (chapters/glossary.md, its 中文 column; checked below); mdBook's
+# search alone found none of them (0 results), rot180 it always found.
+SEARCHES = [
+    ("zh-CN/", "卷积", "convolution.html"),
+    ("zh-CN/", "全卷积", "convolution.html"),
+    ("zh-CN/", "反向传播", "fully-connected.html"),
+    ("zh-CN/", "全连接层", "fully-connected.html"),
+    ("zh-CN/", "池化", "pooling-relu.html"),
+    ("zh-CN/", "最大池化", "pooling-relu.html"),
+    ("zh-CN/", "梯度检验", "gradient-checks.html"),
+    ("zh-CN/", "勘误", "errata.html"),
+    ("", "rot180", "convolution.html"),
+]
+SEARCH_SHOT = "search-zh-CN.png"
+
+SEARCH_JS = """
+const header = document.getElementById('mdbook-searchresults-header');
+return {url: location.href, header: header ? header.innerText : null,
+        results: Array.from(document.querySelectorAll('#mdbook-searchresults li a')).map(a => a.href)};
+"""
+
+
+def glossary_chinese():
+    """The cells of the glossary's 中文 column (chapters/glossary.md)."""
+    cells = []
+    for line in (ROOT / "chapters" / "glossary.md").read_text(encoding="utf-8").splitlines():
+        parts = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and len(parts) >= 2 and not set(parts[1]) <= set("-: "):
+            cells.append(parts[1])
+    return cells
+
+
+def search(driver, base, folder, term, timeout=20):
+    """The result links (paths under the book folder) of `term` typed into the
+    search box of the folder's first page, once the results for the whole
+    term are shown; WidgetError if they are not within `timeout` s."""
+    from selenium.webdriver.common.by import By
+    from widget_checks import open_page, poll
+
+    open_page(driver, base + folder + "index.html", timeout)
+    driver.find_element(By.ID, "mdbook-search-toggle").click()
+    bar = driver.find_element(By.ID, "mdbook-searchbar")
+    bar.clear()
+    bar.send_keys(term)
+    # The header names the term searched for; each typed character searches
+    # again, so it is the whole term's results once it names the whole term.
+    wanted = f"'{term}'"
+
+    def probe():
+        s = driver.execute_script(SEARCH_JS)
+        return bool(s["header"]) and wanted in s["header"], s
+    s = poll(lambda last: f"no results shown for {term!r} after {timeout} s (last seen: {last})", probe, timeout)
+    prefix = base + folder
+    return s["header"], [urllib.parse.unquote(u[len(prefix):].split("?")[0].split("#")[0])
+                         for u in s["results"] if u.startswith(prefix)]
+
+
+def check_search(driver, base, book, shots):
+    """Problems of the search: each of SEARCHES lists its page among its results."""
+    from widget_checks import WidgetError
+
+    problems = []
+    glossary = glossary_chinese()
+    shot = None
+    for folder, term, page in SEARCHES:
+        if folder == "zh-CN/" and not any(term in cell for cell in glossary):
+            problems.append(f"{term!r} is not a term of the glossary's 中文 column (chapters/glossary.md)")
+        if not (book / folder / page).is_file():
+            problems.append(f"{folder}{page}, where {term!r} should be found, is not in the book")
+            continue
+        try:
+            header, found = search(driver, base, folder, term)
+        except WidgetError as e:
+            problems.append(f"search in {folder or 'the English book'}: {e}")
+            continue
+        if page not in found:
+            problems.append(f"searching {term!r} in {folder or 'the English book'} does not find {page}: "
+                            f"{header!r} {sorted(set(found))}")
+        elif folder == "zh-CN/" and shot is None and shots is not None:
+            shot = shots / SEARCH_SHOT
+            screenshot(driver, HEIGHT, shot)
+        problems += [f"searching {term!r}: {p}" for p in
+                     (f"console error: {e.get('message', '').strip()[:300]}"
+                      for e in driver.get_log("browser") if e.get("level") == "SEVERE")]
+    return problems, shot
+
+
 # ------------------------------------------------------------ the self-test
 
 def svg_url(font_px):
@@ -657,6 +753,7 @@ def main():
     ap.add_argument("--page-timeout", type=float, default=60, help="seconds for one page (default 60)")
     ap.add_argument("--timeout", type=float, default=600, help="seconds for the whole run (default 600)")
     ap.add_argument("--no-self-test", action="store_true", help="skip the self-test")
+    ap.add_argument("--no-search", action="store_true", help="skip the search check")
     ap.add_argument("pages", nargs="*", help="only these pages (paths under the book, e.g. convolution.html)")
     args = ap.parse_args()
 
@@ -691,6 +788,7 @@ def main():
     failed = {}
     started = time.monotonic()
     jobs = [("(self-test)", None)] if not args.no_self_test else []
+    jobs += [("(search)", "")] if not args.no_search else []
     jobs += [(rel, rel) for rel in pages]
     try:
         for name, rel in jobs:
@@ -703,6 +801,11 @@ def main():
                     if rel is None:
                         problems, notes = self_test(driver, book), []
                         summary = f"a copy of index.html with {len(EXPECTED)} kinds of defect reports each of them"
+                    elif rel == "":
+                        problems, shot = check_search(driver, base, book, args.screenshots)
+                        notes = []
+                        summary = (f"{len(SEARCHES)} terms typed into the search box"
+                                   + (f", screenshot {shot.name}" if shot else ""))
                     else:
                         problems, notes, summary = check_page(driver, rel, base, book, args.screenshots)
                 finally:

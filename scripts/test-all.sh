@@ -51,6 +51,7 @@ bash scripts/setup-notebooks.sh
 .venv-notebooks/bin/pytest --nbval --nbval-kernel-name rust notebooks/*.ipynb
 echo "== the book: its preprocessors' tests, then mdbook build in English and Chinese (tools installed when missing)"
 python3 -m unittest discover -s notebooks
+python3 scripts/test_cjk_search.py  # the Chinese search index post-processing (build-book.sh runs it)
 bash scripts/build-book.sh
 echo "== the Chinese translation: every message of the book translated, none fuzzy or stale (scripts/po.py)"
 python3 scripts/po.py check
