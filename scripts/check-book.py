@@ -34,7 +34,14 @@ exist, and resolves to nothing). A page fails on
     over the SVG's own size (its viewBox, else its width and height; the
     smaller of the two ratios, as the default preserveAspectRatio does), and
     each <text>/<tspan>'s font-size (attribute or style, inherited, 16 px when
-    unset) times that scale must be at least 11 px.
+    unset) times that scale must be at least 11 px;
+  - on chapters 1-7 (QUIZ_CHAPTERS), in both books, the section "Check your
+    understanding" (#check-your-understanding) missing, or with fewer than 4
+    or more than 8 questions (<details class="quiz">), an answer visible
+    before the reader clicks its question, or not visible (with text) after
+    the click, or, in the Chinese book, a question or answer without Chinese.
+    The answers are opened by real clicks, one at a time, and the section is
+    photographed so (CHAPTER-quiz.png).
 
 It saves a full-page screenshot (PNG, 1280 px wide, the whole document high)
 of each chapter in target/book-screenshots/, prints one line per page and the
@@ -51,7 +58,8 @@ like a chapter, which tests them all again at once, but not photographed.
 index.html is the first chapter again and is checked like the others.
 
 Before the book, a self-test: a copy of a page with one defect of each kind
-added must fail with each of them, so a check that stopped seeing anything
+added must fail with each of them, and so must copies of a chapter each with
+one defect of its questions (QUIZ_DEFECTS), so a check that stopped seeing anything
 (a browser update that no longer reports its console, say) fails the run
 instead of passing it.
 """
