@@ -34,7 +34,14 @@ exist, and resolves to nothing). A page fails on
     over the SVG's own size (its viewBox, else its width and height; the
     smaller of the two ratios, as the default preserveAspectRatio does), and
     each <text>/<tspan>'s font-size (attribute or style, inherited, 16 px when
-    unset) times that scale must be at least 11 px.
+    unset) times that scale must be at least 11 px;
+  - on chapters 1-7 (QUIZ_CHAPTERS), in both books, the section "Check your
+    understanding" (#check-your-understanding) missing, or with fewer than 4
+    or more than 8 questions (<details class="quiz">), an answer visible
+    before the reader clicks its question, or not visible (with text) after
+    the click, or, in the Chinese book, a question or answer without Chinese.
+    The answers are opened by real clicks, one at a time, and the section is
+    photographed so (CHAPTER-quiz.png).
 
 It saves a full-page screenshot (PNG, 1280 px wide, the whole document high)
 of each chapter in target/book-screenshots/, prints one line per page and the
@@ -57,7 +64,8 @@ SEARCHES, Chinese terms of the glossary and one English one. A screenshot of
 the first Chinese search, its results shown, is saved as search-zh-CN.png.
 
 Before the book, a self-test: a copy of a page with one defect of each kind
-added must fail with each of them, so a check that stopped seeing anything
+added must fail with each of them, and so must copies of a chapter each with
+one defect of its questions (QUIZ_DEFECTS), so a check that stopped seeing anything
 (a browser update that no longer reports its console, say) fails the run
 instead of passing it.
 """
@@ -515,6 +523,12 @@ def check_page(driver, rel, base, book, shots):
         shot = shots / (rel.replace("/", "_")[:-5] + ".png")
         screenshot(driver, info["height"], shot)
         summary += f", screenshot {shot.relative_to(ROOT) if shot.is_relative_to(ROOT) else shot} ({WIDTH}x{info['height']})"
+
+    if Path(rel).name in QUIZ_CHAPTERS:
+        quiz_shot = None if shots is None else shots / (rel.replace("/", "_")[:-5] + "-quiz.png")
+        quiz_problems, count = check_quiz(driver, rel.startswith("zh-CN/"), quiz_shot)
+        problems += quiz_problems
+        summary += f", {count} questions checked"
     return problems, notes, summary
 
 
@@ -682,6 +696,110 @@ def check_search(driver, base, book, shots):
     return problems, shot
 
 
+# ------------------------------------------------- check your understanding
+
+# Chapters 1-7 end in a section "Check your understanding" (its heading's id
+# below, the same in both books): 4 to 8 questions, each a <details
+# class="quiz"> whose <summary> is the question and whose other children are
+# the answer, which the browser keeps hidden until the reader opens it.
+QUIZ_CHAPTERS = {"fully-connected.html", "convolution.html", "pooling-relu.html", "gradient-checks.html",
+                 "lenet-by-hand.html", "training-lenet.html", "your-turn.html"}
+QUIZ_ID = "check-your-understanding"
+QUIZ_MIN, QUIZ_MAX = 4, 8
+
+# The section's questions: the details.quiz after its heading and before the
+# next heading of the same or a higher level.
+SECTION_JS = r"""
+const heading = document.getElementById(arguments[0]);
+const all = Array.from(document.querySelectorAll('main details.quiz'));
+let inside = [];
+if (heading) {
+  const level = Number(heading.tagName.slice(1)) || 2;
+  const follows = (a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+  const next = Array.from(document.querySelectorAll('main h1, main h2, main h3, main h4, main h5, main h6'))
+    .find(h => follows(heading, h) && Number(h.tagName.slice(1)) <= level);
+  inside = all.filter(d => follows(heading, d) && !(next && follows(next, d)));
+}
+"""
+# Each question's text, and whether its answer (every child but the <summary>)
+# shows: the details open, and some answer element rendered, with its text.
+QUIZ_JS = SECTION_JS + r"""
+const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+return {heading: !!heading, outside: all.length - inside.length, questions: inside.map(d => {
+  const summary = d.querySelector(':scope > summary');
+  const answer = Array.from(d.children).filter(c => c !== summary);
+  return {open: d.open,
+          question: summary && shown(summary) ? summary.innerText.trim() : '',
+          answerShown: answer.filter(shown).map(c => c.innerText).join(' ').trim(),
+          answerText: answer.map(c => c.textContent).join(' ').trim()};
+})};
+"""
+SUMMARY_JS = SECTION_JS + "return inside[arguments[1]].querySelector(':scope > summary');"
+# The section's box in the page, scrolled to the top first: the menu bar and
+# the sidebar are fixed to the window, so they stay up there, out of the box.
+BOX_JS = SECTION_JS + r"""
+window.scrollTo(0, 0);
+const column = (document.querySelector('main') || document.body).getBoundingClientRect();
+const top = heading.getBoundingClientRect().top + window.scrollY;
+const bottom = inside.length ? inside[inside.length - 1].getBoundingClientRect().bottom + window.scrollY : top;
+return [column.left, top, column.width, bottom - top];
+"""
+
+
+def check_quiz(driver, chinese, shot=None):
+    """(problems, number of questions) of the "Check your understanding"
+    section of the page the browser shows: 4 to 8 questions, each answer
+    hidden until the reader clicks its question and then shown with text; in
+    the Chinese book, questions and answers in Chinese. The answers are left
+    open, and with `shot` the section is photographed so."""
+    from widget_checks import WidgetError, poll
+
+    info = driver.execute_script(QUIZ_JS, QUIZ_ID)
+    if not info["heading"]:
+        return [f"no section #{QUIZ_ID} (\"Check your understanding\") at the end of the chapter"], 0
+    problems = []
+    questions = info["questions"]
+    if not QUIZ_MIN <= len(questions) <= QUIZ_MAX:
+        problems.append(f"#{QUIZ_ID} has {len(questions)} questions (details.quiz), expected {QUIZ_MIN} to {QUIZ_MAX}")
+    if info["outside"]:
+        problems.append(f"{info['outside']} questions (details.quiz) outside the section #{QUIZ_ID}")
+    for i, q in enumerate(questions, 1):
+        if not q["question"]:
+            problems.append(f"question {i}: no visible question (its <summary>)")
+        if q["open"] or q["answerShown"]:
+            problems.append(f"question {i}: the answer is visible before the reader clicks: {q['answerShown'][:60]!r}")
+        if not q["answerText"]:
+            problems.append(f"question {i}: no answer")
+        if chinese and not (HAN.search(q["question"]) and HAN.search(q["answerText"])):
+            problems.append(f"question {i}: no Chinese in the question or the answer of the Chinese book: "
+                            f"{q['question'][:40]!r} / {q['answerText'][:40]!r}")
+    for i, q in enumerate(questions):
+        if not q["question"] or q["open"]:
+            continue  # reported above; a click would close an open one
+        summary = driver.execute_script(SUMMARY_JS, QUIZ_ID, i)
+        # The reader's click, with the question in the middle of the window (clear of the menu bar).
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", summary)
+        summary.click()
+
+        def revealed(i=i):
+            s = driver.execute_script(QUIZ_JS, QUIZ_ID)["questions"][i]
+            return bool(s["open"] and s["answerShown"]), s
+        try:
+            poll(lambda last, i=i: f"question {i + 1}: the answer is not shown after a click on the question "
+                                   f"(last seen: {last})", revealed, timeout=5)
+        except WidgetError as e:
+            problems.append(str(e))
+    if shot is not None and questions:
+        x, y, width, height = driver.execute_script(BOX_JS, QUIZ_ID)
+        margin = 20
+        data = driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True, "fromSurface": True,
+            "clip": {"x": max(0, x - margin), "y": max(0, y - margin), "width": width + 2 * margin,
+                     "height": height + 2 * margin, "scale": 1}})
+        shot.write_bytes(base64.b64decode(data["data"]))
+    return problems, len(questions)
+
+
 # ------------------------------------------------------------ the self-test
 
 def svg_url(font_px):
@@ -717,6 +835,34 @@ EXPECTED = {
     "content wider than the viewport": r'^content past the right edge .*"too wide"',
     "SVG text below 11 px": r"^figure \d+: SVG text rendered below 11 px: 1 of 1 texts .*smallest 8 -> 8\.0 px",
 }
+# The quiz check, on copies of a chapter each with one defect: (what, the
+# copy's page from the chapter's, whether to check it as the Chinese book's,
+# what the report must say).
+QUIZ_SELF_TEST_PAGE = "fully-connected.html"
+
+
+def _quiz_keep(page, n):
+    """The page with only its first n questions (the others no longer details.quiz)."""
+    count = iter(range(10 ** 6))
+    return re.sub(r'<details class="quiz">',
+                  lambda m: m.group(0) if next(count) < n else '<details class="no-quiz">', page)
+
+
+QUIZ_DEFECTS = [
+    ("a chapter without the quiz section",
+     lambda page: re.sub(r'<h2 id="check-your-understanding".*?</main>', "</main>", page, flags=re.S),
+     False, r"^no section #check-your-understanding"),
+    ("a quiz of 3 questions", lambda page: _quiz_keep(page, 3), False,
+     r"^#check-your-understanding has 3 questions"),
+    ("an answer visible before the click",
+     lambda page: page.replace('<details class="quiz">', '<details class="quiz" open>', 1), False,
+     r"^question 1: the answer is visible before the reader clicks"),
+    ("an answer that a click does not show",
+     lambda page: page.replace("</head>", "<style>details.quiz > p { display: none; }</style></head>", 1),
+     False, r"^question 1: the answer is not shown after a click"),
+    ("an English quiz in the Chinese book", lambda page: page, True,
+     r"^question 1: no Chinese in the question or the answer"),
+]
 # Reports that a defect above may cause besides its own.
 ALSO = [r"^console error: .*no-such-image\.png - Failed to load resource"]
 
@@ -732,14 +878,26 @@ def self_test(driver, book):
         (copy / "self-test.html").write_text(page.replace("</main>", DEFECTS + "</main>", 1), encoding="utf-8")
         if (copy / "zh-CN" / "index.html").is_file():  # where the page's language switch leads
             shutil.copy(copy / "zh-CN" / "index.html", copy / "zh-CN" / "self-test.html")
+        quiz_page = (copy / QUIZ_SELF_TEST_PAGE).read_text(encoding="utf-8")
+        for i, (_, defect, _, _) in enumerate(QUIZ_DEFECTS):
+            (copy / f"self-test-quiz-{i}.html").write_text(defect(quiz_page), encoding="utf-8")
         server, base = serve(copy)
         try:
             problems, _, _ = check_page(driver, "self-test.html", base, copy, None)
+            quiz_reports = []
+            for i, (what, _, chinese, pattern) in enumerate(QUIZ_DEFECTS):
+                url = base + f"self-test-quiz-{i}.html"
+                driver.get(url)
+                wait_for_page(driver, url)
+                quiz_reports.append((what, pattern, check_quiz(driver, chinese)[0]))
         finally:
             server.shutdown()
     missing = [what for what, pattern in EXPECTED.items()
                if not any(re.search(pattern, p) for p in problems)]
     unexpected = [p for p in problems if not any(re.search(pat, p) for pat in [*EXPECTED.values(), *ALSO])]
+    for what, pattern, reports in quiz_reports:
+        if not any(re.search(pattern, r) for r in reports):
+            missing.append(f"{what} (it reported: {'; '.join(reports) or 'nothing'})")
     return ([f"the check did not report {what}" for what in missing]
             + [f"a problem the defects do not explain: {p}" for p in unexpected])
 
@@ -800,7 +958,8 @@ def main():
                 try:
                     if rel is None:
                         problems, notes = self_test(driver, book), []
-                        summary = f"a copy of index.html with {len(EXPECTED)} kinds of defect reports each of them"
+                        summary = (f"a copy of index.html with {len(EXPECTED)} kinds of defect, and {len(QUIZ_DEFECTS)} "
+                                   f"copies of {QUIZ_SELF_TEST_PAGE} with one quiz defect each, reports each of them")
                     elif rel == "":
                         problems, shot = check_search(driver, base, book, args.screenshots)
                         notes = []
