@@ -52,6 +52,26 @@ pub fn softmax<F: Real>(logits: &Array2<F>) -> Array2<F> {
     p
 }
 
+/// **The wrong way, kept for contrast:** the softmax straight from its
+/// definition, p_i = e^(z_i) / Σ_j e^(z_j), without subtracting the maximum.
+/// Nothing in the crate calls it; chapter 4 runs it beside [`softmax`].
+///
+/// Mathematically it is [`softmax`]: for any constant c,
+/// e^(z_i − c) / Σ_j e^(z_j − c) = e^(−c) e^(z_i) / (e^(−c) Σ_j e^(z_j)), and
+/// the factor e^(−c) cancels. Numerically it is not: e^z overflows to
+/// infinity above z ≈ 709.8 in f64 (88.7 in f32), and a column with a logit
+/// of 1000 gives ∞/∞ = NaN; logits all below about −745 underflow to 0/0 = NaN
+/// the same way. The shift by the maximum keeps every exponent ≤ 0 and the
+/// largest term exactly 1, so the sum lies between 1 and the number of rows.
+pub fn softmax_unshifted<F: Real>(logits: &Array2<F>) -> Array2<F> {
+    let mut p = logits.mapv(F::exp);
+    for mut col in p.axis_iter_mut(Axis(1)) {
+        let s: F = col.iter().copied().sum();
+        col.mapv_inplace(|e| e / s);
+    }
+    p
+}
+
 // ANCHOR: softmax_cross_entropy
 /// Softmax cross-entropy of `logits` (classes × N) with class `labels`
 /// (one per column): C_n = −log p_{y_n, n} = log Σ_j e^(z_jn) − z_{y_n n},
@@ -192,6 +212,24 @@ mod tests {
         let z = array![[1000.0_f64], [0.0]];
         let (c, _) = softmax_cross_entropy(&z, &[1]);
         assert!((c - 1000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_unshifted_softmax_agrees_on_small_logits_and_fails_on_large_ones() {
+        // Small logits: the shift changes nothing, so both give the same numbers.
+        let small = array![[0.5_f64, -2.0], [1.5, 0.0], [-1.0, 3.0]];
+        for (a, b) in softmax_unshifted(&small).iter().zip(softmax(&small).iter()) {
+            assert!((a - b).abs() < 1e-15, "{a} vs {b}");
+        }
+        // Logits near 1000: e^1000 overflows, so the unshifted one divides ∞ by ∞ ...
+        let large = array![[1000.0_f64], [999.0], [998.0]];
+        assert!(softmax_unshifted(&large).iter().all(|p| p.is_nan()));
+        // ... while the shifted one gives the softmax of (2, 1, 0), as it must.
+        let shifted = softmax(&large);
+        let expected = softmax(&array![[2.0_f64], [1.0], [0.0]]);
+        for (a, b) in shifted.iter().zip(expected.iter()) {
+            assert!(a.is_finite() && (a - b).abs() < 1e-15, "{a} vs {b}");
+        }
     }
 
     #[test]

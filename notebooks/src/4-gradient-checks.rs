@@ -19,31 +19,33 @@
 // A derivation can look right and be wrong. The cure is to compare each analytic
 // gradient with one computed without any calculus: nudge one input, see how the
 // output moves. Chapter 1 used that check; this notebook looks at why it works and
-// how to set it up, runs it on every layer of the crate, compares the whole
-// network with PyTorch, and then turns it on the mistakes of the notes, each
-// beside its fix.
+// how to set it up, runs it on every layer of the crate, shows why the softmax
+// is computed with a shift, and then turns it on the mistakes of the notes, each
+// beside its fix. The check of the whole network against PyTorch waits for
+// chapter 5, where LeNet-5 is assembled.
 //
 // *Reading time: about 30 minutes. You will:*
 // - *choose the finite-difference step $h$ and read a relative error;*
-// - *check every layer of the crate by finite differences, and a whole LeNet-5
-//   pass against PyTorch, and see where a factor $N$ comes from;*
+// - *check every layer of the crate by finite differences, minding the batch
+//   convention's factor $N$;*
+// - *watch the softmax overflow on large logits, and see why subtracting the
+//   largest one changes nothing but that;*
 // - *run the notes' mistakes and watch each one fail the check its correction passes.*
 
 // %% [markdown]
 // The first code cell is the set-up every notebook starts with (the book's
-// introduction explains it), plus `serde_json` to read the PyTorch reference values.
+// introduction explains it).
 
 // %%
-// :dep lenet = { path = "..", default-features = false }
+// :dep lenet-core = { path = "../lenet-core" }
 // :preserve_vars_on_panic 0
 // :cache 500
 // :opt 0
-// :dep serde_json = "1"
-use lenet::{conv, errata, fc, loss, pool, worked, Matrix};
-use lenet::activation::Activation;
-use lenet::gradcheck::{numerical_grad, rel_error};
-use lenet::ndarray::{Array, Array1, Array2, Array4, ArrayD, IxDyn, ShapeBuilder};
-use lenet::rng::Rng;
+use lenet_core::{conv, errata, fc, loss, pool, worked, Matrix};
+use lenet_core::activation::Activation;
+use lenet_core::gradcheck::{numerical_grad, rel_error};
+use lenet_core::ndarray::{Array, Array1, Array2, Array4, ShapeBuilder};
+use lenet_core::rng::Rng;
 let mut rng = Rng::new(2024); // one seeded generator for every random value below
 
 // %% [markdown]
@@ -185,77 +187,49 @@ Matrix::from_rows(&table)
 // step must stay smaller than the gap to the runner-up, so it gets the small
 // step's rounding error instead.
 //
-// ## Agreement with PyTorch
+// Finite differences test a formula against its own forward pass. An
+// independent check is a second implementation: chapter 5, once LeNet-5 is
+// assembled from these layers, compares a whole forward and backward pass with
+// PyTorch's, and shows there why PyTorch's input gradients are ours divided
+// by $N$.
 //
-// Finite differences test a formula against its own forward pass. An independent
-// check is a second implementation: `tools/torch_reference.py` ran the same layers
-// and a whole LeNet-5 forward and backward pass in PyTorch, in `float64`, and
-// saved inputs, parameters, outputs and gradients in
-// `tests/fixtures/torch_reference.json`. Here we load the LeNet case and run it
-// through the crate's network.
+// ## Softmax without overflow
+//
+// The last row of the table checks the softmax, $p_j = e^{z_j} / \sum_i e^{z_i}$,
+// followed by cross-entropy (the end of this chapter derives its gradient,
+// $p - y$). Computed as written, the softmax breaks on large logits: $e^z$ exceeds
+// the largest `f64`, about $1.8 \times 10^{308}$, once $z > 709.8$, so a logit of
+// 1000 makes numerator and denominator infinite, and $\infty / \infty$ is NaN
+// ("not a number"). The crate subtracts the column's largest logit $m$ first.
+// That changes nothing mathematically: for any constant $c$,
+//
+// $$\frac{e^{z_j - c}}{\sum_i e^{z_i - c}} = \frac{e^{-c}\, e^{z_j}}{e^{-c} \sum_i e^{z_i}} = \frac{e^{z_j}}{\sum_i e^{z_i}},$$
+//
+// so $\mathrm{softmax}(z - c) = \mathrm{softmax}(z)$. With $c = m$ every exponent
+// is at most 0 and the largest term is exactly 1, so the sum lies between 1 and
+// the number of classes: nothing overflows and nothing is divided by zero. The
+// loss takes the same shift inside its logarithm,
+// $\ln \sum_i e^{z_i} = m + \ln \sum_i e^{z_i - m}$ (the **log-sum-exp**). The crate
+// keeps the formula without the shift, `loss::softmax_unshifted`, only to show
+// the difference:
 
 // %%
-let fixture: serde_json::Value = serde_json::from_str(
-    &std::fs::read_to_string("../tests/fixtures/torch_reference.json").expect("fixture file"),
-).expect("fixture JSON");
-fn tensor(v: &serde_json::Value) -> ArrayD<f64> {
-    let shape: Vec<usize> = serde_json::from_value(v["shape"].clone()).expect("shape");
-    let data: Vec<f64> = serde_json::from_value(v["data"].clone()).expect("data");
-    ArrayD::from_shape_vec(IxDyn(&shape), data).expect("data fills shape")
-}
-let case = fixture["lenet"].clone();
-let x: Array4<f64> = tensor(&case["x"]).into_dimensionality().expect("x is 4-D");
-let labels: Vec<usize> = serde_json::from_value(case["labels"].clone()).expect("labels");
-(x.dim(), labels.clone())
+let big: Array2<f64> = Array2::from_shape_vec((3, 1), vec![1000.0, 999.0, 998.0]).expect("3 logits");
+let naive = loss::softmax_unshifted(&big);
+println!("unshifted softmax of (1000, 999, 998): {:?}", naive.column(0).to_vec());
+println!("  its loss for label 0, −ln p:         {}", -naive[[0, 0]].ln());
+println!("shifted softmax of (1000, 999, 998):   {:.6}", loss::softmax(&big).column(0));
+println!("  its loss for label 0:                {:.6}", loss::softmax_cross_entropy(&big, &[0]).0);
+println!("softmax of (2, 1, 0):                  {:.6}", loss::softmax(&(&big - 998.0)).column(0));
+println!("ln(1 + e⁻¹ + e⁻²):                     {:.6}", (1.0 + (-1f64).exp() + (-2f64).exp()).ln());
 
 // %% [markdown]
-// PyTorch names the tensors `conv1.weight`, `conv1.bias`, …; the crate calls them
-// `conv1_w`, `conv1_b`, …, with the same shapes and layouts. The reference network
-// uses ReLU and max pooling, the crate's `Arch::modern()`.
-
-// %%
-use lenet::model::{Arch, LeNet, Params};
-fn torch_name(ours: &str) -> String {
-    ours.replace("_w", ".weight").replace("_b", ".bias")
-}
-let mut params = Params::<f64>::lenet_zeros();
-for (name, mut t) in params.tensors_mut() {
-    t.assign(&tensor(&case["params"][torch_name(name)]));
-};
-let net = LeNet::from_params(Arch::modern(), params).expect("LeNet shapes");
-let step = net.readable_loss_and_grads(&x, &labels);
-println!("loss: ours {:.12}, PyTorch {:.12}", step.loss, case["loss"].as_f64().expect("loss"));
-
-// %%
-let mut torch_table = vec![["tensor".to_string(), "relative error to PyTorch".to_string()]];
-for (name, grad) in step.grads.tensors() {
-    let err = rel_error(&grad, &tensor(&case["grads"][torch_name(name)]));
-    torch_table.push([format!("∂C/∂{name}"), short(err)]);
-};
-Matrix::from_rows(&torch_table)
-
-// %% [markdown]
-// All ten gradients of a whole LeNet-5 pass, computed by composing the layer
-// functions of this crate, agree with PyTorch to better than $10^{-10}$: two
-// independent implementations, one set of numbers.
-//
-// ### One batch convention, and PyTorch's
-//
-// This book keeps δ **per sample**: $\delta_n = \partial C_n/\partial z_n$ for each
-// sample's own loss $C_n$, and the gradient of a sample's input is per sample
-// too. Only parameter gradients, which every sample shares, are **averaged** over
-// the batch: $\partial \bar C/\partial W = \frac1N \sum_n \delta_n a_n^\top$. PyTorch
-// differentiates the mean loss $\bar C = \frac1N\sum_n C_n$ instead, so every gradient it
-// returns carries the $\frac1N$: for the parameters that is the same average, for
-// the input images it is our per-sample gradient divided by $N$. With the
-// reference batch of $N = 3$ digits:
-
-// %%
-let tr = net.trace(&x, &labels);
-let (dx_ours, _, _) = conv::backward(&x, &net.params.conv1_w, &tr.delta_conv1, 2);
-let dx_torch: Array4<f64> = tensor(&case["dx"]).into_dimensionality().expect("dx is 4-D");
-println!("∂C/∂x, ours against PyTorch:     relative error {}", short(rel_error(&dx_ours, &dx_torch)));
-println!("∂C/∂x, ours / N against PyTorch: relative error {}", short(rel_error(&(&dx_ours / 3.0), &dx_torch)));
+// Without the shift every probability is NaN, and so is the loss; a NaN loss
+// would reach every gradient of the backward pass and, through the update,
+// every weight. With it the probabilities are those of the logits $(2, 1, 0)$,
+// which differ from $(1000, 999, 998)$ by the constant 998, and the loss of
+// label 0, the largest logit ($z_t = m$), is
+// $m + \ln \sum_i e^{z_i - m} - z_t = \ln(1 + e^{-1} + e^{-2})$, as the log-sum-exp says.
 
 // %% [markdown]
 // ## The errata of the notes, each failing its check
@@ -430,7 +404,8 @@ println!("loss {c:.4} (ln 10 = {:.4}); largest |∂C/∂z| reaching the logits: 
 // > function linear in $x$. Judge by the relative error, entry by entry; below
 // > $10^{-7}$ passes. Check a layer through the test loss $L = \sum G \odot z$ with a
 // > random $G$: it compares $J^\top G$, in which a wrong entry of the Jacobian
-// > shows almost surely. Mind the batch convention
+// > shows almost surely. Compute the softmax of $z - \max_i z_i$: the same
+// > numbers, without overflow. Mind the batch convention
 // > when comparing with another library: a factor $N$ is a convention, not a bug.
 //
 // > [!TIP]

@@ -16,14 +16,16 @@
 // %% [markdown]
 // # 5. LeNet by hand: one digit forward and backward
 //
-// *Reading time: about 25 minutes. You will:*
+// *Reading time: about 30 minutes. You will:*
 // - *assemble LeNet-5 from the layer functions of chapters 1–3 and push one real
 //   digit through it, watching the shape at every step;*
 // - *run the whole backward pass yourself, one rule per line: softmax
 //   cross-entropy, the fully connected δ recursion, un-flattening, max-pool
 //   routing, ReLU's gate and the convolution's full convolution;*
 // - *check every tensor against the crate's readable network `LeNet::trace`
-//   (exact equality), and measure why backpropagation beats finite differences.*
+//   (exact equality), and the whole pass against PyTorch, where a factor $N$
+//   appears;*
+// - *measure why backpropagation beats finite differences.*
 //
 // Nothing here is new mathematics: LeNet-5 is the layers of the earlier chapters
 // in a row. What is new is the bookkeeping, and doing it once by hand is what
@@ -58,7 +60,8 @@
 
 // %% [markdown]
 // The first cell is the set-up every notebook starts with (the book's
-// introduction explains its lines). The network's weights are the seeded random
+// introduction explains its lines), plus `serde_json` to read the PyTorch
+// reference values. The network's weights are the seeded random
 // start of training, so nothing here depends on chapter 6: backpropagation works
 // the same on a network that knows nothing yet.
 
@@ -67,11 +70,13 @@
 // :preserve_vars_on_panic 0
 // :cache 500
 // :opt 0
+// :dep serde_json = "1"
 use lenet::{conv, fc, loss, pool};
 use lenet::activation::Activation;
 use lenet::data::{self, Source};
+use lenet::gradcheck::rel_error;
 use lenet::model::{Arch, LeNet, Params};
-use lenet::ndarray::{Array1, Array2, Array4, Axis};
+use lenet::ndarray::{Array1, Array2, Array4, ArrayD, Axis, IxDyn};
 let split = data::load(&Source::Embedded).expect("the embedded digits");
 let net = LeNet::<f64>::new(Arch::modern(), 1); // seeded He initialisation, untrained
 let p: Params<f64> = net.params.clone();
@@ -203,6 +208,87 @@ println!("all {} equal: {}", checks.len(), checks.iter().all(|(_, e)| *e));
 lenet::Matrix::from_fn(checks.len(), 2, |r, c| {
     if c == 0 { checks[r].0.to_string() } else if checks[r].1 { "equal".to_string() } else { "DIFFERENT".to_string() }
 })
+
+// %% [markdown]
+// ## The same numbers as PyTorch's
+//
+// Equality with `LeNet::trace` checks the bookkeeping, not the mathematics: the
+// cells and the crate call the same functions, so they would share a wrong
+// formula. Chapter 4 checked each of those functions by finite differences,
+// which test a formula against its own forward pass. An independent check is a
+// second implementation: `tools/torch_reference.py` ran a whole LeNet-5 forward
+// and backward pass in PyTorch, in `float64`, on a batch of three random images
+// with random labels, and saved inputs, parameters, outputs and gradients in
+// `tests/fixtures/torch_reference.json` (with a case for every kind of layer,
+// which the crate's tests compare too). Here we load the LeNet case and run it
+// through the crate's network.
+
+// %%
+let fixture: serde_json::Value = serde_json::from_str(
+    &std::fs::read_to_string("../tests/fixtures/torch_reference.json").expect("fixture file"),
+).expect("fixture JSON");
+fn tensor(v: &serde_json::Value) -> ArrayD<f64> {
+    let shape: Vec<usize> = serde_json::from_value(v["shape"].clone()).expect("shape");
+    let data: Vec<f64> = serde_json::from_value(v["data"].clone()).expect("data");
+    ArrayD::from_shape_vec(IxDyn(&shape), data).expect("data fills shape")
+}
+let case = fixture["lenet"].clone();
+let torch_x: Array4<f64> = tensor(&case["x"]).into_dimensionality().expect("x is 4-D");
+let torch_labels: Vec<usize> = serde_json::from_value(case["labels"].clone()).expect("labels");
+(torch_x.dim(), torch_labels.clone())
+
+// %% [markdown]
+// PyTorch names the tensors `conv1.weight`, `conv1.bias`, …; the crate calls them
+// `conv1_w`, `conv1_b`, …, with the same shapes and layouts. The reference network
+// uses ReLU and max pooling, the crate's `Arch::modern()`, as here.
+
+// %%
+fn torch_name(ours: &str) -> String {
+    ours.replace("_w", ".weight").replace("_b", ".bias")
+}
+/// An error to one significant digit (exact agreement shows as 0).
+fn short(err: f64) -> String {
+    if err == 0.0 { "0".to_string() } else { format!("{err:.0e}") }
+}
+let mut torch_params = Params::<f64>::lenet_zeros();
+for (name, mut t) in torch_params.tensors_mut() {
+    t.assign(&tensor(&case["params"][torch_name(name)]));
+};
+let torch_net = LeNet::from_params(Arch::modern(), torch_params).expect("LeNet shapes");
+let step = torch_net.readable_loss_and_grads(&torch_x, &torch_labels);
+println!("loss: ours {:.12}, PyTorch {:.12}", step.loss, case["loss"].as_f64().expect("loss"));
+
+// %%
+let mut torch_table = vec![["tensor".to_string(), "relative error to PyTorch".to_string()]];
+for (name, grad) in step.grads.tensors() {
+    let err = rel_error(&grad, &tensor(&case["grads"][torch_name(name)]));
+    torch_table.push([format!("∂C/∂{name}"), short(err)]);
+};
+lenet::Matrix::from_rows(&torch_table)
+
+// %% [markdown]
+// All ten gradients of a whole LeNet-5 pass, computed by composing the layer
+// functions of chapters 1–3, agree with PyTorch to better than $10^{-10}$: two
+// independent implementations, one set of numbers.
+//
+// ### One batch convention, and PyTorch's
+//
+// This book keeps δ **per sample**: $\delta_n = \partial C_n/\partial z_n$ for each
+// sample's own loss $C_n$, and the gradient of a sample's input is per sample
+// too. Only parameter gradients, which every sample shares, are **averaged** over
+// the batch: $\partial \bar C/\partial W = \frac1N \sum_n \delta_n a_n^\top$. PyTorch
+// differentiates the mean loss $\bar C = \frac1N\sum_n C_n$ instead, so every gradient it
+// returns carries the $\frac1N$: for the parameters that is the same average, for
+// the input images it is our per-sample gradient divided by $N$. With the
+// reference batch of $N = 3$ images, the input gradient is one more
+// `conv::backward` from δ at conv1, the step the cells above skipped:
+
+// %%
+let torch_trace = torch_net.trace(&torch_x, &torch_labels);
+let (dx_ours, _, _) = conv::backward(&torch_x, &torch_net.params.conv1_w, &torch_trace.delta_conv1, 2);
+let dx_torch: Array4<f64> = tensor(&case["dx"]).into_dimensionality().expect("dx is 4-D");
+println!("∂C/∂x, ours against PyTorch:     relative error {}", short(rel_error(&dx_ours, &dx_torch)));
+println!("∂C/∂x, ours / N against PyTorch: relative error {}", short(rel_error(&(&dx_ours / 3.0), &dx_torch)));
 
 // %% [markdown]
 // ## Why backpropagation: what it costs
