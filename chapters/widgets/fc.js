@@ -71,7 +71,7 @@ mount('fc', (root, lenet) => {
     table.append(el('tr', {}, el('td', {}, label(row)), el('td', {}, slider), out, back, numeric));
   }
 
-  // Two drawings of the graph, in px of the page (the text stays 13 px):
+  // Two drawings of the graph, in px of the page (the text 13 px, 12 when narrow):
   // where the widget is 680 px wide, the layers side by side, each neuron's
   // numbers to the right of it; narrower (a phone), the layers one under
   // the other, each neuron's numbers under it, the edges from the bottom of
@@ -117,6 +117,7 @@ mount('fc', (root, lenet) => {
       });
       height = top - GAP + 4;
     }
+    graph.classList.toggle('lw-narrow', width < WIDE);
     graph.setAttribute('width', Math.min(width, WIDE));
     graph.setAttribute('height', height);
     graph.setAttribute('viewBox', `0 0 ${Math.min(width, WIDE)} ${height}`);

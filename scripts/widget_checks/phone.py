@@ -3,7 +3,8 @@ one, and 320 px, the narrowest still sold): it must fit its column, at its
 defaults and at its largest sizes, without scrolling sideways (the widget's
 scrollWidth ≤ its clientWidth, no box in it scrolling, nothing past the
 viewport), its text at least 11 px and in the page's language
-(widget_checks.language_problems). A stroke on the digit's drawing area
+(widget_checks.language_problems); in chapter 1's graph, drawn anew for
+the narrow column, no two texts overlap. A stroke on the digit's drawing area
 must reach the network in canvas pixels, also where the area is drawn
 narrower than its 280 pixels (at 320 px). Screenshots: phone-WIDTH-*.png.
 
@@ -25,6 +26,15 @@ def sizes_fc(driver, root):
     for slider in root.find_elements(By.CSS_SELECTOR, 'input[type=range]'):
         driver.execute_script("arguments[0].value = arguments[0].min;"
                               "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));", slider)
+
+
+def sizes_fc_long(driver, root):
+    """Long numbers in every neuron: x at 1.35, every other slider at
+    −1.35 (z¹ = −4.995, and four decimals on the way)."""
+    for slider in root.find_elements(By.CSS_SELECTOR, 'input[type=range]'):
+        value = 1.35 if slider.get_attribute("data-key").startswith("slider.x.") else -1.35
+        driver.execute_script("arguments[0].value = arguments[1];"
+                              "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));", slider, value)
 
 
 def sizes_conv(driver, root):
@@ -55,16 +65,34 @@ def sizes_digit(driver, root):
 
 
 WIDGETS = [
-    ("fully-connected.html", "fc", [("most negative", sizes_fc)]),
+    ("fully-connected.html", "fc", [("most negative", sizes_fc), ("long numbers", sizes_fc_long)]),
     ("convolution.html", "conv", [("6×6, 3×3", sizes_conv), ("6×6, 3×3, as the notes wrote it", sizes_conv_written)]),
     ("pooling-relu.html", "pool", [("7×7, window 2, stride 1", sizes_pool)]),
     ("lenet-by-hand.html", "digit", [("validation 9", sizes_digit)]),
 ]
 
 
+# Pairs of texts of the widget's drawings (SVG) that run into each other:
+# on one line (centres less than half a text's height apart; a font's box is
+# taller than the 17-px line pitch, so lines one above the other touch) and
+# overlapping sideways.
+OVERLAP_JS = """
+const boxes = [...arguments[0].querySelectorAll('svg text')].map(t => [t.textContent, t.getBoundingClientRect()]);
+const out = [];
+boxes.forEach(([s, a], i) => boxes.slice(i + 1).forEach(([t, b]) => {
+  const sameLine = Math.abs((a.top + a.bottom) - (b.top + b.bottom)) / 2 < Math.min(a.height, b.height) / 2;
+  if (sameLine && a.left < b.right && b.left < a.right) out.push(`${s} / ${t}`);
+}));
+return out;
+"""
+
+
 def measure(driver, root, name, where, shot):
     wait_stable(driver)
     problems = overflow_problems(root, where) + language_problems(root, name, where)
+    overlaps = driver.execute_script(OVERLAP_JS, root)
+    if overlaps:
+        problems.append(f"{where}: texts of the drawing overlap: {'; '.join(overlaps[:4])}")
     print(f"       {where}: {screenshot(driver, root, shot).name}", flush=True)
     return problems
 
