@@ -38,11 +38,15 @@ const T = labels('common', {
     fallback: 'This interactive widget needs a newer browser, one that runs WebAssembly',
     couldNotLoad: m => ` (it could not load: ${m})`,
     figures: '. The figures of the chapter show the same computation.',
+    editable: 'a box like this takes a number: type into it',
+    clickable: 'a box like this is a result: click it (or Enter) to see how it is computed',
   },
   zh: {
     fallback: '这个交互组件需要能运行 WebAssembly 的较新浏览器',
     couldNotLoad: m => `（无法加载：${m}）`,
     figures: '。本章的插图展示的是同样的计算。',
+    editable: '这样的格子可以输入数字',
+    clickable: '这样的格子是计算结果：点击它（或按回车键），看它是怎样算出来的',
   },
 });
 
@@ -144,9 +148,34 @@ export function parse(text) {
   return Number(t);
 }
 
-// A grid of cells (a CSS grid), each made by cell(i, j); label above.
+// A grid of cells (a CSS grid), each made by cell(i, j); label above. The
+// columns are as wide as widgets.css allows for `cols` of them (narrower
+// cells on a phone's column), hence --lw-cols.
 export function grid(label, rows, cols, cell, attrs = {}) {
-  const g = el('div', { class: 'lw-grid', style: `grid-template-columns: repeat(${cols}, var(--lw-cell))`, ...attrs });
+  const g = el('div', { class: 'lw-grid', style: `--lw-cols: ${cols}`, ...attrs });
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) g.append(cell(i, j));
   return el('figure', { class: 'lw-matrix' }, el('figcaption', {}, label), g);
+}
+
+// The legend of the two kinds of cell a reader can act on, each beside a
+// sample drawn with the cell's own style (widgets.css): the fields one types
+// into, and the results one clicks.
+export function legend() {
+  return el('p', { class: 'lw-note lw-legend' },
+    el('span', { class: 'lw-legend-item' }, el('span', { class: 'lw-swatch lw-edit', 'aria-hidden': 'true' }), T.editable),
+    el('span', { class: 'lw-legend-item' }, el('span', { class: 'lw-swatch lw-click', 'aria-hidden': 'true' }), T.clickable));
+}
+
+// Runs `redraw` and gives the focus back to the cell that had it. A clicked
+// result cell (a <button data-cell>) is replaced by the redrawing; without
+// this, Enter on it would leave the focus on the page's body.
+export function keepingFocus(root, redraw) {
+  const had = document.activeElement;
+  const key = had && root.contains(had) ? had.dataset.cell : undefined;
+  const r = redraw();
+  if (key !== undefined && !root.contains(had)) {
+    const now = root.querySelector(`[data-cell="${CSS.escape(key)}"]`);
+    if (now) now.focus({ preventScroll: true });
+  }
+  return r;
 }

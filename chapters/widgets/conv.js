@@ -1,6 +1,6 @@
 // Chapter 2's widget: the backward pass of a convolution layer, entry by
 // entry (wasm/src/conv.rs computes every number; this file draws).
-import { mount, call, timed, el, fmt, num, sub, parse, grid, labels } from './common.js';
+import { mount, call, timed, el, fmt, num, sub, parse, grid, labels, legend, keepingFocus } from './common.js';
 
 // The labels, by the page's language (formulas and notation as they are).
 const T = labels('conv', {
@@ -57,7 +57,7 @@ mount('conv', (root, lenet) => {
     el('div', { class: 'lw-controls' },
       el('label', {}, T.inputA + T.colon, sizes), el('label', {}, T.kernelW + T.colon, ksizes),
       el('label', {}, toggle, T.asWritten)),
-    el('p', { class: 'lw-note' }, T.help),
+    el('p', { class: 'lw-note' }, T.help), legend(),
     inputs, message, outputs, detail);
 
   function reshape() {
@@ -95,7 +95,7 @@ mount('conv', (root, lenet) => {
         r = call(lenet.conv_backward, new Float64Array(s.a), s.h, new Float64Array(s.w), s.k, new Float64Array(s.d), s.pick.of, s.pick.i, s.pick.j);
       } catch (e) { message.textContent = e.message; return; }
       message.textContent = '';
-      draw(r);
+      keepingFocus(root, () => draw(r));
     });
   }
 
@@ -121,7 +121,7 @@ mount('conv', (root, lenet) => {
       if (wrong) changed++;
       const cls = `lw-cell${picked ? ' lw-picked' : ''}${v.lost ? ' lw-lost' : wrong ? ' lw-wrong' : ''}`;
       return el('button', {
-        class: cls, type: 'button', 'aria-label': `∂C/∂${name}${sub(i + 1, j + 1)}`,
+        class: cls, type: 'button', 'aria-label': `∂C/∂${name}${sub(i + 1, j + 1)}`, 'data-cell': `${of}.${i + 1}.${j + 1}`,
         title: v.lost ? T.lostTitle(fmt(correct[i][j])) : wrong ? T.correctTitle(fmt(correct[i][j])) : null,
         onclick: () => { s.pick = { of, i, j }; update(); },
       }, v.lost ? el('span', { class: 'lw-num', 'data-key': `${of}.${i + 1}.${j + 1}`, 'data-value': 'lost' }, '—')

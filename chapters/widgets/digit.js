@@ -7,8 +7,9 @@
 // For the browser test (scripts/widget_checks/digit.py) the root element
 // carries the state as data attributes: data-logits, data-probs (JSON
 // arrays, the exact f32 values), data-gradient-max (the largest |entry| of
-// each map), data-predicted, data-label, data-strokes
-// (the points forwarded, JSON) and data-image (the 784 inputs).
+// each map), data-predicted, data-label, data-truth (the validation digit's
+// true label, empty for a drawing), data-strokes (the points forwarded,
+// JSON) and data-image (the 784 inputs).
 import { mount, timed, el, fmt, labels } from './common.js';
 
 // The labels, by the page's language (formulas and notation as they are;
@@ -25,7 +26,13 @@ const T = labels('digit', {
     costOf: 'δ for the cost C = −log p_y of the label y = ',
     probs: 'p = softmax(logits) (the predicted digit in red; y outlined)',
     verdict: (d, p) => `LeNet reads ${d} (${p}). `, deltaFor: (y, c) => `δ below are for y = ${y}: ${c}`,
-    confident: '; a confident right answer leaves little to correct, so choose another y to see large δ.', stop: '.',
+    // What y is, beside what LeNet read: its own answer, right, wrong or of
+    // unknown truth (a drawing has no label), or the true label it missed.
+    ownRight: t => `; y is LeNet's own answer, and it is right (the label of this validation digit is ${t}): the surer LeNet is, the less there is to correct, so choose another y to see large δ.`,
+    ownWrong: t => `; y is LeNet's own answer, and it is wrong: the label of this validation digit is ${t}. These δ would make LeNet surer of its mistake; choose y = ${t} to see what would correct it.`,
+    ownUnknown: '; y is LeNet\'s own answer, right or wrong (a drawing has no label): the surer LeNet is, the smaller δ, so choose another y to see large δ.',
+    correcting: t => `; y = ${t} is the true label of this validation digit, which LeNet misreads: these δ are what would correct it.`,
+    stop: '.',
     colours: 'Blue below 0, red above, white at 0, each map on its own scale (± its largest entry). ',
     flow: 'The gradient flows from the logits (top) back to conv1 (bottom): δ = ∂C/∂z where a layer has a pre-activation z, ∂C/∂a at the pooling outputs.',
     hint: 'draw a digit here',
@@ -41,7 +48,11 @@ const T = labels('digit', {
     costOf: '代价 C = −log p_y 的 δ，标签 y = ',
     probs: 'p = softmax(logits)（预测的数字为红色；y 加框）',
     verdict: (d, p) => `LeNet 认为是 ${d}（${p}）。`, deltaFor: (y, c) => `下面的 δ 对应 y = ${y}：${c}`,
-    confident: '；有把握的正确答案几乎不需要纠正，选另一个 y 才能看到大的 δ。', stop: '。',
+    ownRight: t => `；y 就是 LeNet 自己的答案，而且答对了（这个验证集数字的标签是 ${t}）：LeNet 越有把握，要纠正的就越少，选另一个 y 才能看到大的 δ。`,
+    ownWrong: t => `；y 就是 LeNet 自己的答案，但它答错了：这个验证集数字的标签是 ${t}。这些 δ 只会让 LeNet 对自己的错误更有把握；选 y = ${t}，看怎样纠正它。`,
+    ownUnknown: '；y 就是 LeNet 自己的答案，对错未知（手写的数字没有标签）：LeNet 越有把握，δ 越小，选另一个 y 才能看到大的 δ。',
+    correcting: t => `；y = ${t} 是这个验证集数字的真实标签，LeNet 认错了：这些 δ 正是纠正它的方向。`,
+    stop: '。',
     colours: '小于 0 为蓝色，大于 0 为红色，0 为白色；每张图用各自的刻度（± 其绝对值最大的元素）。',
     flow: '梯度从 logits（顶部）回传到 conv1（底部）：有激活前的值 z 的层显示 δ = ∂C/∂z，池化层的输出显示 ∂C/∂a。',
     hint: '在这里写一个数字',
@@ -50,9 +61,13 @@ const T = labels('digit', {
 
 const here = new URL('.', import.meta.url);
 const SUB = '₀₁₂₃₄₅₆₇₈₉';
-// The drawing area, in CSS pixels (the rasteriser does not care about the
-// size: it scales the drawing to MNIST's 20×20 box).
+// The drawing area, in canvas pixels: 280 CSS px where the column allows,
+// narrower on a phone (widgets.css); the points are forwarded in canvas
+// pixels either way. The rasteriser does not care about the size: it scales
+// the drawing to MNIST's 20×20 box.
 const CANVAS = 280;
+// Pixels between two maps.
+const GAP = 6;
 // The δ maps, from the logits back to the image: how many maps a row and
 // the pixels of one value.
 const LOOK = {
@@ -93,9 +108,10 @@ function drawMaps(canvas, rgba, [channels, rows, cols], cell, perRow, gap, cellH
   }
 }
 
-// The probabilities as ten bars; the label whose δ is shown is outlined.
-function drawBars(canvas, probs, label, predicted) {
-  const w = 36, h = 90, top = 16, bottom = 18;
+// The probabilities as ten bars, in `width` px at most; the label whose δ
+// is shown is outlined.
+function drawBars(canvas, probs, label, predicted, width) {
+  const w = Math.max(24, Math.min(36, Math.floor(width / 10))), h = 90, top = 16, bottom = 18;
   canvas.width = 10 * w; canvas.height = top + h + bottom;
   const ctx = canvas.getContext('2d');
   ctx.clearRect(0, 0, canvas.width, canvas.height);
@@ -137,16 +153,18 @@ mount('digit', async (root, lenet) => {
 
   const pad = el('canvas', {
     class: 'lw-digit-pad', width: CANVAS, height: CANVAS, 'aria-label': T.pad,
-    style: `width:${CANVAS}px;height:${CANVAS}px;touch-action:none;cursor:crosshair;background:white;border:1px solid #888`,
+    style: 'touch-action:none;cursor:crosshair;background:white;border:1px solid #888',
   });
   const input = el('canvas', { width: 28, height: 28, style: 'width:112px;height:112px;image-rendering:pixelated;border:1px solid #888' });
   const bars = el('canvas', { 'aria-label': T.bars });
   const labelPick = el('select', { 'aria-label': T.labelY, 'data-control': 'label-y', onchange: () => { widget.set_label(+labelPick.value); update(); } },
     el('option', { value: -1 }, T.prediction), ...[...Array(10).keys()].map(k => el('option', { value: k }, String(k))));
-  const clear = el('button', { type: 'button', 'data-control': 'clear', onclick: () => { widget.clear(); strokes.length = 0; blank(); update(); } }, T.clear);
+  // The true label of the validation digit shown; null for a drawing.
+  let truth = null;
+  const clear = el('button', { type: 'button', 'data-control': 'clear', onclick: () => { widget.clear(); truth = null; strokes.length = 0; blank(); update(); } }, T.clear);
   const pickButtons = samples.label.map((label, k) => el('button', {
-    type: 'button', title: T.sample(samples.index[k], label),
-    onclick: () => { widget.pick(new Uint8Array(samples.pixels[k])); strokes.length = 0; blank(); update(); },
+    type: 'button', title: T.sample(samples.index[k], label), 'data-sample': k,
+    onclick: () => { widget.pick(new Uint8Array(samples.pixels[k])); truth = label; strokes.length = 0; blank(); update(); },
   }, String(label)));
   const verdict = el('p', { class: 'lw-note', 'data-key': 'verdict' });
   const maps = el('div', { class: 'lw-digit-maps' });
@@ -163,7 +181,7 @@ mount('digit', async (root, lenet) => {
       ...[...Array(10).keys()].map(d => el('span', { style: `width:${look.cell}px;text-align:center` }, String(d)))) : null;
     if (digits) fig.append(digits);
     maps.append(fig);
-    layers.push({ k, name, shape, look, scale, canvas });
+    layers.push({ k, name, shape, look, scale, canvas, digits });
   }
   root.append(
     el('div', { class: 'lw-row' },
@@ -186,42 +204,80 @@ mount('digit', async (root, lenet) => {
     ctx.fillStyle = '#777'; ctx.font = '16px sans-serif'; ctx.textAlign = 'center';
     ctx.fillText(T.hint, CANVAS / 2, CANVAS / 2);
   }
+  // What y is, told beside what LeNet read (T.ownRight …): a prediction is
+  // called right or wrong only when the true label is known.
+  function whatYIs(label, predicted) {
+    if (label === predicted) {
+      if (truth === null) return T.ownUnknown;
+      return truth === predicted ? T.ownRight(truth) : T.ownWrong(truth);
+    }
+    return truth === label ? T.correcting(truth) : T.stop;
+  }
   function update(first = false) {
     (first ? f => f() : f => timed('digit', f))(() => {
       widget.update();
-      const probs = widget.probs(), predicted = widget.predicted(), label = widget.label();
-      const img = widget.image_rgba();
-      input.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(img.buffer, img.byteOffset, img.length), 28, 28), 0, 0);
-      drawBars(bars, probs, label, predicted);
-      const small = x => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(1) : fmt(x, 3)).replace('-', '−');
-      // Near 1, enough digits that p and C = −log p agree to the eye.
-      const prob = x => (x > 0.999 && x < 1 ? x.toFixed(5) : small(x));
-      verdict.textContent = T.verdict(predicted, `p${SUB[predicted]} = ${prob(probs[predicted])}`)
-        + T.deltaFor(label, `C = −log p${SUB[label]} = ${small(widget.cost())}`)
-        + (label === predicted ? T.confident : T.stop);
-      const maxima = {};
-      for (const L of layers) {
-        const m = widget.gradient_max(L.k);
-        maxima[L.name] = m;
-        L.scale.textContent = `±${m === 0 ? '0' : m.toExponential(1).replace('-', '−')}`;
-        drawMaps(L.canvas, widget.gradient_rgba(L.k), L.shape, L.look.cell, L.look.perRow || 1, 6, L.look.height);
-      }
+      const maxima = draw();
       root.dataset.logits = JSON.stringify(Array.from(widget.logits()));
-      root.dataset.probs = JSON.stringify(Array.from(probs));
+      root.dataset.probs = JSON.stringify(Array.from(widget.probs()));
       root.dataset.gradientMax = JSON.stringify(maxima);
-      root.dataset.predicted = String(predicted);
-      root.dataset.label = String(label);
+      root.dataset.predicted = String(widget.predicted());
+      root.dataset.label = String(widget.label());
+      root.dataset.truth = truth === null ? '' : String(truth);
       root.dataset.image = JSON.stringify(Array.from(widget.image()));
       root.dataset.strokes = JSON.stringify(strokes);
     });
   }
+  // Draws the last trace to the column's width: the bars narrower and the
+  // maps more rows of fewer on a phone. Returns each map's largest |entry|.
+  let drawnWidth = null;
+  function draw() {
+    const width = maps.clientWidth || Infinity;
+    drawnWidth = maps.clientWidth;
+    const probs = widget.probs(), predicted = widget.predicted(), label = widget.label();
+    const img = widget.image_rgba();
+    input.getContext('2d').putImageData(new ImageData(new Uint8ClampedArray(img.buffer, img.byteOffset, img.length), 28, 28), 0, 0);
+    drawBars(bars, probs, label, predicted, width);
+    const small = x => (x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(1) : fmt(x, 3)).replace('-', '−');
+    // Near 1, enough digits that p and C = −log p agree to the eye.
+    const prob = x => (x > 0.999 && x < 1 ? x.toFixed(5) : small(x));
+    verdict.textContent = T.verdict(predicted, `p${SUB[predicted]} = ${prob(probs[predicted])}`)
+      + T.deltaFor(label, `C = −log p${SUB[label]} = ${small(widget.cost())}`)
+      + whatYIs(label, predicted);
+    const maxima = {};
+    for (const L of layers) {
+      const m = widget.gradient_max(L.k);
+      maxima[L.name] = m;
+      L.scale.textContent = `±${m === 0 ? '0' : m.toExponential(1).replace('-', '−')}`;
+      // A layer's vector (one map of one row) gets narrower entries; maps
+      // wrap into more rows.
+      const [channels, , cols] = L.shape;
+      let cell = L.look.cell, perRow = L.look.perRow || 1;
+      if (channels === 1) cell = Math.max(1, Math.min(cell, Math.floor(width / cols)));
+      else {
+        // As many rows as the width needs, the maps shared out evenly among them.
+        const fit = Math.max(1, Math.min(perRow, Math.floor((width + GAP) / (cols * cell + GAP))));
+        perRow = Math.ceil(channels / Math.ceil(channels / fit));
+      }
+      drawMaps(L.canvas, widget.gradient_rgba(L.k), L.shape, cell, perRow, GAP, L.look.height);
+      if (L.digits) for (const d of L.digits.children) d.style.width = `${cell}px`;
+    }
+    return maxima;
+  }
+  // A new width (a phone turned, a window resized): drawn again to fit.
+  new ResizeObserver(() => {
+    if (drawnWidth !== null && maps.clientWidth && maps.clientWidth !== drawnWidth) draw();
+  }).observe(maps);
 
   // Pointer → strokes. Every point the browser reports (coalesced ones
   // included) goes to the wasm; the page redraws at most once a frame while
   // drawing and once more when the pen lifts.
   let drawing = false, frame = null;
-  // Canvas pixels: from the corner inside the border.
-  const at = e => { const r = pad.getBoundingClientRect(); return [e.clientX - r.left - pad.clientLeft, e.clientY - r.top - pad.clientTop]; };
+  // Canvas pixels: from the corner inside the border, scaled where the pad
+  // is drawn smaller than its 280 pixels (a phone's column).
+  const at = e => {
+    const r = pad.getBoundingClientRect(), s = pad.width / (pad.clientWidth || pad.width);
+    return [(e.clientX - r.left - pad.clientLeft) * s, (e.clientY - r.top - pad.clientTop) * s];
+  };
   function schedule() {
     if (frame === null) frame = requestAnimationFrame(() => { frame = null; update(); });
   }
@@ -231,8 +287,11 @@ mount('digit', async (root, lenet) => {
   }
   pad.addEventListener('pointerdown', e => {
     e.preventDefault();
-    pad.setPointerCapture(e.pointerId);
+    // Capture keeps the stroke when the pen leaves the pad; a pointer the
+    // browser does not know (a synthetic event's) cannot be captured.
+    try { pad.setPointerCapture(e.pointerId); } catch { /* drawn without capture */ }
     if (strokes.length === 0) ctx.clearRect(0, 0, CANVAS, CANVAS); // the first stroke: away with the hint
+    truth = null;
     drawing = true;
     const p = at(e);
     strokes.push([p]);
@@ -242,7 +301,11 @@ mount('digit', async (root, lenet) => {
   });
   pad.addEventListener('pointermove', e => {
     if (!drawing) return;
-    for (const c of (e.getCoalescedEvents ? e.getCoalescedEvents() : [e])) {
+    // The points the browser merged into this event, or, where it reports
+    // none (no getCoalescedEvents, or an empty list: synthetic events and
+    // some browsers' sparse ones), the event itself.
+    const coalesced = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
+    for (const c of (coalesced.length ? coalesced : [e])) {
       const p = at(c), s = strokes[strokes.length - 1];
       ink(s[s.length - 1], p);
       s.push(p);
@@ -266,6 +329,7 @@ mount('digit', async (root, lenet) => {
   t.model_ms = performance.now() - t0;
   const t1 = performance.now();
   widget.pick(new Uint8Array(samples.pixels[samples.label.indexOf(7)]));
+  truth = 7;
   blank();
   update(true);
   t.first_draw_ms = performance.now() - t1;

@@ -48,13 +48,14 @@ mount('fc', (root, lenet) => {
   };
   const key = ({ name, i, j }) => (name[0] === 'W' ? `${name}.${i}.${j}` : `${name}.${i}`);
 
-  const graph = svg('svg', { width: 680, height: 270, viewBox: '0 0 680 270', role: 'img', 'aria-label': T.network });
+  const graph = svg('svg', { role: 'img', 'aria-label': T.network });
+  const graphBox = el('div', { class: 'lw-graph' }, graph);
   const table = el('table', { class: 'lw-params' });
   const summary = el('div', { class: 'lw-note' });
   const message = el('p', { class: 'lw-error', role: 'alert' });
   root.append(
     el('p', { class: 'lw-note' }, T.help),
-    graph, message, summary, table);
+    graphBox, message, summary, table);
 
   const cells = new Map();
   table.append(el('tr', {}, el('th', {}, ''), el('th', {}, T.move), el('th', {}, T.value),
@@ -70,36 +71,81 @@ mount('fc', (root, lenet) => {
     table.append(el('tr', {}, el('td', {}, label(row)), el('td', {}, slider), out, back, numeric));
   }
 
-  // Node positions: layer columns, neurons spread vertically.
-  const X = [60, 290, 520], Y = n => Array.from({ length: n }, (_, i) => 135 + (i - (n - 1) / 2) * 84);
+  // Two drawings of the graph, in px of the page (the text 13 px, 12 when narrow):
+  // where the widget is 680 px wide, the layers side by side, each neuron's
+  // numbers to the right of it; narrower (a phone), the layers one under
+  // the other, each neuron's numbers under it, the edges from the bottom of
+  // one layer's numbers to the next layer's neurons.
+  const WIDE = 680, LINE = 17;
+  let last = null, drawnWidth = null;
   function drawGraph(r) {
+    last = r;
+    const width = graphBox.clientWidth || WIDE;
+    drawnWidth = width;
     graph.replaceChildren();
-    const layers = [Y(2), Y(3), Y(2)];
+    // What each neuron shows: its lines [text, key, value], layer by layer.
+    const shown = [
+      [0, 1].map(i => [[`x${sub(i + 1)}`, `x.${i + 1}`, values[i]], [`∂C/∂x${sub(i + 1)}`, `grad_x.${i + 1}`, r.grad_x[i][0]]]),
+      [0, 1, 2].map(i => [[`z¹${sub(i + 1)}`, `z1.${i + 1}`, r.z1[i][0]], [`a¹${sub(i + 1)}`, `a1.${i + 1}`, r.a1[i][0]], [`δ¹${sub(i + 1)}`, `delta1.${i + 1}`, r.delta1[i][0]]]),
+      [0, 1].map(i => [[`z²${sub(i + 1)}`, `z2.${i + 1}`, r.z2[i][0]], [`a²${sub(i + 1)}`, `a2.${i + 1}`, r.a2[i][0]], [`δ²${sub(i + 1)}`, `delta2.${i + 1}`, r.delta2[i][0]], [`${T.target} y${sub(i + 1)}`, `y.${i + 1}`, values[2 + i]]]),
+    ];
+    const titles = [T.input, T.hidden, T.output];
+    // Per layer: each neuron's centre, radius, where its numbers start and
+    // how they are anchored; per edge, where it leaves and arrives.
+    let layout, height;
+    if (width >= WIDE) {
+      const X = [60, 290, 520], Y = n => Array.from({ length: n }, (_, i) => 135 + (i - (n - 1) / 2) * 84);
+      height = 270;
+      layout = shown.map((ns, l) => ns.map((lines, i) => {
+        const x = X[l], y = Y(ns.length)[i];
+        return { x, y, r: 26, tx: x + 32, ty: y - 12, anchor: 'start', box: { x: x + 29, y: y - 26, w: 112 },
+          out: [x + 28, y], in: [x - 28, y] };
+      }));
+      titles.forEach((t, l) => graph.append(svg('text', { x: X[l] - 40, y: 262 }, t)));
+    } else {
+      const R = 13, GAP = 34;
+      let top = 0;
+      layout = shown.map((ns, l) => {
+        // A halo of the page's colour keeps the title legible where an edge passes.
+        graph.append(svg('text', { x: 0, y: top + 13, style: 'paint-order: stroke; stroke: var(--bg, white); stroke-width: 4px; stroke-linejoin: round' }, titles[l]));
+        const y = top + 20 + R, spots = ns.map((_, i) => width * (2 * i + 1) / (2 * ns.length));
+        const bottom = y + R + 4 + ns[0].length * LINE;
+        const layer = ns.map((lines, i) => ({ x: spots[i], y, r: R, tx: spots[i], ty: y + R + 16, anchor: 'middle', box: null,
+          out: [spots[i], bottom + 2], in: [spots[i], y - R] }));
+        top = bottom + GAP;
+        return layer;
+      });
+      height = top - GAP + 4;
+    }
+    graph.classList.toggle('lw-narrow', width < WIDE);
+    graph.setAttribute('width', Math.min(width, WIDE));
+    graph.setAttribute('height', height);
+    graph.setAttribute('viewBox', `0 0 ${Math.min(width, WIDE)} ${height}`);
     // W¹ and W² in the page's order (wasm/src/fc.rs PARAMETERS): x, y, W¹, b¹, W², b².
     const w = [null, values.slice(4, 10), values.slice(13, 19)];
+    const edges = svg('g');
+    graph.prepend(edges);
     for (let l = 1; l <= 2; l++) {
-      const from = layers[l - 1], to = layers[l], cols = from.length;
-      to.forEach((ty, i) => from.forEach((fy, j) => {
+      const from = layout[l - 1], to = layout[l], cols = from.length;
+      to.forEach((t, i) => from.forEach((f, j) => {
         const wt = w[l][i * cols + j];
-        graph.append(svg('line', { x1: X[l - 1] + 28, y1: fy, x2: X[l] - 28, y2: ty,
+        edges.append(svg('line', { x1: f.out[0], y1: f.out[1], x2: t.in[0], y2: t.in[1],
           stroke: wt >= 0 ? '#1f6feb' : '#c62828', 'stroke-width': Math.min(6, 0.5 + 2.5 * Math.abs(wt)), opacity: 0.55 }));
       }));
     }
-    const node = (x, y, lines) => {
-      graph.append(svg('circle', { cx: x, cy: y, r: 26, style: 'fill: var(--quote-bg, #f7f7f7)', stroke: '#888' }),
-        svg('rect', { x: x + 29, y: y - 26, width: 112, height: 17 * lines.length + 2, style: 'fill: var(--bg, white)', opacity: 0.85 }));
-      lines.forEach(([t, k, v], n) => {
-        const text = svg('text', { x: x + 32, y: y - 12 + n * 17, 'data-key': k, 'data-value': String(v), 'data-digits': 4 }, `${t} = ${fmt(v, 4)}`);
-        graph.append(text);
-      });
-    };
-    layers[0].forEach((y, i) => node(X[0], y, [[`x${sub(i + 1)}`, `x.${i + 1}`, values[i]], [`∂C/∂x${sub(i + 1)}`, `grad_x.${i + 1}`, r.grad_x[i][0]]]));
-    layers[1].forEach((y, i) => node(X[1], y, [[`z¹${sub(i + 1)}`, `z1.${i + 1}`, r.z1[i][0]], [`a¹${sub(i + 1)}`, `a1.${i + 1}`, r.a1[i][0]], [`δ¹${sub(i + 1)}`, `delta1.${i + 1}`, r.delta1[i][0]]]));
-    layers[2].forEach((y, i) => node(X[2], y, [[`z²${sub(i + 1)}`, `z2.${i + 1}`, r.z2[i][0]], [`a²${sub(i + 1)}`, `a2.${i + 1}`, r.a2[i][0]], [`δ²${sub(i + 1)}`, `delta2.${i + 1}`, r.delta2[i][0]], [`${T.target} y${sub(i + 1)}`, `y.${i + 1}`, values[2 + i]]]));
-    graph.append(svg('text', { x: X[0] - 40, y: 262 }, T.input), svg('text', { x: X[1] - 40, y: 262 }, T.hidden),
-      svg('text', { x: X[2] - 40, y: 262 }, T.output));
-    graph.querySelectorAll('text[data-key]').forEach(t => t.classList.add('lw-num'));
+    layout.forEach((layer, l) => layer.forEach((n, i) => {
+      const lines = shown[l][i];
+      graph.append(svg('circle', { cx: n.x, cy: n.y, r: n.r, style: 'fill: var(--quote-bg, #f7f7f7)', stroke: '#888' }));
+      if (n.box) graph.append(svg('rect', { x: n.box.x, y: n.box.y, width: n.box.w, height: LINE * lines.length + 2, style: 'fill: var(--bg, white)', opacity: 0.85 }));
+      lines.forEach(([t, k, v], m) => graph.append(svg('text', {
+        x: n.tx, y: n.ty + m * LINE, 'text-anchor': n.anchor, class: 'lw-num', 'data-key': k, 'data-value': String(v), 'data-digits': 4,
+      }, `${t} = ${fmt(v, 4)}`)));
+    }));
   }
+  // A new width (a phone turned, a window resized): the graph drawn again.
+  new ResizeObserver(() => {
+    if (last && graphBox.clientWidth && graphBox.clientWidth !== drawnWidth) drawGraph(last);
+  }).observe(graphBox);
 
   function update() {
     timed('fc', () => {

@@ -1,6 +1,6 @@
 // Chapter 3's widget: where pooling sends the gradient (wasm/src/pool.rs
 // computes every number; this file draws).
-import { mount, call, timed, el, fmt, num, sub, parse, grid, labels } from './common.js';
+import { mount, call, timed, el, fmt, num, sub, parse, grid, labels, legend, keepingFocus } from './common.js';
 
 // The labels, by the page's language (formulas and notation as they are).
 const T = labels('pool', {
@@ -58,7 +58,7 @@ mount('pool', (root, lenet) => {
       el('label', {}, T.window, window_, ' ', shownSize), el('label', {}, T.strideLabel, stride, ' ', shownStride), random),
     el('div', { class: 'lw-controls' },
       el('label', {}, toggle, T.asWritten)),
-    el('p', { class: 'lw-note' }, T.help),
+    el('p', { class: 'lw-note' }, T.help), legend(),
     message, top, bottom, detail);
 
   function reshape(newInput) {
@@ -98,7 +98,7 @@ mount('pool', (root, lenet) => {
       try { r = call(lenet.pool_routing, new Float64Array(s.x), s.n, s.size, s.stride, s.max, new Float64Array(s.dy)); }
       catch (e) { message.textContent = e.message; return; }
       message.textContent = '';
-      draw(r);
+      keepingFocus(root, () => draw(r));
     });
   }
 
@@ -118,7 +118,7 @@ mount('pool', (root, lenet) => {
     // The window of the picked output, on the input grid.
     top.firstChild.querySelectorAll('input').forEach((c, k) => c.classList.toggle('lw-window', inWindow(Math.floor(k / n), k % n)));
     top.lastChild.replaceWith(grid(`y = ${T.pooled(s.max)} (${m}×${m})`, m, m, (i, j) => el('button', {
-      type: 'button', class: `lw-cell${i === pi && j === pj ? ' lw-picked' : ''}`, 'aria-label': `y${sub(i + 1, j + 1)}`,
+      type: 'button', class: `lw-cell${i === pi && j === pj ? ' lw-picked' : ''}`, 'aria-label': `y${sub(i + 1, j + 1)}`, 'data-cell': `y.${i + 1}.${j + 1}`,
       onclick: () => { s.pick = { i, j }; update(); },
     }, num(r.y[i][j], `y.${i + 1}.${j + 1}`))));
     const wrong = [];

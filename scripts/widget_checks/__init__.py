@@ -310,3 +310,95 @@ def screenshot(driver, root, name):
     path = SHOTS / f"{name}.png"
     path.write_bytes(base64.b64decode(shot["data"]))
     return path
+
+
+CELL_STYLE_JS = """
+const [root] = arguments, css = e => e && getComputedStyle(e);
+const look = e => e && {background: css(e).backgroundColor, radius: css(e).borderTopLeftRadius,
+                       bottom: css(e).borderBottomWidth + ' ' + css(e).borderBottomColor};
+const plain = sel => [...root.querySelectorAll(sel)].find(e => !/lw-(picked|wrong|lost|window|target)/.test(e.className));
+const zh = document.documentElement.lang.toLowerCase().startsWith('zh');
+const T = (window.lenetWidgetText.common || {})[zh ? 'zh' : 'en'] || {};
+const item = sel => { const s = root.querySelector(sel); return s && s.parentElement.textContent.trim(); };
+return {edit: look(plain('input.lw-cell')), click: look(plain('button.lw-cell')),
+        editSwatch: look(root.querySelector('.lw-swatch.lw-edit')), clickSwatch: look(root.querySelector('.lw-swatch.lw-click')),
+        editText: item('.lw-swatch.lw-edit'), clickText: item('.lw-swatch.lw-click'),
+        editWanted: T.editable, clickWanted: T.clickable};
+"""
+
+
+def cell_style_problems(root, where):
+    """Failures of the two kinds of cell a reader acts on: a field to type
+    into (input.lw-cell) and a result to click (button.lw-cell) must differ
+    in background and in their border (radius or underline), and the legend
+    must show a swatch of each, drawn as that kind is, beside its text in
+    the page's language (common.js's table)."""
+    s = root.parent.execute_script(CELL_STYLE_JS, root)
+    problems = []
+    if not s["edit"] or not s["click"]:
+        return [f"{where}: no plain editable cell ({s['edit']}) or result cell ({s['click']}) to compare"]
+    if s["edit"]["background"] == s["click"]["background"]:
+        problems.append(f"{where}: editable and clickable cells have the same background {s['edit']['background']}")
+    if s["edit"]["radius"] == s["click"]["radius"] and s["edit"]["bottom"] == s["click"]["bottom"]:
+        problems.append(f"{where}: editable and clickable cells have the same border ({s['edit']})")
+    for kind in ("edit", "click"):
+        if s[f"{kind}Swatch"] != s[kind]:
+            problems.append(f"{where}: the legend's {kind} swatch looks like {s[kind + 'Swatch']}, the cells like {s[kind]}")
+        if not s[f"{kind}Wanted"] or s[f"{kind}Text"] != s[f"{kind}Wanted"]:
+            problems.append(f"{where}: the legend's {kind} text is {s[kind + 'Text']!r}, expected {s[kind + 'Wanted']!r}")
+    return problems
+
+
+FOCUS_JS = """
+const [root] = arguments, a = document.activeElement;
+return {cell: (a && a.dataset && a.dataset.cell) || null, tag: a ? a.tagName.toLowerCase() : null,
+        inside: root.contains(a), picked: !!a && a.classList.contains('lw-picked')};
+"""
+
+
+def keyboard_pick_problems(driver, root, first, second, where):
+    """Failures of picking result cells with the keyboard: focus the cell
+    `first` (a data-cell key), press Enter: it must be picked and keep the
+    focus, although the widget redraws its grid; then Tab and Enter must
+    pick the next cell, `second`, and leave the focus on it."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    problems = []
+    button = root.find_element(By.CSS_SELECTOR, f'button[data-cell="{first}"]')
+    driver.execute_script("arguments[0].focus();", button)
+    for cell, keys in ((first, [Keys.ENTER]), (second, [Keys.TAB, Keys.ENTER])):
+        ActionChains(driver).send_keys(*keys).perform()
+        wait_stable(driver)
+        got = driver.execute_script(FOCUS_JS, root)
+        if got["cell"] != cell or not got["inside"] or not got["picked"]:
+            problems.append(f"{where}: after {'Tab, ' if len(keys) > 1 else ''}Enter on {cell} the focus is on "
+                            f"{got['tag']} (cell {got['cell']}, picked: {got['picked']}), not on {cell}, picked")
+    return problems
+
+
+# How far the widget and everything in it reach, for a phone's width: the
+# widget's own scrolling (it scrolls sideways when its content is wider),
+# any scrolling box inside it, and its right edge against the viewport's.
+OVERFLOW_JS = """
+const [root] = arguments, box = root.getBoundingClientRect();
+const inner = [...root.querySelectorAll('*')].filter(e => /auto|scroll/.test(getComputedStyle(e).overflowX)
+  && e.scrollWidth > e.clientWidth).map(e => `${e.tagName.toLowerCase()}.${e.className} ${e.scrollWidth} > ${e.clientWidth}`);
+return {scroll: root.scrollWidth, client: root.clientWidth, right: box.right,
+        viewport: document.documentElement.clientWidth, inner};
+"""
+
+
+def overflow_problems(root, where):
+    """Failures of a widget that does not fit its column: it scrolls
+    sideways (scrollWidth > clientWidth), a box in it does, or it reaches
+    past the viewport's right edge."""
+    m = root.parent.execute_script(OVERFLOW_JS, root)
+    problems = []
+    if m["scroll"] > m["client"]:
+        problems.append(f"{where}: the widget scrolls sideways: {m['scroll']} px of content in {m['client']} px")
+    if m["inner"]:
+        problems.append(f"{where}: boxes in the widget scroll sideways: {'; '.join(m['inner'][:3])}")
+    if m["right"] > m["viewport"] + 0.5:
+        problems.append(f"{where}: the widget reaches {m['right']:.0f} px, past the {m['viewport']} px viewport")
+    return problems

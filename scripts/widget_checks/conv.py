@@ -2,12 +2,14 @@
 every entry of a, w and δ, toggle "as the notes wrote it", click an entry of
 ∂C/∂a or ∂C/∂W; then every number of both gradients, the picked entry's
 formula and its value must be lenet's, computed natively
-(examples/widget_expectations.rs)."""
+(examples/widget_expectations.rs). Also: the cells one types into and the
+results one clicks look different, and the legend says which is which;
+Enter on a result cell picks it and leaves the focus on it."""
 
 from selenium.webdriver.common.by import By
 
-from . import (click_number, compare, console_errors, language_problems, open_widget, screenshot, select,
-               timings, toggle, type_into, wait_stable)
+from . import (cell_style_problems, click_number, compare, console_errors, keyboard_pick_problems,
+               language_problems, open_widget, screenshot, select, timings, toggle, type_into, wait_stable)
 
 PAGE = "convolution.html"
 
@@ -16,6 +18,9 @@ def check(driver, base_url, expected):
     problems = []
     root = open_widget(driver, base_url, PAGE, "conv")
     problems += console_errors(driver)
+    problems += cell_style_problems(root, "conv cells")
+    problems += keyboard_pick_problems(driver, root, "da.1.1", "da.1.2", "conv keyboard")
+    problems += keyboard_pick_problems(driver, root, "dw.1.1", "dw.1.2", "conv keyboard")
     for n, step in enumerate(expected["conv"], 1):
         where = f"conv step {n} ({step['name']})"
         try:
@@ -44,6 +49,3 @@ def check(driver, base_url, expected):
         problems += console_errors(driver)
     print(f"       timings: {timings(driver, 'conv')}", flush=True)
     return problems
-
-
-

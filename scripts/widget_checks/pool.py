@@ -2,12 +2,14 @@
 input size, move the window and stride sliders, type every entry of x and
 ∂C/∂y, toggle the erratum (assigning instead of accumulating), click an
 output; then y, ∂C/∂x and the picked output's route must be lenet's,
-computed natively (examples/widget_expectations.rs)."""
+computed natively (examples/widget_expectations.rs). Also: the cells one
+types into and the outputs one clicks look different, and the legend says
+which is which; Enter on an output picks it and leaves the focus on it."""
 
 from selenium.webdriver.common.by import By
 
-from . import (click_number, compare, console_errors, language_problems, open_widget, screenshot, select, set_range,
-               shown, timings, toggle, type_into, wait_stable)
+from . import (cell_style_problems, click_number, compare, console_errors, keyboard_pick_problems, language_problems,
+               open_widget, screenshot, select, set_range, shown, timings, toggle, type_into, wait_stable)
 
 PAGE = "pooling-relu.html"
 
@@ -16,6 +18,8 @@ def check(driver, base_url, expected):
     problems = []
     root = open_widget(driver, base_url, PAGE, "pool")
     problems += console_errors(driver)
+    problems += cell_style_problems(root, "pool cells")
+    problems += keyboard_pick_problems(driver, root, "y.1.1", "y.1.2", "pool keyboard")
     for n, step in enumerate(expected["pool"], 1):
         where = f"pool step {n} ({step['name']})"
         try:
