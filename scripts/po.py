@@ -216,10 +216,11 @@ def check():
             problems += [f"    {where(e)}: {short(e.msgid)}" for e in found[:40]]
             if len(found) > 40:
                 problems.append(f"    … and {len(found) - 40} more")
-    breaches = [(e, rule, text) for e in translated.values() for rule, text in convention_breaches(e.msgstr)]
-    if breaches:
-        problems.append(f"{len(breaches)} translation(s) breaking the Chinese conventions:")
-        problems += [f"    {where(e)}: {rule}: {short(text, 60)}" for e, rule, text in breaches[:40]]
+    breaking = [(e, found) for e in translated.values() if (found := convention_breaches(e.msgstr))]
+    if breaking:
+        problems.append(f"{len(breaking)} translation(s) breaking the Chinese conventions:")
+        problems += [f"    {where(e)}: {rule}: {short(text, 60)}"
+                     for e, found in breaking[:40] for rule, text in dict(found).items()]
     done = sum(1 for e in messages if e.msgid in translated and translated[e.msgid].msgstr.strip())
     words = sum(1 for e in messages if needs_translation(e.msgid))
     if problems:

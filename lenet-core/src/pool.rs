@@ -21,8 +21,8 @@
 //! use ndarray::array;
 //! // One sample, one channel, 3×3; windows 2×2 with stride 1 overlap.
 //! let x = array![[[[1.0, 2.0, 3.0], [4.0, 9.0, 5.0], [6.0, 7.0, 8.0]]]];
-//! let (y, argmax) = pool::max_forward(&x, 2, 1);
-//! assert_eq!(y, array![[[[9.0, 9.0], [9.0, 9.0]]]]);
+//! let (a, argmax) = pool::max_forward(&x, 2, 1);
+//! assert_eq!(a, array![[[[9.0, 9.0], [9.0, 9.0]]]]);
 //! // The 9 (row 2, column 2) is the maximum of all four windows, so it
 //! // collects all four gradients.
 //! let dx = pool::max_backward(&array![[[[1.0, 1.0], [1.0, 1.0]]]], &argmax);
