@@ -148,7 +148,7 @@ fn conv_steps() -> Vec<Value> {
     steps
 }
 
-/// A pooling layer's backward pass: ∂C/∂y to ∂C/∂x.
+/// A pooling layer's backward pass: ∂C/∂a to ∂C/∂x.
 type Backward = Box<dyn Fn(&Array4<f64>) -> Array4<f64>>;
 
 fn plane(m: &Matrix<f64>) -> Array4<f64> {
@@ -186,7 +186,7 @@ fn pool_step(
     let mut shown = Map::new();
     put(&mut shown, "y", &two(&y));
     put(&mut shown, "dx", &two(&backward(&dya)));
-    // The route of the picked output: the correct backward of ∂C/∂y with
+    // The route of the picked output: the correct backward of ∂C/∂a with
     // every other entry zeroed, at the inputs a unit gradient reaches.
     let correct: Backward = if max {
         let (_, argmax) = pool::max_forward(&xa, size, stride);

@@ -14,7 +14,9 @@ builds the Chinese book.
 `check` (run by the test command) extracts the messages afresh and fails,
 listing them, when a message of the book has no translation, when a
 translation is marked fuzzy, when po/zh-CN.po translates a message the book no
-longer has, or when po/messages.pot is not what the book extracts. So a
+longer has, when po/messages.pot is not what the book extracts, or when a
+translation breaks one of the Chinese conventions in ZH_CONVENTIONS (「」
+quotes, 上一层/下一层, italics on Chinese words). So a
 changed English sentence fails the tests until its translation follows: run
 `update`, which keeps every translation whose message is unchanged, gives a
 changed message the old translation marked fuzzy (as gettext's msgmerge
@@ -158,6 +160,25 @@ def needs_translation(msgid):
     return re.search(r"[A-Za-z]{2,}", text) is not None
 
 
+# The Chinese edition's conventions (CONTRIBUTING.md), each a pattern that finds a breach in a translation.
+# Code spans are left out: a formula or a name in code may hold any of these characters.
+_CJK = "\u4e00-\u9fff"
+ZH_CONVENTIONS = [
+    ("corner brackets 「」 or 『』 (mainland Chinese quotes with “” and ‘’)", re.compile("[「」『』]")),
+    ("上一层 or 下一层, which readers take in either direction (say 前一层 for layer l−1, 后一层 for l+1)",
+     re.compile("上一层|下一层")),
+    ("italics on Chinese words, which Chinese type does not have (use **bold** or no emphasis)",
+     re.compile(rf"(?<![\w*\\])(?:_(?![\s_])[^_\n]*?[{_CJK}][^_\n]*?(?<![\s_\\])_"
+                rf"|\*(?![\s*])[^*\n]*?[{_CJK}][^*\n]*?(?<![\s*\\])\*)(?![\w*])")),
+]
+
+
+def convention_breaches(msgstr):
+    """The Chinese conventions a translation breaks, each with the text that breaks it."""
+    prose = re.sub(r"(`+).*?\1", " ", msgstr, flags=re.S)
+    return [(rule, m.group(0)) for rule, pattern in ZH_CONVENTIONS for m in pattern.finditer(prose)]
+
+
 def short(text, n=100):
     one = " ".join(text.split())
     return one if len(one) <= n else one[: n - 1] + "…"
@@ -195,6 +216,11 @@ def check():
             problems += [f"    {where(e)}: {short(e.msgid)}" for e in found[:40]]
             if len(found) > 40:
                 problems.append(f"    … and {len(found) - 40} more")
+    breaking = [(e, found) for e in translated.values() if (found := convention_breaches(e.msgstr))]
+    if breaking:
+        problems.append(f"{len(breaking)} translation(s) breaking the Chinese conventions:")
+        problems += [f"    {where(e)}: {rule}: {short(text, 60)}"
+                     for e, found in breaking[:40] for rule, text in dict(found).items()]
     done = sum(1 for e in messages if e.msgid in translated and translated[e.msgid].msgstr.strip())
     words = sum(1 for e in messages if needs_translation(e.msgid))
     if problems:

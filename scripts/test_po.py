@@ -63,6 +63,38 @@ class ChangedEnglish(unittest.TestCase):
         r = self.po("check")
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_a_translation_breaking_the_chinese_conventions_fails(self):
+        po = self.tmp / "po" / "zh-CN.po"
+        text = po.read_text(encoding="utf-8")
+        old = "原笔记写作“协相关”"
+        self.assertIn(old, text)
+        po.write_text(text.replace(old, "原笔记写作「协相关」"), encoding="utf-8")
+        r = self.po("check")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("1 translation(s) breaking the Chinese conventions", r.stderr)
+        self.assertIn("chapters/glossary.md:25: corner brackets", r.stderr)
+
+
+class ChineseConventions(unittest.TestCase):
+    """po.convention_breaches on single translations, breaking and keeping each convention."""
+
+    def breaches(self, text):
+        sys.path.insert(0, str(ROOT / "scripts"))
+        import po
+        return [found for _, found in po.convention_breaches(text)]
+
+    def test_each_breach_is_found(self):
+        self.assertEqual(self.breaches("原笔记称 δ 为「误差」"), ["「", "」"])
+        self.assertEqual(self.breaches("从上一层传来，向下一层传去"), ["上一层", "下一层"])
+        self.assertEqual(self.breaches("正确的是 _输出_ 层，这是 *全* 卷积"), ["_输出_", "*全*"])
+        self.assertEqual(self.breaches("_阅读时间：约 25 分钟。你将：_"), ["_阅读时间：约 25 分钟。你将：_"])
+
+    def test_what_keeps_the_conventions_passes(self):
+        for text in ("原笔记称 δ 为“误差”", "从后一层传回前一层", "正确的是**输出**层", "**检验**：",
+                     "被报告为 _not started_（尚未开始），或 _panicked_（已 panic）",
+                     "`$a_{21}\\delta_{11}$` 与 `$W^{l+1}_{21}$` 的和", "`「`" , "a * b 与 c * d 的积"):
+            self.assertEqual(self.breaches(text), [], text)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -213,30 +213,30 @@ pub fn pool() -> String {
     let mut t = Text(String::new());
     t.heading("Pooling: how the gradient is routed back");
     let x = worked::pool_input();
-    let plane = |a: &Array4<f64>| Matrix::from_view(a.slice(s![0, 0, .., ..]));
-    let dy = worked::pool_output_grad();
+    let plane = |t4: &Array4<f64>| Matrix::from_view(t4.slice(s![0, 0, .., ..]));
+    let da = worked::pool_output_grad();
     let d = None;
-    t.line("A pooling layer has no weights and its output y is no pre-activation, so what");
-    t.line("comes back from the next layer is written ∂C/∂y, not δ (δ is ∂C/∂z).");
+    t.line("A pooling layer has no weights and its output a is no pre-activation, so what");
+    t.line("comes back from the next layer is written ∂C/∂a, not δ (δ is ∂C/∂z).");
     t.line("Positions count from 1: x₁₁ is row 1, column 1.");
     t.matrix("x", &plane(&x), d);
-    t.matrix("∂C/∂y (from the next layer)", &plane(&dy), d);
+    t.matrix("∂C/∂a (from the next layer)", &plane(&da), d);
 
     t.line("\nMean pooling, 2×2 windows, stride 2: each output is the mean of its window,");
-    t.line("so each of the 4 inputs gets ¼ of the window's ∂C/∂y.");
-    t.matrix("y = mean_forward(x)", &plane(&pool::mean_forward(&x, 2, 2)), d);
-    t.matrix("∂C/∂x = mean_backward(∂C/∂y)", &plane(&pool::mean_backward(&dy, x.dim(), 2, 2)), d);
+    t.line("so each of the 4 inputs gets ¼ of the window's ∂C/∂a.");
+    t.matrix("a = mean_forward(x)", &plane(&pool::mean_forward(&x, 2, 2)), d);
+    t.matrix("∂C/∂x = mean_backward(∂C/∂a)", &plane(&pool::mean_backward(&da, x.dim(), 2, 2)), d);
 
     t.line("\nMax pooling, 2×2 windows, stride 2: only the largest input of a window");
-    t.line("affects the output, so it alone receives the window's ∂C/∂y; the forward pass");
+    t.line("affects the output, so it alone receives the window's ∂C/∂a; the forward pass");
     t.line("records where each maximum was.");
-    let (y, argmax) = pool::max_forward(&x, 2, 2);
-    t.matrix("y = max_forward(x)", &plane(&y), d);
+    let (a, argmax) = pool::max_forward(&x, 2, 2);
+    t.matrix("a = max_forward(x)", &plane(&a), d);
     maxima(&mut t, &x, &argmax);
-    t.matrix("∂C/∂x = max_backward(∂C/∂y)", &plane(&pool::max_backward(&dy, &argmax)), d);
+    t.matrix("∂C/∂x = max_backward(∂C/∂a)", &plane(&pool::max_backward(&da, &argmax)), d);
 
-    let (y3, argmax3) = pool::max_forward(&x, 2, 1);
-    let ones = Array4::ones(y3.raw_dim());
+    let (a3, argmax3) = pool::max_forward(&x, 2, 1);
+    let ones = Array4::ones(a3.raw_dim());
     let dx3 = pool::max_backward(&ones, &argmax3);
     // The input that the most windows chose.
     // Of equal counts the first, row by row, is kept.
@@ -245,10 +245,10 @@ pub fn pool() -> String {
         .reduce(|best, next| if next.1 > best.1 { next } else { best })
         .expect("the plane is not empty");
     t.line("\nOverlapping windows (2×2, stride 1): an input can be the maximum of several");
-    t.line("windows, and then it collects the sum of their ∂C/∂y. Accumulate, never assign.");
-    t.matrix("y = max_forward(x, 2, 1)", &plane(&y3), d);
+    t.line("windows, and then it collects the sum of their ∂C/∂a. Accumulate, never assign.");
+    t.matrix("a = max_forward(x, 2, 1)", &plane(&a3), d);
     maxima(&mut t, &x, &argmax3);
-    t.line("With ∂C/∂y = 1 at every output, ∂C/∂x counts the windows that chose each input:");
+    t.line("With ∂C/∂a = 1 at every output, ∂C/∂x counts the windows that chose each input:");
     t.matrix("∂C/∂x = max_backward(1)", &plane(&dx3), d);
     let _ = writeln!(
         t.0,
@@ -262,7 +262,7 @@ pub fn pool() -> String {
     );
 
     t.heading("The same routing on symbols");
-    t.line("Write g_ij = ∂C/∂y_ij for the gradient arriving at output (i, j).");
+    t.line("Write g_ij = ∂C/∂a_ij for the gradient arriving at output (i, j).");
     let quarter = Matrix::from_fn(4, 4, |i, j| Sym::var("g", i / 2 + 1, j / 2 + 1));
     t.matrix("mean pooling: 4 · ∂C/∂x", &quarter, None);
     t.matrix("max pooling 2×2: ∂C/∂x", &routed(&argmax), None);
@@ -277,13 +277,13 @@ fn maxima(t: &mut Text, x: &Array4<f64>, argmax: &pool::Argmax) {
         .flat_map(|i| (0..ow).map(move |j| (i, j)))
         .map(|(i, j)| {
             let (r, c) = argmax.position(0, 0, i, j);
-            format!("y{}{} ← x{}{} = {}", sub(i + 1), sub(j + 1), sub(r + 1), sub(c + 1), x[[0, 0, r, c]])
+            format!("a{}{} ← x{}{} = {}", sub(i + 1), sub(j + 1), sub(r + 1), sub(c + 1), x[[0, 0, r, c]])
         })
         .collect();
     t.line(&format!("Maxima recorded: {}", found.join(", ")));
 }
 
-/// g_ij = ∂C/∂y_ij placed at the recorded maximum of window (i, j), summed
+/// g_ij = ∂C/∂a_ij placed at the recorded maximum of window (i, j), summed
 /// where windows share a maximum.
 fn routed(argmax: &pool::Argmax) -> Matrix<Sym> {
     let (_, _, h, w) = argmax.input_shape;

@@ -55,10 +55,10 @@ fn explain_fc_and_pool_print_their_steps() {
     let x = Matrix::from_view(worked::pool_input().slice(ndarray::s![0, 0, .., ..]));
     assert!(pool.contains(&format!("x =\n{x}")), "{pool}");
     assert!(pool.contains("g₁₂ + g₁₃ + g₂₂ + g₂₃"), "overlapping max pooling should sum four gradients:\n{pool}");
-    // The gradient at a pooling output is ∂C/∂y, not δ; positions count from 1.
+    // The gradient at a pooling output is ∂C/∂a, not δ; positions count from 1.
     assert!(!pool.contains("δ₁") && !pool.contains("δ₂"), "{pool}");
     assert!(pool.contains("The 8 at x₂₃ (row 2, column 3) is the maximum of 4 windows."), "{pool}");
-    assert!(pool.contains("y₁₁ ← x₁₂ = 5, y₁₂ ← x₂₃ = 8, y₂₁ ← x₄₁ = 9, y₂₂ ← x₃₄ = 7"), "{pool}");
+    assert!(pool.contains("a₁₁ ← x₁₂ = 5, a₁₂ ← x₂₃ = 8, a₂₁ ← x₄₁ = 9, a₂₂ ← x₃₄ = 7"), "{pool}");
 }
 
 /// The symbolic half runs the same fc functions on symbols, and its formulas

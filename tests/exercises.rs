@@ -209,7 +209,7 @@ fn exercise_7_true_convolution_gradients() {
 
 /// Exercise 8: a 4×4 input pooled by 3×3 windows with stride 1; an entry that
 /// is the maximum of all four windows receives the sum of the four gradients
-/// ∂C/∂y_ij of the outputs, and the assigning backward pass gives it only one
+/// ∂C/∂a_ij of the outputs, and the assigning backward pass gives it only one
 /// of them.
 #[test]
 fn exercise_8_the_maximum_of_four_windows_collects_four_gradients() {

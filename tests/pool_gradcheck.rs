@@ -138,7 +138,7 @@ fn f32_agrees_with_f64() {
 }
 
 #[test]
-#[should_panic(expected = "∂C/∂y has shape (1, 1, 3, 3) but the pooled output had shape (1, 1, 2, 2)")]
+#[should_panic(expected = "∂C/∂a has shape (1, 1, 3, 3) but the pooled output had shape (1, 1, 2, 2)")]
 fn max_backward_rejects_a_wrong_delta_shape() {
     let (_, arg) = max_forward(&Array4::<f64>::zeros((1, 1, 4, 4)), 2, 2);
     let _ = max_backward(&Array4::<f64>::zeros((1, 1, 3, 3)), &arg);

@@ -39,7 +39,7 @@ const T = labels('digit', {
   },
   zh: {
     pool2: '反展平（没有 σ′：池化层没有激活函数）', toMax: '送到每个窗口的最大值处',
-    full: '第 2 章的全卷积', comma: '，', open: '（', close: '）',
+    full: '第 2 章的 full 模式卷积', comma: '，', open: '（', close: '）',
     loading: '正在加载训练好的 LeNet-5（1.3 MB）…', failed: m => `数字组件无法启动：${m}`,
     pad: '绘图区：用鼠标写一个数字', bars: '十个数字的概率',
     labelY: '代价的标签 y', prediction: '预测的数字', clear: '清除',

@@ -9,7 +9,7 @@ const T = labels('pool', {
     max: 'max', mean: 'mean', random: 'random input', pooling: 'pooling: ', inputX: 'input x', colon: ': ',
     window: 'window ', strideLabel: 'stride ',
     asWritten: ' as the notes wrote it: dx[argmax] = dy, assigning (erratum 15, max pooling)',
-    help: 'Edit x or ∂C/∂y; click an entry of the output y to see where its gradient goes. Stride below the window makes the windows overlap.',
+    help: 'Edit x or ∂C/∂a; click an entry of the output a to see where its gradient goes. Stride below the window makes the windows overlap.',
     pooled: max => `${max ? 'max' : 'mean'} pool`, assigning: ', assigning (erratum 15)',
     accumulating: v => `accumulating gives ${v}`,
     picked: (y, max, r0, r1, c0, c1) => `${y} is the ${max ? 'maximum' : 'mean'} of the yellow window (rows ${r0}–${r1}, columns ${c0}–${c1}). `,
@@ -25,7 +25,7 @@ const T = labels('pool', {
     max: '最大池化', mean: '平均池化', random: '随机输入', pooling: '池化：', inputX: '输入 x', colon: '：',
     window: '窗口 ', strideLabel: '步长 ',
     asWritten: ' 按原笔记的写法：dx[argmax] = dy，赋值而不是累加（勘误 15，最大池化）',
-    help: '可修改 x 或 ∂C/∂y；点击输出 y 的某个元素，看它的梯度传到哪里。步长小于窗口时，窗口会重叠。',
+    help: '可修改 x 或 ∂C/∂a；点击输出 a 的某个元素，看它的梯度传到哪里。步长小于窗口时，窗口会重叠。',
     pooled: max => (max ? '最大池化' : '平均池化'), assigning: '，赋值（勘误 15）',
     accumulating: v => `累加得 ${v}`,
     picked: (y, max, r0, r1, c0, c1) => `${y} 是黄色窗口（第 ${r0}–${r1} 行，第 ${c0}–${c1} 列）的${max ? '最大值' : '平均值'}。`,
@@ -113,12 +113,12 @@ mount('pool', (root, lenet) => {
     if (!top.firstChild || top.dataset.shape !== `${n},${m}`) {
       top.dataset.shape = `${n},${m}`;
       top.replaceChildren(editable(`${T.inputX} (${n}×${n})`, s.x, n, 'x'), el('div'));
-      bottom.replaceChildren(editable(`∂C/∂y (${m}×${m})`, s.dy, m, '∂C/∂y'), el('div'));
+      bottom.replaceChildren(editable(`∂C/∂a (${m}×${m})`, s.dy, m, '∂C/∂a'), el('div'));
     }
     // The window of the picked output, on the input grid.
     top.firstChild.querySelectorAll('input').forEach((c, k) => c.classList.toggle('lw-window', inWindow(Math.floor(k / n), k % n)));
-    top.lastChild.replaceWith(grid(`y = ${T.pooled(s.max)} (${m}×${m})`, m, m, (i, j) => el('button', {
-      type: 'button', class: `lw-cell${i === pi && j === pj ? ' lw-picked' : ''}`, 'aria-label': `y${sub(i + 1, j + 1)}`, 'data-cell': `y.${i + 1}.${j + 1}`,
+    top.lastChild.replaceWith(grid(`a = ${T.pooled(s.max)} (${m}×${m})`, m, m, (i, j) => el('button', {
+      type: 'button', class: `lw-cell${i === pi && j === pj ? ' lw-picked' : ''}`, 'aria-label': `a${sub(i + 1, j + 1)}`, 'data-cell': `y.${i + 1}.${j + 1}`,
       onclick: () => { s.pick = { i, j }; update(); },
     }, num(r.y[i][j], `y.${i + 1}.${j + 1}`))));
     const wrong = [];
@@ -133,8 +133,8 @@ mount('pool', (root, lenet) => {
     }));
     const dy = s.dy[pi * m + pj];
     const lines = [el('p', { class: 'lw-note' },
-      T.picked(`y${sub(pi + 1, pj + 1)}`, s.max, wr + 1, wr + size, wc + 1, wc + size),
-      T.gradient(`∂C/∂y${sub(pi + 1, pj + 1)}`), num(dy, 'picked-dy'),
+      T.picked(`a${sub(pi + 1, pj + 1)}`, s.max, wr + 1, wr + size, wc + 1, wc + size),
+      T.gradient(`∂C/∂a${sub(pi + 1, pj + 1)}`), num(dy, 'picked-dy'),
       s.max ? T.toMax : T.shared(size * size)),
       el('div', { class: 'lw-terms' }, ...route.to.map(([a, b, v]) => el('span', {}, `x${sub(a + 1, b + 1)} += `, num(v, `route.${a + 1}.${b + 1}`), '  ')))];
     if (s.stride < s.size) lines.push(el('p', { class: 'lw-note' }, T.overlap));

@@ -272,27 +272,27 @@ pub fn true_conv_kernel_grad<T: Element>(a: &Matrix<T>, delta: &Matrix<T>) -> Ma
 }
 
 /// **Erratum 15**, the tempting mistake: a max-pool backward that assigns
-/// (`dx[argmax] = dy`) instead of accumulating (`dx[argmax] += dy`), with
-/// `dy` = ∂C/∂y the gradient at the pooled output.
+/// (`dx[argmax] = da`) instead of accumulating (`dx[argmax] += da`), with
+/// `da` = ∂C/∂a the gradient at the pooled output.
 ///
 /// Wrong when windows overlap (stride < size): an input that is the maximum
-/// of several windows must receive the sum of their ∂C/∂y, but assignment
+/// of several windows must receive the sum of their ∂C/∂a, but assignment
 /// keeps only the last window's. With non-overlapping windows every input belongs
 /// to one window and the two agree, so a test with stride = size passes.
 /// The correct version is [`crate::pool::max_backward`].
 ///
 /// # Panics
-/// If `dy` does not have the pooled shape recorded in `argmax`.
-pub fn max_backward_assigning<F: Real>(dy: &Array4<F>, argmax: &Argmax) -> Array4<F> {
+/// If `da` does not have the pooled shape recorded in `argmax`.
+pub fn max_backward_assigning<F: Real>(da: &Array4<F>, argmax: &Argmax) -> Array4<F> {
     assert_eq!(
-        dy.dim(),
+        da.dim(),
         argmax.index.dim(),
-        "max_backward_assigning: ∂C/∂y has shape {:?} but the pooled output had shape {:?}",
-        dy.dim(),
+        "max_backward_assigning: ∂C/∂a has shape {:?} but the pooled output had shape {:?}",
+        da.dim(),
         argmax.index.dim()
     );
     let mut dx = Array4::zeros(argmax.input_shape);
-    for ((n, c, i, j), &g) in dy.indexed_iter() {
+    for ((n, c, i, j), &g) in da.indexed_iter() {
         let (row, col) = argmax.position(n, c, i, j);
         dx[[n, c, row, col]] = g;
     }

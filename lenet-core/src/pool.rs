@@ -10,7 +10,7 @@
 //! (H − size)/stride + 1, and the window must fit exactly.
 //!
 //! Pooling has no parameters: its backward pass only sends the gradient
-//! ∂C/∂y of each output entry y_ij to the inputs that produced it. (It is not
+//! ∂C/∂a of each output entry a_ij to the inputs that produced it. (It is not
 //! called δ: δ is ∂C/∂z, and a pooling output is no pre-activation.) When
 //! `stride < size` the windows overlap, an input belongs to several windows,
 //! and its gradient is the *sum* of what each window sends it — so every
@@ -21,8 +21,8 @@
 //! use ndarray::array;
 //! // One sample, one channel, 3×3; windows 2×2 with stride 1 overlap.
 //! let x = array![[[[1.0, 2.0, 3.0], [4.0, 9.0, 5.0], [6.0, 7.0, 8.0]]]];
-//! let (y, argmax) = pool::max_forward(&x, 2, 1);
-//! assert_eq!(y, array![[[[9.0, 9.0], [9.0, 9.0]]]]);
+//! let (a, argmax) = pool::max_forward(&x, 2, 1);
+//! assert_eq!(a, array![[[[9.0, 9.0], [9.0, 9.0]]]]);
 //! // The 9 (row 2, column 2) is the maximum of all four windows, so it
 //! // collects all four gradients.
 //! let dx = pool::max_backward(&array![[[[1.0, 1.0], [1.0, 1.0]]]], &argmax);
@@ -74,8 +74,8 @@ fn standard<T: Copy>(x: &Array4<T>) -> Cow<'_, [T]> {
     }
 }
 
-/// Mean pooling: y_ij = (1/k²) Σ_pq x_{(i−1)s+p, (j−1)s+q}, 1 ≤ p, q ≤ k,
-/// for window size k and stride s, on every plane of the batch.
+/// Mean pooling: a_ij = (1/r²) Σ_uv x_{(i−1)s+u, (j−1)s+v}, 1 ≤ u, v ≤ r,
+/// for window size r and stride s, on every plane of the batch.
 ///
 /// # Panics
 /// If the window does not fit the input (see [`output_shape`]).
@@ -104,30 +104,30 @@ pub fn mean_forward<F: Real>(x: &Array4<F>, size: usize, stride: usize) -> Array
 }
 
 // ANCHOR: mean_backward
-/// The backward pass of mean pooling, with `dy` = ∂C/∂y. Each output entry
-/// spreads its gradient evenly over its k² inputs (∂y_ij/∂x_ab = 1/k² inside
+/// The backward pass of mean pooling, with `da` = ∂C/∂a. Each output entry
+/// spreads its gradient evenly over its r² inputs (∂a_ij/∂x_pq = 1/r² inside
 /// the window), and an input collects from every window containing it:
 ///
-/// ∂C/∂x_ab = Σ over windows (i, j) containing (a, b) of (∂C/∂y_ij) / k².
+/// ∂C/∂x_pq = Σ over windows (i, j) containing (p, q) of (∂C/∂a_ij) / r².
 ///
-/// With non-overlapping windows (stride = k) that is the notes' "repeat the
-/// gradient / k² over each block" (an upsampling by a k × k block of ones,
+/// With non-overlapping windows (stride = r) that is the notes' "repeat the
+/// gradient / r² over each block" (an upsampling by an r × r block of ones,
 /// scaled).
 ///
 /// # Panics
-/// If the window does not fit `input_shape`, or if `dy` does not have the
+/// If the window does not fit `input_shape`, or if `da` does not have the
 /// pooled shape of `input_shape`; the message names both shapes.
 pub fn mean_backward<F: Real>(
-    dy: &Array4<F>,
+    da: &Array4<F>,
     input_shape: (usize, usize, usize, usize),
     size: usize,
     stride: usize,
 ) -> Array4<F> {
     let out_shape = output_shape(input_shape, size, stride);
-    check_dy(dy.dim(), out_shape, input_shape, size, stride);
+    check_da(da.dim(), out_shape, input_shape, size, stride);
     let (_, _, oh, ow) = out_shape;
     let (h, w) = (input_shape.2, input_shape.3);
-    let ds = standard(dy);
+    let ds = standard(da);
     let scale = F::one() / F::of((size * size) as f64);
     let mut dx = Array4::<F>::zeros(input_shape);
     let dxs = dx.as_slice_mut().expect("a fresh array is contiguous");
@@ -148,16 +148,16 @@ pub fn mean_backward<F: Real>(
 }
 // ANCHOR_END: mean_backward
 
-fn check_dy(
-    dy: (usize, usize, usize, usize),
+fn check_da(
+    da: (usize, usize, usize, usize),
     expected: (usize, usize, usize, usize),
     input: (usize, usize, usize, usize),
     size: usize,
     stride: usize,
 ) {
     assert_eq!(
-        dy, expected,
-        "pooling backward: ∂C/∂y has shape {dy:?} but pooling input {input:?} with window {size} \
+        da, expected,
+        "pooling backward: ∂C/∂a has shape {da:?} but pooling input {input:?} with window {size} \
          and stride {stride} gives output {expected:?}"
     );
 }
@@ -193,8 +193,8 @@ impl Argmax {
 }
 
 // ANCHOR: max_forward
-/// Max pooling: y_ij = max_pq x_{(i−1)s+p, (j−1)s+q}, 1 ≤ p, q ≤ k, for
-/// window size k and stride s, returning also where each maximum was (first
+/// Max pooling: a_ij = max_uv x_{(i−1)s+u, (j−1)s+v}, 1 ≤ u, v ≤ r, for
+/// window size r and stride s, returning also where each maximum was (first
 /// maximum in row-major order on ties; see [`Argmax`]).
 ///
 /// # Panics
@@ -233,29 +233,29 @@ pub fn max_forward<F: Real>(x: &Array4<F>, size: usize, stride: usize) -> (Array
 // ANCHOR_END: max_forward
 
 // ANCHOR: max_backward
-/// The backward pass of max pooling, with `dy` = ∂C/∂y. Within a window only
-/// the maximum affects the output (∂y_ij/∂x_ab = 1 at the recorded argmax, 0
+/// The backward pass of max pooling, with `da` = ∂C/∂a. Within a window only
+/// the maximum affects the output (∂a_ij/∂x_pq = 1 at the recorded argmax, 0
 /// elsewhere), so
 ///
-/// ∂C/∂x_ab = Σ over windows (i, j) whose recorded maximum is (a, b) of ∂C/∂y_ij.
+/// ∂C/∂x_pq = Σ over windows (i, j) whose recorded maximum is (p, q) of ∂C/∂a_ij.
 ///
 /// An input that is the maximum of several overlapping windows collects the
 /// gradients of all of them (`+=`); assigning instead would keep only the
 /// last one.
 ///
 /// # Panics
-/// If `dy` does not have the shape of `argmax.index`; the message names both.
-pub fn max_backward<F: Real>(dy: &Array4<F>, argmax: &Argmax) -> Array4<F> {
+/// If `da` does not have the shape of `argmax.index`; the message names both.
+pub fn max_backward<F: Real>(da: &Array4<F>, argmax: &Argmax) -> Array4<F> {
     assert_eq!(
-        dy.dim(),
+        da.dim(),
         argmax.index.dim(),
-        "max_backward: ∂C/∂y has shape {:?} but the pooled output had shape {:?}",
-        dy.dim(),
+        "max_backward: ∂C/∂a has shape {:?} but the pooled output had shape {:?}",
+        da.dim(),
         argmax.index.dim()
     );
     let (_, _, oh, ow) = argmax.index.dim();
     let (h, w) = (argmax.input_shape.2, argmax.input_shape.3);
-    let ds = standard(dy);
+    let ds = standard(da);
     let idx = standard(&argmax.index);
     let mut dx = Array4::<F>::zeros(argmax.input_shape);
     let dxs = dx.as_slice_mut().expect("a fresh array is contiguous");

@@ -133,7 +133,7 @@ pub fn pool_input() -> ndarray::Array4<f64> {
     ndarray::array![[[[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 8.0, 1.0], [0.0, 2.0, 6.0, 7.0], [9.0, 1.0, 3.0, 5.0],]]]
 }
 
-/// The gradient ∂C/∂y that arrives at the 2×2 output of [`pool_input`]'s
+/// The gradient ∂C/∂a that arrives at the 2×2 output of [`pool_input`]'s
 /// 2×2, stride-2 pooling, with both signs and a multiple of 4 in every entry
 /// (so mean pooling's quarters are whole numbers).
 pub fn pool_output_grad() -> ndarray::Array4<f64> {

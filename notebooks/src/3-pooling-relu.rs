@@ -22,9 +22,10 @@
 // inputs; ReLU keeps the shape, and lets the gradient through or stops it.
 //
 // Neither layer has a pre-activation of its own, so what flows through them is a
-// gradient with respect to their output, $\partial C/\partial y$ for pooling and
-// $\partial C/\partial a$ for ReLU; ReLU's backward pass is what turns
-// $\partial C/\partial a$ into $\delta = \partial C/\partial z$.
+// gradient with respect to their output, $\partial C/\partial a$ (the book writes
+// $a$ for a layer's output, pooling's too, and keeps $y$ for the one-hot
+// label); ReLU's backward pass is what turns $\partial C/\partial a$ into
+// $\delta = \partial C/\partial z$.
 //
 // *Reading time: about 25 minutes. You will:*
 // - *derive the backward pass of mean and max pooling, with separate and with
@@ -64,42 +65,42 @@ plane(&x)
 // %% [markdown]
 // ## Mean pooling spreads the gradient evenly
 //
-// A $k\times k$ window moving in steps of $s$ (here $k = s = 2$) replaces each block by
-// its mean (indices from 1, as everywhere in the book):
+// An $r\times r$ window moving in steps of $s$ (here $r = s = 2$) replaces each block by
+// its mean (indices from 1, as everywhere in the book; $u, v$ are offsets inside the window):
 //
-// $$y_{ij} = \frac{1}{k^2} \sum_{p=1}^{k}\sum_{q=1}^{k} x_{(i-1)s+p,\; (j-1)s+q}$$
+// $$a_{ij} = \frac{1}{r^2} \sum_{u=1}^{r}\sum_{v=1}^{r} x_{(i-1)s+u,\; (j-1)s+v}$$
 
 // %%
-let y_mean = pool::mean_forward(&x, 2, 2);
-plane(&y_mean)
+let a_mean = pool::mean_forward(&x, 2, 2);
+plane(&a_mean)
 
 // %% [markdown]
-// Every input of a window moves the mean by $1/k^2$ of its own change, so
-// $\partial y_{ij}/\partial x_{ab} = 1/k^2$ inside the window and $0$ outside. Going
-// back, each output hands **a quarter of its gradient** $g_{ij} = \partial C/\partial y_{ij}$
+// Every input of a window moves the mean by $1/r^2$ of its own change, so
+// $\partial a_{ij}/\partial x_{pq} = 1/r^2$ inside the window and $0$ outside. Going
+// back, each output hands **a quarter of its gradient** $g_{ij} = \partial C/\partial a_{ij}$
 // to each of its four inputs:
 //
-// $$\frac{\partial C}{\partial x_{ab}} = \sum_{\text{windows } (i,j) \ni (a,b)} \frac{g_{ij}}{k^2}$$
+// $$\frac{\partial C}{\partial x_{pq}} = \sum_{\text{windows } (i,j) \ni (p,q)} \frac{g_{ij}}{r^2}$$
 //
-// The gradient arriving from the layer above, $g$ (`dy` in the code):
+// The gradient arriving from the layer above, $g$ (`da` in the code):
 
 // %%
-let dy: Array4<f64> = lenet_core::worked::pool_output_grad();
-let dx_mean = pool::mean_backward(&dy, x.dim(), 2, 2);
+let da: Array4<f64> = lenet_core::worked::pool_output_grad();
+let dx_mean = pool::mean_backward(&da, x.dim(), 2, 2);
 plane(&dx_mean)
 
 // %% [markdown]
 // The total is kept: what reaches the inputs adds up to what left the outputs.
 
 // %%
-(dy.sum(), dx_mean.sum())
+(da.sum(), dx_mean.sum())
 
 // %% [markdown]
-// A check by finite differences of $C = \sum_{ij} g_{ij} y_{ij}$ (linear in
+// A check by finite differences of $C = \sum_{ij} g_{ij} a_{ij}$ (linear in
 // $x$, so a big step is exact up to rounding):
 
 // %%
-let dx_num = numerical_grad(&mut x.clone(), 0.5, |v| (pool::mean_forward(v, 2, 2) * &dy).sum());
+let dx_num = numerical_grad(&mut x.clone(), 0.5, |v| (pool::mean_forward(v, 2, 2) * &da).sum());
 rel_error(&dx_num, &dx_mean)
 
 // %% [markdown]
@@ -111,8 +112,8 @@ rel_error(&dx_num, &dx_mean)
 // **where** each maximum was, so the forward pass records it (`Argmax`).
 
 // %%
-let (y_max, argmax) = pool::max_forward(&x, 2, 2);
-plane(&y_max)
+let (a_max, argmax) = pool::max_forward(&x, 2, 2);
+plane(&a_max)
 
 // %% [markdown]
 // Where each maximum was, as (row, column) of $x$ counted from 1 like the
@@ -121,7 +122,7 @@ plane(&y_max)
 // %%
 for (i, j) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
     let (r, c) = argmax.position(0, 0, i, j);
-    println!("window ({}, {}): maximum {} at x({}, {})", i + 1, j + 1, y_max[[0, 0, i, j]], r + 1, c + 1);
+    println!("window ({}, {}): maximum {} at x({}, {})", i + 1, j + 1, a_max[[0, 0, i, j]], r + 1, c + 1);
 };
 
 // %% [markdown]
@@ -129,7 +130,7 @@ for (i, j) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
 // three inputs of the window get nothing.
 
 // %%
-let dx_max = pool::max_backward(&dy, &argmax);
+let dx_max = pool::max_backward(&da, &argmax);
 plane(&dx_max)
 
 // %% [markdown]
@@ -142,14 +143,14 @@ heatmap_grid(
     "Max pooling, 2×2 windows, stride 2",
     &[
         Panel::new("input x", x.slice(s![0, 0, .., ..])),
-        Panel::new("∂C/∂y arriving", dy.slice(s![0, 0, .., ..])),
+        Panel::new("∂C/∂a arriving", da.slice(s![0, 0, .., ..])),
         Panel::new("∂C/∂x routed back", dx_max.slice(s![0, 0, .., ..])),
     ],
     3,
 )
 
 // %%
-let dx_num = numerical_grad(&mut x.clone(), 1e-3, |v| (pool::max_forward(v, 2, 2).0 * &dy).sum());
+let dx_num = numerical_grad(&mut x.clone(), 1e-3, |v| (pool::max_forward(v, 2, 2).0 * &da).sum());
 rel_error(&dx_num, &dx_max)
 
 // %% [markdown]
@@ -164,11 +165,11 @@ rel_error(&dx_num, &dx_max)
 // outputs, and every output sends back a gradient of 1:
 
 // %%
-let (y_overlap, arg_overlap) = pool::max_forward(&x, 2, 1);
-plane(&y_overlap)
+let (a_overlap, arg_overlap) = pool::max_forward(&x, 2, 1);
+plane(&a_overlap)
 
 // %%
-let ones = Array4::<f64>::ones(y_overlap.raw_dim());
+let ones = Array4::<f64>::ones(a_overlap.raw_dim());
 let dx_overlap = pool::max_backward(&ones, &arg_overlap);
 plane(&dx_overlap)
 
@@ -259,7 +260,7 @@ rel_error(&dz_num, &dz)
 // > [!NOTE]
 // > **Pooling and ReLU in one box.** Neither has parameters; each only routes the gradient.
 // >
-// > - Mean pooling: every input of a window gets $g_{ij}/k^2$ of that window's gradient.
+// > - Mean pooling: every input of a window gets $g_{ij}/r^2$ of that window's gradient.
 // > - Max pooling: each window's gradient goes whole to the maximum recorded on the
 // >   way forward; the others get 0.
 // > - Where windows overlap, an input *adds* the gradients of all its windows.

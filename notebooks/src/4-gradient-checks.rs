@@ -342,7 +342,7 @@ verdict("2 samples, 2 channels, 3 kernels (as written)", rel_error(&errata::conv
 
 // %% [markdown]
 // **Erratum 15: max pooling must add, not assign.** A backward pass that writes
-// the gradient $\partial C/\partial y$ into the recorded maximum instead of adding it is right while windows do not
+// the gradient $\partial C/\partial a$ into the recorded maximum instead of adding it is right while windows do not
 // overlap and wrong as soon as they do:
 
 // %%

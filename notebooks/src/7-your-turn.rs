@@ -135,26 +135,26 @@ course::check("bias_grad", &Answers { bias_grad, ..Answers::reference() }, seed)
 // %% [markdown]
 // ## Pooling and ReLU (chapter 3)
 //
-// **Max pooling, backward.** Given the gradient $\partial C/\partial y$ at the pooled
+// **Max pooling, backward.** Given the gradient $\partial C/\partial a$ at the pooled
 // output and the positions of the maxima recorded on the way forward
 // (`argmax.position(n, c, i, j)` gives the row and column, counted from 0, in
 // the input), return $\partial C/\partial x$ of shape `argmax.input_shape`. Windows
 // may overlap.
 
 // %%
-fn max_pool_backward(dy: &Array4<f64>, argmax: &lenet::pool::Argmax) -> Array4<f64> {
-    todo!("route each ∂C/∂y to its maximum")
+fn max_pool_backward(da: &Array4<f64>, argmax: &lenet::pool::Argmax) -> Array4<f64> {
+    todo!("route each ∂C/∂a to its maximum")
 }
 course::check("max_pool_backward", &Answers { max_pool_backward, ..Answers::reference() }, seed).expect("an exercise")
 
 // %% [markdown]
-// **Mean pooling, backward.** Given $\partial C/\partial y$, the input's shape, the
-// window size $k$ and the stride $s$, return $\partial C/\partial x$: each input gets
-// $1/k^2$ of the gradient of every window it is in.
+// **Mean pooling, backward.** Given $\partial C/\partial a$, the input's shape, the
+// window size $r$ and the stride $s$, return $\partial C/\partial x$: each input gets
+// $1/r^2$ of the gradient of every window it is in.
 
 // %%
-fn mean_pool_backward(dy: &Array4<f64>, input: (usize, usize, usize, usize), size: usize, stride: usize) -> Array4<f64> {
-    todo!("share each ∂C/∂y over its window")
+fn mean_pool_backward(da: &Array4<f64>, input: (usize, usize, usize, usize), size: usize, stride: usize) -> Array4<f64> {
+    todo!("share each ∂C/∂a over its window")
 }
 course::check("mean_pool_backward", &Answers { mean_pool_backward, ..Answers::reference() }, seed).expect("an exercise")
 

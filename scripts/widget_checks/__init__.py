@@ -244,8 +244,9 @@ return {lang: document.documentElement.lang, texts, attrs, english, smallest, wi
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Names and notation the Chinese book writes as the English one does: the
 # code's functions, the layers' names, softmax, logits (chapters/glossary.md).
+# "full" and "valid" are the mode names the glossary keeps in Chinese: full 模式卷积, valid 互相关.
 NOTATION = {"correlate_valid", "full_convolve", "rot180", "convolve2d", "argmax", "softmax", "logits", "LeNet",
-            "log", "fc1", "fc2", "fc3", "pool1", "pool2", "conv1", "conv2", "WebAssembly"}
+            "log", "fc1", "fc2", "fc3", "pool1", "pool2", "conv1", "conv2", "WebAssembly", "full", "valid"}
 
 
 def language_problems(root, name, where):

@@ -1,7 +1,7 @@
 """Chapter 3's widget (chapters/widgets/pool.js): pick max or mean, the
 input size, move the window and stride sliders, type every entry of x and
-∂C/∂y, toggle the erratum (assigning instead of accumulating), click an
-output; then y, ∂C/∂x and the picked output's route must be lenet's,
+∂C/∂a, toggle the erratum (assigning instead of accumulating), click an
+output; then a, ∂C/∂x and the picked output's route must be lenet's,
 computed natively (examples/widget_expectations.rs). Also: the cells one
 types into and the outputs one clicks look different, and the legend says
 which is which; Enter on an output picks it and leaves the focus on it."""
@@ -27,7 +27,7 @@ def check(driver, base_url, expected):
             select(root, "size-x", step["n"])
             set_range(root, 'input[data-control="window"]', step["size"])
             set_range(root, 'input[data-control="stride"]', step["stride"])
-            for sym, m in (("x", step["x"]), ("∂C/∂y", step["dy"])):
+            for sym, m in (("x", step["x"]), ("∂C/∂a", step["dy"])):
                 for i, row in enumerate(m, 1):
                     for j, v in enumerate(row, 1):
                         type_into(root, f"{sym}.{i}.{j}", v)

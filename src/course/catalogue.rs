@@ -183,11 +183,11 @@ pub const PADDING_NOT_CROPPED: Mistake = Mistake {
     book: "convolution.html#several-channels-and-several-kernels",
 };
 
-/// ∂C/∂y spread without the 1/k².
+/// ∂C/∂a spread without the 1/r².
 pub const MEAN_NOT_DIVIDED: Mistake = Mistake {
     name: "not divided by the window area",
-    explanation: "Each of a window's k² inputs moves the mean by 1/k² of its own change, \
-                  so each receives ∂C/∂y / k², not ∂C/∂y.",
+    explanation: "Each of a window's r² inputs moves the mean by 1/r² of its own change, \
+                  so each receives ∂C/∂a / r², not ∂C/∂a.",
     erratum: None,
     book: "pooling-relu.html#mean-pooling-spreads-the-gradient-evenly",
 };
@@ -438,7 +438,7 @@ pub(crate) fn conv_backward(
     v
 }
 
-/// Mean-pool backward without the 1/k², and assigning window by window.
+/// Mean-pool backward without the 1/r², and assigning window by window.
 pub(crate) fn mean_pool_backward(
     dy: &Array4<f64>,
     input_shape: (usize, usize, usize, usize),

@@ -105,9 +105,9 @@ pub struct Answers {
     pub bias_grad: fn(&Array2<f64>) -> f64,
     /// (x, w, δ, padding) ↦ (dx, dw, db), as [`conv::backward`].
     pub conv_backward: fn(&Array4<f64>, &Array4<f64>, &Array4<f64>, usize) -> (Array4<f64>, Array4<f64>, Array1<f64>),
-    /// (∂C/∂y, input shape, window size, stride) ↦ ∂C/∂x, as [`pool::mean_backward`].
+    /// (∂C/∂a, input shape, window size, stride) ↦ ∂C/∂x, as [`pool::mean_backward`].
     pub mean_pool_backward: fn(&Array4<f64>, (usize, usize, usize, usize), usize, usize) -> Array4<f64>,
-    /// (∂C/∂y, argmax) ↦ ∂C/∂x, as [`pool::max_backward`].
+    /// (∂C/∂a, argmax) ↦ ∂C/∂x, as [`pool::max_backward`].
     pub max_pool_backward: fn(&Array4<f64>, &Argmax) -> Array4<f64>,
     /// (∂C/∂a, z) ↦ δ = ∂C/∂a ⊙ 𝟙(z > 0).
     pub relu_backward: fn(&Array4<f64>, &Array4<f64>) -> Array4<f64>,

@@ -1,7 +1,7 @@
 //! What a wrong answer is, when the catalogue has no name for it: general
 //! relations to the right answer that hold for every exercise. Each tensor
 //! of the answer is compared with the reference as a constant multiple of
-//! it (−1, N, 1/N, 1/k², …, named after the case's sizes when one of them
+//! it (−1, N, 1/N, 1/r², …, named after the case's sizes when one of them
 //! is the factor), turned by 180°, transposed, shifted by one along an axis,
 //! and right except for entries that are zero where they should not be.
 //!
@@ -127,7 +127,7 @@ fn factor(e: &Tensor, g: &Tensor, case: &Case) -> Option<(String, String)> {
     Some((
         "off by a constant factor".to_string(),
         format!(
-            "Every entry is the right one times {which}: a missing or extra 1/N (batch mean), N, 1/k² \
+            "Every entry is the right one times {which}: a missing or extra 1/N (batch mean), N, 1/r² \
              (window area) or sign."
         ),
     ))

@@ -1,9 +1,9 @@
 //! Chapter 3's widget: where pooling sends the gradient. One n×n plane is
 //! pooled with a size×size window and step `stride` (overlapping windows
 //! when stride < size), max ([`lenet::pool::max_forward`]) or mean
-//! ([`lenet::pool::mean_forward`]); the gradient ∂C/∂y at the output goes
+//! ([`lenet::pool::mean_forward`]); the gradient ∂C/∂a at the output goes
 //! back through the matching backward function. Each output entry's route is
-//! that backward function applied to ∂C/∂y with every other entry zeroed, so
+//! that backward function applied to ∂C/∂a with every other entry zeroed, so
 //! the picture is drawn from the same code as the totals. For max pooling the
 //! notes' backward that assigns instead of accumulating (erratum 15,
 //! [`lenet::errata::max_backward_assigning`]) is returned beside it.
@@ -19,7 +19,7 @@ pub const INPUT_SIZES: std::ops::RangeInclusive<usize> = 4..=7;
 pub const WINDOWS: std::ops::RangeInclusive<usize> = 2..=3;
 pub const STRIDES: std::ops::RangeInclusive<usize> = 1..=3;
 
-/// A pooling layer's backward pass: ∂C/∂y to ∂C/∂x.
+/// A pooling layer's backward pass: ∂C/∂a to ∂C/∂x.
 type Backward = Box<dyn Fn(&Array4<f64>) -> Array4<f64>>;
 
 fn plane(m: &lenet::Matrix<f64>) -> Array4<f64> {
@@ -52,7 +52,7 @@ fn output_side(n: usize, size: usize, stride: usize) -> Result<usize, String> {
 
 /// Starting numbers for an n×n input: chapter 3's plane
 /// ([`lenet::worked::pool_input`]) for 4×4, else whole numbers 0–9 drawn
-/// from a generator seeded with `seed`; and a ∂C/∂y for the output size m
+/// from a generator seeded with `seed`; and a ∂C/∂a for the output size m
 /// (chapter 3's for 2×2, else multiples of 4 with both signs).
 pub fn defaults(n: usize, size: usize, stride: usize, seed: u64) -> Result<Value, String> {
     let m = output_side(n, size, stride)?;
@@ -76,7 +76,7 @@ pub fn defaults(n: usize, size: usize, stride: usize, seed: u64) -> Result<Value
 pub fn routing(x: &[f64], n: usize, size: usize, stride: usize, max: bool, dy: &[f64]) -> Result<Value, String> {
     let m = output_side(n, size, stride)?;
     let x = plane(&matrix("the input x", x, n, n)?);
-    let dy = plane(&matrix("∂C/∂y", dy, m, m)?);
+    let dy = plane(&matrix("∂C/∂a", dy, m, m)?);
     let (y, backward): (Array4<f64>, Backward) = if max {
         let (y, argmax) = pool::max_forward(&x, size, stride);
         (y, Box::new(move |g| pool::max_backward(g, &argmax)))
@@ -91,7 +91,7 @@ pub fn routing(x: &[f64], n: usize, size: usize, stride: usize, max: bool, dy: &
             (0..m)
                 .map(|j| {
                     // Where a unit gradient goes says which inputs receive
-                    // (also when this entry's ∂C/∂y is 0); the entry itself
+                    // (also when this entry's ∂C/∂a is 0); the entry itself
                     // says how much.
                     let mut unit = Array4::zeros(dy.dim());
                     unit[[0, 0, i, j]] = 1.0;

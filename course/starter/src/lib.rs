@@ -12,7 +12,7 @@
 //! - z = W a + b is a layer's pre-activation, a = σ(z) its output, σ′ the
 //!   derivative of σ, ⊙ the entry-wise product, ᵀ the transpose;
 //! - **δ always means ∂C/∂z**; a gradient with respect to anything else is
-//!   written out (∂C/∂a, ∂C/∂W, ∂C/∂y for a pooling output);
+//!   written out (∂C/∂a for any layer's output, pooling's too, ∂C/∂W);
 //! - a batch of N samples is one sample per column (fully connected layers)
 //!   or an N × channels × H × W array (images). **δ is per sample; parameter
 //!   gradients are averaged over the batch** (the gradient of the mean loss).
