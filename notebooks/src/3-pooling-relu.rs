@@ -110,6 +110,11 @@ rel_error(&dx_num, &dx_mean)
 // entry moves the output (a small change of any other entry changes nothing), so
 // its derivative is $1$ there and $0$ everywhere else. The backward pass must know
 // **where** each maximum was, so the forward pass records it (`Argmax`).
+// When two entries tie for the maximum, the output has no derivative there (a
+// nudge up of either one alone moves it); the crate breaks the tie by giving
+// the whole gradient to the first maximum in row-major order, one valid choice
+// among the subgradients. Chapter 4's finite differences keep their step
+// smaller than the gap to the runner-up, so that no nudge crosses a tie.
 
 // %%
 let (a_max, argmax) = pool::max_forward(&x, 2, 2);
@@ -253,7 +258,9 @@ rel_error(&dz_num, &dz)
 // The gate is closed where $z \le 0$, whatever the signs of the neuron's inputs:
 // there no gradient passes to the weights before it. A neuron whose $z$ is at
 // or below zero for every sample gets no gradient at all. That is why the notes' network,
-// which puts a ReLU on the logits before the softmax, can stop learning: a sample
+// which puts a ReLU on the logits (the last layer's outputs, one score per
+// class, before softmax turns them into probabilities) before the softmax, can
+// stop learning: a sample
 // whose logits are all negative gives a uniform softmax and a zero gradient.
 
 // %% [markdown]
