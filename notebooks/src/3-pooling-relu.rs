@@ -110,8 +110,8 @@ rel_error(&dx_num, &dx_mean)
 // entry moves the output (a small change of any other entry changes nothing), so
 // its derivative is $1$ there and $0$ everywhere else. The backward pass must know
 // **where** each maximum was, so the forward pass records it (`Argmax`).
-// When two entries tie for the maximum, the output has no derivative there (a
-// nudge up of either one alone moves it); the crate breaks the tie by giving
+// When two entries tie for the maximum, the output has no derivative there
+// (nudged up, either one moves the output; nudged down, neither does); the crate breaks the tie by giving
 // the whole gradient to the first maximum in row-major order, one valid choice
 // among the subgradients. Chapter 4's finite differences keep their step
 // smaller than the gap to the runner-up, so that no nudge crosses a tie.
