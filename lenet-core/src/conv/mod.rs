@@ -18,10 +18,22 @@
 //! numbers and on [`crate::Sym`] (which prints the formulas). The batched
 //! layer in NCHW layout, [`forward`] and [`backward`], is written on top of
 //! them.
+//!
+//! Stride S and padding P ([`Geometry`]) are in the `strided` functions:
+//! [`correlate_strided`] moves the kernel S entries per output over the
+//! input framed by P rings of zeros, and its gradients go back through the
+//! unit-stride ones above by [`dilate`]-ing δ with S − 1 zeros
+//! ([`input_grad_strided`], [`kernel_grad_strided`]); [`forward_strided`]
+//! and [`backward_strided`] are the NCHW layer with a geometry. The
+//! functions without a geometry are these with S = 1.
 
 mod batch;
+mod strided;
 
-pub use batch::{backward, forward};
+pub use batch::{backward, backward_strided, forward, forward_strided};
+pub use strided::{
+    Geometry, GeometryError, correlate_strided, crop, dilate, dilate_to, input_grad_strided, kernel_grad_strided,
+};
 
 use crate::element::Element;
 use crate::matrix::Matrix;
