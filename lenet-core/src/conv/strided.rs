@@ -17,6 +17,26 @@
 //! ([`super::bias_grad`]): the zeros added by dilation add nothing.
 //!
 //! Indices in formulas count from 1, as in the rest of [`crate::conv`].
+//!
+//! ```
+//! use lenet_core::Matrix;
+//! use lenet_core::conv::{self, Geometry};
+//! // A 5×5 input, a 3×3 kernel, stride 2, padding 1: ⌊(5 + 2 − 3)/2⌋ + 1 = 3.
+//! let g = Geometry::new(2, 1);
+//! assert_eq!(g.output_shape((5, 5), (3, 3)), Ok((3, 3)));
+//! let a = Matrix::from_fn(5, 5, |i, j| (5 * i + j + 1) as f64); // 1, 2, …, 25
+//! let w = Matrix::from_fn(3, 3, |_, _| 1.0);
+//! let z = conv::correlate_strided(&a, &w, g);
+//! // The first window lies half on the padding: z₁₁ = a₁₁ + a₁₂ + a₂₁ + a₂₂.
+//! assert_eq!(z[(0, 0)], 1.0 + 2.0 + 6.0 + 7.0);
+//! // Back: the 3×3 δ dilated by 2 is 5×5; with δ and w all ones, each input
+//! // collects one per window that read it. Rows 2 and 4 lie in two windows.
+//! let delta = Matrix::from_fn(3, 3, |_, _| 1.0);
+//! assert_eq!(conv::dilate(&delta, 2).shape2(), (5, 5));
+//! let da = conv::input_grad_strided(&delta, &w, (5, 5), g);
+//! let windows = [1.0, 2.0, 1.0, 2.0, 1.0];
+//! assert_eq!(da, Matrix::from_fn(5, 5, |i, j| windows[i] * windows[j]));
+//! ```
 
 use super::{correlate_valid, full_convolve, pad};
 use crate::element::Element;
