@@ -66,6 +66,22 @@ struct ConvCase {
     db: Tensor,
 }
 
+/// A convolution with stride and padding (PyTorch's `conv2d(x, w, b,
+/// stride, padding)`), for sizes the stride need not divide.
+#[derive(Deserialize)]
+struct ConvStridedCase {
+    stride: usize,
+    padding: usize,
+    x: Tensor,
+    w: Tensor,
+    b: Tensor,
+    g: Tensor,
+    y: Tensor,
+    dx: Tensor,
+    dw: Tensor,
+    db: Tensor,
+}
+
 #[derive(Deserialize)]
 struct PoolCase {
     size: usize,
@@ -129,6 +145,7 @@ struct LenetCase {
 struct Fixture {
     torch_version: String,
     conv: Vec<ConvCase>,
+    conv_strided: Vec<ConvStridedCase>,
     mean_pool: Vec<PoolCase>,
     max_pool: Vec<PoolCase>,
     activation: Vec<ActivationCase>,
@@ -165,6 +182,31 @@ fn convolution_matches_pytorch() {
         let what = format!("conv case {i} (padding {})", c.padding);
         agree(&format!("{what}: y"), &conv::forward(&x, &w, &c.b.a1(), c.padding), &c.y.a4());
         let (dx, dw, db) = conv::backward(&x, &w, &c.g.a4(), c.padding);
+        let n = x.dim().0 as f64;
+        agree(&format!("{what}: dx"), &dx, &(c.dx.a4() * n));
+        agree(&format!("{what}: dw"), &dw, &c.dw.a4());
+        agree(&format!("{what}: db"), &db, &c.db.a1());
+    }
+}
+
+#[test]
+fn strided_padded_convolution_matches_pytorch() {
+    let cases = fixture().conv_strided;
+    // Strides 2 and 3, paddings 0 to 2, and sizes the stride does not divide.
+    assert!(cases.iter().any(|c| c.stride == 3 && c.padding == 1), "expected a stride 3, padding 1 case");
+    assert!(cases.iter().any(|c| c.stride == 2 && c.padding == 0), "expected a stride 2, padding 0 case");
+    for (i, c) in cases.iter().enumerate() {
+        let (x, w) = (c.x.a4(), c.w.a4());
+        let g = conv::Geometry::new(c.stride, c.padding);
+        let what = format!(
+            "strided conv case {i} (x {:?}, w {:?}, stride {}, padding {})",
+            x.dim(),
+            w.dim(),
+            c.stride,
+            c.padding
+        );
+        agree(&format!("{what}: y"), &conv::forward_strided(&x, &w, &c.b.a1(), g), &c.y.a4());
+        let (dx, dw, db) = conv::backward_strided(&x, &w, &c.g.a4(), g);
         let n = x.dim().0 as f64;
         agree(&format!("{what}: dx"), &dx, &(c.dx.a4() * n));
         agree(&format!("{what}: dw"), &dw, &c.dw.a4());

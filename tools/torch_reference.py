@@ -14,6 +14,9 @@ torch and numpy:
 
 Everything is seeded (torch.manual_seed(1998)), so re-running with the same
 torch version rewrites the same numbers (up to the last printed digit).
+New cases are drawn after all the others and written under a new key
+(`conv_strided`, the convolution with stride and padding, last), so adding
+them left every earlier entry of the fixture byte for byte as it was.
 
 The batch convention. The crate's δ is per sample and its parameter
 gradients are batch means (CONTRIBUTING.md). Here every case differentiates
@@ -93,6 +96,19 @@ def conv_case(n, c, k, side, ksize, padding):
     g = uniform(*y.shape)
     mean_loss(y, g).backward()
     return {"padding": padding, "x": exact(x), "w": exact(w), "b": exact(b), "g": exact(g),
+            "y": result(y), "dx": result(x.grad), "dw": result(w.grad), "db": result(b.grad)}
+
+
+def conv_strided_case(n, c, k, input_hw, kernel_hw, stride, padding):
+    """A convolution with stride and padding. The input sizes need not fit
+    the stride: PyTorch rounds the output size down, as the crate does."""
+    x = uniform(n, c, *input_hw).requires_grad_()
+    w = uniform(k, c, *kernel_hw, bound=0.5).requires_grad_()
+    b = uniform(k, bound=0.2).requires_grad_()
+    y = F.conv2d(x, w, b, stride=stride, padding=padding)
+    g = uniform(*y.shape)
+    mean_loss(y, g).backward()
+    return {"stride": stride, "padding": padding, "x": exact(x), "w": exact(w), "b": exact(b), "g": exact(g),
             "y": result(y), "dx": result(x.grad), "dw": result(w.grad), "db": result(b.grad)}
 
 
@@ -196,6 +212,11 @@ def main():
         "mse": mse_case(4, 6),
         "softmax_ce": softmax_ce_case(5, 10),
         "lenet": lenet_case(3),
+        # Drawn last, so the random numbers of every case above are the
+        # same as before these cases existed.
+        "conv_strided": [conv_strided_case(2, 2, 3, hw, (3, 3), stride, padding)
+                         for hw in [(5, 5), (6, 7)] for stride, padding in [(2, 1), (2, 0), (3, 1)]]
+                        + [conv_strided_case(2, 2, 3, (7, 6), (2, 3), 3, 2)],
     }
     text = json.dumps(fixture, separators=(",", ":"))
     # Write to a temporary file in the same folder, then rename: a reader

@@ -3,7 +3,7 @@
 //! What deep-learning libraries call a convolution is a valid
 //! cross-correlation: the kernel slides over the input without being flipped,
 //!
-//!   z_ij = Σ_pq a_{i+p−1, j+q−1} w_pq.
+//!   z_ij = Σ_uv a_{i+u−1, j+v−1} w_uv.
 //!
 //! Indices in these formulas count from 1, as the book and the notes' worked
 //! example do (a₁₁ is the top-left entry); Rust's array indices are one less.
@@ -18,10 +18,22 @@
 //! numbers and on [`crate::Sym`] (which prints the formulas). The batched
 //! layer in NCHW layout, [`forward`] and [`backward`], is written on top of
 //! them.
+//!
+//! Stride S and padding P ([`Geometry`]) are in the `strided` functions:
+//! [`correlate_strided`] moves the kernel S entries per output over the
+//! input framed by P rings of zeros, and its gradients go back through the
+//! unit-stride ones above by [`dilate`]-ing δ with S − 1 zeros
+//! ([`input_grad_strided`], [`kernel_grad_strided`]); [`forward_strided`]
+//! and [`backward_strided`] are the NCHW layer with a geometry. The
+//! functions without a geometry are these with S = 1.
 
 mod batch;
+mod strided;
 
-pub use batch::{backward, forward};
+pub use batch::{backward, backward_strided, forward, forward_strided};
+pub use strided::{
+    Geometry, GeometryError, correlate_strided, crop, dilate, dilate_to, input_grad_strided, kernel_grad_strided,
+};
 
 use crate::element::Element;
 use crate::matrix::Matrix;
@@ -35,10 +47,10 @@ fn check_fits(what: &str, kernel: &str, input: &str, k: (usize, usize), x: (usiz
 // ANCHOR: correlate_valid
 /// Valid cross-correlation, the forward pass of a convolution layer:
 ///
-///   z_ij = Σ_pq a_{i+p−1, j+q−1} w_pq,  1 ≤ p ≤ kh, 1 ≤ q ≤ kw,
+///   z_ij = Σ_uv a_{i+u−1, j+v−1} w_uv,  1 ≤ u ≤ kh, 1 ≤ v ≤ kw,
 ///
 /// for an `h × w` input `a` and a `kh × kw` kernel `w`: the kernel's corner
-/// w₁₁ lies on a_ij. The output is `(h − kh + 1) × (w − kw + 1)` (only
+/// w₁₁ lies on a_ij. The output is `(n_h − kh + 1) × (n_w − kw + 1)` for an n_h × n_w input (only
 /// positions where the kernel fits).
 ///
 /// # Panics
@@ -65,7 +77,7 @@ fn correlate_named<T: Element>(what: &str, kernel: &str, input: &str, a: &Matrix
 }
 
 // ANCHOR: rot180
-/// The kernel turned by 180°: rot180(w)_pq = w_{kh+1−p, kw+1−q}, so the
+/// The kernel turned by 180°: rot180(w)_uv = w_{kh+1−u, kw+1−v}, so the
 /// first entry changes places with the last.
 pub fn rot180<T: Element>(w: &Matrix<T>) -> Matrix<T> {
     let (kh, kw) = w.shape2();
@@ -116,8 +128,8 @@ pub fn full_convolve<T: Element>(delta: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> 
 ///
 ///   ∂C/∂a_ij = Σ_pq δ_pq w_{i−p+1, j−q+1} = full_convolve(δ, w)_ij.
 ///
-/// In output z_pq = Σ_rs a_{p+r−1, q+s−1} w_rs the input a_ij meets the
-/// kernel entry w_rs with r = i−p+1, s = j−q+1, so a_ij collects δ_pq times
+/// In output z_pq = Σ_uv a_{p+u−1, q+v−1} w_uv the input a_ij meets the
+/// kernel entry w_uv with u = i−p+1, v = j−q+1, so a_ij collects δ_pq times
 /// w_{i−p+1, j−q+1} from every output it took part in; a corner input, such
 /// as a₁₁, took part in one output only.
 ///
@@ -131,9 +143,9 @@ pub fn input_grad<T: Element>(delta: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> {
 // ANCHOR: kernel_grad
 /// The gradient with respect to the kernel, ∂C/∂W for z = correlate_valid(a, w):
 ///
-///   ∂C/∂w_pq = Σ_ij δ_ij a_{i+p−1, j+q−1} = correlate_valid(a, δ)_pq.
+///   ∂C/∂w_uv = Σ_ij δ_ij a_{i+u−1, j+v−1} = correlate_valid(a, δ)_uv.
 ///
-/// w_pq multiplied a_{i+p−1, j+q−1} in every output z_ij, so it collects δ_ij
+/// w_uv multiplied a_{i+u−1, j+v−1} in every output z_ij, so it collects δ_ij
 /// times that input from every output. The result has the kernel's shape,
 /// `(h − m + 1) × (w − n + 1)` for an `h × w` input and an `m × n` δ.
 ///
