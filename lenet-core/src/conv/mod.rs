@@ -17,9 +17,10 @@
 //! The 2-D functions here are generic over [`Element`], so they run on
 //! numbers and on [`crate::Sym`] (which prints the formulas). The batched
 //! layer in NCHW layout, [`forward`] and [`backward`], is written on top of
-//! them.
+//! them. [`one_d`] is the same in one dimension, the warm-up of chapter 2.
 
 mod batch;
+pub mod one_d;
 
 pub use batch::{backward, forward};
 
