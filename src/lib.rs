@@ -30,7 +30,7 @@
 //! | [`explain`] | the text `lenet explain` prints |
 //! | [`matrix`], [`element`] (core) | the [`Matrix`] type and what its entries must support |
 
-pub use lenet_core::{activation, conv, element, fc, gradcheck, loss, matrix, pool, rng, symbolic, worked};
+pub use lenet_core::{activation, conv, element, fc, gradcheck, graph, loss, matrix, pool, rng, symbolic, worked};
 
 pub mod course;
 pub mod data;

@@ -456,6 +456,57 @@ fn the_fc_graph_draws_one_sample() {
     let _ = plots::fc_graph(&two, &y, &w1, &b1, &w2, &b2, Activation::Sigmoid);
 }
 
+#[test]
+fn the_computational_graph_shows_every_value_gradient_and_edge_the_graph_computes() {
+    let (mut g, [.., f]) = lenet::graph::example();
+    let svg = plots::computational_graph(&g, f);
+    elements(&svg);
+    g.backward(f);
+    let all = texts(&svg);
+    let num = |v: f64| if v.fract() == 0.0 { format!("{}", v as i64) } else { format!("{v:.4}") };
+    for (o, node) in g.nodes.iter().enumerate() {
+        // The value and the gradient lie on the node's own box.
+        let on_box = texts_on_box_of(&svg, &format!("{} = {}", node.name, num(node.value)));
+        assert!(on_box.contains(&format!("∂f/∂{} = {}", node.name, num(node.grad))), "{on_box:?}");
+        // Each edge into a gate is labelled with its local gradient and
+        // upstream × local.
+        for (k, (&u, local)) in node.inputs.iter().zip(g.local_grads(o)).enumerate() {
+            let want = [
+                format!("∂{}/∂{} = {}", node.name, g.nodes[u].name, num(local)),
+                format!("{} × {} = {}", num(node.grad), num(local), num(node.grad * local)),
+            ];
+            assert!(all.windows(2).any(|w| w == want), "edge {k} into {}: no label {want:?} in {all:?}", node.name);
+        }
+    }
+    // y forks: its gradient is the sum of what its two edges send back.
+    assert!(all.contains(&"∂f/∂y = 7".to_string()), "{all:?}");
+    assert!(all.contains(&"s = x + y".to_string()) && all.contains(&"m = max(y, z)".to_string()));
+}
+
+#[test]
+fn the_one_d_picture_shows_the_three_operations_of_the_crate() {
+    let ex = worked::one_d_numbers();
+    let sym = worked::one_d_symbols();
+    let nums = ex.to_f64();
+    let svg = plots::one_d_convolution(&nums.a, &nums.w, &nums.delta);
+    elements(&svg);
+    let all = texts(&svg);
+    let line = |lhs: &str, i: usize, f: &Sym, v: i64| format!("{lhs}{} = {f} = {v}", sub(i + 1));
+    for (lhs, formulas, values) in [
+        ("z", sym.forward(), ex.forward()),
+        ("∂C/∂a", sym.input_grad(), ex.input_grad()),
+        ("∂C/∂w", sym.kernel_grad(), ex.kernel_grad()),
+    ] {
+        for (i, (f, &v)) in formulas.iter().zip(&values).enumerate() {
+            let want = line(lhs, i, f, v);
+            assert!(all.contains(&want), "no {want:?} in {all:?}");
+        }
+    }
+    // The full convolution's row: δ with two zeros on each side, the flipped kernel over it.
+    let cells: Vec<&String> = all.iter().skip_while(|t| !t.starts_with("pad(δ, 2)")).skip(1).take(8).collect();
+    assert_eq!(cells, ["0", "0", "1", "-1", "2", "0", "0", "w₃"], "{all:?}");
+}
+
 /// The panels of a sliding-window picture, in document order: each title
 /// (bold) with the texts that follow it up to the next title.
 fn panels(svg: &Svg) -> Vec<(String, Vec<String>)> {
@@ -624,7 +675,16 @@ fn notebook_figures() -> Vec<(&'static str, Svg)> {
     vec![
         // Notebook 1: the network as a computational graph.
         ("fc_graph", plots::fc_graph(&x, &y, &w1, &b1, &w2, &b2, Activation::Sigmoid)),
-        // Notebook 2: the two convolutions of the backward pass.
+        // Notebook 1: backprop on a graph of scalars.
+        ("computational_graph", {
+            let (g, [.., f]) = lenet::graph::example();
+            plots::computational_graph(&g, f)
+        }),
+        // Notebook 2: the 1-D warm-up and the two convolutions of the backward pass.
+        ("one_d_convolution", {
+            let ex = worked::one_d_numbers().to_f64();
+            plots::one_d_convolution(&ex.a, &ex.w, &ex.delta)
+        }),
         ("full_convolution_panels", plots::full_convolution_panels(&delta, &w)),
         ("kernel_grad_panels", plots::kernel_grad_panels(&a, &delta)),
         // Notebook 3: pooling and ReLU.

@@ -9,8 +9,9 @@
 //!
 //! | module | what it derives or does |
 //! |---|---|
+//! | [`graph`] | backprop on a graph of scalars: upstream × local gradient, sums where a value forks |
 //! | [`fc`] | z = W a + b, the δ recursion, ∂C/∂W = δ aᵀ |
-//! | [`conv`] | valid correlation, rot180, full convolution, kernel gradient |
+//! | [`conv`] | valid correlation, rot180, full convolution, kernel gradient (and [`conv::one_d`], in 1-D) |
 //! | [`pool`] | mean and max pooling and how they route the gradient back |
 //! | [`activation`] | ReLU, sigmoid, tanh and their derivatives |
 //! | [`loss`] | mean squared error, softmax cross-entropy |
@@ -28,6 +29,7 @@ pub mod element;
 pub mod errata;
 pub mod fc;
 pub mod gradcheck;
+pub mod graph;
 pub mod loss;
 pub mod matrix;
 pub mod plots;

@@ -139,3 +139,52 @@ pub fn pool_input() -> ndarray::Array4<f64> {
 pub fn pool_output_grad() -> ndarray::Array4<f64> {
     ndarray::array![[[[4.0, -8.0], [2.0, 12.0]]]]
 }
+
+/// The 1-D warm-up of chapter 2: an input of 5 numbers, a kernel of 3
+/// weights and the error δ = ∂C/∂z of the 3 outputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OneD<T> {
+    /// The input a₁ … a₅.
+    pub a: Vec<T>,
+    /// The kernel w₁ … w₃.
+    pub w: Vec<T>,
+    /// δ₁ … δ₃ = ∂C/∂z₁ … ∂C/∂z₃.
+    pub delta: Vec<T>,
+}
+
+/// The 1-D example with small integers: a = (2, 1, 0, 3, 1),
+/// w = (1, 2, −1), δ = (1, −1, 2).
+pub fn one_d_numbers() -> OneD<i64> {
+    OneD { a: vec![2, 1, 0, 3, 1], w: vec![1, 2, -1], delta: vec![1, -1, 2] }
+}
+
+/// The 1-D example with symbols a₁ … a₅, w₁ … w₃, δ₁ … δ₃.
+pub fn one_d_symbols() -> OneD<Sym> {
+    let v = |name: &str, n: usize| (1..=n).map(|i| Sym::indexed(name, &[i])).collect();
+    OneD { a: v("a", 5), w: v("w", 3), delta: v("δ", 3) }
+}
+
+impl<T: Element> OneD<T> {
+    /// z = correlate_valid(a, w): z_i = Σ_p a_{i+p−1} w_p.
+    pub fn forward(&self) -> Vec<T> {
+        conv::one_d::correlate_valid(&self.a, &self.w)
+    }
+
+    /// ∂C/∂a = correlate_valid(pad(δ, 2), flip(w)): ∂C/∂a_j = Σ_i δ_i w_{j−i+1}.
+    pub fn input_grad(&self) -> Vec<T> {
+        conv::one_d::input_grad(&self.delta, &self.w)
+    }
+
+    /// ∂C/∂w = correlate_valid(a, δ): ∂C/∂w_p = Σ_i δ_i a_{i+p−1}.
+    pub fn kernel_grad(&self) -> Vec<T> {
+        conv::one_d::kernel_grad(&self.a, &self.delta)
+    }
+}
+
+impl OneD<i64> {
+    /// The numbers as `f64`, for the picture and finite differences.
+    pub fn to_f64(&self) -> OneD<f64> {
+        let f = |v: &[i64]| v.iter().map(|&x| x as f64).collect();
+        OneD { a: f(&self.a), w: f(&self.w), delta: f(&self.delta) }
+    }
+}

@@ -26,10 +26,14 @@
 // is $n\times 1$. We measure the network's mistake with the squared error
 // $C = \tfrac12\lVert a^L - y\rVert^2$ against the target $y$.
 //
-// This notebook runs every step of backpropagation on a network with 2 inputs,
-// 3 hidden neurons and 2 outputs, small enough to read every number.
+// This notebook first shows backpropagation on a graph of three numbers, then
+// runs every step of it on a network with 2 inputs, 3 hidden neurons and 2
+// outputs, small enough to read every number.
 //
-// *Reading time: about 25 minutes. You will:*
+// *Reading time: about 35 minutes. You will:*
+// - *backpropagate through a small graph of scalars: upstream gradient times local
+//   gradient, sums where a value forks, and what add, multiply and max gates do
+//   with the gradient;*
 // - *derive the output error $\delta^L$, the δ recursion and the two parameter
 //   gradients $\partial C/\partial W = \delta a^\top$ and $\partial C/\partial b = \delta$;*
 // - *compute each with the crate, see them on the network's graph, and compare
@@ -48,7 +52,7 @@
 // :preserve_vars_on_panic 0
 // :cache 500
 // :opt 0
-use lenet_core::{fc, loss, Matrix};
+use lenet_core::{fc, graph, loss, Matrix};
 use lenet_core::activation::Activation;
 use lenet_core::gradcheck::{numerical_grad, rel_error};
 let act = Activation::Sigmoid; // σ of both layers
@@ -56,6 +60,93 @@ let act = Activation::Sigmoid; // σ of both layers
 fn show(m: &Matrix<f64>) -> Matrix<String> {
     m.map(|v| format!("{v:.4}"))
 }
+
+// %% [markdown]
+// ## Backpropagation on a graph of scalars
+//
+// First the idea behind every layer, on three numbers. A computation can be
+// drawn as a **computational graph**: one node per value, each computed from
+// earlier values by a small operation, a *gate*. Take
+//
+// $$f = (x + y)\cdot\max(y, z) \qquad\text{at } x = 1,\ y = 3,\ z = 2,$$
+//
+// as three gates: $s = x + y$, $m = \max(y, z)$ and $f = s\cdot m$. The forward
+// pass computes them in order: $s = 4$, $m = 3$, $f = 12$. `graph::example()`
+// builds this graph with the crate's `Graph`, which computes each value as the
+// node is added.
+
+// %%
+let (mut g, [gx, gy, gz, f]) = graph::example();
+for node in &g.nodes {
+    println!("{} = {}", node.name, node.value);
+};
+
+// %% [markdown]
+// The backward pass wants $\partial f/\partial v$ for every node $v$. It starts
+// from $\partial f/\partial f = 1$ and walks the graph backwards with the chain
+// rule: a gate with output $o$ and input $u$ sends back
+//
+// $$\frac{\partial f}{\partial o}\cdot\frac{\partial o}{\partial u},$$
+//
+// the **upstream** gradient (what has arrived at $o$) times the gate's **local**
+// gradient. The local gradient depends on the gate alone:
+//
+// - add, $o = u + v$: both local gradients are 1, so the gate *copies* the
+//   upstream gradient to both inputs;
+// - multiply, $o = u\cdot v$: $\partial o/\partial u = v$ and $\partial o/\partial v = u$,
+//   so each input gets the upstream gradient times *the other* input;
+// - max, $o = \max(u, v)$: 1 for the larger input and 0 for the other, so the gate
+//   *routes* the whole gradient to the winner (max pooling does the same in
+//   chapter 3).
+//
+// Here $f = s\cdot m$ sends $m = 3$ to $s$ and $s = 4$ to $m$. The add passes
+// $3 \times 1$ to $x$ and to $y$; the max passes $4 \times 1$ to $y$, which won
+// ($3 > 2$), and $4 \times 0$ to $z$.
+//
+// One more rule. $y$ **forks**: it feeds both the add and the max, so a nudge of
+// $y$ moves $f$ along both paths, and its gradient is the **sum** of what comes
+// back along each, $\partial f/\partial y = 3 + 4 = 7$. (This is the chain rule
+// for a function of several paths. Keeping only the last term instead of adding
+// is a classic bug in a hand-written backward pass.) `Graph::backward` does
+// exactly this: from the last node to the first, each node sends upstream ×
+// local to its inputs, which add it to what they already have.
+
+// %%
+g.backward(f);
+for node in &g.nodes {
+    println!("∂f/∂{} = {}", node.name, node.grad);
+};
+
+// %% [markdown]
+// A check that needs no derivation: nudge each input by $\pm h$, recompute $f$,
+// and divide the change by $2h$ (the *central difference*, explained at the end
+// of this notebook). The relative error, defined further down, is at the level
+// of rounding:
+
+// %%
+let numeric = numerical_grad(&mut lenet_core::ndarray::array![1.0, 3.0, 2.0], 1e-5, |p| {
+    let (g, [.., f]) = graph::example_at(p[0], p[1], p[2]);
+    g.value(f)
+});
+let analytic = lenet_core::ndarray::array![g.grad(gx), g.grad(gy), g.grad(gz)];
+println!("numerical {numeric:.6}, relative error {:.0e}", rel_error(&analytic, &numeric));
+
+// %% [markdown]
+// The whole pass on one picture: each node with its value (black) and its
+// gradient (red); each edge with the gate's local gradient and what travels back
+// along it, upstream × local. The two red numbers leaving $y$ add up to $y$'s
+// gradient. This is how *micrograd*, Andrej Karpathy's autograd library of about a
+// hundred lines, draws a computation (its `draw_dot`); `plots::computational_graph`
+// draws the crate's `Graph` the same way.
+
+// %%
+lenet_core::plots::computational_graph(&g, f)
+
+// %% [markdown]
+// A fully connected layer is the same graph with vectors. $z = Wa + b$ is made of
+// multiply and add gates, and every input $a_j$ forks into every neuron of the
+// layer, so its gradient will be a sum over the neurons: that sum is the
+// $W^\top\delta$ below.
 
 // %% [markdown]
 // ## The network and one sample
@@ -179,8 +270,8 @@ show(&db1)
 // %% [markdown]
 // ## The whole pass on one picture
 //
-// The network as a computational graph, in the spirit of micrograd's
-// `draw_dot`: each neuron shows its value on the way forward ($z$ and
+// The network as a computational graph, drawn like the graph of scalars at the
+// start of this notebook: each neuron shows its value on the way forward ($z$ and
 // $a = \sigma(z)$) and on the way back ($\partial C/\partial a$ and
 // $\delta = \partial C/\partial z$), each weight its value and its gradient.
 // `plots::fc_graph` computes them with the same functions as the cells above.

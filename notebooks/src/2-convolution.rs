@@ -24,15 +24,18 @@
 // $$z_{ij} = \sum_{u=1}^{k_h}\sum_{v=1}^{k_w} a_{i+u-1,\,j+v-1}\, w_{uv}$$
 //
 // Indices start at 1, as in the notes' worked example: $z_{11}$ uses the kernel
-// laid on the top-left corner of $a$. For an $h\times w$ input and a
-// $k_h\times k_w$ kernel the output is $(h-k_h+1)\times(w-k_w+1)$.
+// laid on the top-left corner of $a$. For an $n_h\times n_w$ input and a
+// $k_h\times k_w$ kernel the output is $(n_h-k_h+1)\times(n_w-k_w+1)$.
 //
 // This notebook follows the 3×3 input / 2×2 kernel example of the notes: first
 // with numbers, then with symbols, so that the formulas of the notes come out of
 // the very functions that compute the numbers. Every result is a `Matrix`, which
 // the notebook shows as a table.
 //
-// *Reading time: about 35 minutes. You will:*
+// *Reading time: about 45 minutes. You will:*
+// - *warm up in one dimension, on 5 numbers and 3 weights: the forward pass, the
+//   input gradient as a full convolution with the flipped kernel, and the kernel
+//   gradient as a valid correlation;*
 // - *derive the input gradient of a convolution as a full convolution (padded δ,
 //   kernel turned by 180°) and the kernel gradient as a valid correlation;*
 // - *watch the crate's functions print the nine formulas of $\partial C/\partial a$
@@ -50,10 +53,89 @@
 // :cache 500
 // :opt 0
 use lenet_core::{Matrix, Sym};
-use lenet_core::conv::{bias_grad, correlate_valid, full_convolve, input_grad, kernel_grad, pad, rot180};
+use lenet_core::conv::{bias_grad, correlate_valid, full_convolve, input_grad, kernel_grad, one_d, pad, rot180};
 use lenet_core::gradcheck::{numerical_grad, rel_error};
 use lenet_core::worked;
 let ex = worked::numbers(); // the notes' example with small integers
+
+// %% [markdown]
+// ## Warm-up: convolution in one dimension
+//
+// The three operations of this chapter with one index instead of two. An input of
+// 5 numbers $a_1, \dots, a_5$ and a kernel of 3 weights $w_1, w_2, w_3$ give 3
+// outputs, one per position where the kernel fits:
+//
+// $$z_i = \sum_{u=1}^{3} a_{i+u-1}\, w_u, \qquad i = 1, 2, 3.$$
+
+// %%
+let ex1 = worked::one_d_numbers();
+println!("a = {:?}, w = {:?}", ex1.a, ex1.w);
+println!("z = {:?}", ex1.forward());
+
+// %% [markdown]
+// Backward, with the error $\delta = \partial C/\partial z$ of the three outputs
+// given. **The input gradient.** $a_j$ appears in $z_i$ where $i + u - 1 = j$,
+// multiplied by the weight $w_{j-i+1}$. By the chain rule it collects $\delta_i$
+// times that weight from every output it took part in:
+//
+// $$\frac{\partial C}{\partial a_j} = \sum_i \delta_i\, w_{j-i+1},$$
+//
+// over the $i$ for which $1 \le j-i+1 \le 3$. Along the sum, as the δ index $i$
+// rises, the weight index $j-i+1$ falls: δ meets the kernel **flipped**,
+// $(w_3, w_2, w_1)$. So $\partial C/\partial a$ is the flipped kernel slid over δ
+// padded with 2 zeros on each side, which lets it reach $a_1$ and $a_5$ too. That
+// is the **full convolution**.
+//
+// **The kernel gradient.** $w_u$ multiplied $a_{i+u-1}$ in every output $z_i$, so
+//
+// $$\frac{\partial C}{\partial w_u} = \sum_i \delta_i\, a_{i+u-1}:$$
+//
+// δ slides over $a$ as if it were the kernel, a **valid correlation**, with no
+// padding and no flip.
+
+// %%
+println!("δ = {:?}", ex1.delta);
+println!("∂C/∂a = {:?}", ex1.input_grad());
+println!("∂C/∂w = {:?}", ex1.kernel_grad());
+
+// %% [markdown]
+// The same functions on symbols print the formulas (the `Sym` type, explained
+// below, is a number that remembers how it was computed):
+
+// %%
+let s1 = worked::one_d_symbols();
+for (j, f) in s1.input_grad().iter().enumerate() {
+    println!("∂C/∂{} = {f}", Sym::indexed("a", &[j + 1]));
+}
+for (p, f) in s1.kernel_grad().iter().enumerate() {
+    println!("∂C/∂{} = {f}", Sym::indexed("w", &[p + 1]));
+};
+
+// %% [markdown]
+// Both agree with finite differences of $C = \sum_i \delta_i z_i$, a loss whose
+// gradient at $z$ is exactly δ (this check is explained with the 2-D example
+// below):
+
+// %%
+let n1 = ex1.to_f64();
+fn c1(a: &[f64], w: &[f64], delta: &[f64]) -> f64 {
+    one_d::correlate_valid(a, w).iter().zip(delta).map(|(z, d)| z * d).sum()
+}
+let da1 = numerical_grad(&mut lenet_core::ndarray::Array1::from(n1.a.clone()), 0.5, |a| c1(a.as_slice().unwrap(), &n1.w, &n1.delta));
+let dw1 = numerical_grad(&mut lenet_core::ndarray::Array1::from(n1.w.clone()), 0.5, |w| c1(&n1.a, w.as_slice().unwrap(), &n1.delta));
+println!("∂C/∂a: relative error {:.0e}", rel_error(&da1, &lenet_core::ndarray::Array1::from(one_d::input_grad(&n1.delta, &n1.w))));
+println!("∂C/∂w: relative error {:.0e}", rel_error(&dw1, &lenet_core::ndarray::Array1::from(one_d::kernel_grad(&n1.a, &n1.delta))));
+
+// %% [markdown]
+// The three operations on one picture: the row under the sliding one (padding
+// zeros in grey), the sliding row at each position (orange), and what it gives.
+
+// %%
+lenet_core::plots::one_d_convolution(&n1.a, &n1.w, &n1.delta)
+
+// %% [markdown]
+// In two dimensions each index becomes a pair, the flip becomes a turn by 180°,
+// and the rest of this notebook takes the same three steps.
 
 // %% [markdown]
 // ## The forward pass on numbers

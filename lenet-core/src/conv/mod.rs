@@ -17,7 +17,7 @@
 //! The 2-D functions here are generic over [`Element`], so they run on
 //! numbers and on [`crate::Sym`] (which prints the formulas). The batched
 //! layer in NCHW layout, [`forward`] and [`backward`], is written on top of
-//! them.
+//! them. [`one_d`] is the same in one dimension, the warm-up of chapter 2.
 //!
 //! Stride S and padding P ([`Geometry`]) are in the `strided` functions:
 //! [`correlate_strided`] moves the kernel S entries per output over the
@@ -28,6 +28,7 @@
 //! functions without a geometry are these with S = 1.
 
 mod batch;
+pub mod one_d;
 mod strided;
 
 pub use batch::{backward, backward_strided, forward, forward_strided};
@@ -49,9 +50,9 @@ fn check_fits(what: &str, kernel: &str, input: &str, k: (usize, usize), x: (usiz
 ///
 ///   z_ij = Σ_uv a_{i+u−1, j+v−1} w_uv,  1 ≤ u ≤ kh, 1 ≤ v ≤ kw,
 ///
-/// for an `h × w` input `a` and a `kh × kw` kernel `w`: the kernel's corner
-/// w₁₁ lies on a_ij. The output is `(n_h − kh + 1) × (n_w − kw + 1)` for an n_h × n_w input (only
-/// positions where the kernel fits).
+/// for an `n_h × n_w` input `a` and a `kh × kw` kernel `w`: the kernel's
+/// corner w₁₁ lies on a_ij. The output is `(n_h − kh + 1) × (n_w − kw + 1)`
+/// (only positions where the kernel fits).
 ///
 /// # Panics
 /// If the kernel is empty or larger than the input in either dimension,
@@ -147,7 +148,8 @@ pub fn input_grad<T: Element>(delta: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> {
 ///
 /// w_uv multiplied a_{i+u−1, j+v−1} in every output z_ij, so it collects δ_ij
 /// times that input from every output. The result has the kernel's shape,
-/// `(h − m + 1) × (w − n + 1)` for an `h × w` input and an `m × n` δ.
+/// `(n_h − d_h + 1) × (n_w − d_w + 1)` for an `n_h × n_w` input and a
+/// `d_h × d_w` δ.
 ///
 /// # Panics
 /// If δ is empty or larger than the input, e.g. `δ 3×3 is larger than input 2×2`.

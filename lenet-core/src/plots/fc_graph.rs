@@ -10,19 +10,19 @@ use ndarray::Array2;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-const PX: f64 = 12.0;
-const LINE: i32 = 15;
-const PAD: i32 = 7;
-const GAP: i32 = 12;
-const MARGIN: i32 = 8;
-const NODE_GAP: i32 = 14;
+pub(super) const PX: f64 = 12.0;
+pub(super) const LINE: i32 = 15;
+pub(super) const PAD: i32 = 7;
+pub(super) const GAP: i32 = 12;
+pub(super) const MARGIN: i32 = 8;
+pub(super) const NODE_GAP: i32 = 14;
 const TOP: i32 = 54;
 
 const VALUE: RGBColor = super::FORWARD_INK;
 const GRADIENT: RGBColor = super::BACKWARD_INK;
-const EDGE: RGBColor = RGBColor(140, 140, 140);
-const NODE_FILL: RGBColor = RGBColor(240, 245, 252);
-const NODE_EDGE: RGBColor = RGBColor(8, 48, 107);
+pub(super) const EDGE: RGBColor = RGBColor(140, 140, 140);
+pub(super) const NODE_FILL: RGBColor = RGBColor(240, 245, 252);
+pub(super) const NODE_EDGE: RGBColor = RGBColor(8, 48, 107);
 
 /// A number as the notebook's `show` prints it: four decimals.
 fn num(v: f64) -> String {
@@ -41,33 +41,33 @@ fn subscript(n: usize) -> String {
 
 /// A line of a node or an edge label, in the colour of a value or of a
 /// gradient.
-struct Line {
-    text: String,
-    gradient: bool,
+pub(super) struct Line {
+    pub text: String,
+    pub gradient: bool,
 }
 
-fn value(text: String) -> Line {
+pub(super) fn value(text: String) -> Line {
     Line { text, gradient: false }
 }
 
-fn gradient(text: String) -> Line {
+pub(super) fn gradient(text: String) -> Line {
     Line { text, gradient: true }
 }
 
 /// A box of lines, the first of which may be a bold heading.
-struct Node {
-    heading: Option<String>,
-    lines: Vec<Line>,
+pub(super) struct Node {
+    pub heading: Option<String>,
+    pub lines: Vec<Line>,
 }
 
 impl Node {
     fn rows(&self) -> i32 {
         self.lines.len() as i32 + i32::from(self.heading.is_some())
     }
-    fn height(&self) -> i32 {
+    pub(super) fn height(&self) -> i32 {
         self.rows() * LINE + 2 * PAD
     }
-    fn width(&self) -> i32 {
+    pub(super) fn width(&self) -> i32 {
         let texts = self.lines.iter().map(|l| l.text.as_str()).chain(self.heading.as_deref());
         texts.map(|t| text_width(t, PX)).max().unwrap_or(0) + 2 * PAD
     }
@@ -75,26 +75,33 @@ impl Node {
 
 /// A placed box: left, top, width, height.
 #[derive(Clone, Copy)]
-struct Placed {
-    x: i32,
-    y: i32,
-    w: i32,
-    h: i32,
+pub(super) struct Placed {
+    pub x: i32,
+    pub y: i32,
+    pub w: i32,
+    pub h: i32,
 }
 
 impl Placed {
-    fn mid(&self) -> i32 {
+    pub(super) fn mid(&self) -> i32 {
         self.y + self.h / 2
     }
-    fn right(&self) -> i32 {
+    pub(super) fn right(&self) -> i32 {
         self.x + self.w
     }
 }
 
-type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
-type DrawResult = Result<(), Box<dyn std::error::Error>>;
+pub(super) type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+pub(super) type DrawResult = Result<(), Box<dyn std::error::Error>>;
 
-fn draw_node(area: &Area, node: &Node, at: Placed, fill: RGBColor, edge: RGBColor, centred: bool) -> DrawResult {
+pub(super) fn draw_node(
+    area: &Area,
+    node: &Node,
+    at: Placed,
+    fill: RGBColor,
+    edge: RGBColor,
+    centred: bool,
+) -> DrawResult {
     area.draw(&Rectangle::new([(at.x, at.y), (at.right(), at.y + at.h)], fill.filled()))?;
     area.draw(&Rectangle::new([(at.x, at.y), (at.right(), at.y + at.h)], edge.stroke_width(1)))?;
     let (x, h) = if centred { (at.x + at.w / 2, HPos::Center) } else { (at.x + PAD, HPos::Left) };
@@ -114,7 +121,7 @@ fn draw_node(area: &Area, node: &Node, at: Placed, fill: RGBColor, edge: RGBColo
 
 /// An edge from `from` through a label's left and right ends to `to`, with
 /// an arrow head at `to` (edges run left to right).
-fn draw_edge(area: &Area, from: (i32, i32), label: Option<(i32, i32, i32)>, to: (i32, i32)) -> DrawResult {
+pub(super) fn draw_edge(area: &Area, from: (i32, i32), label: Option<(i32, i32, i32)>, to: (i32, i32)) -> DrawResult {
     let style = EDGE.stroke_width(1);
     let last = match label {
         Some((left, right, y)) => {
@@ -130,7 +137,7 @@ fn draw_edge(area: &Area, from: (i32, i32), label: Option<(i32, i32, i32)>, to: 
 
 /// Stacks boxes of the given heights in a column, `gap` apart, centred on
 /// `mid`; returns their tops.
-fn stack(heights: &[i32], gap: i32, mid: i32) -> Vec<i32> {
+pub(super) fn stack(heights: &[i32], gap: i32, mid: i32) -> Vec<i32> {
     let total: i32 = heights.iter().sum::<i32>() + gap * (heights.len() as i32 - 1).max(0);
     let mut y = mid - total / 2;
     heights

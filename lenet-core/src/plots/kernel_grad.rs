@@ -9,12 +9,12 @@ use crate::matrix::Matrix;
 use crate::symbolic::Sym;
 
 /// The kernel gradient as δ sliding over the layer input `a`: one panel per
-/// entry ∂C/∂w_pq, laid out in a grid of the kernel's shape (2×2 panels for
+/// entry ∂C/∂w_uv, laid out in a grid of the kernel's shape (2×2 panels for
 /// the worked example's 3×3 a and 2×2 δ). Each panel shows a with δ
 /// (orange, each cell naming the δ entry lying there) over the window at
-/// (p, q), the products that meet (`a₁₁·δ₁₁ = 1·1 = 1`, in the order of the
-/// notebook's symbolic formulas) and their sum ∂C/∂w_pq: the entry w_pq
-/// multiplied a_{i+p−1, j+q−1} in output z_ij, so it collects that input
+/// (u, v), the products that meet (`a₁₁·δ₁₁ = 1·1 = 1`, in the order of the
+/// notebook's symbolic formulas) and their sum ∂C/∂w_uv: the entry w_uv
+/// multiplied a_{i+u−1, j+v−1} in output z_ij, so it collects that input
 /// times δ_ij. No padding and no turn, unlike ∂C/∂a.
 ///
 /// The values come from [`conv::kernel_grad`], the function the notebooks

@@ -1,5 +1,6 @@
-//! The derivations' pictures as SVG: the small fully connected network as a
-//! computational graph with every value and gradient, the two convolutions
+//! The derivations' pictures as SVG: a graph of scalars and the small fully
+//! connected network as computational graphs with every value and gradient,
+//! the three operations of a 1-D convolution, the two convolutions
 //! of the backward pass step by step, and heat maps (pooling windows,
 //! kernels, feature maps, a confusion matrix).
 //!
@@ -17,14 +18,18 @@
 
 mod fc_graph;
 mod full_convolution;
+mod graph;
 mod heatmap;
 mod kernel_grad;
+mod one_d;
 mod window;
 
 pub use fc_graph::fc_graph;
 pub use full_convolution::full_convolution_panels;
+pub use graph::computational_graph;
 pub use heatmap::{Panel, confusion, feature_maps, heatmap, heatmap_grid, kernels};
 pub use kernel_grad::kernel_grad_panels;
+pub use one_d::one_d_convolution;
 
 use std::fmt;
 
