@@ -75,7 +75,7 @@ const FORGED: &str = r#"{
 
 /// The hostile submission's bodies: an endless loop, endless recursion and
 /// an allocation of 1 TB.
-const LOOPS: &str = "{ let mut s = 0.0; loop { s += dy.sum(); if s.is_nan() { return dy.clone(); } } }";
+const LOOPS: &str = "{ let mut s = 0.0; loop { s += da.sum(); if s.is_nan() { return da.clone(); } } }";
 // black_box keeps the optimiser from turning the recursion into a loop
 // and from dropping an allocation whose contents it can predict.
 const RECURSES: &str = "{

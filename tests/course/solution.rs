@@ -68,7 +68,7 @@ pub fn body(name: &str) -> &'static str {
             "{
             let mut dx = Array4::zeros(input_shape);
             let share = 1.0 / (size * size) as f64;
-            for ((n, c, i, j), &g) in dy.indexed_iter() {
+            for ((n, c, i, j), &g) in da.indexed_iter() {
                 let mut window = dx.slice_mut(lenet::ndarray::s![n, c, i * stride..i * stride + size, j * stride..j * stride + size]);
                 window += g * share;
             }
@@ -78,7 +78,7 @@ pub fn body(name: &str) -> &'static str {
         "max_pool_backward" => {
             "{
             let mut dx = Array4::zeros(argmax.input_shape);
-            for ((n, c, i, j), &g) in dy.indexed_iter() {
+            for ((n, c, i, j), &g) in da.indexed_iter() {
                 let (r, q) = argmax.position(n, c, i, j);
                 dx[[n, c, r, q]] += g;
             }
