@@ -2,7 +2,7 @@
 //! shapes ([`arch`]), its ten parameter tensors ([`params`]), and its
 //! forward and backward pass composed from this crate's layer functions with
 //! every intermediate kept ([`trace()`], which returns a [`Trace`]). With the
-//! `serde` feature, [`file`] reads a model file's bytes into an [`Arch`] and
+//! `serde` feature, `file` reads a model file's bytes into an [`Arch`] and
 //! [`Params`], checking everything.
 //!
 //! The pass, per sample, with σ the activation and `pool` the 2×2 pooling:
