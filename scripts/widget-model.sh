@@ -2,7 +2,7 @@
 # Makes the model the chapter-5 widget ("A digit, backwards") ships: LeNet-5
 # (ReLU, max pooling) trained by `lenet train` on the 8,000 embedded training
 # digits with a fixed seed, saved as chapters/widgets/lenet-digits.json (the
-# model file format of src/model/file.rs), and measured by `lenet eval` on
+# model file format of lenet-core/src/lenet5/file.rs), and measured by `lenet eval` on
 # the 2,000 embedded validation digits. Also writes
 # chapters/widgets/digit-samples.json, the ten validation digits the widget
 # offers (wasm/examples/digit_samples.rs).

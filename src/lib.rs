@@ -19,25 +19,24 @@
 //! | [`worked`] (core) | the notes' 3×3 input / 2×2 kernel example |
 //! | [`errata`] (core, plus erratum 16's training step) | the wrong formulas of the notes, runnable, to fail their checks |
 //! | [`course`] | coursework: checks a student's functions and names the mistake, many of them [`errata`] |
-//! | [`model`] | LeNet-5 composed from these layers, with every δ kept ([`model::Trace`]) |
+//! | [`model`] | LeNet-5 composed from these layers, with every δ kept ([`model::Trace`], core's `lenet5`), and the façade [`model::LeNet`] over it and the fast path |
 //! | [`fast`] | the same network, fast: direct conv1, im2col + GEMM, fused pooling, threads |
 //! | [`optim`] | SGD with momentum and weight decay |
 //! | [`rng`] (core) | a seeded xoshiro256** generator: uniform, normal, shuffle |
 //! | [`data`], [`io`] | IDX files, the embedded digits, MNIST and Fashion-MNIST; atomic writes |
 //! | [`train`], [`plots`] | the training loop, its settings, checkpoints and run folder; SVG plots (the derivations' pictures from core) |
 //! | [`model::file`] | the versioned model file: save and a bounded, checked load |
-//! | [`error`], [`invalid`] | [`Error`]: every fallible function's error, naming the file or value and the problem; the shape and setting errors it shares with the modules below it |
+//! | [`error`], [`invalid`] (core) | [`Error`]: every fallible function's error, naming the file or value and the problem; the shape and setting errors it shares with the modules below it |
 //! | [`explain`] | the text `lenet explain` prints |
 //! | [`matrix`], [`element`] (core) | the [`Matrix`] type and what its entries must support |
 
-pub use lenet_core::{activation, conv, element, fc, gradcheck, graph, loss, matrix, pool, rng, symbolic, worked};
+pub use lenet_core::{activation, conv, element, fc, gradcheck, graph, invalid, loss, matrix, pool, rng, symbolic, worked};
 
 pub mod course;
 pub mod data;
 pub mod errata;
 pub mod error;
 pub mod explain;
-pub mod invalid;
 pub mod io;
 pub mod model;
 pub mod optim;

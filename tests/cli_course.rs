@@ -16,10 +16,9 @@ use std::time::Instant;
 
 use lenet::course::EXERCISES;
 
-#[path = "course/placeholder.rs"]
-mod placeholder;
-#[path = "course/solution.rs"]
-mod solution;
+#[path = "support/starter.rs"]
+mod starter;
+use starter::{placeholder, s, sources, text};
 
 /// The target folder the starter crates share (their own, not the project's:
 /// this test runs while cargo holds the project's).
@@ -28,15 +27,7 @@ fn shared_target() -> PathBuf {
 }
 
 fn lenet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lenet"))
-        .args(args)
-        .env("CARGO_TARGET_DIR", shared_target())
-        .output()
-        .expect("the lenet binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    starter::lenet_in(&shared_target(), args)
 }
 
 #[path = "support/temp_dir.rs"]
@@ -51,42 +42,9 @@ fn row<'a>(stdout: &'a str, name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{name} missing: {stdout}"))
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 temp path")
-}
-
-/// Every `.rs` file of the crate's src/, with its text.
-fn sources(krate: &Path) -> Vec<(PathBuf, String)> {
-    let mut files: Vec<_> = std::fs::read_dir(krate.join("src"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .map(|p| {
-            let t = std::fs::read_to_string(&p).unwrap();
-            (p, t)
-        })
-        .collect();
-    files.sort();
-    files
-}
-
-/// Replaces each stub's placeholder with a right answer written as a
-/// student must (`course/solution.rs`: ndarray and the forward passes, no
-/// backward function of lenet's, which the grader's build would refuse).
+/// Answers every stub right (see [`starter::answer`]) and renames the crate.
 fn fill_with_reference_answers(krate: &Path) {
-    let mut filled = 0;
-    for (path, mut t) in sources(krate) {
-        for name in EXERCISES {
-            let stub = placeholder::of(name);
-            if t.contains(&stub) {
-                t = t.replacen(&stub, solution::body(name), 1);
-                filled += 1;
-            }
-        }
-        assert_eq!(placeholder::count(&t), 0, "{} still has a placeholder", path.display());
-        std::fs::write(&path, t).unwrap();
-    }
-    assert_eq!(filled, 14, "one stub per exercise");
+    starter::answer(krate, &[]);
 
     // Cargo tells apart two crates sharing a target folder by package name
     // and version, not by folder: with the same name, the second crate would

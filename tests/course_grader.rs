@@ -16,10 +16,9 @@ use std::process::{Command, Output};
 
 use lenet::course::EXERCISES;
 
-#[path = "course/placeholder.rs"]
-mod placeholder;
-#[path = "course/solution.rs"]
-mod solution;
+#[path = "support/starter.rs"]
+mod starter;
+use starter::{s, text};
 #[path = "support/temp_dir.rs"]
 mod temp_dir;
 use temp_dir::TempDir;
@@ -30,19 +29,7 @@ fn shared_target() -> PathBuf {
 }
 
 fn lenet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lenet"))
-        .args(args)
-        .env("CARGO_TARGET_DIR", shared_target())
-        .output()
-        .expect("the lenet binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("a UTF-8 temp path")
+    starter::lenet_in(&shared_target(), args)
 }
 
 /// A starter at `dir` with every stub answered right, except those in
@@ -50,16 +37,7 @@ fn s(p: &Path) -> &str {
 fn submission(dir: &Path, wrong: &[(&str, &str)]) {
     let out = lenet(&["course", "new", s(dir)]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    for entry in std::fs::read_dir(dir.join("src")).unwrap() {
-        let path = entry.unwrap().path();
-        let mut t = std::fs::read_to_string(&path).unwrap();
-        for name in EXERCISES {
-            let body = wrong.iter().find(|(n, _)| *n == name).map_or_else(|| solution::body(name), |(_, b)| b);
-            t = t.replacen(&placeholder::of(name), body, 1);
-        }
-        assert_eq!(placeholder::count(&t), 0, "{}", path.display());
-        std::fs::write(&path, t).unwrap();
-    }
+    starter::answer(dir, wrong);
 }
 
 /// What the forging submission's functions and `main` print: a verdict

@@ -4,8 +4,9 @@
 //! comment states the equation it implements, why it holds, and the shapes
 //! it takes. The 2-D derivations are generic over the element type, so they
 //! run on numbers and on symbols ([`Sym`]), which print the formulas.
-//! The crate `lenet` builds LeNet-5, its fast path, training, data and the
-//! coursework on these functions and re-exports every module here.
+//! [`lenet5`] composes them into LeNet-5, readable. The crate `lenet` builds
+//! the fast path, training, data and the coursework on these functions and
+//! re-exports every module here.
 //!
 //! | module | what it derives or does |
 //! |---|---|
@@ -19,6 +20,8 @@
 //! | [`gradcheck`] | central finite differences and the relative error |
 //! | [`worked`] | the notes' 3×3 input / 2×2 kernel example |
 //! | [`errata`] | the notes' wrong formulas, runnable, to fail their checks |
+//! | [`lenet5`] | LeNet-5, readable: its table of shapes, its parameters, its forward and backward pass with every δ kept ([`lenet5::trace()`]); with `serde`, the checked reader of a model file's bytes |
+//! | [`invalid`] | a tensor of the wrong shape, a setting out of range: the errors LeNet's code returns |
 //! | [`plots`] | the derivations as pictures: the graph of a small network, the two convolutions of the backward pass, heat maps |
 //! | [`rng`] | a seeded generator for test inputs and initial weights |
 //! | [`matrix`], [`element`] | the [`Matrix`] type and what its entries must support |
@@ -30,6 +33,8 @@ pub mod errata;
 pub mod fc;
 pub mod gradcheck;
 pub mod graph;
+pub mod invalid;
+pub mod lenet5;
 pub mod loss;
 pub mod matrix;
 pub mod plots;

@@ -5,7 +5,9 @@
 //! across threads.
 //!
 //! The network, its shapes and the choices between LeNets ([`Arch`]) are
-//! in [`arch`]; its parameters in [`Params`]. The loss is softmax
+//! in [`arch`]; its parameters in [`Params`]; the readable pass in
+//! [`trace()`]. Those three are `lenet_core::lenet5`'s, re-exported here
+//! under the paths LeNet code has always used. The loss is softmax
 //! cross-entropy. Parameter gradients follow the crate's
 //! batch convention: they are batch averages of per-sample terms, i.e. the
 //! gradients of the mean loss.
@@ -14,18 +16,16 @@
 //! [`fast::Engine`] (the fast path's buffers) and hands it
 //! its architecture and parameters at each call.
 
-pub mod arch;
 pub mod fast;
 pub mod file;
-pub mod params;
-mod readable;
+pub use lenet_core::lenet5::{arch, params, trace};
 
 /// The one activation enum, [`crate::activation::Activation`], under the
 /// path LeNet code has always used.
 pub use crate::activation::Activation;
 pub use arch::{Arch, Pooling};
+pub use lenet_core::lenet5::Trace;
 pub use params::{PARAM_NAMES, Params};
-pub use readable::Trace;
 
 use crate::element::Real;
 use crate::loss::argmax;
@@ -137,7 +137,7 @@ impl<F: Real> LeNet<F> {
     /// Every intermediate of the readable forward pass and every δ of its
     /// backward pass (see [`Trace`]).
     pub fn trace(&self, x: &Array4<F>, labels: &[usize]) -> Trace<F> {
-        readable::trace(&self.arch, &self.params, x, labels)
+        trace(&self.arch, &self.params, x, labels)
     }
 
     /// Runs `f` with the fast path's engine, taken out of its mutex for the

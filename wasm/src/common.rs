@@ -2,7 +2,7 @@
 //! passes into matrices (with a clear error instead of a panic), and writing
 //! results as the JSON text each widget's script parses.
 
-use lenet::{Matrix, Sym};
+use lenet_core::{Matrix, Sym};
 use serde_json::{Value, json};
 
 /// An `rows × cols` matrix from the row-major `values` the page sent, or an

@@ -3,18 +3,18 @@
 //! the error δ = ∂C/∂z ((h−k+1)×(h−k+1)) it returns
 //!
 //! - ∂C/∂a = full_convolve(δ, w): δ padded with k−1 rings of zeros,
-//!   correlated with rot180(w) ([`lenet::conv::input_grad`]);
-//! - ∂C/∂W = correlate_valid(a, δ): δ sliding over a ([`lenet::conv::kernel_grad`]);
+//!   correlated with rot180(w) ([`lenet_core::conv::input_grad`]);
+//! - ∂C/∂W = correlate_valid(a, δ): δ sliding over a ([`lenet_core::conv::kernel_grad`]);
 //! - each entry's formula, from the same functions run on [`Sym`], with its
 //!   terms and its value on the page's numbers;
-//! - the notes' versions ([`lenet::errata`]): erratum 8, δ^{l+1} correlated
+//! - the notes' versions ([`lenet_core::errata`]): erratum 8, δ^{l+1} correlated
 //!   with rot180(W) without padding (only the interior of ∂C/∂a survives),
 //!   and erratum 13, convolve2d(δ, a) for the kernel gradient (δ turned by
 //!   180° before it slides).
 
 use crate::common::{answer, matrix, numbers};
-use lenet::symbolic::Var;
-use lenet::{Matrix, Sym, conv, errata, worked};
+use lenet_core::symbolic::Var;
+use lenet_core::{Matrix, Sym, conv, errata, worked};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 

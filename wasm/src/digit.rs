@@ -9,24 +9,25 @@
 //!    the way MNIST's digits were prepared: the ink is scaled to fit a 20×20
 //!    box (aspect ratio kept), then placed so that its centre of mass falls on
 //!    the centre of the 28×28 field.
-//! 2. [`Digit::update`] runs [`LeNet::trace`], the readable network of
+//! 2. [`Digit::update`] runs [`trace`], the readable network of
 //!    chapter 5, for the chosen label (by default the predicted class), so
 //!    δ = ∂C/∂z of conv1, conv2, fc1, fc2 and fc3, and ∂C/∂a at the two
 //!    pooling outputs, are those of C = −log p_label ([`LAYERS`]).
 //! 3. [`heat_rgba`] colours a map with the book's diverging scale (blue < 0 <
 //!    red, white at 0, symmetric about zero over the whole layer), as
-//!    `lenet::plots::heatmap` does.
+//!    `lenet_core::plots::heatmap` does.
 //!
 //! The weights are a model file written by `lenet train`
 //! (`scripts/widget-model.sh`), which the page fetches and [`parse_model`]
-//! reads from bytes with the library's reader.
+//! reads from bytes with the library's reader (lenet-core's, which
+//! `lenet::model::file::load` calls too).
 
-use lenet::model::{LeNet, Trace};
-use lenet::ndarray::{Array2, Array4, ArrayView3};
+use lenet_core::lenet5::{Arch, Params, Trace, trace};
+use lenet_core::ndarray::{Array2, Array4, ArrayView3};
 use wasm_bindgen::prelude::*;
 
 /// The side of the image the network reads.
-pub const SIDE: usize = lenet::model::arch::IMAGE_SIDE;
+pub const SIDE: usize = lenet_core::lenet5::arch::IMAGE_SIDE;
 /// The side of the box the ink is scaled into (MNIST's 20×20).
 pub const INK_BOX: f64 = 20.0;
 /// The pen, in pixels of the 28×28 image: full ink up to `PEN_INNER` from
@@ -135,25 +136,26 @@ pub fn as_input(image: &Array2<f64>) -> Array4<f32> {
 }
 
 /// Reads a model file (the JSON `lenet train` writes) from its bytes, by
-/// the library's own reader ([`lenet::model::file::from_bytes`], the checks
-/// of [`lenet::model::file::load`]: format and version, the architecture,
-/// LeNet's ten tensors of the right shapes with finite entries).
+/// the library's own reader ([`lenet_core::lenet5::file::from_bytes`], the
+/// checks `lenet::model::file::load` makes: format and version, the
+/// architecture, LeNet's ten tensors of the right shapes with finite
+/// entries).
 ///
 /// # Errors
 /// A message naming the field and the problem.
-pub fn parse_model(bytes: &[u8]) -> Result<LeNet<f32>, String> {
-    lenet::model::file::from_bytes(bytes, "lenet-digits.json").map_err(|e| e.to_string())
+pub fn parse_model(bytes: &[u8]) -> Result<(Arch, Params<f32>), String> {
+    lenet_core::lenet5::file::from_bytes(bytes, "lenet-digits.json").map_err(|e| e.to_string())
 }
 
 /// Index of the largest value (the first, on ties): the library's own.
-pub use lenet::loss::argmax;
+pub use lenet_core::loss::argmax;
 
 /// The gradients the widget shows, from the logits back to the image: name,
 /// the book's symbol (δ = ∂C/∂z where the layer has a pre-activation z,
 /// ∂C/∂a at a pooling output, which has none) and the shape of the map as
 /// (channels, rows, columns); a fully connected layer's δ is one row.
 pub const LAYERS: [(&str, &str, [usize; 3]); 7] = {
-    use lenet::model::arch::*;
+    use lenet_core::lenet5::arch::*;
     [
         ("fc3", "δ fc3", [1, 1, CLASSES]),
         ("fc2", "δ fc2", [1, 1, FC2_UNITS]),
@@ -168,7 +170,8 @@ pub const LAYERS: [(&str, &str, [usize; 3]); 7] = {
 /// The widget's state: the network, the strokes, the label asked for, and
 /// the trace of the last update.
 pub struct Digit {
-    pub net: LeNet<f32>,
+    pub arch: Arch,
+    pub params: Params<f32>,
     pub strokes: Vec<Stroke>,
     /// The label whose cost C = −log p_label is differentiated; `None`: the
     /// predicted class.
@@ -183,10 +186,11 @@ pub struct Digit {
 }
 
 impl Digit {
-    pub fn new(net: LeNet<f32>) -> Self {
+    pub fn new(arch: Arch, params: Params<f32>) -> Self {
         let image = Array2::zeros((SIDE, SIDE));
-        let trace = net.trace(&as_input(&image), &[0]);
-        let mut d = Digit { net, strokes: Vec::new(), label: None, picked: None, image, trace, traced_label: 0 };
+        let trace = trace(&arch, &params, &as_input(&image), &[0]);
+        let (strokes, label, picked, traced_label) = (Vec::new(), None, None, 0);
+        let mut d = Digit { arch, params, strokes, label, picked, image, trace, traced_label };
         d.update();
         d
     }
@@ -201,12 +205,12 @@ impl Digit {
         };
         let x = as_input(&self.image);
         self.traced_label = self.label.unwrap_or(self.traced_label);
-        self.trace = self.net.trace(&x, &[self.traced_label]);
+        self.trace = trace(&self.arch, &self.params, &x, &[self.traced_label]);
         if self.label.is_none() {
             let predicted = self.predicted();
             if predicted != self.traced_label {
                 self.traced_label = predicted;
-                self.trace = self.net.trace(&x, &[predicted]);
+                self.trace = trace(&self.arch, &self.params, &x, &[predicted]);
             }
         }
     }
@@ -234,8 +238,7 @@ impl Digit {
     /// If `k` ≥ 7.
     pub fn gradient(&self, k: usize) -> Vec<f32> {
         let t = &self.trace;
-        let sample =
-            |a: &lenet::ndarray::Array4<f32>| a.index_axis(lenet::ndarray::Axis(0), 0).iter().copied().collect();
+        let sample = |a: &Array4<f32>| a.index_axis(lenet_core::ndarray::Axis(0), 0).iter().copied().collect();
         match LAYERS[k].0 {
             "fc3" => t.delta_fc3.column(0).to_vec(),
             "fc2" => t.delta_fc2.column(0).to_vec(),
@@ -252,7 +255,7 @@ impl Digit {
 
 /// The book's colour of `v` on a scale symmetric about 0 with `max` = |v|'s
 /// largest value: blue below 0, white at 0, red above (as
-/// `lenet::plots::heatmap`).
+/// `lenet_core::plots::heatmap`).
 pub fn diverging(v: f32, max: f32) -> [u8; 3] {
     const NEGATIVE: [f32; 3] = [33.0, 102.0, 172.0];
     const POSITIVE: [f32; 3] = [178.0, 24.0, 43.0];
@@ -291,7 +294,7 @@ pub fn image_rgba(image: &Array2<f64>) -> Vec<u8> {
 
 /// A 28×28 byte image (MNIST's pixels) as the image, pixel / 255.
 pub fn from_bytes(pixels: ArrayView3<u8>) -> Array2<f64> {
-    pixels.index_axis(lenet::ndarray::Axis(0), 0).mapv(|p| f64::from(p) / 255.0)
+    pixels.index_axis(lenet_core::ndarray::Axis(0), 0).mapv(|p| f64::from(p) / 255.0)
 }
 
 /// The widget as JavaScript sees it: every method is a thin call into
@@ -304,8 +307,8 @@ impl DigitWidget {
     /// Builds the widget from the bytes of a model file.
     #[wasm_bindgen(constructor)]
     pub fn new(model_file: &[u8]) -> Result<DigitWidget, JsError> {
-        let net = parse_model(model_file).map_err(|e| JsError::new(&e))?;
-        Ok(DigitWidget(Digit::new(net)))
+        let (arch, params) = parse_model(model_file).map_err(|e| JsError::new(&e))?;
+        Ok(DigitWidget(Digit::new(arch, params)))
     }
 
     /// Starts a new stroke at (x, y), in canvas pixels.
@@ -331,7 +334,7 @@ impl DigitWidget {
     /// Shows a 28×28 digit given as 784 bytes (MNIST's pixels, row-major),
     /// in place of the drawing.
     pub fn pick(&mut self, pixels: &[u8]) -> Result<(), JsError> {
-        let a = lenet::ndarray::ArrayView3::from_shape((1, SIDE, SIDE), pixels)
+        let a = ArrayView3::from_shape((1, SIDE, SIDE), pixels)
             .map_err(|_| JsError::new(&format!("a digit has {} pixels, not {}", pixels.len(), SIDE * SIDE)))?;
         self.0.strokes.clear();
         self.0.picked = Some(from_bytes(a));
@@ -421,7 +424,9 @@ impl DigitWidget {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lenet::model::Arch;
+    // lenet (a dev-dependency) only to check the widget against what the
+    // library saves, loads and ships.
+    use lenet::model::LeNet;
     use serde_json::Value;
 
     fn centre_of_mass(img: &Array2<f64>) -> (f64, f64, f64) {
@@ -491,9 +496,9 @@ mod tests {
     #[test]
     fn parse_model_reads_what_lenet_saves() {
         let bytes = model_bytes("reads");
-        let net = parse_model(&bytes).unwrap();
-        assert_eq!(net.params, LeNet::<f32>::new(Arch::modern(), 3).params);
-        assert_eq!(net.arch, Arch::modern());
+        let (arch, params) = parse_model(&bytes).unwrap();
+        assert_eq!(params, LeNet::<f32>::new(Arch::modern(), 3).params);
+        assert_eq!(arch, Arch::modern());
     }
 
     #[test]
@@ -521,10 +526,10 @@ mod tests {
     #[test]
     fn the_shipped_model_reads_as_the_library_reads_it() {
         let path = shipped("lenet-digits.json");
-        let ours = parse_model(&std::fs::read(&path).unwrap()).unwrap();
+        let (arch, params) = parse_model(&std::fs::read(&path).unwrap()).unwrap();
         let library = lenet::model::file::load(&path).unwrap();
-        assert_eq!(ours.params, library.params);
-        assert_eq!(ours.arch, library.arch);
+        assert_eq!(params, library.params);
+        assert_eq!(arch, library.arch);
     }
 
     #[test]
@@ -543,7 +548,7 @@ mod tests {
 
     #[test]
     fn the_label_follows_the_prediction_unless_chosen() {
-        let mut d = Digit::new(LeNet::<f32>::new(Arch::modern(), 3));
+        let mut d = Digit::new(Arch::modern(), Params::init(&Arch::modern(), 3));
         d.strokes = seven(1.0, [0.0, 0.0]);
         d.update();
         assert_eq!(d.used_label(), d.predicted());

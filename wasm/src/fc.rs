@@ -1,16 +1,16 @@
-//! Chapter 1's widget: the 2-3-2 sigmoid network of [`lenet::worked::fc_network`]
+//! Chapter 1's widget: the 2-3-2 sigmoid network of [`lenet_core::worked::fc_network`]
 //! with squared error on one sample, every value and gradient, and a
-//! central finite-difference check ([`lenet::gradcheck::numerical_grad`])
+//! central finite-difference check ([`lenet_core::gradcheck::numerical_grad`])
 //! of each parameter's gradient beside the backpropagated one.
 //!
 //! The page sends the 21 numbers in the order of [`PARAMETERS`]: x (2),
 //! y (2), W¹ (3×2), b¹ (3), W² (2×3), b² (2), matrices row by row.
 
 use crate::common::{answer, matrix, numbers};
-use lenet::activation::Activation;
-use lenet::gradcheck::{numerical_grad, rel_error};
-use lenet::ndarray::Array2;
-use lenet::{Matrix, fc, loss, worked};
+use lenet_core::activation::Activation;
+use lenet_core::gradcheck::{numerical_grad, rel_error};
+use lenet_core::ndarray::Array2;
+use lenet_core::{Matrix, fc, loss, worked};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 

@@ -1,5 +1,5 @@
 //! The book's interactive widgets. Every number a widget shows is computed
-//! here, by lenet's own layer functions compiled to WebAssembly; the
+//! here, by lenet-core's own layer functions compiled to WebAssembly; the
 //! JavaScript beside each chapter (chapters/widgets/) only draws and forwards
 //! events. Each function the page calls returns JSON text, `{"error": …}`
 //! when the page sent something the layer cannot take (never a panic).

@@ -1,16 +1,16 @@
 //! Chapter 3's widget: where pooling sends the gradient. One n×n plane is
 //! pooled with a size×size window and step `stride` (overlapping windows
-//! when stride < size), max ([`lenet::pool::max_forward`]) or mean
-//! ([`lenet::pool::mean_forward`]); the gradient ∂C/∂a at the output goes
+//! when stride < size), max ([`lenet_core::pool::max_forward`]) or mean
+//! ([`lenet_core::pool::mean_forward`]); the gradient ∂C/∂a at the output goes
 //! back through the matching backward function. Each output entry's route is
 //! that backward function applied to ∂C/∂a with every other entry zeroed, so
 //! the picture is drawn from the same code as the totals. For max pooling the
 //! notes' backward that assigns instead of accumulating (erratum 15,
-//! [`lenet::errata::max_backward_assigning`]) is returned beside it.
+//! [`lenet_core::errata::max_backward_assigning`]) is returned beside it.
 
 use crate::common::{answer, matrix};
-use lenet::ndarray::{Array4, Ix4};
-use lenet::{errata, pool, rng::Rng};
+use lenet_core::ndarray::{Array4, Ix4};
+use lenet_core::{errata, pool, rng::Rng};
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
@@ -22,7 +22,7 @@ pub const STRIDES: std::ops::RangeInclusive<usize> = 1..=3;
 /// A pooling layer's backward pass: ∂C/∂a to ∂C/∂x.
 type Backward = Box<dyn Fn(&Array4<f64>) -> Array4<f64>>;
 
-fn plane(m: &lenet::Matrix<f64>) -> Array4<f64> {
+fn plane(m: &lenet_core::Matrix<f64>) -> Array4<f64> {
     let (r, c) = m.shape2();
     m.0.clone().into_shape_with_order((1, 1, r, c)).expect("one plane").into_dimensionality::<Ix4>().expect("4-D")
 }
@@ -51,19 +51,19 @@ fn output_side(n: usize, size: usize, stride: usize) -> Result<usize, String> {
 }
 
 /// Starting numbers for an n×n input: chapter 3's plane
-/// ([`lenet::worked::pool_input`]) for 4×4, else whole numbers 0–9 drawn
+/// ([`lenet_core::worked::pool_input`]) for 4×4, else whole numbers 0–9 drawn
 /// from a generator seeded with `seed`; and a ∂C/∂a for the output size m
 /// (chapter 3's for 2×2, else multiples of 4 with both signs).
 pub fn defaults(n: usize, size: usize, stride: usize, seed: u64) -> Result<Value, String> {
     let m = output_side(n, size, stride)?;
     let x = if n == 4 && seed == 0 {
-        lenet::worked::pool_input()
+        lenet_core::worked::pool_input()
     } else {
         let mut rng = Rng::new(seed);
         Array4::from_shape_fn((1, 1, n, n), |_| rng.below(10) as f64)
     };
     let dy = if m == 2 {
-        lenet::worked::pool_output_grad()
+        lenet_core::worked::pool_output_grad()
     } else {
         const CYCLE: [f64; 5] = [4.0, -8.0, 2.0, 12.0, -4.0];
         Array4::from_shape_fn((1, 1, m, m), |(_, _, i, j)| CYCLE[(i * m + j) % CYCLE.len()])

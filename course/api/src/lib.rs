@@ -10,7 +10,8 @@
 //!
 //! [`Activation`](activation::Activation) is this crate's own type, not
 //! lenet-core's re-exported, because a re-exported type brings every method
-//! with it, `backward` included.
+//! with it, `backward` included. [`Params`](model::Params) is lenet-core's,
+//! re-exported, because none of its methods is a backward pass.
 
 /// The array crate of the exercises.
 pub use lenet_core::ndarray;
@@ -106,42 +107,13 @@ pub mod pool {
 
 /// LeNet's parameters, as the `lenet_backward` exercise takes and returns them.
 pub mod model {
-    use lenet_core::ndarray::{Array1, Array2, Array4};
-
-    /// The weights and biases of LeNet (the same fields as lenet's
-    /// `model::Params`): kernels out×in×5×5, fully connected weights out×in,
-    /// biases one entry per output.
-    #[derive(Clone, Debug, PartialEq)]
-    pub struct Params<F> {
-        pub conv1_w: Array4<F>,
-        pub conv1_b: Array1<F>,
-        pub conv2_w: Array4<F>,
-        pub conv2_b: Array1<F>,
-        pub fc1_w: Array2<F>,
-        pub fc1_b: Array1<F>,
-        pub fc2_w: Array2<F>,
-        pub fc2_b: Array1<F>,
-        pub fc3_w: Array2<F>,
-        pub fc3_b: Array1<F>,
-    }
-
-    impl Params<f64> {
-        /// Zeros shaped like `self`, e.g. to accumulate gradients in.
-        pub fn zeros_like(&self) -> Self {
-            Params {
-                conv1_w: Array4::zeros(self.conv1_w.raw_dim()),
-                conv1_b: Array1::zeros(self.conv1_b.raw_dim()),
-                conv2_w: Array4::zeros(self.conv2_w.raw_dim()),
-                conv2_b: Array1::zeros(self.conv2_b.raw_dim()),
-                fc1_w: Array2::zeros(self.fc1_w.raw_dim()),
-                fc1_b: Array1::zeros(self.fc1_b.raw_dim()),
-                fc2_w: Array2::zeros(self.fc2_w.raw_dim()),
-                fc2_b: Array1::zeros(self.fc2_b.raw_dim()),
-                fc3_w: Array2::zeros(self.fc3_w.raw_dim()),
-                fc3_b: Array1::zeros(self.fc3_b.raw_dim()),
-            }
-        }
-    }
+    /// lenet-core's own type, re-exported: none of its methods computes a
+    /// gradient (they build, list, count and check tensors: `init`,
+    /// `lenet_zeros`, `zeros_like`, `tensors`, `tensors_mut`, `len`,
+    /// `is_empty`, `shapes_match`, `check_lenet_shapes`, `all_finite`). The
+    /// readable backward pass is the free function `lenet5::trace`, which a
+    /// submission cannot name.
+    pub use lenet_core::lenet5::Params;
 }
 
 /// The student's answers, in the form the grader's runner takes them.

@@ -21,7 +21,6 @@
 //! LeNets is only [`Arch`]: the activation and the pooling.
 
 use crate::activation::Activation;
-use serde::{Deserialize, Serialize};
 
 /// Side of the square input images, and their channels (grey: one).
 pub const IMAGE_SIDE: usize = 28;
@@ -157,7 +156,8 @@ pub const PARAM_SHAPES: [&[usize]; 10] = [
 ];
 
 /// How the two subsampling layers reduce each 2×2 window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Pooling {
     /// The largest entry; the gradient flows back only to it.
     Max,
@@ -166,7 +166,8 @@ pub enum Pooling {
 }
 
 /// The choices that distinguish LeNet variants; the shapes never change.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Arch {
     pub activation: Activation,
     pub pooling: Pooling,

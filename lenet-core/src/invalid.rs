@@ -1,12 +1,11 @@
-//! The parts of an error that modules below [`crate::error`] share: a tensor
-//! of the wrong shape ([`ShapeError`]), a setting out of range
-//! ([`ConfigError`]), and how a shape and a number are written
-//! ([`shape_text`], [`number_text`]).
+//! The parts of an error that LeNet's code shares: a tensor of the wrong
+//! shape ([`ShapeError`]), a setting out of range ([`ConfigError`]), and how
+//! a shape and a number are written ([`shape_text`], [`number_text`]).
 //!
-//! They live here, below `model`, `data` and `train`, so that those modules
-//! can return them while [`crate::error::Error`], which wraps every module's
-//! error, sits above them all; `crate::error` re-exports them. This module
-//! imports nothing of the crate.
+//! They live here, in the core crate, because [`crate::lenet5`] returns them
+//! (a parameter tensor of the wrong shape, a model file's bad setting) and
+//! `lenet`'s modules above it do too; `lenet::invalid` is this module, and
+//! `lenet::error::Error` wraps them. This module imports nothing of the crate.
 
 use std::fmt;
 

@@ -7,7 +7,6 @@ use crate::activation::Activation;
 use crate::element::Real;
 use crate::rng::Rng;
 use ndarray::{Array1, Array2, Array4, ArrayViewD, ArrayViewMutD};
-use serde::{Deserialize, Serialize};
 
 /// The names of the tensors, in the order of [`Params::tensors`].
 pub const PARAM_NAMES: [&str; 10] =
@@ -16,7 +15,8 @@ pub const PARAM_NAMES: [&str; 10] =
 /// The weights and biases of LeNet. Kernels are out×in×5×5; fully connected
 /// weights are out×in (one column per input feature) and biases have one
 /// entry per output.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Params<F> {
     pub conv1_w: Array4<F>,
     pub conv1_b: Array1<F>,

@@ -1,7 +1,8 @@
-//! The readable LeNet: each layer is one call to the crate's layer functions
-//! ([`crate::conv`], [`crate::pool`], [`crate::activation`], [`crate::fc`],
-//! [`crate::loss`]), and every intermediate is kept in a [`Trace`], so a
-//! notebook can show δ flowing backwards layer by layer.
+//! The readable LeNet's pass: each layer is one call to the crate's layer
+//! functions ([`crate::conv`], [`crate::pool`], [`crate::activation`],
+//! [`crate::fc`], [`crate::loss`]), and every intermediate is kept in a
+//! [`Trace`], so a notebook or a widget can show δ flowing backwards layer
+//! by layer. The equations are in [`super`].
 
 use super::Params;
 use super::arch::{Arch, CONV1_PADDING, CONV2_PADDING, POOL, Pooling};
@@ -91,7 +92,9 @@ fn column<F: Real>(b: &Array1<F>) -> Array2<F> {
 }
 
 // ANCHOR: trace
-/// The forward and backward pass, layer by layer.
+/// The forward and backward pass of the network `arch` with parameters
+/// `w` over the images `x` and their `labels`, layer by layer (the
+/// equations of [`super`]), with every intermediate kept.
 ///
 /// # Panics
 /// If `x` is not N×1×28×28 or a label is out of range (from the layers).
