@@ -16,12 +16,16 @@
 // %% [markdown]
 // # 6. Training LeNet
 //
-// *Reading time: about 20 minutes, plus a few seconds of training. You will:*
+// *Reading time: about 35 minutes, plus a minute or two of training. You will:*
 // - *train the LeNet-5 of chapter 5 on 8,000 handwritten digits with minibatch
 //   SGD, momentum and weight decay, and watch loss and accuracy per epoch;*
 // - *look at what the network learned: its first-layer kernels, its feature
 //   maps and its mistakes;*
-// - *follow δ backwards through one real digit the trained network gets wrong.*
+// - *follow δ backwards through one real digit the trained network gets wrong;*
+// - *measure, layer by layer, why the scale of the initial weights matters
+//   (N(0, 1), 0.01·N(0, 1), Xavier and He) and train from each;*
+// - *see how σ′ ≤ 1/4 for the sigmoid and ≤ 1 for tanh shrinks δ on its way
+//   back, unlike ReLU, and count the ReLUs that died.*
 //
 // Chapter 5 assembled LeNet-5 by hand and pushed one digit through it, forward
 // and backward. Training repeats that backward pass many thousands of times:
@@ -294,6 +298,228 @@ heatmap_grid("∂C/∂a at the pool1 output", &maps(&trace.dcost_dpool1, "channe
 
 // %%
 heatmap_grid("δ at conv1", &maps(&trace.delta_conv1, "channel"), 6)
+
+// %% [markdown]
+// ## The scale of the initial weights
+//
+// Training starts from random weights, and how large they are matters before
+// the first step is taken. A unit of a layer adds up $n_{\text{in}}$ products
+// $w\,a$ (its *fan-in*: 25 for conv1, 6·25 = 150 for conv2, 400, 120 and 84
+// for fc1 to fc3). With independent weights of mean 0 and variance
+// $\operatorname{Var}(w)$,
+// $$\operatorname{Var}(z) = n_{\text{in}} \operatorname{Var}(w)\, \mathbb{E}[a^2],$$
+// so every layer multiplies the size of the signal by about
+// $\sqrt{n_{\text{in}} \operatorname{Var}(w)}$. On the way back,
+// $\delta^l = \big((W^{l+1})^\top \delta^{l+1}\big) \odot \sigma'(z^l)$
+// multiplies by the same weights, now summed over the *fan-out*
+// $n_{\text{out}}$ (the outputs that read one input). Two classic choices keep
+// these factors near 1:
+//
+// - **Xavier** (Glorot): $\operatorname{Var}(w) = 2/(n_{\text{in}} + n_{\text{out}})$, a compromise
+//   between the forward ($n_{\text{in}}$) and backward ($n_{\text{out}}$) condition, for
+//   units like tanh with $\sigma'(0) = 1$;
+// - **He** (Kaiming): $\operatorname{Var}(w) = 2/n_{\text{in}}$. ReLU sets about half of its
+//   inputs to zero, which halves $\mathbb{E}[a^2]$; the 2 makes up for it.
+//
+// `lenet::init` draws LeNet's weights from a normal distribution with one of
+// four scales, $N(0, 1)$, $0.01 \cdot N(0, 1)$, Xavier or He, and zero biases
+// (`init::params(Init::He, seed)`; the same seed gives the same weights). For
+// each, `lenet::diagnostics::layer_stats` reads off a trace of 256 training
+// digits, layer by layer: the standard deviation of the output $a^l$ over the
+// batch, the size of $\delta^l$ (its norm per digit, $\sqrt{\text{mean}_n \lVert \delta^l_n \rVert^2}$), and the norm
+// $\lVert \partial C/\partial W^l \rVert$ of the weight gradient that SGD steps by.
+// First for the network of this chapter (ReLU and max pooling):
+
+// %%
+use lenet::activation::Activation;
+use lenet::diagnostics::{layer_stats, LayerStats};
+use lenet::init::{self, Init};
+use lenet::model::{LeNet, Pooling};
+use lenet::plots::{layer_chart, line_chart, Series};
+const LAYERS: [&str; 5] = ["conv1", "conv2", "fc1", "fc2", "fc3"];
+let (probe, probe_labels) = split.train.batch::<f64>(&(0..256).collect::<Vec<_>>());
+/// The statistics of each layer of `arch` with weights drawn as `init` says.
+fn at_init(arch: Arch, init: Init, x: &lenet::ndarray::Array4<f64>, labels: &[usize]) -> Vec<LayerStats> {
+    let net = LeNet::from_params(arch, init::params(init, 1)).expect("LeNet's shapes");
+    layer_stats(&arch, &net.trace(x, labels))
+}
+/// One row per layer and initialisation.
+fn init_table(runs: &[(Init, Vec<LayerStats>)]) -> Matrix<String> {
+    let head = ["init", "layer", "std of a", "‖δ‖ per digit", "‖∂C/∂W‖", "mean σ′(z)"].map(String::from);
+    let rows = runs.iter().flat_map(|(init, stats)| stats.iter().map(move |s| [
+        init.name(),
+        s.layer.to_string(),
+        format!("{:.2e}", s.output_std),
+        format!("{:.2e}", s.delta_norm),
+        format!("{:.2e}", s.weight_grad_norm),
+        s.mean_slope.map_or("–".to_string(), |m| format!("{m:.3}")),
+    ]));
+    Matrix::from_rows(&std::iter::once(head).chain(rows).collect::<Vec<_>>())
+}
+let modern: Vec<(Init, Vec<LayerStats>)> =
+    Init::COMPARED.iter().map(|&i| (i, at_init(Arch::modern(), i, &probe, &probe_labels))).collect();
+init_table(&modern)
+
+// %%
+fn per_layer(runs: &[(Init, Vec<LayerStats>)], value: fn(&LayerStats) -> f64) -> Vec<Series> {
+    runs.iter().map(|(i, stats)| Series::new(i.name(), stats.iter().map(value).collect())).collect()
+}
+layer_chart("Spread of each layer's output at initialisation", "std of a (log scale)", &LAYERS,
+            &per_layer(&modern, |s| s.output_std))
+
+// %%
+layer_chart("Weight gradient per layer at initialisation", "‖∂C/∂W‖ (log scale)", &LAYERS,
+            &per_layer(&modern, |s| s.weight_grad_norm))
+
+// %% [markdown]
+// INIT_MODERN_TEXT
+//
+// With tanh and mean pooling (the classic LeNet) the same four scales fail
+// differently, because tanh is bounded. This is chapter 1's *Try it* with the
+// weights multiplied by 100, now in every layer at once:
+
+// %%
+let classic: Vec<(Init, Vec<LayerStats>)> =
+    Init::COMPARED.iter().map(|&i| (i, at_init(Arch::classic(), i, &probe, &probe_labels))).collect();
+init_table(&classic)
+
+// %% [markdown]
+// INIT_CLASSIC_TEXT
+//
+// Now the same training run from each of the four starting points: the same
+// seed, so the same minibatches in the same order (`train::train_from` takes
+// the initial model; `config.seed` orders the batches), three epochs each, with
+// the settings of the run above.
+
+// %%
+/// Trains `arch` from each initial scale for three epochs and returns the
+/// runs' histories (or where each diverged).
+fn train_each(arch: Arch, split: &lenet::data::Split) -> Vec<(Init, Result<train::History, String>)> {
+    let config = TrainConfig { epochs: 3, ..TrainConfig::default() };
+    Init::COMPARED.iter().enumerate().map(|(k, &i)| {
+        let out_dir = std::env::temp_dir().join(format!("lenet-notebook-init-{}-{k}", arch.activation.name()));
+        let net = LeNet::from_params(arch, init::params(i, config.seed)).expect("LeNet's shapes");
+        let run = train::train_from(&TrainConfig { out_dir, ..config.clone() }, net, split, &mut Silent);
+        (i, run.map(|o| o.history.clone()).map_err(|e| match e {
+            lenet::Error::Diverged { epoch, batch, .. } => format!("diverged in epoch {epoch}, batch {batch}"),
+            other => other.to_string(),
+        }))
+    }).collect()
+}
+fn accuracy_table(runs: &[(Init, Result<train::History, String>)]) -> Matrix<String> {
+    let head = ["init", "train loss, epoch 1", "validation accuracy after epochs 1, 2, 3"].map(String::from);
+    let rows = runs.iter().map(|(i, run)| match run {
+        Ok(h) => [
+            i.name(),
+            format!("{:.4}", h.epochs[0].train_loss),
+            h.epochs.iter().map(|e| format!("{:.2}%", 100.0 * e.test_accuracy)).collect::<Vec<_>>().join(", "),
+        ],
+        Err(e) => [i.name(), "–".into(), e.clone()],
+    });
+    Matrix::from_rows(&std::iter::once(head).chain(rows).collect::<Vec<_>>())
+}
+fn curves(runs: &[(Init, Result<train::History, String>)], title: &str) -> lenet::plots::Svg {
+    let series: Vec<Series> = runs.iter().filter_map(|(i, run)| {
+        let h = run.as_ref().ok()?;
+        Some(Series::new(i.name(), h.epochs.iter().map(|e| 100.0 * e.test_accuracy).collect()))
+    }).collect();
+    line_chart(title, "validation accuracy (%)", &series)
+}
+let modern_runs = train_each(Arch::modern(), &split);
+accuracy_table(&modern_runs)
+
+// %%
+curves(&modern_runs, "ReLU and max pooling: validation accuracy by initial scale")
+
+// %%
+let classic_runs = train_each(Arch::classic(), &split);
+accuracy_table(&classic_runs)
+
+// %%
+curves(&classic_runs, "tanh and mean pooling: validation accuracy by initial scale")
+
+// %% [markdown]
+// TRAIN_TEXT
+//
+// ## Why ReLU
+//
+// Each step of δ towards the input multiplies by $\sigma'(z^l)$, entry by
+// entry. For the sigmoid, $\sigma'(z) = \sigma(z)(1 - \sigma(z))$ is at most
+// $1/4$ (at $z = 0$, where $\sigma = 1/2$); for tanh, $1 - \tanh^2 z$ is at most
+// 1, also only at $z = 0$, and both fall towards 0 as $|z|$ grows. So through
+// $L$ sigmoid layers δ shrinks by at least $4^L$ on top of whatever the weights
+// do, and tanh can only lose as well. ReLU's $\sigma'$ is exactly 1 where
+// $z > 0$: δ passes unchanged through the open gates, and the weights alone set
+// its size.
+//
+// Measured on the same 256 digits, with each network's default initial
+// weights (`LeNet::new`: Xavier for tanh and the sigmoid, He for ReLU): the mean
+// of $\sigma'(z^l)$ over the batch and the size of $\delta^l$, read from fc3
+// back to conv1.
+
+// %%
+let sigmoid_mean = Arch { activation: Activation::Sigmoid, pooling: Pooling::Mean };
+let by_activation: Vec<(&str, Vec<LayerStats>)> = [
+    ("sigmoid, mean pooling", sigmoid_mean),
+    ("tanh, mean pooling (classic)", Arch::classic()),
+    ("ReLU, max pooling (modern)", Arch::modern()),
+]
+.iter()
+.map(|&(name, arch)| (name, layer_stats(&arch, &LeNet::new(arch, 1).trace(&probe, &probe_labels))))
+.collect();
+let head = ["network", "quantity", "fc3", "fc2", "fc1", "conv2", "conv1"].map(String::from);
+let rows = by_activation.iter().flat_map(|(name, stats)| {
+    let back: Vec<&LayerStats> = stats.iter().rev().collect();
+    [
+        std::iter::once(name.to_string()).chain(std::iter::once("‖δ‖ per digit".to_string()))
+            .chain(back.iter().map(|s| format!("{:.2e}", s.delta_norm))).collect::<Vec<_>>(),
+        std::iter::once(String::new()).chain(std::iter::once("mean σ′(z)".to_string()))
+            .chain(back.iter().map(|s| s.mean_slope.map_or("–".to_string(), |m| format!("{m:.3}")))).collect(),
+    ]
+});
+Matrix::from_rows(&std::iter::once(head.to_vec()).chain(rows).collect::<Vec<_>>())
+
+// %%
+let series: Vec<Series> = by_activation.iter()
+    .map(|(name, stats)| Series::new(*name, stats.iter().map(|s| s.delta_norm).collect()))
+    .collect();
+layer_chart("Size of δ per layer at initialisation", "‖δ‖ per digit (log scale)", &LAYERS, &series)
+
+// %% [markdown]
+// WHY_RELU_TEXT
+//
+// ### Dead ReLUs
+//
+// ReLU pays for its open gates with closed ones: where $z \le 0$,
+// $\sigma'(z) = 0$ and nothing passes. A unit whose $z$ is $\le 0$ for *every*
+// digit is **dead** on them: it outputs 0 whatever the image, no gradient
+// reaches its weights through it, so SGD cannot bring it back.
+// `LayerStats::dead_fraction` is the share of such units (each position of each
+// feature map, or each neuron) over the 256 digits; here for the network before
+// training, after the eight epochs above, and after one epoch with the learning
+// rate 0.5 of the *Try it* box, which stalled at chance.
+
+// %%
+let (probe32, labels32) = split.train.batch::<f32>(&(0..256).collect::<Vec<_>>());
+let too_fast = train::train(
+    &TrainConfig { epochs: 1, lr: 0.5, out_dir: std::env::temp_dir().join("lenet-notebook-lr-0.5"), ..TrainConfig::default() },
+    &split, &mut Silent,
+).expect("training");
+println!("lr 0.5, one epoch: validation accuracy {:.2}%", 100.0 * too_fast.test.accuracy());
+let dead_of = |net: &LeNet<f32>| layer_stats(&net.arch, &net.trace(&probe32, &labels32));
+let columns = [
+    ("before training", dead_of(&LeNet::new(Arch::modern(), TrainConfig::default().seed))),
+    ("after 8 epochs", dead_of(&outcome.model)),
+    ("1 epoch at lr 0.5", dead_of(&too_fast.model)),
+];
+let head = std::iter::once("dead ReLUs".to_string()).chain(columns.iter().map(|(n, _)| n.to_string()));
+let rows = (0..4).map(|l| std::iter::once(LAYERS[l].to_string())
+    .chain(columns.iter().map(|(_, s)| format!("{:.1}%", 100.0 * s[l].dead_fraction.expect("ReLU"))))
+    .collect::<Vec<_>>());
+Matrix::from_rows(&std::iter::once(head.collect::<Vec<_>>()).chain(rows).collect::<Vec<_>>())
+
+// %% [markdown]
+// DEAD_TEXT
 
 // %% [markdown]
 // > [!NOTE]
