@@ -372,7 +372,25 @@ layer_chart("Weight gradient per layer at initialisation", "‖∂C/∂W‖ (log
             &per_layer(&modern, |s| s.weight_grad_norm))
 
 // %% [markdown]
-// INIT_MODERN_TEXT
+// Read each scale downwards. With $N(0, 1)$ every layer multiplies the spread
+// by 9 to 16 (from 1.21 at conv1 to $3.2 \cdot 10^4$ at the logits), far beyond
+// where the softmax gives anything but probabilities of 0 and 1; δ grows to $10^4$ at conv1, and
+// every weight gradient is of order $10^4$, so a step of $\eta = 0.02$ moves
+// each weight by hundreds. With $0.01 \cdot N(0, 1)$ it is the reverse: the
+// spread falls by a factor of 6 to 11 per layer, to $3 \cdot 10^{-6}$ at the
+// logits, so every digit gets $p \approx 1/10$; δ starts at its full size at
+// fc3 but shrinks by the same small weights on its way back, and every weight
+// gradient is about $2 \cdot 10^{-5}$: the steps change nothing. Xavier and He
+// keep the spreads between 0.1 and 1.5 in every layer and δ between 0.37 and
+// 1.22 (He, made for ReLU, keeps δ levellest: 1.02 to 1.22).
+//
+// The column of mean $\sigma'(z)$ is the same for all four, and the spreads of
+// $N(0, 1)$ are exactly $100^l$ times those of $0.01 \cdot N(0, 1)$ at the
+// $l$-th layer. That is no accident: the four draws share a seed, so each
+// layer's weights are the same numbers times a different constant; with zero
+// biases, ReLU and max pooling commute with a positive factor
+// ($\max(0, cz) = c \max(0, z)$ for $c > 0$), so the signs of every $z$, and
+// with them ReLU's gates, do not depend on the scale at all. Only the sizes do.
 //
 // With tanh and mean pooling (the classic LeNet) the same four scales fail
 // differently, because tanh is bounded. This is chapter 1's *Try it* with the
@@ -384,7 +402,16 @@ let classic: Vec<(Init, Vec<LayerStats>)> =
 init_table(&classic)
 
 // %% [markdown]
-// INIT_CLASSIC_TEXT
+// tanh is bounded, so with $N(0, 1)$ the outputs cannot blow up: their spread
+// stays below 1 up to fc2. But they stay there by saturating. The mean of
+// $\sigma'(z)$ falls to 0.151 at conv2 and 0.055 at fc1, against 0.97 to 0.98
+// with Xavier: most units sit on the flat tails of tanh, where a change of
+// weight hardly changes the output. That is chapter 1's exercise again: there,
+// weights 100 times too large pushed the sigmoid to within $10^{-4}$ of 0 or 1.
+// With $0.01 \cdot N(0, 1)$, tanh works in its linear middle
+// ($\sigma'(z) = 1.000$ to three decimals) and fails exactly like the ReLU
+// network at that scale: the signal vanishes, and so do the gradients
+// ($5 \cdot 10^{-5}$).
 //
 // Now the same training run from each of the four starting points: the same
 // seed, so the same minibatches in the same order (`train::train_from` takes
@@ -439,7 +466,16 @@ accuracy_table(&classic_runs)
 curves(&classic_runs, "tanh and mean pooling: validation accuracy by initial scale")
 
 // %% [markdown]
-// TRAIN_TEXT
+// The measurements predict the runs. Too small, $0.01 \cdot N(0, 1)$: the loss
+// stays at $\ln 10 \approx 2.30$ and the validation accuracy at 10.40% (chance) for
+// all three epochs, with either network. Too large, $N(0, 1)$: with ReLU the
+// first epoch's loss averages 15,256, its huge first steps leave a network
+// that is no better than chance; with tanh it learns, but slowly
+// (50.55% after three epochs), because its saturated units pass little
+// gradient. Xavier and He both reach 91–96% within the three epochs; here He
+// is ahead for both networks (96.50% and 94.35%), Xavier at 95.90% and 93.25%.
+// A single seed and three epochs do not make a ranking of those two, but the
+// gap to the other two scales is far beyond any such noise.
 //
 // ## Why ReLU
 //
@@ -467,17 +503,19 @@ let by_activation: Vec<(&str, Vec<LayerStats>)> = [
 .iter()
 .map(|&(name, arch)| (name, layer_stats(&arch, &LeNet::new(arch, 1).trace(&probe, &probe_labels))))
 .collect();
-let head = ["network", "quantity", "fc3", "fc2", "fc1", "conv2", "conv1"].map(String::from);
-let rows = by_activation.iter().flat_map(|(name, stats)| {
-    let back: Vec<&LayerStats> = stats.iter().rev().collect();
-    [
-        std::iter::once(name.to_string()).chain(std::iter::once("‖δ‖ per digit".to_string()))
-            .chain(back.iter().map(|s| format!("{:.2e}", s.delta_norm))).collect::<Vec<_>>(),
-        std::iter::once(String::new()).chain(std::iter::once("mean σ′(z)".to_string()))
-            .chain(back.iter().map(|s| s.mean_slope.map_or("–".to_string(), |m| format!("{m:.3}")))).collect(),
-    ]
-});
-Matrix::from_rows(&std::iter::once(head.to_vec()).chain(rows).collect::<Vec<_>>())
+{
+    let head = ["network", "quantity", "fc3", "fc2", "fc1", "conv2", "conv1"].map(String::from);
+    let rows = by_activation.iter().flat_map(|(name, stats)| {
+        let back: Vec<&LayerStats> = stats.iter().rev().collect();
+        [
+            std::iter::once(name.to_string()).chain(std::iter::once("‖δ‖ per digit".to_string()))
+                .chain(back.iter().map(|s| format!("{:.2e}", s.delta_norm))).collect::<Vec<_>>(),
+            std::iter::once(String::new()).chain(std::iter::once("mean σ′(z)".to_string()))
+                .chain(back.iter().map(|s| s.mean_slope.map_or("–".to_string(), |m| format!("{m:.3}")))).collect(),
+        ]
+    });
+    Matrix::from_rows(&std::iter::once(head.to_vec()).chain(rows).collect::<Vec<_>>())
+}
 
 // %%
 let series: Vec<Series> = by_activation.iter()
@@ -486,7 +524,19 @@ let series: Vec<Series> = by_activation.iter()
 layer_chart("Size of δ per layer at initialisation", "‖δ‖ per digit (log scale)", &LAYERS, &series)
 
 // %% [markdown]
-// WHY_RELU_TEXT
+// The sigmoid's mean $\sigma'(z)$ is 0.23 to 0.25 in every layer, just under its
+// bound of 1/4, and δ shrinks by a factor of 3 to 11 per layer: from 0.975 at
+// the logits to $1.04 \cdot 10^{-3}$ at conv1, almost a thousand times smaller, so
+// conv1's weights would learn a thousand times slower than fc3's. With tanh
+// near its middle ($\sigma'$ about 0.97) δ keeps its size through the fully
+// connected layers and loses some at each mean pooling, which halves the norm
+// of what passes it (the gradient is split in four equal parts, a norm of
+// $\sqrt{4}/4 = 1/2$ of what arrived): 0.79 at conv2, 0.27 at conv1. With ReLU and max pooling δ stays between 1.0
+// and 1.2 all the way: $\sigma'$ is 1 on the open gates (about half of them;
+// a quarter in conv1, where much of each digit's surroundings is blank), 0 on
+// the rest, and max pooling hands the whole gradient to one entry; He's
+// weights make up for the closed half. Saturation, as in the first table of
+// tanh, would shrink every $\sigma'$ further, on top of these bounds.
 //
 // ### Dead ReLUs
 //
@@ -506,20 +556,33 @@ let too_fast = train::train(
     &split, &mut Silent,
 ).expect("training");
 println!("lr 0.5, one epoch: validation accuracy {:.2}%", 100.0 * too_fast.test.accuracy());
-let dead_of = |net: &LeNet<f32>| layer_stats(&net.arch, &net.trace(&probe32, &labels32));
-let columns = [
-    ("before training", dead_of(&LeNet::new(Arch::modern(), TrainConfig::default().seed))),
-    ("after 8 epochs", dead_of(&outcome.model)),
-    ("1 epoch at lr 0.5", dead_of(&too_fast.model)),
-];
-let head = std::iter::once("dead ReLUs".to_string()).chain(columns.iter().map(|(n, _)| n.to_string()));
-let rows = (0..4).map(|l| std::iter::once(LAYERS[l].to_string())
-    .chain(columns.iter().map(|(_, s)| format!("{:.1}%", 100.0 * s[l].dead_fraction.expect("ReLU"))))
-    .collect::<Vec<_>>());
-Matrix::from_rows(&std::iter::once(head.collect::<Vec<_>>()).chain(rows).collect::<Vec<_>>())
+{
+    let dead_of = |net: &LeNet<f32>| layer_stats(&net.arch, &net.trace(&probe32, &labels32));
+    let columns = [
+        ("before training", dead_of(&LeNet::new(Arch::modern(), TrainConfig::default().seed))),
+        ("after 8 epochs", dead_of(&outcome.model)),
+        ("1 epoch at lr 0.5", dead_of(&too_fast.model)),
+    ];
+    let head = std::iter::once("dead ReLUs".to_string()).chain(columns.iter().map(|(n, _)| n.to_string()));
+    let rows = (0..4).map(|l| std::iter::once(LAYERS[l].to_string())
+        .chain(columns.iter().map(|(_, s)| format!("{:.1}%", 100.0 * s[l].dead_fraction.expect("ReLU"))))
+        .collect::<Vec<_>>());
+    Matrix::from_rows(&std::iter::once(head.collect::<Vec<_>>()).chain(rows).collect::<Vec<_>>())
+}
 
 // %% [markdown]
-// DEAD_TEXT
+// Before training, 11.1% of conv1's units are dead on these digits. Dead on a
+// batch is not always broken: a conv1 unit whose window is blank in all 256
+// digits has $z = b = 0$ for each of them. After the eight epochs 9.8% of conv1
+// and 13.3% of fc1 are dead, at most 2.4% elsewhere: a network can afford
+// that.
+// One epoch at learning rate 0.5 kills every unit of conv1, conv2 and fc2 and
+// 95.8% of fc1: the steps were so large that every $z$ turned
+// negative, no gradient gets past the dead layers any more, and the network is
+// stuck at chance (9.10% on validation), the cause the *Try it* box above
+// suspected. Smaller learning rates (or a start that is not too large, as
+// above) avoid it; leaky ReLU, which keeps a small slope for $z < 0$, is
+// another cure.
 
 // %% [markdown]
 // > [!NOTE]
