@@ -20,9 +20,13 @@ pub fn layer_chart(title: &str, y_label: &str, layers: &[&str], series: &[Series
     let lo = values().fold(f64::INFINITY, f64::min);
     let hi = values().fold(f64::NEG_INFINITY, f64::max);
     let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.1, 10.0) };
-    // A margin of a third of a decade (a factor of 2) either way, and at
-    // least one decade in all.
+    // A margin of a factor of 2 either way, at least one decade in all, and
+    // then room above the highest point for the legend (in the upper right),
+    // so that it hides no point: a share of the height that grows with the
+    // legend's lines.
     let (y0, y1) = (lo / 2.0, (hi * 2.0).max(lo * 10.0));
+    let legend_share = (0.05 + 0.08 * series.len() as f64).min(0.5);
+    let y1 = y1 * (y1 / y0).powf(legend_share / (1.0 - legend_share));
     let (x0, x1) = (-0.5, n as f64 - 0.5);
     let labels: Vec<String> = layers.iter().map(|s| s.to_string()).collect();
     draw_svg(640, 400, |root| {
