@@ -187,9 +187,8 @@ mod tests {
     #[test]
     fn layer_stats_agree_with_a_direct_computation() {
         // Three made-up images with values in [0, 1].
-        let x = Array4::from_shape_fn((3, 1, 28, 28), |(n, _, i, j)| {
-            (0.5 + 0.5 * ((n * 7 + i * 3 + j) as f64 * 0.37).sin())
-        });
+        let x =
+            Array4::from_shape_fn((3, 1, 28, 28), |(n, _, i, j)| 0.5 + 0.5 * ((n * 7 + i * 3 + j) as f64 * 0.37).sin());
         let labels = [1, 7, 3];
         let arch = Arch::modern();
         let net = LeNet::from_params(arch, init::params(Init::He, 5)).unwrap();
@@ -234,9 +233,8 @@ mod tests {
     /// dead units.
     #[test]
     fn mean_slope_respects_the_bounds_of_sigma_prime() {
-        let x = Array4::from_shape_fn((2, 1, 28, 28), |(n, _, i, j)| {
-            (0.5 + 0.5 * ((n * 5 + i + 2 * j) as f64 * 0.61).cos())
-        });
+        let x =
+            Array4::from_shape_fn((2, 1, 28, 28), |(n, _, i, j)| 0.5 + 0.5 * ((n * 5 + i + 2 * j) as f64 * 0.61).cos());
         for (activation, bound) in [(Activation::Tanh, 1.0), (Activation::Sigmoid, 0.25)] {
             let arch = Arch { activation, pooling: crate::model::Pooling::Mean };
             let t = LeNet::from_params(arch, init::params(Init::Xavier, 1)).unwrap().trace(&x, &[0, 9]);

@@ -51,7 +51,7 @@ impl Init {
     /// `Xavier`, `He`.
     pub fn name(self) -> String {
         match self {
-            Init::Normal(sigma) if sigma == 1.0 => "N(0,1)".into(),
+            Init::Normal(1.0) => "N(0,1)".into(),
             Init::Normal(sigma) => format!("{sigma}·N(0,1)"),
             Init::Xavier => "Xavier".into(),
             Init::He => "He".into(),
