@@ -496,9 +496,9 @@ curves(&classic_runs, "tanh and mean pooling: validation accuracy by initial sca
 // %%
 let sigmoid_mean = Arch { activation: Activation::Sigmoid, pooling: Pooling::Mean };
 let by_activation: Vec<(&str, Vec<LayerStats>)> = [
-    ("sigmoid, mean pooling", sigmoid_mean),
-    ("tanh, mean pooling (classic)", Arch::classic()),
-    ("ReLU, max pooling (modern)", Arch::modern()),
+    ("sigmoid + mean", sigmoid_mean),
+    ("tanh + mean (classic)", Arch::classic()),
+    ("ReLU + max (modern)", Arch::modern()),
 ]
 .iter()
 .map(|&(name, arch)| (name, layer_stats(&arch, &LeNet::new(arch, 1).trace(&probe, &probe_labels))))
@@ -508,9 +508,9 @@ let by_activation: Vec<(&str, Vec<LayerStats>)> = [
     let rows = by_activation.iter().flat_map(|(name, stats)| {
         let back: Vec<&LayerStats> = stats.iter().rev().collect();
         [
-            std::iter::once(name.to_string()).chain(std::iter::once("‖δ‖ per digit".to_string()))
+            std::iter::once(name.to_string()).chain(std::iter::once("‖δ‖".to_string()))
                 .chain(back.iter().map(|s| format!("{:.2e}", s.delta_norm))).collect::<Vec<_>>(),
-            std::iter::once(String::new()).chain(std::iter::once("mean σ′(z)".to_string()))
+            std::iter::once(String::new()).chain(std::iter::once("mean σ′".to_string()))
                 .chain(back.iter().map(|s| s.mean_slope.map_or("–".to_string(), |m| format!("{m:.3}")))).collect(),
         ]
     });
