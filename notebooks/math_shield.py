@@ -81,9 +81,38 @@ def shield(content):
     return _outside_code(content, lambda t: MATH.sub(lambda m: code_span(" ".join(m.group(0).split())), t))
 
 
+# A callout's first line as gettext writes it back: the marker joined to the
+# text after it, its brackets escaped ("> \[!NOTE\] **Title.** …"). mdBook
+# makes a quote a callout box only when "[!NOTE]" is its first line alone.
+JOINED_ALERT = re.compile(r"^((?:[ \t]*>)+[ \t]?)\\?\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\\?\][ \t]+(?=\S)", re.M)
+
+
+# gettext also opens a quote with an empty quote line ("> " alone), which
+# would leave the marker on the quote's second line.
+QUOTE_LINE = re.compile(r"^[ \t]*>")
+EMPTY_QUOTE_LINE = re.compile(r"^[ \t]*(?:>[ \t]*)+$")
+MARKER_LINE = re.compile(r"^(?:[ \t]*>)+[ \t]?\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]$")
+
+
+def _callouts(content):
+    """The callout markers of `content` back on the first line of their quote."""
+    content = JOINED_ALERT.sub(lambda m: f"{m.group(1)}[!{m.group(2)}]\n{m.group(1).rstrip()} ", content)
+    lines, out = content.split("\n"), []
+    for i, line in enumerate(lines):
+        starts_quote = not out or not QUOTE_LINE.match(out[-1])
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if starts_quote and EMPTY_QUOTE_LINE.match(line) and MARKER_LINE.match(nxt):
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
 def unshield(content):
-    """Every code span that is exactly one formula becomes the formula again."""
-    return SHIELDED.sub(lambda m: m.group(2), content)
+    """Every code span that is exactly one formula becomes the formula again,
+    and every callout marker that gettext moved off its quote's first line
+    (joined to its text, after an empty quote line) gets it back: the
+    English book's Markdown, which gettext reflowed."""
+    return SHIELDED.sub(lambda m: m.group(2), _callouts(content))
 
 
 def formula_code_spans(content):

@@ -21,6 +21,21 @@ class Shield(unittest.TestCase):
         text = "a $x_1 \\, y$ and $$\\frac{1}{2}$$ but `code`"
         self.assertEqual(unshield(shield(text)), "a $x_1 \\, y$ and $$\\frac{1}{2}$$ but `code`")
 
+    def test_unshield_gives_a_callout_marker_its_line_back(self):
+        # What gettext writes for "> [!NOTE]\n> **Title.** text": one line,
+        # brackets escaped. mdBook needs the marker alone on the first line.
+        joined = "Before.\n\n> \\[!NOTE\\] **要点。** 正文 `$x$`\n\n>> \\[!TIP\\] **Try it.** y\n"
+        self.assertEqual(
+            unshield(joined),
+            "Before.\n\n> [!NOTE]\n> **要点。** 正文 $x$\n\n>> [!TIP]\n>> **Try it.** y\n",
+        )
+        # gettext also opens the quote with an empty quote line; it goes.
+        self.assertEqual(unshield("a\n\n > \n > \\[!NOTE\\] **T.** x\n > \n > - y\n"),
+                         "a\n\n > [!NOTE]\n > **T.** x\n > \n > - y\n")
+        # A marker already on its own line, and one in running text, stay.
+        for kept in ["> [!NOTE]\n> **Title.** text\n", "See [!NOTE] in the middle of a line.\n"]:
+            self.assertEqual(unshield(kept), kept)
+
     def test_a_backtick_in_a_formula(self):
         self.assertEqual(unshield(shield("$a`b$")), "$a`b$")
 

@@ -14,7 +14,8 @@ exist, and resolves to nothing). A page fails on
     exception, console.error, a resource that did not load);
   - a KaTeX error element (.katex-error), or math left unrendered: `$$`, `\\(`,
     `\\)`, `\\[`, `\\]`, `$...$` or a TeX command such as `\\frac` in the visible
-    text outside code blocks and outside KaTeX's output;
+    text outside code blocks and outside KaTeX's output; a callout's marker
+    (`[!NOTE]` …) printed as text instead of making the quote a callout box;
   - an <img> that did not load (complete && naturalWidth == 0, or still loading);
   - an internal link that does not resolve: a page or file that is not in the
     book, or a #fragment that is not an id (or <a name>) of its target page
@@ -135,7 +136,10 @@ Promise.race([settled, new Promise(r => setTimeout(r, wait))]).then(() => {
     .map(e => ({text: e.textContent.slice(0, 120), title: e.getAttribute('title') || ''}));
   const RAW = /\$\$|\\\(|\\\)|\\\[|\\\]|\$[^$\s][^$\n]*?\$|\\[A-Za-z]{2,}/g;
   const SKIP = 'pre, code, script, style, noscript, textarea, template, .katex, .katex-display, .katex-error';
-  const rawMath = [];
+  const rawMath = [], alertMarkers = [];
+  // A callout's marker ([!NOTE] …) left as text: mdBook renders "> [!NOTE]"
+  // alone on a quote's first line as a callout box, and prints it otherwise.
+  const ALERT = /\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]/g;
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const el = n.parentElement;
@@ -144,6 +148,8 @@ Promise.race([settled, new Promise(r => setTimeout(r, wait))]).then(() => {
     for (const m of text.matchAll(RAW)) rawMath.push({match: m[0],
       context: text.slice(Math.max(0, m.index - 40), m.index + m[0].length + 40).trim(),
       in: describe(el.closest('p, li, td, th, h1, h2, h3, h4, h5, h6, div') || el).slice(0, 80)});
+    for (const m of text.matchAll(ALERT)) alertMarkers.push({match: m[0],
+      context: text.slice(m.index, m.index + 60).trim()});
   }
 
   // Images: loaded or not, and the size they are shown at (content box).
@@ -188,7 +194,7 @@ Promise.race([settled, new Promise(r => setTimeout(r, wait))]).then(() => {
       outOfColumn.push({el, what: describe(el).slice(0, 90), by: Math.round(r.right - column)});
   }
   const de = document.documentElement;
-  done({katexErrors, rawMath, images, links, ids, scrollers,
+  done({katexErrors, rawMath, alertMarkers, images, links, ids, scrollers,
         overflow: overflow.map(({el, ...o}) => o), outOfColumn: outOfColumn.map(({el, ...o}) => o),
         width: {scrollWidth: de.scrollWidth, clientWidth: de.clientWidth,
                 bodyScrollWidth: document.body.scrollWidth, innerWidth: window.innerWidth},
@@ -480,6 +486,8 @@ def check_page(driver, rel, base, book, shots):
         problems.append(f"KaTeX error: {e['title'] or e['text']!r}")
     for m in info["rawMath"]:
         problems.append(f"math left unrendered: {m['match']!r} in {m['in']}: ...{m['context']}...")
+    for m in info["alertMarkers"]:
+        problems.append(f"callout marker shown as text, not as a box: {m['context']!r}")
 
     for img in info["images"]:
         src = img["src"][:60] + ("…" if len(img["src"]) > 60 else "")
@@ -613,7 +621,7 @@ def check_language(driver, rel, base):
 # search alone found none of them (0 results), rot180 it always found.
 SEARCHES = [
     ("zh-CN/", "卷积", "convolution.html"),
-    ("zh-CN/", "全卷积", "convolution.html"),
+    ("zh-CN/", "模式卷积", "convolution.html"),
     ("zh-CN/", "反向传播", "fully-connected.html"),
     ("zh-CN/", "全连接层", "fully-connected.html"),
     ("zh-CN/", "池化", "pooling-relu.html"),
@@ -820,6 +828,7 @@ DEFECTS = f"""
 <div style="width: 2000px">too wide</div>
 <div class="nb-output"><img class="nb-figure" alt="figure" src="{svg_url(14)}"></div>
 <div class="nb-output"><img class="nb-figure" alt="figure" src="{svg_url(8)}"></div>
+<blockquote><p>[!NOTE] <strong>A callout whose marker lost its line.</strong></p></blockquote>
 <script>console.error("self-test: an error on the console");</script>
 </div>
 """
@@ -828,6 +837,7 @@ EXPECTED = {
     "a KaTeX error element": r"^KaTeX error: .*Undefined control sequence",
     "raw $$ math": r"^math left unrendered: '\$\$'",
     "raw \\( math": r"^math left unrendered: '\\\\[()]'",
+    "a callout marker shown as text": r"^callout marker shown as text, not as a box: '\[!NOTE\]'",
     "an image that did not load": r"^image \d+ \(.*no-such-image\.png\) did not load",
     "a link to a missing page": r'href="no-such-page\.html" .*: /no-such-page\.html is not in the book',
     "a link to a missing anchor": r"/index\.html has no id 'no-such-anchor'",

@@ -21,6 +21,8 @@
 //! | [`course`] | coursework: checks a student's functions and names the mistake, many of them [`errata`] |
 //! | [`model`] | LeNet-5 composed from these layers, with every δ kept ([`model::Trace`], core's `lenet5`), and the façade [`model::LeNet`] over it and the fast path |
 //! | [`fast`] | the same network, fast: direct conv1, im2col + GEMM, fused pooling, threads |
+//! | [`init`] | initial weights at a chosen scale: N(0, σ²), Xavier, He |
+//! | [`diagnostics`] | per-layer output spread, δ and gradient sizes, σ′ and dead ReLUs on a batch |
 //! | [`optim`] | SGD with momentum and weight decay |
 //! | [`rng`] (core) | a seeded xoshiro256** generator: uniform, normal, shuffle |
 //! | [`data`], [`io`] | IDX files, the embedded digits, MNIST and Fashion-MNIST; atomic writes |
@@ -34,9 +36,11 @@ pub use lenet_core::{activation, conv, element, fc, gradcheck, graph, invalid, l
 
 pub mod course;
 pub mod data;
+pub mod diagnostics;
 pub mod errata;
 pub mod error;
 pub mod explain;
+pub mod init;
 pub mod io;
 pub mod model;
 pub mod optim;

@@ -159,6 +159,29 @@ fn a_single_epoch_still_draws_its_points() {
     assert_eq!(count(&elements(&svg), "circle"), 2);
 }
 
+/// Four series over LeNet's five weight layers, spanning many decades, as
+/// the initialisation section of notebook 6 draws them.
+fn layer_chart_of_four() -> plots::Svg {
+    let series: Vec<plots::Series> = (0..4)
+        .map(|k| plots::Series::new(format!("init {k}"), (0..5).map(|l| 10f64.powi(3 * k - l)).collect()))
+        .collect();
+    plots::layer_chart("Output spread per layer", "std of a", &["conv1", "conv2", "fc1", "fc2", "fc3"], &series)
+}
+
+#[test]
+fn the_layer_chart_names_every_layer_and_leaves_out_what_a_log_scale_cannot_show() {
+    let svg = layer_chart_of_four();
+    let t = texts(&svg);
+    for label in ["conv1", "conv2", "fc1", "fc2", "fc3", "init 0", "init 3", "layer"] {
+        assert!(t.iter().any(|s| s == label), "no label {label:?} in {t:?}");
+    }
+    assert_eq!(count(&elements(&svg), "circle"), 20);
+    // A zero, a NaN and an infinity are not drawn; the other two points are.
+    let gaps = plots::Series::new("gaps", vec![1.0, 0.0, f64::NAN, f64::INFINITY, 3.0]);
+    let svg = plots::layer_chart("t", "y", &["a", "b", "c", "d", "e"], &[gaps]);
+    assert_eq!(count(&elements(&svg), "circle"), 2);
+}
+
 #[test]
 fn kernels_draw_six_panels_of_twenty_five_cells() {
     let w = Array4::from_shape_fn((6, 1, 5, 5), |(o, _, i, j)| ((o * 25 + i * 5 + j) as f32 * 0.37).sin());
@@ -718,6 +741,7 @@ fn notebook_figures() -> Vec<(&'static str, Svg)> {
         ("training images", plots::heatmap_grid("Training images", &digits, 8)),
         ("loss_curves", history(10).loss_curves()),
         ("accuracy_curves", history(10).accuracy_curves()),
+        ("layer_chart", layer_chart_of_four()),
         ("kernels", plots::kernels(Array4::from_shape_fn((6, 1, 5, 5), |(o, _, i, j)| wave(o, i, j) as f32).view())),
         ("confusion", plots::confusion(&confusion, &DIGIT_CLASSES)),
         (

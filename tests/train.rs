@@ -117,6 +117,28 @@ fn resume_continues_to_the_same_result_as_an_uninterrupted_run() {
 }
 
 #[test]
+fn train_from_the_default_model_is_train_and_other_models_see_the_same_batches() {
+    use lenet::init::{self, Init};
+    use lenet::model::{Arch, LeNet};
+    let dir = TempDir::new("from");
+    let config = small(dir.sub("a"), 1);
+    let plain = train::train(&config, digits(), &mut train::Silent).unwrap();
+    let start = LeNet::new(config.arch, config.seed);
+    let from = train::train_from(&small(dir.sub("b"), 1), start, digits(), &mut train::Silent).unwrap();
+    assert_eq!(from.model.params, plain.model.params, "train is train_from with LeNet::new(arch, seed)");
+    assert_eq!(untimed(&from.history), untimed(&plain.history));
+    // Another start, another result; the model's architecture is the one trained.
+    let classic = LeNet::from_params(Arch::classic(), init::params(Init::Xavier, 1)).unwrap();
+    let other = train::train_from(&small(dir.sub("c"), 1), classic, digits(), &mut train::Silent).unwrap();
+    assert_eq!(other.model.arch, Arch::classic());
+    assert_ne!(other.model.params, plain.model.params);
+    // The checkpoint of such a run resumes like any other.
+    let resumed = train::resume(&other.checkpoint, Some(2), None, digits(), &mut train::Silent).unwrap();
+    assert_eq!(resumed.model.arch, Arch::classic());
+    assert_eq!(resumed.history.epochs.len(), 2);
+}
+
+#[test]
 fn a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint() {
     let dir = TempDir::new("nan");
     let run = dir.sub("run");

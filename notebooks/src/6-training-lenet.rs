@@ -16,12 +16,16 @@
 // %% [markdown]
 // # 6. Training LeNet
 //
-// *Reading time: about 20 minutes, plus a few seconds of training. You will:*
+// *Reading time: about 35 minutes, plus a minute or two of training. You will:*
 // - *train the LeNet-5 of chapter 5 on 8,000 handwritten digits with minibatch
 //   SGD, momentum and weight decay, and watch loss and accuracy per epoch;*
 // - *look at what the network learned: its first-layer kernels, its feature
 //   maps and its mistakes;*
-// - *follow δ backwards through one real digit the trained network gets wrong.*
+// - *follow δ backwards through one real digit the trained network gets wrong;*
+// - *measure, layer by layer, why the scale of the initial weights matters
+//   (N(0, 1), 0.01·N(0, 1), Xavier and He) and train from each;*
+// - *see how σ′ ≤ 1/4 for the sigmoid and ≤ 1 for tanh shrinks δ on its way
+//   back, unlike ReLU, and count the ReLUs that died.*
 //
 // Chapter 5 assembled LeNet-5 by hand and pushed one digit through it, forward
 // and backward. Training repeats that backward pass many thousands of times:
@@ -294,6 +298,291 @@ heatmap_grid("∂C/∂a at the pool1 output", &maps(&trace.dcost_dpool1, "channe
 
 // %%
 heatmap_grid("δ at conv1", &maps(&trace.delta_conv1, "channel"), 6)
+
+// %% [markdown]
+// ## The scale of the initial weights
+//
+// Training starts from random weights, and how large they are matters before
+// the first step is taken. A unit of a layer adds up $n_{\text{in}}$ products
+// $w\,a$ (its *fan-in*: 25 for conv1, 6·25 = 150 for conv2, 400, 120 and 84
+// for fc1 to fc3). With independent weights of mean 0 and variance
+// $\operatorname{Var}(w)$,
+// $$\operatorname{Var}(z) = n_{\text{in}} \operatorname{Var}(w)\, \mathbb{E}[a^2],$$
+// so every layer multiplies the size of the signal by about
+// $\sqrt{n_{\text{in}} \operatorname{Var}(w)}$. On the way back,
+// $\delta^l = \big((W^{l+1})^\top \delta^{l+1}\big) \odot \sigma'(z^l)$
+// multiplies by the same weights, now summed over the *fan-out*
+// $n_{\text{out}}$ (the outputs that read one input). Two classic choices keep
+// these factors near 1:
+//
+// - **Xavier** (Glorot): $\operatorname{Var}(w) = 2/(n_{\text{in}} + n_{\text{out}})$, a compromise
+//   between the forward ($n_{\text{in}}$) and backward ($n_{\text{out}}$) condition, for
+//   units like tanh with $\sigma'(0) = 1$;
+// - **He** (Kaiming): $\operatorname{Var}(w) = 2/n_{\text{in}}$. ReLU sets about half of its
+//   inputs to zero, which halves $\mathbb{E}[a^2]$; the 2 makes up for it.
+//
+// `lenet::init` draws LeNet's weights from a normal distribution with one of
+// four scales, $N(0, 1)$, $0.01 \cdot N(0, 1)$, Xavier or He, and zero biases
+// (`init::params(Init::He, seed)`; the same seed gives the same weights). For
+// each, `lenet::diagnostics::layer_stats` reads off a trace of 256 training
+// digits, layer by layer: the standard deviation of the output $a^l$ over the
+// batch, the size of $\delta^l$ (its norm per digit, $\sqrt{\text{mean}_n \lVert \delta^l_n \rVert^2}$), and the norm
+// $\lVert \partial C/\partial W^l \rVert$ of the weight gradient that SGD steps by.
+// First for the network of this chapter (ReLU and max pooling):
+
+// %%
+use lenet::activation::Activation;
+use lenet::diagnostics::{layer_stats, LayerStats};
+use lenet::init::{self, Init};
+use lenet::model::{LeNet, Pooling};
+use lenet::plots::{layer_chart, line_chart, Series};
+const LAYERS: [&str; 5] = ["conv1", "conv2", "fc1", "fc2", "fc3"];
+let (probe, probe_labels) = split.train.batch::<f64>(&(0..256).collect::<Vec<_>>());
+/// The statistics of each layer of `arch` with weights drawn as `init` says.
+fn at_init(arch: Arch, init: Init, x: &lenet::ndarray::Array4<f64>, labels: &[usize]) -> Vec<LayerStats> {
+    let net = LeNet::from_params(arch, init::params(init, 1)).expect("LeNet's shapes");
+    layer_stats(&arch, &net.trace(x, labels))
+}
+/// One row per layer and initialisation.
+fn init_table(runs: &[(Init, Vec<LayerStats>)]) -> Matrix<String> {
+    let head = ["init", "layer", "std of a", "‖δ‖ per digit", "‖∂C/∂W‖", "mean σ′(z)"].map(String::from);
+    let rows = runs.iter().flat_map(|(init, stats)| stats.iter().map(move |s| [
+        init.name(),
+        s.layer.to_string(),
+        format!("{:.2e}", s.output_std),
+        format!("{:.2e}", s.delta_norm),
+        format!("{:.2e}", s.weight_grad_norm),
+        s.mean_slope.map_or("–".to_string(), |m| format!("{m:.3}")),
+    ]));
+    Matrix::from_rows(&std::iter::once(head).chain(rows).collect::<Vec<_>>())
+}
+let modern: Vec<(Init, Vec<LayerStats>)> =
+    Init::COMPARED.iter().map(|&i| (i, at_init(Arch::modern(), i, &probe, &probe_labels))).collect();
+init_table(&modern)
+
+// %%
+fn per_layer(runs: &[(Init, Vec<LayerStats>)], value: fn(&LayerStats) -> f64) -> Vec<Series> {
+    runs.iter().map(|(i, stats)| Series::new(i.name(), stats.iter().map(value).collect())).collect()
+}
+layer_chart("Spread of each layer's output at initialisation", "std of a (log scale)", &LAYERS,
+            &per_layer(&modern, |s| s.output_std))
+
+// %%
+layer_chart("Weight gradient per layer at initialisation", "‖∂C/∂W‖ (log scale)", &LAYERS,
+            &per_layer(&modern, |s| s.weight_grad_norm))
+
+// %% [markdown]
+// Read each scale downwards. With $N(0, 1)$ every layer multiplies the spread
+// by 9 to 16 (from 1.21 at conv1 to $3.2 \cdot 10^4$ at the logits), far beyond
+// where the softmax gives anything but probabilities of 0 and 1; δ grows to $10^4$ at conv1, and
+// every weight gradient is of order $10^4$, so a step of $\eta = 0.02$ moves
+// each weight by hundreds. With $0.01 \cdot N(0, 1)$ it is the reverse: the
+// spread falls by a factor of 6 to 11 per layer, to $3 \cdot 10^{-6}$ at the
+// logits, so every digit gets $p \approx 1/10$; δ starts at its full size at
+// fc3 but shrinks by the same small weights on its way back, and every weight
+// gradient is about $2 \cdot 10^{-5}$: the steps change nothing. Xavier and He
+// keep the spreads between 0.1 and 1.5 in every layer and δ between 0.37 and
+// 1.22 (He, made for ReLU, keeps δ levellest: 1.02 to 1.22).
+//
+// The column of mean $\sigma'(z)$ is the same for all four, and the spreads of
+// $N(0, 1)$ are exactly $100^l$ times those of $0.01 \cdot N(0, 1)$ at the
+// $l$-th layer. That is no accident: the four draws share a seed, so each
+// layer's weights are the same numbers times a different constant; with zero
+// biases, ReLU and max pooling commute with a positive factor
+// ($\max(0, cz) = c \max(0, z)$ for $c > 0$), so the signs of every $z$, and
+// with them ReLU's gates, do not depend on the scale at all. Only the sizes do.
+//
+// With tanh and mean pooling (the classic LeNet) the same four scales fail
+// differently, because tanh is bounded. This is chapter 1's *Try it* with the
+// weights multiplied by 100, now in every layer at once:
+
+// %%
+let classic: Vec<(Init, Vec<LayerStats>)> =
+    Init::COMPARED.iter().map(|&i| (i, at_init(Arch::classic(), i, &probe, &probe_labels))).collect();
+init_table(&classic)
+
+// %% [markdown]
+// tanh is bounded, so with $N(0, 1)$ the outputs cannot blow up: their spread
+// stays below 1 up to fc2. But they stay there by saturating. The mean of
+// $\sigma'(z)$ falls to 0.151 at conv2 and 0.055 at fc1, against 0.97 to 0.98
+// with Xavier: most units sit on the flat tails of tanh, where a change of
+// weight hardly changes the output. That is chapter 1's exercise again: there,
+// weights 100 times too large pushed the sigmoid to within $10^{-4}$ of 0 or 1.
+// With $0.01 \cdot N(0, 1)$, tanh works in its linear middle
+// ($\sigma'(z) = 1.000$ to three decimals) and fails exactly like the ReLU
+// network at that scale: the signal vanishes, and so do the gradients
+// ($5 \cdot 10^{-5}$).
+//
+// Now the same training run from each of the four starting points: the same
+// seed, so the same minibatches in the same order (`train::train_from` takes
+// the initial model; `config.seed` orders the batches), three epochs each, with
+// the settings of the run above.
+
+// %%
+/// Trains `arch` from each initial scale for three epochs and returns the
+/// runs' histories (or where each diverged).
+fn train_each(arch: Arch, split: &lenet::data::Split) -> Vec<(Init, Result<train::History, String>)> {
+    let config = TrainConfig { epochs: 3, ..TrainConfig::default() };
+    Init::COMPARED.iter().enumerate().map(|(k, &i)| {
+        let out_dir = std::env::temp_dir().join(format!("lenet-notebook-init-{}-{k}", arch.activation.name()));
+        let net = LeNet::from_params(arch, init::params(i, config.seed)).expect("LeNet's shapes");
+        let run = train::train_from(&TrainConfig { out_dir, ..config.clone() }, net, split, &mut Silent);
+        (i, run.map(|o| o.history.clone()).map_err(|e| match e {
+            lenet::Error::Diverged { epoch, batch, .. } => format!("diverged in epoch {epoch}, batch {batch}"),
+            other => other.to_string(),
+        }))
+    }).collect()
+}
+fn accuracy_table(runs: &[(Init, Result<train::History, String>)]) -> Matrix<String> {
+    let head = ["init", "train loss, epoch 1", "validation accuracy after epochs 1, 2, 3"].map(String::from);
+    let rows = runs.iter().map(|(i, run)| match run {
+        Ok(h) => [
+            i.name(),
+            format!("{:.4}", h.epochs[0].train_loss),
+            h.epochs.iter().map(|e| format!("{:.2}%", 100.0 * e.test_accuracy)).collect::<Vec<_>>().join(", "),
+        ],
+        Err(e) => [i.name(), "–".into(), e.clone()],
+    });
+    Matrix::from_rows(&std::iter::once(head).chain(rows).collect::<Vec<_>>())
+}
+fn curves(runs: &[(Init, Result<train::History, String>)], title: &str) -> lenet::plots::Svg {
+    let series: Vec<Series> = runs.iter().filter_map(|(i, run)| {
+        let h = run.as_ref().ok()?;
+        Some(Series::new(i.name(), h.epochs.iter().map(|e| 100.0 * e.test_accuracy).collect()))
+    }).collect();
+    line_chart(title, "validation accuracy (%)", &series)
+}
+let modern_runs = train_each(Arch::modern(), &split);
+accuracy_table(&modern_runs)
+
+// %%
+curves(&modern_runs, "ReLU and max pooling: validation accuracy by initial scale")
+
+// %%
+let classic_runs = train_each(Arch::classic(), &split);
+accuracy_table(&classic_runs)
+
+// %%
+curves(&classic_runs, "tanh and mean pooling: validation accuracy by initial scale")
+
+// %% [markdown]
+// The measurements predict the runs. Too small, $0.01 \cdot N(0, 1)$: the loss
+// stays at $\ln 10 \approx 2.30$ and the validation accuracy at 10.40% (chance) for
+// all three epochs, with either network. Too large, $N(0, 1)$: with ReLU the
+// first epoch's loss averages 15,256, its huge first steps leave a network
+// that is no better than chance; with tanh it learns, but slowly
+// (50.55% after three epochs), because its saturated units pass little
+// gradient. Xavier and He both reach 91–96% within the three epochs; here He
+// is ahead for both networks (96.50% and 94.35%), Xavier at 95.90% and 93.25%.
+// A single seed and three epochs do not make a ranking of those two, but the
+// gap to the other two scales is far beyond any such noise.
+//
+// ## Why ReLU
+//
+// Each step of δ towards the input multiplies by $\sigma'(z^l)$, entry by
+// entry. For the sigmoid, $\sigma'(z) = \sigma(z)(1 - \sigma(z))$ is at most
+// $1/4$ (at $z = 0$, where $\sigma = 1/2$); for tanh, $1 - \tanh^2 z$ is at most
+// 1, also only at $z = 0$, and both fall towards 0 as $|z|$ grows. So through
+// $L$ sigmoid layers δ shrinks by at least $4^L$ on top of whatever the weights
+// do, and tanh can only lose as well. ReLU's $\sigma'$ is exactly 1 where
+// $z > 0$: δ passes unchanged through the open gates, and the weights alone set
+// its size.
+//
+// Measured on the same 256 digits, with each network's default initial
+// weights (`LeNet::new`: Xavier for tanh and the sigmoid, He for ReLU): the mean
+// of $\sigma'(z^l)$ over the batch and the size of $\delta^l$, read from fc3
+// back to conv1.
+
+// %%
+let sigmoid_mean = Arch { activation: Activation::Sigmoid, pooling: Pooling::Mean };
+let by_activation: Vec<(&str, Vec<LayerStats>)> = [
+    ("sigmoid + mean", sigmoid_mean),
+    ("tanh + mean (classic)", Arch::classic()),
+    ("ReLU + max (modern)", Arch::modern()),
+]
+.iter()
+.map(|&(name, arch)| (name, layer_stats(&arch, &LeNet::new(arch, 1).trace(&probe, &probe_labels))))
+.collect();
+{
+    let head = ["network", "quantity", "fc3", "fc2", "fc1", "conv2", "conv1"].map(String::from);
+    let rows = by_activation.iter().flat_map(|(name, stats)| {
+        let back: Vec<&LayerStats> = stats.iter().rev().collect();
+        [
+            std::iter::once(name.to_string()).chain(std::iter::once("‖δ‖".to_string()))
+                .chain(back.iter().map(|s| format!("{:.2e}", s.delta_norm))).collect::<Vec<_>>(),
+            std::iter::once(String::new()).chain(std::iter::once("mean σ′".to_string()))
+                .chain(back.iter().map(|s| s.mean_slope.map_or("–".to_string(), |m| format!("{m:.3}")))).collect(),
+        ]
+    });
+    Matrix::from_rows(&std::iter::once(head.to_vec()).chain(rows).collect::<Vec<_>>())
+}
+
+// %%
+let series: Vec<Series> = by_activation.iter()
+    .map(|(name, stats)| Series::new(*name, stats.iter().map(|s| s.delta_norm).collect()))
+    .collect();
+layer_chart("Size of δ per layer at initialisation", "‖δ‖ per digit (log scale)", &LAYERS, &series)
+
+// %% [markdown]
+// The sigmoid's mean $\sigma'(z)$ is 0.23 to 0.25 in every layer, just under its
+// bound of 1/4, and δ shrinks by a factor of 3 to 11 per layer: from 0.975 at
+// the logits to $1.04 \cdot 10^{-3}$ at conv1, almost a thousand times smaller, so
+// conv1's weights would learn a thousand times slower than fc3's. With tanh
+// near its middle ($\sigma'$ about 0.97) δ keeps its size through the fully
+// connected layers and loses some at each mean pooling, which halves the norm
+// of what passes it (the gradient is split in four equal parts, a norm of
+// $\sqrt{4}/4 = 1/2$ of what arrived): 0.79 at conv2, 0.27 at conv1. With ReLU and max pooling δ stays between 1.0
+// and 1.2 all the way: $\sigma'$ is 1 on the open gates (about half of them;
+// a quarter in conv1, where much of each digit's surroundings is blank), 0 on
+// the rest, and max pooling hands the whole gradient to one entry; He's
+// weights make up for the closed half. Saturation, as in the first table of
+// tanh, would shrink every $\sigma'$ further, on top of these bounds.
+//
+// ### Dead ReLUs
+//
+// ReLU pays for its open gates with closed ones: where $z \le 0$,
+// $\sigma'(z) = 0$ and nothing passes. A unit whose $z$ is $\le 0$ for *every*
+// digit is **dead** on them: it outputs 0 whatever the image, no gradient
+// reaches its weights through it, so SGD cannot bring it back.
+// `LayerStats::dead_fraction` is the share of such units (each position of each
+// feature map, or each neuron) over the 256 digits; here for the network before
+// training, after the eight epochs above, and after one epoch with the learning
+// rate 0.5 of the *Try it* box, which stalled at chance.
+
+// %%
+let (probe32, labels32) = split.train.batch::<f32>(&(0..256).collect::<Vec<_>>());
+let too_fast = train::train(
+    &TrainConfig { epochs: 1, lr: 0.5, out_dir: std::env::temp_dir().join("lenet-notebook-lr-0.5"), ..TrainConfig::default() },
+    &split, &mut Silent,
+).expect("training");
+println!("lr 0.5, one epoch: validation accuracy {:.2}%", 100.0 * too_fast.test.accuracy());
+{
+    let dead_of = |net: &LeNet<f32>| layer_stats(&net.arch, &net.trace(&probe32, &labels32));
+    let columns = [
+        ("before training", dead_of(&LeNet::new(Arch::modern(), TrainConfig::default().seed))),
+        ("after 8 epochs", dead_of(&outcome.model)),
+        ("1 epoch at lr 0.5", dead_of(&too_fast.model)),
+    ];
+    let head = std::iter::once("dead ReLUs".to_string()).chain(columns.iter().map(|(n, _)| n.to_string()));
+    let rows = (0..4).map(|l| std::iter::once(LAYERS[l].to_string())
+        .chain(columns.iter().map(|(_, s)| format!("{:.1}%", 100.0 * s[l].dead_fraction.expect("ReLU"))))
+        .collect::<Vec<_>>());
+    Matrix::from_rows(&std::iter::once(head.collect::<Vec<_>>()).chain(rows).collect::<Vec<_>>())
+}
+
+// %% [markdown]
+// Before training, 11.1% of conv1's units are dead on these digits. Dead on a
+// batch is not always broken: a conv1 unit whose window is blank in all 256
+// digits has $z = b = 0$ for each of them. After the eight epochs 9.8% of conv1
+// and 13.3% of fc1 are dead, at most 2.4% elsewhere: a network can afford
+// that.
+// One epoch at learning rate 0.5 kills every unit of conv1, conv2 and fc2 and
+// 95.8% of fc1: the steps were so large that every $z$ turned
+// negative, no gradient gets past the dead layers any more, and the network is
+// stuck at chance (9.10% on validation), the cause the *Try it* box above
+// suspected. Smaller learning rates (or a start that is not too large, as
+// above) avoid it; leaky ReLU, which keeps a small slope for $z < 0$, is
+// another cure.
 
 // %% [markdown]
 // > [!NOTE]

@@ -16,7 +16,8 @@ impl Series {
     }
 }
 
-const COLORS: [RGBColor; 4] =
+/// The colours of the series, in order (shared with the layer chart).
+pub(super) const COLORS: [RGBColor; 4] =
     [RGBColor(31, 119, 180), RGBColor(214, 39, 40), RGBColor(44, 160, 44), RGBColor(148, 103, 189)];
 
 /// A line chart of several series against the epoch, with a point on each

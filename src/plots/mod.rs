@@ -2,13 +2,16 @@
 //! as a graph, the two convolutions of the backward pass, heat maps) are
 //! `lenet_core::plots`, re-exported here with the helpers they share; this
 //! module adds LeNet-5's forward and backward pass at a glance
-//! ([`lenet_diagram`]), loss and accuracy curves, and [`save_svg`].
+//! ([`lenet_diagram`]), loss and accuracy curves, per-layer sizes on a log
+//! scale ([`layer_chart`]), and [`save_svg`].
 
 mod curves;
 mod diagram;
+mod layers;
 
 pub use curves::{Series, accuracy_curves, line_chart, loss_curves};
 pub use diagram::lenet_diagram;
+pub use layers::layer_chart;
 pub use lenet_core::plots::*;
 
 use std::path::Path;

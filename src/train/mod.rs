@@ -31,5 +31,5 @@ pub use config::{DataRecord, TrainConfig};
 pub use eval::{Evaluation, evaluate};
 pub use history::{EpochStats, History};
 pub use lock::RunLock;
-pub use run::{Outcome, Progress, ResumeOptions, Silent, epoch_order, resume, resume_with, train};
+pub use run::{Outcome, Progress, ResumeOptions, Silent, epoch_order, resume, resume_with, train, train_from};
 pub use run_folder::{CHECKPOINT_FILE, HISTORY_FILE, LOCK_FILE, MODEL_FILE, RunFolder};

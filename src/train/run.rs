@@ -67,7 +67,24 @@ pub fn epoch_order(seed: u64, epoch: usize, n: usize) -> Vec<usize> {
 /// LeNet cannot take, [`Error::Diverged`] (the last good checkpoint stays as
 /// it was), or the error of a file that could not be written.
 pub fn train(config: &TrainConfig, data: &Split, progress: &mut dyn Progress) -> Result<Outcome, Error> {
-    let model = LeNet::new(config.arch, config.seed);
+    train_from(config, LeNet::new(config.arch, config.seed), data, progress)
+}
+
+/// As [`train`], but starting from `model` instead of the default
+/// initialisation (to compare initial scales, say, with [`crate::init`]):
+/// `config.seed` still orders the minibatches, so two runs that differ only
+/// in `model` see the same batches in the same order. The model's own
+/// architecture is trained; `config.arch` is replaced by it.
+///
+/// # Errors
+/// As [`train`].
+pub fn train_from(
+    config: &TrainConfig,
+    model: LeNet<f32>,
+    data: &Split,
+    progress: &mut dyn Progress,
+) -> Result<Outcome, Error> {
+    let config = &TrainConfig { arch: model.arch, ..config.clone() };
     let velocity = model.params.zeros_like();
     run(config, Start { model, velocity, epoch: 0, history: History::default(), last_good: None }, data, progress)
 }
