@@ -32,7 +32,7 @@
 // the very functions that compute the numbers. Every result is a `Matrix`, which
 // the notebook shows as a table.
 //
-// *Reading time: about 45 minutes. You will:*
+// *Reading time: about 55 minutes. You will:*
 // - *warm up in one dimension, on 5 numbers and 3 weights: the forward pass, the
 //   input gradient as a full convolution with the flipped kernel, and the kernel
 //   gradient as a valid correlation;*
@@ -42,6 +42,8 @@
 //   and the four of $\partial C/\partial w$ from symbols;*
 // - *put the pieces together into the δ recursion of a convolution layer, with
 //   several channels and the activation's $\sigma'$, and check it.*
+// - *add padding and stride: the output size $\lfloor (n_h + 2P - k_h)/S \rfloor + 1$,
+//   and the backward pass through the dilated δ, on a 5×5 example.*
 
 // %% [markdown]
 // The first code cell is the set-up every notebook starts with (the book's
@@ -520,7 +522,157 @@ println!("padded, with σ′:       relative error {:.1e}", rel_error(&lenet_cor
 // > gradient formulas: mixing them (erratum 13) gives a kernel gradient that
 // > fails its check. [Chapter 4](gradient-checks.md) runs that mistake beside
 // > its correction.
+
+// %% [markdown]
+// ## Padding and stride
 //
+// LeNet's kernels move one entry at a time over an input they never leave.
+// Two settings change that. **Padding** $P$ frames the input with $P$ rings of
+// zeros before the kernel slides, $\tilde a = \mathrm{pad}(a, P, P)$, so that the
+// border entries are read as often as the others and the output need not
+// shrink. **Stride** $S$ moves the kernel $S$ entries per output step, which
+// shrinks the output about $S$ times along each axis:
+//
+// $$z_{ij} = \sum_{u=1}^{k_h}\sum_{v=1}^{k_w} \tilde a_{S(i-1)+u,\,S(j-1)+v}\, w_{uv}.$$
+//
+// Output $z_{ij}$ lays the kernel's corner $w_{11}$ on $\tilde a_{S(i-1)+1,\,S(j-1)+1}$.
+// Along the rows the corner visits padded positions $1, 1+S, 1+2S, \dots$ as
+// long as the whole kernel still fits in the $n_h + 2P$ padded rows, which gives
+//
+// $$o_h = \left\lfloor \frac{n_h + 2P - k_h}{S} \right\rfloor + 1$$
+//
+// output rows, and $o_w$ likewise. When $S$ does not divide $n_h + 2P - k_h$ the
+// quotient is rounded down, as PyTorch does: the last $(n_h + 2P - k_h) \bmod S$
+// padded rows are read by no output. With $S = 1$, $P = 0$ this is the
+// $n_h - k_h + 1$ of the valid correlation.
+//
+// The worked example: a 5×5 input holding $1, 2, \dots, 25$, a 3×3 kernel, stride
+// 2 and padding 1, so $\lfloor (5 + 2 - 3)/2 \rfloor + 1 = 3$ outputs per axis.
+// The crate's `Geometry` holds $S$ and $P$ and computes the shape:
+
+// %%
+use lenet_core::conv::{Geometry, correlate_strided, crop, dilate, dilate_to, input_grad_strided, kernel_grad_strided};
+let g = Geometry::new(2, 1); // stride 2, padding 1
+let a5 = Matrix::from_fn(5, 5, |i, j| (5 * i + j + 1) as f64);
+let w3 = Matrix::from_rows(&[[1.0, 0.0, -1.0], [2.0, 1.0, 0.0], [0.0, 1.0, 2.0]]);
+println!("output shape: {:?}", g.output_shape(a5.shape2(), w3.shape2()));
+w3
+
+// %% [markdown]
+// The padded input $\tilde a$, 7×7:
+
+// %%
+pad(&a5, 1, 1)
+
+// %% [markdown]
+// The forward pass. $z_{11}$ lays the kernel on rows and columns 1–3 of
+// $\tilde a$, whose first row and column are padding, so only the kernel's
+// lower-right 2×2 block meets the input:
+// $z_{11} = w_{22}a_{11} + w_{23}a_{12} + w_{32}a_{21} + w_{33}a_{22} = 1\cdot1 + 0\cdot2 + 1\cdot6 + 2\cdot7 = 21$.
+// The next output to the right, $z_{12}$, starts two columns further.
+
+// %%
+let z_s = correlate_strided(&a5, &w3, g);
+z_s
+
+// %% [markdown]
+// A strided output is a unit-stride output with entries left out. Call
+// $\hat z = \tilde a \star w$ the valid correlation of the padded input,
+// here 5×5; $z$ keeps every $S$-th entry of it,
+// $z_{pq} = \hat z_{S(p-1)+1,\,S(q-1)+1}$:
+
+// %%
+let z_hat = correlate_valid(&pad(&a5, 1, 1), &w3);
+println!("z is every second entry of ẑ: {}", Matrix::from_fn(3, 3, |p, q| z_hat[(2 * p, 2 * q)]) == z_s);
+z_hat
+
+// %% [markdown]
+// That observation carries the whole backward pass. The cost depends on $\hat z$
+// only through the entries that $z$ kept, so $\partial C/\partial \hat z$ is $\delta$
+// put back where each entry was taken from, with zeros everywhere else: the
+// **dilated** $\delta$, with $S - 1$ zeros between neighbouring entries,
+//
+// $$\hat\delta_{S(p-1)+1,\,S(q-1)+1} = \delta_{pq}, \qquad \text{every other entry of } \hat\delta \text{ is } 0,$$
+//
+// of the shape of $\hat z$. A 3×3 $\delta$ dilated by 2 is $(3-1)\cdot 2 + 1 = 5$
+// entries a side, which here is exactly $\hat z$'s 5×5. When the rounding down
+// leaves rows unread, $\hat z$ is larger, and `dilate_to` fills the difference
+// with zeros at the bottom and right. From $\hat\delta$ on, the unit-stride rules
+// of this chapter apply unchanged to $\tilde a$ and $\hat z$:
+//
+// - the input gradient is the full convolution $\hat\delta \circledast w$
+//   (pad $\hat\delta$ with $k_h - 1$ rows and $k_w - 1$ columns of zeros, correlate
+//   with $\mathrm{rot180}(w)$), which is $\partial C/\partial \tilde a$, of the padded
+//   input's shape $(n_h + 2P)\times(n_w + 2P)$. Since $a_{ij} = \tilde a_{i+P,\,j+P}$ and
+//   the padded zeros are constants, not inputs, cropping the $P$ border gives
+//   $\partial C/\partial a = \mathrm{crop}_P(\hat\delta \circledast w)$;
+// - the kernel gradient is the valid correlation $\tilde a \star \hat\delta$, entry by
+//   entry $\partial C/\partial w_{uv} = \sum_{p,q} \delta_{pq}\, \tilde a_{S(p-1)+u,\,S(q-1)+v}$:
+//   $w_{uv}$ met that entry of $\tilde a$ in output $z_{pq}$;
+// - the bias gradient is still $\sum_{pq} \delta_{pq}$: the zeros of $\hat\delta$ add nothing.
+//
+// The error at the output of the example, and its dilation:
+
+// %%
+let delta3 = Matrix::from_rows(&[[1.0, -1.0, 2.0], [0.0, 1.0, -1.0], [2.0, 0.0, 1.0]]);
+let d_hat = dilate(&delta3, 2);
+println!("dilate_to gives the same 5×5 here: {}", dilate_to(&delta3, 2, z_hat.shape2()) == d_hat);
+d_hat
+
+// %% [markdown]
+// As pictures, on one colour scale: each $\delta_{pq}$ lands on the position of
+// $\hat z$ that $z_{pq}$ came from, with a row and a column of zeros between.
+
+// %%
+lenet_core::plots::heatmap_grid(
+    "δ (3×3) and the dilated δ̂ (5×5)",
+    &[lenet_core::plots::Panel::new("δ", delta3.0.view()), lenet_core::plots::Panel::new("δ̂ = dilate(δ, 2)", d_hat.0.view())],
+    2,
+)
+
+// %% [markdown]
+// The input gradient in its three steps: the full convolution of $\hat\delta$ with
+// $w$ (7×7, the gradient of the padded input), then the crop of its border, which
+// is what `input_grad_strided` returns:
+
+// %%
+let d_padded = full_convolve(&d_hat, &w3);
+d_padded
+
+// %%
+let da5 = input_grad_strided(&delta3, &w3, a5.shape2(), g);
+println!("crop(δ̂ ⊛ w, 1, 1) == input_grad_strided: {}", crop(&d_padded, 1, 1) == da5);
+da5
+
+// %% [markdown]
+// The kernel gradient, $\tilde a \star \hat\delta$, computed both ways:
+
+// %%
+let dw3 = kernel_grad_strided(&a5, &delta3, w3.shape2(), g);
+println!("ã ⋆ δ̂ == kernel_grad_strided: {}", correlate_valid(&pad(&a5, 1, 1), &d_hat) == dw3);
+dw3
+
+// %% [markdown]
+// And both against central finite differences of $C = \sum_{pq} \delta_{pq} z_{pq}$,
+// in `f64`. $C$ is linear in $a$ and in $w$, so a large step has no truncation error:
+
+// %%
+fn loss_strided(a: &Matrix<f64>, w: &Matrix<f64>, delta: &Matrix<f64>, g: Geometry) -> f64 {
+    (&correlate_strided(a, w, g).0 * &delta.0).sum()
+}
+let da5_num = numerical_grad(&mut a5.0.clone(), 0.5, |x| loss_strided(&Matrix(x.clone()), &w3, &delta3, g));
+let dw3_num = numerical_grad(&mut w3.0.clone(), 0.5, |v| loss_strided(&a5, &Matrix(v.clone()), &delta3, g));
+println!("∂C/∂a: relative error {:.0e}", rel_error(&da5_num, &da5.0));
+println!("∂C/∂w: relative error {:.0e}", rel_error(&dw3_num, &dw3.0));
+assert!(rel_error(&da5_num, &da5.0) < 1e-7 && rel_error(&dw3_num, &dw3.0) < 1e-7);
+
+// %% [markdown]
+// The layer with channels and a batch takes the same geometry:
+// `conv::forward_strided` and `conv::backward_strided` sum these 2-D functions
+// over channels and samples exactly as `forward` and `backward` do, and
+// `forward(x, w, b, P)` is `forward_strided` with stride 1.
+
+// %% [markdown]
 // > [!NOTE]
 // > **Convolution in one box.** Forward, $z = a \star w + b$ (valid correlation,
 // > $z_{ij} = \sum_{u,v} a_{i+u-1,\,j+v-1} w_{uv} + b$). Backward:
@@ -529,6 +681,7 @@ println!("padded, with σ′:       relative error {:.1e}", rel_error(&lenet_cor
 // > - kernel gradient, a valid correlation: $\partial C/\partial w = a \star \delta$;
 // > - bias gradient: $\partial C/\partial b = \sum_{ij} \delta_{ij}$;
 // > - the error of the layer below: $\delta^l_c = \big(\sum_k \delta^{l+1}_k \circledast w^{l+1}_{k,c}\big) \odot \sigma'(z^l_c)$.
+// > - with stride $S$ and padding $P$: $o_h = \lfloor (n_h + 2P - k_h)/S \rfloor + 1$; backward, dilate $\delta$ by $S-1$ zeros to $\hat\delta$, then $\partial C/\partial a = \mathrm{crop}_P(\hat\delta \circledast w)$ and $\partial C/\partial w = \mathrm{pad}_P(a) \star \hat\delta$.
 //
 // > [!TIP]
 // > **Try it.** In the finite-difference check of the input gradient, replace
