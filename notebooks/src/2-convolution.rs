@@ -32,7 +32,7 @@
 // the very functions that compute the numbers. Every result is a `Matrix`, which
 // the notebook shows as a table.
 //
-// *Reading time: about 55 minutes. You will:*
+// *Reading time: about 65 minutes. You will:*
 // - *warm up in one dimension, on 5 numbers and 3 weights: the forward pass, the
 //   input gradient as a full convolution with the flipped kernel, and the kernel
 //   gradient as a valid correlation;*
@@ -44,6 +44,9 @@
 //   several channels and the activation's $\sigma'$, and check it.*
 // - *add padding and stride: the output size $\lfloor (n_h + 2P - k_h)/S \rfloor + 1$,
 //   and the backward pass through the dilated δ, on a 5×5 example.*
+// - *write the convolution as a matrix $M$ and see that $M^\top\delta$ is the full
+//   convolution, which is why the kernel turns by 180°; then how im2col computes
+//   all three gradients as matrix products.*
 
 // %% [markdown]
 // The first code cell is the set-up every notebook starts with (the book's
@@ -673,6 +676,93 @@ assert!(rel_error(&da5_num, &da5.0) < 1e-7 && rel_error(&dw3_num, &dw3.0) < 1e-7
 // `forward(x, w, b, P)` is `forward_strided` with stride 1.
 
 // %% [markdown]
+// ## The matrix view of convolution
+//
+// With the kernel fixed, the valid correlation is linear in its input, so it has
+// a matrix. Read the 3×3 input of the worked example row by row into a column
+// $\mathrm{vec}(a)$ of 9 entries, and the 2×2 output into $\mathrm{vec}(z)$ of 4;
+// then $\mathrm{vec}(z) = M\,\mathrm{vec}(a)$ for a 4×9 matrix $M$ with
+//
+// $$M_{(i,j),(r,s)} = w_{r-i+1,\,s-j+1} \quad\text{if that kernel entry exists, else } 0,$$
+//
+// because $a_{rs}$ appears in $z_{ij}$ with the kernel entry $u = r-i+1$, $v = s-j+1$.
+// Row $(i,j)$ of $M$ is the kernel laid on the input at output $(i,j)$ and read
+// row by row; the rest of the row is zeros. `conv::matrix_of` builds it:
+
+// %%
+use lenet_core::conv::{matrix_of, vec_of};
+let m = matrix_of(&ex.w, ex.a.shape2());
+m
+
+// %%
+m.matmul(&vec_of(&ex.a)) == vec_of(&correlate_valid(&ex.a, &ex.w))
+
+// %% [markdown]
+// Chapter 1 showed that a layer $z = Wa$ sends back $\partial C/\partial a = W^\top\delta$.
+// The same holds here, with $M$ for $W$: $\partial C/\partial\,\mathrm{vec}(a) = M^\top \mathrm{vec}(\delta)$.
+// Entry $(r,s)$ of it is
+//
+// $$\big(M^\top \mathrm{vec}(\delta)\big)_{rs} = \sum_{i,j} M_{(i,j),(r,s)}\,\delta_{ij} = \sum_{i,j} \delta_{ij}\, w_{r-i+1,\,s-j+1},$$
+//
+// which is the full convolution of this chapter, entry for entry. This is where
+// rot180 comes from. Column $(r,s)$ of $M$ holds the kernel entries that met
+// $a_{rs}$, one per output, and as the output index $(i,j)$ grows the kernel
+// index $(r-i+1,\,s-j+1)$ falls: read along the outputs, the kernel runs
+// backwards in both directions. The padding comes from the zeros of $M$: a
+// corner such as $a_{11}$ has a single nonzero entry in its column. On symbols,
+// $M$ and $M^\top\mathrm{vec}(\delta)$ print the formulas:
+
+// %%
+let sx = worked::symbols();
+let m_sym = matrix_of(&sx.w, sx.a.shape2());
+m_sym
+
+// %%
+let grad_via_m = m_sym.transpose().matmul(&vec_of(&sx.delta));
+grad_via_m
+
+// %%
+let same_formulas = grad_via_m.map(|f| f.to_string()) == vec_of(&full_convolve(&sx.delta, &sx.w)).map(|f| f.to_string());
+let same_numbers = m.transpose().matmul(&vec_of(&ex.delta)) == vec_of(&input_grad(&ex.delta, &ex.w));
+(same_formulas, same_numbers)
+
+// %% [markdown]
+// Nobody computes a convolution with $M$: it is mostly zeros (here 20 of 36
+// entries; for LeNet's second convolution, 14×14 inputs and 5×5 kernels, about
+// 87% of each row). The crate's fast path turns the idea around, in
+// `src/model/fast/im2col.rs`: instead of laying the kernel into a matrix, it
+// copies every window of the input into a column. **im2col** ("image to
+// columns") builds, for $C$ input channels, $k_h\times k_w$ kernels and a batch of $B$,
+//
+// $$\mathrm{cols}_{(c,u,v),\,(b,i,j)} = x_{b,c,\,i+u-1,\,j+v-1} \quad (0 \text{ on the padding}),$$
+//
+// a $(C k_h k_w)\times(B\,o_h o_w)$ matrix whose column $(b,i,j)$ is the patch
+// under the kernel at output $(i,j)$ of sample $b$. With the $K$ kernels as the
+// rows of $W$, $K\times(C k_h k_w)$, the forward pass of the whole batch is one
+// matrix product, $Z = W\,\mathrm{cols}$ plus $b_k$ on row $k$. With $\Delta$ the
+// $K\times(B\,o_h o_w)$ matrix of the δ's, the three gradients are matrix
+// products too (`src/model/fast/pass.rs`, the backward pass of conv2):
+//
+// - kernels: $\partial C/\partial W = \Delta\,\mathrm{cols}^\top$, each weight collecting δ
+//   times the patch entry it met, over every position and sample: the valid
+//   correlation $a \star \delta$;
+// - input: $\partial C/\partial\,\mathrm{cols} = W^\top \Delta$, then `col2im` adds each
+//   entry back onto the pixel it was copied from (it is the transpose of
+//   im2col); the two steps together are the full convolution;
+// - bias: $\partial C/\partial b_k$ is the sum of row $k$ of $\Delta$.
+//
+// On the worked example (one sample, one channel, one kernel) cols is 4×4,
+// and $W$ is the kernel as a single row:
+
+// %%
+let cols = Matrix::from_fn(4, 4, |uv, ij| ex.a[(ij / 2 + uv / 2, ij % 2 + uv % 2)]);
+let w_row = vec_of(&ex.w).transpose();
+let delta_row = vec_of(&ex.delta).transpose();
+println!("W·cols  == vec(z)ᵀ:     {}", w_row.matmul(&cols) == vec_of(&correlate_valid(&ex.a, &ex.w)).transpose());
+println!("Δ·colsᵀ == vec(∂C/∂w)ᵀ: {}", delta_row.matmul(&cols.transpose()) == vec_of(&kernel_grad(&ex.a, &ex.delta)).transpose());
+cols
+
+// %% [markdown]
 // > [!NOTE]
 // > **Convolution in one box.** Forward, $z = a \star w + b$ (valid correlation,
 // > $z_{ij} = \sum_{u,v} a_{i+u-1,\,j+v-1} w_{uv} + b$). Backward:
@@ -681,6 +771,7 @@ assert!(rel_error(&da5_num, &da5.0) < 1e-7 && rel_error(&dw3_num, &dw3.0) < 1e-7
 // > - kernel gradient, a valid correlation: $\partial C/\partial w = a \star \delta$;
 // > - bias gradient: $\partial C/\partial b = \sum_{ij} \delta_{ij}$;
 // > - the error of the layer below: $\delta^l_c = \big(\sum_k \delta^{l+1}_k \circledast w^{l+1}_{k,c}\big) \odot \sigma'(z^l_c)$.
+// > - as a matrix: $\mathrm{vec}(z) = M\,\mathrm{vec}(a)$, and the input gradient $M^\top\mathrm{vec}(\delta)$ is the full convolution;
 // > - with stride $S$ and padding $P$: $o_h = \lfloor (n_h + 2P - k_h)/S \rfloor + 1$; backward, dilate $\delta$ by $S-1$ zeros to $\hat\delta$, then $\partial C/\partial a = \mathrm{crop}_P(\hat\delta \circledast w)$ and $\partial C/\partial w = \mathrm{pad}_P(a) \star \hat\delta$.
 //
 // > [!TIP]
