@@ -531,14 +531,14 @@ println!("padded, with σ′:       relative error {:.1e}", rel_error(&lenet_cor
 //
 // LeNet's kernels move one entry at a time over an input they never leave.
 // Two settings change that. **Padding** $P$ frames the input with $P$ rings of
-// zeros before the kernel slides, $\tilde a = \mathrm{pad}(a, P, P)$, so that the
+// zeros before the kernel slides, $\widetilde{a} = \mathrm{pad}(a, P, P)$, so that the
 // border entries are read as often as the others and the output need not
 // shrink. **Stride** $S$ moves the kernel $S$ entries per output step, which
 // shrinks the output about $S$ times along each axis:
 //
-// $$z_{ij} = \sum_{u=1}^{k_h}\sum_{v=1}^{k_w} \tilde a_{S(i-1)+u,\,S(j-1)+v}\, w_{uv}.$$
+// $$z_{ij} = \sum_{u=1}^{k_h}\sum_{v=1}^{k_w} \widetilde{a}_{S(i-1)+u,\,S(j-1)+v}\, w_{uv}.$$
 //
-// Output $z_{ij}$ lays the kernel's corner $w_{11}$ on $\tilde a_{S(i-1)+1,\,S(j-1)+1}$.
+// Output $z_{ij}$ lays the kernel's corner $w_{11}$ on $\widetilde{a}_{S(i-1)+1,\,S(j-1)+1}$.
 // Along the rows the corner visits padded positions $1, 1+S, 1+2S, \dots$ as
 // long as the whole kernel still fits in the $n_h + 2P$ padded rows, which gives
 //
@@ -562,14 +562,14 @@ println!("output shape: {:?}", g.output_shape(a5.shape2(), w3.shape2()));
 w3
 
 // %% [markdown]
-// The padded input $\tilde a$, 7×7:
+// The padded input $\widetilde{a}$, 7×7:
 
 // %%
 pad(&a5, 1, 1)
 
 // %% [markdown]
 // The forward pass. $z_{11}$ lays the kernel on rows and columns 1–3 of
-// $\tilde a$, whose first row and column are padding, so only the kernel's
+// $\widetilde{a}$, whose first row and column are padding, so only the kernel's
 // lower-right 2×2 block meets the input:
 // $z_{11} = w_{22}a_{11} + w_{23}a_{12} + w_{32}a_{21} + w_{33}a_{22} = 1\cdot1 + 0\cdot2 + 1\cdot6 + 2\cdot7 = 21$.
 // The next output to the right, $z_{12}$, starts two columns further.
@@ -580,7 +580,7 @@ z_s
 
 // %% [markdown]
 // A strided output is a unit-stride output with entries left out. Call
-// $\hat z = \tilde a \star w$ the valid correlation of the padded input,
+// $\hat z = \widetilde{a} \star w$ the valid correlation of the padded input,
 // here 5×5; $z$ keeps every $S$-th entry of it,
 // $z_{pq} = \hat z_{S(p-1)+1,\,S(q-1)+1}$:
 
@@ -601,17 +601,17 @@ z_hat
 // entries a side, which here is exactly $\hat z$'s 5×5. When the rounding down
 // leaves rows unread, $\hat z$ is larger, and `dilate_to` fills the difference
 // with zeros at the bottom and right. From $\hat\delta$ on, the unit-stride rules
-// of this chapter apply unchanged to $\tilde a$ and $\hat z$:
+// of this chapter apply unchanged to $\widetilde{a}$ and $\hat z$:
 //
 // - the input gradient is the full convolution $\hat\delta \circledast w$
 //   (pad $\hat\delta$ with $k_h - 1$ rows and $k_w - 1$ columns of zeros, correlate
-//   with $\mathrm{rot180}(w)$), which is $\partial C/\partial \tilde a$, of the padded
-//   input's shape $(n_h + 2P)\times(n_w + 2P)$. Since $a_{ij} = \tilde a_{i+P,\,j+P}$ and
+//   with $\mathrm{rot180}(w)$), which is $\partial C/\partial \widetilde{a}$, of the padded
+//   input's shape $(n_h + 2P)\times(n_w + 2P)$. Since $a_{ij} = \widetilde{a}_{i+P,\,j+P}$ and
 //   the padded zeros are constants, not inputs, cropping the $P$ border gives
 //   $\partial C/\partial a = \mathrm{crop}_P(\hat\delta \circledast w)$;
-// - the kernel gradient is the valid correlation $\tilde a \star \hat\delta$, entry by
-//   entry $\partial C/\partial w_{uv} = \sum_{p,q} \delta_{pq}\, \tilde a_{S(p-1)+u,\,S(q-1)+v}$:
-//   $w_{uv}$ met that entry of $\tilde a$ in output $z_{pq}$;
+// - the kernel gradient is the valid correlation $\widetilde{a} \star \hat\delta$, entry by
+//   entry $\partial C/\partial w_{uv} = \sum_{p,q} \delta_{pq}\, \widetilde{a}_{S(p-1)+u,\,S(q-1)+v}$:
+//   $w_{uv}$ met that entry of $\widetilde{a}$ in output $z_{pq}$;
 // - the bias gradient is still $\sum_{pq} \delta_{pq}$: the zeros of $\hat\delta$ add nothing.
 //
 // The error at the output of the example, and its dilation:
@@ -648,7 +648,7 @@ println!("crop(δ̂ ⊛ w, 1, 1) == input_grad_strided: {}", crop(&d_padded, 1, 
 da5
 
 // %% [markdown]
-// The kernel gradient, $\tilde a \star \hat\delta$, computed both ways:
+// The kernel gradient, $\widetilde{a} \star \hat\delta$, computed both ways:
 
 // %%
 let dw3 = kernel_grad_strided(&a5, &delta3, w3.shape2(), g);
