@@ -58,6 +58,22 @@ impl<T: Element> Matrix<T> {
     pub fn zeros(rows: usize, cols: usize) -> Self {
         Matrix(Array2::from_elem((rows, cols), T::zero()))
     }
+
+    /// The transpose, (mᵀ)_ij = m_ji.
+    pub fn transpose(&self) -> Self {
+        Matrix(self.0.t().to_owned())
+    }
+
+    /// The matrix product, (m·x)_ij = Σ_k m_ik x_kj, for any [`Element`]
+    /// (ndarray's `dot` needs numbers; this one also runs on [`crate::Sym`]).
+    ///
+    /// # Panics
+    /// If the inner dimensions differ, e.g. `Matrix::matmul: 4×9 times 4×1`.
+    pub fn matmul(&self, x: &Matrix<T>) -> Self {
+        let ((m, k), (k2, n)) = (self.shape2(), x.shape2());
+        assert_eq!(k, k2, "Matrix::matmul: {m}×{k} times {k2}×{n}");
+        Matrix::from_fn(m, n, |i, j| (0..k).fold(T::zero(), |acc, t| acc + self[(i, t)].clone() * x[(t, j)].clone()))
+    }
 }
 
 impl<T> From<Array2<T>> for Matrix<T> {

@@ -26,12 +26,17 @@
 //! ([`input_grad_strided`], [`kernel_grad_strided`]); [`forward_strided`]
 //! and [`backward_strided`] are the NCHW layer with a geometry. The
 //! functions without a geometry are these with S = 1.
+//!
+//! [`matrix_of`] writes the valid correlation as a matrix M, vec(z) = M vec(a),
+//! whose transpose is the full convolution: the input gradient as Mᵀδ.
 
 mod batch;
+mod matrix_view;
 pub mod one_d;
 mod strided;
 
 pub use batch::{backward, backward_strided, forward, forward_strided};
+pub use matrix_view::{matrix_of, vec_of};
 pub use strided::{
     Geometry, GeometryError, correlate_strided, crop, dilate, dilate_to, input_grad_strided, kernel_grad_strided,
 };
