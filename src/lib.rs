@@ -32,7 +32,9 @@
 //! | [`explain`] | the text `lenet explain` prints |
 //! | [`matrix`], [`element`] (core) | the [`Matrix`] type and what its entries must support |
 
-pub use lenet_core::{activation, conv, element, fc, gradcheck, graph, invalid, loss, matrix, pool, rng, symbolic, worked};
+pub use lenet_core::{
+    activation, conv, element, fc, gradcheck, graph, invalid, loss, matrix, pool, rng, symbolic, worked,
+};
 
 pub mod course;
 pub mod data;
