@@ -147,7 +147,7 @@ pub fn input_grad<T: Element>(delta: &Matrix<T>, w: &Matrix<T>) -> Matrix<T> {
 // ANCHOR_END: input_grad
 
 // ANCHOR: kernel_grad
-/// The gradient with respect to the kernel, ∂C/∂W for z = correlate_valid(a, w):
+/// The gradient with respect to the kernel, ∂C/∂w for z = correlate_valid(a, w):
 ///
 ///   ∂C/∂w_uv = Σ_ij δ_ij a_{i+u−1, j+v−1} = correlate_valid(a, δ)_uv.
 ///
