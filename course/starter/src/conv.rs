@@ -95,9 +95,9 @@ pub fn conv_backward(
 /// ẑ = correlate_valid(x̃, w), which is (H + 2P − kh + 1) × (W + 2P − kw + 1).
 /// So ∂C/∂ẑ is δ̂: δ **dilated** by S − 1 zeros between neighbouring entries
 /// (δ_ij at row S(i−1)+1, column S(j−1)+1) and filled up with zeros to ẑ's
-/// shape. When S does not divide H + 2P − kh, the last rows are read by no
-/// output: their δ̂ is 0, and an input entry that no window reads gets a
-/// gradient of exactly 0. From δ̂ on, the unit-stride rules apply:
+/// shape. When S does not divide H + 2P − kh, the last (H + 2P − kh) mod S
+/// rows of x̃ are read by no output (columns likewise): their δ̂ is 0, and
+/// an input entry that no window reads gets a gradient of exactly 0. From δ̂ on, the unit-stride rules apply:
 ///
 /// - dx[n, c] = Σ_k the full convolution of δ̂[n, k] with w[k, c], with its
 ///   P-wide border **cropped** off: N × C × H × W, **per sample**;

@@ -27,10 +27,9 @@
 //! | `src/network.rs` | `lenet_backward`, assembled from your own functions |
 //!
 //! You may use the forward passes (`lenet::conv::forward`, `forward_strided`
-//! and its `Geometry`,
-//! `lenet::pool::mean_forward` and `max_forward`), `Activation::apply`,
-//! `derivative`, `value` and `prime`, `Argmax`, `Params` and ndarray (`dot`,
-//! `t()`, slicing). `lenet course check` builds your `src/` against a lenet
+//! and its `Geometry`, `lenet::pool::mean_forward` and `max_forward`),
+//! `Activation::apply`, `derivative`, `value` and `prime`, `Argmax`, `Params`
+//! and ndarray (`dot`, `t()`, slicing). `lenet course check` builds your `src/` against a lenet
 //! that has only these: an answer that calls one of lenet's backward
 //! functions builds here but fails to build there.
 
