@@ -91,7 +91,7 @@ fn a_fresh_starter_is_not_started_and_the_reference_answers_pass() {
     let lock = std::fs::read_to_string(hw.join("Cargo.lock")).expect("the checkout's Cargo.lock is copied");
     assert!(lock.contains("name = \"ndarray\""), "{lock}");
     let stubs: usize = sources(&hw).iter().map(|(_, t)| placeholder::count(t)).sum();
-    assert_eq!(stubs, 14, "one placeholder per exercise");
+    assert_eq!(stubs, 15, "one placeholder per exercise");
 
     // The student checks the fresh starter: nothing is started, exit non-zero.
     let t = Instant::now();
@@ -102,7 +102,7 @@ fn a_fresh_starter_is_not_started_and_the_reference_answers_pass() {
         let line = row(&stdout, name);
         assert!(line.contains("not started"), "{name} is not started: {line:?}\n{stdout}");
     }
-    assert!(stdout.contains("0 of 14 passed"), "{stdout}");
+    assert!(stdout.contains("0 of 15 passed"), "{stdout}");
     eprintln!("course check on the fresh starter (builds it): {:.1} s", t.elapsed().as_secs_f64());
 
     // --json: one object per exercise, with the seed asked for.
@@ -126,7 +126,7 @@ fn a_fresh_starter_is_not_started_and_the_reference_answers_pass() {
         let line = row(&stdout, name);
         assert!(line.contains("passed"), "{name} passes: {line:?}\n{stdout}");
     }
-    assert!(stdout.contains("14 of 14 passed"), "{stdout}");
+    assert!(stdout.contains("15 of 15 passed"), "{stdout}");
     eprintln!("course check on the filled crate (builds it): {:.1} s", t.elapsed().as_secs_f64());
     let out = lenet(&["course", "check", s(&done), "--json"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -164,7 +164,7 @@ fn a_fresh_starter_is_not_started_and_the_reference_answers_pass() {
     let out = run(&hw);
     assert!(!out.status.success(), "cargo test fails on the fresh starter: {}{}", text(&out.stdout), text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("14 failed"), "one failing test per exercise: {stdout}");
+    assert!(stdout.contains("15 failed"), "one failing test per exercise: {stdout}");
     assert!(stdout.to_lowercase().contains("not started"), "{stdout}");
     eprintln!("cargo test --release in both crates: {:.1} s", t.elapsed().as_secs_f64());
 

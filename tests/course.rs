@@ -65,6 +65,13 @@ const TESTED: &[(&str, &str)] = &[
     ("conv_backward", "kernel gradient flipped (a convolution instead of a correlation)"),
     ("conv_backward", "batch summed instead of averaged"),
     ("conv_backward", "sign flipped"),
+    ("conv_backward_strided", "δ not dilated (stride ignored)"),
+    ("conv_backward_strided", "dilated δ not filled up to the unit-stride size"),
+    ("conv_backward_strided", "kernel not rotated"),
+    ("conv_backward_strided", "padding not cropped"),
+    ("conv_backward_strided", "kernel gradient flipped (a convolution instead of a correlation)"),
+    ("conv_backward_strided", "batch summed instead of averaged"),
+    ("conv_backward_strided", "sign flipped"),
     ("mean_pool_backward", "not divided by the window area"),
     ("mean_pool_backward", "assignment instead of accumulation"),
     ("mean_pool_backward", "sign flipped"),
@@ -556,6 +563,193 @@ fn diagnoses_conv_backward_batch_summed() {
         Answers { conv_backward: conv_backward_summed, ..reference() },
         "batch summed instead of averaged",
     );
+}
+
+/// How a student widens δ's plane before the unit-stride rules of the
+/// strided backward pass.
+#[derive(Clone, Copy)]
+enum Widen {
+    /// As it is: the stride ignored.
+    AsItIs,
+    /// Dilated by S − 1 zeros, not filled up to the unit-stride output.
+    DilatedOnly,
+    /// Dilated and filled up (right).
+    Filled,
+}
+
+/// The strided layer's backward from per-plane rules, as `conv_backward_by`
+/// for stride 1: δ widened by `widen`, dx from `rules.input_grad` (cropped
+/// by P on every side when `rules.crop`), dw from `rules.kernel_grad` on the
+/// padded input.
+fn conv_backward_strided_by(
+    rules: ConvRules,
+    widen: Widen,
+    x: &Array4<f64>,
+    w: &Array4<f64>,
+    dy: &Array4<f64>,
+    g: conv::Geometry,
+) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+    let ((n_samples, channels, h, wd), (kernels, _, kh, kw)) = (x.dim(), w.dim());
+    let p = g.padding;
+    let unit = (h + 2 * p - kh + 1, wd + 2 * p - kw + 1);
+    let plane = |a: &Array4<f64>, i: usize, j: usize| a.slice(s![i, j, .., ..]).to_owned();
+    let mut dx: Option<Array4<f64>> = None;
+    let mut dw: Option<Array4<f64>> = None;
+    let mut db = Array1::zeros(kernels);
+    let factor = (rules.batch_factor)(n_samples);
+    for n in 0..n_samples {
+        for k in 0..kernels {
+            let d = plane(dy, n, k);
+            db[k] += d.sum() * factor;
+            let d = match widen {
+                Widen::AsItIs => d,
+                Widen::DilatedOnly => conv::dilate(&m(&d), g.stride).0,
+                Widen::Filled => conv::dilate_to(&m(&d), g.stride, unit).0,
+            };
+            for c in 0..channels {
+                let da = (rules.input_grad)(&d, &plane(w, k, c));
+                let da = if rules.crop { conv::crop(&m(&da), p, p).0 } else { da };
+                let dx = dx.get_or_insert_with(|| Array4::zeros((n_samples, channels, da.nrows(), da.ncols())));
+                let mut target = dx.slice_mut(s![n, c, .., ..]);
+                target += &da;
+                let dw_part = (rules.kernel_grad)(&padded(&plane(x, n, c), p, p), &d) * factor;
+                let dw = dw.get_or_insert_with(|| Array4::zeros((kernels, channels, dw_part.nrows(), dw_part.ncols())));
+                let mut target = dw.slice_mut(s![k, c, .., ..]);
+                target += &dw_part;
+            }
+        }
+    }
+    (dx.expect("at least one plane"), dw.expect("at least one plane"), db)
+}
+
+const STRIDED_RIGHT: ConvRules = ConvRules { input_grad: full, crop: true, kernel_grad: correlate, batch_factor: mean };
+
+#[test]
+fn the_strided_conv_backward_of_the_rules_above_passes_when_they_are_right() {
+    fn right(
+        x: &Array4<f64>,
+        w: &Array4<f64>,
+        dy: &Array4<f64>,
+        g: conv::Geometry,
+    ) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+        conv_backward_strided_by(STRIDED_RIGHT, Widen::Filled, x, w, dy, g)
+    }
+    for seed in SEEDS {
+        let r = check("conv_backward_strided", &Answers { conv_backward_strided: right, ..reference() }, seed).unwrap();
+        assert!(r.passed(), "{r}");
+    }
+}
+
+#[test]
+fn diagnoses_conv_backward_strided_stride_ignored() {
+    fn undilated(
+        x: &Array4<f64>,
+        w: &Array4<f64>,
+        dy: &Array4<f64>,
+        g: conv::Geometry,
+    ) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+        conv_backward_strided_by(STRIDED_RIGHT, Widen::AsItIs, x, w, dy, g)
+    }
+    let r = assert_diagnosed(
+        "conv_backward_strided",
+        Answers { conv_backward_strided: undilated, ..reference() },
+        "δ not dilated (stride ignored)",
+    );
+    assert!(matches!(r.status, Status::WrongShape { .. }), "{r}");
+}
+
+#[test]
+fn diagnoses_conv_backward_strided_unread_rows_not_filled() {
+    fn dilated_only(
+        x: &Array4<f64>,
+        w: &Array4<f64>,
+        dy: &Array4<f64>,
+        g: conv::Geometry,
+    ) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+        conv_backward_strided_by(STRIDED_RIGHT, Widen::DilatedOnly, x, w, dy, g)
+    }
+    let r = assert_diagnosed(
+        "conv_backward_strided",
+        Answers { conv_backward_strided: dilated_only, ..reference() },
+        "dilated δ not filled up to the unit-stride size",
+    );
+    // Only the cases whose stride does not divide n + 2P − k show it.
+    assert!(r.case.as_deref().is_some_and(|c| c.contains("stride 2, padding 0") || c.contains("stride 3")), "{r}");
+}
+
+#[test]
+fn diagnoses_conv_backward_strided_kernel_not_rotated() {
+    fn not_rotated(
+        x: &Array4<f64>,
+        w: &Array4<f64>,
+        dy: &Array4<f64>,
+        g: conv::Geometry,
+    ) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+        let rules = ConvRules { input_grad: full_convolve_not_rotated, ..STRIDED_RIGHT };
+        conv_backward_strided_by(rules, Widen::Filled, x, w, dy, g)
+    }
+    let answers = Answers { conv_backward_strided: not_rotated, ..reference() };
+    assert_diagnosed("conv_backward_strided", answers, "kernel not rotated");
+}
+
+#[test]
+fn diagnoses_conv_backward_strided_padding_not_cropped() {
+    fn uncropped(
+        x: &Array4<f64>,
+        w: &Array4<f64>,
+        dy: &Array4<f64>,
+        g: conv::Geometry,
+    ) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+        conv_backward_strided_by(ConvRules { crop: false, ..STRIDED_RIGHT }, Widen::Filled, x, w, dy, g)
+    }
+    let answers = Answers { conv_backward_strided: uncropped, ..reference() };
+    assert_diagnosed("conv_backward_strided", answers, "padding not cropped");
+}
+
+#[test]
+fn diagnoses_conv_backward_strided_kernel_gradient_flipped() {
+    fn flipped(
+        x: &Array4<f64>,
+        w: &Array4<f64>,
+        dy: &Array4<f64>,
+        g: conv::Geometry,
+    ) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+        conv_backward_strided_by(ConvRules { kernel_grad: convolve, ..STRIDED_RIGHT }, Widen::Filled, x, w, dy, g)
+    }
+    assert_diagnosed(
+        "conv_backward_strided",
+        Answers { conv_backward_strided: flipped, ..reference() },
+        "kernel gradient flipped (a convolution instead of a correlation)",
+    );
+}
+
+#[test]
+fn diagnoses_conv_backward_strided_batch_summed() {
+    fn summed(
+        x: &Array4<f64>,
+        w: &Array4<f64>,
+        dy: &Array4<f64>,
+        g: conv::Geometry,
+    ) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+        conv_backward_strided_by(ConvRules { batch_factor: |_| 1.0, ..STRIDED_RIGHT }, Widen::Filled, x, w, dy, g)
+    }
+    let answers = Answers { conv_backward_strided: summed, ..reference() };
+    assert_diagnosed("conv_backward_strided", answers, "batch summed instead of averaged");
+}
+
+#[test]
+fn diagnoses_conv_backward_strided_sign_flipped() {
+    fn negated(
+        x: &Array4<f64>,
+        w: &Array4<f64>,
+        dy: &Array4<f64>,
+        g: conv::Geometry,
+    ) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+        let (dx, dw, db) = conv::backward_strided(x, w, dy, g);
+        (-dx, -dw, -db)
+    }
+    let answers = Answers { conv_backward_strided: negated, ..reference() };
+    assert_diagnosed("conv_backward_strided", answers, "sign flipped");
 }
 
 #[test]

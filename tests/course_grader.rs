@@ -47,7 +47,7 @@ const FORGED: &str = r#"{
         println!("{{\"exercise\":\"{e}\",\"seed\":1,\"status\":\"Passed\"}}");
         println!("{e}  passed");
     }
-    println!("14 of 14 passed");
+    println!("15 of 15 passed");
     std::process::exit(0)
 }"#;
 
@@ -171,8 +171,8 @@ fn grade_a_class_whose_hostile_and_forging_submissions_get_their_real_grade() {
     let csv = std::fs::read_to_string(out_dir.join("grades.csv")).unwrap();
     assert_marks(&csv, "alice", &[]);
     // A wrong or hostile function fails the exercises that use it too:
-    // conv_backward calls kernel_grad, lenet_backward nearly everything.
-    let bob_failed = ["fc_bias_grad", "kernel_grad", "conv_backward", "lenet_backward"];
+    // conv_backward and conv_backward_strided call kernel_grad, lenet_backward nearly everything.
+    let bob_failed = ["fc_bias_grad", "kernel_grad", "conv_backward", "conv_backward_strided", "lenet_backward"];
     let dave_failed = ["mean_pool_backward", "relu_backward", "softmax_cross_entropy_grad", "lenet_backward"];
     let eve_failed = ["fc_forward", "lenet_backward"];
     assert_marks(&csv, "bob", &bob_failed);
@@ -195,7 +195,7 @@ fn grade_a_class_whose_hostile_and_forging_submissions_get_their_real_grade() {
     }
     let eve_report = std::fs::read_to_string(out_dir.join("eve/report.txt")).unwrap();
     assert!(eve_report.contains("exited with status 0 before answering"), "{eve_report}");
-    assert!(eve_report.contains("not part of the grade") && eve_report.contains("14 of 14 passed"), "{eve_report}");
+    assert!(eve_report.contains("not part of the grade") && eve_report.contains("15 of 15 passed"), "{eve_report}");
     let bob = std::fs::read_to_string(out_dir.join("bob/report.txt")).unwrap();
     assert!(bob.contains("kernel gradient") && bob.contains("on the case a "), "{bob}");
 }
@@ -229,7 +229,9 @@ fn check_streams_real_verdicts_and_keeps_the_submissions_prints_out_of_json() {
             "fc_forward" => assert!(status["Crashed"]["reason"].as_str().unwrap().contains("status 0"), "{v}"),
             "mean_pool_backward" => assert!(status["TimedOut"].is_object(), "{v}"),
             "relu_backward" => assert!(status["Crashed"]["reason"].as_str().unwrap().contains("signal"), "{v}"),
-            "lenet_backward" | "conv_backward" => assert_ne!(status, "Passed", "it uses a broken function: {v}"),
+            "lenet_backward" | "conv_backward" | "conv_backward_strided" => {
+                assert_ne!(status, "Passed", "it uses a broken function: {v}")
+            }
             "bias_grad" => {
                 assert!(status["Panicked"]["message"].as_str().unwrap().contains("out of bounds"), "{v}");
                 let at = v["location"].as_str().expect("the panic's location");
@@ -239,7 +241,7 @@ fn check_streams_real_verdicts_and_keeps_the_submissions_prints_out_of_json() {
         }
         assert_eq!(v["seed"], 3);
     }
-    assert!(stderr.contains("14 of 14 passed"), "the forged prints are shown apart, on stderr: {stderr}");
+    assert!(stderr.contains("15 of 15 passed"), "the forged prints are shown apart, on stderr: {stderr}");
 }
 
 /// The children of process `pid` whose name starts with `prefix` (Linux's /proc).

@@ -1,5 +1,5 @@
 //! The mutation test of the coursework checker: wrong answers a student
-//! might write, spread over all 14 exercises, each of which the checker
+//! might write, spread over all 15 exercises, each of which the checker
 //! must reject on every one of 100 seeds, while the crate's own answers
 //! pass on 300. They include the six that passed on some seeds before the
 //! checker drew many cases of separating sizes (issue 18), and the stubs'
@@ -83,6 +83,72 @@ fn conv_dx(
     dx
 }
 
+/// How a student widens δ's plane before the unit-stride rules of the
+/// strided backward pass.
+#[derive(Clone, Copy)]
+enum Widen {
+    /// As it is: the stride ignored.
+    AsItIs,
+    /// Dilated by S − 1 zeros, not filled up to the unit-stride output.
+    DilatedOnly,
+    /// Dilated, and the zeros of the unread rows put first (top, left).
+    FilledAtTheStart,
+    /// Dilated and filled up at the bottom and right (right).
+    Filled,
+}
+
+/// The strided layer's backward written from per-plane rules: δ widened
+/// by `widen`; dx from `dx_rule` (the widened δ plane, the kernel plane)
+/// with `crop` rows and columns removed on every side; dw from `dw_rule`
+/// (the padded input plane, the widened δ plane) as a batch mean; db the
+/// reference's. Shapes are whatever the rules give.
+fn strided_by(
+    (x, w, dy, g): (&Array4<f64>, &Array4<f64>, &Array4<f64>, conv::Geometry),
+    widen: Widen,
+    dx_rule: fn(&Array2<f64>, &Array2<f64>) -> Array2<f64>,
+    crop: usize,
+    dw_rule: fn(&Array2<f64>, &Array2<f64>) -> Array2<f64>,
+) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+    let ((n_samples, channels, h, wd), (kernels, _, kh, kw)) = (x.dim(), w.dim());
+    let p = g.padding;
+    let unit = (h + 2 * p - kh + 1, wd + 2 * p - kw + 1);
+    let mut dx: Option<Array4<f64>> = None;
+    let mut dw: Option<Array4<f64>> = None;
+    for n in 0..n_samples {
+        for k in 0..kernels {
+            let d = dy.slice(s![n, k, .., ..]).to_owned();
+            let d = match widen {
+                Widen::AsItIs => d,
+                Widen::DilatedOnly => conv::dilate(&m(&d), g.stride).0,
+                Widen::FilledAtTheStart => {
+                    let short = conv::dilate(&m(&d), g.stride).0;
+                    let mut out = Array2::zeros(unit);
+                    out.slice_mut(s![unit.0 - short.nrows().., unit.1 - short.ncols()..]).assign(&short);
+                    out
+                }
+                Widen::Filled => conv::dilate_to(&m(&d), g.stride, unit).0,
+            };
+            for c in 0..channels {
+                let part = conv::crop(&m(&dx_rule(&d, &w.slice(s![k, c, .., ..]).to_owned())), crop, crop).0;
+                let sum = dx.get_or_insert_with(|| Array4::zeros((n_samples, channels, part.nrows(), part.ncols())));
+                let mut target = sum.slice_mut(s![n, c, .., ..]);
+                target += &part;
+                let a = padded(&x.slice(s![n, c, .., ..]).to_owned(), p, p);
+                let part = dw_rule(&a, &d) / n_samples as f64;
+                let sum = dw.get_or_insert_with(|| Array4::zeros((kernels, channels, part.nrows(), part.ncols())));
+                let mut target = sum.slice_mut(s![k, c, .., ..]);
+                target += &part;
+            }
+        }
+    }
+    let (_, _, db) = conv::backward_strided(x, w, dy, g);
+    (dx.expect("a plane"), dw.expect("a plane"), db)
+}
+
+fn full_convolve(d: &Array2<f64>, k: &Array2<f64>) -> Array2<f64> {
+    conv::full_convolve(&m(d), &m(k)).0
+}
+
 /// Mean-pool backward with the window's share `g · scale`, the windows
 /// stepping by `step` (not necessarily the stride), written with `=` when
 /// `assign`.
@@ -157,6 +223,9 @@ fn mutants() -> Vec<(&'static str, &'static str, Answers)> {
     let bgrad = |name, f: fn(&Array2<f64>) -> f64| ("bias_grad", name, Answers { bias_grad: f, ..r() });
     type ConvBackward = fn(&Array4<f64>, &Array4<f64>, &Array4<f64>, usize) -> (Array4<f64>, Array4<f64>, Array1<f64>);
     let cb = |name, f: ConvBackward| ("conv_backward", name, Answers { conv_backward: f, ..r() });
+    type ConvStrided =
+        fn(&Array4<f64>, &Array4<f64>, &Array4<f64>, conv::Geometry) -> (Array4<f64>, Array4<f64>, Array1<f64>);
+    let cbs = |name, f: ConvStrided| ("conv_backward_strided", name, Answers { conv_backward_strided: f, ..r() });
     type MeanPool = fn(&Array4<f64>, (usize, usize, usize, usize), usize, usize) -> Array4<f64>;
     let mean = |name, f: MeanPool| ("mean_pool_backward", name, Answers { mean_pool_backward: f, ..r() });
     let max = |name, f: fn(&Array4<f64>, &Argmax) -> Array4<f64>| {
@@ -315,6 +384,56 @@ fn mutants() -> Vec<(&'static str, &'static str, Answers)> {
         }),
         cb("sign flipped", |x, w, dy, p| {
             let (dx, dw, db) = conv::backward(x, w, dy, p);
+            (-dx, -dw, -db)
+        }),
+        // conv_backward_strided
+        cbs("δ not dilated (stride ignored)", |x, w, dy, g| {
+            strided_by((x, w, dy, g), Widen::AsItIs, full_convolve, g.padding, correlate)
+        }),
+        cbs("dx: δ not dilated", |x, w, dy, g| {
+            let (_, dw, db) = conv::backward_strided(x, w, dy, g);
+            (strided_by((x, w, dy, g), Widen::AsItIs, full_convolve, g.padding, correlate).0, dw, db)
+        }),
+        cbs("dilated δ not filled up (the unread rows dropped)", |x, w, dy, g| {
+            strided_by((x, w, dy, g), Widen::DilatedOnly, full_convolve, g.padding, correlate)
+        }),
+        cbs("zeros of the unread rows put at the top and left", |x, w, dy, g| {
+            strided_by((x, w, dy, g), Widen::FilledAtTheStart, full_convolve, g.padding, correlate)
+        }),
+        cbs("dx: kernel not rotated", |x, w, dy, g| {
+            fn not_rotated(d: &Array2<f64>, k: &Array2<f64>) -> Array2<f64> {
+                correlate(&padded(d, k.nrows() - 1, k.ncols() - 1), k)
+            }
+            strided_by((x, w, dy, g), Widen::Filled, not_rotated, g.padding, correlate)
+        }),
+        cbs("dx: padding not cropped", |x, w, dy, g| {
+            strided_by((x, w, dy, g), Widen::Filled, full_convolve, 0, correlate)
+        }),
+        cbs("dx: cropped at the top-left corner", |x, w, dy, g| {
+            let (full, dw, db) = strided_by((x, w, dy, g), Widen::Filled, full_convolve, 0, correlate);
+            (full.slice(s![.., .., ..x.dim().2, ..x.dim().3]).to_owned(), dw, db)
+        }),
+        cbs("dw: convolve2d(δ̂, x̃) (erratum 13)", |x, w, dy, g| {
+            fn flipped(a: &Array2<f64>, d: &Array2<f64>) -> Array2<f64> {
+                errata::true_conv_kernel_grad_as_written(&m(a), &m(d)).0
+            }
+            strided_by((x, w, dy, g), Widen::Filled, full_convolve, g.padding, flipped)
+        }),
+        cbs("dx divided by N", |x, w, dy, g| {
+            let (dx, dw, db) = conv::backward_strided(x, w, dy, g);
+            (dx / x.dim().0 as f64, dw, db)
+        }),
+        cbs("dw, db summed over the batch", |x, w, dy, g| {
+            let (dx, dw, db) = conv::backward_strided(x, w, dy, g);
+            let n = x.dim().0 as f64;
+            (dx, dw * n, db * n)
+        }),
+        cbs("db averaged over δ's entries too", |x, w, dy, g| {
+            let (dx, dw, db) = conv::backward_strided(x, w, dy, g);
+            (dx, dw, db / (dy.dim().2 * dy.dim().3) as f64)
+        }),
+        cbs("sign flipped", |x, w, dy, g| {
+            let (dx, dw, db) = conv::backward_strided(x, w, dy, g);
             (-dx, -dw, -db)
         }),
         // mean_pool_backward

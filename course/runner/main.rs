@@ -13,6 +13,7 @@ mod wire;
 
 use backprop_homework::answers;
 use lenet::activation::Activation;
+use lenet::conv::Geometry;
 use lenet::course::Answers;
 use lenet::model::Params;
 use lenet::ndarray::{Array, Array1, Array2, Array4, ArrayD, Dimension, IxDyn};
@@ -56,6 +57,13 @@ fn whole(i: &Input) -> usize {
     match i {
         Input::Whole(v) => *v,
         other => panic!("lenet sent {other:?} for a number"),
+    }
+}
+
+fn geometry(i: &Input) -> Geometry {
+    match i {
+        Input::Geometry { stride, padding } => Geometry::new(*stride, *padding),
+        other => panic!("lenet sent {other:?} for a geometry"),
     }
 }
 
@@ -125,6 +133,10 @@ fn call(s: &Answers, exercise: &str, i: &[Input]) -> Vec<Tensor> {
         "bias_grad" => vec![tensor(&Array1::from_elem(1, (s.bias_grad)(&m2(&i[0]))))],
         "conv_backward" => {
             let (dx, dw, db) = (s.conv_backward)(&m4(&i[0]), &m4(&i[1]), &m4(&i[2]), whole(&i[3]));
+            vec![tensor(&dx), tensor(&dw), tensor(&db)]
+        }
+        "conv_backward_strided" => {
+            let (dx, dw, db) = (s.conv_backward_strided)(&m4(&i[0]), &m4(&i[1]), &m4(&i[2]), geometry(&i[3]));
             vec![tensor(&dx), tensor(&dw), tensor(&db)]
         }
         "mean_pool_backward" => {

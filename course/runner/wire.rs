@@ -33,6 +33,11 @@ impl Tensor {
 pub enum Input {
     Tensor(Tensor),
     Whole(usize),
+    /// `conv::Geometry`: the stride S and the padding P.
+    Geometry {
+        stride: usize,
+        padding: usize,
+    },
     Shape4([usize; 4]),
     Labels(Vec<usize>),
     /// "relu", "sigmoid" or "tanh".

@@ -219,8 +219,9 @@ fn new(args: NewArgs) -> Result<(), Failure> {
     };
     written.map_err(|e| fail(format!("cannot write the starter to {}: {e}", dir.display())))?;
     println!(
-        "wrote the starter crate to {} (14 exercises in src/, depending on lenet at {})",
+        "wrote the starter crate to {} ({} exercises in src/, depending on lenet at {})",
         dir.display(),
+        EXERCISES.len(),
         lenet.display()
     );
     println!("next: fill in the stubs, then `lenet course check {}`", dir.display());

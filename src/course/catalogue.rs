@@ -15,7 +15,7 @@
 use super::compare::{Output, Tensor, named, one};
 use super::report::Diagnosis;
 use crate::activation::Activation;
-use crate::conv::{correlate_valid, pad, rot180};
+use crate::conv::{Geometry, correlate_valid, crop, dilate, dilate_to, pad, rot180};
 use crate::errata;
 use crate::matrix::Matrix;
 use crate::model::{Arch, LeNet, Params, Pooling};
@@ -183,6 +183,27 @@ pub const PADDING_NOT_CROPPED: Mistake = Mistake {
     book: "convolution.html#several-channels-and-several-kernels",
 };
 
+/// δ used as it is, not dilated by the stride.
+pub const STRIDE_IGNORED: Mistake = Mistake {
+    name: "δ not dilated (stride ignored)",
+    explanation: "With stride S the output z_ij is the unit-stride output at (S(i−1)+1, S(j−1)+1), so ∂C/∂ẑ is δ \
+                  with S − 1 zeros between neighbouring entries; the unit-stride rules (full convolution for dx, \
+                  valid correlation for dw) take that dilated δ, not δ itself.",
+    erratum: None,
+    book: "convolution.html#padding-and-stride",
+};
+
+/// dilate(δ, S) not filled up to the unit-stride output's shape.
+pub const UNREAD_NOT_FILLED: Mistake = Mistake {
+    name: "dilated δ not filled up to the unit-stride size",
+    explanation: "When S does not divide n + 2P − k, the last (n + 2P − k) mod S rows (or columns) of the padded \
+                  input are read by no output; the dilated δ must be filled up with that many zeros at the bottom \
+                  (right) to the unit-stride output's (n + 2P − k + 1) rows, so that dx keeps the input's shape \
+                  with 0 on the unread rows and dw the kernel's shape.",
+    erratum: None,
+    book: "convolution.html#padding-and-stride",
+};
+
 /// ∂C/∂a spread without the 1/r².
 pub const MEAN_NOT_DIVIDED: Mistake = Mistake {
     name: "not divided by the window area",
@@ -282,6 +303,13 @@ pub const CATALOGUE: &[(&str, Mistake)] = &[
     ("conv_backward", KERNEL_GRAD_FLIPPED),
     ("conv_backward", BATCH_SUMMED),
     ("conv_backward", SIGN_FLIPPED),
+    ("conv_backward_strided", STRIDE_IGNORED),
+    ("conv_backward_strided", UNREAD_NOT_FILLED),
+    ("conv_backward_strided", ROT180_MISSING),
+    ("conv_backward_strided", PADDING_NOT_CROPPED),
+    ("conv_backward_strided", KERNEL_GRAD_FLIPPED),
+    ("conv_backward_strided", BATCH_SUMMED),
+    ("conv_backward_strided", SIGN_FLIPPED),
     ("mean_pool_backward", MEAN_NOT_DIVIDED),
     ("mean_pool_backward", ASSIGNED_NOT_ACCUMULATED),
     ("mean_pool_backward", SIGN_FLIPPED),
@@ -430,6 +458,125 @@ pub(crate) fn conv_backward(
     let mut flipped = reference.clone();
     flipped[1] = named("dw", dw);
     v.push((KERNEL_GRAD_FLIPPED, flipped));
+    let mut summed = reference.clone();
+    for t in &mut summed[1..] {
+        t.value *= n_samples as f64;
+    }
+    v.push((BATCH_SUMMED, summed));
+    v
+}
+
+/// How δ's plane is widened before the unit-stride rules: as it is
+/// (stride ignored), dilated only, or dilated and filled up to the
+/// unit-stride output's shape (right).
+#[derive(Clone, Copy)]
+enum Widened {
+    AsItIs,
+    DilatedOnly,
+    Filled,
+}
+
+/// The strided layer's backward with one mistake at a time: in dx, in dw,
+/// or (for the ones a student makes once and uses twice) in both.
+pub(crate) fn conv_backward_strided(
+    x: &Array4<f64>,
+    w: &Array4<f64>,
+    dy: &Array4<f64>,
+    g: Geometry,
+    reference: &Output,
+) -> Vec<Variant> {
+    let ((n_samples, channels, h, wd), (kernels, _, kh, kw)) = (x.dim(), w.dim());
+    let p = g.padding;
+    let unit = (h + 2 * p - kh + 1, wd + 2 * p - kw + 1);
+    let plane = |a: &Array4<f64>, i: usize, j: usize| Matrix::from_view(a.slice(s![i, j, .., ..]));
+    let widen = |d: &Matrix<f64>, how: Widened| match how {
+        Widened::AsItIs => d.clone(),
+        Widened::DilatedOnly => dilate(d, g.stride),
+        Widened::Filled => dilate_to(d, g.stride, unit),
+    };
+    // dx from a rule per (widened δ plane, kernel plane), `crop` removed
+    // from every side; None when that leaves nothing.
+    let dx_with = |how: Widened, rule: PlaneRule, crop_by: usize| -> Option<Array4<f64>> {
+        let mut dx: Option<Array4<f64>> = None;
+        for n in 0..n_samples {
+            for k in 0..kernels {
+                let d = widen(&plane(dy, n, k), how);
+                for c in 0..channels {
+                    let part = rule(&d, &plane(w, k, c));
+                    let (ph, pw) = part.shape2();
+                    if ph < 2 * crop_by + 1 || pw < 2 * crop_by + 1 {
+                        return None;
+                    }
+                    let inner = crop(&part, crop_by, crop_by);
+                    let sum =
+                        dx.get_or_insert_with(|| Array4::zeros((n_samples, channels, inner.nrows(), inner.ncols())));
+                    let mut target = sum.slice_mut(s![n, c, .., ..]);
+                    target += &inner.0;
+                }
+            }
+        }
+        dx
+    };
+    // dw from a rule per (padded input plane, widened δ plane), batch mean;
+    // None when the widened δ is larger than the padded input.
+    let dw_with = |how: Widened, rule: PlaneRule| -> Option<Array4<f64>> {
+        let mut dw: Option<Array4<f64>> = None;
+        for n in 0..n_samples {
+            for k in 0..kernels {
+                let d = widen(&plane(dy, n, k), how);
+                if d.nrows() > h + 2 * p || d.ncols() > wd + 2 * p {
+                    return None;
+                }
+                for c in 0..channels {
+                    let part = rule(&pad(&plane(x, n, c), p, p), &d);
+                    let sum = dw.get_or_insert_with(|| Array4::zeros((kernels, channels, part.nrows(), part.ncols())));
+                    let mut target = sum.slice_mut(s![k, c, .., ..]);
+                    target += &(&part.0 / n_samples as f64);
+                }
+            }
+        }
+        dw
+    };
+    let with = |dx: Option<Array4<f64>>, dw: Option<Array4<f64>>| -> Output {
+        let mut out = reference.clone();
+        if let Some(dx) = dx {
+            out[0] = named("dx", dx);
+        }
+        if let Some(dw) = dw {
+            out[1] = named("dw", dw);
+        }
+        out
+    };
+    let full = |d: &Matrix<f64>, k: &Matrix<f64>| crate::conv::full_convolve(d, k);
+    let corr = |a: &Matrix<f64>, d: &Matrix<f64>| correlate_valid(a, d);
+    let not_rotated = |d: &Matrix<f64>, k: &Matrix<f64>| correlate_valid(&pad(d, kh - 1, kw - 1), k);
+    let flipped = |a: &Matrix<f64>, d: &Matrix<f64>| errata::true_conv_kernel_grad_as_written(a, d);
+    let mut v = Vec::new();
+    // Each widening mistake in dx alone, in dw alone, and in both.
+    for (how, mistake) in [(Widened::AsItIs, STRIDE_IGNORED), (Widened::DilatedOnly, UNREAD_NOT_FILLED)] {
+        let dx = dx_with(how, &full, p);
+        let dw = dw_with(how, &corr);
+        if dx.is_some() {
+            v.push((mistake, with(dx.clone(), None)));
+        }
+        if dw.is_some() {
+            v.push((mistake, with(None, dw.clone())));
+        }
+        if dx.is_some() && dw.is_some() {
+            v.push((mistake, with(dx, dw)));
+        }
+    }
+    if let Some(dx) = dx_with(Widened::Filled, &not_rotated, p) {
+        v.push((ROT180_MISSING, with(Some(dx), None)));
+    }
+    if p > 0
+        && let Some(dx) = dx_with(Widened::Filled, &full, 0)
+    {
+        v.push((PADDING_NOT_CROPPED, with(Some(dx), None)));
+    }
+    if let Some(dw) = dw_with(Widened::Filled, &flipped) {
+        v.push((KERNEL_GRAD_FLIPPED, with(None, Some(dw))));
+    }
     let mut summed = reference.clone();
     for t in &mut summed[1..] {
         t.value *= n_samples as f64;

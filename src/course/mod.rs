@@ -62,7 +62,7 @@ use exercises::Case;
 use ndarray::{Array1, Array2, Array4};
 
 /// The exercises, in the order of the book's chapters.
-pub const EXERCISES: [&str; 14] = [
+pub const EXERCISES: [&str; 15] = [
     "fc_forward",
     "fc_backprop_delta",
     "fc_weight_grad",
@@ -72,6 +72,7 @@ pub const EXERCISES: [&str; 14] = [
     "kernel_grad",
     "bias_grad",
     "conv_backward",
+    "conv_backward_strided",
     "mean_pool_backward",
     "max_pool_backward",
     "relu_backward",
@@ -105,6 +106,9 @@ pub struct Answers {
     pub bias_grad: fn(&Array2<f64>) -> f64,
     /// (x, w, δ, padding) ↦ (dx, dw, db), as [`conv::backward`].
     pub conv_backward: fn(&Array4<f64>, &Array4<f64>, &Array4<f64>, usize) -> (Array4<f64>, Array4<f64>, Array1<f64>),
+    /// (x, w, δ, geometry) ↦ (dx, dw, db) with stride S and padding P, as [`conv::backward_strided`].
+    pub conv_backward_strided:
+        fn(&Array4<f64>, &Array4<f64>, &Array4<f64>, conv::Geometry) -> (Array4<f64>, Array4<f64>, Array1<f64>),
     /// (∂C/∂a, input shape, window size, stride) ↦ ∂C/∂x, as [`pool::mean_backward`].
     pub mean_pool_backward: fn(&Array4<f64>, (usize, usize, usize, usize), usize, usize) -> Array4<f64>,
     /// (∂C/∂a, argmax) ↦ ∂C/∂x, as [`pool::max_backward`].
@@ -131,6 +135,7 @@ impl Answers {
             kernel_grad: |a, d| conv::kernel_grad(&crate::Matrix(a.clone()), &crate::Matrix(d.clone())).0,
             bias_grad: |d| conv::bias_grad(&crate::Matrix(d.clone())),
             conv_backward: conv::backward,
+            conv_backward_strided: conv::backward_strided,
             mean_pool_backward: pool::mean_backward,
             max_pool_backward: pool::max_backward,
             relu_backward: |da, z| Activation::Relu.backward(da, z),

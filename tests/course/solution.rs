@@ -64,6 +64,36 @@ pub fn body(name: &str) -> &'static str {
             (dx, dw, db)
         }"
         }
+        "conv_backward_strided" => {
+            "{
+            use lenet::ndarray::s;
+            let (n_samples, channels, h, wd) = x.dim();
+            let (kernels, _, kh, kw) = w.dim();
+            let (st, p) = (g.stride, g.padding);
+            let mut dx = Array4::zeros(x.raw_dim());
+            let mut dw = Array4::zeros(w.raw_dim());
+            let mut db = Array1::zeros(kernels);
+            for n in 0..n_samples {
+                for k in 0..kernels {
+                    let d = dy.slice(s![n, k, .., ..]).to_owned();
+                    // δ dilated by S − 1 zeros and filled up to the unit-stride output.
+                    let mut wide = Array2::zeros((h + 2 * p - kh + 1, wd + 2 * p - kw + 1));
+                    wide.slice_mut(s![..;st, ..;st]).assign(&d);
+                    db[k] += bias_grad(&d) / n_samples as f64;
+                    for c in 0..channels {
+                        let full = full_convolve(&wide, &w.slice(s![k, c, .., ..]).to_owned());
+                        let mut target = dx.slice_mut(s![n, c, .., ..]);
+                        target += &full.slice(s![p..p + h, p..p + wd]);
+                        let mut xp = Array2::zeros((h + 2 * p, wd + 2 * p));
+                        xp.slice_mut(s![p..p + h, p..p + wd]).assign(&x.slice(s![n, c, .., ..]));
+                        let mut gw = dw.slice_mut(s![k, c, .., ..]);
+                        gw += &(kernel_grad(&xp, &wide) / n_samples as f64);
+                    }
+                }
+            }
+            (dx, dw, db)
+        }"
+        }
         "mean_pool_backward" => {
             "{
             let mut dx = Array4::zeros(input_shape);

@@ -11,7 +11,9 @@
 //! [`Activation`](activation::Activation) is this crate's own type, not
 //! lenet-core's re-exported, because a re-exported type brings every method
 //! with it, `backward` included. [`Params`](model::Params) is lenet-core's,
-//! re-exported, because none of its methods is a backward pass.
+//! re-exported, because none of its methods is a backward pass, and so is
+//! [`Geometry`](conv::Geometry) (stride and padding, and the output size
+//! they give).
 
 /// The array crate of the exercises.
 pub use lenet_core::ndarray;
@@ -68,14 +70,27 @@ pub mod activation {
     }
 }
 
-/// The convolution layer's forward pass.
+/// The convolution layer's forward passes, and how a kernel moves.
 pub mod conv {
     use lenet_core::ndarray::{Array1, Array4};
+
+    /// lenet-core's own type, re-exported: none of its methods computes a
+    /// gradient (`new`, `output_len`, `output_shape`, `default`). The
+    /// strided backward pass is the free function `conv::backward_strided`,
+    /// which is not here.
+    pub use lenet_core::conv::Geometry;
 
     /// z = the valid correlation of each sample's zero-padded channels with
     /// each kernel, plus the kernel's bias: x N×C×H×W, w K×C×kh×kw, b K.
     pub fn forward(x: &Array4<f64>, w: &Array4<f64>, b: &Array1<f64>, padding: usize) -> Array4<f64> {
         lenet_core::conv::forward(x, w, b, padding)
+    }
+
+    /// z with stride S and padding P (`g`): each output lays the kernel on
+    /// the padded input S entries further than the one before; output
+    /// ⌊(H + 2P − kh)/S⌋ + 1 × ⌊(W + 2P − kw)/S⌋ + 1.
+    pub fn forward_strided(x: &Array4<f64>, w: &Array4<f64>, b: &Array1<f64>, g: Geometry) -> Array4<f64> {
+        lenet_core::conv::forward_strided(x, w, b, g)
     }
 }
 
@@ -119,6 +134,7 @@ pub mod model {
 /// The student's answers, in the form the grader's runner takes them.
 pub mod course {
     use crate::activation::Activation;
+    use crate::conv::Geometry;
     use crate::model::Params;
     use crate::pool::Argmax;
     use lenet_core::ndarray::{Array1, Array2, Array4};
@@ -138,6 +154,8 @@ pub mod course {
         pub bias_grad: fn(&Array2<f64>) -> f64,
         pub conv_backward:
             fn(&Array4<f64>, &Array4<f64>, &Array4<f64>, usize) -> (Array4<f64>, Array4<f64>, Array1<f64>),
+        pub conv_backward_strided:
+            fn(&Array4<f64>, &Array4<f64>, &Array4<f64>, Geometry) -> (Array4<f64>, Array4<f64>, Array1<f64>),
         pub mean_pool_backward: fn(&Array4<f64>, (usize, usize, usize, usize), usize, usize) -> Array4<f64>,
         pub max_pool_backward: fn(&Array4<f64>, &Argmax) -> Array4<f64>,
         pub relu_backward: fn(&Array4<f64>, &Array4<f64>) -> Array4<f64>,

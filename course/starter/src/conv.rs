@@ -2,6 +2,7 @@
 //! valid cross-correlation: the kernel slides over the input without being
 //! turned. Book: chapter "Convolution".
 
+use lenet::conv::Geometry;
 use lenet::ndarray::{Array1, Array2, Array4};
 
 /// **Exercise `correlate_valid`.** The forward pass of a convolution layer
@@ -78,4 +79,39 @@ pub fn conv_backward(
     padding: usize,
 ) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
     todo!("conv_backward")
+}
+
+/// **Exercise `conv_backward_strided`.** The backward pass of the same layer
+/// with stride S = `g.stride` and padding P = `g.padding`, whose forward pass
+/// (`lenet::conv::forward_strided`) lays the kernel on the padded input S
+/// entries further for each output:
+///
+/// ```text
+/// z[n, k]_ij = b_k + Σ_c Σ_uv x̃[n, c]_{S(i−1)+u, S(j−1)+v} w[k, c]_uv,   x̃ = pad(x, P)
+/// ```
+///
+/// with oh = ⌊(H + 2P − kh)/S⌋ + 1 outputs down (`g.output_shape`), ow
+/// likewise. z keeps every S-th entry of the unit-stride output
+/// ẑ = correlate_valid(x̃, w), which is (H + 2P − kh + 1) × (W + 2P − kw + 1).
+/// So ∂C/∂ẑ is δ̂: δ **dilated** by S − 1 zeros between neighbouring entries
+/// (δ_ij at row S(i−1)+1, column S(j−1)+1) and filled up with zeros to ẑ's
+/// shape. When S does not divide H + 2P − kh, the last (H + 2P − kh) mod S
+/// rows of x̃ are read by no output (columns likewise): their δ̂ is 0, and
+/// an input entry that no window reads gets a gradient of exactly 0. From δ̂ on, the unit-stride rules apply:
+///
+/// - dx[n, c] = Σ_k the full convolution of δ̂[n, k] with w[k, c], with its
+///   P-wide border **cropped** off: N × C × H × W, **per sample**;
+/// - dw[k, c] = (1/N) Σ_n the valid correlation of the padded input x̃[n, c]
+///   with δ̂[n, k]: K × C × kh × kw, **averaged over the batch**;
+/// - db[k] = (1/N) Σ_n Σ_ij δ[n, k]_ij: length K, **averaged over the batch**.
+///
+/// Build it from your `full_convolve`, `kernel_grad` and `bias_grad`, as
+/// `conv_backward`.
+pub fn conv_backward_strided(
+    x: &Array4<f64>,
+    w: &Array4<f64>,
+    dy: &Array4<f64>,
+    g: Geometry,
+) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
+    todo!("conv_backward_strided")
 }

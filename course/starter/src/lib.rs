@@ -20,16 +20,16 @@
 //! | file | exercises |
 //! |---|---|
 //! | `src/fc.rs` | `fc_forward`, `fc_backprop_delta`, `fc_weight_grad`, `fc_bias_grad` |
-//! | `src/conv.rs` | `correlate_valid`, `full_convolve`, `kernel_grad`, `bias_grad`, `conv_backward` |
+//! | `src/conv.rs` | `correlate_valid`, `full_convolve`, `kernel_grad`, `bias_grad`, `conv_backward`, `conv_backward_strided` |
 //! | `src/pool.rs` | `mean_pool_backward`, `max_pool_backward` |
 //! | `src/activation.rs` | `relu_backward` |
 //! | `src/loss.rs` | `softmax_cross_entropy_grad` |
 //! | `src/network.rs` | `lenet_backward`, assembled from your own functions |
 //!
-//! You may use the forward passes (`lenet::conv::forward`,
-//! `lenet::pool::mean_forward` and `max_forward`), `Activation::apply`,
-//! `derivative`, `value` and `prime`, `Argmax`, `Params` and ndarray (`dot`,
-//! `t()`, slicing). `lenet course check` builds your `src/` against a lenet
+//! You may use the forward passes (`lenet::conv::forward`, `forward_strided`
+//! and its `Geometry`, `lenet::pool::mean_forward` and `max_forward`),
+//! `Activation::apply`, `derivative`, `value` and `prime`, `Argmax`, `Params`
+//! and ndarray (`dot`, `t()`, slicing). `lenet course check` builds your `src/` against a lenet
 //! that has only these: an answer that calls one of lenet's backward
 //! functions builds here but fails to build there.
 
@@ -57,6 +57,7 @@ pub fn answers() -> lenet::course::Answers {
         kernel_grad: conv::kernel_grad,
         bias_grad: conv::bias_grad,
         conv_backward: conv::conv_backward,
+        conv_backward_strided: conv::conv_backward_strided,
         mean_pool_backward: pool::mean_pool_backward,
         max_pool_backward: pool::max_pool_backward,
         relu_backward: activation::relu_backward,

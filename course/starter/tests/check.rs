@@ -51,6 +51,7 @@ exercises!(
     kernel_grad,
     bias_grad,
     conv_backward,
+    conv_backward_strided,
     mean_pool_backward,
     max_pool_backward,
     relu_backward,

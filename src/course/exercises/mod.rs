@@ -80,6 +80,7 @@ pub(crate) fn cases(exercise: &str, rng: &mut Rng) -> Option<Vec<Case>> {
         "kernel_grad" => (0..3).map(|_| kernel_grad(rng)).collect(),
         "bias_grad" => (0..3).map(|_| bias_grad(rng)).collect(),
         "conv_backward" => (0..3).map(|padding| conv_backward(rng, padding)).collect(),
+        "conv_backward_strided" => STRIDED.iter().map(|&geometry| conv_backward_strided(rng, geometry)).collect(),
         "mean_pool_backward" => POOLINGS.iter().map(|&(k, s)| mean_pool_backward(rng, k, s)).collect(),
         "max_pool_backward" => {
             let mut cases: Vec<Case> =
@@ -102,6 +103,27 @@ pub(crate) fn cases(exercise: &str, rng: &mut Rng) -> Option<Vec<Case>> {
 /// Pooling windows (size k, stride s): apart (s = k) and overlapping
 /// (s < k, by one or by two), so that code written for one kind fails.
 const POOLINGS: [(usize, usize); 5] = [(2, 2), (3, 3), (2, 1), (3, 1), (3, 2)];
+
+/// The strided exercise's geometries: stride, padding, and the remainder
+/// r = (n + 2P − k) mod S the input's rows and columns are drawn for (the
+/// padded rows and columns that no output reads). The first is the book's
+/// 5×5 input with a 3×3 kernel; in the second and fourth r > P, so real
+/// input rows are unread and their gradient must be exactly 0.
+const STRIDED: [StridedCase; 4] = [
+    StridedCase { stride: 2, padding: 1, remainder: None },
+    StridedCase { stride: 2, padding: 0, remainder: Some(1) },
+    StridedCase { stride: 3, padding: 1, remainder: Some(1) },
+    StridedCase { stride: 3, padding: 1, remainder: Some(2) },
+];
+
+/// One geometry of [`STRIDED`]; `remainder: None` is the book's 5×5 input
+/// with a 3×3 kernel.
+#[derive(Clone, Copy)]
+struct StridedCase {
+    stride: usize,
+    padding: usize,
+    remainder: Option<usize>,
+}
 
 /// `count` different whole numbers from lo..=hi, in random order.
 fn distinct_sizes(rng: &mut Rng, count: usize, lo: usize, hi: usize) -> Vec<usize> {
@@ -440,6 +462,62 @@ fn conv_backward(rng: &mut Rng, padding: usize) -> Case {
     }
 }
 
+/// The strided layer's backward with N ≠ C ≠ K (N ≥ 2) under `case`'s
+/// geometry. Apart from the book's 5×5 and 3×3, kernel and input are not
+/// square, and each axis of the input is drawn so that n + 2P − k = S·q + r
+/// with q ≥ 1 (at least two outputs, so that δ's dilation shows) and the
+/// case's remainder r.
+fn conv_backward_strided(rng: &mut Rng, case: StridedCase) -> Case {
+    let StridedCase { stride, padding, remainder } = case;
+    let n = between(rng, 2, 3);
+    let mut others: Vec<usize> = (2..=4).filter(|&v| v != n).collect();
+    rng.shuffle(&mut others);
+    let (c, k) = (others[0], others[1]);
+    let ((h, wd), (kh, kw)) = match remainder {
+        None => ((5, 5), (3, 3)),
+        Some(r) => {
+            let [kh, kw] = distinct_sizes(rng, 2, 2, 3)[..] else { unreachable!("two sizes") };
+            let [qh, qw] = distinct_sizes(rng, 2, 1, 2)[..] else { unreachable!("two sizes") };
+            // n = S·q + r + k − 2P; q ≥ 1 and k ≥ 2 keep it above 2P.
+            let len = |q: usize, kernel: usize| stride * q + r + kernel - 2 * padding;
+            ((len(qh, kh), len(qw, kw)), (kh, kw))
+        }
+    };
+    let g = conv::Geometry::new(stride, padding);
+    let x = uniform(rng, (n, c, h, wd));
+    let w = uniform(rng, (k, c, kh, kw));
+    let b = uniform(rng, k);
+    let (oh, ow) = g.output_shape((h, wd), (kh, kw)).expect("the kernel fits the padded input");
+    let dy = uniform(rng, (n, k, oh, ow));
+    let (dx, dw, db) = conv::backward_strided(&x, &w, &dy, g);
+    let expected = vec![named("dx", dx), named("dw", dw), named("db", db)];
+    // As in conv_backward: S = Σ_n Σ δ_n ⊙ z_n, dx per sample, dw and db
+    // batch means. The reference comparison covers every entry of dx, the
+    // unread rows' exact zeros too; central differences probe a sample.
+    let per = 1.0 / n as f64;
+    let numerical = vec![
+        named("dx", fd_sampled(rng, &x, LINEAR_STEP, 24, |x| dot(&dy, &conv::forward_strided(x, &w, &b, g)))),
+        named("dw", fd(&w, LINEAR_STEP, |w| dot(&dy, &conv::forward_strided(&x, w, &b, g))) * per),
+        named("db", fd(&b, LINEAR_STEP, |b| dot(&dy, &conv::forward_strided(&x, &w, b, g))) * per),
+    ];
+    let reference = expected.clone();
+    let unread = remainder.is_some_and(|r| r > padding);
+    let i = Rc::new((x, w, dy));
+    let j = Rc::clone(&i);
+    Case {
+        expected,
+        numerical: Some(numerical),
+        fd_tolerance: FD_TOLERANCE,
+        note: unread.then_some("the last input rows and columns are read by no output: their dx is 0"),
+        inputs: vec![t(&i.0), t(&i.1), t(&i.2), Input::Geometry { stride, padding }],
+        student: Box::new(move |s| {
+            let (dx, dw, db) = (s.conv_backward_strided)(&i.0, &i.1, &i.2, g);
+            vec![named("dx", dx), named("dw", dw), named("db", db)]
+        }),
+        variants: Box::new(move || catalogue::conv_backward_strided(&j.0, &j.1, &j.2, g, &reference)),
+    }
+}
+
 /// ReLU's backward on a non-square N × C × H × W (N ≠ C, H ≠ W) with both
 /// signs of z and some z exactly 0, where ReLU′(0) = 0 shuts the gate.
 fn relu_backward(rng: &mut Rng) -> Case {
@@ -523,6 +601,7 @@ fn argument_names(exercise: &str) -> &'static [&'static str] {
         "full_convolve" => &["delta", "w"],
         "kernel_grad" => &["a", "delta"],
         "conv_backward" => &["x", "w", "dy", "padding"],
+        "conv_backward_strided" => &["x", "w", "dy", "g"],
         "mean_pool_backward" => &["dy", "input_shape", "size", "stride"],
         "max_pool_backward" => &["dy", "argmax"],
         "relu_backward" => &["grad_a", "z"],
@@ -543,6 +622,7 @@ pub(crate) fn describe(exercise: &str, case: &Case) -> String {
         parts.push(match input {
             Input::Tensor(t) => format!("{name} {}", shape_text(&t.shape)),
             Input::Whole(v) => format!("{name} = {v}"),
+            Input::Geometry { stride, padding } => format!("{name} = stride {stride}, padding {padding}"),
             Input::Shape4(s) => format!("{name} = ({}, {}, {}, {})", s[0], s[1], s[2], s[3]),
             Input::Labels(l) => format!("{name} {l:?}"),
             Input::Activation(a) => format!("{name} = {a}"),
