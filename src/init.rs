@@ -6,7 +6,7 @@
 //!
 //! Why the scale matters. A unit of a layer sums `fan_in` products w·a. With
 //! independent zero-mean weights of variance s² and inputs of second moment
-//! E[a²], Var(z) = fan_in · s² · E[a²]. If fan_in · s² is far above 1, z
+//! E(a²), Var(z) = fan_in · s² · E(a²). If fan_in · s² is far above 1, z
 //! grows layer after layer (tanh and the sigmoid saturate, σ′ ≈ 0; ReLU
 //! blows up); far below 1, it shrinks towards zero, and so does δ on the
 //! way back, since δ^l = ((W^{l+1})ᵀ δ^{l+1}) ⊙ σ′(z^l) multiplies by the
@@ -30,7 +30,7 @@ pub enum Init {
     /// like tanh.
     Xavier,
     /// He (Kaiming) normal: Var(W) = 2 / fan_in. ReLU zeroes about half of
-    /// its inputs, halving E[a²]; the factor 2 makes up for it.
+    /// its inputs, halving E(a²); the factor 2 makes up for it.
     He,
 }
 
