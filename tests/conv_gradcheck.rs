@@ -10,12 +10,14 @@ use lenet::rng::Rng;
 use lenet::{Matrix, conv, errata};
 use ndarray::{Array1, Array2, Array4};
 
+#[path = "support/conv_layer_check.rs"]
+mod conv_layer_check;
+use conv_layer_check::{LINEAR_STEP, Layer, check_layer};
+
 /// A random matrix, entries uniform in [-1, 1).
 fn matrix(rng: &mut Rng, rows: usize, cols: usize) -> Matrix<f64> {
     Matrix(rng.uniform_array((rows, cols), -1.0, 1.0))
 }
-
-const LINEAR_STEP: f64 = 0.5;
 
 fn dot2(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
     (a * b).sum()
@@ -50,33 +52,11 @@ fn input_and_kernel_gradients_2d_match_finite_differences() {
 /// One batched case: N samples, C input channels, K kernels, H×W input,
 /// kh×kw kernels, padding.
 fn check_batch(seed: u64, n: usize, c: usize, k: usize, (h, w): (usize, usize), (kh, kw): (usize, usize), pad: usize) {
-    let mut rng = Rng::new(seed);
-    let mut x: Array4<f64> = rng.uniform_array((n, c, h, w), -1.0, 1.0);
-    let mut wt: Array4<f64> = rng.uniform_array((k, c, kh, kw), -1.0, 1.0);
-    let mut b: Array1<f64> = rng.uniform_array(k, -1.0, 1.0);
-    let y = conv::forward(&x, &wt, &b, pad);
-    let (oh, ow) = (h + 2 * pad - kh + 1, w + 2 * pad - kw + 1);
-    assert_eq!(y.dim(), (n, k, oh, ow));
-    let g: Array4<f64> = rng.uniform_array((n, k, oh, ow), -1.0, 1.0);
-    // The mean loss L = (1/N) Σ_n Σ G_n ⊙ y_n; its per-sample gradient is G.
-    let mean = |y: Array4<f64>| (&y * &g).sum() / n as f64;
-    let (dx, dw, db) = conv::backward(&x, &wt, &g, pad);
-
-    let (w0, b0) = (wt.clone(), b.clone());
-    let num_dx = numerical_grad(&mut x, LINEAR_STEP, |x| mean(conv::forward(x, &w0, &b0, pad)));
-    let x0 = x.clone();
-    let num_dw = numerical_grad(&mut wt, LINEAR_STEP, |w| mean(conv::forward(&x0, w, &b0, pad)));
-    let w0 = wt.clone();
-    let num_db = numerical_grad(&mut b, LINEAR_STEP, |b| mean(conv::forward(&x0, &w0, b, pad)));
-
+    let layer =
+        Layer { forward: &|x, w, b| conv::forward(x, w, b, pad), backward: &|x, w, dy| conv::backward(x, w, dy, pad) };
+    let out = (h + 2 * pad - kh + 1, w + 2 * pad - kw + 1);
     let case = format!("N={n} C={c} K={k} input {h}×{w} kernel {kh}×{kw} padding {pad}");
-    // dx is per sample: N times the gradient of the mean loss.
-    let e = rel_error(&dx, &(num_dx * n as f64));
-    assert!(e < 1e-7, "dx: rel_error {e:e} for {case}");
-    let e = rel_error(&dw, &num_dw);
-    assert!(e < 1e-7, "dw: rel_error {e:e} for {case}");
-    let e = rel_error(&db, &num_db);
-    assert!(e < 1e-7, "db: rel_error {e:e} for {case}");
+    check_layer(layer, seed, (n, c, k), (h, w), (kh, kw), out, &case);
 }
 
 #[test]

@@ -15,7 +15,9 @@ use ndarray::{Array1, Array2, Array4};
 
 use conv::{Geometry, GeometryError};
 
-const LINEAR_STEP: f64 = 0.5;
+#[path = "support/conv_layer_check.rs"]
+mod conv_layer_check;
+use conv_layer_check::{LINEAR_STEP, Layer, check_layer};
 
 fn matrix(rng: &mut Rng, rows: usize, cols: usize) -> Matrix<f64> {
     Matrix(rng.uniform_array((rows, cols), -1.0, 1.0))
@@ -247,33 +249,13 @@ fn check_batch(
     (kh, kw): (usize, usize),
     g: Geometry,
 ) {
-    let mut rng = Rng::new(seed);
-    let mut x: Array4<f64> = rng.uniform_array((n, c, h, w), -1.0, 1.0);
-    let mut wt: Array4<f64> = rng.uniform_array((k, c, kh, kw), -1.0, 1.0);
-    let mut b: Array1<f64> = rng.uniform_array(k, -1.0, 1.0);
-    let y = conv::forward_strided(&x, &wt, &b, g);
-    let (oh, ow) = (count_positions(h, kh, g.stride, g.padding), count_positions(w, kw, g.stride, g.padding));
-    assert_eq!(y.dim(), (n, k, oh, ow));
-    let up: Array4<f64> = rng.uniform_array((n, k, oh, ow), -1.0, 1.0);
-    // The mean loss L = (1/N) Σ_n Σ G_n ⊙ y_n; its per-sample gradient is G.
-    let mean = |y: Array4<f64>| (&y * &up).sum() / n as f64;
-    let (dx, dw, db) = conv::backward_strided(&x, &wt, &up, g);
-
-    let (w0, b0) = (wt.clone(), b.clone());
-    let num_dx = numerical_grad(&mut x, LINEAR_STEP, |x| mean(conv::forward_strided(x, &w0, &b0, g)));
-    let x0 = x.clone();
-    let num_dw = numerical_grad(&mut wt, LINEAR_STEP, |w| mean(conv::forward_strided(&x0, w, &b0, g)));
-    let w0 = wt.clone();
-    let num_db = numerical_grad(&mut b, LINEAR_STEP, |b| mean(conv::forward_strided(&x0, &w0, b, g)));
-
+    let layer = Layer {
+        forward: &|x, w, b| conv::forward_strided(x, w, b, g),
+        backward: &|x, w, dy| conv::backward_strided(x, w, dy, g),
+    };
+    let out = (count_positions(h, kh, g.stride, g.padding), count_positions(w, kw, g.stride, g.padding));
     let case = format!("N={n} C={c} K={k} input {h}×{w} kernel {kh}×{kw} stride {} padding {}", g.stride, g.padding);
-    // dx is per sample: N times the gradient of the mean loss.
-    let e = rel_error(&dx, &(num_dx * n as f64));
-    assert!(e < 1e-7, "dx: rel_error {e:e} for {case}");
-    let e = rel_error(&dw, &num_dw);
-    assert!(e < 1e-7, "dw: rel_error {e:e} for {case}");
-    let e = rel_error(&db, &num_db);
-    assert!(e < 1e-7, "db: rel_error {e:e} for {case}");
+    check_layer(layer, seed, (n, c, k), (h, w), (kh, kw), out, &case);
 }
 
 #[test]
