@@ -53,8 +53,13 @@ impl Tensor {
     }
 }
 
+/// A convolution, PyTorch's `conv2d(x, w, b, stride, padding)`: the
+/// fixture's `conv` cases have stride 1 (no `stride` field), its
+/// `conv_strided` ones strides 2 and 3 and sizes the stride need not divide.
 #[derive(Deserialize)]
 struct ConvCase {
+    #[serde(default = "unit_stride")]
+    stride: usize,
     padding: usize,
     x: Tensor,
     w: Tensor,
@@ -66,20 +71,20 @@ struct ConvCase {
     db: Tensor,
 }
 
-/// A convolution with stride and padding (PyTorch's `conv2d(x, w, b,
-/// stride, padding)`), for sizes the stride need not divide.
-#[derive(Deserialize)]
-struct ConvStridedCase {
-    stride: usize,
-    padding: usize,
-    x: Tensor,
-    w: Tensor,
-    b: Tensor,
-    g: Tensor,
-    y: Tensor,
-    dx: Tensor,
-    dw: Tensor,
-    db: Tensor,
+fn unit_stride() -> usize {
+    1
+}
+
+impl ConvCase {
+    /// Asserts our forward output `y` and gradients `(dx, dw, db)` for this
+    /// case agree with PyTorch's (dx per sample: N times PyTorch's).
+    fn agree_with(&self, what: &str, y: &Array4<f64>, (dx, dw, db): (Array4<f64>, Array4<f64>, Array1<f64>)) {
+        agree(&format!("{what}: y"), y, &self.y.a4());
+        let n = self.x.a4().dim().0 as f64;
+        agree(&format!("{what}: dx"), &dx, &(self.dx.a4() * n));
+        agree(&format!("{what}: dw"), &dw, &self.dw.a4());
+        agree(&format!("{what}: db"), &db, &self.db.a1());
+    }
 }
 
 #[derive(Deserialize)]
@@ -145,7 +150,7 @@ struct LenetCase {
 struct Fixture {
     torch_version: String,
     conv: Vec<ConvCase>,
-    conv_strided: Vec<ConvStridedCase>,
+    conv_strided: Vec<ConvCase>,
     mean_pool: Vec<PoolCase>,
     max_pool: Vec<PoolCase>,
     activation: Vec<ActivationCase>,
@@ -179,13 +184,13 @@ fn scalar(what: &str, ours: f64, torch: f64) {
 fn convolution_matches_pytorch() {
     for (i, c) in fixture().conv.iter().enumerate() {
         let (x, w) = (c.x.a4(), c.w.a4());
-        let what = format!("conv case {i} (padding {})", c.padding);
-        agree(&format!("{what}: y"), &conv::forward(&x, &w, &c.b.a1(), c.padding), &c.y.a4());
-        let (dx, dw, db) = conv::backward(&x, &w, &c.g.a4(), c.padding);
-        let n = x.dim().0 as f64;
-        agree(&format!("{what}: dx"), &dx, &(c.dx.a4() * n));
-        agree(&format!("{what}: dw"), &dw, &c.dw.a4());
-        agree(&format!("{what}: db"), &db, &c.db.a1());
+        assert_eq!(c.stride, 1, "conv case {i} has a stride; it belongs in conv_strided");
+        let y = conv::forward(&x, &w, &c.b.a1(), c.padding);
+        c.agree_with(
+            &format!("conv case {i} (padding {})", c.padding),
+            &y,
+            conv::backward(&x, &w, &c.g.a4(), c.padding),
+        );
     }
 }
 
@@ -205,12 +210,8 @@ fn strided_padded_convolution_matches_pytorch() {
             c.stride,
             c.padding
         );
-        agree(&format!("{what}: y"), &conv::forward_strided(&x, &w, &c.b.a1(), g), &c.y.a4());
-        let (dx, dw, db) = conv::backward_strided(&x, &w, &c.g.a4(), g);
-        let n = x.dim().0 as f64;
-        agree(&format!("{what}: dx"), &dx, &(c.dx.a4() * n));
-        agree(&format!("{what}: dw"), &dw, &c.dw.a4());
-        agree(&format!("{what}: db"), &db, &c.db.a1());
+        let y = conv::forward_strided(&x, &w, &c.b.a1(), g);
+        c.agree_with(&what, &y, conv::backward_strided(&x, &w, &c.g.a4(), g));
     }
 }
 
