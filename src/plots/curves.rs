@@ -16,8 +16,8 @@ impl Series {
     }
 }
 
-/// The colours of the series, in order (shared with the layer chart).
-pub(super) const COLORS: [RGBColor; 4] =
+/// The colours of the series, in order.
+const COLORS: [RGBColor; 4] =
     [RGBColor(31, 119, 180), RGBColor(214, 39, 40), RGBColor(44, 160, 44), RGBColor(148, 103, 189)];
 
 /// A line chart of several series against the epoch, with a point on each
@@ -60,25 +60,44 @@ pub fn line_chart(title: &str, y_label: &str, series: &[Series]) -> Svg {
                 if (x - x.round()).abs() < 1e-9 { format!("{}", x.round() as i64) } else { String::new() }
             })
             .draw()?;
-        for (k, s) in series.iter().enumerate() {
-            let color = COLORS[k % COLORS.len()];
-            let points: Vec<(f64, f64)> =
-                s.values.iter().enumerate().filter(|(_, v)| v.is_finite()).map(|(i, &v)| (i as f64 + 1.0, v)).collect();
-            chart
-                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
-                .label(s.name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-            chart.draw_series(points.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
-        }
-        chart
-            .configure_series_labels()
-            .position(legend_corner)
-            .label_font(font(13.0))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
-        Ok(())
+        // Epoch i + 1 is value i.
+        draw_lines_and_legend(&mut chart, series, |i, v| v.is_finite().then_some((i as f64 + 1.0, v)), legend_corner)
     })
+}
+
+/// Draws each series as a line in its colour of [`COLORS`] with a dot on
+/// every point, then the legend naming the series, framed, in `corner`.
+/// `point(i, v)` places value `i` of a series, `v`, or leaves it out (`None`:
+/// a value the axis has no place for). Shared by the epoch and layer charts.
+pub(super) fn draw_lines_and_legend<'a, DB, X, Y>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    series: &[Series],
+    point: impl Fn(usize, f64) -> Option<(f64, f64)>,
+    corner: SeriesLabelPosition,
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    for (k, s) in series.iter().enumerate() {
+        let color = COLORS[k % COLORS.len()];
+        let points: Vec<(f64, f64)> = s.values.iter().enumerate().filter_map(|(i, &v)| point(i, v)).collect();
+        chart
+            .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
+            .label(s.name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        chart.draw_series(points.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(corner)
+        .label_font(font(13.0))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
 }
 
 /// Training and test loss (mean cross-entropy) per epoch: `train` and `test`

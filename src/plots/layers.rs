@@ -2,7 +2,7 @@
 //! per-layer sizes (an output's spread, a gradient's norm) that differ by
 //! orders of magnitude between initialisations or activations.
 
-use super::curves::{COLORS, Series};
+use super::curves::{Series, draw_lines_and_legend};
 use super::{Svg, draw_svg, font};
 use plotters::prelude::*;
 
@@ -54,23 +54,12 @@ pub fn layer_chart(title: &str, y_label: &str, layers: &[&str], series: &[Series
             })
             .y_label_formatter(&|y| format!("{y:.0e}"))
             .draw()?;
-        for (k, s) in series.iter().enumerate() {
-            let color = COLORS[k % COLORS.len()];
-            let points: Vec<(f64, f64)> =
-                s.values.iter().enumerate().filter(|(_, v)| shown(**v)).map(|(i, &v)| (i as f64, v)).collect();
-            chart
-                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
-                .label(s.name.as_str())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
-            chart.draw_series(points.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font(font(13.0))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
-        Ok(())
+        // Layer k is value k; the legend is in the room left above the points.
+        draw_lines_and_legend(
+            &mut chart,
+            series,
+            |k, v| shown(v).then_some((k as f64, v)),
+            SeriesLabelPosition::UpperRight,
+        )
     })
 }
