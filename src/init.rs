@@ -59,17 +59,9 @@ impl Init {
     }
 }
 
-/// The fans of a weight tensor of shape `out × in` (fully connected) or
-/// `out × in × k × k` (kernel): fan_in = in · k² inputs reach one output
-/// unit, fan_out = out · k² outputs read one input.
-///
-/// # Panics
-/// If `shape` has fewer than two dimensions (a bias has no fans).
-pub fn fans(shape: &[usize]) -> (usize, usize) {
-    assert!(shape.len() >= 2, "a weight tensor has at least two dimensions, got shape {shape:?}");
-    let receptive: usize = shape[2..].iter().product();
-    (shape[1] * receptive, shape[0] * receptive)
-}
+/// The fans of a weight tensor, shared with the default initialisation
+/// ([`Params::init`]).
+pub use crate::model::params::fans;
 
 /// LeNet's parameters drawn as `init` says, reproducibly from `seed`: the
 /// same seed gives the same parameters. The shapes are LeNet's whatever the

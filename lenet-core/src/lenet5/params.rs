@@ -30,6 +30,18 @@ pub struct Params<F> {
     pub fc3_b: Array1<F>,
 }
 
+/// The fans of a weight tensor of shape `out × in` (fully connected) or
+/// `out × in × k × k` (kernel): fan_in = in · k² inputs reach one output
+/// unit, fan_out = out · k² outputs read one input.
+///
+/// # Panics
+/// If `shape` has fewer than two dimensions (a bias has no fans).
+pub fn fans(shape: &[usize]) -> (usize, usize) {
+    assert!(shape.len() >= 2, "a weight tensor has at least two dimensions, got shape {shape:?}");
+    let receptive: usize = shape[2..].iter().product();
+    (shape[1] * receptive, shape[0] * receptive)
+}
+
 impl<F: Real> Params<F> {
     /// Random initial weights and zero biases, reproducible from `seed`.
     ///
@@ -37,8 +49,7 @@ impl<F: Real> Params<F> {
     /// variance of activations constant through layers that zero half their
     /// inputs. For tanh and sigmoid, Xavier (Glorot) uniform:
     /// W ~ U(−r, r) with r = √(6/(fan_in + fan_out)), which balances the
-    /// variances of the forward signal and of δ. For a kernel out×in×k×k,
-    /// fan_in = in·k² and fan_out = out·k².
+    /// variances of the forward signal and of δ. The fans are [`fans`].
     pub fn init(arch: &Arch, seed: u64) -> Self {
         let mut rng = Rng::new(seed);
         let mut p = Self::lenet_zeros();
@@ -46,9 +57,7 @@ impl<F: Real> Params<F> {
             if t.ndim() == 1 {
                 continue; // biases start at zero
             }
-            let shape = t.shape().to_vec();
-            let receptive: usize = shape[2..].iter().product();
-            let (fan_in, fan_out) = (shape[1] * receptive, shape[0] * receptive);
+            let (fan_in, fan_out) = fans(t.shape());
             let (fan_in, fan_out) = (fan_in as f64, fan_out as f64);
             match arch.activation {
                 Activation::Relu => {
