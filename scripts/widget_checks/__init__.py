@@ -361,7 +361,8 @@ def keyboard_pick_problems(driver, root, first, second, where):
     """Failures of picking result cells with the keyboard: focus the cell
     `first` (a data-cell key), press Enter: it must be picked and keep the
     focus, although the widget redraws its grid; then Tab and Enter must
-    pick the next cell, `second`, and leave the focus on it."""
+    pick the next cell, `second`, and leave the focus on it. Each state is
+    waited for (up to 5 s), not looked at once."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
@@ -370,11 +371,15 @@ def keyboard_pick_problems(driver, root, first, second, where):
     driver.execute_script("arguments[0].focus();", button)
     for cell, keys in ((first, [Keys.ENTER]), (second, [Keys.TAB, Keys.ENTER])):
         ActionChains(driver).send_keys(*keys).perform()
-        wait_stable(driver)
-        got = driver.execute_script(FOCUS_JS, root)
-        if got["cell"] != cell or not got["inside"] or not got["picked"]:
-            problems.append(f"{where}: after {'Tab, ' if len(keys) > 1 else ''}Enter on {cell} the focus is on "
-                            f"{got['tag']} (cell {got['cell']}, picked: {got['picked']}), not on {cell}, picked")
+
+        def probe(cell=cell):
+            got = driver.execute_script(FOCUS_JS, root)
+            return got["cell"] == cell and got["inside"] and got["picked"], got
+        try:
+            poll(lambda last, cell=cell, keys=keys: f"{where}: after {'Tab, ' if len(keys) > 1 else ''}Enter on {cell} "
+                 f"the focus is not on {cell}, picked (last seen: {last})", probe, timeout=5)
+        except WidgetError as e:
+            problems.append(str(e))
     return problems
 
 

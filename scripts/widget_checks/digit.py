@@ -26,12 +26,12 @@ import json
 import os
 import subprocess
 import tempfile
-import time
 
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
-from . import ROOT, WidgetError, console_errors, language_problems, open_widget, screenshot, timings, wait_stable
+from . import (ROOT, WidgetError, console_errors, language_problems, open_widget, poll, screenshot, timings,
+               wait_stable)
 
 PAGE = "lenet-by-hand.html"
 EXPECTED = ROOT / "target" / "widgets-expected-digit.json"
@@ -68,14 +68,13 @@ def native_for(strokes):
 
 
 def wait_digit_ready(driver, root, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if root.get_attribute("data-digit-ready") == "true":
-            return
+    """Waits until the widget has read its model (data-digit-ready); a widget
+    that says it failed ends the wait at once."""
+    def probe():
         if root.get_attribute("data-ready") == "failed":
             raise WidgetError(f"{PAGE}: the digit widget failed: {root.text.strip()[:200]}")
-        time.sleep(0.05)
-    raise WidgetError(f"{PAGE}: the digit widget did not load its model within {timeout} s: {root.text.strip()[:200]}")
+        return root.get_attribute("data-digit-ready") == "true", root.text.strip()[:200]
+    poll(lambda last: f"{PAGE}: the digit widget did not load its model within {timeout} s: {last}", probe, timeout)
 
 
 def state(root):

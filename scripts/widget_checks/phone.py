@@ -14,9 +14,9 @@ import json
 
 from selenium.webdriver.common.by import By
 
-from . import (console_errors, language_problems, open_widget, overflow_problems, poll, screenshot, select,
-               set_range, toggle, wait_stable)
-from .digit import SYNTHETIC_JS, dense
+from . import (console_errors, language_problems, open_widget, overflow_problems, screenshot, select, set_range,
+               toggle, wait_stable)
+from .digit import SYNTHETIC_JS, dense, wait_digit_ready
 
 WIDTHS, HEIGHT = (360, 320), 780
 
@@ -127,8 +127,7 @@ def check(driver, base_url, expected):
             for page, name, largest in WIDGETS:
                 root = open_widget(driver, base_url, page, name)
                 if name == "digit":
-                    poll(lambda last: f"{page}: the digit widget did not load its model",
-                         lambda: (root.get_attribute("data-digit-ready") == "true", None), 20)
+                    wait_digit_ready(driver, root)
                 problems += measure(driver, root, name, f"{name} at {width} px, defaults", f"phone-{width}-{name}-default")
                 for n, (what, setting) in enumerate(largest, 1):
                     setting(driver, root)
