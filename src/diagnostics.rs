@@ -45,12 +45,6 @@ pub fn spread<F: Real>(values: ArrayViewD<'_, F>) -> f64 {
     (values.iter().map(|v| (v.f64() - mean).powi(2)).sum::<f64>() / n).sqrt()
 }
 
-/// The root mean square of all entries, √(Σ v² / n). 0 for no entries.
-pub fn rms<F: Real>(values: ArrayViewD<'_, F>) -> f64 {
-    let n = values.len().max(1) as f64;
-    (values.iter().map(|v| v.f64().powi(2)).sum::<f64>() / n).sqrt()
-}
-
 /// The Frobenius norm √(Σ v²) of all entries.
 ///
 /// With `samples` samples stacked in `values`, `norm(values) / √samples`
@@ -157,11 +151,10 @@ mod tests {
     use ndarray::{Array4, array};
 
     #[test]
-    fn spread_rms_norm_of_a_tiny_case() {
+    fn spread_and_norm_of_a_tiny_case() {
         // Entries 1, 2, 3, 6: mean 3, squared deviations 4, 1, 0, 9.
         let v = array![[1.0, 2.0], [3.0, 6.0]];
         assert!((spread(v.view().into_dyn()) - (14.0f64 / 4.0).sqrt()).abs() < 1e-15);
-        assert!((rms(v.view().into_dyn()) - (50.0f64 / 4.0).sqrt()).abs() < 1e-15);
         assert!((norm(v.view().into_dyn()) - 50.0f64.sqrt()).abs() < 1e-15);
     }
 
