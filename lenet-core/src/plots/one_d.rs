@@ -57,17 +57,16 @@ pub fn one_d_convolution(a: &[f64], w: &[f64], delta: &[f64]) -> Svg {
     let label = |v: &[Sym]| v.iter().map(Sym::to_string).collect::<Vec<_>>();
     let with = |lhs: String, f: &Sym, v: f64| format!("{lhs} = {f} = {}", number(v));
     let sub = |i: usize| Sym::indexed("", &[i]).to_string(); // the subscript alone
+    // Entry i of a result: `lhs_i = formula = value`.
+    let results = |lhs: &str, formulas: Vec<Sym>, values: Vec<f64>| -> Vec<String> {
+        formulas.iter().zip(values).enumerate().map(|(i, (f, v))| with(format!("{lhs}{}", sub(i + 1)), f, v)).collect()
+    };
     let forward = Section {
         heading: "forward: z = correlate_valid(a, w), w slides over a".to_string(),
         label: "a".to_string(),
         row: a.iter().map(|&v| (v, true)).collect(),
         slider: label(&sw),
-        results: one_d::correlate_valid(&sa, &sw)
-            .iter()
-            .zip(&z)
-            .enumerate()
-            .map(|(i, (f, &v))| with(format!("z{}", sub(i + 1)), f, v))
-            .collect(),
+        results: results("z", one_d::correlate_valid(&sa, &sw), z),
         backward: false,
     };
     let padded = one_d::pad(delta, k - 1);
@@ -76,12 +75,7 @@ pub fn one_d_convolution(a: &[f64], w: &[f64], delta: &[f64]) -> Svg {
         label: format!("pad(δ, {})", k - 1),
         row: padded.iter().enumerate().map(|(j, &v)| (v, (k - 1..k - 1 + delta.len()).contains(&j))).collect(),
         slider: label(&one_d::flip(&sw)),
-        results: one_d::input_grad(&sd, &sw)
-            .iter()
-            .zip(one_d::input_grad(delta, w))
-            .enumerate()
-            .map(|(j, (f, v))| with(format!("∂C/∂a{}", sub(j + 1)), f, v))
-            .collect(),
+        results: results("∂C/∂a", one_d::input_grad(&sd, &sw), one_d::input_grad(delta, w)),
         backward: true,
     };
     let kernel = Section {
@@ -89,12 +83,7 @@ pub fn one_d_convolution(a: &[f64], w: &[f64], delta: &[f64]) -> Svg {
         label: "a".to_string(),
         row: a.iter().map(|&v| (v, true)).collect(),
         slider: label(&sd),
-        results: one_d::kernel_grad(&sa, &sd)
-            .iter()
-            .zip(one_d::kernel_grad(a, delta))
-            .enumerate()
-            .map(|(p, (f, v))| with(format!("∂C/∂w{}", sub(p + 1)), f, v))
-            .collect(),
+        results: results("∂C/∂w", one_d::kernel_grad(&sa, &sd), one_d::kernel_grad(a, delta)),
         backward: true,
     };
     let sections = [forward, input, kernel];
