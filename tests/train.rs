@@ -117,7 +117,7 @@ fn resume_continues_to_the_same_result_as_an_uninterrupted_run() {
 }
 
 #[test]
-fn train_from_the_default_model_is_train_and_other_models_see_the_same_batches() {
+fn train_is_train_from_the_seeded_model_and_the_config_seed_alone_orders_the_batches() {
     use lenet::init::{self, Init};
     use lenet::model::{Arch, LeNet};
     let dir = TempDir::new("from");
@@ -127,6 +127,12 @@ fn train_from_the_default_model_is_train_and_other_models_see_the_same_batches()
     let from = train::train_from(&small(dir.sub("b"), 1), start, digits(), &mut train::Silent).unwrap();
     assert_eq!(from.model.params, plain.model.params, "train is train_from with LeNet::new(arch, seed)");
     assert_eq!(untimed(&from.history), untimed(&plain.history));
+    // From the same start, another config seed is another batch order, so
+    // another result: train_from does not reseed the model, the seed orders.
+    let reseeded = TrainConfig { seed: config.seed + 1, ..small(dir.sub("d"), 1) };
+    let reordered =
+        train::train_from(&reseeded, LeNet::new(config.arch, config.seed), digits(), &mut train::Silent).unwrap();
+    assert_ne!(reordered.model.params, plain.model.params, "config.seed orders the batches");
     // Another start, another result; the model's architecture is the one trained.
     let classic = LeNet::from_params(Arch::classic(), init::params(Init::Xavier, 1)).unwrap();
     let other = train::train_from(&small(dir.sub("c"), 1), classic, digits(), &mut train::Silent).unwrap();
