@@ -36,7 +36,7 @@ exist, and resolves to nothing). A page fails on
     smaller of the two ratios, as the default preserveAspectRatio does), and
     each <text>/<tspan>'s font-size (attribute or style, inherited, 16 px when
     unset) times that scale must be at least 11 px;
-  - on chapters 1-7 (QUIZ_CHAPTERS), in both books, the section "Check your
+  - on chapters 1-7 and 2.1 (QUIZ_CHAPTERS), in both books, the section "Check your
     understanding" (#check-your-understanding) missing, or with fewer than 4
     or more than 8 questions (<details class="quiz">), an answer visible
     before the reader clicks its question, or not visible (with text) after
@@ -706,11 +706,11 @@ def check_search(driver, base, book, shots):
 
 # ------------------------------------------------- check your understanding
 
-# Chapters 1-7 end in a section "Check your understanding" (its heading's id
+# Chapters 1-7 and 2.1 end in a section "Check your understanding" (its heading's id
 # below, the same in both books): 4 to 8 questions, each a <details
 # class="quiz"> whose <summary> is the question and whose other children are
 # the answer, which the browser keeps hidden until the reader opens it.
-QUIZ_CHAPTERS = {"fully-connected.html", "convolution.html", "pooling-relu.html", "gradient-checks.html",
+QUIZ_CHAPTERS = {"fully-connected.html", "convolution.html", "convolution-stride.html", "pooling-relu.html", "gradient-checks.html",
                  "lenet-by-hand.html", "training-lenet.html", "your-turn.html"}
 QUIZ_ID = "check-your-understanding"
 QUIZ_MIN, QUIZ_MAX = 4, 8

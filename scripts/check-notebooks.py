@@ -18,7 +18,7 @@
 3. The only cell tag is `nbval-ignore-output` (timings): a tag such as
    `raises-exception` or `nbval-skip` would let nbval pass a failing cell.
 4. The first code cell starts with a `:dep` line of this checkout's crates:
-   `lenet-core` (notebooks 1–4, the derivations) or `lenet` without its
+   `lenet-core` (notebooks 1–4 and 2b, the derivations) or `lenet` without its
    command-line feature (notebooks 5–7).
 
 Exits 1 naming every problem.

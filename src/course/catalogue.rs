@@ -190,7 +190,7 @@ pub const STRIDE_IGNORED: Mistake = Mistake {
                   with S − 1 zeros between neighbouring entries; the unit-stride rules (full convolution for dx, \
                   valid correlation for dw) take that dilated δ, not δ itself.",
     erratum: None,
-    book: "convolution.html#padding-and-stride",
+    book: "convolution-stride.html#padding-and-stride",
 };
 
 /// dilate(δ, S) not filled up to the unit-stride output's shape.
@@ -201,7 +201,7 @@ pub const UNREAD_NOT_FILLED: Mistake = Mistake {
                   (right) to the unit-stride output's (n + 2P − k + 1) rows, so that dx keeps the input's shape \
                   with 0 on the unread rows and dw the kernel's shape.",
     erratum: None,
-    book: "convolution.html#padding-and-stride",
+    book: "convolution-stride.html#padding-and-stride",
 };
 
 /// ∂C/∂a spread without the 1/r².

@@ -59,6 +59,7 @@ fn book_of(exercise: &str) -> &'static str {
         "mean_pool_backward" | "max_pool_backward" | "relu_backward" => "pooling-relu.html",
         "softmax_cross_entropy_grad" => "errata.html#in-the-code",
         "lenet_backward" => "lenet-by-hand.html#backward-layer-by-layer",
+        "conv_backward_strided" => "convolution-stride.html",
         _ => "convolution.html",
     }
 }
