@@ -205,9 +205,9 @@ assert!(rel_error(&da5_num, &da5.0) < 1e-7 && rel_error(&dw3_num, &dw3.0) < 1e-7
 // $\mathrm{vec}(a)$ of 9 entries, and the 2×2 output into $\mathrm{vec}(z)$ of 4;
 // then $\mathrm{vec}(z) = M\,\mathrm{vec}(a)$ for a 4×9 matrix $M$ with
 //
-// $$M_{(i,j),(r,s)} = w_{r-i+1,\,s-j+1} \quad\text{if that kernel entry exists, else } 0,$$
+// $$M_{(i,j),(p,q)} = w_{p-i+1,\,q-j+1} \quad\text{if that kernel entry exists, else } 0,$$
 //
-// because $a_{rs}$ appears in $z_{ij}$ with the kernel entry $u = r-i+1$, $v = s-j+1$.
+// because $a_{pq}$ appears in $z_{ij}$ with the kernel entry $u = p-i+1$, $v = q-j+1$.
 // Row $(i,j)$ of $M$ is the kernel laid on the input at output $(i,j)$ and read
 // row by row; the rest of the row is zeros. `conv::matrix_of` builds it:
 
@@ -222,14 +222,14 @@ m.matmul(&vec_of(&ex.a)) == vec_of(&correlate_valid(&ex.a, &ex.w))
 // %% [markdown]
 // Chapter 1 showed that a layer $z = Wa$ sends back $\partial C/\partial a = W^\top\delta$.
 // The same holds here, with $M$ for $W$: $\partial C/\partial\,\mathrm{vec}(a) = M^\top \mathrm{vec}(\delta)$.
-// Entry $(r,s)$ of it is
+// Entry $(p,q)$ of it is
 //
-// $$\big(M^\top \mathrm{vec}(\delta)\big)_{rs} = \sum_{i,j} M_{(i,j),(r,s)}\,\delta_{ij} = \sum_{i,j} \delta_{ij}\, w_{r-i+1,\,s-j+1},$$
+// $$\big(M^\top \mathrm{vec}(\delta)\big)_{pq} = \sum_{i,j} M_{(i,j),(p,q)}\,\delta_{ij} = \sum_{i,j} \delta_{ij}\, w_{p-i+1,\,q-j+1},$$
 //
 // which is the full convolution of chapter 2, entry for entry. This is where
-// rot180 comes from. Column $(r,s)$ of $M$ holds the kernel entries that met
-// $a_{rs}$, one per output, and as the output index $(i,j)$ grows the kernel
-// index $(r-i+1,\,s-j+1)$ falls: read along the outputs, the kernel runs
+// rot180 comes from. Column $(p,q)$ of $M$ holds the kernel entries that met
+// $a_{pq}$, one per output, and as the output index $(i,j)$ grows the kernel
+// index $(p-i+1,\,q-j+1)$ falls: read along the outputs, the kernel runs
 // backwards in both directions. The padding comes from the zeros of $M$: a
 // corner such as $a_{11}$ has a single nonzero entry in its column. On symbols,
 // $M$ and $M^\top\mathrm{vec}(\delta)$ print the formulas:

@@ -27,20 +27,20 @@ use crate::matrix::Matrix;
 /// (n_h, n_w) input: the (o_h·o_w) × (n_h·n_w) matrix M with
 ///
 ///   vec(correlate_valid(a, w)) = M vec(a),
-///   M_{(i,j),(r,s)} = w_{r−i+1, s−j+1}  if 1 ≤ r−i+1 ≤ kh and 1 ≤ s−j+1 ≤ kw, else 0,
+///   M_{(i,j),(p,q)} = w_{p−i+1, q−j+1}  if 1 ≤ p−i+1 ≤ kh and 1 ≤ q−j+1 ≤ kw, else 0,
 ///
 /// where o_h = n_h − kh + 1, o_w = n_w − kw + 1, row (i, j) is entry
-/// (i−1)·o_w + j and column (r, s) is entry (r−1)·n_w + s.
+/// (i−1)·o_w + j and column (p, q) is entry (p−1)·n_w + q.
 ///
 /// Why: z_ij = Σ_uv a_{i+u−1, j+v−1} w_uv, so the input entry a_rs appears
-/// in z_ij with the kernel entry u = r−i+1, v = s−j+1, when that entry
+/// in z_ij with the kernel entry u = p−i+1, v = q−j+1, when that entry
 /// exists. Row (i, j) of M is the kernel laid on the input at (i, j) and
 /// read row by row, zeros where it does not reach; most of M is zeros.
 ///
 /// The transpose is the input gradient. z = M a is linear, so
 /// ∂C/∂vec(a) = Mᵀ vec(δ), as Wᵀδ for a fully connected layer, and entry
-/// (r, s) of it is Σ_ij M_{(i,j),(r,s)} δ_ij = Σ_ij δ_ij w_{r−i+1, s−j+1},
-/// which is full_convolve(δ, w)_rs. Column (r, s) of M holds the kernel
+/// (p, q) of it is Σ_ij M_{(i,j),(p,q)} δ_ij = Σ_ij δ_ij w_{p−i+1, q−j+1},
+/// which is full_convolve(δ, w)_pq. Column (p, q) of M holds the kernel
 /// entries that met a_rs, and as the output index (i, j) grows the kernel
 /// index falls: read along the outputs, the kernel is turned by 180°.
 ///
@@ -54,10 +54,10 @@ pub fn matrix_of<T: Element>(w: &Matrix<T>, input: (usize, usize)) -> Matrix<T> 
     let (oh, ow) = (nh - kh + 1, nw - kw + 1);
     Matrix::from_fn(oh * ow, nh * nw, |row, col| {
         let (i, j) = (row / ow, row % ow);
-        let (r, s) = (col / nw, col % nw);
-        // 0-based: the kernel entry (r − i, s − j), when it exists.
-        let inside = (i..i + kh).contains(&r) && (j..j + kw).contains(&s);
-        if inside { w[(r - i, s - j)].clone() } else { T::zero() }
+        let (p, q) = (col / nw, col % nw);
+        // 0-based: the kernel entry (p − i, q − j), when it exists.
+        let inside = (i..i + kh).contains(&p) && (j..j + kw).contains(&q);
+        if inside { w[(p - i, q - j)].clone() } else { T::zero() }
     })
 }
 // ANCHOR_END: matrix_of
