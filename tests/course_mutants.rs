@@ -27,6 +27,10 @@ fn r() -> Answers {
 
 // ------------------------------------------------------------ helpers
 
+#[path = "course_mutants/conv_layer.rs"]
+mod conv_layer;
+use conv_layer::{Grads, Widen, conv_dx, samples, strided_by, times};
+
 fn correlate(a: &Array2<f64>, k: &Array2<f64>) -> Array2<f64> {
     conv::correlate_valid(&m(a), &m(k)).0
 }
@@ -57,92 +61,6 @@ fn correlate_sized(
         }
         z
     })
-}
-
-/// A convolution layer's dx from a rule per (δ plane, kernel plane), summed
-/// over kernels, then cropped to `h × w` starting at `offset`.
-fn conv_dx(
-    dy: &Array4<f64>,
-    w: &Array4<f64>,
-    (h, wd): (usize, usize),
-    offset: usize,
-    rule: fn(&Array2<f64>, &Array2<f64>) -> Array2<f64>,
-) -> Array4<f64> {
-    let (n_samples, kernels, _, _) = dy.dim();
-    let channels = w.dim().1;
-    let mut dx = Array4::zeros((n_samples, channels, h, wd));
-    for n in 0..n_samples {
-        for k in 0..kernels {
-            for c in 0..channels {
-                let part = rule(&dy.slice(s![n, k, .., ..]).to_owned(), &w.slice(s![k, c, .., ..]).to_owned());
-                let mut target = dx.slice_mut(s![n, c, .., ..]);
-                target += &part.slice(s![offset..offset + h, offset..offset + wd]);
-            }
-        }
-    }
-    dx
-}
-
-/// How a student widens δ's plane before the unit-stride rules of the
-/// strided backward pass.
-#[derive(Clone, Copy)]
-enum Widen {
-    /// As it is: the stride ignored.
-    AsItIs,
-    /// Dilated by S − 1 zeros, not filled up to the unit-stride output.
-    DilatedOnly,
-    /// Dilated, and the zeros of the unread rows put first (top, left).
-    FilledAtTheStart,
-    /// Dilated and filled up at the bottom and right (right).
-    Filled,
-}
-
-/// The strided layer's backward written from per-plane rules: δ widened
-/// by `widen`; dx from `dx_rule` (the widened δ plane, the kernel plane)
-/// with `crop` rows and columns removed on every side; dw from `dw_rule`
-/// (the padded input plane, the widened δ plane) as a batch mean; db the
-/// reference's. Shapes are whatever the rules give.
-fn strided_by(
-    (x, w, dy, g): (&Array4<f64>, &Array4<f64>, &Array4<f64>, conv::Geometry),
-    widen: Widen,
-    dx_rule: fn(&Array2<f64>, &Array2<f64>) -> Array2<f64>,
-    crop: usize,
-    dw_rule: fn(&Array2<f64>, &Array2<f64>) -> Array2<f64>,
-) -> (Array4<f64>, Array4<f64>, Array1<f64>) {
-    let ((n_samples, channels, h, wd), (kernels, _, kh, kw)) = (x.dim(), w.dim());
-    let p = g.padding;
-    let unit = (h + 2 * p - kh + 1, wd + 2 * p - kw + 1);
-    let mut dx: Option<Array4<f64>> = None;
-    let mut dw: Option<Array4<f64>> = None;
-    for n in 0..n_samples {
-        for k in 0..kernels {
-            let d = dy.slice(s![n, k, .., ..]).to_owned();
-            let d = match widen {
-                Widen::AsItIs => d,
-                Widen::DilatedOnly => conv::dilate(&m(&d), g.stride).0,
-                Widen::FilledAtTheStart => {
-                    let short = conv::dilate(&m(&d), g.stride).0;
-                    let mut out = Array2::zeros(unit);
-                    out.slice_mut(s![unit.0 - short.nrows().., unit.1 - short.ncols()..]).assign(&short);
-                    out
-                }
-                Widen::Filled => conv::dilate_to(&m(&d), g.stride, unit).0,
-            };
-            for c in 0..channels {
-                let part = conv::crop(&m(&dx_rule(&d, &w.slice(s![k, c, .., ..]).to_owned())), crop, crop).0;
-                let sum = dx.get_or_insert_with(|| Array4::zeros((n_samples, channels, part.nrows(), part.ncols())));
-                let mut target = sum.slice_mut(s![n, c, .., ..]);
-                target += &part;
-                let a = padded(&x.slice(s![n, c, .., ..]).to_owned(), p, p);
-                let part = dw_rule(&a, &d) / n_samples as f64;
-                let sum = dw.get_or_insert_with(|| Array4::zeros((kernels, channels, part.nrows(), part.ncols())));
-                let mut target = sum.slice_mut(s![k, c, .., ..]);
-                target += &part;
-            }
-        }
-    }
-    let (_, _, db) = conv::backward_strided(x, w, dy, g);
-    (dx.expect("a plane"), dw.expect("a plane"), db)
 }
 
 fn full_convolve(d: &Array2<f64>, k: &Array2<f64>) -> Array2<f64> {
@@ -191,6 +109,14 @@ fn lenet_reference(params: &Params<f64>, x: &Array4<f64>, labels: &[usize]) -> P
     lenet_grads(Arch::modern(), params, x, labels)
 }
 
+/// Every one of LeNet's gradient tensors times `factor`.
+fn lenet_scaled(mut g: Params<f64>, factor: f64) -> Params<f64> {
+    for (_, mut t) in g.tensors_mut() {
+        t *= factor;
+    }
+    g
+}
+
 fn relu_gate(z: &Array2<f64>) -> Array2<f64> {
     z.mapv(|v| if v > 0.0 { 1.0 } else { 0.0 })
 }
@@ -221,10 +147,9 @@ fn mutants() -> Vec<(&'static str, &'static str, Answers)> {
         ("kernel_grad", name, Answers { kernel_grad: f, ..r() })
     };
     let bgrad = |name, f: fn(&Array2<f64>) -> f64| ("bias_grad", name, Answers { bias_grad: f, ..r() });
-    type ConvBackward = fn(&Array4<f64>, &Array4<f64>, &Array4<f64>, usize) -> (Array4<f64>, Array4<f64>, Array1<f64>);
+    type ConvBackward = fn(&Array4<f64>, &Array4<f64>, &Array4<f64>, usize) -> Grads;
     let cb = |name, f: ConvBackward| ("conv_backward", name, Answers { conv_backward: f, ..r() });
-    type ConvStrided =
-        fn(&Array4<f64>, &Array4<f64>, &Array4<f64>, conv::Geometry) -> (Array4<f64>, Array4<f64>, Array1<f64>);
+    type ConvStrided = fn(&Array4<f64>, &Array4<f64>, &Array4<f64>, conv::Geometry) -> Grads;
     let cbs = |name, f: ConvStrided| ("conv_backward_strided", name, Answers { conv_backward_strided: f, ..r() });
     type MeanPool = fn(&Array4<f64>, (usize, usize, usize, usize), usize, usize) -> Array4<f64>;
     let mean = |name, f: MeanPool| ("mean_pool_backward", name, Answers { mean_pool_backward: f, ..r() });
@@ -347,24 +272,15 @@ fn mutants() -> Vec<(&'static str, &'static str, Answers)> {
             }
             (conv_dx(dy, &first, (x.dim().2, x.dim().3), p, |d, k| conv::full_convolve(&m(d), &m(k)).0), dw, db)
         }),
-        cb("dx divided by N", |x, w, dy, p| {
-            let (dx, dw, db) = conv::backward(x, w, dy, p);
-            (dx / x.dim().0 as f64, dw, db)
-        }),
+        cb("dx divided by N", |x, w, dy, p| times(conv::backward(x, w, dy, p), [1.0 / samples(x), 1.0, 1.0])),
         cb("dw, db summed over the batch", |x, w, dy, p| {
-            let (dx, dw, db) = conv::backward(x, w, dy, p);
-            let n = x.dim().0 as f64;
-            (dx, dw * n, db * n)
+            times(conv::backward(x, w, dy, p), [1.0, samples(x), samples(x)])
         }),
         cb("dw, db averaged over channels, not samples", |x, w, dy, p| {
-            let (dx, dw, db) = conv::backward(x, w, dy, p);
-            let (n, c) = (x.dim().0 as f64, x.dim().1 as f64);
-            (dx, dw * n / c, db * n / c)
+            let by = samples(x) / x.dim().1 as f64;
+            times(conv::backward(x, w, dy, p), [1.0, by, by])
         }),
-        cb("db summed over the batch", |x, w, dy, p| {
-            let (dx, dw, db) = conv::backward(x, w, dy, p);
-            (dx, dw, db * x.dim().0 as f64)
-        }),
+        cb("db summed over the batch", |x, w, dy, p| times(conv::backward(x, w, dy, p), [1.0, 1.0, samples(x)])),
         cb("dw: convolve2d(δ, a) (erratum 13)", |x, w, dy, p| {
             let (dx, _, db) = conv::backward(x, w, dy, p);
             let mut dw = Array4::zeros(w.raw_dim());
@@ -382,10 +298,7 @@ fn mutants() -> Vec<(&'static str, &'static str, Answers)> {
             }
             (dx, dw, db)
         }),
-        cb("sign flipped", |x, w, dy, p| {
-            let (dx, dw, db) = conv::backward(x, w, dy, p);
-            (-dx, -dw, -db)
-        }),
+        cb("sign flipped", |x, w, dy, p| times(conv::backward(x, w, dy, p), [-1.0; 3])),
         // conv_backward_strided
         cbs("δ not dilated (stride ignored)", |x, w, dy, g| {
             strided_by((x, w, dy, g), Widen::AsItIs, full_convolve, g.padding, correlate)
@@ -419,23 +332,15 @@ fn mutants() -> Vec<(&'static str, &'static str, Answers)> {
             }
             strided_by((x, w, dy, g), Widen::Filled, full_convolve, g.padding, flipped)
         }),
-        cbs("dx divided by N", |x, w, dy, g| {
-            let (dx, dw, db) = conv::backward_strided(x, w, dy, g);
-            (dx / x.dim().0 as f64, dw, db)
-        }),
+        cbs("dx divided by N", |x, w, dy, g| times(conv::backward_strided(x, w, dy, g), [1.0 / samples(x), 1.0, 1.0])),
         cbs("dw, db summed over the batch", |x, w, dy, g| {
-            let (dx, dw, db) = conv::backward_strided(x, w, dy, g);
-            let n = x.dim().0 as f64;
-            (dx, dw * n, db * n)
+            times(conv::backward_strided(x, w, dy, g), [1.0, samples(x), samples(x)])
         }),
         cbs("db averaged over δ's entries too", |x, w, dy, g| {
-            let (dx, dw, db) = conv::backward_strided(x, w, dy, g);
-            (dx, dw, db / (dy.dim().2 * dy.dim().3) as f64)
+            let entries = (dy.dim().2 * dy.dim().3) as f64;
+            times(conv::backward_strided(x, w, dy, g), [1.0, 1.0, 1.0 / entries])
         }),
-        cbs("sign flipped", |x, w, dy, g| {
-            let (dx, dw, db) = conv::backward_strided(x, w, dy, g);
-            (-dx, -dw, -db)
-        }),
+        cbs("sign flipped", |x, w, dy, g| times(conv::backward_strided(x, w, dy, g), [-1.0; 3])),
         // mean_pool_backward
         mean("not divided by k²", |dy, shape, k, s| mean_back(dy, shape, k, s, 1.0, false)),
         mean("divided by k, not k²", |dy, shape, k, s| mean_back(dy, shape, k, s, 1.0 / k as f64, false)),
@@ -528,13 +433,7 @@ fn mutants() -> Vec<(&'static str, &'static str, Answers)> {
             loss::softmax(z) - one_hot(&shifted, z.ncols())
         }),
         // lenet_backward
-        net("batch summed", |p, x, l| {
-            let mut g = lenet_reference(p, x, l);
-            for (_, mut t) in g.tensors_mut() {
-                t *= x.dim().0 as f64;
-            }
-            g
-        }),
+        net("batch summed", |p, x, l| lenet_scaled(lenet_reference(p, x, l), samples(x))),
         net("mean pooling", |p, x, l| lenet_grads(Arch { pooling: Pooling::Mean, ..Arch::modern() }, p, x, l)),
         net("tanh for ReLU", |p, x, l| lenet_grads(Arch { activation: Activation::Tanh, ..Arch::modern() }, p, x, l)),
         net("bias gradients left at zero", |p, x, l| {
@@ -557,13 +456,7 @@ fn mutants() -> Vec<(&'static str, &'static str, Answers)> {
             g.conv1_w.fill(0.0);
             g
         }),
-        net("sign flipped", |p, x, l| {
-            let mut g = lenet_reference(p, x, l);
-            for (_, mut t) in g.tensors_mut() {
-                t *= -1.0;
-            }
-            g
-        }),
+        net("sign flipped", |p, x, l| lenet_scaled(lenet_reference(p, x, l), -1.0)),
     ]
 }
 

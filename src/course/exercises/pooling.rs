@@ -19,17 +19,15 @@ pub(super) fn mean_pool_backward(rng: &mut Rng, size: usize, stride: usize) -> C
     let x = uniform(rng, shape);
     let numerical = fd(&x, LINEAR_STEP, |x| dot(&dy, &pool::mean_forward(x, size, stride)));
     let reference = expected.clone();
-    let i = Rc::new(dy);
-    let j = Rc::clone(&i);
-    Case {
+    Case::new(
         expected,
-        numerical: Some(one(numerical)),
-        fd_tolerance: FD_TOLERANCE,
-        note: (stride < size).then_some("overlapping windows"),
-        inputs: vec![t(&i), Input::Shape4(shape.into()), Input::Whole(size), Input::Whole(stride)],
-        student: Box::new(move |s| one((s.mean_pool_backward)(&i, shape, size, stride))),
-        variants: Box::new(move || catalogue::mean_pool_backward(&j, shape, size, stride, &reference)),
-    }
+        vec![t(&dy), Input::Shape4(shape.into()), Input::Whole(size), Input::Whole(stride)],
+        dy,
+        move |s, dy| one((s.mean_pool_backward)(dy, shape, size, stride)),
+        move |dy| catalogue::mean_pool_backward(dy, shape, size, stride, &reference),
+    )
+    .with_numerical(Some(one(numerical)))
+    .with_note((stride < size).then_some("overlapping windows"))
 }
 
 /// How the entries of a max-pooling input may tie.
@@ -86,19 +84,18 @@ pub(super) fn max_pool_backward(rng: &mut Rng, size: usize, stride: usize, ties:
     // no step keeps the maximum: no central differences there.
     let numerical =
         (ties != Ties::Equal).then(|| one(fd(&x, 1e-3, |x| dot(&dy, &pool::max_forward(x, size, stride).0))));
-    let i = Rc::new((dy, argmax));
-    let j = Rc::clone(&i);
-    Case {
+    let note = match ties {
+        Ties::None => None,
+        Ties::SharedMax => Some("a maximum shared by overlapping windows"),
+        Ties::Equal => Some("every entry of a plane equal: ties, the first maximum wins"),
+    };
+    Case::new(
         expected,
-        numerical,
-        fd_tolerance: FD_TOLERANCE,
-        note: match ties {
-            Ties::None => None,
-            Ties::SharedMax => Some("a maximum shared by overlapping windows"),
-            Ties::Equal => Some("every entry of a plane equal: ties, the first maximum wins"),
-        },
-        inputs: vec![t(&i.0), argmax_input(&i.1)],
-        student: Box::new(move |s| one((s.max_pool_backward)(&i.0, &i.1))),
-        variants: Box::new(move || catalogue::max_pool_backward(&j.0, &j.1)),
-    }
+        vec![t(&dy), argmax_input(&argmax)],
+        (dy, argmax),
+        |s, (dy, argmax)| one((s.max_pool_backward)(dy, argmax)),
+        |(dy, argmax)| catalogue::max_pool_backward(dy, argmax),
+    )
+    .with_numerical(numerical)
+    .with_note(note)
 }
