@@ -78,7 +78,6 @@ import http.server
 import os
 import re
 import shutil
-import subprocess
 import signal
 import sys
 import tempfile
@@ -86,13 +85,16 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 from pathlib import Path
+
+from book_checks.language import check_language
+from book_checks.links import check_links
+from book_checks.quiz import QUIZ_CHAPTERS, QUIZ_DEFECTS, QUIZ_SELF_TEST_PAGE, check_quiz
+from book_checks.search import SEARCHES, check_search
+from book_checks.svg_text import check_svg_text
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDTH, HEIGHT = 1280, 900
-MIN_TEXT_PX = 11.0
 SKIPPED = {"toc.html", "404.html"}
 NOT_PHOTOGRAPHED = {"print.html"}
 CHROMIUM = "/usr/bin/chromium"
@@ -219,193 +221,6 @@ def serve(directory):
         ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(directory)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
-
-
-# ----------------------------------------------------------------- links
-
-class IdParser(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.ids = set()
-
-    def handle_starttag(self, tag, attrs):
-        for k, v in attrs:
-            if v and (k == "id" or (tag == "a" and k == "name")):
-                self.ids.add(v)
-
-
-@functools.lru_cache(maxsize=None)
-def ids_of(url):
-    """The ids of the page at url, as the server sends it."""
-    with urllib.request.urlopen(url, timeout=10) as r:
-        parser = IdParser()
-        parser.feed(r.read().decode("utf-8", "replace"))
-        return frozenset(parser.ids)
-
-
-def check_links(page_url, links, page_ids, book, base):
-    """Problems (one per broken href, with how many links use it) and external hrefs."""
-    problems, external = {}, set()
-    origin = urllib.parse.urlsplit(base)
-    page_path = urllib.parse.urlsplit(page_url).path
-    for link in links:
-        u = urllib.parse.urlsplit(link["href"])
-        if u.scheme not in ("http", "https"):
-            continue  # mailto:, javascript: and the like
-        if u.netloc != origin.netloc:
-            external.add(link["href"])
-            continue
-        problem = link_problem(u, page_path, page_ids, book)
-        if problem:
-            where = f'href="{link["raw"]}"'
-            texts, _ = problems.setdefault(where, ([], problem))
-            texts.append(link["text"])
-    return [f"link {where} ({len(texts)} link{'s' if len(texts) > 1 else ''}, \"{texts[0]}\"): {problem}"
-            for where, (texts, problem) in problems.items()], external
-
-
-def link_problem(u, page_path, page_ids, book):
-    """What is wrong with an internal link (a urlsplit result), or None."""
-    path = urllib.parse.unquote(u.path)
-    target = book / path.lstrip("/")
-    if path.endswith("/") or target.is_dir():
-        target = target / "index.html"
-    if not target.is_file():
-        return f"{path} is not in the book"
-    if not u.fragment:
-        return None
-    fragment = urllib.parse.unquote(u.fragment)
-    if u.path == page_path:
-        ids = page_ids
-    else:
-        try:
-            ids = ids_of(urllib.parse.urlunsplit((u.scheme, u.netloc, u.path, "", "")))
-        except OSError as e:
-            return f"could not fetch {path}: {e}"
-    return None if fragment in ids else f"{path} has no id '{fragment}'"
-
-
-# ------------------------------------------------------------ SVG text size
-
-LENGTH = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-z%]*)\s*$")
-KEYWORDS = {"xx-small": 9, "x-small": 10, "small": 13, "medium": 16, "large": 18,
-            "x-large": 24, "xx-large": 32, "xxx-large": 48}
-
-
-def font_size(value, inherited):
-    """A CSS/SVG font-size in px (user units), relative ones against inherited."""
-    value = value.strip().lower()
-    if value in KEYWORDS:
-        return KEYWORDS[value]
-    m = LENGTH.match(value)
-    if not m:
-        return inherited
-    n, unit = float(m.group(1)), m.group(2)
-    return {"": n, "px": n, "pt": n * 4 / 3, "pc": n * 16, "in": n * 96, "cm": n * 96 / 2.54,
-            "mm": n * 96 / 25.4, "em": n * inherited, "rem": n * 16, "%": n * inherited / 100,
-            "ex": n * inherited / 2}.get(unit, inherited)
-
-
-def own_font_size(el, inherited):
-    style = el.get("style") or ""
-    m = re.search(r"font-size\s*:\s*([^;]+)", style)
-    if m:
-        return font_size(m.group(1), inherited)
-    if el.get("font-size"):
-        return font_size(el.get("font-size"), inherited)
-    m = re.search(r"(?:^|;)\s*font\s*:\s*(?:[^;]*?\s)?([\d.]+(?:px|pt|em|%)?)(?:/[\d.]+\S*)?\s+[^;]+", style)
-    return font_size(m.group(1), inherited) if m else inherited
-
-
-def svg_texts(root):
-    """(font-size in user units, text) of every <text>/<tspan> holding text."""
-    out = []
-
-    def walk(el, size):
-        size = own_font_size(el, size)
-        is_text = el.tag.rsplit("}", 1)[-1] in ("text", "tspan", "textPath")
-        if is_text and (el.text or "").strip():
-            out.append((size, el.text.strip()))
-        for child in el:
-            walk(child, size)
-            if is_text and (child.tail or "").strip():  # <text>a<tspan>b</tspan>c</text>: c is the text's
-                out.append((size, child.tail.strip()))
-
-    walk(root, 16.0)
-    return out
-
-
-def svg_user_size(root):
-    """The SVG's own width and height in user units: its viewBox, else width/height."""
-    vb = root.get("viewBox")
-    if vb:
-        parts = [float(p) for p in re.split(r"[\s,]+", vb.strip()) if p]
-        if len(parts) == 4 and parts[2] > 0 and parts[3] > 0:
-            return parts[2], parts[3], "viewBox"
-    size = []
-    for attr in ("width", "height"):
-        m = LENGTH.match(root.get(attr) or "")
-        size.append(font_size(root.get(attr), 16) if m and m.group(2) != "%" else None)
-    return size[0], size[1], "width/height"
-
-
-def svg_bytes(src, base):
-    if src.startswith("data:"):
-        head, _, body = src.partition(",")
-        if not head.split(";")[0][5:].startswith("image/svg"):
-            return None
-        return base64.b64decode(body) if head.endswith(";base64") else urllib.parse.unquote_to_bytes(body)
-    if urllib.parse.urlsplit(src).path.lower().endswith(".svg") and src.startswith(base):
-        with urllib.request.urlopen(src, timeout=10) as r:
-            return r.read()
-    return None
-
-
-def check_svg_text(images, base):
-    """Problems, and the smallest rendered SVG text size of the page (or None)."""
-    problems, smallest = [], None
-    for img in images:
-        try:
-            data = svg_bytes(img["src"], base)
-        except OSError as e:
-            problems.append(f"image {img['index']}: could not fetch {img['src'][:80]}: {e}")
-            continue
-        if data is None:
-            continue
-        name = f"{'figure' if img['figure'] else 'image'} {img['index']}"
-        try:
-            root = ET.fromstring(data)
-        except ET.ParseError as e:
-            problems.append(f"{name}: its SVG does not parse: {e}")
-            continue
-        texts = svg_texts(root)
-        if not texts:
-            continue
-        if img["width"] <= 0:
-            continue  # not displayed (display:none), so nothing to read
-        uw, uh, source = svg_user_size(root)
-        uw = uw or img["naturalWidth"]
-        uh = uh or img["naturalHeight"]
-        if not uw:
-            problems.append(f"{name}: the SVG has no viewBox, width or natural width to scale by")
-            continue
-        scale = img["width"] / uw
-        if uh and img["height"] > 0:
-            scale = min(scale, img["height"] / uh)
-        sizes = sorted((s * scale, s, t) for s, t in texts)
-        low = [x for x in sizes if x[0] < MIN_TEXT_PX - 1e-6]
-        px, user, text = sizes[0]
-        smallest = px if smallest is None else min(smallest, px)
-        if low:
-            user_sizes = sorted({round(s, 2) for _, s, _ in low})
-            examples = ", ".join(f"'{t[:20]}'" for _, _, t in low[:4])
-            problems.append(
-                f"{name}: SVG text rendered below {MIN_TEXT_PX:g} px: {len(low)} of {len(texts)} texts "
-                f"(e.g. {examples}); font-size {'/'.join(f'{s:g}' for s in user_sizes[:6])} in an SVG "
-                f"{uw:g}x{uh or 0:g} ({source}) shown {img['width']:.0f}x{img['height']:.0f} px "
-                f"(scale {scale:.3f}): smallest {user:g} -> {px:.1f} px; needs scale >= "
-                f"{MIN_TEXT_PX / user:.3f} or font-size >= {MIN_TEXT_PX / scale:.1f}")
-    return problems, smallest
 
 
 # ----------------------------------------------------------------- the browser
@@ -540,274 +355,6 @@ def check_page(driver, rel, base, book, shots):
     return problems, notes, summary
 
 
-# ------------------------------------------------------------ the two books
-
-# Chinese characters and punctuation (CJK symbols, unified ideographs, full-width forms).
-HAN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
-_charsets = {}
-
-
-def font_charset(family):
-    """The code points the installed font `family` has (fontconfig), empty if it is not installed."""
-    if family not in _charsets:
-        points = set()
-        try:
-            files = subprocess.run(["fc-list", f"{family}:", "file"], capture_output=True, text=True,
-                                   timeout=20).stdout.split()
-            for f in {f.rstrip(":") for f in files}:
-                out = subprocess.run(["fc-query", "-f", "%{charset}\n", f], capture_output=True, text=True,
-                                     timeout=20).stdout
-                for part in out.split():
-                    lo, _, hi = part.partition("-")
-                    points.update(range(int(lo, 16), int(hi or lo, 16) + 1))
-        except (OSError, ValueError, subprocess.SubprocessError):
-            pass
-        _charsets[family] = points
-    return _charsets[family]
-
-
-def check_language(driver, rel, base):
-    """The page's language matches its book (zh-CN/ is the Chinese one), it links
-    the same page in the other book, and, in the Chinese book, its headings
-    have the English page's ids (so every anchor, and the switch, lands at the
-    same place in both) and every Chinese character of its text is in a font
-    of the page's stack that is installed: no character is drawn as an empty box."""
-    problems = []
-    chinese_book = rel.startswith("zh-CN/")
-    info = driver.execute_script("""
-        const sw = document.querySelector('a.lang-switch');
-        return {lang: document.documentElement.lang, text: document.body.innerText,
-                family: getComputedStyle(document.querySelector('main') || document.body).fontFamily,
-                switchTo: sw ? sw.getAttribute('href') : null};""")
-    want = "zh-CN" if chinese_book else "en"
-    if info["lang"] != want:
-        problems.append(f"<html lang={info['lang']!r}>, expected {want!r} in this book")
-    if not info["switchTo"]:
-        problems.append("no language switch (a.lang-switch, theme/lang.js) in the menu bar")
-    else:
-        target = urllib.parse.urlsplit(info["switchTo"]).path
-        other = rel[len("zh-CN/"):] if chinese_book else "zh-CN/" + rel
-        if not target.endswith("/" + other):
-            problems.append(f"the language switch goes to {target}, not to {other}")
-    if chinese_book:
-        families = [f.strip().strip('"\'') for f in info["family"].split(",")]
-        have = set()
-        for f in families:
-            have |= font_charset(f)
-        missing = sorted({c for c in HAN.findall(info["text"]) if ord(c) not in have})
-        if missing:
-            problems.append(f"{len(missing)} Chinese characters no installed font of the stack "
-                            f"({', '.join(families)}) has: {''.join(missing[:30])}")
-        if not HAN.search(info["text"]):
-            problems.append("no Chinese text on a page of the Chinese book")
-        heading_ids = set(driver.execute_script(
-            "return Array.from(document.querySelectorAll('main h1[id], main h2[id], main h3[id], main h4[id]'))"
-            ".map(h => h.id);"))
-        try:
-            english = ids_of(base + urllib.parse.quote(rel[len("zh-CN/"):]))
-        except OSError as e:
-            problems.append(f"the English page of {rel} did not load: {e}")
-        else:
-            for hid in sorted(heading_ids - english):
-                problems.append(f"heading id {hid!r} is not an id of the English page "
-                                "(give the translated heading the English id: 译文 {{#english-id}})")
-    return problems
-
-
-# ------------------------------------------------------------ the search
-
-# (book folder, term, the page that defines it). The Chinese terms are the
-# glossary's (chapters/glossary.md, its 中文 column; checked below); mdBook's
-# search alone found none of them (0 results), rot180 it always found.
-SEARCHES = [
-    ("zh-CN/", "卷积", "convolution.html"),
-    ("zh-CN/", "模式卷积", "convolution.html"),
-    ("zh-CN/", "反向传播", "fully-connected.html"),
-    ("zh-CN/", "全连接层", "fully-connected.html"),
-    ("zh-CN/", "池化", "pooling-relu.html"),
-    ("zh-CN/", "最大池化", "pooling-relu.html"),
-    ("zh-CN/", "梯度检验", "gradient-checks.html"),
-    ("zh-CN/", "勘误", "errata.html"),
-    ("", "rot180", "convolution.html"),
-]
-SEARCH_SHOT = "search-zh-CN.png"
-
-SEARCH_JS = """
-const header = document.getElementById('mdbook-searchresults-header');
-return {url: location.href, header: header ? header.innerText : null,
-        results: Array.from(document.querySelectorAll('#mdbook-searchresults li a')).map(a => a.href)};
-"""
-
-
-def glossary_chinese():
-    """The cells of the glossary's 中文 column (chapters/glossary.md)."""
-    cells = []
-    for line in (ROOT / "chapters" / "glossary.md").read_text(encoding="utf-8").splitlines():
-        parts = [c.strip() for c in line.strip().strip("|").split("|")]
-        if line.startswith("|") and len(parts) >= 2 and not set(parts[1]) <= set("-: "):
-            cells.append(parts[1])
-    return cells
-
-
-def search(driver, base, folder, term, timeout=20):
-    """The result links (paths under the book folder) of `term` typed into the
-    search box of the folder's first page, once the results for the whole
-    term are shown; WidgetError if they are not within `timeout` s."""
-    from selenium.webdriver.common.by import By
-    from widget_checks import open_page, poll
-
-    open_page(driver, base + folder + "index.html", timeout)
-    driver.find_element(By.ID, "mdbook-search-toggle").click()
-    bar = driver.find_element(By.ID, "mdbook-searchbar")
-    bar.clear()
-    bar.send_keys(term)
-    # The header names the term searched for; each typed character searches
-    # again, so it is the whole term's results once it names the whole term.
-    wanted = f"'{term}'"
-
-    def probe():
-        s = driver.execute_script(SEARCH_JS)
-        return bool(s["header"]) and wanted in s["header"], s
-    s = poll(lambda last: f"no results shown for {term!r} after {timeout} s (last seen: {last})", probe, timeout)
-    prefix = base + folder
-    return s["header"], [urllib.parse.unquote(u[len(prefix):].split("?")[0].split("#")[0])
-                         for u in s["results"] if u.startswith(prefix)]
-
-
-def check_search(driver, base, book, shots):
-    """Problems of the search: each of SEARCHES lists its page among its results."""
-    from widget_checks import WidgetError
-
-    problems = []
-    glossary = glossary_chinese()
-    shot = None
-    for folder, term, page in SEARCHES:
-        if folder == "zh-CN/" and not any(term in cell for cell in glossary):
-            problems.append(f"{term!r} is not a term of the glossary's 中文 column (chapters/glossary.md)")
-        if not (book / folder / page).is_file():
-            problems.append(f"{folder}{page}, where {term!r} should be found, is not in the book")
-            continue
-        try:
-            header, found = search(driver, base, folder, term)
-        except WidgetError as e:
-            problems.append(f"search in {folder or 'the English book'}: {e}")
-            continue
-        if page not in found:
-            problems.append(f"searching {term!r} in {folder or 'the English book'} does not find {page}: "
-                            f"{header!r} {sorted(set(found))}")
-        elif folder == "zh-CN/" and shot is None and shots is not None:
-            shot = shots / SEARCH_SHOT
-            screenshot(driver, HEIGHT, shot)
-        problems += [f"searching {term!r}: {p}" for p in
-                     (f"console error: {e.get('message', '').strip()[:300]}"
-                      for e in driver.get_log("browser") if e.get("level") == "SEVERE")]
-    return problems, shot
-
-
-# ------------------------------------------------- check your understanding
-
-# Chapters 1-7 and 2.1 end in a section "Check your understanding" (its heading's id
-# below, the same in both books): 4 to 8 questions, each a <details
-# class="quiz"> whose <summary> is the question and whose other children are
-# the answer, which the browser keeps hidden until the reader opens it.
-QUIZ_CHAPTERS = {"fully-connected.html", "convolution.html", "convolution-stride.html", "pooling-relu.html", "gradient-checks.html",
-                 "lenet-by-hand.html", "training-lenet.html", "your-turn.html"}
-QUIZ_ID = "check-your-understanding"
-QUIZ_MIN, QUIZ_MAX = 4, 8
-
-# The section's questions: the details.quiz after its heading and before the
-# next heading of the same or a higher level.
-SECTION_JS = r"""
-const heading = document.getElementById(arguments[0]);
-const all = Array.from(document.querySelectorAll('main details.quiz'));
-let inside = [];
-if (heading) {
-  const level = Number(heading.tagName.slice(1)) || 2;
-  const follows = (a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
-  const next = Array.from(document.querySelectorAll('main h1, main h2, main h3, main h4, main h5, main h6'))
-    .find(h => follows(heading, h) && Number(h.tagName.slice(1)) <= level);
-  inside = all.filter(d => follows(heading, d) && !(next && follows(next, d)));
-}
-"""
-# Each question's text, and whether its answer (every child but the <summary>)
-# shows: the details open, and some answer element rendered, with its text.
-QUIZ_JS = SECTION_JS + r"""
-const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
-return {heading: !!heading, outside: all.length - inside.length, questions: inside.map(d => {
-  const summary = d.querySelector(':scope > summary');
-  const answer = Array.from(d.children).filter(c => c !== summary);
-  return {open: d.open,
-          question: summary && shown(summary) ? summary.innerText.trim() : '',
-          answerShown: answer.filter(shown).map(c => c.innerText).join(' ').trim(),
-          answerText: answer.map(c => c.textContent).join(' ').trim()};
-})};
-"""
-SUMMARY_JS = SECTION_JS + "return inside[arguments[1]].querySelector(':scope > summary');"
-# The section's box in the page, scrolled to the top first: the menu bar and
-# the sidebar are fixed to the window, so they stay up there, out of the box.
-BOX_JS = SECTION_JS + r"""
-window.scrollTo(0, 0);
-const column = (document.querySelector('main') || document.body).getBoundingClientRect();
-const top = heading.getBoundingClientRect().top + window.scrollY;
-const bottom = inside.length ? inside[inside.length - 1].getBoundingClientRect().bottom + window.scrollY : top;
-return [column.left, top, column.width, bottom - top];
-"""
-
-
-def check_quiz(driver, chinese, shot=None):
-    """(problems, number of questions) of the "Check your understanding"
-    section of the page the browser shows: 4 to 8 questions, each answer
-    hidden until the reader clicks its question and then shown with text; in
-    the Chinese book, questions and answers in Chinese. The answers are left
-    open, and with `shot` the section is photographed so."""
-    from widget_checks import WidgetError, poll
-
-    info = driver.execute_script(QUIZ_JS, QUIZ_ID)
-    if not info["heading"]:
-        return [f"no section #{QUIZ_ID} (\"Check your understanding\") at the end of the chapter"], 0
-    problems = []
-    questions = info["questions"]
-    if not QUIZ_MIN <= len(questions) <= QUIZ_MAX:
-        problems.append(f"#{QUIZ_ID} has {len(questions)} questions (details.quiz), expected {QUIZ_MIN} to {QUIZ_MAX}")
-    if info["outside"]:
-        problems.append(f"{info['outside']} questions (details.quiz) outside the section #{QUIZ_ID}")
-    for i, q in enumerate(questions, 1):
-        if not q["question"]:
-            problems.append(f"question {i}: no visible question (its <summary>)")
-        if q["open"] or q["answerShown"]:
-            problems.append(f"question {i}: the answer is visible before the reader clicks: {q['answerShown'][:60]!r}")
-        if not q["answerText"]:
-            problems.append(f"question {i}: no answer")
-        if chinese and not (HAN.search(q["question"]) and HAN.search(q["answerText"])):
-            problems.append(f"question {i}: no Chinese in the question or the answer of the Chinese book: "
-                            f"{q['question'][:40]!r} / {q['answerText'][:40]!r}")
-    for i, q in enumerate(questions):
-        if not q["question"] or q["open"]:
-            continue  # reported above; a click would close an open one
-        summary = driver.execute_script(SUMMARY_JS, QUIZ_ID, i)
-        # The reader's click, with the question in the middle of the window (clear of the menu bar).
-        driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", summary)
-        summary.click()
-
-        def revealed(i=i):
-            s = driver.execute_script(QUIZ_JS, QUIZ_ID)["questions"][i]
-            return bool(s["open"] and s["answerShown"]), s
-        try:
-            poll(lambda last, i=i: f"question {i + 1}: the answer is not shown after a click on the question "
-                                   f"(last seen: {last})", revealed, timeout=5)
-        except WidgetError as e:
-            problems.append(str(e))
-    if shot is not None and questions:
-        x, y, width, height = driver.execute_script(BOX_JS, QUIZ_ID)
-        margin = 20
-        data = driver.execute_cdp_cmd("Page.captureScreenshot", {
-            "format": "png", "captureBeyondViewport": True, "fromSurface": True,
-            "clip": {"x": max(0, x - margin), "y": max(0, y - margin), "width": width + 2 * margin,
-                     "height": height + 2 * margin, "scale": 1}})
-        shot.write_bytes(base64.b64decode(data["data"]))
-    return problems, len(questions)
-
-
 # ------------------------------------------------------------ the self-test
 
 def svg_url(font_px):
@@ -848,31 +395,6 @@ EXPECTED = {
 # The quiz check, on copies of a chapter each with one defect: (what, the
 # copy's page from the chapter's, whether to check it as the Chinese book's,
 # what the report must say).
-QUIZ_SELF_TEST_PAGE = "fully-connected.html"
-
-
-def _quiz_keep(page, n):
-    """The page with only its first n questions (the others no longer details.quiz)."""
-    count = iter(range(10 ** 6))
-    return re.sub(r'<details class="quiz">',
-                  lambda m: m.group(0) if next(count) < n else '<details class="no-quiz">', page)
-
-
-QUIZ_DEFECTS = [
-    ("a chapter without the quiz section",
-     lambda page: re.sub(r'<h2 id="check-your-understanding".*?</main>', "</main>", page, flags=re.S),
-     False, r"^no section #check-your-understanding"),
-    ("a quiz of 3 questions", lambda page: _quiz_keep(page, 3), False,
-     r"^#check-your-understanding has 3 questions"),
-    ("an answer visible before the click",
-     lambda page: page.replace('<details class="quiz">', '<details class="quiz" open>', 1), False,
-     r"^question 1: the answer is visible before the reader clicks"),
-    ("an answer that a click does not show",
-     lambda page: page.replace("</head>", "<style>details.quiz > p { display: none; }</style></head>", 1),
-     False, r"^question 1: the answer is not shown after a click"),
-    ("an English quiz in the Chinese book", lambda page: page, True,
-     r"^question 1: no Chinese in the question or the answer"),
-]
 # Reports that a defect above may cause besides its own.
 ALSO = [r"^console error: .*no-such-image\.png - Failed to load resource"]
 
@@ -971,7 +493,8 @@ def main():
                         summary = (f"a copy of index.html with {len(EXPECTED)} kinds of defect, and {len(QUIZ_DEFECTS)} "
                                    f"copies of {QUIZ_SELF_TEST_PAGE} with one quiz defect each, reports each of them")
                     elif rel == "":
-                        problems, shot = check_search(driver, base, book, args.screenshots)
+                        problems, shot = check_search(driver, base, book, args.screenshots,
+                                                      lambda path: screenshot(driver, HEIGHT, path))
                         notes = []
                         summary = (f"{len(SEARCHES)} terms typed into the search box"
                                    + (f", screenshot {shot.name}" if shot else ""))
