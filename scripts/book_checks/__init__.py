@@ -1,6 +1,7 @@
 """The checks scripts/check-book.py runs besides its per-page ones: the
-search box (search.py), each chapter's questions (quiz.py) and the size of
-figures' SVG text (svg_text.py)."""
+search box (search.py), each chapter's questions (quiz.py), the size of
+figures' SVG text (svg_text.py), links and anchors (links.py), and the
+Chinese book's language and fonts (language.py)."""
 
 import re
 
