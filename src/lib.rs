@@ -25,6 +25,7 @@
 //! | [`diagnostics`] | per-layer output spread, δ and gradient sizes, σ′ and dead ReLUs on a batch |
 //! | [`optim`] | SGD with momentum and weight decay |
 //! | [`rng`] (core) | a seeded xoshiro256** generator: uniform, normal, shuffle |
+//! | [`augment`] | training images shifted, rotated and scaled, elastically distorted (Simard et al. 2003), seeded |
 //! | [`data`], [`io`] | IDX files, the embedded digits, MNIST and Fashion-MNIST; atomic writes |
 //! | [`train`], [`plots`] | the training loop, its settings, checkpoints and run folder; SVG plots (the derivations' pictures from core) |
 //! | [`model::file`] | the versioned model file: save and a bounded, checked load |
@@ -36,6 +37,7 @@ pub use lenet_core::{
     activation, conv, element, fc, gradcheck, graph, invalid, loss, matrix, pool, rng, symbolic, worked,
 };
 
+pub mod augment;
 pub mod course;
 pub mod data;
 pub mod diagnostics;
