@@ -316,3 +316,45 @@ fn out_of_range_settings_in_a_checkpoint_name_the_file_and_the_setting() {
         assert!(file::load(&path).is_ok());
     }
 }
+
+#[test]
+fn checkpoints_keep_the_augmentation_and_schedule_and_older_ones_load_without_them() {
+    use lenet::augment::{Augment, Elastic};
+    use lenet::train::LrSchedule;
+    let dir = TempDir::new("augment");
+    let path = dir.file("checkpoint.json");
+    let model = LeNet::<f32>::new(Arch::modern(), 3);
+    let velocity = model.params.zeros_like();
+    let plain = Checkpoint { model, velocity, epoch: 0, config: TrainConfig::default(), history: History::default() };
+    // Without augmentation or a schedule, the file is what it was before
+    // either existed, and a file without them loads as none and exponential.
+    plain.save(&path).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(v["config"].get("augment").is_none() && v["config"].get("lr_schedule").is_none(), "{}", v["config"]);
+    let back = Checkpoint::load(&path).unwrap();
+    assert!(back.config.augment.is_none());
+    assert_eq!(back.config.lr_schedule, LrSchedule::Exponential);
+
+    let mut c = plain.clone();
+    c.config.augment = Augment::all();
+    c.config.lr_schedule = LrSchedule::Cosine;
+    c.save(&path).unwrap();
+    let back = Checkpoint::load(&path).unwrap();
+    assert_eq!(back.config, c.config, "parameters and all");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(v["config"]["lr_schedule"], "cosine");
+    assert_eq!(v["config"]["augment"]["elastic"]["sigma"], 4.0);
+
+    // A parameter edited out of range is refused by name, like any setting.
+    c.config.augment.elastic = Some(Elastic { sigma: 4.0, alpha: 34.0 });
+    c.save(&path).unwrap();
+    edit_json(&path, |v| v["config"]["augment"]["elastic"]["sigma"] = (-1.0).into());
+    let e = Checkpoint::load(&path).unwrap_err();
+    assert!(matches!(e.problem, Problem::Setting(_)), "{e}");
+    assert!(e.to_string().contains("elastic σ must be a positive finite number of pixels, got -1"), "{e}");
+    // An unknown schedule is a format error naming it, not a panic.
+    c.save(&path).unwrap();
+    edit_json(&path, |v| v["config"]["lr_schedule"] = "linear".into());
+    let e = Checkpoint::load(&path).unwrap_err().to_string();
+    assert!(e.contains("linear"), "{e}");
+}

@@ -198,3 +198,49 @@ fn train_help_says_the_default_run_folder_is_relative_to_the_current_folder() {
     let help = text(&out.stdout);
     assert!(help.contains("runs/<UTC date and time>, relative to the current folder"), "{help}");
 }
+
+#[test]
+fn train_augment_runs_records_the_choice_and_names_a_bad_value() {
+    let dir = TempDir::new("augment");
+    let run = dir.0.join("run");
+    let args = ["train", "--epochs", "1", "--limit", "64", "--augment", "elastic,shift", "--lr-schedule", "cosine"];
+    let out = lenet(&[&args[..], &["--out", run.to_str().unwrap(), "--json"]].concat());
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let ck: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("checkpoint.json")).unwrap()).unwrap();
+    let config = &ck["config"];
+    assert!(config["augment"]["shift"].is_object() && config["augment"]["elastic"].is_object(), "{config}");
+    assert!(config["augment"].get("affine").is_none(), "{config}");
+    assert_eq!(config["lr_schedule"], "cosine");
+
+    // A bad name: clap's error naming the value, status 2, no run folder, no panic.
+    let bad = dir.0.join("bad");
+    let out = lenet(&["train", "--augment", "shift,foo", "--out", bad.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("invalid value 'shift,foo' for '--augment <LIST>'")
+            && stderr.contains("shift, affine and elastic, or none, got shift,foo"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked") && !bad.exists(), "{stderr}");
+    // Augmentation is a setting of the run: resume keeps the checkpoint's.
+    let out = lenet(&["train", "--resume", run.join("checkpoint.json").to_str().unwrap(), "--augment", "none"]);
+    assert!(text(&out.stderr).contains("only --epochs and --out may be given"), "{}", text(&out.stderr));
+    // The cosine schedule has no decay factor to give.
+    let out = lenet(&["train", "--lr-schedule", "cosine", "--lr-decay", "0.5", "--out", bad.to_str().unwrap()]);
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("--lr-schedule cosine has none"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!bad.exists());
+}
+
+#[test]
+fn train_help_lists_the_augmentations_and_schedules() {
+    let help = text(&lenet(&["train", "--help"]).stdout);
+    for says in ["--augment <LIST>", "shift", "affine", "elastic", "--lr-schedule", "cosine", "exponential"] {
+        assert!(help.contains(says), "{says} missing from: {help}");
+    }
+}

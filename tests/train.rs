@@ -298,3 +298,77 @@ fn a_run_held_by_this_process_may_be_resumed_by_it_but_its_folder_is_locked() {
     drop((first, second));
     assert!(!lock.exists(), "released with the last outcome");
 }
+
+/// `small` with every augmentation at its defaults.
+fn augmented(out_dir: PathBuf, epochs: usize) -> TrainConfig {
+    TrainConfig { augment: lenet::augment::Augment::all(), ..small(out_dir, epochs) }
+}
+
+#[test]
+fn augmented_training_is_the_same_for_any_thread_count_and_not_the_plain_run() {
+    let dir = TempDir::new("augment-threads");
+    let one =
+        train::train(&TrainConfig { threads: 1, ..augmented(dir.sub("1"), 1) }, digits(), &mut train::Silent).unwrap();
+    for t in [2, 3] {
+        let config = TrainConfig { threads: t, ..augmented(dir.sub(&t.to_string()), 1) };
+        let other = train::train(&config, digits(), &mut train::Silent).unwrap();
+        assert_eq!(other.model.params, one.model.params, "{t} threads");
+        assert_eq!(untimed(&other.history), untimed(&one.history), "{t} threads");
+    }
+    let plain = train::train(&small(dir.sub("plain"), 1), digits(), &mut train::Silent).unwrap();
+    assert_ne!(plain.model.params, one.model.params, "augmentation changes what is learnt");
+    let c = Checkpoint::load(&one.checkpoint).unwrap();
+    assert_eq!(c.config.augment, lenet::augment::Augment::all(), "the checkpoint records the augmentation");
+}
+
+#[test]
+fn an_augmented_run_resumes_to_the_same_result_as_an_uninterrupted_one() {
+    let dir = TempDir::new("augment-resume");
+    let full = train::train(&augmented(dir.sub("full"), 3), digits(), &mut train::Silent).unwrap();
+    train::train(&augmented(dir.sub("part"), 1), digits(), &mut train::Silent).unwrap();
+    let ckpt = dir.sub("part").join("checkpoint.json");
+    let resumed = train::resume(&ckpt, Some(3), None, digits(), &mut train::Silent).unwrap();
+    assert_eq!(resumed.model.params, full.model.params, "the resumed epochs saw the same augmented images");
+    assert_eq!(untimed(&resumed.history), untimed(&full.history));
+}
+
+#[test]
+fn each_image_of_each_epoch_gets_its_own_augmentation_generator() {
+    let first = |seed, epoch, index| train::augment_rng(seed, epoch, index).next_u64();
+    let base = first(1, 1, 0);
+    assert_eq!(first(1, 1, 0), base, "a function of (seed, epoch, index) alone");
+    assert_ne!(first(2, 1, 0), base, "seed");
+    assert_ne!(first(1, 2, 0), base, "epoch");
+    assert_ne!(first(1, 1, 1), base, "index");
+    // Across a whole epoch of the embedded digits and its neighbour, no two collide.
+    let mut words: Vec<u64> = (1..=2).flat_map(|e| (0..8000).map(move |i| first(1, e, i))).collect();
+    words.sort_unstable();
+    words.dedup();
+    assert_eq!(words.len(), 16_000);
+}
+
+#[test]
+fn the_cosine_schedule_starts_at_the_learning_rate_and_ends_small() {
+    use lenet::train::LrSchedule;
+    let config = TrainConfig { epochs: 10, lr: 0.05, lr_schedule: LrSchedule::Cosine, ..TrainConfig::default() };
+    assert_eq!(config.lr_at(1), 0.05, "epoch 1 uses η");
+    let rates: Vec<f64> = (1..=10).map(|e| config.lr_at(e)).collect();
+    assert!(rates.windows(2).all(|p| p[1] < p[0]), "falling: {rates:?}");
+    // η·½(1 + cos(0.9π)) = η·0.0245: small, but not 0, so the last epoch still learns.
+    let last = rates[9];
+    assert!((last / 0.05 - 0.5 * (1.0 + (0.9 * std::f64::consts::PI).cos())).abs() < 1e-12 && last > 0.0);
+    assert!(last < 0.03 * 0.05, "{last}");
+    // Halfway, half the rate; the decay factor plays no part.
+    assert!((config.lr_at(6) - 0.025).abs() < 1e-12);
+    assert_eq!(TrainConfig { lr_decay: 0.5, ..config.clone() }.lr_at(6), config.lr_at(6));
+    // The exponential default is unchanged.
+    let d = TrainConfig::default();
+    assert_eq!(d.lr_at(3), d.lr * d.lr_decay.powi(2));
+    // A run on it trains, and the checkpoint keeps the schedule.
+    let dir = TempDir::new("cosine");
+    let run = TrainConfig { lr_schedule: LrSchedule::Cosine, ..small(dir.sub("run"), 2) };
+    let out = train::train(&run, digits(), &mut train::Silent).unwrap();
+    assert_eq!(Checkpoint::load(&out.checkpoint).unwrap().config.lr_schedule, LrSchedule::Cosine);
+    let plain = train::train(&small(dir.sub("plain"), 2), digits(), &mut train::Silent).unwrap();
+    assert_ne!(out.model.params, plain.model.params, "epoch 2's rate differs: 0.01 instead of 0.016");
+}

@@ -4,9 +4,10 @@
 use super::Error;
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
+use lenet::augment::Augment;
 use lenet::data::{self, Source};
 use lenet::model::Arch;
-use lenet::train::{self, EpochStats, Outcome, Progress, ResumeOptions, RunFolder, TrainConfig};
+use lenet::train::{self, EpochStats, LrSchedule, Outcome, Progress, ResumeOptions, RunFolder, TrainConfig};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -17,6 +18,21 @@ pub enum ArchName {
     Modern,
     /// tanh and mean pooling (LeCun's and the notes' choice).
     Classic,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ScheduleName {
+    /// Epoch e uses η·γ^(e−1) (γ from --lr-decay).
+    Exponential,
+    /// Epoch e of E uses η·½(1 + cos(π(e−1)/E)), the same for all its
+    /// batches; --lr-decay is not used.
+    Cosine,
+}
+
+/// `--augment`'s value, read by the library, so that a bad name is clap's
+/// error naming the value (exit status 2), not a panic.
+fn parse_augment(text: &str) -> Result<Augment, String> {
+    Augment::parse(text).map_err(|e| e.to_string())
 }
 
 #[derive(clap::Args)]
@@ -42,6 +58,9 @@ pub struct Args {
     /// [default: 0.8].
     #[arg(long)]
     lr_decay: Option<f64>,
+    /// How the learning rate changes per epoch [default: exponential].
+    #[arg(long, value_enum)]
+    lr_schedule: Option<ScheduleName>,
     /// Momentum μ, in [0, 1) and below 1 as f32 [default: 0.9].
     #[arg(long)]
     momentum: Option<f64>,
@@ -55,6 +74,12 @@ pub struct Args {
     /// Seed of the initial weights and the shuffles [default: 1].
     #[arg(long)]
     seed: Option<u64>,
+    /// Distort each training image anew every epoch, seeded by --seed, the
+    /// epoch and the image: a comma-separated list of `shift` (±2 pixels),
+    /// `affine` (rotation ±10°, scale 0.9 to 1.1) and `elastic` (Simard et
+    /// al.'s, σ = 4, α = 34), or `none` [default: none].
+    #[arg(long, value_name = "LIST", value_parser = parse_augment)]
+    augment: Option<Augment>,
     /// Activation and pooling [default: modern].
     #[arg(long, value_enum)]
     arch: Option<ArchName>,
@@ -162,10 +187,15 @@ fn config_from(args: &Args) -> TrainConfig {
         batch_size: args.batch_size.unwrap_or(d.batch_size),
         lr: args.lr.unwrap_or(d.lr),
         lr_decay: args.lr_decay.unwrap_or(d.lr_decay),
+        lr_schedule: match args.lr_schedule {
+            Some(ScheduleName::Cosine) => LrSchedule::Cosine,
+            Some(ScheduleName::Exponential) | None => LrSchedule::Exponential,
+        },
         momentum: args.momentum.unwrap_or(d.momentum),
         weight_decay: args.weight_decay.unwrap_or(d.weight_decay),
         threads: args.threads.unwrap_or(d.threads),
         seed: args.seed.unwrap_or(d.seed),
+        augment: args.augment.unwrap_or(d.augment),
         arch: match args.arch {
             Some(ArchName::Classic) => Arch::classic(),
             _ => Arch::modern(),
@@ -186,7 +216,7 @@ pub fn run(args: Args) -> Result<(), Error> {
         Some(path) => {
             let given = [
                 args.batch_size.is_some(),
-                args.lr.is_some() || args.lr_decay.is_some(),
+                args.lr.is_some() || args.lr_decay.is_some() || args.lr_schedule.is_some(),
                 args.momentum.is_some(),
                 args.weight_decay.is_some(),
             ];
@@ -194,6 +224,7 @@ pub fn run(args: Args) -> Result<(), Error> {
                 || args.threads.is_some()
                 || args.seed.is_some()
                 || args.arch.is_some()
+                || args.augment.is_some()
                 || args.limit.is_some();
             if given {
                 return Err(Error::Options(
@@ -205,6 +236,11 @@ pub fn run(args: Args) -> Result<(), Error> {
             train::resume_with(path, &options, &split, &mut bars)
         }
         None if args.other_data => return Err(Error::Options("--other-data goes with --resume only")),
+        None if args.lr_decay.is_some() && matches!(args.lr_schedule, Some(ScheduleName::Cosine)) => {
+            return Err(Error::Options(
+                "--lr-decay sets the exponential schedule's factor; --lr-schedule cosine has none",
+            ));
+        }
         None => {
             let mut config = config_from(&args);
             // Settings first, so that a bad one leaves no folder behind.

@@ -10,13 +10,15 @@
 //! | epochs | 0 ..= [`MAX_EPOCHS`] |
 //! | batch size | 1 ..= the training images used (checked by `train`, which knows them) |
 //! | learning rate η | > 0 and finite as `f32`, and η·γ^(E−1) of the last epoch still > 0 as `f32` |
-//! | learning-rate decay γ | (0, 1], > 0 as `f32` |
+//! | learning-rate decay γ | (0, 1], > 0 as `f32` (checked, but unused by the cosine schedule) |
 //! | momentum μ | [0, 1), < 1 as `f32` |
 //! | weight decay λ | ≥ 0 and finite as `f32` (at most 3.4e38) |
 //! | threads | 1 ..= [`max_threads`] ([`THREADS_PER_CPU`] per CPU) |
 //! | limit | ≥ 1 |
 //! | seed | any `u64` |
+//! | augmentation | as [`Augment::validate`] says (shift ≤ 28 px, rotation ≤ 180°, scales > 0, σ > 0, α ≥ 0) |
 
+use crate::augment::Augment;
 use crate::error::{ConfigError, number_text};
 use crate::model::Arch;
 use serde::{Deserialize, Serialize, Serializer};
@@ -40,6 +42,11 @@ pub struct TrainConfig {
     /// settle into a minimum instead of bouncing around it.
     #[serde(default = "no_decay")]
     pub lr_decay: f64,
+    /// How the learning rate changes from epoch to epoch: exponentially by
+    /// `lr_decay` (the default, and what a checkpoint without this field
+    /// used), or along a cosine (see [`LrSchedule`]).
+    #[serde(default, skip_serializing_if = "LrSchedule::is_exponential")]
+    pub lr_schedule: LrSchedule,
     /// μ, the momentum of SGD.
     pub momentum: f64,
     /// λ, the L2 weight decay.
@@ -49,8 +56,13 @@ pub struct TrainConfig {
     /// in chunk order (see `crate::fast`), so a seed gives the same run, bit
     /// for bit, whatever the thread count (tests/model.rs checks it).
     pub threads: usize,
-    /// Seeds the initial weights and the shuffle of every epoch.
+    /// Seeds the initial weights, the shuffle of every epoch and the
+    /// augmentation of every image.
     pub seed: u64,
+    /// How training images are distorted each time they are seen (none by
+    /// default, and in checkpoints written before augmentation existed).
+    #[serde(default, skip_serializing_if = "Augment::is_none")]
+    pub augment: Augment,
     /// Activation and pooling.
     pub arch: Arch,
     /// Where history, checkpoints, the model and the plots go. Any path (it
@@ -67,6 +79,30 @@ pub struct TrainConfig {
     /// checkpoints written before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<DataRecord>,
+}
+
+/// The learning rate of each epoch, from η = [`TrainConfig::lr`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LrSchedule {
+    /// Epoch e uses η·γ^(e−1), γ = [`TrainConfig::lr_decay`].
+    #[default]
+    Exponential,
+    /// Epoch e of E uses η·½(1 + cos(π(e−1)/E)), the same for every batch
+    /// of the epoch (Loshchilov and Hutter's SGDR without restarts, stepped
+    /// per epoch so that a resumed run needs only its epoch to know its
+    /// rate). It starts at η, stays near it for the first epochs while the
+    /// weights are far from a minimum, and falls smoothly to
+    /// η·½(1 − cos(π/E)) ≈ η·(π/2E)² in the last, without a decay factor to
+    /// tune; γ is not used. E is the run's total of epochs, so resuming to
+    /// a larger total stretches the rest of the curve.
+    Cosine,
+}
+
+impl LrSchedule {
+    fn is_exponential(&self) -> bool {
+        *self == LrSchedule::Exponential
+    }
 }
 
 /// The data a run trains and is measured on, as a checkpoint records it:
@@ -142,10 +178,12 @@ impl Default for TrainConfig {
             batch_size: 64,
             lr: DEFAULT_LR,
             lr_decay: DEFAULT_LR_DECAY,
+            lr_schedule: LrSchedule::Exponential,
             momentum: 0.9,
             weight_decay: 5e-4,
             threads: 2,
             seed: 1,
+            augment: Augment::none(),
             arch: Arch::modern(),
             out_dir: PathBuf::from("runs/default"),
             limit: None,
@@ -206,7 +244,7 @@ impl TrainConfig {
         if !last_positive {
             return bad(
                 "learning rate",
-                format!("{} with decay {}: {} in epoch {}", num(self.lr), num(self.lr_decay), num(last), self.epochs),
+                format!("{} with {}: {} in epoch {}", num(self.lr), self.schedule_text(), num(last), self.epochs),
                 "still above 0 as f32 in the last epoch",
             );
         }
@@ -219,7 +257,7 @@ impl TrainConfig {
         if self.limit == Some(0) {
             return bad("limit", "0".into(), "at least 1");
         }
-        Ok(())
+        self.augment.validate()
     }
 
     /// The training images a run on a training set of `available` images
@@ -243,8 +281,24 @@ impl TrainConfig {
         Ok(())
     }
 
-    /// The learning rate of epoch `epoch` (from 1): η·γ^(e−1).
+    /// `decay 0.8` or `the cosine schedule`, for messages.
+    fn schedule_text(&self) -> String {
+        match self.lr_schedule {
+            LrSchedule::Exponential => format!("decay {}", number_text(self.lr_decay)),
+            LrSchedule::Cosine => "the cosine schedule".to_string(),
+        }
+    }
+
+    /// The learning rate of epoch `epoch` (from 1): η·γ^(e−1), or
+    /// η·½(1 + cos(π(e−1)/E)) with the cosine schedule.
     pub fn lr_at(&self, epoch: usize) -> f64 {
-        self.lr * self.lr_decay.powi(epoch.saturating_sub(1) as i32)
+        let done = epoch.saturating_sub(1);
+        match self.lr_schedule {
+            LrSchedule::Exponential => self.lr * self.lr_decay.powi(done as i32),
+            LrSchedule::Cosine => {
+                let total = self.epochs.max(1) as f64;
+                self.lr * 0.5 * (1.0 + (std::f64::consts::PI * done as f64 / total).cos())
+            }
+        }
     }
 }

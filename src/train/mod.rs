@@ -27,9 +27,11 @@ pub mod run;
 pub mod run_folder;
 
 pub use checkpoint::Checkpoint;
-pub use config::{DataRecord, TrainConfig};
+pub use config::{DataRecord, LrSchedule, TrainConfig};
 pub use eval::{Evaluation, evaluate};
 pub use history::{EpochStats, History};
 pub use lock::RunLock;
-pub use run::{Outcome, Progress, ResumeOptions, Silent, epoch_order, resume, resume_with, train, train_from};
+pub use run::{
+    Outcome, Progress, ResumeOptions, Silent, augment_rng, epoch_order, resume, resume_with, train, train_from,
+};
 pub use run_folder::{CHECKPOINT_FILE, HISTORY_FILE, LOCK_FILE, MODEL_FILE, RunFolder};

@@ -59,6 +59,25 @@ pub fn epoch_order(seed: u64, epoch: usize, n: usize) -> Vec<usize> {
     order
 }
 
+/// The generator that augments training image `index` (its place in the
+/// training set, from 0) in epoch `epoch` (from 1) of a run seeded `seed`.
+/// It depends on nothing else: not on the batch the image falls in, the
+/// thread count or whether the run was resumed, so an augmented run stays
+/// bit-identical across all three, as a plain one is.
+pub fn augment_rng(seed: u64, epoch: usize, index: usize) -> Rng {
+    // The SplitMix64 finaliser is a bijection of u64 that mixes every input
+    // bit into every output bit, so chaining it with XOR gives distinct
+    // states for distinct (epoch, index) of one seed, unrelated to the
+    // shuffle's `seed ^ epoch·φ` (the constant keeps the streams apart).
+    fn mix(mut z: u64) -> u64 {
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    const AUGMENT: u64 = 0x6175_676D_656E_7421; // "augment!"
+    Rng::new(mix(mix(mix(seed ^ AUGMENT) ^ epoch as u64) ^ index as u64))
+}
+
 /// Trains a fresh model as `config` says, writing the history and the
 /// checkpoint into `config.out_dir` after every epoch.
 ///
@@ -270,7 +289,8 @@ impl NotFinite {
 }
 
 /// One epoch: the first `n` images of `train` in the epoch's shuffled order,
-/// in minibatches, one SGD step on each. Stops at the first batch whose loss
+/// in minibatches (each image augmented as `config.augment` says), one SGD
+/// step on each. Stops at the first batch whose loss
 /// is not finite (or after the last, if its step overflowed the weights).
 fn train_epoch(
     model: &mut LeNet<f32>,
@@ -288,7 +308,9 @@ fn train_epoch(
     let t0 = Instant::now();
     let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
     for (b, idx) in order.chunks(config.batch_size).enumerate() {
-        let (x, labels) = train.batch::<f32>(idx);
+        let (mut x, labels) = train.batch::<f32>(idx);
+        // Each image distorted by its own generator (a no-op without augmentation).
+        config.augment.apply_to_batch(&mut x, |n| augment_rng(config.seed, epoch, idx[n]));
         let step = model.loss_and_grads(&x, &labels, config.threads);
         let loss = step.loss as f64;
         if !loss.is_finite() {
