@@ -269,16 +269,49 @@ fn validate_names_the_parameter_out_of_range() {
 #[test]
 fn a_batch_is_augmented_image_by_image_with_each_images_own_generator() {
     let data = lenet::data::load(&lenet::data::Source::Embedded).unwrap();
-    let (x, _) = data.train.batch::<f32>(&[3, 1, 4]);
-    let mut y = x.clone();
+    let seeds = [3, 1, 4, 1, 5, 9, 2];
+    let (x, _) = data.train.batch::<f32>(&seeds.map(|s| s as usize));
     let a = Augment::all();
-    a.apply_to_batch(&mut y, |n| Rng::new([3, 1, 4][n]));
-    for (n, seed) in [3, 1, 4].into_iter().enumerate() {
+    let mut y = x.clone();
+    a.apply_to_batch(&mut y, 1, |n| Rng::new(seeds[n]));
+    for (n, seed) in seeds.into_iter().enumerate() {
         let one = a.apply(x.slice(lenet::ndarray::s![n, 0, .., ..]), &mut Rng::new(seed));
         assert_eq!(y.slice(lenet::ndarray::s![n, 0, .., ..]), one, "image {n}");
     }
+    // Any number of threads, even more than images, gives the same batch.
+    for threads in [2, 3, 7, 16] {
+        let mut z = x.clone();
+        a.apply_to_batch(&mut z, threads, |n| Rng::new(seeds[n]));
+        assert_eq!(z, y, "{threads} threads");
+    }
     // No augmentation leaves the batch alone.
     let mut z = x.clone();
-    Augment::none().apply_to_batch(&mut z, |_| unreachable!("no generator is needed"));
+    Augment::none().apply_to_batch(&mut z, 2, |_| unreachable!("no generator is needed"));
     assert_eq!(z, x);
+}
+
+#[test]
+fn rotation_and_elastic_distortion_together_draw_and_map_as_each_alone() {
+    // The field is drawn first, then (θ, s): with α = 0 the pair is the
+    // rotation alone with the same draws, and with θ = 0, s = 1 the elastic
+    // distortion alone, bit for bit.
+    let x = image(13);
+    let both = |affine, elastic| Augment { affine: Some(affine), elastic: Some(elastic), ..Augment::none() };
+    let still = Elastic { sigma: 4.0, alpha: 0.0 };
+    let mut rng = Rng::new(14);
+    let _ = displacement_field(&mut rng, (28, 28), 4.0, 0.0);
+    let (theta, scale) = Affine::default().draw(&mut rng);
+    let rotated = rotate_scale(x.view(), theta, scale);
+    assert_eq!(bits(&both(Affine::default(), still).apply(x.view(), &mut Rng::new(14))), bits(&rotated));
+    assert_ne!(rotated, x);
+    let upright = Affine { max_degrees: 0.0, min_scale: 1.0, max_scale: 1.0 };
+    let bent = Elastic::default().apply(x.view(), &mut Rng::new(15));
+    assert_eq!(bits(&both(upright, Elastic::default()).apply(x.view(), &mut Rng::new(15))), bits(&bent));
+    // Both at once: one interpolation of the composed map, x(A⁻¹(p + Δ(p))).
+    let mut rng = Rng::new(16);
+    let (dr, dc) = displacement_field(&mut rng, (28, 28), 4.0, 34.0);
+    let (theta, scale) = Affine::default().draw(&mut rng);
+    let source = lenet::augment::rotate_scale_source((28, 28), theta, scale);
+    let want = lenet::augment::resample(x.view(), |i, j| source(i as f64 + dr[[i, j]], j as f64 + dc[[i, j]]));
+    assert_eq!(bits(&both(Affine::default(), Elastic::default()).apply(x.view(), &mut Rng::new(16))), bits(&want));
 }

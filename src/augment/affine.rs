@@ -68,17 +68,30 @@ impl Affine {
 /// # Panics
 /// If `scale` is not a positive finite number.
 pub fn rotate_scale<F: Real>(image: ArrayView2<F>, theta: f64, scale: f64) -> Array2<F> {
+    let source = rotate_scale_source(image.dim(), theta, scale);
+    resample(image, |i, j| source(i as f64, j as f64))
+}
+
+/// The inverse map of [`rotate_scale`] on an image of `dim` (rows,
+/// columns), x_src = R(−θ)(x − c)/s + c, from a (row, column) position to
+/// the position it takes its value from; any real position, so that another
+/// map (the elastic displacement) can be applied before it and the image
+/// interpolated once.
+///
+/// # Panics
+/// If `scale` is not a positive finite number.
+pub fn rotate_scale_source(dim: (usize, usize), theta: f64, scale: f64) -> impl Fn(f64, f64) -> (f64, f64) {
     assert!(scale > 0.0 && scale.is_finite(), "rotate_scale: the scale {scale} must be positive and finite");
-    let (h, w) = image.dim();
+    let (h, w) = dim;
     // The centre in 0-based row and column indices: 13.5 for 28 pixels.
     let (cr, cc) = ((h as f64 - 1.0) / 2.0, (w as f64 - 1.0) / 2.0);
     let (sin, cos) = theta.sin_cos();
-    resample(image, |i, j| {
-        // Page coordinates of the output pixel relative to the centre: x
-        // runs right with the column, y up against the row.
-        let (x, y) = (j as f64 - cc, cr - i as f64);
+    move |r, c| {
+        // Page coordinates relative to the centre: x runs right with the
+        // column, y up against the row.
+        let (x, y) = (c - cc, cr - r);
         // R(−θ)(x, y) / s.
         let (xs, ys) = ((cos * x + sin * y) / scale, (-sin * x + cos * y) / scale);
         (cr - ys, cc + xs)
-    })
+    }
 }

@@ -310,7 +310,7 @@ fn train_epoch(
     for (b, idx) in order.chunks(config.batch_size).enumerate() {
         let (mut x, labels) = train.batch::<f32>(idx);
         // Each image distorted by its own generator (a no-op without augmentation).
-        config.augment.apply_to_batch(&mut x, |n| augment_rng(config.seed, epoch, idx[n]));
+        config.augment.apply_to_batch(&mut x, config.threads, |n| augment_rng(config.seed, epoch, idx[n]));
         let step = model.loss_and_grads(&x, &labels, config.threads);
         let loss = step.loss as f64;
         if !loss.is_finite() {
