@@ -37,8 +37,8 @@ pub struct TrainConfig {
     pub batch_size: usize,
     /// η, the learning rate of SGD.
     pub lr: f64,
-    /// Each epoch multiplies the learning rate by this: epoch e uses
-    /// η·γ^(e−1). Large steps early make fast progress; smaller ones later
+    /// With the exponential schedule (the default), each epoch multiplies
+    /// the learning rate by this: epoch e uses η·γ^(e−1). Large steps early make fast progress; smaller ones later
     /// settle into a minimum instead of bouncing around it.
     #[serde(default = "no_decay")]
     pub lr_decay: f64,
