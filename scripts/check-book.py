@@ -87,6 +87,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # book_checks/, however this file is loaded
 from book_checks.language import check_language
 from book_checks.links import check_links
 from book_checks.quiz import QUIZ_CHAPTERS, QUIZ_DEFECTS, QUIZ_SELF_TEST_PAGE, check_quiz
