@@ -43,18 +43,28 @@ fn conv1_benches(c: &mut Criterion, r: &mut Rng) {
 
     let mut g = c.benchmark_group("conv1 forward (64×1×28×28, 6 kernels 5×5, pad 2)");
     g.bench_function("readable", |bch| bch.iter(|| conv::forward(black_box(&x), &w, &b, 2)));
-    g.bench_function("fast", |bch| {
-        bch.iter(|| {
-            conv1::pad_images(black_box(xs), N, &mut padded);
-            conv1::forward(&padded, w.as_slice().unwrap(), b.as_slice().unwrap(), N, &mut z);
-        })
-    });
+    // "fast" is the path training takes (the widest this CPU runs); each
+    // other path the CPU runs is timed beside it.
+    for isa in conv1::Isa::available() {
+        let name = if isa == conv1::Isa::best() { "fast".to_string() } else { format!("fast, {isa:?} path") };
+        g.bench_function(name, |bch| {
+            bch.iter(|| {
+                conv1::pad_images(black_box(xs), N, &mut padded);
+                conv1::forward_on(isa, &padded, w.as_slice().unwrap(), b.as_slice().unwrap(), N, &mut z);
+            })
+        });
+    }
     g.finish();
     let mut g = c.benchmark_group("conv1 backward");
     g.bench_function("readable", |bch| bch.iter(|| conv::backward(black_box(&x), &w, &dy, 2)));
-    g.bench_function("fast (kernel and bias only)", |bch| {
-        bch.iter(|| conv1::grad(black_box(&padded), &dz, N, &mut gw, &mut gb))
-    });
+    for isa in conv1::Isa::available() {
+        let name = if isa == conv1::Isa::best() {
+            "fast (kernel and bias only)".to_string()
+        } else {
+            format!("fast (kernel and bias only), {isa:?} path")
+        };
+        g.bench_function(name, |bch| bch.iter(|| conv1::grad_on(isa, black_box(&padded), &dz, N, &mut gw, &mut gb)));
+    }
     g.finish();
 }
 

@@ -120,7 +120,37 @@ fn from_planes<F: Real>(v: &[F], (n, c, h, w): (usize, usize, usize, usize), rs:
     (a, pad)
 }
 
+/// conv1 on every instruction-set path this CPU runs (`conv1::Isa`), each
+/// checked against the layer function; and the two fused paths against each
+/// other, bit for bit, since they run the same code at two vector widths.
 fn conv1_direct_is_the_convolution<F: Real>() {
+    let paths = conv1::Isa::available();
+    assert!(paths.contains(&conv1::Isa::Portable) && paths.contains(&conv1::Isa::best()));
+    let results: Vec<Conv1Run<F>> = paths.iter().map(|&isa| conv1_on::<F>(isa)).collect();
+    let fused: Vec<_> = results.iter().filter(|r| r.isa != conv1::Isa::Portable).collect();
+    let same = |a: &[F], b: &[F]| a.iter().zip(b).all(|(x, y)| x.f64().to_bits() == y.f64().to_bits());
+    for pair in fused.windows(2) {
+        let [p, q] = [pair[0], pair[1]];
+        assert!(
+            same(&p.z, &q.z) && same(&p.gw, &q.gw) && same(&p.gb, &q.gb),
+            "conv1's {:?} and {:?} paths differ",
+            p.isa,
+            q.isa
+        );
+    }
+}
+
+/// What conv1 computed on one path: z, ∂C/∂w and ∂C/∂b.
+struct Conv1Run<F> {
+    isa: conv1::Isa,
+    z: Vec<F>,
+    gw: Vec<F>,
+    gb: Vec<F>,
+}
+
+/// conv1's forward pass and gradients on one path, checked against the
+/// layer function.
+fn conv1_on<F: Real>(isa: conv1::Isa) -> Conv1Run<F> {
     let mut rng = Rng::new(1);
     let x: Array4<F> = Array4::from_shape_fn((B, 1, IMAGE_SIDE, IMAGE_SIDE), |_| F::of(rng.uniform()));
     let w: Array4<F> = random(arch::CONV1_W.into(), 0.3, &mut rng);
@@ -130,27 +160,29 @@ fn conv1_direct_is_the_convolution<F: Real>() {
     let mut padded = vec![F::zero(); B * conv1::IMAGE];
     conv1::pad_images(x.as_slice().unwrap(), B, &mut padded);
     let mut z = vec![F::zero(); CONV1_CHANNELS * B * conv1::PLANE];
-    conv1::forward(&padded, w.as_slice().unwrap(), bias.as_slice().unwrap(), B, &mut z);
+    conv1::forward_on(isa, &padded, w.as_slice().unwrap(), bias.as_slice().unwrap(), B, &mut z);
     let (fast_z, _) = from_planes(&z, shape, conv1::STRIDE);
     let (x64, w64) = (exact(&x), exact(&w));
-    check::<F>("conv1 forward", &fast_z, &conv::forward(&x64, &w64, &exact(&bias), CONV1_PADDING));
+    check::<F>(&format!("conv1 forward ({isa:?})"), &fast_z, &conv::forward(&x64, &w64, &exact(&bias), CONV1_PADDING));
 
     // Backward: δ is 0 in the padding columns, as the fused pooling leaves it.
     let delta: Array4<F> = random(shape, 1.0, &mut rng);
     let delta_planes = to_planes(&delta, conv1::STRIDE, F::zero());
     let (mut gw, mut gb) = (vec![F::zero(); w.len()], vec![F::zero(); CONV1_CHANNELS]);
-    conv1::grad(&padded, &delta_planes, B, &mut gw, &mut gb);
+    conv1::grad_on(isa, &padded, &delta_planes, B, &mut gw, &mut gb);
     let (_, dw, db) = conv::backward(&x64, &w64, &exact(&delta), CONV1_PADDING);
     // conv1::grad sums over the batch; conv::backward averages.
     let n = B as f64;
+    let (gw_raw, gb_raw) = (gw.clone(), gb.clone());
     let gw = Array4::from_shape_vec(arch::CONV1_W, gw.iter().map(|v| v.f64()).collect()).unwrap();
-    check::<F>("conv1 kernel gradient", &gw, &dw.mapv(|v| v * n));
+    check::<F>(&format!("conv1 kernel gradient ({isa:?})"), &gw, &dw.mapv(|v| v * n));
     let gb = Array4::from_shape_vec((1, 1, 1, CONV1_CHANNELS), gb.iter().map(|v| v.f64()).collect()).unwrap();
     check::<F>(
-        "conv1 bias gradient",
+        &format!("conv1 bias gradient ({isa:?})"),
         &gb,
         &db.mapv(|v| v * n).into_shape_with_order((1, 1, 1, CONV1_CHANNELS)).unwrap(),
     );
+    Conv1Run { isa, z, gw: gw_raw, gb: gb_raw }
 }
 
 #[test]

@@ -16,8 +16,11 @@
 //! (sums over the samples; the caller divides by N). The gradient for the
 //! image itself is never needed.
 //!
-//! On x86-64 CPUs with AVX2 and FMA the same loops are compiled a second time
-//! with those instructions enabled and chosen at run time.
+//! On x86-64 the same loops are compiled twice more, with AVX2 and FMA and
+//! with AVX-512F enabled, and the widest the CPU has is chosen at run time
+//! ([`Isa`]): a block of 16 lanes is then one AVX-512 register instead of
+//! two AVX2 ones, so each kernel weight costs one multiply-add instruction
+//! per block, not two.
 
 use crate::element::Real;
 use crate::model::arch::{CONV1_CHANNELS, CONV1_PADDING, CONV1_SIDE, IMAGE_CHANNELS, IMAGE_SIDE, KERNEL};
@@ -138,6 +141,52 @@ fn lane_sum<F: Real>(a: [F; LANES]) -> F {
     a.iter().copied().fold(F::zero(), |s, v| s + v)
 }
 
+/// The instruction sets conv1's loops are compiled for. The loops are the
+/// same generic code each time; only the vector width the compiler may use
+/// changes (16 lanes are one AVX-512 register or two AVX2 ones), so the two
+/// fused paths compute every sum in the same order, with the same fused
+/// multiply-adds, and give bit-identical results. The portable path rounds
+/// each product before adding it (no FMA), so it differs from them in the
+/// last bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isa {
+    /// Plain Rust, any CPU: multiply, then add.
+    Portable,
+    /// x86-64 with AVX2 and FMA.
+    Avx2,
+    /// x86-64 with AVX-512F (and AVX2, FMA).
+    Avx512,
+}
+
+impl Isa {
+    /// Every path this CPU can run, the portable one first.
+    pub fn available() -> Vec<Isa> {
+        [Isa::Portable, Isa::Avx2, Isa::Avx512].into_iter().filter(|isa| isa.runs_here()).collect()
+    }
+
+    /// The fastest path this CPU can run: the one [`forward`] and [`grad`] use.
+    pub fn best() -> Isa {
+        [Isa::Avx512, Isa::Avx2].into_iter().find(|isa| isa.runs_here()).unwrap_or(Isa::Portable)
+    }
+
+    /// Whether this CPU has the instructions of this path.
+    pub fn runs_here(self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::is_x86_feature_detected as has;
+            match self {
+                Isa::Portable => true,
+                Isa::Avx2 => has!("avx2") && has!("fma"),
+                Isa::Avx512 => has!("avx512f") && has!("avx2") && has!("fma"),
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            self == Isa::Portable
+        }
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn forward_avx2<F: Real>(padded: &[F], w: &[F], bias: &[F], b: usize, z: &mut [F]) {
@@ -150,40 +199,63 @@ fn grad_avx2<F: Real>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [
     grad_body::<F, true>(padded, dz, b, gw, gb)
 }
 
-fn has_avx2_fma() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn forward_avx512<F: Real>(padded: &[F], w: &[F], bias: &[F], b: usize, z: &mut [F]) {
+    forward_body::<F, true>(padded, w, bias, b, z)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn grad_avx512<F: Real>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
+    grad_body::<F, true>(padded, dz, b, gw, gb)
 }
 
 /// z (6 × b planes of [`PLANE`], channel-major) from the padded images, the kernels
-/// `w` (6 × 25) and biases.
+/// `w` (6 × 25) and biases, on the fastest path this CPU runs ([`Isa::best`]).
 pub fn forward<F: Real>(padded: &[F], w: &[F], bias: &[F], b: usize, z: &mut [F]) {
-    if has_avx2_fma() {
+    forward_on(Isa::best(), padded, w, bias, b, z)
+}
+
+/// [`forward`] on a chosen path (tests run each one the CPU has).
+///
+/// # Panics
+/// If this CPU cannot run `isa`.
+pub fn forward_on<F: Real>(isa: Isa, padded: &[F], w: &[F], bias: &[F], b: usize, z: &mut [F]) {
+    assert!(isa.runs_here(), "this CPU cannot run conv1's {isa:?} path");
+    match isa {
+        Isa::Portable => forward_body::<F, false>(padded, w, bias, b, z),
+        // SAFETY: the CPU has the path's instructions (asserted above).
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-        unsafe {
-            return forward_avx2(padded, w, bias, b, z);
-        }
+        Isa::Avx2 => unsafe { forward_avx2(padded, w, bias, b, z) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { forward_avx512(padded, w, bias, b, z) },
+        #[cfg(not(target_arch = "x86_64"))]
+        _ => unreachable!("runs_here is false off x86-64"),
     }
-    forward_body::<F, false>(padded, w, bias, b, z)
 }
 
 /// Adds Σ over the b samples of the kernel and bias gradients to `gw`
 /// (6 × 25) and `gb` (6), given δ at conv1's output (6 × b planes of
-/// [`PLANE`], zero in the padding columns).
+/// [`PLANE`], zero in the padding columns), on the fastest path this CPU runs.
 pub fn grad<F: Real>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
-    if has_avx2_fma() {
+    grad_on(Isa::best(), padded, dz, b, gw, gb)
+}
+
+/// [`grad`] on a chosen path.
+///
+/// # Panics
+/// If this CPU cannot run `isa`.
+pub fn grad_on<F: Real>(isa: Isa, padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
+    assert!(isa.runs_here(), "this CPU cannot run conv1's {isa:?} path");
+    match isa {
+        Isa::Portable => grad_body::<F, false>(padded, dz, b, gw, gb),
+        // SAFETY: the CPU has the path's instructions (asserted above).
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
-        unsafe {
-            return grad_avx2(padded, dz, b, gw, gb);
-        }
+        Isa::Avx2 => unsafe { grad_avx2(padded, dz, b, gw, gb) },
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { grad_avx512(padded, dz, b, gw, gb) },
+        #[cfg(not(target_arch = "x86_64"))]
+        _ => unreachable!("runs_here is false off x86-64"),
     }
-    grad_body::<F, false>(padded, dz, b, gw, gb)
 }
