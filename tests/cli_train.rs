@@ -230,7 +230,8 @@ fn train_augment_runs_records_the_choice_and_names_a_bad_value() {
     // The cosine schedule has no decay factor to give.
     let out = lenet(&["train", "--lr-schedule", "cosine", "--lr-decay", "0.5", "--out", bad.to_str().unwrap()]);
     assert!(
-        !out.status.success() && text(&out.stderr).contains("--lr-schedule cosine has none"),
+        !out.status.success()
+            && text(&out.stderr).contains("the cosine schedule (--lr-schedule cosine, or --preset best) has none"),
         "{}",
         text(&out.stderr)
     );
@@ -238,9 +239,48 @@ fn train_augment_runs_records_the_choice_and_names_a_bad_value() {
 }
 
 #[test]
+fn preset_best_starts_from_the_best_settings_and_given_options_still_win() {
+    let dir = TempDir::new("preset");
+    let run = dir.0.join("run");
+    // --epochs given: it overrides the preset's; the rest comes from TrainConfig::best().
+    let out = lenet(&[
+        "train",
+        "--preset",
+        "best",
+        "--epochs",
+        "1",
+        "--limit",
+        "64",
+        "--json",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let ck: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("checkpoint.json")).unwrap()).unwrap();
+    let config = &ck["config"];
+    let best = serde_json::to_value(lenet::train::TrainConfig::best()).unwrap();
+    assert_eq!(config["epochs"], 1, "{config}");
+    for key in ["augment", "lr_schedule", "lr", "momentum", "weight_decay", "batch_size", "seed"] {
+        assert_eq!(config[key], best[key], "{key}: {config}");
+    }
+    assert!(!best["augment"].as_object().unwrap().is_empty(), "the best preset augments: {best}");
+    // A preset with --lr-decay: the cosine schedule has no factor, refused before any folder is made.
+    let bad = dir.0.join("bad");
+    let out = lenet(&["train", "--preset", "best", "--lr-decay", "0.5", "--out", bad.to_str().unwrap()]);
+    assert!(!out.status.success() && text(&out.stderr).contains("--preset best) has none"), "{}", text(&out.stderr));
+    assert!(!bad.exists());
+    // A preset is a setting of a new run; a resumed run keeps its checkpoint's.
+    let out = lenet(&["train", "--resume", run.join("checkpoint.json").to_str().unwrap(), "--preset", "best"]);
+    assert!(text(&out.stderr).contains("only --epochs and --out may be given"), "{}", text(&out.stderr));
+}
+
+#[test]
 fn train_help_lists_the_augmentations_and_schedules() {
     let help = text(&lenet(&["train", "--help"]).stdout);
-    for says in ["--augment <LIST>", "shift", "affine", "elastic", "--lr-schedule", "cosine", "exponential"] {
+    for says in
+        ["--augment <LIST>", "shift", "affine", "elastic", "--lr-schedule", "cosine", "exponential", "--preset", "best"]
+    {
         assert!(help.contains(says), "{says} missing from: {help}");
     }
 }

@@ -35,8 +35,23 @@ fn parse_augment(text: &str) -> Result<Augment, String> {
     Augment::parse(text).map_err(|e| e.to_string())
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PresetName {
+    /// The defaults listed with each option.
+    Default,
+    /// The project's best settings for the embedded digits: the defaults
+    /// with more epochs, the cosine schedule and elastic distortions
+    /// (`TrainConfig::best`; the README gives their accuracy).
+    Best,
+}
+
 #[derive(clap::Args)]
 pub struct Args {
+    /// Where the settings not given start from: `default`, or `best` (more
+    /// epochs, the cosine schedule and augmentation; options given still
+    /// override it) [default: default].
+    #[arg(long, value_enum)]
+    preset: Option<PresetName>,
     /// Data set: `embedded` (8,000 training and 2,000 validation digits
     /// compiled in), `mnist` or `fashion-mnist`.
     #[arg(long, default_value = "embedded")]
@@ -181,7 +196,10 @@ fn claim_default_folder() -> Result<PathBuf, Error> {
 }
 
 fn config_from(args: &Args) -> TrainConfig {
-    let d = TrainConfig::default();
+    let d = match args.preset {
+        Some(PresetName::Best) => TrainConfig::best(),
+        Some(PresetName::Default) | None => TrainConfig::default(),
+    };
     TrainConfig {
         epochs: args.epochs.unwrap_or(d.epochs),
         batch_size: args.batch_size.unwrap_or(d.batch_size),
@@ -189,7 +207,8 @@ fn config_from(args: &Args) -> TrainConfig {
         lr_decay: args.lr_decay.unwrap_or(d.lr_decay),
         lr_schedule: match args.lr_schedule {
             Some(ScheduleName::Cosine) => LrSchedule::Cosine,
-            Some(ScheduleName::Exponential) | None => LrSchedule::Exponential,
+            Some(ScheduleName::Exponential) => LrSchedule::Exponential,
+            None => d.lr_schedule,
         },
         momentum: args.momentum.unwrap_or(d.momentum),
         weight_decay: args.weight_decay.unwrap_or(d.weight_decay),
@@ -225,6 +244,7 @@ pub fn run(args: Args) -> Result<(), Error> {
                 || args.seed.is_some()
                 || args.arch.is_some()
                 || args.augment.is_some()
+                || args.preset.is_some()
                 || args.limit.is_some();
             if given {
                 return Err(Error::Options(
@@ -236,9 +256,10 @@ pub fn run(args: Args) -> Result<(), Error> {
             train::resume_with(path, &options, &split, &mut bars)
         }
         None if args.other_data => return Err(Error::Options("--other-data goes with --resume only")),
-        None if args.lr_decay.is_some() && matches!(args.lr_schedule, Some(ScheduleName::Cosine)) => {
+        None if args.lr_decay.is_some() && config_from(&args).lr_schedule == LrSchedule::Cosine => {
             return Err(Error::Options(
-                "--lr-decay sets the exponential schedule's factor; --lr-schedule cosine has none",
+                "--lr-decay sets the exponential schedule's factor; the cosine schedule (--lr-schedule cosine, \
+                 or --preset best) has none",
             ));
         }
         None => {

@@ -204,7 +204,32 @@ pub const DEFAULT_EPOCHS: usize = 10;
 /// Learning rate of the default run.
 pub const DEFAULT_LR: f64 = 0.02;
 
+/// Epochs of [`TrainConfig::best`].
+pub const BEST_EPOCHS: usize = 40;
+/// The augmentations of [`TrainConfig::best`], as `--augment` takes them.
+pub const BEST_AUGMENT: &str = "elastic";
+
 impl TrainConfig {
+    /// The best settings this project has found for the 8,000 embedded
+    /// digits (`lenet train --preset best`): the defaults, with
+    /// [`BEST_EPOCHS`] epochs, the cosine schedule and [`BEST_AUGMENT`]
+    /// augmentation. Why: without augmentation the network learns the
+    /// training set (100% training accuracy by epoch ~10) and validation
+    /// accuracy stops rising (97.35%); distorting every image anew each
+    /// epoch gives it more different digits than it can memorise, so it
+    /// keeps learning what varies between digits rather than the images, and
+    /// the longer run with a rate that falls smoothly to 0 lets it settle. The
+    /// README gives the validation accuracy over three seeds and the command
+    /// that measures it; chapter 6.1 shows what each technique adds.
+    pub fn best() -> Self {
+        TrainConfig {
+            epochs: BEST_EPOCHS,
+            lr_schedule: LrSchedule::Cosine,
+            augment: Augment::parse(BEST_AUGMENT).expect("BEST_AUGMENT names augmentations"),
+            ..TrainConfig::default()
+        }
+    }
+
     /// `Ok` if the numbers make sense.
     ///
     /// # Errors
