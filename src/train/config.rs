@@ -205,7 +205,7 @@ pub const DEFAULT_EPOCHS: usize = 10;
 pub const DEFAULT_LR: f64 = 0.02;
 
 /// Epochs of [`TrainConfig::best`].
-pub const BEST_EPOCHS: usize = 40;
+pub const BEST_EPOCHS: usize = 60;
 /// The augmentations of [`TrainConfig::best`], as `--augment` takes them.
 pub const BEST_AUGMENT: &str = "elastic";
 
