@@ -1,8 +1,8 @@
 //! The fast path: the same LeNet as the readable layers, computed on
 //! channel-major buffers that are reused from batch to batch:
 //!
-//! - conv1 directly on padded images ([`conv1`], AVX2/FMA when the CPU has
-//!   them): as a matrix product it would have only six rows;
+//! - conv1 directly on padded images ([`conv1`], AVX-512 or AVX2/FMA when
+//!   the CPU has them): as a matrix product it would have only six rows;
 //! - conv2 as im2col ([`im2col`]) + matrix products, and the fully connected
 //!   layers as matrix products (ndarray's `general_mat_mul`, i.e. the
 //!   matrixmultiply crate);
