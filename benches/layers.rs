@@ -7,8 +7,12 @@
 //! fc); "fast" calls the kernels of `lenet::fast` the model runs: conv1
 //! directly on padded images, conv2 as im2col + GEMM, ReLU fused into max
 //! pooling, fc as GEMM into reused buffers.
+//!
+//! Last, "f32 FMA peak, one core": what one core can compute at best,
+//! measured, so that scripts/bench-layers.py can say what fraction of it
+//! each layer reaches.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lenet::activation::Activation;
 use lenet::fast::{conv1, im2col, pool};
 use lenet::model::{Arch, LeNet};
@@ -173,6 +177,115 @@ fn network_benches(c: &mut Criterion, r: &mut Rng) {
     g.finish();
 }
 
+/// Independent accumulator chains of the peak benchmark. An FMA's result is
+/// ready only after its latency (4 cycles on current x86 cores) and a core
+/// starts up to two per cycle, so at least 8 chains must be in flight to
+/// keep both units busy; 12 leave room for a longer latency and still fit
+/// the 16 YMM registers of AVX2 beside the two constant operands (16 would
+/// spill). AVX-512 has 32 ZMM registers, so it takes 16.
+const CHAINS_AVX2: usize = 12;
+const CHAINS_AVX512: usize = 16;
+/// Multiply-adds per chain per iteration: enough that the loop overhead and
+/// criterion's timing are negligible (≈ 10–50 µs per iteration).
+const STEPS: usize = 4096;
+
+/// x ← x·a + b on `CHAINS` independent 16-lane registers, `STEPS` times.
+/// With a = 1 − 2⁻²⁰ and b small the values converge to b/(1 − a) and stay
+/// normal (no denormal slow path, no overflow). The compiler may not fuse
+/// or reorder the chains (no fast-math), and the caller black_boxes a, b
+/// and the result, so every FMA runs.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn fma_chains_avx512<const CHAINS: usize>(a: f32, b: f32, x0: f32) -> f32 {
+    use std::arch::x86_64::*;
+    let (va, vb) = (_mm512_set1_ps(a), _mm512_set1_ps(b));
+    let mut acc = [_mm512_set1_ps(x0); CHAINS];
+    for _ in 0..STEPS {
+        for x in acc.iter_mut() {
+            *x = _mm512_fmadd_ps(*x, va, vb);
+        }
+    }
+    let sum = acc.iter().fold(_mm512_setzero_ps(), |s, &x| _mm512_add_ps(s, x));
+    _mm512_reduce_add_ps(sum)
+}
+
+/// As [`fma_chains_avx512`] on 8-lane AVX2 registers with FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn fma_chains_avx2<const CHAINS: usize>(a: f32, b: f32, x0: f32) -> f32 {
+    use std::arch::x86_64::*;
+    let (va, vb) = (_mm256_set1_ps(a), _mm256_set1_ps(b));
+    let mut acc = [_mm256_set1_ps(x0); CHAINS];
+    for _ in 0..STEPS {
+        for x in acc.iter_mut() {
+            *x = _mm256_fmadd_ps(*x, va, vb);
+        }
+    }
+    let sum = acc.iter().fold(_mm256_setzero_ps(), |s, &x| _mm256_add_ps(s, x));
+    let mut lanes = [0.0f32; 8];
+    // SAFETY: `lanes` holds the 8 floats the unaligned store writes.
+    unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), sum) };
+    lanes.iter().sum()
+}
+
+/// Without vector FMA: a multiply and an add per step (2 flops, as an FMA
+/// counts), on scalars; `mul_add` would call a software fma there. (The
+/// compiler may still pack the chains into whatever vectors it has.)
+fn fma_chains_scalar<const CHAINS: usize>(a: f32, b: f32, x0: f32) -> f32 {
+    let mut acc = [x0; CHAINS];
+    for _ in 0..STEPS {
+        for x in acc.iter_mut() {
+            *x = *x * a + b;
+        }
+    }
+    acc.iter().sum()
+}
+
+/// One core's f32 peak: each vector width this CPU runs (AVX2 and, where
+/// the CPU has it, AVX-512: on some cores the wider one is no faster),
+/// named after its instruction, with the flops of one iteration (chains ×
+/// lanes × 2 × steps) as criterion's throughput, so the count is written
+/// beside the time in `benchmark.json` and scripts/bench-layers.py reads it
+/// from there instead of repeating these constants. The fastest is the peak.
+fn fma_peak_benches(c: &mut Criterion) {
+    let (a, b, x0) = (1.0 - 2f32.powi(-20), 1e-7f32, 1.0f32);
+    let flop = |chains: usize, lanes: usize| (chains * lanes * 2 * STEPS) as u64;
+    let mut g = c.benchmark_group("f32 FMA peak, one core");
+    #[cfg(target_arch = "x86_64")]
+    let (avx2, avx512) = {
+        use std::is_x86_feature_detected as has;
+        (has!("avx2") && has!("fma"), has!("avx512f"))
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let (avx2, avx512) = (false, false);
+    #[cfg(target_arch = "x86_64")]
+    {
+        if avx2 {
+            g.throughput(Throughput::Elements(flop(CHAINS_AVX2, 8)));
+            // SAFETY: the CPU has AVX2 and FMA (detected above).
+            g.bench_function("AVX2 _mm256_fmadd_ps", |bch| {
+                bch.iter(|| unsafe { fma_chains_avx2::<CHAINS_AVX2>(black_box(a), black_box(b), black_box(x0)) })
+            });
+        }
+        if avx512 {
+            g.throughput(Throughput::Elements(flop(CHAINS_AVX512, 16)));
+            // SAFETY: the CPU has AVX-512F (detected above).
+            g.bench_function("AVX-512 _mm512_fmadd_ps", |bch| {
+                bch.iter(|| unsafe { fma_chains_avx512::<CHAINS_AVX512>(black_box(a), black_box(b), black_box(x0)) })
+            });
+        }
+    }
+    // Scalars only where there is no vector FMA: beside one, they would
+    // say nothing about the peak.
+    if !avx2 && !avx512 {
+        g.throughput(Throughput::Elements(flop(CHAINS_AVX2, 1)));
+        g.bench_function("scalar mul + add", |bch| {
+            bch.iter(|| fma_chains_scalar::<CHAINS_AVX2>(black_box(a), black_box(b), black_box(x0)))
+        });
+    }
+    g.finish();
+}
+
 fn layers(c: &mut Criterion) {
     let mut r = Rng::new(7);
     conv1_benches(c, &mut r);
@@ -180,6 +293,7 @@ fn layers(c: &mut Criterion) {
     pool_benches(c, &mut r);
     fc_benches(c, &mut r);
     network_benches(c, &mut r);
+    fma_peak_benches(c);
 }
 
 criterion_group! {
