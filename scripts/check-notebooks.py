@@ -19,7 +19,7 @@
    `raises-exception` or `nbval-skip` would let nbval pass a failing cell.
 4. The first code cell starts with a `:dep` line of this checkout's crates:
    `lenet-core` (notebooks 1–4 and 2b, the derivations) or `lenet` without its
-   command-line feature (notebooks 5–7).
+   command-line feature (notebooks 5–7 and 6b).
 
 Exits 1 naming every problem.
 """

@@ -8,12 +8,12 @@ from book_checks import HAN
 
 # ------------------------------------------------- check your understanding
 
-# Chapters 1-7 and 2.1 end in a section "Check your understanding" (its heading's id
+# Chapters 1-7, 2.1 and 6.1 end in a section "Check your understanding" (its heading's id
 # below, the same in both books): 4 to 8 questions, each a <details
 # class="quiz"> whose <summary> is the question and whose other children are
 # the answer, which the browser keeps hidden until the reader opens it.
 QUIZ_CHAPTERS = {"fully-connected.html", "convolution.html", "convolution-stride.html", "pooling-relu.html", "gradient-checks.html",
-                 "lenet-by-hand.html", "training-lenet.html", "your-turn.html"}
+                 "lenet-by-hand.html", "training-lenet.html", "training-well.html", "your-turn.html"}
 QUIZ_ID = "check-your-understanding"
 QUIZ_MIN, QUIZ_MAX = 4, 8
 
