@@ -528,9 +528,18 @@ Matrix::from_rows(&table)
 //
 // ## Which settings, and measured where
 //
-// The project runs the comparison that way: the README lists the best
-// command and its accuracy over 3 seeds. Choosing that command is itself
-// training of a kind: each time a setting is kept because its validation
+// The project keeps the settings it found best as `TrainConfig::best()`, which
+// `lenet train --preset best` starts from:
+
+// %%
+let preset = TrainConfig::best();
+println!("{} epochs, the {} schedule, augmentation {}, weight decay {}",
+         preset.epochs, format!("{:?}", preset.lr_schedule).to_lowercase(), preset.augment, preset.weight_decay);
+
+// %% [markdown]
+// Settings like these are worth comparing on more than one seed, and the
+// README lists the best command and its accuracy over 3 seeds. Choosing that
+// command is itself training of a kind: each time a setting is kept because its validation
 // accuracy was higher, the choice is fitted a little to the 2,000 validation
 // digits, to their particular hard cases as much as to digits in general.
 // After seven runs, the best of seven numbers is an optimistic estimate of the
