@@ -293,12 +293,12 @@ epochs_of(&split.train, seven, &rows)
 // ### Shift
 //
 // The simplest: the whole image moves by $\Delta r$ rows and $\Delta c$
-// columns, two whole numbers drawn uniformly from $-2, \dots, 2$, and the pixels
-// that come in from outside are 0:
+// columns, two whole numbers drawn uniformly from $-2, \dots, 2$:
 //
-// $$x'_{ij} = x_{i-\Delta r,\ j-\Delta c} \quad\text{(0 when that pixel is outside the image).}$$
+// $$x'_{ij} = x_{i-\Delta r,\ j-\Delta c},$$
 //
-// No pixel is interpolated, so nothing blurs. MNIST centres every digit in its
+// and 0 where that pixel is outside the image (what comes in at the border is
+// blank paper). No pixel is interpolated, so nothing blurs. MNIST centres every digit in its
 // 28×28 frame with a margin of about 4 pixels, so 2 pixels keep all of the ink
 // in the picture; the validation digits are centred the same way, so a larger
 // shift would teach the network about positions it is never asked about.
@@ -488,18 +488,18 @@ Matrix::from_rows(&table)
 };
 
 // %% [markdown]
-// The validation loss per epoch of four of the runs, from epoch 8 on:
-// without augmentation, with and without weight decay, and with the elastic
-// distortion and with all three.
+// The validation loss per epoch of four of the runs: without augmentation,
+// with and without weight decay, and with the elastic distortion and with all
+// three.
 
 // %%
 {
     let pick = |augment: Augment, weight_decay: f64| {
         let r = runs.iter().find(|r| r.augment == augment && r.weight_decay == weight_decay).expect("a run");
         let name = if weight_decay == 0.0 { format!("{augment}, λ = 0") } else { augment.to_string().replace(',', ", ") };
-        Series::new(name, from_epoch(8, r.history.epochs.iter().map(|e| e.test_loss).collect()))
+        Series::new(name, r.history.epochs.iter().map(|e| e.test_loss).collect())
     };
-    line_chart("Validation loss from epoch 8", "mean cross-entropy",
+    line_chart("Validation loss per epoch", "mean cross-entropy",
                &[pick(Augment::none(), 0.0), pick(Augment::none(), 5e-4), pick(elastic, 5e-4), pick(Augment::all(), 5e-4)])
 }
 
