@@ -52,6 +52,7 @@ bash scripts/setup-notebooks.sh
 echo "== the book: its preprocessors' tests, then mdbook build in English and Chinese (tools installed when missing)"
 python3 -m unittest discover -s notebooks
 python3 scripts/test_cjk_search.py  # the Chinese search index post-processing (build-book.sh runs it)
+python3 scripts/test_validation_split.py  # the held-out split the Fashion-MNIST settings were chosen on
 bash scripts/build-book.sh
 echo "== the Chinese translation: every message of the book translated, none fuzzy or stale (scripts/po.py)"
 python3 scripts/po.py check

@@ -3,7 +3,8 @@
 //! in [0, 1], seeded, and the elastic field as smooth as its σ says.
 
 use lenet::augment::{
-    Affine, Augment, Elastic, Shift, displace, displacement_field, gaussian_smooth, rotate_scale, translate,
+    Affine, Augment, Elastic, Mirror, Shift, displace, displacement_field, gaussian_smooth, mirror, rotate_scale,
+    translate,
 };
 use lenet::ndarray::{Array2, ArrayView2};
 use lenet::rng::Rng;
@@ -47,6 +48,7 @@ fn identity_parameters_give_the_image_back_bit_for_bit() {
         shift: Some(Shift { max_pixels: 0 }),
         affine: Some(Affine { max_degrees: 0.0, min_scale: 1.0, max_scale: 1.0 }),
         elastic: Some(still),
+        mirror: Some(Mirror { probability: 0.0 }),
     };
     assert_eq!(bits(&identity.apply(x.view(), &mut Rng::new(3))), bits(&x), "Augment with identity parameters");
 }
@@ -119,6 +121,7 @@ fn every_augmentation_keeps_f32_images_in_0_1() {
         shift: Some(Shift { max_pixels: 3 }),
         affine: Some(Affine { max_degrees: 45.0, min_scale: 0.5, max_scale: 1.5 }),
         elastic: Some(Elastic { sigma: 2.0, alpha: 60.0 }),
+        mirror: Some(Mirror::default()),
     };
     for seed in 0..200 {
         let x = image(seed);
@@ -226,11 +229,17 @@ fn parse_reads_comma_lists_and_names_a_bad_value() {
     assert_eq!(a, Augment { affine: Some(Affine::default()), ..Augment::none() });
     assert_eq!(Augment::parse(&a.to_string()).unwrap(), a);
     assert_eq!(Augment::none().to_string(), "none");
+    let m = Augment::parse("mirror,shift").unwrap();
+    assert_eq!(m, Augment { shift: Some(Shift::default()), mirror: Some(Mirror::default()), ..Augment::none() });
+    assert_eq!(m.to_string(), "shift,mirror");
+    assert!(Augment::all().mirror.is_none(), "all() keeps digits digits: no mirror");
     for bad in ["foo", "shift,foo", "shift,shift", "", "none,shift", "Shift"] {
         let e = Augment::parse(bad).unwrap_err().to_string();
         assert_eq!(
             e,
-            format!("augmentation must be a comma-separated list of shift, affine and elastic, or none, got {bad}")
+            format!(
+                "augmentation must be a comma-separated list of shift, affine, elastic and mirror, or none, got {bad}"
+            )
         );
     }
 }
@@ -259,6 +268,10 @@ fn validate_names_the_parameter_out_of_range() {
         (
             Augment { elastic: Some(Elastic { sigma: 4.0, alpha: -1.0 }), ..Augment::none() },
             "elastic α must be ≥ 0 and finite, got -1",
+        ),
+        (
+            Augment { mirror: Some(Mirror { probability: 1.5 }), ..Augment::none() },
+            "mirror probability must be 0 to 1, got 1.5",
         ),
     ];
     for (a, says) in cases {
@@ -314,4 +327,47 @@ fn rotation_and_elastic_distortion_together_draw_and_map_as_each_alone() {
     let source = lenet::augment::rotate_scale_source((28, 28), theta, scale);
     let want = lenet::augment::resample(x.view(), |i, j| source(i as f64 + dr[[i, j]], j as f64 + dc[[i, j]]));
     assert_eq!(bits(&both(Affine::default(), Elastic::default()).apply(x.view(), &mut Rng::new(16))), bits(&want));
+}
+
+#[test]
+fn mirroring_reverses_each_row_and_twice_is_the_identity() {
+    let x = image(21);
+    let m = mirror(x.view());
+    for i in 0..28 {
+        for j in 0..28 {
+            assert_eq!(m[[i, j]].to_bits(), x[[i, 27 - j]].to_bits(), "pixel ({i}, {j})");
+        }
+    }
+    assert_eq!(bits(&mirror(m.view())), bits(&x), "mirrored twice");
+    // The centre of mass moves to its mirror image: column c ↦ 27 − c.
+    let mass: f64 = x.iter().map(|&v| v as f64).sum();
+    let col = |a: &Array2<f32>| a.indexed_iter().map(|((_, j), &v)| j as f64 * v as f64).sum::<f64>() / mass;
+    assert!((col(&m) - (27.0 - col(&x))).abs() < 1e-12);
+    // Probability 1 always mirrors, 0 never, ½ about half the time.
+    let always = Mirror { probability: 1.0 };
+    let never = Mirror { probability: 0.0 };
+    assert_eq!(bits(&always.apply(x.view(), &mut Rng::new(5))), bits(&m));
+    assert_eq!(bits(&never.apply(x.view(), &mut Rng::new(5))), bits(&x));
+    let half = Mirror::default();
+    let mirrored = (0..1000).filter(|&s| half.draw(&mut Rng::new(s))).count();
+    for s in 0..20 {
+        assert_eq!(half.draw(&mut Rng::new(s)), half.draw(&mut Rng::new(s)), "seed {s}: same seed, same draw");
+    }
+    // Binomial(1000, ½): mean 500, standard deviation about 16; 430..570 is
+    // more than four of them either side, and the seeds are fixed anyway.
+    assert!((430..570).contains(&mirrored), "{mirrored} of 1000 mirrored");
+}
+
+#[test]
+fn adding_the_mirror_leaves_the_other_draws_of_a_seed_as_they_were() {
+    // The mirror draws last, so a run with `all,mirror` distorts every image
+    // exactly as `all` does and then mirrors some of them.
+    let x = image(9);
+    let with = Augment { mirror: Some(Mirror::default()), ..Augment::all() };
+    for seed in 0..20 {
+        let plain = Augment::all().apply(x.view(), &mut Rng::new(seed));
+        let y = with.apply(x.view(), &mut Rng::new(seed));
+        let mirrored = mirror(plain.view());
+        assert!(bits(&y) == bits(&plain) || bits(&y) == bits(&mirrored), "seed {seed}");
+    }
 }

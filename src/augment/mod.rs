@@ -6,6 +6,7 @@
 //! | file | what it does |
 //! |---|---|
 //! | `shift.rs` | [`translate`]: an integer shift, zero fill |
+//! | `mirror.rs` | [`mirror`]: left to right (clothes, not digits) |
 //! | `affine.rs` | [`rotate_scale`]: rotation and scaling about the centre |
 //! | `elastic.rs` | [`displacement_field`], [`gaussian_smooth`], [`displace`]: Simard et al.'s elastic distortion |
 //! | `bilinear.rs` | [`bilinear`], [`resample`]: values between pixels |
@@ -18,11 +19,13 @@
 mod affine;
 mod bilinear;
 mod elastic;
+mod mirror;
 mod shift;
 
 pub use affine::{Affine, rotate_scale, rotate_scale_source};
 pub use bilinear::{bilinear, resample};
 pub use elastic::{Elastic, displace, displacement_field, gaussian_smooth};
+pub use mirror::{Mirror, mirror};
 pub use shift::{MAX_SHIFT, Shift, translate};
 
 use crate::element::Real;
@@ -44,10 +47,12 @@ pub struct Augment {
     pub affine: Option<Affine>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub elastic: Option<Elastic>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<Mirror>,
 }
 
 /// What `--augment` accepts, for messages.
-const NAMES: &str = "a comma-separated list of shift, affine and elastic, or none";
+const NAMES: &str = "a comma-separated list of shift, affine, elastic and mirror, or none";
 
 impl Augment {
     /// No augmentation.
@@ -55,9 +60,15 @@ impl Augment {
         Augment::default()
     }
 
-    /// All three, at their defaults.
+    /// The three that keep a digit a digit (shift, affine, elastic), at their
+    /// defaults; not [`Mirror`], which does not.
     pub fn all() -> Augment {
-        Augment { shift: Some(Shift::default()), affine: Some(Affine::default()), elastic: Some(Elastic::default()) }
+        Augment {
+            shift: Some(Shift::default()),
+            affine: Some(Affine::default()),
+            elastic: Some(Elastic::default()),
+            mirror: None,
+        }
     }
 
     /// `true` if nothing is applied.
@@ -66,7 +77,7 @@ impl Augment {
     }
 
     /// The augmentations named in `text`, each at its defaults: a comma list
-    /// of `shift`, `affine`, `elastic` in any order (spaces around a name
+    /// of `shift`, `affine`, `elastic`, `mirror` in any order (spaces around a name
     /// are ignored), or `none`.
     ///
     /// # Errors
@@ -93,6 +104,7 @@ impl Augment {
                 "shift" => a.shift.replace(Shift::default()).is_some(),
                 "affine" => a.affine.replace(Affine::default()).is_some(),
                 "elastic" => a.elastic.replace(Elastic::default()).is_some(),
+                "mirror" => a.mirror.replace(Mirror::default()).is_some(),
                 _ => true,
             };
             if repeated {
@@ -105,7 +117,7 @@ impl Augment {
     /// `Ok` if every parameter is in its range (a checkpoint may have been
     /// edited): shift at most [`MAX_SHIFT`] pixels; rotation 0° to 180°;
     /// scales positive, finite and in order; σ positive and finite; α ≥ 0
-    /// and finite.
+    /// and finite; the mirror's probability in [0, 1].
     ///
     /// # Errors
     /// A [`ConfigError`] naming the first parameter out of range.
@@ -135,16 +147,22 @@ impl Augment {
                 return bad("elastic α", num(e.alpha), "≥ 0 and finite");
             }
         }
+        if let Some(m) = self.mirror
+            && !(0.0..=1.0).contains(&m.probability)
+        {
+            return bad("mirror probability", num(m.probability), "0 to 1");
+        }
         Ok(())
     }
 
-    /// One image augmented: rotated and scaled, elastically distorted, then
-    /// shifted, each only if chosen,
+    /// One image augmented: rotated and scaled, elastically distorted,
+    /// shifted, then mirrored, each only if chosen,
     ///
-    /// out = T_shift(E_Δ(A_θ,s(x))),  E_Δ(y)(p) = y(p + Δ(p)),  A_θ,s(x)(q) = x(A⁻¹q),
+    /// out = M(T_shift(E_Δ(A_θ,s(x)))),  E_Δ(y)(p) = y(p + Δ(p)),  A_θ,s(x)(q) = x(A⁻¹q),
     ///
     /// with the random numbers drawn from `rng` in the order elastic field,
-    /// (θ, s), shift. With both of the first two, a pixel p comes from
+    /// (θ, s), shift, mirror (the mirror last, so that adding it leaves the
+    /// other draws of a seed as they were). With both of the first two, a pixel p comes from
     /// A⁻¹(p + Δ(p)) ([`rotate_scale_source`] of the displaced position),
     /// so the image is interpolated once rather than twice (each bilinear
     /// resampling blurs a little), at the cost of one. The shift comes last
@@ -164,8 +182,12 @@ impl Augment {
                 resample(image, |i, j| source(i as f64 + dr[[i, j]], j as f64 + dc[[i, j]]))
             }
         };
-        match self.shift {
+        let out = match self.shift {
             Some(s) => s.apply(out.view(), rng),
+            None => out,
+        };
+        match self.mirror {
+            Some(m) => m.apply(out.view(), rng),
             None => out,
         }
     }
@@ -210,11 +232,15 @@ impl Augment {
 }
 
 impl fmt::Display for Augment {
-    /// `shift,affine,elastic` (those chosen, in this order), or `none`: what
-    /// [`Augment::parse`] reads back.
+    /// `shift,affine,elastic,mirror` (those chosen, in this order), or
+    /// `none`: what [`Augment::parse`] reads back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let chosen =
-            [("shift", self.shift.is_some()), ("affine", self.affine.is_some()), ("elastic", self.elastic.is_some())];
+        let chosen = [
+            ("shift", self.shift.is_some()),
+            ("affine", self.affine.is_some()),
+            ("elastic", self.elastic.is_some()),
+            ("mirror", self.mirror.is_some()),
+        ];
         let names: Vec<&str> = chosen.iter().filter(|(_, on)| *on).map(|(name, _)| *name).collect();
         f.write_str(if names.is_empty() { "none".to_string() } else { names.join(",") }.as_str())
     }

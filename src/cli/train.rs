@@ -91,8 +91,9 @@ pub struct Args {
     seed: Option<u64>,
     /// Distort each training image anew every epoch, seeded by --seed, the
     /// epoch and the image: a comma-separated list of `shift` (±2 pixels),
-    /// `affine` (rotation ±10°, scale 0.9 to 1.1) and `elastic` (Simard et
-    /// al.'s, σ = 4, α = 34), or `none` [default: none].
+    /// `affine` (rotation ±10°, scale 0.9 to 1.1), `elastic` (Simard et
+    /// al.'s, σ = 4, α = 34) and `mirror` (left to right, half the images:
+    /// for clothes, not digits), or `none` [default: none].
     #[arg(long, value_name = "LIST", value_parser = parse_augment)]
     augment: Option<Augment>,
     /// Activation and pooling [default: modern].
