@@ -65,11 +65,20 @@ impl<F: Real> Sgd<F> {
         let vs = self.velocity.tensors_mut();
         let ws = params.tensors_mut();
         let gs = grads.tensors();
+        let update = |v: &mut F, w: &mut F, g: F| {
+            *v = mu * *v + g + wd * *w;
+            *w = *w - lr * *v;
+        };
         for (((_, mut v), (_, mut w)), (_, g)) in vs.into_iter().zip(ws).zip(gs) {
-            ndarray::Zip::from(&mut v).and(&mut w).and(&g).for_each(|v, w, &g| {
-                *v = mu * *v + g + wd * *w;
-                *w = *w - lr * *v;
-            });
+            // Contiguous tensors (always, for Params built by this crate) as
+            // plain slices: a loop the compiler vectorises, where a Zip over
+            // dynamic-dimensional views steps index by index.
+            match (v.as_slice_mut(), w.as_slice_mut(), g.as_slice()) {
+                (Some(v), Some(w), Some(g)) => {
+                    v.iter_mut().zip(w.iter_mut()).zip(g).for_each(|((v, w), &g)| update(v, w, g));
+                }
+                _ => ndarray::Zip::from(&mut v).and(&mut w).and(&g).for_each(|v, w, &g| update(v, w, g)),
+            }
         }
     }
 }
