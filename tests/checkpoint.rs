@@ -1,10 +1,11 @@
 //! The model file: round trip, and a clear error for each kind of bad file.
 
+use lenet::data::HeldOut;
 use lenet::io::TEMP_MARKER;
 use lenet::model::file::{self, Problem};
 use lenet::model::{Arch, LeNet};
 use lenet::train::Checkpoint;
-use lenet::train::{EpochStats, History, TrainConfig};
+use lenet::train::{DataRecord, EpochStats, History, TrainConfig};
 use std::path::PathBuf;
 
 /// A fresh folder under the system temp dir, removed on drop.
@@ -59,8 +60,10 @@ fn checkpoint_round_trips_with_velocity_epoch_config_and_history() {
     let mut velocity = model.params.clone();
     velocity.fc1_b.fill(0.25);
     let config = TrainConfig { epochs: 5, seed: 42, lr: 0.03, ..TrainConfig::default() };
-    let history =
-        History { epochs: vec![EpochStats { epoch: 1, train_loss: 0.5, test_accuracy: 0.9, ..Default::default() }] };
+    let history = History {
+        held_out: HeldOut::Validation,
+        epochs: vec![EpochStats { epoch: 1, train_loss: 0.5, held_out_accuracy: 0.9, ..Default::default() }],
+    };
     let c = Checkpoint { model, velocity, epoch: 1, config, history };
     let path = dir.file("checkpoint.json");
     c.save(&path).unwrap();
@@ -78,6 +81,67 @@ fn checkpoint_round_trips_with_velocity_epoch_config_and_history() {
     let e = Checkpoint::load(&mpath).unwrap_err();
     assert!(matches!(e.problem, Problem::Format { .. }), "{e}");
     assert!(e.to_string().contains("\"lenet-model\" but \"lenet-checkpoint\" was expected"), "{e}");
+}
+
+/// Turns a checkpoint's history into what the version before the held-out
+/// split had a name wrote: no `held_out`, and each epoch's `held_out_loss`
+/// and `held_out_accuracy` called `test_loss` and `test_accuracy`.
+fn to_old_history(v: &mut serde_json::Value) {
+    let history = v["history"].as_object_mut().expect("a history");
+    assert!(history.remove("held_out").is_some(), "the new format names the held-out split");
+    for e in history["epochs"].as_array_mut().expect("epochs") {
+        let e = e.as_object_mut().expect("an epoch");
+        for (new, old) in [("held_out_loss", "test_loss"), ("held_out_accuracy", "test_accuracy")] {
+            let value = e.remove(new).expect("the new name");
+            e.insert(old.to_string(), value);
+        }
+    }
+}
+
+#[test]
+fn a_checkpoint_of_the_version_before_the_held_out_name_still_loads() {
+    let dir = TempDir::new("old-history");
+    let record = |test: &str| DataRecord {
+        train: "digits-train".into(),
+        train_images: 8000,
+        train_checksum: "0123456789abcdef".into(),
+        test: test.into(),
+        test_images: 2000,
+        test_checksum: "fedcba9876543210".into(),
+    };
+    let epochs = vec![
+        EpochStats {
+            epoch: 1,
+            train_loss: 0.5,
+            train_accuracy: 0.875,
+            held_out_loss: 0.25,
+            held_out_accuracy: 0.9375,
+            seconds: 1.5,
+            images_per_second: 5333.0,
+        },
+        EpochStats { epoch: 2, held_out_loss: 0.125, held_out_accuracy: 0.96875, ..Default::default() },
+    ];
+    // The old file does not say what it held out. The data it records does,
+    // when there is a record: the embedded digits' validation split; else it
+    // is the test set it called it.
+    for (data, expected) in [
+        (Some(record("digits-validation")), HeldOut::Validation),
+        (Some(record("mnist-test")), HeldOut::Test),
+        (None, HeldOut::Test),
+    ] {
+        let model = LeNet::<f32>::new(Arch::modern(), 3);
+        let velocity = model.params.clone();
+        let config = TrainConfig { epochs: 4, data: data.clone(), ..TrainConfig::default() };
+        let history = History { held_out: HeldOut::Validation, epochs: epochs.clone() };
+        let path = dir.file("checkpoint.json");
+        Checkpoint { model, velocity, epoch: 2, config, history }.save(&path).unwrap();
+        edit_json(&path, to_old_history);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\"test_loss\"") && !text.contains("held_out"), "the old format: {text:.200}");
+        let back = Checkpoint::load(&path).unwrap_or_else(|e| panic!("{data:?}: {e}"));
+        assert_eq!(back.history, History { held_out: expected, epochs: epochs.clone() }, "{data:?}");
+        assert_eq!(back.config.data, data);
+    }
 }
 
 #[test]

@@ -28,9 +28,10 @@ fn train_json_prints_only_the_metrics_and_fills_the_run_folder() {
         "epochs",
         "train_loss",
         "train_accuracy",
-        "test_loss",
-        "test_accuracy",
-        "test_images",
+        "held_out",
+        "validation_loss",
+        "validation_accuracy",
+        "validation_images",
         "train_seconds",
         "wall_seconds",
         "images_per_second",
@@ -41,9 +42,24 @@ fn train_json_prints_only_the_metrics_and_fills_the_run_folder() {
     }
     assert_eq!(v["dataset"], "digits");
     assert_eq!(v["epochs"], 1);
-    assert_eq!(v["test_images"], 256);
-    let acc = v["test_accuracy"].as_f64().unwrap();
+    // The embedded digits hold out a validation set, not a test set.
+    assert_eq!(v["held_out"], "validation");
+    for key in ["test_loss", "test_accuracy", "test_images"] {
+        assert!(v.get(key).is_none(), "{key} in {v}");
+    }
+    assert_eq!(v["validation_images"], 256);
+    let acc = v["validation_accuracy"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&acc));
+    let history: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("history.json")).unwrap()).unwrap();
+    assert_eq!(history["held_out"], "validation");
+    assert_eq!(history["epochs"][0]["held_out_accuracy"], v["validation_accuracy"]);
+    for plot in ["loss.svg", "accuracy.svg"] {
+        let svg = std::fs::read_to_string(run.join(plot)).unwrap();
+        // The text between tags, trimmed: the chart's labels and legend.
+        let texts: Vec<&str> = svg.split('>').filter_map(|t| t.split('<').next()).map(str::trim).collect();
+        assert!(texts.contains(&"validation") && !texts.contains(&"test"), "{plot} names the validation set");
+    }
     for f in [
         "history.json",
         "model.json",
@@ -282,5 +298,102 @@ fn train_help_lists_the_augmentations_and_schedules() {
         ["--augment <LIST>", "shift", "affine", "elastic", "--lr-schedule", "cosine", "exponential", "--preset", "best"]
     {
         assert!(help.contains(says), "{says} missing from: {help}");
+    }
+}
+
+#[test]
+fn train_names_the_validation_set_of_the_embedded_digits_in_its_table_and_summary() {
+    let dir = TempDir::new("names-embedded");
+    let run = dir.0.join("run");
+    let out = lenet(&["train", "--epochs", "2", "--limit", "64", "--out", run.to_str().unwrap()]);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let heading: Vec<&str> = lines[0].split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+    assert_eq!(
+        heading,
+        ["epoch", "train loss", "train accuracy", "validation loss", "validation accuracy", "seconds", "images/s"],
+        "{stdout}"
+    );
+    assert_eq!(lines[1].split_whitespace().next(), Some("1"), "{stdout}");
+    assert_eq!(lines[2].split_whitespace().next(), Some("2"), "{stdout}");
+    assert!(lines[3].starts_with("validation accuracy ") && lines[3].contains(" on digits-validation;"), "{stdout}");
+    // The table and the summary (the run folder's path below them is the
+    // test's own temp folder).
+    let report = &stdout[..stdout.find("run folder ").expect("the run folder is named")];
+    assert!(!report.contains("test"), "{stdout}");
+}
+
+/// A folder of the four standard files, `n` 28×28 images in each split.
+fn mnist_folder(dir: &std::path::Path, n: usize) {
+    use lenet::data::FILE_NAMES;
+    use lenet::data::idx::{self, Images};
+    std::fs::create_dir_all(dir).unwrap();
+    let images = Images { count: n, rows: 28, cols: 28, pixels: (0..n * 784).map(|i| (i * 31 % 251) as u8).collect() };
+    let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+    let files = [
+        idx::encode_images(&images),
+        idx::encode_labels(&labels),
+        idx::encode_images(&images),
+        idx::encode_labels(&labels),
+    ];
+    for (name, bytes) in FILE_NAMES.iter().zip(files) {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+}
+
+#[test]
+fn train_names_the_test_set_of_mnist_in_its_table_summary_and_json() {
+    let dir = TempDir::new("names-mnist");
+    let data = dir.0.join("mnist");
+    mnist_folder(&data, 32);
+    let data = data.to_str().unwrap();
+    let run = dir.0.join("run");
+    let args = [
+        "train",
+        "--dataset",
+        "mnist",
+        "--data",
+        data,
+        "--epochs",
+        "1",
+        "--batch-size",
+        "16",
+        "--out",
+        run.to_str().unwrap(),
+    ];
+    let out = lenet(&args);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].contains("  test loss  test accuracy  "), "{stdout}");
+    assert!(lines[2].starts_with("test accuracy ") && lines[2].contains(" on mnist-test;"), "{stdout}");
+    assert!(!stdout.contains("validation"), "{stdout}");
+
+    let run = dir.0.join("run-json");
+    let mut args = args.to_vec();
+    let out_dir = run.to_str().unwrap();
+    *args.last_mut().unwrap() = out_dir;
+    args.push("--json");
+    let out = lenet(&args);
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+    assert_eq!(v["dataset"], "mnist");
+    assert_eq!(v["held_out"], "test");
+    assert_eq!(v["test_images"], 32);
+    assert!(v["test_loss"].is_f64() && v["test_accuracy"].is_f64(), "{v}");
+    assert!(v.get("validation_accuracy").is_none(), "{v}");
+    let history: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("history.json")).unwrap()).unwrap();
+    assert_eq!(history["held_out"], "test");
+}
+
+#[test]
+fn train_help_documents_the_json_keys_of_each_held_out_split() {
+    let out = lenet(&["train", "--help"]);
+    assert!(out.status.success());
+    let help = text(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    for key in ["`held_out`", "`validation_accuracy`", "`test_accuracy`"] {
+        assert!(help.contains(key), "{key} missing from: {help}");
     }
 }

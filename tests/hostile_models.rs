@@ -3,6 +3,7 @@
 //! refused quickly, naming the file and the problem, without reading (or
 //! holding) more than the size bound.
 
+use lenet::data::HeldOut;
 use lenet::model::file::{self, MAX_FILE_BYTES, Problem};
 use lenet::model::{Arch, LeNet};
 use lenet::train::Checkpoint;
@@ -148,12 +149,12 @@ fn the_largest_plausible_checkpoint_is_well_under_the_bound() {
         epoch: e,
         train_loss: -1.2345678901234567e-300,
         train_accuracy: 0.12345678901234567,
-        test_loss: -1.2345678901234567e-300,
-        test_accuracy: 0.12345678901234567,
+        held_out_loss: -1.2345678901234567e-300,
+        held_out_accuracy: 0.12345678901234567,
         seconds: 1.2345678901234567e300,
         images_per_second: 1.2345678901234567e300,
     };
-    let history = History { epochs: (1..=1000).map(stats).collect() };
+    let history = History { held_out: HeldOut::Validation, epochs: (1..=1000).map(stats).collect() };
     // No decay: 0.8^999 of the default would make the last epochs' rate 0 in
     // f32, which a checkpoint may not hold (issue 20).
     let config = TrainConfig { epochs: 1000, lr_decay: 1.0, ..TrainConfig::default() };

@@ -20,11 +20,12 @@
 //! the system temp folder to be replayed. This is the stable-toolchain
 //! counterpart of the cargo-fuzz targets in `fuzz/` (`scripts/fuzz.sh`).
 
+use lenet::data::HeldOut;
 use lenet::data::idx::{self, Images};
 use lenet::model::file;
 use lenet::model::{Arch, LeNet};
 use lenet::train::Checkpoint;
-use lenet::train::{EpochStats, History, TrainConfig};
+use lenet::train::{DataRecord, EpochStats, History, TrainConfig};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
@@ -113,15 +114,44 @@ fn originals(dir: &Path) -> Vec<Original> {
         epoch: 1,
         train_loss: 0.5,
         train_accuracy: 0.875,
-        test_loss: 0.625,
-        test_accuracy: 0.75,
+        held_out_loss: 0.625,
+        held_out_accuracy: 0.75,
         seconds: 1.5,
         images_per_second: 640.0,
     };
     let config = TrainConfig { epochs: 3, limit: Some(64), out_dir: dir.to_path_buf(), ..TrainConfig::default() };
     let velocity = LeNet::<f32>::new(Arch::modern(), 8).params;
-    let c = Checkpoint { model, velocity, epoch: 1, config, history: History { epochs: vec![stats] } };
+    let history = History { held_out: HeldOut::Validation, epochs: vec![stats] };
+    let c = Checkpoint { model, velocity, epoch: 1, config, history };
     let checkpoint_file = write("checkpoint.json", &|p| c.save(p).unwrap());
+    // The same checkpoint as the version before the held-out split had a
+    // name wrote it (`test_loss`, `test_accuracy`, no `held_out`), with a
+    // record of the embedded digits, from which its loader names the split.
+    let record = DataRecord {
+        train: "digits-train".into(),
+        train_images: 64,
+        train_checksum: "0123456789abcdef".into(),
+        test: "digits-validation".into(),
+        test_images: 64,
+        test_checksum: "fedcba9876543210".into(),
+    };
+    let old = Checkpoint { config: TrainConfig { data: Some(record), ..c.config.clone() }, ..c.clone() };
+    let old_checkpoint_file = write("old-checkpoint.json", &|p| {
+        old.save(p).unwrap();
+        let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        let history = v["history"].as_object_mut().unwrap();
+        history.remove("held_out").unwrap();
+        for e in history["epochs"].as_array_mut().unwrap() {
+            let e = e.as_object_mut().unwrap();
+            for (new, old) in [("held_out_loss", "test_loss"), ("held_out_accuracy", "test_accuracy")] {
+                let value = e.remove(new).unwrap();
+                e.insert(old.into(), value);
+            }
+        }
+        std::fs::write(p, serde_json::to_string(&v).unwrap()).unwrap();
+        let back = Checkpoint::load(p).unwrap();
+        assert_eq!(back.history, c.history, "the old format loads, and names the validation split");
+    });
 
     // The IDX readers take microseconds, the JSON ones milliseconds (a
     // model file is 1.3 MB): the counts keep the whole test near 10 s.
@@ -144,6 +174,13 @@ fn originals(dir: &Path) -> Vec<Original> {
         },
         Original { name: "model", kind: Kind::Model, bytes: model_file, content: None, cases: 300 },
         Original { name: "checkpoint", kind: Kind::Checkpoint, bytes: checkpoint_file, content: None, cases: 200 },
+        Original {
+            name: "checkpoint (the format before `held_out`)",
+            kind: Kind::Checkpoint,
+            bytes: old_checkpoint_file,
+            content: None,
+            cases: 100,
+        },
     ]
 }
 

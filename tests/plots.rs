@@ -1,7 +1,7 @@
 //! Each picture is well-formed SVG with the elements and labels it promises.
 
 use lenet::activation::Activation;
-use lenet::data::DIGIT_CLASSES;
+use lenet::data::{DIGIT_CLASSES, HeldOut};
 use lenet::plots::{self, Panel, Svg};
 use lenet::train::{EpochStats, History};
 use lenet::{Matrix, Sym, conv, fc, loss, worked};
@@ -107,14 +107,19 @@ fn assert_panels_tiled(svg: &Svg) -> usize {
 }
 
 fn history(n: usize) -> History {
+    history_of(n, HeldOut::Validation)
+}
+
+fn history_of(n: usize, held_out: HeldOut) -> History {
     History {
+        held_out,
         epochs: (1..=n)
             .map(|e| EpochStats {
                 epoch: e,
                 train_loss: 1.0 / e as f64,
                 train_accuracy: 1.0 - 0.1 / e as f64,
-                test_loss: 1.2 / e as f64,
-                test_accuracy: 1.0 - 0.15 / e as f64,
+                held_out_loss: 1.2 / e as f64,
+                held_out_accuracy: 1.0 - 0.15 / e as f64,
                 seconds: 1.0,
                 images_per_second: 8000.0,
             })
@@ -128,9 +133,10 @@ fn loss_and_accuracy_curves_have_two_lines_a_point_per_epoch_and_a_legend() {
         let names = elements(&svg);
         let t = texts(&svg);
         assert!(t.iter().any(|s| s == title), "{title}: texts {t:?}");
-        for label in ["train", "test", "epoch"] {
+        for label in ["train", "validation", "epoch"] {
             assert!(t.iter().any(|s| s == label), "{title}: no label {label:?} in {t:?}");
         }
+        assert!(!t.iter().any(|s| s == "test"), "{title}: the validation set called test in {t:?}");
         for e in 1..=5 {
             assert!(t.iter().any(|s| *s == e.to_string()), "{title}: no tick for epoch {e}");
         }
@@ -142,15 +148,29 @@ fn loss_and_accuracy_curves_have_two_lines_a_point_per_epoch_and_a_legend() {
 }
 
 #[test]
+fn the_held_out_line_is_named_after_its_split() {
+    for (held_out, name, other) in [(HeldOut::Validation, "validation", "test"), (HeldOut::Test, "test", "validation")]
+    {
+        let h = history_of(4, held_out);
+        for svg in [h.loss_curves(), h.accuracy_curves()] {
+            let t = texts(&svg);
+            assert!(t.iter().any(|s| s == name), "{held_out:?}: no {name:?} in {t:?}");
+            assert!(!t.iter().any(|s| s == other), "{held_out:?}: {other:?} in {t:?}");
+        }
+    }
+}
+
+#[test]
 fn history_draws_its_per_epoch_values_through_the_plain_curves() {
     let h = history(3);
-    let (train_loss, test_loss): (Vec<f64>, Vec<f64>) = h.epochs.iter().map(|e| (e.train_loss, e.test_loss)).unzip();
-    assert_eq!(h.loss_curves().as_str(), plots::loss_curves(&train_loss, &test_loss).as_str());
-    let (train_acc, test_acc): (Vec<f64>, Vec<f64>) =
-        h.epochs.iter().map(|e| (e.train_accuracy, e.test_accuracy)).unzip();
-    assert_eq!(h.accuracy_curves().as_str(), plots::accuracy_curves(&train_acc, &test_acc).as_str());
+    let (train_loss, held_out_loss): (Vec<f64>, Vec<f64>) =
+        h.epochs.iter().map(|e| (e.train_loss, e.held_out_loss)).unzip();
+    assert_eq!(h.loss_curves().as_str(), plots::loss_curves(&train_loss, &held_out_loss, "validation").as_str());
+    let (train_acc, held_out_acc): (Vec<f64>, Vec<f64>) =
+        h.epochs.iter().map(|e| (e.train_accuracy, e.held_out_accuracy)).unzip();
+    assert_eq!(h.accuracy_curves().as_str(), plots::accuracy_curves(&train_acc, &held_out_acc, "validation").as_str());
     // The swapped series draw another picture, so the comparison above can fail.
-    assert_ne!(h.loss_curves().as_str(), plots::loss_curves(&test_loss, &train_loss).as_str());
+    assert_ne!(h.loss_curves().as_str(), plots::loss_curves(&held_out_loss, &train_loss, "validation").as_str());
 }
 
 #[test]

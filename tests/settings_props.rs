@@ -22,7 +22,11 @@ fn tiny() -> &'static Split {
     SPLIT.get_or_init(|| {
         let s = data::load(&Source::Embedded).unwrap();
         let idx: Vec<usize> = (0..32).collect();
-        Split { train: s.train.subset(&idx, "digits-train"), test: s.test.subset(&idx[..16], "digits-validation") }
+        Split {
+            train: s.train.subset(&idx, "digits-train"),
+            test: s.test.subset(&idx[..16], "digits-validation"),
+            held_out: s.held_out,
+        }
     })
 }
 

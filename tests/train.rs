@@ -1,7 +1,7 @@
 //! The training loop: reproducible, learning, stopping on NaN, resumable.
 
 use lenet::Error;
-use lenet::data::{self, Source, Split};
+use lenet::data::{self, HeldOut, Source, Split};
 use lenet::train::{self, Checkpoint, EpochStats, History, Progress, TrainConfig};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -89,11 +89,13 @@ fn loss_decreases_and_files_are_written() {
     let h = &out.history.epochs;
     assert_eq!(h.len(), 3);
     assert!(h[1].train_loss < h[0].train_loss && h[2].train_loss < h[1].train_loss, "train loss must fall: {h:?}");
-    assert!(h[2].test_loss < h[0].test_loss, "test loss must fall: {h:?}");
+    assert!(h[2].held_out_loss < h[0].held_out_loss, "validation loss must fall: {h:?}");
     // Ten classes: chance is 10%. Three short epochs on 512 digits get far above it.
-    assert!(h[2].test_accuracy > 0.6, "test accuracy {}", h[2].test_accuracy);
+    assert!(h[2].held_out_accuracy > 0.6, "validation accuracy {}", h[2].held_out_accuracy);
     assert_eq!(out.test.total, 512);
-    assert_eq!(out.test.accuracy(), h[2].test_accuracy);
+    assert_eq!(out.test.accuracy(), h[2].held_out_accuracy);
+    // The embedded digits hold out a validation set, and the history says so.
+    assert_eq!(out.history.held_out, HeldOut::Validation);
     let saved: History =
         serde_json::from_str(&std::fs::read_to_string(dir.sub("run").join("history.json")).unwrap()).unwrap();
     assert_eq!(saved, out.history);
@@ -371,4 +373,98 @@ fn the_cosine_schedule_starts_at_the_learning_rate_and_ends_small() {
     assert_eq!(Checkpoint::load(&out.checkpoint).unwrap().config.lr_schedule, LrSchedule::Cosine);
     let plain = train::train(&small(dir.sub("plain"), 2), digits(), &mut train::Silent).unwrap();
     assert_ne!(out.model.params, plain.model.params, "epoch 2's rate differs: 0.01 instead of 0.016");
+}
+
+fn stats(epoch: usize) -> EpochStats {
+    EpochStats {
+        epoch,
+        train_loss: 0.5 / epoch as f64,
+        train_accuracy: 0.875,
+        held_out_loss: 0.25,
+        held_out_accuracy: 0.9375,
+        seconds: 1.5,
+        images_per_second: 5333.0,
+    }
+}
+
+#[test]
+fn the_table_names_the_held_out_split() {
+    let validation = History { held_out: HeldOut::Validation, epochs: vec![stats(1), stats(2)] };
+    let text = validation.table().to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "a heading and two epochs: {text}");
+    assert_eq!(
+        lines[0].split("  ").map(str::trim).filter(|c| !c.is_empty()).collect::<Vec<_>>(),
+        ["epoch", "train loss", "train accuracy", "validation loss", "validation accuracy"]
+    );
+    assert!(!text.contains("test"), "{text}");
+    assert_eq!(lines[2].split_whitespace().collect::<Vec<_>>(), ["2", "0.2500", "87.50%", "0.2500", "93.75%"]);
+    // Every line as wide as the heading: the columns line up.
+    assert!(lines.iter().all(|l| l.chars().count() == lines[0].chars().count()), "{text}");
+
+    let test = History { held_out: HeldOut::Test, ..validation.clone() };
+    let timed = test.timed_table().to_string();
+    assert!(timed.lines().next().unwrap().contains("test loss"), "{timed}");
+    assert!(timed.lines().next().unwrap().ends_with("seconds  images/s"), "{timed}");
+    assert!(!timed.contains("validation"), "{timed}");
+    assert_eq!(timed.lines().nth(1).unwrap().split_whitespace().collect::<Vec<_>>()[5..], ["1.50", "5333"]);
+    // The HTML of a notebook has the same cells, the heading first.
+    let html = validation.table().to_html();
+    assert!(html.starts_with("<table") && html.contains("<td") && html.contains("validation accuracy"), "{html}");
+    assert_eq!(html.matches("<tr>").count(), 3);
+}
+
+#[test]
+fn a_history_json_of_the_version_before_the_held_out_name_still_loads() {
+    // history.json as the version before wrote it: per epoch `test_loss` and
+    // `test_accuracy`, and no `held_out`.
+    let old = r#"{
+  "epochs": [
+    {
+      "epoch": 1,
+      "train_loss": 0.5,
+      "train_accuracy": 0.875,
+      "test_loss": 0.25,
+      "test_accuracy": 0.9375,
+      "seconds": 1.5,
+      "images_per_second": 5333.0
+    }
+  ]
+}"#;
+    let h: History = serde_json::from_str(old).unwrap();
+    assert_eq!(h, History { held_out: HeldOut::Test, epochs: vec![stats(1)] }, "read as the test set it called it");
+    // Written again, it says what it is, in the new names, and reads back.
+    let json = h.to_json();
+    assert!(json.contains("\"held_out\": \"test\"") && json.contains("held_out_loss"), "{json}");
+    assert!(!json.contains("test_loss"), "{json}");
+    assert_eq!(serde_json::from_str::<History>(&json).unwrap(), h);
+    let validation = History { held_out: HeldOut::Validation, ..h };
+    assert_eq!(serde_json::from_str::<History>(&validation.to_json()).unwrap(), validation);
+}
+
+#[test]
+fn a_checkpoint_of_the_version_before_the_held_out_name_resumes_to_the_same_run() {
+    let dir = TempDir::new("resume-old");
+    let full = train::train(&small(dir.sub("full"), 2), digits(), &mut train::Silent).unwrap();
+    train::train(&small(dir.sub("part"), 1), digits(), &mut train::Silent).unwrap();
+    // The checkpoint as the version before wrote it: no `held_out`, and the
+    // held-out numbers called `test_loss` and `test_accuracy`.
+    let ckpt = dir.sub("part").join("checkpoint.json");
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&ckpt).unwrap()).unwrap();
+    let history = v["history"].as_object_mut().unwrap();
+    history.remove("held_out").unwrap();
+    for e in history["epochs"].as_array_mut().unwrap() {
+        let e = e.as_object_mut().unwrap();
+        let (loss, accuracy) = (e.remove("held_out_loss").unwrap(), e.remove("held_out_accuracy").unwrap());
+        e.insert("test_loss".into(), loss);
+        e.insert("test_accuracy".into(), accuracy);
+    }
+    std::fs::write(&ckpt, serde_json::to_string(&v).unwrap()).unwrap();
+    let resumed = train::resume(&ckpt, Some(2), None, digits(), &mut train::Silent).unwrap();
+    assert_eq!(resumed.model.params, full.model.params);
+    assert_eq!(resumed.history.held_out, HeldOut::Validation);
+    assert_eq!(untimed(&resumed.history), untimed(&full.history), "the old epoch's numbers are read");
+    // The history written after resuming is in the new format.
+    let written = std::fs::read_to_string(dir.sub("part").join("history.json")).unwrap();
+    assert!(written.contains("\"held_out\": \"validation\"") && !written.contains("test_loss"), "{written}");
 }

@@ -48,6 +48,7 @@ impl Affine {
     }
 }
 
+// ANCHOR: rotate_scale
 /// The image turned counter-clockwise (as it is seen, rows running down) by
 /// `theta` radians and scaled by `scale`, both about its centre, bilinear
 /// between pixels and 0 where nothing comes from.
@@ -71,7 +72,9 @@ pub fn rotate_scale<F: Real>(image: ArrayView2<F>, theta: f64, scale: f64) -> Ar
     let source = rotate_scale_source(image.dim(), theta, scale);
     resample(image, |i, j| source(i as f64, j as f64))
 }
+// ANCHOR_END: rotate_scale
 
+// ANCHOR: rotate_scale_source
 /// The inverse map of [`rotate_scale`] on an image of `dim` (rows,
 /// columns), x_src = R(−θ)(x − c)/s + c, from a (row, column) position to
 /// the position it takes its value from; any real position, so that another
@@ -95,3 +98,4 @@ pub fn rotate_scale_source(dim: (usize, usize), theta: f64, scale: f64) -> impl 
         (cr - ys, cc + xs)
     }
 }
+// ANCHOR_END: rotate_scale_source

@@ -5,6 +5,7 @@
 use crate::element::Real;
 use ndarray::{Array2, ArrayView2};
 
+// ANCHOR: bilinear
 /// The image's value at the real position (r, c) (row and column, counted
 /// from 0 as Rust indexes; pixel (i, j) sits at the integer point (i, j)),
 /// with every pixel outside the image taken as 0:
@@ -43,7 +44,9 @@ pub fn bilinear<F: Real>(image: ArrayView2<F>, r: f64, c: f64) -> f64 {
         + a * (1.0 - b) * pixel(i + 1, j)
         + a * b * pixel(i + 1, j + 1)
 }
+// ANCHOR_END: bilinear
 
+// ANCHOR: resample
 /// The image resampled through an inverse map: out_{i,j} = v(source(i, j))
 /// with v the [`bilinear`] interpolation of `image`. Mapping each output
 /// pixel back to where it comes from (rather than each input pixel forward)
@@ -54,6 +57,7 @@ pub fn resample<F: Real>(image: ArrayView2<F>, source: impl Fn(usize, usize) -> 
         F::of(bilinear(image.view(), r, c))
     })
 }
+// ANCHOR_END: resample
 
 #[cfg(test)]
 mod tests {

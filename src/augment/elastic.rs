@@ -44,6 +44,7 @@ impl Elastic {
     }
 }
 
+// ANCHOR: displacement_field
 /// A random displacement field (Δr, Δc) of the given (rows, columns):
 ///
 /// Δ = α · (G_σ ∗ U),  U_{i,j} uniform in [−1, 1), one field for rows, one for columns,
@@ -69,7 +70,9 @@ pub fn displacement_field(rng: &mut Rng, dim: (usize, usize), sigma: f64, alpha:
     let dr = field();
     (dr, field())
 }
+// ANCHOR_END: displacement_field
 
+// ANCHOR: gaussian_smooth
 /// The field smoothed by a Gaussian of standard deviation σ pixels,
 /// truncated at 3σ and renormalised at the border:
 ///
@@ -111,7 +114,9 @@ fn smoothing_matrix(n: usize, sigma: f64) -> Array2<f64> {
     }
     k
 }
+// ANCHOR_END: gaussian_smooth
 
+// ANCHOR: displace
 /// The image with each pixel fetched from its displaced position:
 ///
 /// out_{i,j} = v(i + Δr_{i,j}, j + Δc_{i,j}),
@@ -134,3 +139,4 @@ pub fn displace<F: Real>(image: ArrayView2<F>, dr: &Array2<f64>, dc: &Array2<f64
     );
     resample(image, |i, j| (i as f64 + dr[[i, j]], j as f64 + dc[[i, j]]))
 }
+// ANCHOR_END: displace

@@ -155,6 +155,7 @@ impl Augment {
         Ok(())
     }
 
+    // ANCHOR: apply
     /// One image augmented: rotated and scaled, elastically distorted,
     /// shifted, then mirrored, each only if chosen,
     ///
@@ -191,6 +192,7 @@ impl Augment {
             None => out,
         }
     }
+    // ANCHOR_END: apply
 
     /// Every image of a batch (N×1×H×W, the layout of
     /// [`Dataset::batch`](crate::data::Dataset::batch)) augmented in place,

@@ -47,6 +47,7 @@ impl Shift {
     }
 }
 
+// ANCHOR: translate
 /// The image translated by `dr` rows down and `dc` columns right, with 0
 /// where nothing comes from:
 ///
@@ -67,3 +68,4 @@ pub fn translate<F: Real>(image: ArrayView2<F>, dr: isize, dc: isize) -> Array2<
         }
     })
 }
+// ANCHOR_END: translate

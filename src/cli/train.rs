@@ -5,7 +5,7 @@ use super::Error;
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use lenet::augment::Augment;
-use lenet::data::{self, Source};
+use lenet::data::{self, HeldOut, Source};
 use lenet::model::Arch;
 use lenet::train::{self, EpochStats, LrSchedule, Outcome, Progress, ResumeOptions, RunFolder, TrainConfig};
 use std::fmt::Write;
@@ -113,10 +113,15 @@ pub struct Args {
     /// the checkpoint's run trained on other data.
     #[arg(long)]
     other_data: bool,
-    /// Print only the final metrics, as one JSON object, on stdout.
+    /// Print only the final metrics, as one JSON object, on stdout. The
+    /// held-out split's keys carry its name: `held_out` is `"validation"`
+    /// (embedded digits) or `"test"` (mnist, fashion-mnist), and the final
+    /// model's loss, accuracy and image count on it are
+    /// `validation_loss`, `validation_accuracy`, `validation_images` or
+    /// `test_loss`, `test_accuracy`, `test_images`.
     #[arg(long)]
     json: bool,
-    /// Use only the first N training and N test images (for quick tests).
+    /// Use only the first N training and N held-out images (for quick tests).
     #[arg(long, hide = true)]
     limit: Option<usize>,
 }
@@ -125,6 +130,8 @@ pub struct Args {
 /// terminal).
 struct Bars {
     bar: Option<ProgressBar>,
+    /// The held-out split's name, for the end of each epoch's bar.
+    held_out: HeldOut,
 }
 
 impl Progress for Bars {
@@ -150,10 +157,11 @@ impl Progress for Bars {
     fn epoch_end(&mut self, s: &EpochStats) {
         if let Some(bar) = self.bar.take() {
             bar.finish_with_message(format!(
-                "loss {:.4}  acc {:.2}%  test {:.2}%  {:.1} s  {:.0} images/s",
+                "loss {:.4}  acc {:.2}%  {} {:.2}%  {:.1} s  {:.0} images/s",
                 s.train_loss,
                 100.0 * s.train_accuracy,
-                100.0 * s.test_accuracy,
+                self.held_out,
+                100.0 * s.held_out_accuracy,
                 s.seconds,
                 s.images_per_second
             ));
@@ -230,7 +238,7 @@ pub fn run(args: Args) -> Result<(), Error> {
     let source = Source::parse(&args.dataset, args.data.clone())?;
     // Both splits, 28×28 images, neither empty: checked before training.
     let split = data::load_for_training(&source)?;
-    let mut bars = Bars { bar: None };
+    let mut bars = Bars { bar: None, held_out: split.held_out };
     let wall = Instant::now();
     let outcome: Outcome = match &args.resume {
         Some(path) => {
@@ -287,15 +295,20 @@ pub fn run(args: Args) -> Result<(), Error> {
     let images: f64 = h.epochs.iter().map(|e| e.images_per_second * e.seconds).sum();
     let train_seconds = h.total_seconds();
     let last = h.last().cloned().unwrap_or_default();
+    // What the held-out split is, from the data trained on (a resumed
+    // run's history says the same: `train` sets it from the data).
+    let held_out = split.held_out;
     if args.json {
+        let name = held_out.name();
         let v = serde_json::json!({
             "dataset": source.name(),
             "epochs": h.epochs.len(),
             "train_loss": last.train_loss,
             "train_accuracy": last.train_accuracy,
-            "test_loss": outcome.test.loss,
-            "test_accuracy": outcome.test.accuracy(),
-            "test_images": outcome.test.total,
+            "held_out": name,
+            format!("{name}_loss"): outcome.test.loss,
+            format!("{name}_accuracy"): outcome.test.accuracy(),
+            format!("{name}_images"): outcome.test.total,
             "train_seconds": train_seconds,
             "wall_seconds": wall_seconds,
             "images_per_second": if train_seconds > 0.0 { images / train_seconds } else { 0.0 },
@@ -304,11 +317,10 @@ pub fn run(args: Args) -> Result<(), Error> {
         });
         super::output::print(&format!("{v}\n"))?;
     } else {
-        let mut text = h.table();
+        let mut text = h.timed_table().to_string();
         let _ = writeln!(
             text,
-            "{} accuracy {:.2}% ({} of {}) on {}; {:.1} s training, {:.1} s in all",
-            source.name(),
+            "{held_out} accuracy {:.2}% ({} of {}) on {}; {:.1} s training, {:.1} s in all",
             100.0 * outcome.test.accuracy(),
             outcome.test.correct,
             outcome.test.total,

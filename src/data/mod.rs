@@ -33,6 +33,7 @@ pub use idx::{DataError, NUM_CLASSES};
 
 use crate::Real;
 use ndarray::Array4;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -146,7 +147,47 @@ impl Dataset {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Split {
     pub train: Dataset,
+    /// The held-out split (its field name is older than [`HeldOut`]: for the
+    /// embedded digits it is the validation set).
     pub test: Dataset,
+    /// What the held-out split is, which decides what training calls it.
+    pub held_out: HeldOut,
+}
+
+/// What a data set's held-out split is: the images training is measured on
+/// and never trained on. The name matters because the two have different
+/// jobs: a validation set is looked at to choose settings (epochs,
+/// augmentation, …), so its score is biased by those choices; a test set is
+/// meant to be looked at once, after every choice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HeldOut {
+    /// A validation set: the embedded digits' 2,000, split off MNIST's
+    /// training images.
+    Validation,
+    /// The data set's official test set (the `t10k-*` files of MNIST and
+    /// Fashion-MNIST). The default, because every held-out split was called
+    /// "test" before this type existed: a history or checkpoint written then
+    /// says nothing else.
+    #[default]
+    Test,
+}
+
+impl HeldOut {
+    /// `validation` or `test`, as the command line, the history's table and
+    /// the plots write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            HeldOut::Validation => "validation",
+            HeldOut::Test => "test",
+        }
+    }
+}
+
+impl fmt::Display for HeldOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Which data set to load; `Some(dir)` reads the four standard file names
@@ -181,6 +222,15 @@ impl Source {
             Source::Embedded => "digits",
             Source::Mnist(_) => "mnist",
             Source::FashionMnist(_) => "fashion-mnist",
+        }
+    }
+
+    /// What its held-out split is: the validation digits for the embedded
+    /// data set, the official test set for MNIST and Fashion-MNIST.
+    pub fn held_out(&self) -> HeldOut {
+        match self {
+            Source::Embedded => HeldOut::Validation,
+            Source::Mnist(_) | Source::FashionMnist(_) => HeldOut::Test,
         }
     }
 
@@ -250,7 +300,7 @@ enum Parts {
 /// one image.
 pub fn load(source: &Source) -> Result<Split, DataError> {
     let (train, test) = load_parts(source, Parts::Both, None)?;
-    Ok(Split { train: train.expect("both parts were loaded"), test })
+    Ok(Split { train: train.expect("both parts were loaded"), test, held_out: source.held_out() })
 }
 
 /// Loads both splits for training LeNet: like [`load`], and every image
@@ -258,7 +308,7 @@ pub fn load(source: &Source) -> Result<Split, DataError> {
 /// pixels are read.
 pub fn load_for_training(source: &Source) -> Result<Split, DataError> {
     let (train, test) = load_parts(source, Parts::Both, Some(LENET_IMAGE_SIZE))?;
-    Ok(Split { train: train.expect("both parts were loaded"), test })
+    Ok(Split { train: train.expect("both parts were loaded"), test, held_out: source.held_out() })
 }
 
 /// Loads only the test split for evaluating LeNet (for MNIST and
@@ -359,10 +409,11 @@ fn check_size_and_count(d: &Dataset, path: &Path, size: Option<(usize, usize)>) 
 
 /// Loads the four standard files from `dir`; `dataset` prefixes the split
 /// names and `hint` tells the user how to get missing files. Any image size
-/// is accepted (both splits must agree); an empty split is refused.
+/// is accepted (both splits must agree); an empty split is refused. The
+/// `t10k-*` files are a test set ([`HeldOut::Test`]).
 pub fn load_dir(dir: &Path, dataset: &str, hint: &str) -> Result<Split, DataError> {
     let (train, test) = load_dir_parts(dir, dataset, hint, Parts::Both, None)?;
-    Ok(Split { train: train.expect("both parts were loaded"), test })
+    Ok(Split { train: train.expect("both parts were loaded"), test, held_out: HeldOut::Test })
 }
 
 fn load_dir_parts(

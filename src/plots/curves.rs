@@ -1,4 +1,5 @@
-//! Line charts over epochs: loss and accuracy of training and test.
+//! Line charts over epochs: loss and accuracy of training and of the
+//! held-out split (validation or test set).
 
 use super::{Svg, draw_svg, font};
 use plotters::prelude::*;
@@ -100,20 +101,26 @@ where
     Ok(())
 }
 
-/// Training and test loss (mean cross-entropy) per epoch: `train` and `test`
-/// hold one value per epoch, epoch 1 first (`train::History::loss_curves`
-/// passes a run's).
-pub fn loss_curves(train: &[f64], test: &[f64]) -> Svg {
+/// Training and held-out loss (mean cross-entropy) per epoch: `train` and
+/// `held_out` hold one value per epoch, epoch 1 first, and `held_out_name`
+/// names the second line in the legend (`validation` or `test`;
+/// `train::History::loss_curves` passes a run's).
+pub fn loss_curves(train: &[f64], held_out: &[f64], held_out_name: &str) -> Svg {
     line_chart(
         "Loss",
         "mean cross-entropy",
-        &[Series::new("train", train.to_vec()), Series::new("test", test.to_vec())],
+        &[Series::new("train", train.to_vec()), Series::new(held_out_name, held_out.to_vec())],
     )
 }
 
-/// Training and test accuracy per epoch, given as fractions (0 to 1) and
-/// drawn in percent (`train::History::accuracy_curves` passes a run's).
-pub fn accuracy_curves(train: &[f64], test: &[f64]) -> Svg {
+/// Training and held-out accuracy per epoch, given as fractions (0 to 1) and
+/// drawn in percent, the second line named `held_out_name`
+/// (`train::History::accuracy_curves` passes a run's).
+pub fn accuracy_curves(train: &[f64], held_out: &[f64], held_out_name: &str) -> Svg {
     let percent = |a: &[f64]| a.iter().map(|v| 100.0 * v).collect();
-    line_chart("Accuracy", "accuracy (%)", &[Series::new("train", percent(train)), Series::new("test", percent(test))])
+    line_chart(
+        "Accuracy",
+        "accuracy (%)",
+        &[Series::new("train", percent(train)), Series::new(held_out_name, percent(held_out))],
+    )
 }

@@ -16,6 +16,7 @@
 //! checks apply, and every error is a [`ModelError`] naming the file.
 
 use super::{History, TrainConfig};
+use crate::data::HeldOut;
 use crate::model::file::{self, ModelError, Problem, err};
 use crate::model::{LeNet, Params};
 use serde_json::{Value, json};
@@ -84,11 +85,27 @@ impl Checkpoint {
         let config: TrainConfig = serde_json::from_value(v.get("config").cloned().unwrap_or(Value::Null))
             .map_err(|e| err(path, Problem::Json(format!("config: {e}"))))?;
         config.validate().map_err(|e| err(path, Problem::Setting(e)))?;
-        let history: History = serde_json::from_value(v.get("history").cloned().unwrap_or(Value::Null))
+        let mut history: History = serde_json::from_value(v.get("history").cloned().unwrap_or(Value::Null))
             .map_err(|e| err(path, Problem::Json(format!("history: {e}"))))?;
+        if v["history"].get("held_out").is_none() {
+            history.held_out = held_out_of_old(&config);
+        }
         if history.epochs.len() != epoch {
             return Err(field("history", "one entry per finished epoch"));
         }
         Ok(Checkpoint { model: file::model_from(path, arch, params)?, velocity, epoch, config, history })
+    }
+}
+
+/// The held-out split of a checkpoint written before its history named it:
+/// the validation set when the data it records held out the embedded
+/// digits' validation split (`digits-validation`, the name
+/// `data::embedded::validation` gives it), else the test set, which is what
+/// such a checkpoint called it (and so does one older still, with no data
+/// record).
+fn held_out_of_old(config: &TrainConfig) -> HeldOut {
+    match &config.data {
+        Some(d) if d.test == "digits-validation" => HeldOut::Validation,
+        _ => HeldOut::Test,
     }
 }

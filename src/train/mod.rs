@@ -3,7 +3,8 @@
 //! Each epoch visits the training images in a fresh shuffled order (seeded
 //! by the run's seed and the epoch), in minibatches; each batch takes one SGD
 //! step on the gradient of its mean loss. After each epoch the model is
-//! measured on the test set, and the history and a checkpoint are written to
+//! measured on the held-out split (the validation set of the embedded
+//! digits, the test set of MNIST and Fashion-MNIST), and the history and a checkpoint are written to
 //! the run folder, so an interrupted run can be resumed exactly.
 //!
 //! | file | its one job |
@@ -29,7 +30,7 @@ pub mod run_folder;
 pub use checkpoint::Checkpoint;
 pub use config::{DataRecord, LrSchedule, TrainConfig};
 pub use eval::{Evaluation, evaluate};
-pub use history::{EpochStats, History};
+pub use history::{EpochStats, EpochTable, History};
 pub use lock::RunLock;
 pub use run::{
     Outcome, Progress, ResumeOptions, Silent, augment_rng, epoch_order, resume, resume_with, train, train_from,

@@ -1,5 +1,6 @@
 //! The training loop: for each epoch, `train_epoch` (shuffled minibatches,
-//! one SGD step each) → [`evaluate`] on the test set → save the checkpoint
+//! one SGD step each) → [`evaluate`] on the held-out split (validation or
+//! test set, see [`crate::data::HeldOut`]) → save the checkpoint
 //! and the history, with a stop and a clear message when the loss stops
 //! being a number.
 
@@ -34,11 +35,13 @@ pub struct Silent;
 impl Progress for Silent {}
 
 /// What a finished run leaves: the model, its history and the evaluation of
-/// the final model on the test set.
+/// the final model on the held-out split.
 #[derive(Debug)]
 pub struct Outcome {
     pub model: LeNet<f32>,
     pub history: History,
+    /// The final model on the data's held-out split (`Split::test`): the
+    /// validation or the test set, as `history.held_out` says.
     pub test: Evaluation,
     /// Where the last checkpoint was written.
     pub checkpoint: PathBuf,
@@ -105,7 +108,8 @@ pub fn train_from(
 ) -> Result<Outcome, Error> {
     let config = &TrainConfig { arch: model.arch, ..config.clone() };
     let velocity = model.params.zeros_like();
-    run(config, Start { model, velocity, epoch: 0, history: History::default(), last_good: None }, data, progress)
+    let history = History::new(data.held_out);
+    run(config, Start { model, velocity, epoch: 0, history, last_good: None }, data, progress)
 }
 
 /// Continues the run saved in the checkpoint at `path` up to `epochs` epochs
@@ -200,6 +204,9 @@ fn run(config: &TrainConfig, start: Start, data: &Split, progress: &mut dyn Prog
     // The checkpoint records what the run trains on, for resume to check.
     let config = &TrainConfig { data: Some(DataRecord::of(data)), ..config.clone() };
     let Start { mut model, velocity, epoch: done, mut history, mut last_good } = start;
+    // What the epochs from here on are measured on (a resumed run's history
+    // may be older than the name, or, with `other_data`, of other data).
+    history.held_out = data.held_out;
     let folder = RunFolder::new(&config.out_dir);
     // Before the first epoch: the folder is this run's alone, and every file
     // the run writes can be written.
@@ -217,8 +224,8 @@ fn run(config: &TrainConfig, start: Start, data: &Split, progress: &mut dyn Prog
     for epoch in done + 1..=config.epochs {
         let trained = train_epoch(&mut model, &mut sgd, config, epoch, &data.train, n, progress)
             .map_err(|at| at.error(config, epoch, last_good.take()))?;
-        let test = evaluate(&model, &data.test, config.limit, config.threads);
-        let stats = trained.stats(epoch, &test);
+        let held_out = evaluate(&model, &data.test, config.limit, config.threads);
+        let stats = trained.stats(epoch, &held_out);
         history.epochs.push(stats.clone());
         let path = save(&model, &sgd, epoch, &history)?;
         folder.write_history(&history)?;
@@ -258,14 +265,14 @@ struct Trained {
 }
 
 impl Trained {
-    fn stats(&self, epoch: usize, test: &Evaluation) -> EpochStats {
+    fn stats(&self, epoch: usize, held_out: &Evaluation) -> EpochStats {
         let seen = self.seen.max(1) as f64;
         EpochStats {
             epoch,
             train_loss: self.loss_sum / seen,
             train_accuracy: self.correct as f64 / seen,
-            test_loss: test.loss,
-            test_accuracy: test.accuracy(),
+            held_out_loss: held_out.loss,
+            held_out_accuracy: held_out.accuracy(),
             seconds: self.seconds,
             images_per_second: self.seen as f64 / self.seconds,
         }

@@ -6,10 +6,10 @@
 //! | [`CHECKPOINT_FILE`] | after every epoch | what resuming needs ([`Checkpoint`]) |
 //! | [`HISTORY_FILE`] | after every epoch, and at the end | one [`EpochStats`](super::EpochStats) per epoch |
 //! | [`MODEL_FILE`] | at the end | the trained model ([`crate::model::file`]) |
-//! | [`LOSS_PLOT`], [`ACCURACY_PLOT`] | at the end | training and test curves |
+//! | [`LOSS_PLOT`], [`ACCURACY_PLOT`] | at the end | training and held-out (validation or test) curves |
 //! | [`KERNELS_PLOT`] | at the end | conv1's six 5×5 kernels |
-//! | [`CONFUSION_PLOT`] | at the end | the test set's confusion matrix |
-//! | [`FEATURE_MAPS_PLOT`] | at the end | the first test image through conv1 and conv2 |
+//! | [`CONFUSION_PLOT`] | at the end | the held-out split's confusion matrix |
+//! | [`FEATURE_MAPS_PLOT`] | at the end | the held-out split's first image through conv1 and conv2 |
 //! | [`LOCK_FILE`] | while a run writes the folder (removed at its end) | the id of the process that holds the folder ([`RunLock`](super::RunLock)) |
 
 use super::checkpoint::Checkpoint;
@@ -31,15 +31,15 @@ pub const CHECKPOINT_FILE: &str = "checkpoint.json";
 pub const HISTORY_FILE: &str = "history.json";
 /// The final model.
 pub const MODEL_FILE: &str = "model.json";
-/// Training and test loss per epoch.
+/// Training and held-out (validation or test) loss per epoch.
 pub const LOSS_PLOT: &str = "loss.svg";
-/// Training and test accuracy per epoch.
+/// Training and held-out (validation or test) accuracy per epoch.
 pub const ACCURACY_PLOT: &str = "accuracy.svg";
 /// The kernels of conv1.
 pub const KERNELS_PLOT: &str = "kernels.svg";
-/// The confusion matrix on the test set.
+/// The confusion matrix on the held-out split.
 pub const CONFUSION_PLOT: &str = "confusion.svg";
-/// The feature maps of the first test image.
+/// The feature maps of the held-out split's first image.
 pub const FEATURE_MAPS_PLOT: &str = "feature_maps.svg";
 
 /// The folder of one training run.
