@@ -75,15 +75,17 @@ plots::lenet_diagram(&Arch::modern())
 //
 // Each image is 28×28 grey levels, scaled to $[0, 1]$. The 2,000 digits held
 // out of training are the **validation** digits, as in chapter 5 and in
-// `lenet train --help`; the code calls the held-out part of a data set `test`
-// (for MNIST it is the official test set), so the outputs below say "test".
-// They are a validation set all the same: this chapter looks at them after
-// every epoch, and a set that guides the choices made in training can no longer
-// give an unbiased final score. The first eight training images with their
-// labels:
+// `lenet train --help`, and the outputs below call them so: the data set
+// knows what its held-out split is (`split.held_out`, a validation set here, the
+// official test set for MNIST), and the training history takes the name from
+// it. The field that holds the held-out split is still called `test`
+// (`split.test`, `outcome.test`). It is a validation set because this chapter
+// looks at it after every epoch, and a set that guides the choices made in
+// training can no longer give an unbiased final score. The first eight training
+// images with their labels:
 
 // %%
-println!("{} training images, {} test images", split.train.len(), split.test.len());
+println!("{} training images, {} {} images", split.train.len(), split.test.len(), split.held_out);
 
 // %%
 let (first, first_labels) = split.train.batch::<f32>(&(0..8).collect::<Vec<_>>());
@@ -115,7 +117,7 @@ let config = TrainConfig {
     ..TrainConfig::default()
 };
 let first = train::train(&config, &split, &mut Silent).expect("training");
-println!("test accuracy after {} epochs: {:.2}%", first.history.epochs.len(), 100.0 * first.test.accuracy());
+println!("{} accuracy after {} epochs: {:.2}%", first.history.held_out, first.history.epochs.len(), 100.0 * first.test.accuracy());
 
 // %% [markdown]
 // `train::resume` picks the run up from that checkpoint and continues it to a
@@ -127,11 +129,11 @@ println!("test accuracy after {} epochs: {:.2}%", first.history.epochs.len(), 10
 
 // %%
 let second = train::resume(&first.checkpoint, Some(6), None, &split, &mut Silent).expect("training");
-println!("test accuracy after {} epochs: {:.2}%", second.history.epochs.len(), 100.0 * second.test.accuracy());
+println!("{} accuracy after {} epochs: {:.2}%", second.history.held_out, second.history.epochs.len(), 100.0 * second.test.accuracy());
 
 // %%
 let outcome = train::resume(&second.checkpoint, Some(8), None, &split, &mut Silent).expect("training");
-println!("test accuracy after {} epochs: {:.2}%", outcome.history.epochs.len(), 100.0 * outcome.test.accuracy());
+println!("{} accuracy after {} epochs: {:.2}%", outcome.history.held_out, outcome.history.epochs.len(), 100.0 * outcome.test.accuracy());
 
 // %% [markdown]
 // > [!TIP]
@@ -157,19 +159,11 @@ println!("{seconds:.1} s of training, {:.0} images per second",
 // %% [markdown]
 // Loss and accuracy per epoch. The training numbers are averaged over the
 // minibatches as they were trained on; the validation numbers are measured at the end of
-// each epoch.
+// each epoch. `History::table` lays them out, each column headed by what it
+// measured (it is the table `lenet train` prints, without the timings).
 
 // %%
-let rows: Vec<[String; 5]> = std::iter::once(["epoch", "train loss", "train accuracy", "test loss", "test accuracy"].map(String::from))
-    .chain(outcome.history.epochs.iter().map(|e| [
-        e.epoch.to_string(),
-        format!("{:.4}", e.train_loss),
-        format!("{:.2}%", 100.0 * e.train_accuracy),
-        format!("{:.4}", e.test_loss),
-        format!("{:.2}%", 100.0 * e.test_accuracy),
-    ]))
-    .collect();
-Matrix::from_rows(&rows)
+outcome.history.table()
 
 // %%
 outcome.history.loss_curves()
@@ -439,7 +433,7 @@ fn accuracy_table(runs: &[(Init, Result<train::History, String>)]) -> Matrix<Str
         Ok(h) => [
             i.name(),
             format!("{:.4}", h.epochs[0].train_loss),
-            h.epochs.iter().map(|e| format!("{:.2}%", 100.0 * e.test_accuracy)).collect::<Vec<_>>().join(", "),
+            h.epochs.iter().map(|e| format!("{:.2}%", 100.0 * e.held_out_accuracy)).collect::<Vec<_>>().join(", "),
         ],
         Err(e) => [i.name(), "–".into(), e.clone()],
     });
@@ -448,7 +442,7 @@ fn accuracy_table(runs: &[(Init, Result<train::History, String>)]) -> Matrix<Str
 fn curves(runs: &[(Init, Result<train::History, String>)], title: &str) -> lenet::plots::Svg {
     let series: Vec<Series> = runs.iter().filter_map(|(i, run)| {
         let h = run.as_ref().ok()?;
-        Some(Series::new(i.name(), h.epochs.iter().map(|e| 100.0 * e.test_accuracy).collect()))
+        Some(Series::new(i.name(), h.epochs.iter().map(|e| 100.0 * e.held_out_accuracy).collect()))
     }).collect();
     line_chart(title, "validation accuracy (%)", &series)
 }

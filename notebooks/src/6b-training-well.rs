@@ -41,9 +41,11 @@
 // digits, which no run trains on. A **test set** is measured once, at the very
 // end, after every choice has been made (MNIST's official 10,000 test digits, say,
 // which `lenet eval --dataset mnist` reads; the embedded digits all come from
-// MNIST's training set). As in chapter 6, the code calls the held-out part of
-// a data set `test` (`outcome.test`, `test_accuracy`); in this section that
-// part is always the validation digits, and the outputs say so.
+// MNIST's training set). As in chapter 6, the field that holds the held-out
+// part of a data set is called `test` (`split.test`, `outcome.test`), and a
+// training history calls its numbers `held_out_loss` and `held_out_accuracy`,
+// with the name of the split in `History::held_out`; in this section that part
+// is always the validation digits, and the outputs say so.
 
 // %% [markdown]
 // The first code cell is the set-up of chapter 6: fast code (`:opt 3`, without
@@ -141,19 +143,20 @@ println!("validation accuracy after {EPOCHS} epochs: {:.2}%", 100.0 * plain.vali
 // measured at the end of each epoch.
 
 // %%
-/// Training against validation, one series each, for a chart over the epochs.
-fn versus(history: &History, train: fn(&train::EpochStats) -> f64, validation: fn(&train::EpochStats) -> f64) -> [Series; 2] {
+/// Training against the held-out split (here the validation digits), one
+/// series each, for a chart over the epochs.
+fn versus(history: &History, train: fn(&train::EpochStats) -> f64, held_out: fn(&train::EpochStats) -> f64) -> [Series; 2] {
     [
         Series::new("training", history.epochs.iter().map(train).collect()),
-        Series::new("validation", history.epochs.iter().map(validation).collect()),
+        Series::new(history.held_out.name(), history.epochs.iter().map(held_out).collect()),
     ]
 }
 line_chart("Loss, no augmentation, no weight decay", "mean cross-entropy",
-           &versus(&plain.history, |e| e.train_loss, |e| e.test_loss))
+           &versus(&plain.history, |e| e.train_loss, |e| e.held_out_loss))
 
 // %%
 line_chart("Accuracy, no augmentation, no weight decay", "accuracy (%)",
-           &versus(&plain.history, |e| 100.0 * e.train_accuracy, |e| 100.0 * e.test_accuracy))
+           &versus(&plain.history, |e| 100.0 * e.train_accuracy, |e| 100.0 * e.held_out_accuracy))
 
 // %% [markdown]
 // The first epochs set the scale of the loss chart, and squeeze the rest
@@ -166,19 +169,13 @@ fn from_epoch(first: usize, values: Vec<f64>) -> Vec<f64> {
     values.into_iter().enumerate().map(|(i, v)| if i + 1 < first { f64::NAN } else { v }).collect()
 }
 line_chart("Validation loss from epoch 3, no augmentation, no weight decay", "mean cross-entropy",
-           &[Series::new("validation", from_epoch(3, plain.history.epochs.iter().map(|e| e.test_loss).collect()))])
+           &[Series::new("validation", from_epoch(3, plain.history.epochs.iter().map(|e| e.held_out_loss).collect()))])
+
+// %% [markdown]
+// Every epoch in numbers (`History::table`, as in chapter 6):
 
 // %%
-let rows: Vec<[String; 5]> = std::iter::once(["epoch", "training loss", "training accuracy", "validation loss", "validation accuracy"].map(String::from))
-    .chain(plain.history.epochs.iter().map(|e| [
-        e.epoch.to_string(),
-        format!("{:.4}", e.train_loss),
-        format!("{:.2}%", 100.0 * e.train_accuracy),
-        format!("{:.4}", e.test_loss),
-        format!("{:.2}%", 100.0 * e.test_accuracy),
-    ]))
-    .collect();
-Matrix::from_rows(&rows)
+plain.history.table()
 
 // %% [markdown]
 // The same run in a few lines: where the validation loss was lowest, where it
@@ -187,16 +184,16 @@ Matrix::from_rows(&rows)
 // %%
 {
     let epochs = &plain.history.epochs;
-    let lowest = epochs.iter().min_by(|a, b| a.test_loss.total_cmp(&b.test_loss)).expect("20 epochs");
+    let lowest = epochs.iter().min_by(|a, b| a.held_out_loss.total_cmp(&b.held_out_loss)).expect("20 epochs");
     let last = epochs.last().expect("20 epochs");
     println!("lowest validation loss {:.4} after epoch {}; after epoch {} it is {:.4}, {:.0}% higher",
-             lowest.test_loss, lowest.epoch, last.epoch, last.test_loss, 100.0 * (last.test_loss / lowest.test_loss - 1.0));
+             lowest.held_out_loss, lowest.epoch, last.epoch, last.held_out_loss, 100.0 * (last.held_out_loss / lowest.held_out_loss - 1.0));
     println!("training loss over the same epochs: {:.4} → {:.4}, {:.0} times lower",
              lowest.train_loss, last.train_loss, lowest.train_loss / last.train_loss);
-    let top = epochs.iter().map(|e| e.test_accuracy).fold(0.0, f64::max);
-    let reached = epochs.iter().find(|e| e.test_accuracy == top).expect("20 epochs");
+    let top = epochs.iter().map(|e| e.held_out_accuracy).fold(0.0, f64::max);
+    let reached = epochs.iter().find(|e| e.held_out_accuracy == top).expect("20 epochs");
     println!("validation accuracy: {:.2}% after epoch {}; its highest, {:.2}%, first after epoch {}",
-             100.0 * lowest.test_accuracy, lowest.epoch, 100.0 * top, reached.epoch);
+             100.0 * lowest.held_out_accuracy, lowest.epoch, 100.0 * top, reached.epoch);
     let fitted = epochs.iter().find(|e| e.train_accuracy >= 0.999).expect("a fitted epoch");
     println!("training accuracy: {:.2}% in epoch {}, the first above 99.9%", 100.0 * fitted.train_accuracy, fitted.epoch);
     println!("final weights: {:.2}% of the training digits right, {:.2}% of the validation digits",
@@ -497,7 +494,7 @@ Matrix::from_rows(&table)
     let pick = |augment: Augment, weight_decay: f64| {
         let r = runs.iter().find(|r| r.augment == augment && r.weight_decay == weight_decay).expect("a run");
         let name = if weight_decay == 0.0 { format!("{augment}, λ = 0") } else { augment.to_string().replace(',', ", ") };
-        Series::new(name, r.history.epochs.iter().map(|e| e.test_loss).collect())
+        Series::new(name, r.history.epochs.iter().map(|e| e.held_out_loss).collect())
     };
     line_chart("Validation loss per epoch", "mean cross-entropy",
                &[pick(Augment::none(), 0.0), pick(Augment::none(), 5e-4), pick(elastic, 5e-4), pick(Augment::all(), 5e-4)])
