@@ -166,8 +166,9 @@ impl Augment {
     /// other draws of a seed as they were). With both of the first two, a pixel p comes from
     /// A⁻¹(p + Δ(p)) ([`rotate_scale_source`] of the displaced position),
     /// so the image is interpolated once rather than twice (each bilinear
-    /// resampling blurs a little), at the cost of one. The shift comes last
-    /// because it is exact (no interpolation, no blur).
+    /// resampling blurs a little), at the cost of one. The shift and the
+    /// mirror come after the resampling because they are exact (no
+    /// interpolation, no blur).
     ///
     /// # Panics
     /// If a parameter is out of the range [`Augment::validate`] checks.
