@@ -236,7 +236,7 @@ fn train_augment_runs_records_the_choice_and_names_a_bad_value() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.contains("invalid value 'shift,foo' for '--augment <LIST>'")
-            && stderr.contains("shift, affine and elastic, or none, got shift,foo"),
+            && stderr.contains("shift, affine, elastic and mirror, or none, got shift,foo"),
         "{stderr}"
     );
     assert!(!stderr.contains("panicked") && !bad.exists(), "{stderr}");
