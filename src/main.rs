@@ -20,7 +20,9 @@ enum Command {
     /// Fetch MNIST or Fashion-MNIST, SHA-256 checked, into the cache folder.
     Download(cli::download::Args),
     /// Train LeNet; writes history, checkpoints, the model and plots to a run folder.
-    Train(cli::train::Args),
+    // Boxed: its many options make it the largest variant by far (clippy's
+    // large_enum_variant).
+    Train(Box<cli::train::Args>),
     /// Measure a saved model: accuracy and confusion matrix.
     Eval(cli::eval::Args),
     /// Coursework: write the student starter, check a student's answers.
@@ -36,7 +38,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Explain(args) => cli::explain::run(args),
         Command::Download(args) => cli::download::run(args),
-        Command::Train(args) => cli::train::run(args),
+        Command::Train(args) => cli::train::run(*args),
         Command::Eval(args) => cli::eval::run(args),
         Command::Course(args) => return cli::course::run(args),
     };
