@@ -30,6 +30,7 @@
 
 pub mod act;
 pub mod conv1;
+pub mod conv2;
 pub mod im2col;
 mod pass;
 pub mod pool;

@@ -11,7 +11,8 @@
 
 use super::act::{activate, times_slope};
 use super::conv1;
-use super::im2col::{ConvGeom, col2im, im2col};
+use super::conv2;
+use super::im2col::{ConvGeom, col2im};
 use super::pool::{max_act_backward, max_act_forward, mean_act_backward, mean_act_forward};
 use crate::element::Real;
 use crate::loss::softmax_cross_entropy_columns;
@@ -220,9 +221,7 @@ pub fn chunk_pass<F: Real>(
         Pooling::Mean => mean_act_forward(f, &mut ws.conv1_z[..C1 * n1], planes1, &mut ws.pool1),
     }
     // conv2 → f → pool2
-    im2col(&g2, &ws.pool1[..C1 * b * POOL1_PLANE], &mut ws.conv2_cols[..CONV2_ROWS * n2]);
-    gemm(mat(w2, C2, CONV2_ROWS), mat(&ws.conv2_cols, CONV2_ROWS, n2), F::zero(), &mut ws.conv2_z);
-    add_bias(&mut ws.conv2_z[..C2 * n2], w.conv2_b.as_slice().unwrap(), n2);
+    conv2::forward(&ws.pool1, w2, w.conv2_b.as_slice().unwrap(), b, &mut ws.conv2_z);
     let planes2 = (C2 * b, arch::CONV2_SIDE, arch::CONV2_SIDE, arch::CONV2_SIDE);
     match arch.pooling {
         Pooling::Max => max_act_forward(f, &ws.conv2_z, planes2, &mut ws.pool2, &mut ws.pool2_argmax),
@@ -281,12 +280,11 @@ pub fn chunk_pass<F: Real>(
         Pooling::Max => max_act_backward(f, &mut ws.dcost_dpool2, &ws.pool2, &ws.pool2_argmax, planes2, delta_conv2),
         Pooling::Mean => mean_act_backward(f, &ws.dcost_dpool2, delta_conv2, planes2),
     }
-    // conv2: ∂K += δ colsᵀ; ∂C/∂a at its input = col2im(Kᵀ δ), via the cols buffer
-    let delta_conv2 = mat(&ws.conv2_z, C2, n2);
-    let gw2 = g.conv2_w.as_slice_mut().unwrap();
-    gemm(delta_conv2, mat(&ws.conv2_cols, CONV2_ROWS, n2).t(), one, gw2);
-    add_row_sums(g.conv2_b.as_slice_mut().unwrap(), &ws.conv2_z, n2);
-    gemm(mat(w2, C2, CONV2_ROWS).t(), delta_conv2, F::zero(), &mut ws.conv2_cols);
+    // conv2: ∂K and ∂b directly (δ turned position-major in the front of
+    // the cols buffer); ∂C/∂a at its input = col2im(Kᵀ δ), via the cols buffer
+    let (gw2, gb2) = (g.conv2_w.as_slice_mut().unwrap(), g.conv2_b.as_slice_mut().unwrap());
+    conv2::grad(&ws.pool1, &ws.conv2_z, b, &mut ws.conv2_cols, gw2, gb2);
+    gemm(mat(w2, C2, CONV2_ROWS).t(), mat(&ws.conv2_z, C2, n2), F::zero(), &mut ws.conv2_cols);
     col2im(&g2, &ws.conv2_cols[..CONV2_ROWS * n2], &mut ws.dcost_dpool1[..C1 * b * POOL1_PLANE]);
     // pool1 and σ′ back to δ at conv1, written over conv1_z
     let delta_conv1 = &mut ws.conv1_z[..C1 * n1];
