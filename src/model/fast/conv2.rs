@@ -79,41 +79,57 @@ fn transpose_weights<F: Real>(w: &[F]) -> [Lanes<F>; TAPS] {
     std::array::from_fn(|t| std::array::from_fn(|o| w[o * TAPS + t]))
 }
 
-/// The forward loops, P output positions at a time (P divides 10).
+/// The forward loops, P output positions at a time (P divides 10), H of
+/// the 16 channels at a time (H divides 16; one register's worth).
 #[inline(always)]
-fn forward_body<F: Real, const FUSED: bool, const P: usize>(a: &[F], w: &[F], bias: &[F], b: usize, z: &mut [F]) {
+fn forward_body<F: Real, const FUSED: bool, const P: usize, const H: usize>(
+    a: &[F],
+    w: &[F],
+    bias: &[F],
+    b: usize,
+    z: &mut [F],
+) {
     let wt = transpose_weights(w);
-    let bias: Lanes<F> = bias[..O].try_into().unwrap();
     let n = b * PLANE;
     let z = &mut z[..O * n];
     for s in 0..b {
         for i in 0..OUT {
             for j0 in (0..OUT).step_by(P) {
-                let mut acc = [bias; P];
-                for c in 0..C {
-                    let plane: &[F; IN_PLANE] = a[(c * b + s) * IN_PLANE..][..IN_PLANE].try_into().unwrap();
-                    for u in 0..K {
-                        let row = &plane[(i + u) * IN + j0..];
-                        let row: &[F] = &row[..P + K - 1];
-                        for v in 0..K {
-                            let wv = &wt[(c * K + u) * K + v];
-                            for (p, acc) in acc.iter_mut().enumerate() {
-                                axpy::<F, FUSED>(acc, row[p + v], wv);
+                for h0 in (0..LANES).step_by(H) {
+                    let mut acc = [<[F; H]>::try_from(&bias[h0..h0 + H]).unwrap(); P];
+                    for c in 0..C {
+                        let plane: &[F; IN_PLANE] = a[(c * b + s) * IN_PLANE..][..IN_PLANE].try_into().unwrap();
+                        for u in 0..K {
+                            let row = &plane[(i + u) * IN + j0..];
+                            let row: &[F] = &row[..P + K - 1];
+                            for v in 0..K {
+                                let wv: &[F; H] = wt[(c * K + u) * K + v][h0..h0 + H].try_into().unwrap();
+                                for (p, acc) in acc.iter_mut().enumerate() {
+                                    let x = row[p + v];
+                                    for l in 0..H {
+                                        acc[l] = madd::<F, FUSED>(x, wv[l], acc[l]);
+                                    }
+                                }
                             }
                         }
                     }
-                }
-                // Channel-major store: lane o of position p goes to plane o.
-                let at = s * PLANE + i * OUT + j0;
-                for (o, zo) in z.chunks_exact_mut(n).enumerate() {
-                    let dst: &mut [F; P] = (&mut zo[at..at + P]).try_into().unwrap();
-                    for p in 0..P {
-                        dst[p] = acc[p][o];
+                    // Channel-major store: lane l of position p goes to plane h0 + l.
+                    let at = s * PLANE + i * OUT + j0;
+                    for (l, zo) in z.chunks_exact_mut(n).skip(h0).take(H).enumerate() {
+                        let dst: &mut [F; P] = (&mut zo[at..at + P]).try_into().unwrap();
+                        for p in 0..P {
+                            dst[p] = acc[p][l];
+                        }
                     }
                 }
             }
         }
     }
+}
+
+/// F's entries in a `bytes`-wide vector register.
+const fn per_reg<F>(bytes: usize) -> usize {
+    bytes / std::mem::size_of::<F>()
 }
 
 /// The kernel-gradient loops, U kernel rows (U·5 taps) at a time (U
@@ -202,21 +218,15 @@ fn lanes_of<F>(s: &mut [F]) -> &mut [Lanes<F>] {
     groups
 }
 
-/// Which vector widths make P = 10 positions (forward) and U = 5 kernel
-/// rows (gradient) fit the registers: 16 lanes of F in `bytes`-wide
-/// registers, `regs` of them.
-const fn lane_regs<F>(bytes: usize) -> usize {
-    (LANES * std::mem::size_of::<F>()).div_ceil(bytes)
-}
-
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn forward_avx2<F: Real>(a: &[F], w: &[F], bias: &[F], b: usize, z: &mut [F]) {
-    // 16 YMM registers: 5 positions × 2 (f32) registers of sums.
-    if lane_regs::<F>(32) <= 2 {
-        forward_body::<F, true, 5>(a, w, bias, b, z)
+    // 16 YMM registers: 5 positions' sums, a register of weights and the
+    // 9 inputs under them, one register's worth of channels at a time.
+    if per_reg::<F>(32) == 8 {
+        forward_body::<F, true, 5, 8>(a, w, bias, b, z)
     } else {
-        forward_body::<F, true, 2>(a, w, bias, b, z)
+        forward_body::<F, true, 5, 4>(a, w, bias, b, z)
     }
 }
 
@@ -229,15 +239,20 @@ fn grad_avx2<F: Real>(a: &[F], dz: &[F], b: usize, scratch: &mut [F], gw: &mut [
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 fn forward_avx512<F: Real>(a: &[F], w: &[F], bias: &[F], b: usize, z: &mut [F]) {
-    // 32 ZMM registers: 10 positions × 1 (f32) or 2 (f64) registers.
-    forward_body::<F, true, 10>(a, w, bias, b, z)
+    // 32 ZMM registers: 10 positions' sums, a register of weights and the
+    // 14 inputs under them, one register's worth of channels at a time.
+    if per_reg::<F>(64) == 16 {
+        forward_body::<F, true, 10, 16>(a, w, bias, b, z)
+    } else {
+        forward_body::<F, true, 10, 8>(a, w, bias, b, z)
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 fn grad_avx512<F: Real>(a: &[F], dz: &[F], b: usize, scratch: &mut [F], gw: &mut [F], gb: &mut [F]) {
-    // 25 taps × 1 register in f32; in f64 (2 each) 5 taps.
-    if lane_regs::<F>(64) <= 1 {
+    // 25 taps × 1 register of sums in f32; in f64 (2 each) 5 taps.
+    if per_reg::<F>(64) == 16 {
         grad_all::<F, true, 5>(a, dz, b, scratch, gw, gb)
     } else {
         grad_all::<F, true, 1>(a, dz, b, scratch, gw, gb)
@@ -259,7 +274,7 @@ pub fn forward_on<F: Real>(isa: Isa, a: &[F], w: &[F], bias: &[F], b: usize, z: 
     assert!(isa.runs_here(), "this CPU cannot run conv2's {isa:?} path");
     let a = &a[..C * b * IN_PLANE];
     match isa {
-        Isa::Portable => forward_body::<F, false, 5>(a, w, bias, b, z),
+        Isa::Portable => forward_body::<F, false, 5, 4>(a, w, bias, b, z),
         // SAFETY: the CPU has the path's instructions (asserted above).
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => unsafe { forward_avx2(a, w, bias, b, z) },
