@@ -5,10 +5,11 @@
 //!
 //! "readable" calls the crate's layer functions (conv, pool, activation,
 //! fc); "fast" calls the kernels of `lenet::fast` the model runs: conv1
-//! directly on padded images, conv2's forward pass and kernel gradient
-//! directly and its input gradient as GEMM + col2im, ReLU fused into max
-//! pooling, fc as GEMM into reused buffers. conv2's former im2col + GEMM
-//! path is timed beside it ("im2col + GEMM", "2 GEMMs + col2im").
+//! directly on padded images, conv2 directly on pool1's planes (forward,
+//! kernel and input gradients), ReLU fused into max pooling, fc as GEMM
+//! into reused buffers. Each other instruction-set path the CPU runs is
+//! timed beside "fast", and so is conv2's former im2col + GEMM path ("im2col
+//! + GEMM", "2 GEMMs + col2im").
 //!
 //! Last, "f32 FMA peak, one core": what one core can compute at best,
 //! measured, so that scripts/bench-layers.py can say what fraction of it
@@ -111,15 +112,14 @@ fn conv2_benches(c: &mut Criterion, r: &mut Rng) {
     let mut g = c.benchmark_group("conv2 backward");
     g.bench_function("readable", |bch| bch.iter(|| conv::backward(black_box(&x), &w, &dy, 0)));
     let dzv = ArrayView2::from_shape((16, ncols), &dz[..]).unwrap();
-    // The training path: kernel and bias gradients direct (δ turned
-    // position-major in the cols buffer), input gradient col2im(Wᵀ δ).
+    // The training path: kernel, bias and input gradients, all direct.
+    let mut delta_t = vec![0.0f32; 16 * ncols];
     for isa in conv2::Isa::available() {
         let name = if isa == conv2::Isa::best() { "fast".to_string() } else { format!("fast, {isa:?} path") };
         g.bench_function(name, |bch| {
             bch.iter(|| {
-                conv2::grad_on(isa, black_box(xcs), &dz, N, &mut cols, &mut gw, &mut gb);
-                gemm(w2.t(), dzv, &mut cols);
-                im2col::col2im(&geom, &cols, &mut dx);
+                conv2::grad_on(isa, black_box(xcs), &dz, N, &mut delta_t, &mut gw, &mut gb);
+                conv2::input_grad_on(isa, w.as_slice().unwrap(), &dz, N, &mut dx);
             })
         });
     }
@@ -134,10 +134,13 @@ fn conv2_benches(c: &mut Criterion, r: &mut Rng) {
     // The backward pass's two halves apart (not in scripts/bench-layers.py's table).
     let mut g = c.benchmark_group("conv2 backward parts");
     g.bench_function("kernel and bias gradient, direct", |bch| {
-        bch.iter(|| conv2::grad(black_box(xcs), &dz, N, &mut cols, &mut gw, &mut gb))
+        bch.iter(|| conv2::grad(black_box(xcs), &dz, N, &mut delta_t, &mut gw, &mut gb))
     });
     g.bench_function("kernel gradient, GEMM on im2col", |bch| {
         bch.iter(|| gemm(dzv, ArrayView2::from_shape((150, ncols), black_box(&cols[..])).unwrap().t(), &mut gw))
+    });
+    g.bench_function("input gradient, direct", |bch| {
+        bch.iter(|| conv2::input_grad(w.as_slice().unwrap(), black_box(&dz), N, &mut dx))
     });
     g.bench_function("input gradient, GEMM + col2im", |bch| {
         bch.iter(|| {

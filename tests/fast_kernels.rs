@@ -140,12 +140,14 @@ fn conv1_direct_is_the_convolution<F: Real>() {
     }
 }
 
-/// What conv1 (or conv2) computed on one path: z, ∂C/∂w and ∂C/∂b.
+/// What conv1 (or conv2) computed on one path: z, ∂C/∂w, ∂C/∂b and (conv2
+/// only; empty for conv1) ∂C/∂ at its input.
 struct ConvRun<F> {
     isa: conv1::Isa,
     z: Vec<F>,
     gw: Vec<F>,
     gb: Vec<F>,
+    da: Vec<F>,
 }
 
 /// conv1's forward pass and gradients on one path, checked against the
@@ -182,7 +184,7 @@ fn conv1_on<F: Real>(isa: conv1::Isa) -> ConvRun<F> {
         &gb,
         &db.mapv(|v| v * n).into_shape_with_order((1, 1, 1, CONV1_CHANNELS)).unwrap(),
     );
-    ConvRun { isa, z, gw: gw_raw, gb: gb_raw }
+    ConvRun { isa, z, gw: gw_raw, gb: gb_raw, da: vec![] }
 }
 
 #[test]
@@ -195,7 +197,8 @@ fn conv1_direct_is_the_convolution_f32() {
     conv1_direct_is_the_convolution::<f32>();
 }
 
-/// conv2's direct forward pass and kernel gradient (`fast::conv2`) on every
+/// conv2's direct forward pass, kernel gradient and input gradient
+/// (`fast::conv2`) on every
 /// instruction-set path this CPU runs, each checked against the layer
 /// function; and the fused paths against each other, bit for bit.
 fn conv2_direct_is_the_convolution<F: Real>() {
@@ -207,7 +210,7 @@ fn conv2_direct_is_the_convolution<F: Real>() {
     for pair in fused.windows(2) {
         let [p, q] = [pair[0], pair[1]];
         assert!(
-            same(&p.z, &q.z) && same(&p.gw, &q.gw) && same(&p.gb, &q.gb),
+            same(&p.z, &q.z) && same(&p.gw, &q.gw) && same(&p.gb, &q.gb) && same(&p.da, &q.da),
             "conv2's {:?} and {:?} paths differ",
             p.isa,
             q.isa
@@ -215,10 +218,10 @@ fn conv2_direct_is_the_convolution<F: Real>() {
     }
 }
 
-/// conv2's forward pass and kernel and bias gradients on one path, checked
-/// against the layer function. The output and the scratch buffer start as
-/// NaN: every output must be written, and nothing read from the scratch
-/// before it is written.
+/// conv2's forward pass, kernel and bias gradients and input gradient on
+/// one path, checked against the layer function. The outputs and the
+/// scratch buffer start as NaN: every output must be written, and nothing
+/// read from them before it is written.
 fn conv2_on<F: Real>(isa: conv2::Isa) -> ConvRun<F> {
     let mut rng = Rng::new(8);
     let input = (B, CONV1_CHANNELS, POOL1_SIDE, POOL1_SIDE);
@@ -238,7 +241,7 @@ fn conv2_on<F: Real>(isa: conv2::Isa) -> ConvRun<F> {
     let (mut gw, mut gb) = (vec![F::zero(); w.len()], vec![F::zero(); CONV2_CHANNELS]);
     let d = to_planes(&delta, CONV2_SIDE, F::zero());
     conv2::grad_on(isa, &planes, &d, B, &mut scratch, &mut gw, &mut gb);
-    let (_, dw, db) = conv::backward(&a64, &w64, &exact(&delta), CONV2_PADDING);
+    let (dx, dw, db) = conv::backward(&a64, &w64, &exact(&delta), CONV2_PADDING);
     let n = B as f64;
     let (gw_raw, gb_raw) = (gw.clone(), gb.clone());
     let gw = Array4::from_shape_vec(arch::CONV2_W, gw.iter().map(|v| v.f64()).collect()).unwrap();
@@ -249,7 +252,11 @@ fn conv2_on<F: Real>(isa: conv2::Isa) -> ConvRun<F> {
         &gb,
         &db.mapv(|v| v * n).into_shape_with_order((1, 1, 1, CONV2_CHANNELS)).unwrap(),
     );
-    ConvRun { isa, z, gw: gw_raw, gb: gb_raw }
+    let mut da = vec![F::of(f64::NAN); input.0 * input.1 * input.2 * input.3];
+    conv2::input_grad_on(isa, w.as_slice().unwrap(), &d, B, &mut da);
+    let (fast_da, _) = from_planes(&da, input, POOL1_SIDE);
+    check::<F>(&format!("conv2 input gradient ({isa:?})"), &fast_da, &dx);
+    ConvRun { isa, z, gw: gw_raw, gb: gb_raw, da }
 }
 
 #[test]
