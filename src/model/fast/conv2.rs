@@ -68,7 +68,8 @@ const OUT: usize = CONV2_SIDE;
 /// Entries of one conv2 output plane: 10·10.
 pub const PLANE: usize = OUT * OUT;
 const _: () = assert!(CONV2_PADDING == 0 && OUT == IN - K + 1, "conv2 is unpadded");
-/// The output channels are the lanes.
+/// Lanes of a block: the 16 output channels (forward pass, kernel
+/// gradient) or 16 positions (input gradient).
 const LANES: usize = O;
 
 type Lanes<F> = [F; LANES];
@@ -141,7 +142,7 @@ fn forward_body<F: Real, const FUSED: bool, const P: usize, const H: usize>(
     }
 }
 
-/// F's entries in a `bytes`-wide vector register.
+/// F's entries in a `bytes`-wide vector register (32: AVX2, 64: AVX-512).
 const fn per_reg<F>(bytes: usize) -> usize {
     bytes / std::mem::size_of::<F>()
 }
