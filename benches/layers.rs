@@ -5,8 +5,11 @@
 //!
 //! "readable" calls the crate's layer functions (conv, pool, activation,
 //! fc); "fast" calls the kernels of `lenet::fast` the model runs: conv1
-//! directly on padded images, conv2 as im2col + GEMM, ReLU fused into max
-//! pooling, fc as GEMM into reused buffers.
+//! directly on padded images, conv2 directly on pool1's planes (forward,
+//! kernel and input gradients), ReLU fused into max pooling, fc as GEMM
+//! into reused buffers. Each other instruction-set path the CPU runs is
+//! timed beside "fast", and so is conv2's former im2col + GEMM path ("im2col
+//! + GEMM", "2 GEMMs + col2im").
 //!
 //! Last, "f32 FMA peak, one core": what one core can compute at best,
 //! measured, so that scripts/bench-layers.py can say what fraction of it
@@ -14,7 +17,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lenet::activation::Activation;
-use lenet::fast::{conv1, im2col, pool};
+use lenet::fast::{conv1, conv2, im2col, pool};
 use lenet::model::{Arch, LeNet};
 use lenet::ndarray::linalg::general_mat_mul;
 use lenet::ndarray::{Array1, Array2, Array4, ArrayView2, ArrayViewMut2};
@@ -86,12 +89,20 @@ fn conv2_benches(c: &mut Criterion, r: &mut Rng) {
     let mut cols = vec![0.0f32; 150 * ncols];
     let mut z = vec![0.0f32; 16 * ncols];
     let dz = vec![0.5f32; 16 * ncols];
-    let mut gw = vec![0.0f32; 16 * 150];
+    let (mut gw, mut gb) = (vec![0.0f32; 16 * 150], vec![0.0f32; 16]);
     let mut dx = vec![0.0f32; xcs.len()];
 
     let mut g = c.benchmark_group("conv2 forward (64×6×14×14, 16 kernels 6×5×5)");
     g.bench_function("readable", |bch| bch.iter(|| conv::forward(black_box(&x), &w, &b, 0)));
-    g.bench_function("fast (im2col + GEMM)", |bch| {
+    // "fast" is the path training takes (direct, the widest ISA this CPU
+    // runs); the other paths, and im2col + GEMM as it was, beside it.
+    for isa in conv2::Isa::available() {
+        let name = if isa == conv2::Isa::best() { "fast".to_string() } else { format!("fast, {isa:?} path") };
+        g.bench_function(name, |bch| {
+            bch.iter(|| conv2::forward_on(isa, black_box(xcs), w.as_slice().unwrap(), b.as_slice().unwrap(), N, &mut z))
+        });
+    }
+    g.bench_function("im2col + GEMM", |bch| {
         bch.iter(|| {
             im2col::im2col(&geom, black_box(xcs), &mut cols);
             gemm(w2, ArrayView2::from_shape((150, ncols), &cols[..]).unwrap(), &mut z);
@@ -100,11 +111,40 @@ fn conv2_benches(c: &mut Criterion, r: &mut Rng) {
     g.finish();
     let mut g = c.benchmark_group("conv2 backward");
     g.bench_function("readable", |bch| bch.iter(|| conv::backward(black_box(&x), &w, &dy, 0)));
-    g.bench_function("fast (2 GEMMs + col2im)", |bch| {
+    let dzv = ArrayView2::from_shape((16, ncols), &dz[..]).unwrap();
+    // The training path: kernel, bias and input gradients, all direct.
+    let mut delta_t = vec![0.0f32; 16 * ncols];
+    for isa in conv2::Isa::available() {
+        let name = if isa == conv2::Isa::best() { "fast".to_string() } else { format!("fast, {isa:?} path") };
+        g.bench_function(name, |bch| {
+            bch.iter(|| {
+                conv2::grad_on(isa, black_box(xcs), &dz, N, &mut delta_t, &mut gw, &mut gb);
+                conv2::input_grad_on(isa, w.as_slice().unwrap(), &dz, N, &mut dx);
+            })
+        });
+    }
+    g.bench_function("2 GEMMs + col2im", |bch| {
         bch.iter(|| {
-            let dzv = ArrayView2::from_shape((16, ncols), &dz[..]).unwrap();
             gemm(dzv, ArrayView2::from_shape((150, ncols), &cols[..]).unwrap().t(), &mut gw);
             gemm(w2.t(), dzv, &mut cols);
+            im2col::col2im(&geom, &cols, &mut dx);
+        })
+    });
+    g.finish();
+    // The backward pass's two halves apart (not in scripts/bench-layers.py's table).
+    let mut g = c.benchmark_group("conv2 backward parts");
+    g.bench_function("kernel and bias gradient, direct", |bch| {
+        bch.iter(|| conv2::grad(black_box(xcs), &dz, N, &mut delta_t, &mut gw, &mut gb))
+    });
+    g.bench_function("kernel gradient, GEMM on im2col", |bch| {
+        bch.iter(|| gemm(dzv, ArrayView2::from_shape((150, ncols), black_box(&cols[..])).unwrap().t(), &mut gw))
+    });
+    g.bench_function("input gradient, direct", |bch| {
+        bch.iter(|| conv2::input_grad(w.as_slice().unwrap(), black_box(&dz), N, &mut dx))
+    });
+    g.bench_function("input gradient, GEMM + col2im", |bch| {
+        bch.iter(|| {
+            gemm(w2.t(), black_box(dzv), &mut cols);
             im2col::col2im(&geom, &cols, &mut dx);
         })
     });

@@ -20,7 +20,7 @@
 //! | [`errata`] (core, plus erratum 16's training step) | the wrong formulas of the notes, runnable, to fail their checks |
 //! | [`course`] | coursework: checks a student's functions and names the mistake, many of them [`errata`] |
 //! | [`model`] | LeNet-5 composed from these layers, with every δ kept ([`model::Trace`], core's `lenet5`), and the façade [`model::LeNet`] over it and the fast path |
-//! | [`fast`] | the same network, fast: direct conv1, im2col + GEMM, fused pooling, threads |
+//! | [`fast`] | the same network, fast: direct convolutions, fused pooling, GEMM for fc, threads |
 //! | [`init`] | initial weights at a chosen scale: N(0, σ²), Xavier, He |
 //! | [`diagnostics`] | per-layer output spread, δ and gradient sizes, σ′ and dead ReLUs on a batch |
 //! | [`optim`] | SGD with momentum and weight decay |

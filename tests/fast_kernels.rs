@@ -35,7 +35,7 @@
 
 use lenet::activation::Activation;
 use lenet::fast::im2col::{ConvGeom, col2im, im2col};
-use lenet::fast::{act, conv1, pool as fused};
+use lenet::fast::{act, conv1, conv2, pool as fused};
 use lenet::model::arch::{
     self, CLASSES, CONV1_CHANNELS, CONV1_PADDING, CONV1_SIDE, CONV2_CHANNELS, CONV2_PADDING, CONV2_SIDE, FC1_UNITS,
     IMAGE_SIDE, KERNEL, POOL, POOL1_SIDE,
@@ -126,7 +126,7 @@ fn from_planes<F: Real>(v: &[F], (n, c, h, w): (usize, usize, usize, usize), rs:
 fn conv1_direct_is_the_convolution<F: Real>() {
     let paths = conv1::Isa::available();
     assert!(paths.contains(&conv1::Isa::Portable) && paths.contains(&conv1::Isa::best()));
-    let results: Vec<Conv1Run<F>> = paths.iter().map(|&isa| conv1_on::<F>(isa)).collect();
+    let results: Vec<ConvRun<F>> = paths.iter().map(|&isa| conv1_on::<F>(isa)).collect();
     let fused: Vec<_> = results.iter().filter(|r| r.isa != conv1::Isa::Portable).collect();
     let same = |a: &[F], b: &[F]| a.iter().zip(b).all(|(x, y)| x.f64().to_bits() == y.f64().to_bits());
     for pair in fused.windows(2) {
@@ -140,17 +140,19 @@ fn conv1_direct_is_the_convolution<F: Real>() {
     }
 }
 
-/// What conv1 computed on one path: z, ∂C/∂w and ∂C/∂b.
-struct Conv1Run<F> {
+/// What conv1 (or conv2) computed on one path: z, ∂C/∂w, ∂C/∂b and (conv2
+/// only; empty for conv1) ∂C/∂ at its input.
+struct ConvRun<F> {
     isa: conv1::Isa,
     z: Vec<F>,
     gw: Vec<F>,
     gb: Vec<F>,
+    da: Vec<F>,
 }
 
 /// conv1's forward pass and gradients on one path, checked against the
 /// layer function.
-fn conv1_on<F: Real>(isa: conv1::Isa) -> Conv1Run<F> {
+fn conv1_on<F: Real>(isa: conv1::Isa) -> ConvRun<F> {
     let mut rng = Rng::new(1);
     let x: Array4<F> = Array4::from_shape_fn((B, 1, IMAGE_SIDE, IMAGE_SIDE), |_| F::of(rng.uniform()));
     let w: Array4<F> = random(arch::CONV1_W.into(), 0.3, &mut rng);
@@ -182,7 +184,7 @@ fn conv1_on<F: Real>(isa: conv1::Isa) -> Conv1Run<F> {
         &gb,
         &db.mapv(|v| v * n).into_shape_with_order((1, 1, 1, CONV1_CHANNELS)).unwrap(),
     );
-    Conv1Run { isa, z, gw: gw_raw, gb: gb_raw }
+    ConvRun { isa, z, gw: gw_raw, gb: gb_raw, da: vec![] }
 }
 
 #[test]
@@ -193,6 +195,78 @@ fn conv1_direct_is_the_convolution_f64() {
 #[test]
 fn conv1_direct_is_the_convolution_f32() {
     conv1_direct_is_the_convolution::<f32>();
+}
+
+/// conv2's direct forward pass, kernel gradient and input gradient
+/// (`fast::conv2`) on every
+/// instruction-set path this CPU runs, each checked against the layer
+/// function; and the fused paths against each other, bit for bit.
+fn conv2_direct_is_the_convolution<F: Real>() {
+    let paths = conv2::Isa::available();
+    assert!(paths.contains(&conv2::Isa::Portable) && paths.contains(&conv2::Isa::best()));
+    let results: Vec<ConvRun<F>> = paths.iter().map(|&isa| conv2_on::<F>(isa)).collect();
+    let fused: Vec<_> = results.iter().filter(|r| r.isa != conv2::Isa::Portable).collect();
+    let same = |a: &[F], b: &[F]| a.iter().zip(b).all(|(x, y)| x.f64().to_bits() == y.f64().to_bits());
+    for pair in fused.windows(2) {
+        let [p, q] = [pair[0], pair[1]];
+        assert!(
+            same(&p.z, &q.z) && same(&p.gw, &q.gw) && same(&p.gb, &q.gb) && same(&p.da, &q.da),
+            "conv2's {:?} and {:?} paths differ",
+            p.isa,
+            q.isa
+        );
+    }
+}
+
+/// conv2's forward pass, kernel and bias gradients and input gradient on
+/// one path, checked against the layer function. The outputs and the
+/// scratch buffer start as NaN: every output must be written, and nothing
+/// read from them before it is written.
+fn conv2_on<F: Real>(isa: conv2::Isa) -> ConvRun<F> {
+    let mut rng = Rng::new(8);
+    let input = (B, CONV1_CHANNELS, POOL1_SIDE, POOL1_SIDE);
+    let output = (B, CONV2_CHANNELS, CONV2_SIDE, CONV2_SIDE);
+    let a: Array4<F> = random(input, 1.0, &mut rng);
+    let w: Array4<F> = random(arch::CONV2_W.into(), 0.1, &mut rng);
+    let bias = vector::<F>(CONV2_CHANNELS, 0.1, &mut rng);
+    let planes = to_planes(&a, POOL1_SIDE, F::zero());
+    let mut z = vec![F::of(f64::NAN); CONV2_CHANNELS * B * conv2::PLANE];
+    conv2::forward_on(isa, &planes, w.as_slice().unwrap(), bias.as_slice().unwrap(), B, &mut z);
+    let (fast_z, _) = from_planes(&z, output, CONV2_SIDE);
+    let (a64, w64) = (exact(&a), exact(&w));
+    check::<F>(&format!("conv2 forward ({isa:?})"), &fast_z, &conv::forward(&a64, &w64, &exact(&bias), CONV2_PADDING));
+
+    let delta: Array4<F> = random(output, 1.0, &mut rng);
+    let mut scratch = vec![F::of(f64::NAN); B * conv2::PLANE * CONV2_CHANNELS];
+    let (mut gw, mut gb) = (vec![F::zero(); w.len()], vec![F::zero(); CONV2_CHANNELS]);
+    let d = to_planes(&delta, CONV2_SIDE, F::zero());
+    conv2::grad_on(isa, &planes, &d, B, &mut scratch, &mut gw, &mut gb);
+    let (dx, dw, db) = conv::backward(&a64, &w64, &exact(&delta), CONV2_PADDING);
+    let n = B as f64;
+    let (gw_raw, gb_raw) = (gw.clone(), gb.clone());
+    let gw = Array4::from_shape_vec(arch::CONV2_W, gw.iter().map(|v| v.f64()).collect()).unwrap();
+    check::<F>(&format!("conv2 kernel gradient ({isa:?})"), &gw, &dw.mapv(|v| v * n));
+    let gb = Array4::from_shape_vec((1, 1, 1, CONV2_CHANNELS), gb.iter().map(|v| v.f64()).collect()).unwrap();
+    check::<F>(
+        &format!("conv2 bias gradient ({isa:?})"),
+        &gb,
+        &db.mapv(|v| v * n).into_shape_with_order((1, 1, 1, CONV2_CHANNELS)).unwrap(),
+    );
+    let mut da = vec![F::of(f64::NAN); input.0 * input.1 * input.2 * input.3];
+    conv2::input_grad_on(isa, w.as_slice().unwrap(), &d, B, &mut da);
+    let (fast_da, _) = from_planes(&da, input, POOL1_SIDE);
+    check::<F>(&format!("conv2 input gradient ({isa:?})"), &fast_da, &dx);
+    ConvRun { isa, z, gw: gw_raw, gb: gb_raw, da }
+}
+
+#[test]
+fn conv2_direct_is_the_convolution_f64() {
+    conv2_direct_is_the_convolution::<f64>();
+}
+
+#[test]
+fn conv2_direct_is_the_convolution_f32() {
+    conv2_direct_is_the_convolution::<f32>();
 }
 
 fn im2col_and_a_matrix_product_are_conv2<F: Real>() {

@@ -1,8 +1,8 @@
 //! LeNet-5 for 28×28 grey images, as one network with two implementations:
 //! a readable one composed from this crate's layer functions (one column per
 //! sample, every intermediate kept), and a fast one ([`fast`]) that
-//! computes the same numbers with im2col + matrix products over a batch split
-//! across threads.
+//! computes the same numbers with direct convolution kernels and matrix
+//! products over a batch split across threads.
 //!
 //! The network, its shapes and the choices between LeNets ([`Arch`]) are
 //! in [`arch`]; its parameters in [`Params`]; the readable pass in

@@ -10,6 +10,11 @@
 //! kernel at output position (i, j). Then z = W · cols with W viewed as
 //! out × (C·k²) is the correlation for every sample at once, already in the
 //! channel-major layout of the next layer.
+//!
+//! The training pass no longer uses them: conv2 is computed directly
+//! ([`super::conv2`]), which never writes this (C·k²)-times-larger matrix.
+//! They stay as the matrix-product formulation the tests check conv2
+//! against (tests/fast_kernels.rs) and the benches time it against.
 
 use crate::element::Real;
 use crate::model::arch::CONV2_SIDE;

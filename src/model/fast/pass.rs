@@ -3,15 +3,18 @@
 //!
 //! Layouts for a chunk of B samples (row-major matrices): padded images
 //! B × 33 × 32, conv1 6 × B × 28 × 32 (rows padded to 32), pool1 6 × B·196,
-//! conv2's im2col matrix 150 × B·100, conv2 16 × B·100, pool2 16 × B·25,
-//! then one column per sample: flat 400 × B (row c·25 + i·5 + j, the NCHW
-//! flattening), fc1 120 × B, fc2 84 × B, logits 10 × B. The gradient
-//! buffers have the layouts of the values they belong to. All these sizes
-//! come from [`crate::model::arch`]; the numbers here are LeNet's.
+//! conv2 16 × B·100, pool2 16 × B·25, then one column per sample: flat
+//! 400 × B (row c·25 + i·5 + j, the NCHW flattening), fc1 120 × B, fc2
+//! 84 × B, logits 10 × B. The gradient buffers have the layouts of the
+//! values they belong to, except δ at conv2, which the backward pass also
+//! turns position-major (B·100 × 16) for conv2's kernel gradient. conv2 no
+//! longer needs an im2col matrix (150 × B·100, the largest buffer before),
+//! in either direction. All these sizes come from [`crate::model::arch`];
+//! the numbers here are LeNet's.
 
 use super::act::{activate, times_slope};
 use super::conv1;
-use super::im2col::{ConvGeom, col2im, im2col};
+use super::conv2;
 use super::pool::{max_act_backward, max_act_forward, mean_act_backward, mean_act_forward};
 use crate::element::Real;
 use crate::loss::softmax_cross_entropy_columns;
@@ -30,21 +33,6 @@ const POOL1_PLANE: usize = arch::POOL1_SIDE * arch::POOL1_SIDE;
 const CONV2_PLANE: usize = arch::CONV2_SIDE * arch::CONV2_SIDE;
 /// Entries of one pool2 plane: 5·5 = 25.
 const POOL2_PLANE: usize = arch::POOL2_SIDE * arch::POOL2_SIDE;
-/// Rows of conv2's im2col matrix, one per kernel weight of an output
-/// channel: 6·5·5 = 150.
-const CONV2_ROWS: usize = C1 * arch::KERNEL * arch::KERNEL;
-
-/// conv2 as im2col sees it: the pool1 planes of `b` samples, 5×5 kernels.
-fn conv2_geom(b: usize) -> ConvGeom {
-    ConvGeom {
-        channels: C1,
-        batch: b,
-        height: arch::POOL1_SIDE,
-        width: arch::POOL1_SIDE,
-        kernel: arch::KERNEL,
-        padding: arch::CONV2_PADDING,
-    }
-}
 
 /// One thread's reusable buffers, for chunks of up to `cap` samples, named
 /// as in the readable [`Trace`](crate::model::Trace). Several are
@@ -63,8 +51,9 @@ pub struct Workspace<F: Real> {
     /// For max pooling, the window position (0..4, row-major) of each
     /// pool1 output's maximum, 6 × B·196.
     pool1_argmax: Vec<u8>,
-    /// conv2's im2col matrix, 150 × B·100; backward, ∂C/∂(that matrix).
-    conv2_cols: Vec<F>,
+    /// Backward only: δ at conv2 position-major, B·100 × 16, for its
+    /// kernel gradient ([`conv2::grad`]).
+    delta_conv2_t: Vec<F>,
     /// conv2's pre-activation, 16 × B·100 (the activation, for mean
     /// pooling); backward, delta_conv2.
     conv2_z: Vec<F>,
@@ -105,7 +94,7 @@ impl<F: Real> Workspace<F> {
             conv1_z: vec![],
             pool1: vec![],
             pool1_argmax: vec![],
-            conv2_cols: vec![],
+            delta_conv2_t: vec![],
             conv2_z: vec![],
             pool2: vec![],
             pool2_argmax: vec![],
@@ -133,7 +122,7 @@ impl<F: Real> Workspace<F> {
             (&mut self.x_padded, conv1::IMAGE),
             (&mut self.conv1_z, C1 * conv1::PLANE),
             (&mut self.pool1, C1 * POOL1_PLANE),
-            (&mut self.conv2_cols, CONV2_ROWS * CONV2_PLANE),
+            (&mut self.delta_conv2_t, C2 * CONV2_PLANE),
             (&mut self.conv2_z, C2 * CONV2_PLANE),
             (&mut self.pool2, C2 * POOL2_PLANE),
             (&mut self.flat, FLAT),
@@ -206,8 +195,7 @@ pub fn chunk_pass<F: Real>(
     let b = x.len() / IMAGE;
     ws.reserve(b);
     let f = arch.activation;
-    let g2 = conv2_geom(b);
-    let (n1, n2) = (b * conv1::PLANE, g2.cols()); // b·896, b·100
+    let (n1, n2) = (b * conv1::PLANE, b * conv2::PLANE); // b·896, b·100
     let w1 = w.conv1_w.as_slice().expect("standard layout");
     let w2 = w.conv2_w.as_slice().expect("standard layout");
 
@@ -220,9 +208,7 @@ pub fn chunk_pass<F: Real>(
         Pooling::Mean => mean_act_forward(f, &mut ws.conv1_z[..C1 * n1], planes1, &mut ws.pool1),
     }
     // conv2 → f → pool2
-    im2col(&g2, &ws.pool1[..C1 * b * POOL1_PLANE], &mut ws.conv2_cols[..CONV2_ROWS * n2]);
-    gemm(mat(w2, C2, CONV2_ROWS), mat(&ws.conv2_cols, CONV2_ROWS, n2), F::zero(), &mut ws.conv2_z);
-    add_bias(&mut ws.conv2_z[..C2 * n2], w.conv2_b.as_slice().unwrap(), n2);
+    conv2::forward(&ws.pool1, w2, w.conv2_b.as_slice().unwrap(), b, &mut ws.conv2_z);
     let planes2 = (C2 * b, arch::CONV2_SIDE, arch::CONV2_SIDE, arch::CONV2_SIDE);
     match arch.pooling {
         Pooling::Max => max_act_forward(f, &ws.conv2_z, planes2, &mut ws.pool2, &mut ws.pool2_argmax),
@@ -281,13 +267,10 @@ pub fn chunk_pass<F: Real>(
         Pooling::Max => max_act_backward(f, &mut ws.dcost_dpool2, &ws.pool2, &ws.pool2_argmax, planes2, delta_conv2),
         Pooling::Mean => mean_act_backward(f, &ws.dcost_dpool2, delta_conv2, planes2),
     }
-    // conv2: ∂K += δ colsᵀ; ∂C/∂a at its input = col2im(Kᵀ δ), via the cols buffer
-    let delta_conv2 = mat(&ws.conv2_z, C2, n2);
-    let gw2 = g.conv2_w.as_slice_mut().unwrap();
-    gemm(delta_conv2, mat(&ws.conv2_cols, CONV2_ROWS, n2).t(), one, gw2);
-    add_row_sums(g.conv2_b.as_slice_mut().unwrap(), &ws.conv2_z, n2);
-    gemm(mat(w2, C2, CONV2_ROWS).t(), delta_conv2, F::zero(), &mut ws.conv2_cols);
-    col2im(&g2, &ws.conv2_cols[..CONV2_ROWS * n2], &mut ws.dcost_dpool1[..C1 * b * POOL1_PLANE]);
+    // conv2: ∂K, ∂b and ∂C/∂a at its input, all directly
+    let (gw2, gb2) = (g.conv2_w.as_slice_mut().unwrap(), g.conv2_b.as_slice_mut().unwrap());
+    conv2::grad(&ws.pool1, &ws.conv2_z, b, &mut ws.delta_conv2_t, gw2, gb2);
+    conv2::input_grad(w2, &ws.conv2_z, b, &mut ws.dcost_dpool1);
     // pool1 and σ′ back to δ at conv1, written over conv1_z
     let delta_conv1 = &mut ws.conv1_z[..C1 * n1];
     match arch.pooling {
