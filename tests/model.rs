@@ -77,8 +77,9 @@ fn one_and_two_threads_agree() {
 /// The loss is smooth for tanh + mean pooling; for ReLU + max pooling it is
 /// smooth except on kinks that a random batch avoids with probability ~1
 /// for a small step. Richardson extrapolation (below) removes the O(h²)
-/// truncation error, so the step can be large enough that rounding,
-/// about ε·|C|/h, stays far below even the smallest sampled entries.
+/// truncation error, so the step can be large enough that rounding, about
+/// ε·|C|/h, stays far below nearly every sampled entry; for the few that
+/// are not, the bound allows that rounding floor (argued below).
 #[test]
 fn fast_gradients_match_finite_differences() {
     for arch in [Arch::classic(), Arch::modern()] {
@@ -118,9 +119,30 @@ fn fast_gradients_match_finite_differences() {
                 num.push((4.0 * diff(h / 2.0) - diff(h)) / 3.0);
                 ana.push(grad.as_slice().unwrap()[idx]);
             }
-            let e = rel_error(&lenet::ndarray::arr1(&num), &lenet::ndarray::arr1(&ana));
+            // Relative error below 1e-7, entry by entry, where the finite
+            // difference can resolve it. Each loss carries a rounding error of
+            // about ε·|C| (ε = 2.2e-16), so D(h) is off by up to about ε·|C|/h
+            // and the Richardson combination by (4·2 + 1)/3 = 3 times that.
+            // An entry below ~1e-5 (conv1_w's are, under tanh and two mean
+            // poolings) is then within 1e-7 of its own rounding floor, and
+            // whether it passes depends on how the last bits of the loss
+            // happen to round; measured here with conv2 summed in another
+            // order: an entry of −1.2e-6 off by 4.4e-13, relative 1.9e-7, the
+            // floor 5e-13. So the floor is allowed on top of the relative
+            // bound, with a factor 4 of margin: 12 ε|C|/h ≈ 6e-12 for
+            // h = 1e-3. A wrong gradient is off by far more: 1 % of the
+            // smallest entry sampled is already 1e-8.
+            let loss = net.evaluate(&x, &y, 1).loss;
+            let floor = 12.0 * f64::EPSILON * loss.abs() / h;
             let name = lenet::model::PARAM_NAMES[ti];
-            assert!(e < 1e-7, "{arch:?} {name}: rel_error {e}\nnum {num:?}\nana {ana:?}");
+            for (k, (&n, &a)) in num.iter().zip(&ana).enumerate() {
+                assert!(
+                    (n - a).abs() <= 1e-7 * (n.abs() + a.abs()) + floor,
+                    "{arch:?} {name}, sample {k}: finite difference {n:e}, analytic {a:e}, \
+                     relative error {:e} (rounding floor {floor:e})\nnum {num:?}\nana {ana:?}",
+                    (n - a).abs() / (n.abs() + a.abs())
+                );
+            }
         }
     }
 }
