@@ -209,8 +209,12 @@ impl Augment {
             return;
         }
         let n = x.len_of(Axis(0));
+        // A shift or a mirror costs a copy of the image, less than starting
+        // a thread for the batch; interpolation and the elastic field
+        // (~0.1 ms an image) are worth threads.
+        let threads = if self.affine.is_none() && self.elastic.is_none() { 1 } else { threads };
         // Contiguous runs of images, one per thread: each image costs about
-        // the same, and the elastic field is worth a thread (~0.1 ms each).
+        // the same.
         let per_thread = n.div_ceil(threads.clamp(1, n));
         let run = |first: usize, mut images: ndarray::ArrayViewMut4<F>| {
             for (k, mut sample) in images.axis_iter_mut(Axis(0)).enumerate() {
