@@ -510,10 +510,10 @@ Matrix::from_rows(&table)
 // seed: in 20 epochs the network fits its thrice-distorted digits least well
 // of all (the column "as trained"), and its validation accuracy ends below
 // that of any single distortion. Weight decay changes the validation accuracy
-// by a few digits at most; what it does change, without augmentation, is the
+// by a few digits at most, within the noise the next paragraph weighs; what it does change, without augmentation, is the
 // validation loss, by keeping the weights, and with them the confidence of the
 // answers, small. With all three distortions the data already does that job,
-// and weight decay makes almost no difference.
+// and weight decay leaves the validation loss almost where it was.
 //
 // The cell before the chart puts these differences in proportion. One
 // validation digit is worth a twentieth of a percentage point, and the
