@@ -150,6 +150,19 @@ struct ConvRun<F> {
     da: Vec<F>,
 }
 
+/// A fast kernel gradient `gw` and bias gradient `gb`, summed over the
+/// batch, checked against the layer function's `dw` and `db`, which average
+/// over it (so they are scaled by the batch size B first).
+fn check_kernel_and_bias<F: Real>(layer: &str, gw: &[F], gb: &[F], dw: &Array4<f64>, db: &Array1<f64>) {
+    let n = B as f64;
+    let fast_w = Array4::from_shape_vec(dw.dim(), gw.iter().map(|v| v.f64()).collect()).unwrap();
+    check::<F>(&format!("{layer} kernel gradient"), &fast_w, &dw.mapv(|v| v * n));
+    let bias_shape = (1, 1, 1, db.len());
+    let fast_b = Array4::from_shape_vec(bias_shape, gb.iter().map(|v| v.f64()).collect()).unwrap();
+    let db = db.mapv(|v| v * n).into_shape_with_order(bias_shape).unwrap();
+    check::<F>(&format!("{layer} bias gradient"), &fast_b, &db);
+}
+
 /// conv1's forward pass and gradients on one path, checked against the
 /// layer function.
 fn conv1_on<F: Real>(isa: conv1::Isa) -> ConvRun<F> {
@@ -173,18 +186,8 @@ fn conv1_on<F: Real>(isa: conv1::Isa) -> ConvRun<F> {
     let (mut gw, mut gb) = (vec![F::zero(); w.len()], vec![F::zero(); CONV1_CHANNELS]);
     conv1::grad_on(isa, &padded, &delta_planes, B, &mut gw, &mut gb);
     let (_, dw, db) = conv::backward(&x64, &w64, &exact(&delta), CONV1_PADDING);
-    // conv1::grad sums over the batch; conv::backward averages.
-    let n = B as f64;
-    let (gw_raw, gb_raw) = (gw.clone(), gb.clone());
-    let gw = Array4::from_shape_vec(arch::CONV1_W, gw.iter().map(|v| v.f64()).collect()).unwrap();
-    check::<F>(&format!("conv1 kernel gradient ({isa:?})"), &gw, &dw.mapv(|v| v * n));
-    let gb = Array4::from_shape_vec((1, 1, 1, CONV1_CHANNELS), gb.iter().map(|v| v.f64()).collect()).unwrap();
-    check::<F>(
-        &format!("conv1 bias gradient ({isa:?})"),
-        &gb,
-        &db.mapv(|v| v * n).into_shape_with_order((1, 1, 1, CONV1_CHANNELS)).unwrap(),
-    );
-    ConvRun { isa, z, gw: gw_raw, gb: gb_raw, da: vec![] }
+    check_kernel_and_bias::<F>(&format!("conv1 ({isa:?})"), &gw, &gb, &dw, &db);
+    ConvRun { isa, z, gw, gb, da: vec![] }
 }
 
 #[test]
@@ -242,21 +245,12 @@ fn conv2_on<F: Real>(isa: conv2::Isa) -> ConvRun<F> {
     let d = to_planes(&delta, CONV2_SIDE, F::zero());
     conv2::grad_on(isa, &planes, &d, B, &mut scratch, &mut gw, &mut gb);
     let (dx, dw, db) = conv::backward(&a64, &w64, &exact(&delta), CONV2_PADDING);
-    let n = B as f64;
-    let (gw_raw, gb_raw) = (gw.clone(), gb.clone());
-    let gw = Array4::from_shape_vec(arch::CONV2_W, gw.iter().map(|v| v.f64()).collect()).unwrap();
-    check::<F>(&format!("conv2 kernel gradient ({isa:?})"), &gw, &dw.mapv(|v| v * n));
-    let gb = Array4::from_shape_vec((1, 1, 1, CONV2_CHANNELS), gb.iter().map(|v| v.f64()).collect()).unwrap();
-    check::<F>(
-        &format!("conv2 bias gradient ({isa:?})"),
-        &gb,
-        &db.mapv(|v| v * n).into_shape_with_order((1, 1, 1, CONV2_CHANNELS)).unwrap(),
-    );
+    check_kernel_and_bias::<F>(&format!("conv2 ({isa:?})"), &gw, &gb, &dw, &db);
     let mut da = vec![F::of(f64::NAN); input.0 * input.1 * input.2 * input.3];
     conv2::input_grad_on(isa, w.as_slice().unwrap(), &d, B, &mut da);
     let (fast_da, _) = from_planes(&da, input, POOL1_SIDE);
     check::<F>(&format!("conv2 input gradient ({isa:?})"), &fast_da, &dx);
-    ConvRun { isa, z, gw: gw_raw, gb: gb_raw, da }
+    ConvRun { isa, z, gw, gb, da }
 }
 
 #[test]

@@ -16,7 +16,7 @@
 //! checks apply, and every error is a [`ModelError`] naming the file.
 
 use super::{History, TrainConfig};
-use crate::data::HeldOut;
+use crate::data::{HeldOut, embedded};
 use crate::model::file::{self, ModelError, Problem, err};
 use crate::model::{LeNet, Params};
 use serde_json::{Value, json};
@@ -99,13 +99,12 @@ impl Checkpoint {
 
 /// The held-out split of a checkpoint written before its history named it:
 /// the validation set when the data it records held out the embedded
-/// digits' validation split (`digits-validation`, the name
-/// `data::embedded::validation` gives it), else the test set, which is what
+/// digits' validation split ([`embedded::VALIDATION_NAME`]), else the test set, which is what
 /// such a checkpoint called it (and so does one older still, with no data
 /// record).
 fn held_out_of_old(config: &TrainConfig) -> HeldOut {
     match &config.data {
-        Some(d) if d.test == "digits-validation" => HeldOut::Validation,
+        Some(d) if d.test == embedded::VALIDATION_NAME => HeldOut::Validation,
         _ => HeldOut::Test,
     }
 }
