@@ -397,3 +397,52 @@ fn train_help_documents_the_json_keys_of_each_held_out_split() {
         assert!(help.contains(key), "{key} missing from: {help}");
     }
 }
+
+#[test]
+fn test_time_mirror_is_recorded_by_train_reported_by_eval_and_a_bad_value_is_named() {
+    let dir = TempDir::new("test-time");
+    let run = dir.0.join("run");
+    let plain_run = dir.0.join("plain");
+    let args = ["train", "--epochs", "1", "--limit", "64", "--augment", "mirror"];
+    let out = lenet(&[&args[..], &["--test-time", "mirror", "--out", run.to_str().unwrap(), "--json"]].concat());
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    let mirrored: serde_json::Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+    let out = lenet(&[&args[..], &["--out", plain_run.to_str().unwrap(), "--json"]].concat());
+    assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+    // The checkpoint records the choice; a plain run's leaves it out.
+    let config = |run: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(run.join("checkpoint.json")).unwrap())
+            .unwrap()["config"]
+            .clone()
+    };
+    assert_eq!(config(&run)["test_time"], "mirror");
+    assert!(config(&plain_run).get("test_time").is_none(), "{}", config(&plain_run));
+    // Testing does not change training: the same weights, bit for bit.
+    let model = |run: &std::path::Path| std::fs::read(run.join("model.json")).unwrap();
+    assert_eq!(model(&run), model(&plain_run));
+
+    // eval says which way it classified, and with mirror agrees with train.
+    let eval = |test_time: &str| -> serde_json::Value {
+        let out = lenet(&["eval", "--model", run.to_str().unwrap(), "--test-time", test_time, "--json"]);
+        assert!(out.status.success(), "stderr: {}", text(&out.stderr));
+        serde_json::from_str(&text(&out.stdout)).unwrap()
+    };
+    let (plain, mirror) = (eval("plain"), eval("mirror"));
+    assert_eq!((plain["test_time"].as_str(), mirror["test_time"].as_str()), (Some("plain"), Some("mirror")));
+    assert_ne!(plain["loss"], mirror["loss"], "the mirror images' logits count");
+    // --limit 64 trained on 64 images and validated on 64; eval takes all 2,000.
+    assert_eq!(mirror["test_images"], 2000);
+    let e = lenet(&["eval", "--model", run.to_str().unwrap(), "--test-time", "mirror"]);
+    assert!(text(&e.stdout).contains("each image averaged with its mirror image"), "{}", text(&e.stdout));
+    assert!(mirrored["validation_accuracy"].is_number(), "{mirrored}");
+
+    // A bad value: clap's error naming it and the choices, status 2.
+    let out = lenet(&["eval", "--model", run.to_str().unwrap(), "--test-time", "flip"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("invalid value 'flip' for '--test-time <TEST_TIME>'"), "{stderr}");
+    assert!(stderr.contains("[possible values: plain, mirror]"), "{stderr}");
+    // A setting of the run: resume keeps the checkpoint's.
+    let out = lenet(&["train", "--resume", run.join("checkpoint.json").to_str().unwrap(), "--test-time", "plain"]);
+    assert!(text(&out.stderr).contains("only --epochs and --out may be given"), "{}", text(&out.stderr));
+}

@@ -5,7 +5,7 @@
 
 use crate::element::Real;
 use crate::rng::Rng;
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, Array4, ArrayView2, ArrayView4};
 use serde::{Deserialize, Serialize};
 
 /// Mirror the image left to right with probability `probability`.
@@ -40,4 +40,15 @@ impl Mirror {
 pub fn mirror<F: Real>(image: ArrayView2<F>) -> Array2<F> {
     let (h, w) = image.dim();
     Array2::from_shape_fn((h, w), |(i, j)| image[[i, w - 1 - j]])
+}
+
+/// Every image of an N×C×H×W batch mirrored left to right:
+/// out_{n,c,i,j} = x_{n,c,i,W−1−j}, [`mirror`] of each plane. Test-time
+/// mirror averaging ([`crate::train::TestTime::Mirror`]) classifies a batch
+/// and this batch.
+pub fn mirror_batch<F: Real>(x: ArrayView4<F>) -> Array4<F> {
+    let w = x.dim().3;
+    // from_shape_fn, not a view with a negative stride: the result is in
+    // standard layout, as the fast forward pass reads it.
+    Array4::from_shape_fn(x.dim(), |(n, c, i, j)| x[[n, c, i, w - 1 - j]])
 }

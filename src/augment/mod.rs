@@ -25,7 +25,7 @@ mod shift;
 pub use affine::{Affine, rotate_scale, rotate_scale_source};
 pub use bilinear::{bilinear, resample};
 pub use elastic::{Elastic, displace, displacement_field, gaussian_smooth};
-pub use mirror::{Mirror, mirror};
+pub use mirror::{Mirror, mirror, mirror_batch};
 pub use shift::{MAX_SHIFT, Shift, translate};
 
 use crate::element::Real;

@@ -5,9 +5,27 @@ use super::Error;
 use lenet::data::{self, Source};
 use lenet::error::ConfigError;
 use lenet::model::file;
-use lenet::train::{MODEL_FILE, evaluate};
+use lenet::train::{MODEL_FILE, TestTime, evaluate_with};
 use std::fmt::Write;
 use std::path::PathBuf;
+
+/// `--test-time`'s values, as the library's [`TestTime`] has them.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum TestTimeName {
+    /// Each image as it is.
+    Plain,
+    /// The mean of the logits of the image and its mirror image.
+    Mirror,
+}
+
+impl From<TestTimeName> for TestTime {
+    fn from(name: TestTimeName) -> TestTime {
+        match name {
+            TestTimeName::Plain => TestTime::Plain,
+            TestTimeName::Mirror => TestTime::Mirror,
+        }
+    }
+}
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -25,6 +43,11 @@ pub struct Args {
     /// Threads for the forward passes, 1 to 8 per CPU.
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// How each image is classified (test-time augmentation): `plain`, as it
+    /// is, or `mirror`, by the mean of the logits of the image and its
+    /// mirror image (for clothes, not digits).
+    #[arg(long, value_enum, default_value = "plain")]
+    test_time: TestTimeName,
     /// Print the result as one JSON object on stdout.
     #[arg(long)]
     json: bool,
@@ -46,7 +69,8 @@ pub fn run(args: Args) -> Result<(), Error> {
     let source = Source::parse(&args.dataset, args.data.clone())?;
     // Only the test split: `t10k-*` for MNIST and Fashion-MNIST.
     let test = data::load_for_eval(&source)?;
-    let ev = evaluate(&model, &test, None, args.threads);
+    let test_time = TestTime::from(args.test_time);
+    let ev = evaluate_with(&model, &test, None, args.threads, test_time);
     if ev.non_finite > 0 {
         return Err(Error::Unusable { model: model_path.clone(), non_finite: ev.non_finite, total: ev.total });
     }
@@ -55,6 +79,7 @@ pub fn run(args: Args) -> Result<(), Error> {
             "model": model_path.to_string_lossy(),
             "dataset": source.name(),
             "test_images": ev.total,
+            "test_time": test_time.to_string(),
             "correct": ev.correct,
             "accuracy": ev.accuracy(),
             "loss": ev.loss,
@@ -68,10 +93,11 @@ pub fn run(args: Args) -> Result<(), Error> {
         let _ = text.write_fmt(line);
     };
     out(format_args!(
-        "{} on {} ({}): accuracy {:.2}% ({} of {}), mean loss {:.4}",
+        "{} on {} ({}){}: accuracy {:.2}% ({} of {}), mean loss {:.4}",
         model_path.display(),
         test.name,
         source.name(),
+        if test_time.is_plain() { "" } else { ", each image averaged with its mirror image" },
         100.0 * ev.accuracy(),
         ev.correct,
         ev.total,

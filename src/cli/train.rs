@@ -2,12 +2,13 @@
 //! with the history, checkpoints, the model and plots.
 
 use super::Error;
+use super::eval::TestTimeName;
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use lenet::augment::Augment;
 use lenet::data::{self, HeldOut, Source};
 use lenet::model::Arch;
-use lenet::train::{self, EpochStats, LrSchedule, Outcome, Progress, ResumeOptions, RunFolder, TrainConfig};
+use lenet::train::{self, EpochStats, LrSchedule, Outcome, Progress, ResumeOptions, RunFolder, TestTime, TrainConfig};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -96,6 +97,11 @@ pub struct Args {
     /// for clothes, not digits), or `none` [default: none].
     #[arg(long, value_name = "LIST", value_parser = parse_augment)]
     augment: Option<Augment>,
+    /// How held-out images are classified (test-time augmentation): `plain`,
+    /// each as it is, or `mirror`, by the mean of the logits of the image
+    /// and its mirror image (for clothes, not digits) [default: plain].
+    #[arg(long, value_enum)]
+    test_time: Option<TestTimeName>,
     /// Activation and pooling [default: modern].
     #[arg(long, value_enum)]
     arch: Option<ArchName>,
@@ -224,6 +230,7 @@ fn config_from(args: &Args) -> TrainConfig {
         threads: args.threads.unwrap_or(d.threads),
         seed: args.seed.unwrap_or(d.seed),
         augment: args.augment.unwrap_or(d.augment),
+        test_time: args.test_time.map_or(d.test_time, TestTime::from),
         arch: match args.arch {
             Some(ArchName::Classic) => Arch::classic(),
             _ => Arch::modern(),
@@ -253,6 +260,7 @@ pub fn run(args: Args) -> Result<(), Error> {
                 || args.seed.is_some()
                 || args.arch.is_some()
                 || args.augment.is_some()
+                || args.test_time.is_some()
                 || args.preset.is_some()
                 || args.limit.is_some();
             if given {

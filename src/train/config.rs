@@ -18,6 +18,7 @@
 //! | seed | any `u64` |
 //! | augmentation | as [`Augment::validate`] says (shift ≤ 28 px, rotation ≤ 180°, scales > 0, σ > 0, α ≥ 0) |
 
+use super::eval::TestTime;
 use crate::augment::Augment;
 use crate::error::{ConfigError, number_text};
 use crate::model::Arch;
@@ -63,6 +64,12 @@ pub struct TrainConfig {
     /// default, and in checkpoints written before augmentation existed).
     #[serde(default, skip_serializing_if = "Augment::is_none")]
     pub augment: Augment,
+    /// How the held-out images are classified, after every epoch and at
+    /// the end: each as it is (the default, and in checkpoints written
+    /// before this existed), or by the mean logits of the image and its
+    /// mirror image ([`TestTime`]). Training does not depend on it.
+    #[serde(default, skip_serializing_if = "TestTime::is_plain")]
+    pub test_time: TestTime,
     /// Activation and pooling.
     pub arch: Arch,
     /// Where history, checkpoints, the model and the plots go. Any path (it
@@ -184,6 +191,7 @@ impl Default for TrainConfig {
             threads: 2,
             seed: 1,
             augment: Augment::none(),
+            test_time: TestTime::Plain,
             arch: Arch::modern(),
             out_dir: PathBuf::from("runs/default"),
             limit: None,

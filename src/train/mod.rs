@@ -29,7 +29,7 @@ pub mod run_folder;
 
 pub use checkpoint::Checkpoint;
 pub use config::{DataRecord, LrSchedule, TrainConfig};
-pub use eval::{Evaluation, evaluate};
+pub use eval::{Evaluation, TestTime, evaluate, evaluate_with};
 pub use history::{EpochStats, EpochTable, History};
 pub use lock::RunLock;
 pub use run::{

@@ -1,11 +1,11 @@
 //! The training loop: for each epoch, `train_epoch` (shuffled minibatches,
-//! one SGD step each) → [`evaluate`] on the held-out split (validation or
-//! test set, see [`crate::data::HeldOut`]) → save the checkpoint
+//! one SGD step each) → [`evaluate_with`] on the held-out split (validation or
+//! test set, see [`crate::data::HeldOut`]; each image as `config.test_time` says) → save the checkpoint
 //! and the history, with a stop and a clear message when the loss stops
 //! being a number.
 
 use super::checkpoint::Checkpoint;
-use super::eval::{Evaluation, evaluate};
+use super::eval::{Evaluation, evaluate_with};
 use super::lock::RunLock;
 use super::run_folder::RunFolder;
 use super::{DataRecord, EpochStats, History, TrainConfig};
@@ -224,7 +224,7 @@ fn run(config: &TrainConfig, start: Start, data: &Split, progress: &mut dyn Prog
     for epoch in done + 1..=config.epochs {
         let trained = train_epoch(&mut model, &mut sgd, config, epoch, &data.train, n, progress)
             .map_err(|at| at.error(config, epoch, last_good.take()))?;
-        let held_out = evaluate(&model, &data.test, config.limit, config.threads);
+        let held_out = evaluate_with(&model, &data.test, config.limit, config.threads, config.test_time);
         let stats = trained.stats(epoch, &held_out);
         history.epochs.push(stats.clone());
         let path = save(&model, &sgd, epoch, &history)?;
@@ -237,7 +237,7 @@ fn run(config: &TrainConfig, start: Start, data: &Split, progress: &mut dyn Prog
         // still leave a checkpoint in the run folder.
         save(&model, &sgd, done, &history)?;
     }
-    let test = evaluate(&model, &data.test, config.limit, config.threads);
+    let test = evaluate_with(&model, &data.test, config.limit, config.threads, config.test_time);
     Ok(Outcome { model, history, test, checkpoint: folder.checkpoint(), lock })
 }
 
