@@ -54,7 +54,16 @@ class Split(unittest.TestCase):
         self.assertEqual(read(dst / "train-labels-idx1-ubyte.gz"), ([15], bytes(self.labels[:15])))
         self.assertEqual(read(dst / "t10k-labels-idx1-ubyte.gz"), ([5], bytes(self.labels[15:])))
         self.assertIn("15 training images, 5 validation images", r.stdout)
+        self.assertEqual((dst / "held-out").read_text(), "validation\n")
         self.assertEqual(sorted(p.name for p in dst.iterdir() if p.name.endswith(".tmp")), [])
+
+    def test_the_source_folder_is_never_written_over(self):
+        before = sorted((p.name, p.read_bytes()) for p in self.src.iterdir())
+        for dst in (self.src, self.src / ".." / "src"):
+            r = subprocess.run([sys.executable, SCRIPT, self.src, dst], capture_output=True, text=True)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("is the source folder; the split would overwrite its training files", r.stderr)
+        self.assertEqual(sorted((p.name, p.read_bytes()) for p in self.src.iterdir()), before)
 
     def test_bad_input_is_refused_with_its_name(self):
         for n in ("0", "20"):

@@ -5,8 +5,10 @@ MNIST and Fashion-MNIST come as a training set and a test set. Choosing
 settings (epochs, learning rate, augmentation) by their test accuracy makes
 that accuracy optimistic: the test set has then been looked at many times.
 This script writes a folder `lenet train --data` reads in which the
-training set is the first 60,000 − N training images and the "test" files
+training set is the first 60,000 − N training images and the t10k files
 hold the last N training images, so that settings can be compared on them.
+A file `held-out` in the folder says `validation`: lenet then calls those
+images the validation set (in its table, plots and JSON), not the test set.
 The chosen settings are then run once on the real folder, and that test
 accuracy is reported.
 
@@ -33,6 +35,8 @@ from pathlib import Path
 
 IMAGES, LABELS = "train-images-idx3-ubyte", "train-labels-idx1-ubyte"
 TEST_IMAGES, TEST_LABELS = "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"
+# The file lenet reads to know what the t10k files are (data::HELD_OUT_FILE).
+HELD_OUT = "held-out"
 
 
 def read_idx(folder: Path, stem: str) -> tuple[bytes, list[int], bytes]:
@@ -71,6 +75,8 @@ def main() -> None:
     ap.add_argument("dst", type=Path)
     ap.add_argument("--validation", type=int, default=10000)
     a = ap.parse_args()
+    if a.dst.resolve() == a.src.resolve():
+        sys.exit(f"error: {a.dst} is the source folder; the split would overwrite its training files")
     im_magic, im_dims, images = read_idx(a.src, IMAGES)
     lb_magic, lb_dims, labels = read_idx(a.src, LABELS)
     n = im_dims[0]
@@ -85,6 +91,10 @@ def main() -> None:
     write_idx(a.dst / (LABELS + ".gz"), lb_magic, [keep], labels[:keep])
     write_idx(a.dst / (TEST_IMAGES + ".gz"), im_magic, [a.validation, *im_dims[1:]], images[keep * pixels :])
     write_idx(a.dst / (TEST_LABELS + ".gz"), lb_magic, [a.validation], labels[keep:])
+    # Last: a folder without it would call the validation images "test".
+    marker, tmp = a.dst / HELD_OUT, a.dst / (HELD_OUT + ".tmp")
+    tmp.write_text("validation\n")
+    os.replace(tmp, marker)
     counts = Counter(labels[keep:])
     print(f"{a.dst}: {keep} training images, {a.validation} validation images (in the t10k files)")
     print("validation images per class: " + ", ".join(f"{c}: {counts[c]}" for c in sorted(counts)))

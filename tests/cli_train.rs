@@ -83,7 +83,7 @@ fn train_json_prints_only_the_metrics_and_fills_the_run_folder() {
     let e = lenet(&["eval", "--model", model.to_str().unwrap(), "--json"]);
     assert!(e.status.success(), "stderr: {}", text(&e.stderr));
     let ev: serde_json::Value = serde_json::from_str(&text(&e.stdout)).unwrap();
-    assert_eq!(ev["test_images"], 2000);
+    assert_eq!((ev["held_out"].as_str(), &ev["validation_images"]), (Some("validation"), &2000.into()));
     let confusion: u64 = ev["confusion"]
         .as_array()
         .unwrap()
@@ -431,7 +431,7 @@ fn test_time_mirror_is_recorded_by_train_reported_by_eval_and_a_bad_value_is_nam
     assert_eq!((plain["test_time"].as_str(), mirror["test_time"].as_str()), (Some("plain"), Some("mirror")));
     assert_ne!(plain["loss"], mirror["loss"], "the mirror images' logits count");
     // --limit 64 trained on 64 images and validated on 64; eval takes all 2,000.
-    assert_eq!(mirror["test_images"], 2000);
+    assert_eq!(mirror["validation_images"], 2000);
     let e = lenet(&["eval", "--model", run.to_str().unwrap(), "--test-time", "mirror"]);
     assert!(text(&e.stdout).contains("each image averaged with its mirror image"), "{}", text(&e.stdout));
     assert!(mirrored["validation_accuracy"].is_number(), "{mirrored}");

@@ -3,7 +3,7 @@
 //! writer wrote.
 
 use lenet::data::idx::{self, DataError, IMAGES_MAGIC, Images, LABELS_MAGIC};
-use lenet::data::{FILE_NAMES, load_dir};
+use lenet::data::{FILE_NAMES, HELD_OUT_FILE, HeldOut, load_dir};
 use std::path::{Path, PathBuf};
 
 /// A fresh folder for one test under cargo's scratch folder.
@@ -199,4 +199,47 @@ fn train_and_test_image_sizes_must_agree() {
     assert!(matches!(err, DataError::ShapeMismatch { train_shape: (2, 3), test_shape: (2, 4), .. }), "{err:?}");
     assert_names(&err, &dir.join(FILE_NAMES[2]), "holds 2×4 images");
     assert!(err.to_string().contains(&dir.join(FILE_NAMES[0]).display().to_string()), "{err}");
+}
+
+#[test]
+fn a_held_out_file_saying_validation_names_the_t10k_files_a_validation_set() {
+    let dir = scratch("held-out");
+    write_folder(&dir, &[5, 6, 7], false);
+    // No file: the t10k-* files are the test set.
+    let split = load_dir(&dir, "toy", "no hint").unwrap();
+    assert_eq!((split.held_out, split.test.name.as_str()), (HeldOut::Test, "toy-test"));
+    for (text, held_out, name) in [
+        ("validation\n", HeldOut::Validation, "toy-validation"),
+        ("validation", HeldOut::Validation, "toy-validation"),
+        ("test\r\n", HeldOut::Test, "toy-test"),
+    ] {
+        std::fs::write(dir.join(HELD_OUT_FILE), text).unwrap();
+        let split = load_dir(&dir, "toy", "no hint").unwrap();
+        assert_eq!((split.held_out, split.test.name.as_str()), (held_out, name), "{text:?}");
+        assert_eq!(split.test.labels, vec![5, 6, 7]);
+    }
+    // Anything else is refused, naming the file and what it says, shortened.
+    let marker = dir.join(HELD_OUT_FILE);
+    for (text, shown) in [("Validation\n", "\"Validation\""), ("valid", "\"valid\""), ("", "\"\"")] {
+        std::fs::write(&marker, text).unwrap();
+        let err = load_dir(&dir, "toy", "no hint").unwrap_err();
+        assert!(matches!(err, DataError::HeldOutMarker { .. }), "{err:?}");
+        assert_names(&err, &marker, &format!("says {shown}; it names what the folder's t10k-* files are"));
+    }
+    // A huge file is read only as far as a marker can be long.
+    std::fs::write(&marker, "validation".repeat(100_000)).unwrap();
+    let err = load_dir(&dir, "toy", "no hint").unwrap_err();
+    let shown = format!("\"{}\"", &"validation".repeat(4));
+    assert_names(&err, &marker, &format!("says {shown};"));
+    // Not a file: named as what it is, not read.
+    std::fs::remove_file(&marker).unwrap();
+    std::fs::create_dir(&marker).unwrap();
+    let err = load_dir(&dir, "toy", "no hint").unwrap_err();
+    assert!(matches!(err, DataError::HeldOutMarker { .. }), "{err:?}");
+    assert_names(&err, &marker, "is a directory; it names what the folder's t10k-* files are");
+    // A FIFO would block an open: refused from its metadata.
+    std::fs::remove_dir(&marker).unwrap();
+    assert!(std::process::Command::new("mkfifo").arg(&marker).status().expect("mkfifo runs").success());
+    let err = load_dir(&dir, "toy", "no hint").unwrap_err();
+    assert_names(&err, &marker, "is a FIFO (named pipe); it names");
 }

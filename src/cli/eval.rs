@@ -67,8 +67,10 @@ pub fn run(args: Args) -> Result<(), Error> {
     // The model first: a bad file should be reported before data is loaded.
     let model = file::load(&model_path)?;
     let source = Source::parse(&args.dataset, args.data.clone())?;
-    // Only the test split: `t10k-*` for MNIST and Fashion-MNIST.
-    let test = data::load_for_eval(&source)?;
+    // Only the held-out split: `t10k-*` for MNIST and Fashion-MNIST (a test
+    // set, or a validation set where the folder's `held-out` file says so),
+    // the validation digits for the embedded data set.
+    let (test, held_out) = data::load_held_out(&source)?;
     let test_time = TestTime::from(args.test_time);
     let ev = evaluate_with(&model, &test, None, args.threads, test_time);
     if ev.non_finite > 0 {
@@ -78,7 +80,8 @@ pub fn run(args: Args) -> Result<(), Error> {
         let v = serde_json::json!({
             "model": model_path.to_string_lossy(),
             "dataset": source.name(),
-            "test_images": ev.total,
+            "held_out": held_out.name(),
+            format!("{held_out}_images"): ev.total,
             "test_time": test_time.to_string(),
             "correct": ev.correct,
             "accuracy": ev.accuracy(),

@@ -76,6 +76,10 @@ pub enum DataError {
     ImageSize { path: PathBuf, rows: usize, cols: usize, expected: (usize, usize) },
     /// A data set file that holds no images (or labels).
     Empty { path: PathBuf },
+    /// A folder's [`HELD_OUT_FILE`](super::HELD_OUT_FILE) that is not a
+    /// file saying `validation` or `test`; `problem` says what it is or
+    /// says instead (`says "valid"`, `is a directory`).
+    HeldOutMarker { path: PathBuf, problem: String },
 }
 
 impl DataError {
@@ -96,7 +100,8 @@ impl DataError {
             | DataError::TooLong { path, .. }
             | DataError::TrailingData { path, .. }
             | DataError::ImageSize { path, .. }
-            | DataError::Empty { path } => path,
+            | DataError::Empty { path }
+            | DataError::HeldOutMarker { path, .. } => path,
             DataError::CountMismatch { images, .. } => images,
             DataError::ShapeMismatch { test, .. } => test,
         }
@@ -183,6 +188,12 @@ impl fmt::Display for DataError {
                 path.display(),
                 expected.0,
                 expected.1
+            ),
+            DataError::HeldOutMarker { path, problem } => write!(
+                f,
+                "{} {problem}; it names what the folder's t10k-* files are, and must be a file saying `validation` or \
+                 `test`",
+                path.display()
             ),
             DataError::Empty { path } => {
                 write!(f, "{} holds no samples (its header declares 0); a data set needs at least one", path.display())

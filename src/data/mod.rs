@@ -17,6 +17,11 @@
 //! the two `t10k-*` files. Both refuse images other than 28×28 from the
 //! header, before the pixels are read, and an empty split, naming the file.
 //!
+//! A folder's `t10k-*` files are its test set, unless the folder has a file
+//! [`HELD_OUT_FILE`] saying `validation`: `scripts/validation-split.py`
+//! writes one beside the training images it held out, so that training calls
+//! them what they are ([`HeldOut`]).
+//!
 //! ```
 //! use lenet::data::{load, Source};
 //! let split = load(&Source::Embedded)?;
@@ -48,6 +53,43 @@ pub const DEBIAN_FASHION_DIR: &str = "/usr/share/datasets/fashion-mnist";
 /// training images, training labels, test images, test labels.
 pub const FILE_NAMES: [&str; 4] =
     ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+
+/// The file in a data folder that says what its `t10k-*` files are: one
+/// word, `validation` or `test` (a newline after it is allowed). Without it
+/// they are the test set. `scripts/validation-split.py` writes `validation`.
+pub const HELD_OUT_FILE: &str = "held-out";
+
+/// Longest [`HELD_OUT_FILE`] read: "validation" and a line ending, with room.
+const HELD_OUT_FILE_MAX: u64 = 64;
+
+/// What `dir`'s [`HELD_OUT_FILE`] says, `None` when there is none.
+fn held_out_marker(dir: &Path) -> Result<Option<HeldOut>, DataError> {
+    let path = dir.join(HELD_OUT_FILE);
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Ok(None);
+    }
+    // A FIFO or a device is refused before it is opened; a huge file is
+    // read no further than a marker can be long.
+    idx::check_regular_file(&path).map_err(|e| match e {
+        DataError::NotAFile { path, what } => DataError::HeldOutMarker { path, problem: format!("is {what}") },
+        e => e,
+    })?;
+    let mut text = Vec::new();
+    let io = |source| DataError::Io { path: path.clone(), source };
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(&path).map_err(io)?, HELD_OUT_FILE_MAX),
+        &mut text,
+    )
+    .map_err(io)?;
+    match String::from_utf8_lossy(&text).trim_end_matches(['\n', '\r']) {
+        "validation" => Ok(Some(HeldOut::Validation)),
+        "test" => Ok(Some(HeldOut::Test)),
+        other => {
+            let shown: String = other.chars().take(40).collect();
+            Err(DataError::HeldOutMarker { path, problem: format!("says {shown:?}") })
+        }
+    }
+}
 
 /// Images with their labels, pixels kept as bytes.
 #[derive(Clone, PartialEq)]
@@ -225,15 +267,6 @@ impl Source {
         }
     }
 
-    /// What its held-out split is: the validation digits for the embedded
-    /// data set, the official test set for MNIST and Fashion-MNIST.
-    pub fn held_out(&self) -> HeldOut {
-        match self {
-            Source::Embedded => HeldOut::Validation,
-            Source::Mnist(_) | Source::FashionMnist(_) => HeldOut::Test,
-        }
-    }
-
     /// What the labels 0..10 stand for.
     pub fn class_names(&self) -> &'static [&'static str; NUM_CLASSES] {
         match self {
@@ -299,16 +332,16 @@ enum Parts {
 /// size is accepted (both splits must agree); each split must hold at least
 /// one image.
 pub fn load(source: &Source) -> Result<Split, DataError> {
-    let (train, test) = load_parts(source, Parts::Both, None)?;
-    Ok(Split { train: train.expect("both parts were loaded"), test, held_out: source.held_out() })
+    let (train, test, held_out) = load_parts(source, Parts::Both, None)?;
+    Ok(Split { train: train.expect("both parts were loaded"), test, held_out })
 }
 
 /// Loads both splits for training LeNet: like [`load`], and every image
 /// must be [`LENET_IMAGE_SIZE`], checked from each file's header before its
 /// pixels are read.
 pub fn load_for_training(source: &Source) -> Result<Split, DataError> {
-    let (train, test) = load_parts(source, Parts::Both, Some(LENET_IMAGE_SIZE))?;
-    Ok(Split { train: train.expect("both parts were loaded"), test, held_out: source.held_out() })
+    let (train, test, held_out) = load_parts(source, Parts::Both, Some(LENET_IMAGE_SIZE))?;
+    Ok(Split { train: train.expect("both parts were loaded"), test, held_out })
 }
 
 /// Loads only the test split for evaluating LeNet (for MNIST and
@@ -316,14 +349,22 @@ pub fn load_for_training(source: &Source) -> Result<Split, DataError> {
 /// digits the validation set): it must hold at least one image, each
 /// [`LENET_IMAGE_SIZE`].
 pub fn load_for_eval(source: &Source) -> Result<Dataset, DataError> {
-    Ok(load_parts(source, Parts::TestOnly, Some(LENET_IMAGE_SIZE))?.1)
+    Ok(load_held_out(source)?.0)
 }
 
+/// [`load_for_eval`], with what the split it loaded is.
+pub fn load_held_out(source: &Source) -> Result<(Dataset, HeldOut), DataError> {
+    let (_, held_out_images, held_out) = load_parts(source, Parts::TestOnly, Some(LENET_IMAGE_SIZE))?;
+    Ok((held_out_images, held_out))
+}
+
+/// The training split (if `parts` asks for it), the held-out split, and what
+/// that is.
 fn load_parts(
     source: &Source,
     parts: Parts,
     size: Option<(usize, usize)>,
-) -> Result<(Option<Dataset>, Dataset), DataError> {
+) -> Result<(Option<Dataset>, Dataset, HeldOut), DataError> {
     let dl_hint = |ds: &str| {
         let files = if parts == Parts::Both { "the four files" } else { "the two t10k-* files" };
         format!("run `lenet download {ds}` (or pass a folder holding {files})")
@@ -340,7 +381,7 @@ fn load_parts(
                 Parts::Both => Some(check(embedded::train()?, "train")?),
                 Parts::TestOnly => None,
             };
-            Ok((train, check(embedded::validation()?, "validation")?))
+            Ok((train, check(embedded::validation()?, "validation")?, HeldOut::Validation))
         }
         Source::Mnist(Some(dir)) => dir_parts(dir, "mnist", &dl_hint("mnist")),
         Source::FashionMnist(Some(dir)) => dir_parts(dir, "fashion-mnist", &dl_hint("fashion-mnist")),
@@ -410,10 +451,11 @@ fn check_size_and_count(d: &Dataset, path: &Path, size: Option<(usize, usize)>) 
 /// Loads the four standard files from `dir`; `dataset` prefixes the split
 /// names and `hint` tells the user how to get missing files. Any image size
 /// is accepted (both splits must agree); an empty split is refused. The
-/// `t10k-*` files are a test set ([`HeldOut::Test`]).
+/// `t10k-*` files are a test set ([`HeldOut::Test`]) unless the folder's
+/// [`HELD_OUT_FILE`] says `validation`.
 pub fn load_dir(dir: &Path, dataset: &str, hint: &str) -> Result<Split, DataError> {
-    let (train, test) = load_dir_parts(dir, dataset, hint, Parts::Both, None)?;
-    Ok(Split { train: train.expect("both parts were loaded"), test, held_out: HeldOut::Test })
+    let (train, test, held_out) = load_dir_parts(dir, dataset, hint, Parts::Both, None)?;
+    Ok(Split { train: train.expect("both parts were loaded"), test, held_out })
 }
 
 fn load_dir_parts(
@@ -422,7 +464,7 @@ fn load_dir_parts(
     hint: &str,
     parts: Parts,
     size: Option<(usize, usize)>,
-) -> Result<(Option<Dataset>, Dataset), DataError> {
+) -> Result<(Option<Dataset>, Dataset, HeldOut), DataError> {
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => {}
         Ok(_) => {
@@ -436,6 +478,7 @@ fn load_dir_parts(
             });
         }
     }
+    let held_out = held_out_marker(dir)?.unwrap_or(HeldOut::Test);
     // Find every file needed before reading any, so that a missing test
     // file is reported before 47 MB of training images are decompressed.
     let names: &[&str] = if parts == Parts::Both { &FILE_NAMES } else { &FILE_NAMES[2..] };
@@ -459,7 +502,7 @@ fn load_dir_parts(
         Parts::TestOnly => None,
     };
     let (test_path, test_labels) = (&paths[paths.len() - 2], &paths[paths.len() - 1]);
-    let test = one(test_path, test_labels, "test")?;
+    let test = one(test_path, test_labels, held_out.name())?;
     if let Some(train) = &train
         && (train.rows, train.cols) != (test.rows, test.cols)
     {
@@ -470,5 +513,5 @@ fn load_dir_parts(
             test_shape: (test.rows, test.cols),
         });
     }
-    Ok((train, test))
+    Ok((train, test, held_out))
 }
