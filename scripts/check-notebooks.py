@@ -20,11 +20,20 @@
 4. The first code cell starts with a `:dep` line of this checkout's crates:
    `lenet-core` (notebooks 1–4 and 2b, the derivations) or `lenet` without its
    command-line feature (notebooks 5–7 and 6b).
+5. Numbers quoted in the prose are the outputs' numbers. Every decimal number
+   with two or more decimals in a markdown cell (outside formulas and code)
+   must be, rounded to its decimals, a number some code cell above it printed
+   (in text, a table or a figure's labels). A rerun that moves an output then
+   fails here until the prose is brought up to date. A number that rightly
+   comes from elsewhere is listed in QUOTED_ELSEWHERE with where it comes from.
 
 Exits 1 naming every problem.
 """
 
+import html
+import re
 import sys
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 try:
@@ -39,6 +48,18 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 TEXT_FORMAT = "rs:percent"
 ALLOWED_TAGS = {"nbval-ignore-output"}
+# Numbers the prose quotes from somewhere other than an output above: (notebook
+# stem, number as written) -> where it comes from.
+QUOTED_ELSEWHERE = {
+    ("6-training-lenet", "11.25"): "`lenet train --lr 0.5 --epochs 3` on the command line, as the text says",
+    ("6-training-lenet", "0.01"): "the initial scale 0.01·N(0, 1), a setting the introduction names",
+}
+# A decimal with at least two decimals, not part of a longer token (a version
+# 0.17.2, a name x1.25); a thousands separator is allowed before the point.
+PROSE_NUMBER = re.compile(r"(?<![\w.,])\d{1,3}(?:,\d{3})*\.\d{2,}(?![\w.]\d)|(?<![\w.,])\d+\.\d{2,}(?![\w.]\d)")
+OUTPUT_NUMBER = re.compile(r"-?\d[\d,]*\.\d+(?:[eE][-+]?\d+)?")
+# What prose numbers are not: formulas ($…$, $$…$$) and code (`…`, fenced).
+NOT_PROSE = re.compile(r"```.*?```|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$", re.S)
 FIRST_LINES = (':dep lenet-core = { path = "../lenet-core" }', ':dep lenet = { path = "..", default-features = false }')
 
 
@@ -104,6 +125,48 @@ def check_counts(ipynb):
     return [f"{ipynb.name}: {p}" for p in problems]
 
 
+def output_text(cell):
+    """Everything a code cell showed: streams, plain text, HTML tables and
+    SVG labels, with markup removed."""
+    parts = []
+    for out in cell.get("outputs", []):
+        parts.append(out.get("text", ""))
+        data = out.get("data", {})
+        for kind in ("text/plain", "text/html", "image/svg+xml"):
+            parts.append(re.sub(r"<[^>]*>", " ", html.unescape(data.get(kind, ""))))
+    return "\n".join(parts)
+
+
+def decimal(text):
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def check_quoted_numbers(ipynb):
+    """Check 5: each prose number is an output number above it, rounded."""
+    problems = []
+    nb = nbformat.read(ipynb, as_version=4)
+    shown = set()
+    for n, cell in enumerate(nb.cells, 1):
+        if cell.cell_type == "code":
+            shown |= {d for m in OUTPUT_NUMBER.finditer(output_text(cell)) if (d := decimal(m.group(0))) is not None}
+            continue
+        prose = NOT_PROSE.sub(" ", cell.source)
+        for m in PROSE_NUMBER.finditer(prose):
+            if (ipynb.stem, m.group(0)) in QUOTED_ELSEWHERE:
+                continue
+            quoted = decimal(m.group(0))
+            unit = Decimal(1).scaleb(quoted.as_tuple().exponent)
+            if not any(v.quantize(unit, rounding=r) == quoted for v in shown if abs(v - quoted) <= 1
+                       for r in (ROUND_HALF_UP, ROUND_HALF_EVEN)):
+                around = prose[max(0, m.start() - 50):m.end() + 20].replace("\n", " ")
+                problems.append(f"cell {n} quotes {m.group(0)}, which no output above it shows "
+                                f"(…{around}…); update the prose to the outputs")
+    return [f"{ipynb.name}: {p}" for p in problems]
+
+
 def find_problems(notebooks=NOTEBOOKS):
     """Every problem of the notebooks in a folder, as lines."""
     config = load_jupytext_config(str(notebooks))
@@ -123,6 +186,7 @@ def find_problems(notebooks=NOTEBOOKS):
     for name in sorted(ipynbs.keys() & texts.keys()):
         problems += check_pair(ipynbs[name], texts[name], config)
         problems += check_counts(ipynbs[name])
+        problems += check_quoted_numbers(ipynbs[name])
     return problems
 
 
@@ -133,7 +197,8 @@ def main():
         sys.exit(f"check-notebooks.py: {len(problems)} problem(s)")
     n = len(list(NOTEBOOKS.glob("*.ipynb")))
     print(f"check-notebooks.py: {n} notebooks: .ipynb and src/*.rs agree "
-          "(round trip exact), execution counts 1, 2, 3... with Out [n] = In [n]")
+          "(round trip exact), execution counts 1, 2, 3... with Out [n] = In [n], "
+          "every number quoted in the prose shown by an output above it")
 
 
 if __name__ == "__main__":

@@ -179,6 +179,19 @@ def convention_breaches(msgstr):
     return [(rule, m.group(0)) for rule, pattern in ZH_CONVENTIONS for m in pattern.finditer(prose)]
 
 
+# A decimal number (97.35, 0.0816, 1e-7 is not one): a translation states the
+# same measurements as its English, so a number changed in a rerun and in the
+# English, but not in the translation, is found even when nobody marked it.
+DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.]\d)")
+
+
+def numbers_differ(msgid, msgstr):
+    """The decimals of the English and of the translation, when they are not the same set (a
+    translation may repeat one: "row and column 14.5" is 第 14.5 行、第 14.5 列)."""
+    english, chinese = sorted(set(DECIMAL.findall(msgid))), sorted(set(DECIMAL.findall(msgstr)))
+    return None if english == chinese else (english, chinese)
+
+
 def short(text, n=100):
     one = " ".join(text.split())
     return one if len(one) <= n else one[: n - 1] + "…"
@@ -221,6 +234,12 @@ def check():
         problems.append(f"{len(breaking)} translation(s) breaking the Chinese conventions:")
         problems += [f"    {where(e)}: {rule}: {short(text, 60)}"
                      for e, found in breaking[:40] for rule, text in dict(found).items()]
+    differing = [(e, d) for e in translated.values()
+                 if e.msgstr.strip() and not e.fuzzy and (d := numbers_differ(e.msgid, e.msgstr))]
+    if differing:
+        problems.append(f"{len(differing)} translation(s) stating other numbers than their English:")
+        problems += [f"    {where(e)}: English {', '.join(en) or 'none'}, translation {', '.join(zh) or 'none'}"
+                     for e, (en, zh) in differing[:40]]
     done = sum(1 for e in messages if e.msgid in translated and translated[e.msgid].msgstr.strip())
     words = sum(1 for e in messages if needs_translation(e.msgid))
     if problems:

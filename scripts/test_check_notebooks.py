@@ -135,6 +135,47 @@ class CheckNotebooks(unittest.TestCase):
         self.sync(self.ipynb)
         self.assertIn("tag(s) ['raises-exception']", "\n".join(self.problems()))
 
+    def with_quote(self, prose, output="accuracy 97.35%, loss 0.0816\n", prose_first=False):
+        """The notebook with a cell printing `output` and a prose cell `prose`."""
+        v4 = nbformat.v4
+        def add(nb):
+            code = v4.new_code_cell('println!("…");', id="a-003", execution_count=3,
+                                    outputs=[v4.new_output("stream", name="stdout", text=output)])
+            text = v4.new_markdown_cell(prose, id="a-004")
+            nb.cells += [text, code] if prose_first else [code, text]
+            if prose_first:
+                nb.cells[-1].execution_count = 3
+        self.edit_ipynb(add)
+        self.sync(self.ipynb)
+        return "\n".join(self.problems())
+
+    def test_prose_quoting_an_output_above_passes(self):
+        # Rounded to the prose's decimals; formulas and code are not prose.
+        self.assertEqual(self.with_quote("It reaches 97.35% (loss 0.08), $p = 0.123$, `x = 4.56`."), "")
+
+    def test_prose_quoting_a_number_no_output_shows_fails(self):
+        problems = self.with_quote("It reaches 97.40% on validation.")
+        self.assertIn("quotes 97.40, which no output above it shows", problems)
+        self.assertIn("It reaches 97.40% on validation", problems)
+
+    def test_prose_quoting_an_output_below_it_fails(self):
+        self.assertIn("quotes 97.35", self.with_quote("It will reach 97.35%.", prose_first=True))
+
+    def test_a_number_rounded_wrongly_fails(self):
+        self.assertIn("quotes 0.09", self.with_quote("The loss is 0.09.", output="loss 0.0816\n"))
+
+    def test_a_table_or_figure_counts_as_an_output(self):
+        v4 = nbformat.v4
+        def add(nb):
+            nb.cells.append(v4.new_code_cell("t", id="a-003", execution_count=3, outputs=[v4.new_output(
+                "execute_result", {"text/html": "<table><tr><td>91.60%</td></tr></table>",
+                                   "image/svg+xml": "<svg><text>1,234.50</text></svg>"}, execution_count=3)]))
+            nb.cells.append(v4.new_markdown_cell("From 91.6 to 91.60%, and 1,234.50 in the figure.", id="a-004"))
+        self.edit_ipynb(add)
+        self.sync(self.ipynb)
+        self.assertEqual(self.problems(), [])
+
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -78,6 +78,18 @@ class ChangedEnglish(unittest.TestCase):
         self.assertIn(f"chapters/glossary.md:{row}: corner brackets", r.stderr)
 
 
+    def test_a_translation_stating_another_number_fails(self):
+        po = self.tmp / "po" / "zh-CN.po"
+        text = po.read_text(encoding="utf-8")
+        old = "三个 epoch 后 73.30%"
+        self.assertIn(old, text)
+        po.write_text(text.replace(old, "三个 epoch 后 50.55%"), encoding="utf-8")
+        r = self.po("check")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("1 translation(s) stating other numbers than their English", r.stderr)
+        self.assertIn("translation 0.01, 10.40, 2.30, 50.55, 93.25", r.stderr)
+
+
 class ChineseConventions(unittest.TestCase):
     """po.convention_breaches on single translations, breaking and keeping each convention."""
 

@@ -465,9 +465,9 @@ curves(&classic_runs, "tanh and mean pooling: validation accuracy by initial sca
 // all three epochs, with either network. Too large, $N(0, 1)$: with ReLU the
 // first epoch's loss averages 15,256, its huge first steps leave a network
 // that is no better than chance; with tanh it learns, but slowly
-// (50.55% after three epochs), because its saturated units pass little
-// gradient. Xavier and He both reach 91–96% within the three epochs; here He
-// is ahead for both networks (96.50% and 94.35%), Xavier at 95.90% and 93.25%.
+// (73.30% after three epochs), because its saturated units pass little
+// gradient. Xavier and He both reach 93–97% within the three epochs; here He
+// is ahead for both networks (96.50% and 94.35%), Xavier at 95.75% and 93.25%.
 // A single seed and three epochs do not make a ranking of those two, but the
 // gap to the other two scales is far beyond any such noise.
 //
