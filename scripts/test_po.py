@@ -33,22 +33,30 @@ class ChangedEnglish(unittest.TestCase):
         return subprocess.run([sys.executable, "scripts/po.py", command], cwd=self.tmp,
                               capture_output=True, text=True, timeout=300)
 
+    def replace_in(self, relative, old, new):
+        """Replaces `old` (which must be there) by `new` in the copy's file `relative`."""
+        path = self.tmp / relative
+        text = path.read_text(encoding="utf-8")
+        self.assertIn(old, text)
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    def failing_check(self):
+        """`po.py check` on the copy, which must fail; its stderr."""
+        r = self.po("check")
+        self.assertNotEqual(r.returncode, 0)
+        return r.stderr
+
     def test_the_book_as_committed_passes(self):
         r = self.po("check")
         self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_a_changed_sentence_fails_until_translated(self):
-        intro = self.tmp / "chapters" / "glossary.md"
-        text = intro.read_text(encoding="utf-8")
-        old = "A formula, a name in code and a number is the same in both books."
-        self.assertIn(old, text)
-        intro.write_text(text.replace(old, "A formula and a number are the same in both books."), encoding="utf-8")
-
-        r = self.po("check")
-        self.assertNotEqual(r.returncode, 0)
-        self.assertIn("without a translation", r.stderr)
-        self.assertIn("chapters/glossary.md:3: The terms of this book", r.stderr)
-        self.assertIn("po/messages.pot is not what the book extracts now", r.stderr)
+        self.replace_in("chapters/glossary.md", "A formula, a name in code and a number is the same in both books.",
+                        "A formula and a number are the same in both books.")
+        stderr = self.failing_check()
+        self.assertIn("without a translation", stderr)
+        self.assertIn("chapters/glossary.md:3: The terms of this book", stderr)
+        self.assertIn("po/messages.pot is not what the book extracts now", stderr)
 
         # `update` carries the old translation over as fuzzy: still failing.
         r = self.po("update")
@@ -64,30 +72,19 @@ class ChangedEnglish(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_a_translation_breaking_the_chinese_conventions_fails(self):
-        po = self.tmp / "po" / "zh-CN.po"
-        text = po.read_text(encoding="utf-8")
-        old = "原笔记写作“协相关”"
-        self.assertIn(old, text)
-        po.write_text(text.replace(old, "原笔记写作「协相关」"), encoding="utf-8")
-        r = self.po("check")
-        self.assertNotEqual(r.returncode, 0)
-        self.assertIn("1 translation(s) breaking the Chinese conventions", r.stderr)
+        self.replace_in("po/zh-CN.po", "原笔记写作“协相关”", "原笔记写作「协相关」")
+        stderr = self.failing_check()
+        self.assertIn("1 translation(s) breaking the Chinese conventions", stderr)
         # The glossary row that translation belongs to, wherever it stands now.
         lines = (self.tmp / "chapters" / "glossary.md").read_text(encoding="utf-8").splitlines()
         row = next(n for n, line in enumerate(lines, 1) if line.startswith("| cross-correlation"))
-        self.assertIn(f"chapters/glossary.md:{row}: corner brackets", r.stderr)
-
+        self.assertIn(f"chapters/glossary.md:{row}: corner brackets", stderr)
 
     def test_a_translation_stating_another_number_fails(self):
-        po = self.tmp / "po" / "zh-CN.po"
-        text = po.read_text(encoding="utf-8")
-        old = "三个 epoch 后 73.30%"
-        self.assertIn(old, text)
-        po.write_text(text.replace(old, "三个 epoch 后 50.55%"), encoding="utf-8")
-        r = self.po("check")
-        self.assertNotEqual(r.returncode, 0)
-        self.assertIn("1 translation(s) stating other numbers than their English", r.stderr)
-        self.assertIn("translation 0.01, 10.40, 2.30, 50.55, 93.25", r.stderr)
+        self.replace_in("po/zh-CN.po", "三个 epoch 后 73.30%", "三个 epoch 后 50.55%")
+        stderr = self.failing_check()
+        self.assertIn("1 translation(s) stating other numbers than their English", stderr)
+        self.assertIn("translation 0.01, 10.40, 2.30, 50.55, 93.25", stderr)
 
 
 class ChineseConventions(unittest.TestCase):
