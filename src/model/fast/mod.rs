@@ -11,7 +11,8 @@
 //! - the fully connected layers as matrix products (ndarray's
 //!   `general_mat_mul`, i.e. the matrixmultiply crate);
 //! - activation and 2×2 pooling fused into one pass ([`pool`]);
-//! - the batch split across threads.
+//! - the batch split across threads, which are started once and kept
+//!   parked between batches ([`workers`]).
 //!
 //! Measured (benches/layers.rs, batch 64, f32, one thread, AMD EPYC with
 //! AVX-512): a training step about 58× faster than the readable path (2.42
@@ -28,7 +29,7 @@
 //! give bit-identical logits, loss and gradients.
 //!
 //! [`Engine`] owns the buffers (a [`Workspace`] per thread, a gradient sum
-//! per chunk) and runs a pass given an [`Arch`] and [`Params`]; it knows
+//! per chunk) and the worker threads, and runs a pass given an [`Arch`] and [`Params`]; it knows
 //! the network only through `model::arch` (the shapes) and `model::params`,
 //! never through the [`LeNet`](crate::model::LeNet) façade, which holds an
 //! engine and calls it.
@@ -39,8 +40,10 @@ pub mod conv2;
 pub mod im2col;
 mod pass;
 pub mod pool;
+pub mod workers;
 
 pub use pass::Workspace;
+pub use workers::Workers;
 
 use crate::element::Real;
 use crate::model::arch::{Arch, CLASSES, IMAGE_CHANNELS, IMAGE_SIDE, INPUT};
@@ -67,13 +70,17 @@ pub fn chunk_size(n: usize) -> usize {
 }
 
 /// The fast path's engine: the buffers it reuses from batch to batch (one
-/// [`Workspace`] per thread, one gradient sum per chunk), and the passes
-/// over a batch that use them. It holds no network: each call is given the
-/// architecture and the parameters. [`crate::model::LeNet`] keeps one.
+/// [`Workspace`] per thread, one gradient sum per chunk), the worker
+/// threads, and the passes over a batch that use them. It holds no
+/// network: each call is given the architecture and the parameters.
+/// [`crate::model::LeNet`] keeps one.
 #[derive(Default)]
 pub struct Engine<F: Real> {
-    workspaces: Vec<Workspace<F>>,
+    /// One per party of [`Workers::run`]; party p locks only its own, so
+    /// the locks are never contended.
+    workspaces: Vec<Mutex<Workspace<F>>>,
     chunk_grads: Vec<Params<F>>,
+    workers: Workers,
 }
 
 /// What a forward pass over a batch of N produced.
@@ -98,7 +105,7 @@ struct Slot<'a, F> {
 impl<F: Real> Engine<F> {
     /// An engine with no buffers yet; they grow to the first batch's needs.
     pub fn new() -> Self {
-        Engine { workspaces: Vec::new(), chunk_grads: Vec::new() }
+        Engine { workspaces: Vec::new(), chunk_grads: Vec::new(), workers: Workers::new() }
     }
 
     /// The forward pass over a batch `x` (N×1×28×28) on up to `threads`
@@ -155,7 +162,7 @@ impl<F: Real> Engine<F> {
         let n_chunks = n.div_ceil(size);
         let threads = threads.max(1).min(n_chunks.max(1));
         self.reserve(threads, if backward { n_chunks } else { 0 });
-        let Engine { workspaces, chunk_grads } = self;
+        let Engine { workspaces, chunk_grads, workers } = self;
         let mut grad_bufs = chunk_grads.iter_mut();
         let slots: Vec<Mutex<Slot<F>>> = (0..n_chunks)
             .map(|c| {
@@ -165,7 +172,7 @@ impl<F: Real> Engine<F> {
             })
             .collect();
         let chunks = Chunks { arch, params, xs, labels, size, n };
-        run_chunks(&chunks, &slots, &mut workspaces[..threads]);
+        run_chunks(&chunks, &slots, &workspaces[..threads], workers);
         reduce_in_order(slots, n, size, backward)
     }
 
@@ -173,7 +180,7 @@ impl<F: Real> Engine<F> {
     /// (never shrinks them).
     fn reserve(&mut self, threads: usize, chunks: usize) {
         let need = threads.max(self.workspaces.len());
-        self.workspaces.resize_with(need, Workspace::new);
+        self.workspaces.resize_with(need, || Mutex::new(Workspace::new()));
         let need = chunks.max(self.chunk_grads.len());
         self.chunk_grads.resize_with(need, Params::lenet_zeros);
     }
@@ -245,26 +252,28 @@ impl<F: Real> Chunks<'_, F> {
     }
 }
 
-/// Runs every chunk, one thread per workspace: threads take chunks one at a
-/// time from a shared counter, the calling thread included.
-fn run_chunks<F: Real>(chunks: &Chunks<F>, slots: &[Mutex<Slot<F>>], workspaces: &mut [Workspace<F>]) {
+/// Runs every chunk, one party of `workers` per workspace (the calling
+/// thread is party 0): parties take chunks one at a time from a shared
+/// counter.
+fn run_chunks<F: Real>(
+    chunks: &Chunks<F>,
+    slots: &[Mutex<Slot<F>>],
+    workspaces: &[Mutex<Workspace<F>>],
+    workers: &mut Workers,
+) {
     let next = AtomicUsize::new(0);
-    let work = |ws: &mut Workspace<F>| loop {
-        let c = next.fetch_add(1, Ordering::Relaxed);
-        if c >= slots.len() {
-            break;
+    let work = |party: usize| {
+        let mut ws = workspaces[party].lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let c = next.fetch_add(1, Ordering::Relaxed);
+            if c >= slots.len() {
+                break;
+            }
+            let mut slot = slots[c].lock().unwrap_or_else(|e| e.into_inner());
+            chunks.run(c, &mut ws, &mut slot);
         }
-        let mut slot = slots[c].lock().unwrap_or_else(|e| e.into_inner());
-        chunks.run(c, ws, &mut slot);
     };
-    let work = &work;
-    let (first, rest) = workspaces.split_first_mut().expect("at least one workspace");
-    std::thread::scope(|scope| {
-        for ws in rest.iter_mut() {
-            scope.spawn(move || work(ws));
-        }
-        work(first);
-    });
+    workers.run(workspaces.len(), &work);
 }
 
 /// Adds the chunks' results in chunk order, whatever order they were
