@@ -1,8 +1,10 @@
 //! The fast path's persistent worker threads (`fast::Workers`) and the
 //! engine that keeps them across batches:
 //!
-//! - every party of a call runs exactly once, whatever the thread counts
-//!   of the calls before it, and the job may borrow from the caller;
+//! - party 0 runs once per call, every other party at most once (it joins
+//!   only while party 0 runs), whatever the thread counts of the calls
+//!   before; work shared out through a counter is all done, once; the job
+//!   may borrow from the caller;
 //! - a panic in a worker, or on the calling thread, comes back out of
 //!   `run` only after every party has finished (never a hang, never a job
 //!   still running on borrowed data), and the workers stay usable;
@@ -50,26 +52,69 @@ fn message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_default()
 }
 
+/// Party 0's part for tests that need every party in: waits (sleeping,
+/// under the watchdog) until the other `parties − 1` have joined, counted
+/// in `joined`, which keeps the call open for them.
+fn wait_for_all(joined: &AtomicUsize, parties: usize) {
+    while joined.load(Ordering::SeqCst) < parties - 1 {
+        std::thread::sleep(Duration::from_micros(50));
+    }
+}
+
 #[test]
-fn every_party_runs_once_per_call() {
+fn every_party_runs_at_most_once_and_all_join_while_the_call_is_open() {
     within_a_minute(|| {
         let mut workers = Workers::new();
         assert_eq!(workers.threads(), 0);
         // Growing and shrinking party counts on the same workers.
         for (call, parties) in [1, 2, 4, 3, 1, 2, 0, 5, 2, 4].into_iter().cycle().take(200).enumerate() {
-            let runs: Vec<AtomicUsize> = (0..parties.max(1)).map(|_| AtomicUsize::new(0)).collect();
+            let n = parties.max(1);
+            let runs: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
+            let joined = AtomicUsize::new(0);
             let sum = Mutex::new(0usize);
             workers.run(parties, &|p| {
-                runs[p].fetch_add(1, Ordering::Relaxed);
+                runs[p].fetch_add(1, Ordering::SeqCst);
                 *sum.lock().unwrap() += p + call;
+                if p == 0 {
+                    wait_for_all(&joined, n);
+                } else {
+                    joined.fetch_add(1, Ordering::SeqCst);
+                }
             });
             for (p, r) in runs.iter().enumerate() {
-                assert_eq!(r.load(Ordering::Relaxed), 1, "call {call}: party {p} of {parties}");
+                assert_eq!(r.load(Ordering::SeqCst), 1, "call {call}: party {p} of {parties}");
             }
-            let n = parties.max(1);
             assert_eq!(*sum.lock().unwrap(), n * (n - 1) / 2 + n * call, "call {call}");
         }
         assert_eq!(workers.threads(), 4, "threads are started on need and kept");
+    });
+}
+
+#[test]
+fn work_shared_through_a_counter_is_all_done_once() {
+    within_a_minute(|| {
+        let mut workers = Workers::new();
+        for (call, parties) in [2, 3, 1, 4].into_iter().cycle().take(400).enumerate() {
+            // Few, short items: often done before any worker wakes, which
+            // then must not join (or be waited for).
+            let items = 1 + call % 7;
+            let done: Vec<AtomicUsize> = (0..items).map(|_| AtomicUsize::new(0)).collect();
+            let runs: Vec<AtomicUsize> = (0..parties).map(|_| AtomicUsize::new(0)).collect();
+            let next = AtomicUsize::new(0);
+            workers.run(parties, &|p| {
+                runs[p].fetch_add(1, Ordering::SeqCst);
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= items {
+                        break;
+                    }
+                    done[i].fetch_add(1, Ordering::SeqCst);
+                }
+            });
+            assert!(done.iter().all(|d| d.load(Ordering::SeqCst) == 1), "call {call}");
+            assert_eq!(runs[0].load(Ordering::SeqCst), 1);
+            assert!(runs.iter().all(|r| r.load(Ordering::SeqCst) <= 1), "call {call}");
+        }
     });
 }
 
@@ -79,25 +124,34 @@ fn a_panicking_worker_is_reported_after_all_parties_finish() {
         let mut workers = Workers::new();
         for round in 0..20 {
             let slow_done = AtomicBool::new(false);
+            let joined = AtomicUsize::new(0);
             let caught = catch_unwind(AssertUnwindSafe(|| {
-                workers.run(3, &|p| match p {
-                    1 => panic!("worker 1 fails in round {round}"),
-                    2 => {
-                        std::thread::sleep(Duration::from_millis(5));
-                        slow_done.store(true, Ordering::SeqCst);
+                workers.run(3, &|p| {
+                    if p == 0 {
+                        return wait_for_all(&joined, 3);
                     }
-                    _ => {}
+                    joined.fetch_add(1, Ordering::SeqCst);
+                    if p == 1 {
+                        panic!("worker 1 fails in round {round}");
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                    slow_done.store(true, Ordering::SeqCst);
                 })
             }));
             let payload = caught.expect_err("the worker's panic comes back out of run");
             assert_eq!(message(&*payload), format!("worker 1 fails in round {round}"));
             assert!(slow_done.load(Ordering::SeqCst), "run returned before party 2 finished");
             // The same workers still run every party.
-            let count = AtomicUsize::new(0);
-            workers.run(3, &|_| {
-                count.fetch_add(1, Ordering::Relaxed);
+            let (count, joined) = (AtomicUsize::new(0), AtomicUsize::new(0));
+            workers.run(3, &|p| {
+                count.fetch_add(1, Ordering::SeqCst);
+                if p == 0 {
+                    wait_for_all(&joined, 3);
+                } else {
+                    joined.fetch_add(1, Ordering::SeqCst);
+                }
             });
-            assert_eq!(count.load(Ordering::Relaxed), 3);
+            assert_eq!(count.load(Ordering::SeqCst), 3);
         }
     });
 }
@@ -107,11 +161,14 @@ fn a_panicking_caller_waits_for_its_workers() {
     within_a_minute(|| {
         let mut workers = Workers::new();
         let worker_done = AtomicBool::new(false);
+        let joined = AtomicUsize::new(0);
         let caught = catch_unwind(AssertUnwindSafe(|| {
             workers.run(2, &|p| {
                 if p == 0 {
+                    wait_for_all(&joined, 2);
                     panic!("the calling thread fails");
                 }
+                joined.fetch_add(1, Ordering::SeqCst);
                 std::thread::sleep(Duration::from_millis(20));
                 worker_done.store(true, Ordering::SeqCst);
             })
@@ -119,7 +176,17 @@ fn a_panicking_caller_waits_for_its_workers() {
         assert_eq!(message(&*caught.expect_err("the caller's panic")), "the calling thread fails");
         assert!(worker_done.load(Ordering::SeqCst), "run unwound while a worker still ran the job");
         // Every party panicking: the caller's panic wins, nothing hangs.
-        let caught = catch_unwind(AssertUnwindSafe(|| workers.run(2, &|p| panic!("party {p}"))));
+        let joined = AtomicUsize::new(0);
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            workers.run(2, &|p| {
+                if p == 0 {
+                    wait_for_all(&joined, 2);
+                } else {
+                    joined.fetch_add(1, Ordering::SeqCst);
+                }
+                panic!("party {p}")
+            })
+        }));
         assert_eq!(message(&*caught.expect_err("a panic")), "party 0");
         drop(workers); // joins the threads
     });

@@ -173,7 +173,7 @@ impl<F: Real> Engine<F> {
             .collect();
         let chunks = Chunks { arch, params, xs, labels, size, n };
         run_chunks(&chunks, &slots, &workspaces[..threads], workers);
-        reduce_in_order(slots, n, size, backward)
+        reduce_in_order(slots, n, size, backward, workers, threads)
     }
 
     /// Grows the buffers to `threads` workspaces and `chunks` gradient sums
@@ -278,12 +278,15 @@ fn run_chunks<F: Real>(
 
 /// Adds the chunks' results in chunk order, whatever order they were
 /// computed in, so the sums (and the rounding) are the same for any number
-/// of threads; then divides the loss and gradient sums by N.
+/// of threads; then divides the loss and gradient sums by N. The gradient
+/// entries are shared out among `parties` parties of `workers`.
 fn reduce_in_order<F: Real>(
     slots: Vec<Mutex<Slot<F>>>,
     n: usize,
     size: usize,
     backward: bool,
+    workers: &mut Workers,
+    parties: usize,
 ) -> (Forward<F>, Option<Params<F>>) {
     let mut logits = Array2::zeros((CLASSES, n));
     let (mut loss, mut correct) = (0.0, 0);
@@ -296,32 +299,62 @@ fn reduce_in_order<F: Real>(
         chunk_grads.extend(slot.grads.as_deref());
     }
     let inv_n = F::one() / F::of(n.max(1) as f64);
-    let grads = backward.then(|| mean_of_sums(&chunk_grads, inv_n));
+    let grads = backward.then(|| mean_of_sums(&chunk_grads, inv_n, workers, parties));
     (Forward { logits, loss: F::of(loss / n.max(1) as f64), correct }, grads)
 }
+
+/// Entries of the gradient per block of [`mean_of_sums`]: small enough that
+/// a block of each chunk's sum and of the output stay in L1 together.
+const BLOCK: usize = 256;
+
+/// Entries a party of [`mean_of_sums`] takes at a time: 16 blocks, so that
+/// taking one (an atomic increment and an uncontended lock) costs little
+/// beside adding it up, and the 62,000 entries still make 16 of them.
+const PIECE: usize = 16 * BLOCK;
 
 /// (g₀ + g₁ + … + g_{k−1}) · inv_n entry by entry, the sum taken left to
 /// right. One pass over blocks small enough to stay in L1, instead of a
 /// copy, k − 1 whole-array additions and a scaling, each of which would
 /// stream the 62,000 parameters through memory again; the operations, and
-/// so the rounding, are the same.
-fn mean_of_sums<F: Real>(chunk_grads: &[&Params<F>], inv_n: F) -> Params<F> {
-    const BLOCK: usize = 256;
+/// so the rounding, are the same. The entries are cut into pieces that the
+/// parties take one at a time: each entry is computed by exactly the same
+/// operations whichever party takes its piece, so the split changes
+/// nothing in the result, only how much of it runs in parallel.
+fn mean_of_sums<F: Real>(chunk_grads: &[&Params<F>], inv_n: F, workers: &mut Workers, parties: usize) -> Params<F> {
     let mut total = Params::lenet_zeros();
     let Some((first, rest)) = chunk_grads.split_first() else { return total };
+    let first = first.tensors();
     let rest: Vec<_> = rest.iter().map(|g| g.tensors()).collect();
-    for (t, ((_, mut out), (_, g0))) in total.tensors_mut().into_iter().zip(first.tensors()).enumerate() {
-        let out = out.as_slice_mut().expect("standard layout");
-        let g0 = g0.as_slice().expect("standard layout");
-        let others: Vec<&[F]> = rest.iter().map(|g| g[t].1.as_slice().expect("standard layout")).collect();
-        for (start, block) in (0..).step_by(BLOCK).zip(out.chunks_mut(BLOCK)) {
-            let end = start + block.len();
-            block.copy_from_slice(&g0[start..end]);
-            for g in &others {
-                block.iter_mut().zip(&g[start..end]).for_each(|(a, &b)| *a = *a + b);
+    // Each piece: its tensor, its first entry, and the output entries.
+    let pieces: Vec<Mutex<(usize, usize, &mut [F])>> = total
+        .tensors_mut()
+        .into_iter()
+        .enumerate()
+        .flat_map(|(t, (_, out))| {
+            let out = out.into_slice().expect("standard layout");
+            out.chunks_mut(PIECE).enumerate().map(move |(i, piece)| Mutex::new((t, i * PIECE, piece)))
+        })
+        .collect();
+    let next = AtomicUsize::new(0);
+    workers.run(parties.min(pieces.len()), &|_| {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= pieces.len() {
+                break;
             }
-            block.iter_mut().for_each(|a| *a = *a * inv_n);
+            let mut piece = pieces[i].lock().unwrap_or_else(|e| e.into_inner());
+            let (t, at, ref mut out) = *piece;
+            let g0 = first[t].1.as_slice().expect("standard layout");
+            for (start, block) in (at..).step_by(BLOCK).zip(out.chunks_mut(BLOCK)) {
+                let end = start + block.len();
+                block.copy_from_slice(&g0[start..end]);
+                for g in &rest {
+                    let g = g[t].1.as_slice().expect("standard layout");
+                    block.iter_mut().zip(&g[start..end]).for_each(|(a, &b)| *a = *a + b);
+                }
+                block.iter_mut().for_each(|a| *a = *a * inv_n);
+            }
         }
-    }
+    });
     total
 }

@@ -13,10 +13,18 @@
 //! [`Workers::run`] is a scoped call: `job` may borrow from the caller's
 //! stack, because `run` returns only after every thread has finished with
 //! it, also when a thread's call panics (the panic is caught there and
-//! resumed on the calling thread, after all threads are done). Which thread
-//! runs which party index changes nothing the job computes, as long as the
-//! job itself does not depend on timing: the engine's chunks each go to one
-//! party, and are added up in chunk order afterwards.
+//! resumed on the calling thread, after all threads are done).
+//!
+//! A worker joins a call only while the calling thread is still running
+//! its own part: once that returns, the call is closed, and `run` waits
+//! only for the workers that joined. The jobs given to `run` share out
+//! their work through a counter (chunks, pieces of the gradient), so the
+//! calling thread alone finishes whatever no worker took, and a worker
+//! that wakes late (the machine busy with other work, or a short job like
+//! the gradient reduction) costs nothing instead of holding up the step.
+//! Which party runs which piece of work changes nothing the job computes:
+//! the engine's chunks each go to one party and are added up in chunk
+//! order afterwards.
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
@@ -41,10 +49,13 @@ struct State {
     job: Option<Job>,
     /// Incremented for each job published, so that a worker runs each job once.
     generation: u64,
-    /// Parties of the current job: workers 1..parties take part.
+    /// Parties of the current job: workers 1..parties may take part.
     parties: usize,
-    /// Workers that have not yet finished the current job.
-    pending: usize,
+    /// Whether workers may still join the current job: until the calling
+    /// thread's own part returns.
+    open: bool,
+    /// Workers that joined the current job and have not yet finished it.
+    running: usize,
     /// The first panic of a worker during the current job.
     panic: Option<Box<dyn Any + Send>>,
     /// Set when the [`Workers`] are dropped: threads return.
@@ -78,7 +89,7 @@ fn wait<'a>(cv: &Condvar, guard: MutexGuard<'a, State>) -> MutexGuard<'a, State>
 impl Workers {
     /// No threads yet.
     pub fn new() -> Self {
-        let state = State { job: None, generation: 0, parties: 0, pending: 0, panic: None, stop: false };
+        let state = State { job: None, generation: 0, parties: 0, open: false, running: 0, panic: None, stop: false };
         Workers {
             shared: Arc::new(Shared { state: Mutex::new(state), start: Condvar::new(), done: Condvar::new() }),
             threads: vec![],
@@ -90,10 +101,12 @@ impl Workers {
         self.threads.len()
     }
 
-    /// Calls `job(p)` once for each party p in 0..`parties`: party 0 on the
-    /// calling thread, the others on worker threads (started on first
-    /// need, then kept), all at the same time. Returns when every call has
-    /// returned. `parties` 0 counts as 1.
+    /// Calls `job(0)` on the calling thread and, at the same time, `job(p)`
+    /// for each party p in 1..`parties` whose worker thread (started on
+    /// first need, then kept) wakes before `job(0)` returns; each at most
+    /// once. Returns when every call made has returned. `parties` 0 counts
+    /// as 1. So `job(0)` must be able to do all the work alone (take it
+    /// from a shared counter), and no party may wait for another.
     ///
     /// # Panics
     /// If a call of `job` panics, `run` panics with its payload (the calling
@@ -105,12 +118,13 @@ impl Workers {
             return job(0);
         }
         self.start_threads(helpers);
-        // SAFETY: only the lifetime changes (the same fat reference). The
-        // workers use `job` only between its publication below and their
-        // `pending -= 1` for this generation; `run` does not return, and
-        // does not unwind (the calling thread's own call runs under
-        // `catch_unwind`, and nothing else after publication can panic),
-        // until `pending` is 0, and it takes the job back out of the state
+        // SAFETY: only the lifetime changes (the same fat reference). A
+        // worker uses `job` only after joining (`running += 1`, possible
+        // only while `open`) and before leaving (`running -= 1`), both under
+        // the lock. `run` does not return, and does not unwind (the calling
+        // thread's own call runs under `catch_unwind`, and nothing else
+        // after publication can panic), until it has closed the job and
+        // seen `running` at 0, and it takes the job back out of the state
         // before returning. So no worker touches `job` after this call, and
         // whatever it borrows, ends.
         let erased: Job = unsafe { std::mem::transmute::<&(dyn Fn(usize) + Sync), Job>(job) };
@@ -119,14 +133,16 @@ impl Workers {
             st.job = Some(erased);
             st.generation = st.generation.wrapping_add(1);
             st.parties = parties;
-            st.pending = helpers;
+            st.open = true;
+            st.running = 0;
             st.panic = None;
         }
         self.shared.start.notify_all();
         let mine = catch_unwind(AssertUnwindSafe(|| job(0)));
         let theirs = {
             let mut st = lock(&self.shared.state);
-            while st.pending > 0 {
+            st.open = false;
+            while st.running > 0 {
                 st = wait(&self.shared.done, st);
             }
             st.job = None;
@@ -169,7 +185,8 @@ fn serve(shared: &Shared, party: usize, mut seen: u64) {
                 }
                 if st.generation != seen {
                     seen = st.generation;
-                    if party < st.parties {
+                    if party < st.parties && st.open {
+                        st.running += 1;
                         break st.job.expect("a job is published with its generation");
                     }
                 }
@@ -181,8 +198,9 @@ fn serve(shared: &Shared, party: usize, mut seen: u64) {
         if let Err(payload) = result {
             st.panic.get_or_insert(payload);
         }
-        st.pending -= 1;
-        if st.pending == 0 {
+        st.running -= 1;
+        // The calling thread waits only once it has closed the job.
+        if st.running == 0 && !st.open {
             shared.done.notify_one();
         }
     }
