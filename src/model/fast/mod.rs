@@ -231,8 +231,10 @@ impl<F: Real> Chunks<'_, F> {
     fn run(&self, c: usize, ws: &mut Workspace<F>, slot: &mut Slot<F>) {
         let (lo, hi) = (c * self.size, ((c + 1) * self.size).min(self.n));
         if let Some(g) = slot.grads.as_deref_mut() {
+            // As slices: one memset per tensor, where `fill` on the
+            // dynamic-dimensional views steps entry by entry.
             for (_, mut t) in g.tensors_mut() {
-                t.fill(F::zero());
+                t.as_slice_mut().expect("standard layout").fill(F::zero());
             }
         }
         let mut start = lo;
