@@ -431,3 +431,36 @@ fn fused_softmax_cross_entropy_is_the_loss_f64() {
 fn fused_softmax_cross_entropy_is_the_loss_f32() {
     fused_softmax_cross_entropy_is_the_loss::<f32>();
 }
+
+/// conv1's planes (rows of 32) are max-pooled 16 windows at a time on
+/// fixed-size arrays, other strides by the general loop: both must choose
+/// the same maximum and the same position in every window, ties included
+/// (the first in row-major order wins, and 0.0 and −0.0 tie). Inputs from
+/// a few values make ties common; the same planes with rows of 33 go
+/// through the general loop.
+#[test]
+fn max_pooling_of_conv1_rows_is_the_general_loops_bit_for_bit() {
+    let mut r = Rng::new(21);
+    let values = [-1.0f32, -0.0, 0.0, 0.5, 1.0];
+    let (planes, side) = (2 * CONV1_CHANNELS, CONV1_SIDE);
+    let z: Vec<f32> = (0..planes * side * side).map(|_| values[r.below(values.len())]).collect();
+    let lay_out = |rs: usize| {
+        let mut out = vec![f32::NAN; planes * side * rs];
+        for (q, plane) in z.chunks_exact(side * side).enumerate() {
+            for (i, row) in plane.chunks_exact(side).enumerate() {
+                out[(q * side + i) * rs..][..side].copy_from_slice(row);
+            }
+        }
+        out
+    };
+    let pool = |rs: usize| {
+        let n = planes * (side / 2) * (side / 2);
+        let (mut p, mut arg) = (vec![0.0f32; n], vec![0u8; n]);
+        fused::max_act_forward(Activation::Relu, &lay_out(rs), (planes, side, side, rs), &mut p, &mut arg);
+        (p.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), arg)
+    };
+    assert_eq!(conv1::STRIDE, 32);
+    let (fast, general) = (pool(conv1::STRIDE), pool(conv1::STRIDE + 1));
+    assert_eq!(fast.1, general.1, "arg max positions");
+    assert_eq!(fast.0, general.0, "maxima");
+}

@@ -100,8 +100,23 @@ fn forward_body<F: Real, const FUSED: bool>(padded: &[F], w: &[F], bias: &[F], b
     }
 }
 
+/// The kernel and bias gradients. With `ALL_SHIFTS`, each block of δ is
+/// loaded once for all 25 shifts (u, v), into 25 sets of 16 partial sums:
+/// 26 loads per 25 multiply-adds instead of 6 per 5 (one δ block per row
+/// shift u), which is what held the loop below the FMA unit's rate. That
+/// takes 25 vector registers for the sums, so only AVX-512 (32 registers)
+/// runs it; AVX2's two registers per block would spill. Either way every
+/// partial sum sees the same terms in the same order (k0 ascending, lane
+/// by lane), and each weight's gradient gets its one addition per sample
+/// and channel in the same order, so the results are bit-identical.
 #[inline(always)]
-fn grad_body<F: Real, const FUSED: bool>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
+fn grad_body<F: Real, const FUSED: bool, const ALL_SHIFTS: bool>(
+    padded: &[F],
+    dz: &[F],
+    b: usize,
+    gw: &mut [F],
+    gb: &mut [F],
+) {
     for n in 0..b {
         let img = &padded[n * IMAGE..][..IMAGE];
         for c in 0..C {
@@ -113,6 +128,27 @@ fn grad_body<F: Real, const FUSED: bool>(padded: &[F], dz: &[F], b: usize, gw: &
                     }
                     s
                 }));
+            if ALL_SHIFTS {
+                let mut acc = [[[F::zero(); LANES]; K]; K];
+                for k0 in (0..PLANE).step_by(LANES) {
+                    let dl = lanes(d, k0);
+                    for (u, acc_u) in acc.iter_mut().enumerate() {
+                        for (v, a) in acc_u.iter_mut().enumerate() {
+                            let xl = lanes(img, u * STRIDE + k0 + v);
+                            for l in 0..LANES {
+                                a[l] = madd::<F, FUSED>(dl[l], xl[l], a[l]);
+                            }
+                        }
+                    }
+                }
+                for (u, acc_u) in acc.into_iter().enumerate() {
+                    for (v, a) in acc_u.into_iter().enumerate() {
+                        let g = &mut gw[c * KK + u * K + v];
+                        *g = *g + lane_sum(a);
+                    }
+                }
+                continue;
+            }
             for u in 0..K {
                 // The five shifts v = 0..4 share each block of δ: five sets
                 // of 16 independent partial sums, added up at the end.
@@ -196,7 +232,7 @@ fn forward_avx2<F: Real>(padded: &[F], w: &[F], bias: &[F], b: usize, z: &mut [F
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn grad_avx2<F: Real>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
-    grad_body::<F, true>(padded, dz, b, gw, gb)
+    grad_body::<F, true, false>(padded, dz, b, gw, gb)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -208,7 +244,7 @@ fn forward_avx512<F: Real>(padded: &[F], w: &[F], bias: &[F], b: usize, z: &mut 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 fn grad_avx512<F: Real>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
-    grad_body::<F, true>(padded, dz, b, gw, gb)
+    grad_body::<F, true, true>(padded, dz, b, gw, gb)
 }
 
 /// z (6 × b planes of [`PLANE`], channel-major) from the padded images, the kernels
@@ -249,7 +285,7 @@ pub fn grad<F: Real>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F
 pub fn grad_on<F: Real>(isa: Isa, padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
     assert!(isa.runs_here(), "this CPU cannot run conv1's {isa:?} path");
     match isa {
-        Isa::Portable => grad_body::<F, false>(padded, dz, b, gw, gb),
+        Isa::Portable => grad_body::<F, false, false>(padded, dz, b, gw, gb),
         // SAFETY: the CPU has the path's instructions (asserted above).
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => unsafe { grad_avx2(padded, dz, b, gw, gb) },

@@ -11,7 +11,8 @@
 //! - the fully connected layers as matrix products (ndarray's
 //!   `general_mat_mul`, i.e. the matrixmultiply crate);
 //! - activation and 2×2 pooling fused into one pass ([`pool`]);
-//! - the batch split across threads.
+//! - the batch split across threads, which are started once and kept
+//!   parked between batches ([`workers`]).
 //!
 //! Measured (benches/layers.rs, batch 64, f32, one thread, AMD EPYC with
 //! AVX-512): a training step about 58× faster than the readable path (2.42
@@ -28,7 +29,7 @@
 //! give bit-identical logits, loss and gradients.
 //!
 //! [`Engine`] owns the buffers (a [`Workspace`] per thread, a gradient sum
-//! per chunk) and runs a pass given an [`Arch`] and [`Params`]; it knows
+//! per chunk) and the worker threads, and runs a pass given an [`Arch`] and [`Params`]; it knows
 //! the network only through `model::arch` (the shapes) and `model::params`,
 //! never through the [`LeNet`](crate::model::LeNet) façade, which holds an
 //! engine and calls it.
@@ -39,8 +40,10 @@ pub mod conv2;
 pub mod im2col;
 mod pass;
 pub mod pool;
+pub mod workers;
 
 pub use pass::Workspace;
+pub use workers::Workers;
 
 use crate::element::Real;
 use crate::model::arch::{Arch, CLASSES, IMAGE_CHANNELS, IMAGE_SIDE, INPUT};
@@ -67,13 +70,17 @@ pub fn chunk_size(n: usize) -> usize {
 }
 
 /// The fast path's engine: the buffers it reuses from batch to batch (one
-/// [`Workspace`] per thread, one gradient sum per chunk), and the passes
-/// over a batch that use them. It holds no network: each call is given the
-/// architecture and the parameters. [`crate::model::LeNet`] keeps one.
+/// [`Workspace`] per thread, one gradient sum per chunk), the worker
+/// threads, and the passes over a batch that use them. It holds no
+/// network: each call is given the architecture and the parameters.
+/// [`crate::model::LeNet`] keeps one.
 #[derive(Default)]
 pub struct Engine<F: Real> {
-    workspaces: Vec<Workspace<F>>,
+    /// One per party of [`Workers::run`]; party p locks only its own, so
+    /// the locks are never contended.
+    workspaces: Vec<Mutex<Workspace<F>>>,
     chunk_grads: Vec<Params<F>>,
+    workers: Workers,
 }
 
 /// What a forward pass over a batch of N produced.
@@ -98,7 +105,7 @@ struct Slot<'a, F> {
 impl<F: Real> Engine<F> {
     /// An engine with no buffers yet; they grow to the first batch's needs.
     pub fn new() -> Self {
-        Engine { workspaces: Vec::new(), chunk_grads: Vec::new() }
+        Engine { workspaces: Vec::new(), chunk_grads: Vec::new(), workers: Workers::new() }
     }
 
     /// The forward pass over a batch `x` (N×1×28×28) on up to `threads`
@@ -155,7 +162,7 @@ impl<F: Real> Engine<F> {
         let n_chunks = n.div_ceil(size);
         let threads = threads.max(1).min(n_chunks.max(1));
         self.reserve(threads, if backward { n_chunks } else { 0 });
-        let Engine { workspaces, chunk_grads } = self;
+        let Engine { workspaces, chunk_grads, workers } = self;
         let mut grad_bufs = chunk_grads.iter_mut();
         let slots: Vec<Mutex<Slot<F>>> = (0..n_chunks)
             .map(|c| {
@@ -165,15 +172,15 @@ impl<F: Real> Engine<F> {
             })
             .collect();
         let chunks = Chunks { arch, params, xs, labels, size, n };
-        run_chunks(&chunks, &slots, &mut workspaces[..threads]);
-        reduce_in_order(slots, n, size, backward)
+        run_chunks(&chunks, &slots, &workspaces[..threads], workers);
+        reduce_in_order(slots, n, size, backward, workers, threads)
     }
 
     /// Grows the buffers to `threads` workspaces and `chunks` gradient sums
     /// (never shrinks them).
     fn reserve(&mut self, threads: usize, chunks: usize) {
         let need = threads.max(self.workspaces.len());
-        self.workspaces.resize_with(need, Workspace::new);
+        self.workspaces.resize_with(need, || Mutex::new(Workspace::new()));
         let need = chunks.max(self.chunk_grads.len());
         self.chunk_grads.resize_with(need, Params::lenet_zeros);
     }
@@ -224,8 +231,10 @@ impl<F: Real> Chunks<'_, F> {
     fn run(&self, c: usize, ws: &mut Workspace<F>, slot: &mut Slot<F>) {
         let (lo, hi) = (c * self.size, ((c + 1) * self.size).min(self.n));
         if let Some(g) = slot.grads.as_deref_mut() {
+            // As slices: one memset per tensor, where `fill` on the
+            // dynamic-dimensional views steps entry by entry.
             for (_, mut t) in g.tensors_mut() {
-                t.fill(F::zero());
+                t.as_slice_mut().expect("standard layout").fill(F::zero());
             }
         }
         let mut start = lo;
@@ -245,36 +254,41 @@ impl<F: Real> Chunks<'_, F> {
     }
 }
 
-/// Runs every chunk, one thread per workspace: threads take chunks one at a
-/// time from a shared counter, the calling thread included.
-fn run_chunks<F: Real>(chunks: &Chunks<F>, slots: &[Mutex<Slot<F>>], workspaces: &mut [Workspace<F>]) {
+/// Runs every chunk, one party of `workers` per workspace (the calling
+/// thread is party 0): parties take chunks one at a time from a shared
+/// counter.
+fn run_chunks<F: Real>(
+    chunks: &Chunks<F>,
+    slots: &[Mutex<Slot<F>>],
+    workspaces: &[Mutex<Workspace<F>>],
+    workers: &mut Workers,
+) {
     let next = AtomicUsize::new(0);
-    let work = |ws: &mut Workspace<F>| loop {
-        let c = next.fetch_add(1, Ordering::Relaxed);
-        if c >= slots.len() {
-            break;
+    let work = |party: usize| {
+        let mut ws = workspaces[party].lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let c = next.fetch_add(1, Ordering::Relaxed);
+            if c >= slots.len() {
+                break;
+            }
+            let mut slot = slots[c].lock().unwrap_or_else(|e| e.into_inner());
+            chunks.run(c, &mut ws, &mut slot);
         }
-        let mut slot = slots[c].lock().unwrap_or_else(|e| e.into_inner());
-        chunks.run(c, ws, &mut slot);
     };
-    let work = &work;
-    let (first, rest) = workspaces.split_first_mut().expect("at least one workspace");
-    std::thread::scope(|scope| {
-        for ws in rest.iter_mut() {
-            scope.spawn(move || work(ws));
-        }
-        work(first);
-    });
+    workers.run(workspaces.len(), &work);
 }
 
 /// Adds the chunks' results in chunk order, whatever order they were
 /// computed in, so the sums (and the rounding) are the same for any number
-/// of threads; then divides the loss and gradient sums by N.
+/// of threads; then divides the loss and gradient sums by N. The gradient
+/// entries are shared out among `parties` parties of `workers`.
 fn reduce_in_order<F: Real>(
     slots: Vec<Mutex<Slot<F>>>,
     n: usize,
     size: usize,
     backward: bool,
+    workers: &mut Workers,
+    parties: usize,
 ) -> (Forward<F>, Option<Params<F>>) {
     let mut logits = Array2::zeros((CLASSES, n));
     let (mut loss, mut correct) = (0.0, 0);
@@ -287,32 +301,62 @@ fn reduce_in_order<F: Real>(
         chunk_grads.extend(slot.grads.as_deref());
     }
     let inv_n = F::one() / F::of(n.max(1) as f64);
-    let grads = backward.then(|| mean_of_sums(&chunk_grads, inv_n));
+    let grads = backward.then(|| mean_of_sums(&chunk_grads, inv_n, workers, parties));
     (Forward { logits, loss: F::of(loss / n.max(1) as f64), correct }, grads)
 }
+
+/// Entries of the gradient per block of [`mean_of_sums`]: small enough that
+/// a block of each chunk's sum and of the output stay in L1 together.
+const BLOCK: usize = 256;
+
+/// Entries a party of [`mean_of_sums`] takes at a time: 16 blocks, so that
+/// taking one (an atomic increment and an uncontended lock) costs little
+/// beside adding it up, and the 62,000 entries still make 16 of them.
+const PIECE: usize = 16 * BLOCK;
 
 /// (g₀ + g₁ + … + g_{k−1}) · inv_n entry by entry, the sum taken left to
 /// right. One pass over blocks small enough to stay in L1, instead of a
 /// copy, k − 1 whole-array additions and a scaling, each of which would
 /// stream the 62,000 parameters through memory again; the operations, and
-/// so the rounding, are the same.
-fn mean_of_sums<F: Real>(chunk_grads: &[&Params<F>], inv_n: F) -> Params<F> {
-    const BLOCK: usize = 256;
+/// so the rounding, are the same. The entries are cut into pieces that the
+/// parties take one at a time: each entry is computed by exactly the same
+/// operations whichever party takes its piece, so the split changes
+/// nothing in the result, only how much of it runs in parallel.
+fn mean_of_sums<F: Real>(chunk_grads: &[&Params<F>], inv_n: F, workers: &mut Workers, parties: usize) -> Params<F> {
     let mut total = Params::lenet_zeros();
     let Some((first, rest)) = chunk_grads.split_first() else { return total };
+    let first = first.tensors();
     let rest: Vec<_> = rest.iter().map(|g| g.tensors()).collect();
-    for (t, ((_, mut out), (_, g0))) in total.tensors_mut().into_iter().zip(first.tensors()).enumerate() {
-        let out = out.as_slice_mut().expect("standard layout");
-        let g0 = g0.as_slice().expect("standard layout");
-        let others: Vec<&[F]> = rest.iter().map(|g| g[t].1.as_slice().expect("standard layout")).collect();
-        for (start, block) in (0..).step_by(BLOCK).zip(out.chunks_mut(BLOCK)) {
-            let end = start + block.len();
-            block.copy_from_slice(&g0[start..end]);
-            for g in &others {
-                block.iter_mut().zip(&g[start..end]).for_each(|(a, &b)| *a = *a + b);
+    // Each piece: its tensor, its first entry, and the output entries.
+    let pieces: Vec<Mutex<(usize, usize, &mut [F])>> = total
+        .tensors_mut()
+        .into_iter()
+        .enumerate()
+        .flat_map(|(t, (_, out))| {
+            let out = out.into_slice().expect("standard layout");
+            out.chunks_mut(PIECE).enumerate().map(move |(i, piece)| Mutex::new((t, i * PIECE, piece)))
+        })
+        .collect();
+    let next = AtomicUsize::new(0);
+    workers.run(parties.min(pieces.len()), &|_| {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= pieces.len() {
+                break;
             }
-            block.iter_mut().for_each(|a| *a = *a * inv_n);
+            let mut piece = pieces[i].lock().unwrap_or_else(|e| e.into_inner());
+            let (t, at, ref mut out) = *piece;
+            let g0 = first[t].1.as_slice().expect("standard layout");
+            for (start, block) in (at..).step_by(BLOCK).zip(out.chunks_mut(BLOCK)) {
+                let end = start + block.len();
+                block.copy_from_slice(&g0[start..end]);
+                for g in &rest {
+                    let g = g[t].1.as_slice().expect("standard layout");
+                    block.iter_mut().zip(&g[start..end]).for_each(|(a, &b)| *a = *a + b);
+                }
+                block.iter_mut().for_each(|a| *a = *a * inv_n);
+            }
         }
-    }
+    });
     total
 }

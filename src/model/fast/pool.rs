@@ -37,10 +37,23 @@ pub fn max_act_forward<F: Real>(
         let pp = &mut p[q * ph * pw..][..ph * pw];
         let ap = &mut arg[q * ph * pw..][..ph * pw];
         for i in 0..ph {
-            let top = &zp[2 * i * rs..][..w];
-            let bottom = &zp[(2 * i + 1) * rs..][..w];
             let prow = &mut pp[i * pw..][..pw];
             let arow = &mut ap[i * pw..][..pw];
+            if rs == WIDE && pw == POOLED {
+                // conv1's rows: 32 entries each (padding included), so the
+                // window loop runs on fixed-size arrays the compiler
+                // vectorises; the outputs of the padding columns are dropped.
+                let top: &[F; WIDE] = zp[2 * i * rs..][..WIDE].try_into().unwrap();
+                let bottom: &[F; WIDE] = zp[(2 * i + 1) * rs..][..WIDE].try_into().unwrap();
+                let (mut m, mut k) = ([F::zero(); WIDE / 2], [0u8; WIDE / 2]);
+                max_windows(top, bottom, &mut m, &mut k);
+                // Fixed lengths: moves inlined, not calls to memcpy.
+                <&mut [F; POOLED]>::try_from(prow).unwrap().copy_from_slice(&m[..POOLED]);
+                <&mut [u8; POOLED]>::try_from(arow).unwrap().copy_from_slice(&k[..POOLED]);
+                continue;
+            }
+            let top = &zp[2 * i * rs..][..w];
+            let bottom = &zp[(2 * i + 1) * rs..][..w];
             for j in 0..pw {
                 let (a, b, c, d) = (top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1]);
                 // Branch-free, and the first maximum in row-major order wins
@@ -55,6 +68,23 @@ pub fn max_act_forward<F: Real>(
         }
     }
     activate(f, &mut p[..planes * ph * pw]);
+}
+
+/// Row stride of conv1's planes (28 entries and 4 of padding), and their
+/// pooled width, which [`max_act_forward`] pools with [`max_windows`].
+const WIDE: usize = 32;
+const POOLED: usize = 14;
+
+/// The 16 windows of a pair of 32-entry rows: their maxima and positions,
+/// chosen exactly as in [`max_act_forward`]'s general loop.
+#[inline(always)]
+fn max_windows<F: Real>(top: &[F; WIDE], bottom: &[F; WIDE], m: &mut [F; WIDE / 2], k: &mut [u8; WIDE / 2]) {
+    for j in 0..WIDE / 2 {
+        let (a, b, c, d) = (top[2 * j], top[2 * j + 1], bottom[2 * j], bottom[2 * j + 1]);
+        let (m1, i1) = if b > a { (b, 1) } else { (a, 0) };
+        let (m2, i2) = if d > c { (d, 3) } else { (c, 2) };
+        (m[j], k[j]) = if m2 > m1 { (m2, i2) } else { (m1, i1) };
+    }
 }
 
 /// ∂C/∂a at the pooled outputs → ∂C/∂z at the pre-activations (`dz` overwritten):
