@@ -14,10 +14,9 @@
 //! - the batch split across threads, which are started once and kept
 //!   parked between batches ([`workers`]).
 //!
-//! Measured (benches/layers.rs, batch 64, f32, one thread, AMD EPYC with
-//! AVX-512): a training step about 58× faster than the readable path (2.42
-//! ms against 140 ms); scripts/bench-vs-torch.sh
-//! compares a whole epoch with PyTorch.
+//! How fast: the README's "Measured" section, one place for the figures
+//! (`scripts/bench-layers.py` per layer and per step, against the readable
+//! path; `scripts/bench-vs-torch.sh` a whole epoch against PyTorch).
 //!
 //! Scheduling and determinism: the batch is cut into chunks whose bounds
 //! depend only on N ([`chunk_size`]). Threads take chunks one at a time
