@@ -64,6 +64,7 @@ const HELD_OUT_FILE_MAX: u64 = 64;
 
 /// What `dir`'s [`HELD_OUT_FILE`] says, `None` when there is none.
 fn held_out_marker(dir: &Path) -> Result<Option<HeldOut>, DataError> {
+    use std::io::Read;
     let path = dir.join(HELD_OUT_FILE);
     if std::fs::symlink_metadata(&path).is_err() {
         return Ok(None);
@@ -76,11 +77,8 @@ fn held_out_marker(dir: &Path) -> Result<Option<HeldOut>, DataError> {
     })?;
     let mut text = Vec::new();
     let io = |source| DataError::Io { path: path.clone(), source };
-    std::io::Read::read_to_end(
-        &mut std::io::Read::take(std::fs::File::open(&path).map_err(io)?, HELD_OUT_FILE_MAX),
-        &mut text,
-    )
-    .map_err(io)?;
+    let file = std::fs::File::open(&path).map_err(io)?;
+    file.take(HELD_OUT_FILE_MAX).read_to_end(&mut text).map_err(io)?;
     match String::from_utf8_lossy(&text).trim_end_matches(['\n', '\r']) {
         "validation" => Ok(Some(HeldOut::Validation)),
         "test" => Ok(Some(HeldOut::Test)),
