@@ -36,7 +36,7 @@ exist, and resolves to nothing). A page fails on
     smaller of the two ratios, as the default preserveAspectRatio does), and
     each <text>/<tspan>'s font-size (attribute or style, inherited, 16 px when
     unset) times that scale must be at least 11 px;
-  - on chapters 1-7, 2.1 and 6.1 (QUIZ_CHAPTERS), in both books, the section "Check your
+  - on chapters 1-7, 2.1, 6.1 and 6.2 (QUIZ_CHAPTERS), in both books, the section "Check your
     understanding" (#check-your-understanding) missing, or with fewer than 4
     or more than 8 questions (<details class="quiz">), an answer visible
     before the reader clicks its question, or not visible (with text) after

@@ -19,7 +19,7 @@
    `raises-exception` or `nbval-skip` would let nbval pass a failing cell.
 4. The first code cell starts with a `:dep` line of this checkout's crates:
    `lenet-core` (notebooks 1–4 and 2b, the derivations) or `lenet` without its
-   command-line feature (notebooks 5–7 and 6b).
+   command-line feature (notebooks 5–7, 6b and 6c).
 5. Numbers quoted in the prose are the outputs' numbers. Every decimal number
    with two or more decimals in a markdown cell (outside formulas and code)
    must be, rounded to its decimals, a number some code cell above it printed

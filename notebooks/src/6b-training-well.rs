@@ -64,8 +64,7 @@ use lenet::data::{self, Dataset, Source};
 use lenet::ndarray::{s, Array2};
 use lenet::plots::{heatmap_grid, line_chart, Panel, Series};
 use lenet::rng::Rng;
-use lenet::model::LeNet;
-use lenet::train::{self, History, LrSchedule, Silent, TestTime, TrainConfig};
+use lenet::train::{self, History, LrSchedule, Silent, TrainConfig};
 let split = data::load(&Source::Embedded).expect("the embedded digits");
 
 // %%
@@ -94,8 +93,6 @@ struct Run {
     augment: Augment,
     weight_decay: f64,
     history: History,
-    /// The weights after the last epoch.
-    model: LeNet<f32>,
     train_accuracy: f64,
     validation_accuracy: f64,
     validation_loss: f64,
@@ -124,7 +121,6 @@ fn run(augment: Augment, weight_decay: f64, split: &data::Split) -> Run {
             validation_accuracy: outcome.test.accuracy(),
             validation_loss: outcome.test.loss,
             history: outcome.history,
-            model: outcome.model,
         }
     };
     std::fs::remove_dir_all(&out_dir).expect("the run folder");
@@ -526,69 +522,6 @@ Matrix::from_rows(&table)
 // rows; only the elastic distortion's lead over the plain runs is several
 // standard errors wide. A ranking from one seed and 2,000 digits is a hint,
 // not a result: a setting worth keeping should win on several seeds.
-//
-// ## Mirror images: for clothes, not digits
-//
-// `lenet::augment` has a fourth distortion, left out of every run above on
-// purpose. `mirror` turns an image left to right, $x'_{ij} = x_{i,\,27-j}$, in
-// half of the draws. A shirt, a sandal or a bag seen in a mirror is still a
-// shirt, a sandal or a bag, so for Fashion-MNIST's clothes it adds a second
-// picture of every training image for nothing. A digit in a mirror is mostly
-// no digit at all, as the first digit of each class shows, each above its
-// mirror image:
-
-// %%
-{
-    let firsts: Vec<usize> = (0..10)
-        .map(|d| (0..split.test.len()).find(|&i| split.test.label(i) == d).expect("every digit"))
-        .collect();
-    let mut panels: Vec<Panel> = firsts.iter().map(|&i| Panel::new(format!("a {}", split.test.label(i)), image(&split.test, i).view())).collect();
-    for &i in &firsts {
-        panels.push(Panel::new("mirrored", augment::mirror(image(&split.test, i).view()).view()));
-    }
-    heatmap_grid("The first validation digit of each class, and its mirror image", &panels, 10)
-}
-
-// %% [markdown]
-// The same symmetry can be used a second time, when the network answers.
-// **Test-time augmentation** classifies an image by more than one view of it.
-// With `TestTime::Mirror` (`--test-time mirror` on the command line) the
-// logits of an image $x$ and of its mirror image $\widetilde{x}$ are averaged,
-//
-// $$\bar z(x) = \tfrac12\bigl(z(x) + z(\widetilde{x})\bigr),$$
-//
-// and the class with the largest $\bar z$ is the answer. Mirroring twice gives
-// the image back, so $\bar z(\widetilde{x}) = \bar z(x)$, exactly: the averaged
-// classifier cannot tell left from right any more. A network trained with
-// mirrored images has learnt both orientations, and each of its two answers
-// is wrong on some images where the other is right; the average cancels part
-// of those errors. The README reports what that adds on Fashion-MNIST's test
-// set. Training is not changed at all: only the final answer is.
-//
-// The same averaging, applied to the best digit network of this chapter:
-
-// %%
-{
-    let best = runs.iter().max_by(|a, b| a.validation_accuracy.total_cmp(&b.validation_accuracy)).expect("seven runs");
-    println!("{} with λ = {}, on the validation digits:", best.augment, best.weight_decay);
-    for test_time in [TestTime::Plain, TestTime::Mirror] {
-        let e = train::evaluate_with(&best.model, &split.test, None, 2, test_time);
-        println!("  test time {test_time:6}: accuracy {:.2}% ({} wrong), loss {:.4}",
-                 100.0 * e.accuracy(), e.total - e.correct, e.loss);
-    }
-};
-
-// %% [markdown]
-// On digits the averaging costs several points of validation accuracy (the
-// two accuracies above). This network never saw a mirrored digit, so its answer
-// for a mirror image is a guess about a shape that is no digit, and that
-// guess makes up half of every averaged answer. Trained with mirrored digits
-// instead, it would have had to learn that a 2 and its mirror image are the
-// same digit, which they are not. Whether an image and its mirror image
-// belong to the same class is a fact about the data, not about the network,
-// and test-time augmentation is one more setting to choose on validation
-// images, like the others in this chapter: for clothes it pays, for digits it
-// does not.
 //
 // ## Which settings, and measured where
 //

@@ -13,7 +13,8 @@ from book_checks import HAN
 # class="quiz"> whose <summary> is the question and whose other children are
 # the answer, which the browser keeps hidden until the reader opens it.
 QUIZ_CHAPTERS = {"fully-connected.html", "convolution.html", "convolution-stride.html", "pooling-relu.html", "gradient-checks.html",
-                 "lenet-by-hand.html", "training-lenet.html", "training-well.html", "your-turn.html"}
+                 "lenet-by-hand.html", "training-lenet.html", "training-well.html", "mirror-images.html",
+                 "your-turn.html"}
 QUIZ_ID = "check-your-understanding"
 QUIZ_MIN, QUIZ_MAX = 4, 8
 
