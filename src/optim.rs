@@ -61,24 +61,64 @@ impl<F: Real> Sgd<F> {
         if let Err(e) = self.velocity.shapes_match(params).and(self.velocity.shapes_match(grads)) {
             panic!("Sgd::step: {e}");
         }
-        let (lr, mu, wd) = (self.lr, self.momentum, self.weight_decay);
+        let rule = self.rule();
         let vs = self.velocity.tensors_mut();
         let ws = params.tensors_mut();
         let gs = grads.tensors();
-        let update = |v: &mut F, w: &mut F, g: F| {
-            *v = mu * *v + g + wd * *w;
-            *w = *w - lr * *v;
-        };
         for (((_, mut v), (_, mut w)), (_, g)) in vs.into_iter().zip(ws).zip(gs) {
             // Contiguous tensors (always, for Params built by this crate) as
             // plain slices: a loop the compiler vectorises, where a Zip over
             // dynamic-dimensional views steps index by index.
             match (v.as_slice_mut(), w.as_slice_mut(), g.as_slice()) {
-                (Some(v), Some(w), Some(g)) => {
-                    v.iter_mut().zip(w.iter_mut()).zip(g).for_each(|((v, w), &g)| update(v, w, g));
-                }
-                _ => ndarray::Zip::from(&mut v).and(&mut w).and(&g).for_each(|v, w, &g| update(v, w, g)),
+                (Some(v), Some(w), Some(g)) => rule.update(w, v, g),
+                _ => ndarray::Zip::from(&mut v).and(&mut w).and(&g).for_each(|v, w, &g| rule.update_one(w, v, g)),
             }
         }
+    }
+
+    /// The update with this optimiser's settings, apart from its velocity:
+    /// for [`LeNet::train_step`](crate::model::LeNet::train_step), which
+    /// applies it piece by piece to the velocity ([`Sgd::velocity_mut`]).
+    pub fn rule(&self) -> SgdRule<F> {
+        SgdRule { lr: self.lr, momentum: self.momentum, weight_decay: self.weight_decay }
+    }
+
+    /// The velocity, to be updated by [`SgdRule::update`] in pieces.
+    pub fn velocity_mut(&mut self) -> &mut Params<F> {
+        &mut self.velocity
+    }
+}
+
+/// η, μ and λ of an [`Sgd`]: the update entry by entry, without the
+/// velocity it updates. [`Sgd::step`] is this on every tensor.
+#[derive(Clone, Copy, Debug)]
+pub struct SgdRule<F> {
+    pub lr: F,
+    pub momentum: F,
+    pub weight_decay: F,
+}
+
+impl<F: Real> SgdRule<F> {
+    /// v ← μ v + g + λ w, then w ← w − η v, for one entry.
+    #[inline(always)]
+    pub fn update_one(&self, w: &mut F, v: &mut F, g: F) {
+        *v = self.momentum * *v + g + self.weight_decay * *w;
+        *w = *w - self.lr * *v;
+    }
+
+    /// [`SgdRule::update_one`] on every entry of a stretch of one tensor: its
+    /// parameters `w`, their velocity `v` and the mean gradient `g`.
+    ///
+    /// # Panics
+    /// If the three are not the same length.
+    pub fn update(&self, w: &mut [F], v: &mut [F], g: &[F]) {
+        assert!(
+            w.len() == v.len() && v.len() == g.len(),
+            "SgdRule::update: {} parameters, {} velocities, {} gradients",
+            w.len(),
+            v.len(),
+            g.len()
+        );
+        w.iter_mut().zip(v.iter_mut()).zip(g).for_each(|((w, v), &g)| self.update_one(w, v, g));
     }
 }

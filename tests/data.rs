@@ -50,6 +50,23 @@ fn batch_scales_pixels_and_keeps_labels() {
     assert!(x.iter().any(|&v| v == 1.0) && x.iter().all(|&v| (0.0..=1.0).contains(&v)));
 }
 
+/// Every byte value, as f32 and f64: p / 255 rounded once, the f32 pixel bit
+/// for bit the f64 one rounded to f32 (so a batch in f32 is the f64 batch
+/// rounded, and training runs made before `batch` divided in f32 instead
+/// of looking the values up are reproduced bit for bit).
+#[test]
+fn batch_pixels_are_the_quotient_rounded_once_for_every_byte() {
+    let images: Vec<u8> = (0..28 * 28).map(|k| (k % 256) as u8).collect();
+    let set = Dataset { images, labels: vec![3], rows: 28, cols: 28, name: "every-byte".into() };
+    let (x32, _) = set.batch::<f32>(&[0]);
+    let (x64, _) = set.batch::<f64>(&[0]);
+    for (k, (&a, &b)) in x32.iter().zip(x64.iter()).enumerate() {
+        let p = (k % 256) as u8;
+        assert_eq!(b, f64::from(p) / 255.0, "f64 pixel of byte {p}");
+        assert_eq!(a.to_bits(), ((f64::from(p) / 255.0) as f32).to_bits(), "f32 pixel of byte {p}");
+    }
+}
+
 #[test]
 #[should_panic(expected = "index 2000 is out of range for digits-validation with 2000 images")]
 fn out_of_range_index_names_the_data_set() {

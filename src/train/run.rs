@@ -318,14 +318,18 @@ fn train_epoch(
         let (mut x, labels) = train.batch::<f32>(idx);
         // Each image distorted by its own generator (a no-op without augmentation).
         config.augment.apply_to_batch(&mut x, config.threads, |n| augment_rng(config.seed, epoch, idx[n]));
-        let step = model.loss_and_grads(&x, &labels, config.threads);
-        let loss = step.loss as f64;
+        // Sgd::step on the mean gradient, each thread updating the entries
+        // it summed (bit for bit `loss_and_grads` then `sgd.step`); with a
+        // loss that is not a number, nothing is updated.
+        let rule = sgd.rule();
+        let update = |w: &mut [f32], v: &mut [f32], g: &[f32]| rule.update(w, v, g);
+        let (loss, step_correct) = model.train_step(&x, &labels, config.threads, sgd.velocity_mut(), &update);
+        let loss = loss as f64;
         if !loss.is_finite() {
             return Err(NotFinite { batch: b + 1, batches, loss });
         }
-        sgd.step(&mut model.params, &step.grads);
         loss_sum += loss * idx.len() as f64;
-        correct += step.correct;
+        correct += step_correct;
         seen += idx.len();
         let secs = t0.elapsed().as_secs_f64();
         progress.batch_end(b + 1, loss_sum / seen as f64, correct as f64 / seen as f64, seen as f64 / secs);

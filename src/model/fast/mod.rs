@@ -143,6 +143,44 @@ impl<F: Real> Engine<F> {
         (out, grads.expect("gradients were requested"))
     }
 
+    /// One training step: [`Engine::forward_backward`], then `update` applied
+    /// to every entry of `params` and of the optimiser's `state` with the
+    /// mean gradient. Bit for bit the same as computing the gradients and
+    /// then calling `update` on each whole tensor (see [`Update`]), for any
+    /// `threads`; but the mean gradient is never stored whole: each thread
+    /// updates the entries whose mean it has just computed, while they are
+    /// still in its core's cache, and the update runs on every thread
+    /// instead of after the step on one. If the loss is not finite, nothing
+    /// is updated.
+    ///
+    /// # Panics
+    /// As [`Engine::forward`], and if `state` is not shaped like `params`
+    /// (the message names the tensor).
+    #[allow(clippy::too_many_arguments)]
+    pub fn train_step(
+        &mut self,
+        arch: &Arch,
+        params: &mut Params<F>,
+        state: &mut Params<F>,
+        x: &Array4<F>,
+        labels: &[usize],
+        threads: usize,
+        update: Update<'_, F>,
+    ) -> Forward<F> {
+        if let Err(e) = state.shapes_match(params) {
+            panic!("Engine::train_step: the optimiser's state: {e}");
+        }
+        let Engine { workspaces, chunk_grads, workers } = self;
+        let (out, slots, threads) =
+            Self::passes(workspaces, chunk_grads, workers, arch, params, x, Some(labels), threads, true);
+        if out.loss.is_finite() {
+            let sums: Vec<&Params<F>> = slots.iter().filter_map(|s| s.grads.as_deref()).collect();
+            let inv_n = F::one() / F::of(out.logits.ncols().max(1) as f64);
+            mean_of_sums(&sums, inv_n, workers, threads, Then::Update { params, state, update });
+        }
+        out
+    }
+
     /// Checks the batch, runs its chunks on threads, and reduces them in
     /// chunk order.
     fn run(
@@ -154,14 +192,42 @@ impl<F: Real> Engine<F> {
         threads: usize,
         backward: bool,
     ) -> (Forward<F>, Option<Params<F>>) {
+        let Engine { workspaces, chunk_grads, workers } = self;
+        let (out, slots, threads) =
+            Self::passes(workspaces, chunk_grads, workers, arch, params, x, labels, threads, backward);
+        let grads = backward.then(|| {
+            let sums: Vec<&Params<F>> = slots.iter().filter_map(|s| s.grads.as_deref()).collect();
+            let inv_n = F::one() / F::of(out.logits.ncols().max(1) as f64);
+            let mut total = Params::lenet_zeros();
+            mean_of_sums(&sums, inv_n, workers, threads, Then::Store(&mut total));
+            total
+        });
+        (out, grads)
+    }
+
+    /// Checks the batch and runs its chunks on threads: the logits, loss and
+    /// count put together in chunk order, the chunks' slots (holding their
+    /// gradient sums, when `backward`), and how many threads took part
+    /// (no more than there are chunks).
+    #[allow(clippy::too_many_arguments)]
+    fn passes<'g>(
+        workspaces: &mut Vec<Mutex<Workspace<F>>>,
+        chunk_grads: &'g mut Vec<Params<F>>,
+        workers: &mut Workers,
+        arch: &Arch,
+        params: &Params<F>,
+        x: &Array4<F>,
+        labels: Option<&[usize]>,
+        threads: usize,
+        backward: bool,
+    ) -> (Forward<F>, Vec<Slot<'g, F>>, usize) {
         let n = check_batch(x, labels);
         let x = x.as_standard_layout();
         let xs = x.as_slice().expect("standard layout");
         let size = chunk_size(n);
         let n_chunks = n.div_ceil(size);
         let threads = threads.max(1).min(n_chunks.max(1));
-        self.reserve(threads, if backward { n_chunks } else { 0 });
-        let Engine { workspaces, chunk_grads, workers } = self;
+        reserve(workspaces, chunk_grads, threads, if backward { n_chunks } else { 0 });
         let mut grad_bufs = chunk_grads.iter_mut();
         let slots: Vec<Mutex<Slot<F>>> = (0..n_chunks)
             .map(|c| {
@@ -172,17 +238,24 @@ impl<F: Real> Engine<F> {
             .collect();
         let chunks = Chunks { arch, params, xs, labels, size, n };
         run_chunks(&chunks, &slots, &workspaces[..threads], workers);
-        reduce_in_order(slots, n, size, backward, workers, threads)
+        let slots: Vec<Slot<F>> =
+            slots.into_iter().map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner())).collect();
+        (gather_in_order(&slots, n, size), slots, threads)
     }
+}
 
-    /// Grows the buffers to `threads` workspaces and `chunks` gradient sums
-    /// (never shrinks them).
-    fn reserve(&mut self, threads: usize, chunks: usize) {
-        let need = threads.max(self.workspaces.len());
-        self.workspaces.resize_with(need, || Mutex::new(Workspace::new()));
-        let need = chunks.max(self.chunk_grads.len());
-        self.chunk_grads.resize_with(need, Params::lenet_zeros);
-    }
+/// Grows the buffers to `threads` workspaces and `chunks` gradient sums
+/// (never shrinks them).
+fn reserve<F: Real>(
+    workspaces: &mut Vec<Mutex<Workspace<F>>>,
+    chunk_grads: &mut Vec<Params<F>>,
+    threads: usize,
+    chunks: usize,
+) {
+    let need = threads.max(workspaces.len());
+    workspaces.resize_with(need, || Mutex::new(Workspace::new()));
+    let need = chunks.max(chunk_grads.len());
+    chunk_grads.resize_with(need, Params::lenet_zeros);
 }
 
 /// Checks that `x` is N×1×28×28 and that `labels`, if given, are N classes;
@@ -277,31 +350,33 @@ fn run_chunks<F: Real>(
     workers.run(workspaces.len(), &work);
 }
 
-/// Adds the chunks' results in chunk order, whatever order they were
-/// computed in, so the sums (and the rounding) are the same for any number
-/// of threads; then divides the loss and gradient sums by N. The gradient
-/// entries are shared out among `parties` parties of `workers`.
-fn reduce_in_order<F: Real>(
-    slots: Vec<Mutex<Slot<F>>>,
-    n: usize,
-    size: usize,
-    backward: bool,
-    workers: &mut Workers,
-    parties: usize,
-) -> (Forward<F>, Option<Params<F>>) {
+/// The chunks' logits, loss and count put together in chunk order,
+/// whatever order they were computed in, so the sums (and the rounding) are
+/// the same for any number of threads; the loss divided by N.
+fn gather_in_order<F: Real>(slots: &[Slot<F>], n: usize, size: usize) -> Forward<F> {
     let mut logits = Array2::zeros((CLASSES, n));
     let (mut loss, mut correct) = (0.0, 0);
-    let mut chunk_grads: Vec<&Params<F>> = Vec::new();
-    let slots: Vec<Slot<F>> = slots.into_iter().map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner())).collect();
     for (c, slot) in slots.iter().enumerate() {
         logits.slice_mut(s![.., c * size..c * size + slot.logits.ncols()]).assign(&slot.logits);
         loss += slot.loss;
         correct += slot.correct;
-        chunk_grads.extend(slot.grads.as_deref());
     }
-    let inv_n = F::one() / F::of(n.max(1) as f64);
-    let grads = backward.then(|| mean_of_sums(&chunk_grads, inv_n, workers, parties));
-    (Forward { logits, loss: F::of(loss / n.max(1) as f64), correct }, grads)
+    Forward { logits, loss: F::of(loss / n.max(1) as f64), correct }
+}
+
+/// An optimiser's update of a stretch of entries of one tensor: the
+/// parameters `w`, the optimiser's own `state` for them (one entry per
+/// parameter, e.g. SGD's velocity) and the mean gradient `g`. Called on
+/// pieces of each tensor, in any order and on any thread, so it must treat
+/// each entry on its own, as an elementwise rule does.
+pub type Update<'a, F> = &'a (dyn Fn(&mut [F], &mut [F], &[F]) + Sync);
+
+/// What [`mean_of_sums`] does with each block of the mean gradient.
+enum Then<'a, F> {
+    /// Stores it in the gradient tensors.
+    Store(&'a mut Params<F>),
+    /// Applies `update` with it to the same entries of `params` and `state`.
+    Update { params: &'a mut Params<F>, state: &'a mut Params<F>, update: Update<'a, F> },
 }
 
 /// Entries of the gradient per block of [`mean_of_sums`]: small enough that
@@ -314,48 +389,62 @@ const BLOCK: usize = 256;
 const PIECE: usize = 16 * BLOCK;
 
 /// (g₀ + g₁ + … + g_{k−1}) · inv_n entry by entry, the sum taken left to
-/// right. One pass over blocks small enough to stay in L1, instead of a
-/// copy, k − 1 whole-array additions and a scaling, each of which would
-/// stream the 62,000 parameters through memory again; the operations, and
-/// so the rounding, are the same. The entries are cut into pieces that the
+/// right, then stored or used to update the parameters ([`Then`]). One pass
+/// over blocks small enough to stay in L1, instead of a copy, k − 1
+/// whole-array additions and a scaling, each of which would stream the
+/// 62,000 parameters through memory again; the operations, and so the
+/// rounding, are the same. The entries are cut into pieces that the
 /// parties take one at a time: each entry is computed by exactly the same
 /// operations whichever party takes its piece, so the split changes
 /// nothing in the result, only how much of it runs in parallel.
-fn mean_of_sums<F: Real>(chunk_grads: &[&Params<F>], inv_n: F, workers: &mut Workers, parties: usize) -> Params<F> {
-    let mut total = Params::lenet_zeros();
-    let Some((first, rest)) = chunk_grads.split_first() else { return total };
+fn mean_of_sums<F: Real>(chunk_grads: &[&Params<F>], inv_n: F, workers: &mut Workers, parties: usize, then: Then<F>) {
+    let Some((first, rest)) = chunk_grads.split_first() else { return };
     let first = first.tensors();
     let rest: Vec<_> = rest.iter().map(|g| g.tensors()).collect();
-    // Each piece: its tensor, its first entry, and the output entries.
-    let pieces: Vec<Mutex<(usize, usize, &mut [F])>> = total
-        .tensors_mut()
-        .into_iter()
-        .enumerate()
-        .flat_map(|(t, (_, out))| {
-            let out = out.into_slice().expect("standard layout");
-            out.chunks_mut(PIECE).enumerate().map(move |(i, piece)| Mutex::new((t, i * PIECE, piece)))
-        })
-        .collect();
+    // Each piece: its tensor, its first entry, and the entries it writes:
+    // the mean gradient's, or the parameters' and the state's.
+    type Piece<'a, F> = (usize, usize, &'a mut [F], Option<&'a mut [F]>);
+    let (outs, states, update) = match then {
+        Then::Store(total) => (total.tensors_mut(), None, None),
+        Then::Update { params, state, update } => (params.tensors_mut(), Some(state.tensors_mut()), Some(update)),
+    };
+    let mut pieces: Vec<Mutex<Piece<F>>> = Vec::new();
+    let mut states = states.map(|s| s.into_iter());
+    for (t, (_, out)) in outs.into_iter().enumerate() {
+        let out = out.into_slice().expect("standard layout");
+        let state = states.as_mut().map(|s| s.next().expect("ten tensors").1.into_slice().expect("standard layout"));
+        let mut state_pieces = state.map(|s| s.chunks_mut(PIECE));
+        for (i, piece) in out.chunks_mut(PIECE).enumerate() {
+            let sp = state_pieces.as_mut().map(|it| it.next().expect("state shaped like the parameters"));
+            pieces.push(Mutex::new((t, i * PIECE, piece, sp)));
+        }
+    }
     let next = AtomicUsize::new(0);
     workers.run(parties.min(pieces.len()), &|_| {
+        let mut mean = [F::zero(); BLOCK];
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             if i >= pieces.len() {
                 break;
             }
             let mut piece = pieces[i].lock().unwrap_or_else(|e| e.into_inner());
-            let (t, at, ref mut out) = *piece;
+            let (t, at, ref mut out, ref mut state) = *piece;
             let g0 = first[t].1.as_slice().expect("standard layout");
-            for (start, block) in (at..).step_by(BLOCK).zip(out.chunks_mut(BLOCK)) {
-                let end = start + block.len();
+            for (k, start) in (at..at + out.len()).step_by(BLOCK).enumerate() {
+                let end = (start + BLOCK).min(at + out.len());
+                let block = &mut mean[..end - start];
                 block.copy_from_slice(&g0[start..end]);
                 for g in &rest {
                     let g = g[t].1.as_slice().expect("standard layout");
                     block.iter_mut().zip(&g[start..end]).for_each(|(a, &b)| *a = *a + b);
                 }
                 block.iter_mut().for_each(|a| *a = *a * inv_n);
+                let mine = k * BLOCK..k * BLOCK + block.len();
+                match (update, state.as_deref_mut()) {
+                    (Some(update), Some(state)) => update(&mut out[mine.clone()], &mut state[mine], block),
+                    _ => out[mine].copy_from_slice(block),
+                }
             }
         }
     });
-    total
 }

@@ -6,9 +6,21 @@
 //! of microseconds of the calling thread's time, and the new thread starts
 //! late, so the calling thread takes more than its share of the chunks.
 //! [`Workers`] starts its threads once and parks them between calls on a
-//! condition variable: a parked thread uses no CPU (no spinning that would
-//! take a core from other work on the machine), and waking it is one
+//! condition variable: a parked thread uses no CPU, and waking it is one
 //! futex call.
+//!
+//! Waking a parked thread is slow beside a step, though: on this project's
+//! two-core VMs the woken worker often started after the calling thread had
+//! taken two or three of the step's four chunks itself. Between the steps of
+//! a training loop lie only the SGD update and the next batch's conversion
+//! (well under [`SPIN`]), so a worker that has just finished a job first
+//! watches for the next one for up to [`SPIN`] before it parks, and the
+//! calling thread likewise watches for the workers to finish before it
+//! parks. Both only read an atomic counter mirrored from the state, so the
+//! lock-protected state stays the one place that decides who runs what; the
+//! spinning is bounded so that a loop that stops stepping (evaluation,
+//! saving, another program wanting the core) costs at most [`SPIN`] of a
+//! core per call.
 //!
 //! [`Workers::run`] is a scoped call: `job` may borrow from the caller's
 //! stack, because `run` returns only after every thread has finished with
@@ -28,8 +40,15 @@
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How long a thread watches for the event it waits on (the next job, or
+/// the workers' finishing) before it parks: several times the gap between
+/// two training steps, a small part of a step. See the module documentation.
+pub const SPIN: Duration = Duration::from_micros(300);
 
 /// A job as the worker threads see it: its lifetime erased (see the SAFETY
 /// argument in [`Workers::run`]).
@@ -42,6 +61,22 @@ struct Shared {
     start: Condvar,
     /// Signalled when the last worker of a job has finished it.
     done: Condvar,
+    /// `State::generation`, and `State::running`, as last written under
+    /// the lock (and `u64::MAX` once stopping): read without the lock only
+    /// to decide when to stop spinning; every decision is then made again
+    /// under the lock.
+    generation: AtomicU64,
+    running: AtomicUsize,
+}
+
+/// Spins until `ready()` or [`SPIN`] has passed.
+fn spin_until(ready: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !ready() && start.elapsed() < SPIN {
+        for _ in 0..32 {
+            std::hint::spin_loop();
+        }
+    }
 }
 
 struct State {
@@ -91,7 +126,13 @@ impl Workers {
     pub fn new() -> Self {
         let state = State { job: None, generation: 0, parties: 0, open: false, running: 0, panic: None, stop: false };
         Workers {
-            shared: Arc::new(Shared { state: Mutex::new(state), start: Condvar::new(), done: Condvar::new() }),
+            shared: Arc::new(Shared {
+                state: Mutex::new(state),
+                start: Condvar::new(),
+                done: Condvar::new(),
+                generation: AtomicU64::new(0),
+                running: AtomicUsize::new(0),
+            }),
             threads: vec![],
         }
     }
@@ -136,12 +177,19 @@ impl Workers {
             st.open = true;
             st.running = 0;
             st.panic = None;
+            self.shared.running.store(0, Ordering::Relaxed);
+            self.shared.generation.store(st.generation, Ordering::Release);
         }
         self.shared.start.notify_all();
         let mine = catch_unwind(AssertUnwindSafe(|| job(0)));
         let theirs = {
             let mut st = lock(&self.shared.state);
             st.open = false;
+            if st.running > 0 {
+                drop(st);
+                spin_until(|| self.shared.running.load(Ordering::Acquire) == 0);
+                st = lock(&self.shared.state);
+            }
             while st.running > 0 {
                 st = wait(&self.shared.done, st);
             }
@@ -177,6 +225,7 @@ impl Workers {
 /// part in, run it, report, until told to stop.
 fn serve(shared: &Shared, party: usize, mut seen: u64) {
     loop {
+        spin_until(|| shared.generation.load(Ordering::Acquire) != seen);
         let job = {
             let mut st = lock(&shared.state);
             loop {
@@ -187,6 +236,7 @@ fn serve(shared: &Shared, party: usize, mut seen: u64) {
                     seen = st.generation;
                     if party < st.parties && st.open {
                         st.running += 1;
+                        shared.running.store(st.running, Ordering::Relaxed);
                         break st.job.expect("a job is published with its generation");
                     }
                 }
@@ -199,6 +249,7 @@ fn serve(shared: &Shared, party: usize, mut seen: u64) {
             st.panic.get_or_insert(payload);
         }
         st.running -= 1;
+        shared.running.store(st.running, Ordering::Release);
         // The calling thread waits only once it has closed the job.
         if st.running == 0 && !st.open {
             shared.done.notify_one();
@@ -209,6 +260,7 @@ fn serve(shared: &Shared, party: usize, mut seen: u64) {
 impl Drop for Workers {
     fn drop(&mut self) {
         lock(&self.shared.state).stop = true;
+        self.shared.generation.store(u64::MAX, Ordering::Release);
         self.shared.start.notify_all();
         for t in self.threads.drain(..) {
             // A worker's job panics are caught in `serve`; a join error

@@ -1,0 +1,81 @@
+//! `LeNet::train_step`, the training loop's step: the gradients of the mean
+//! loss and the SGD update in one pass, each thread updating the entries
+//! whose mean gradient it computed. It must be `loss_and_grads` followed by
+//! `Sgd::step`, bit for bit: for both architectures, any thread count
+//! (including more threads than chunks), batches with short last chunks,
+//! one above 1024 (chunks of 17), momentum and weight decay on; and with a
+//! loss that is not a number it must leave the parameters and the velocity
+//! as they were, as the loop did when it checked the loss before stepping.
+
+use lenet::model::{Arch, LeNet, Params};
+use lenet::ndarray::Array4;
+use lenet::optim::Sgd;
+use lenet::rng::Rng;
+
+fn batch(n: usize, seed: u64) -> (Array4<f32>, Vec<usize>) {
+    let mut r = Rng::new(seed);
+    let x = Array4::from_shape_fn((n, 1, 28, 28), |_| r.uniform() as f32);
+    let labels = (0..n).map(|_| r.below(10)).collect();
+    (x, labels)
+}
+
+/// Every entry's bits: `==` on floats would let 0.0 and −0.0 pass for
+/// each other.
+fn bits(p: &Params<f32>) -> Vec<u32> {
+    p.tensors().iter().flat_map(|(_, t)| t.iter().map(|v| v.to_bits()).collect::<Vec<_>>()).collect()
+}
+
+/// One fused step of `net` with `sgd`'s rule and velocity.
+fn fused(net: &mut LeNet<f32>, sgd: &mut Sgd<f32>, x: &Array4<f32>, y: &[usize], threads: usize) -> (f32, usize) {
+    let rule = sgd.rule();
+    let update = |w: &mut [f32], v: &mut [f32], g: &[f32]| rule.update(w, v, g);
+    net.train_step(x, y, threads, sgd.velocity_mut(), &update)
+}
+
+#[test]
+fn train_step_is_loss_and_grads_then_sgd_step_bit_for_bit() {
+    for arch in [Arch::modern(), Arch::classic()] {
+        let mut a = LeNet::<f32>::new(arch, 4);
+        let mut b = LeNet::<f32>::new(arch, 4);
+        let mut sgd_a = Sgd::new(&a.params, 0.05, 0.9, 1e-3);
+        let mut sgd_b = sgd_a.clone();
+        for (step, &t) in [1, 2, 3, 2, 8, 1, 2].iter().enumerate() {
+            let n = [64, 37, 1, 100, 64, 1100, 50][step];
+            let (x, y) = batch(n, 7 + step as u64);
+            let (loss, correct) = fused(&mut a, &mut sgd_a, &x, &y, t);
+            let s = b.loss_and_grads(&x, &y, 1);
+            sgd_b.step(&mut b.params, &s.grads);
+            assert_eq!(loss.to_bits(), s.loss.to_bits(), "{arch:?} step {step}: loss");
+            assert_eq!(correct, s.correct, "{arch:?} step {step}: correct");
+            assert_eq!(bits(&a.params), bits(&b.params), "{arch:?} step {step}, {t} threads: parameters");
+            assert_eq!(bits(sgd_a.velocity()), bits(sgd_b.velocity()), "{arch:?} step {step}: velocity");
+        }
+    }
+}
+
+#[test]
+fn a_loss_that_is_not_a_number_updates_nothing() {
+    let mut net = LeNet::<f32>::new(Arch::modern(), 5);
+    let mut sgd = Sgd::new(&net.params, 0.05, 0.9, 1e-3);
+    let (x, y) = batch(32, 1);
+    fused(&mut net, &mut sgd, &x, &y, 2); // a velocity that is not zero
+    // An infinite bias on class 0: every logit 0 is +∞, and the softmax
+    // of +∞ is not a number (the network's ReLU and max pooling would
+    // swallow a NaN pixel).
+    net.params.fc3_b[0] = f32::INFINITY;
+    let (params, velocity) = (bits(&net.params), bits(sgd.velocity()));
+    let (loss, _) = fused(&mut net, &mut sgd, &x, &y, 2);
+    assert!(!loss.is_finite(), "an infinite bias gives a loss that is not finite, got {loss}");
+    assert_eq!(bits(&net.params), params, "parameters updated by a NaN step");
+    assert_eq!(bits(sgd.velocity()), velocity, "velocity updated by a NaN step");
+}
+
+#[test]
+#[should_panic(expected = "conv1_w")]
+fn a_state_of_another_shape_is_refused_naming_the_tensor() {
+    let mut net = LeNet::<f32>::new(Arch::modern(), 5);
+    let mut state = Params::<f32>::lenet_zeros();
+    state.conv1_w = lenet::ndarray::Array4::zeros((1, 1, 5, 5));
+    let (x, y) = batch(4, 1);
+    net.train_step(&x, &y, 1, &mut state, &|_, _, _| {});
+}
