@@ -463,4 +463,24 @@ fn max_pooling_of_conv1_rows_is_the_general_loops_bit_for_bit() {
     let (fast, general) = (pool(conv1::STRIDE), pool(conv1::STRIDE + 1));
     assert_eq!(fast.1, general.1, "arg max positions");
     assert_eq!(fast.0, general.0, "maxima");
+
+    // Backward, each pair of rows of 32 is written whole; the general loop
+    // zeroes the planes and places each δ. The same δ (±0 among them) must
+    // land on the same entries, bit for bit, and the padding (NaN before)
+    // must be 0.
+    let n = planes * (side / 2) * (side / 2);
+    let p: Vec<f32> = (0..n).map(|_| values[r.below(values.len())].abs()).collect();
+    let arg: Vec<u8> = (0..n).map(|_| r.below(4) as u8).collect();
+    let dp: Vec<f32> = (0..n).map(|_| values[r.below(values.len())]).collect();
+    let unpool = |rs: usize| {
+        let mut dz = vec![f32::NAN; planes * side * rs];
+        fused::max_act_backward(Activation::Relu, &mut dp.clone(), &p, &arg, (planes, side, side, rs), &mut dz);
+        let mut rows = Vec::new();
+        for r in dz.chunks_exact(rs) {
+            assert!(r[side..].iter().all(|&v| v.to_bits() == 0), "row stride {rs}: padding not +0");
+            rows.extend(r[..side].iter().map(|v| v.to_bits()));
+        }
+        rows
+    };
+    assert_eq!(unpool(conv1::STRIDE), unpool(conv1::STRIDE + 1), "δ routed back to the windows' maxima");
 }

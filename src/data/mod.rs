@@ -156,7 +156,14 @@ impl Dataset {
         // were defined to be.
         let max = F::of(255.0);
         let mut data = Vec::with_capacity(indices.len() * self.rows * self.cols);
-        for &i in indices {
+        for (k, &i) in indices.iter().enumerate() {
+            // The images of a shuffled batch lie anywhere in the data set (47
+            // MB for Fashion-MNIST, beyond the caches): asking for the next
+            // one's bytes now lets them arrive while this one is converted,
+            // instead of stalling on each cache line in turn.
+            if let Some(&next) = indices.get(k + 1) {
+                prefetch(self.image(next));
+            }
             data.extend(self.image(i).iter().map(|&p| F::of(f64::from(p)) / max));
         }
         let x = Array4::from_shape_vec((indices.len(), 1, self.rows, self.cols), data)
@@ -185,6 +192,20 @@ impl Dataset {
         }
         counts
     }
+}
+
+/// Hints the CPU to start loading `bytes` into the cache (a no-op off
+/// x86-64). Only a hint: no value changes, nothing waits for it.
+#[inline]
+fn prefetch(bytes: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in bytes.chunks(64) {
+        // SAFETY: prefetching has no effect on memory or registers and
+        // cannot fault; SSE is part of x86-64.
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(line.as_ptr().cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bytes;
 }
 
 /// A training split and the split held out to measure it (test set, or

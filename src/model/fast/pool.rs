@@ -100,6 +100,24 @@ pub fn max_act_backward<F: Real>(
 ) {
     let (ph, pw) = (h / 2, w / 2);
     times_slope(f, &mut dp[..planes * ph * pw], p);
+    if rs == WIDE && pw == POOLED {
+        // conv1's rows: each pair of 32-entry rows written whole from its 14
+        // windows (padding included), on fixed-size arrays the compiler
+        // vectorises, instead of zeroing the plane and then placing each δ
+        // at an index computed one at a time.
+        for q in 0..planes {
+            for i in 0..ph {
+                let k = (q * ph + i) * pw;
+                let (mut d, mut at) = ([F::zero(); WIDE / 2], [NOWHERE; WIDE / 2]);
+                d[..POOLED].copy_from_slice(&dp[k..k + POOLED]);
+                at[..POOLED].copy_from_slice(&arg[k..k + POOLED]);
+                let rows = &mut dz[(q * h + 2 * i) * rs..][..2 * WIDE];
+                let (top, bottom) = rows.split_at_mut(WIDE);
+                route_windows(&d, &at, top.try_into().unwrap(), bottom.try_into().unwrap());
+            }
+        }
+        return;
+    }
     dz[..planes * h * rs].fill(F::zero());
     for q in 0..planes {
         let base = q * ph * pw;
@@ -112,6 +130,24 @@ pub fn max_act_backward<F: Real>(
                 dzp[(2 * i + di) * rs + 2 * j + dj] = dp[k];
             }
         }
+    }
+}
+
+/// A window position that is none of 0..4: the padding windows of
+/// [`route_windows`], which get δ = 0 everywhere.
+const NOWHERE: u8 = 4;
+
+/// The 16 windows of a pair of 32-entry rows, backward: window j's δ `d[j]`
+/// at its arg max `at[j]` (0..4, row-major), 0 at its other three entries.
+#[inline(always)]
+fn route_windows<F: Real>(d: &[F; WIDE / 2], at: &[u8; WIDE / 2], top: &mut [F; WIDE], bottom: &mut [F; WIDE]) {
+    let z = F::zero();
+    for j in 0..WIDE / 2 {
+        let (v, t) = (d[j], at[j]);
+        top[2 * j] = if t == 0 { v } else { z };
+        top[2 * j + 1] = if t == 1 { v } else { z };
+        bottom[2 * j] = if t == 2 { v } else { z };
+        bottom[2 * j + 1] = if t == 3 { v } else { z };
     }
 }
 
