@@ -8,8 +8,9 @@
 //!   it needs a 150 × B·100 im2col matrix written, packed and (col2im) read
 //!   back, which cost it as much as the products themselves ([`im2col`]
 //!   stays as the readable reference the tests and benches compare with);
-//! - the fully connected layers as matrix products (ndarray's
-//!   `general_mat_mul`, i.e. the matrixmultiply crate);
+//! - the fully connected layers as matrix products sixteen samples wide
+//!   ([`dense`], AVX-512 in f32, with the matrixmultiply crate's arithmetic;
+//!   matrixmultiply itself elsewhere);
 //! - activation and 2×2 pooling fused into one pass ([`pool`]);
 //! - the batch split across threads, which are started once and kept
 //!   parked between batches ([`workers`]).
@@ -36,6 +37,7 @@
 pub mod act;
 pub mod conv1;
 pub mod conv2;
+pub mod dense;
 pub mod im2col;
 mod pass;
 pub mod pool;

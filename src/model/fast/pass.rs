@@ -15,13 +15,12 @@
 use super::act::{activate, times_slope};
 use super::conv1;
 use super::conv2;
+use super::dense::{Strided, product, transpose};
 use super::pool::{max_act_backward, max_act_forward, mean_act_backward, mean_act_forward};
 use crate::element::Real;
 use crate::loss::softmax_cross_entropy_columns;
 use crate::model::arch::{self, Arch, CLASSES, FC1_UNITS, FC2_UNITS, FLAT, Pooling};
 use crate::model::params::Params;
-use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, ArrayViewMut2};
 
 /// Entries of one input image: 784.
 const IMAGE: usize = arch::INPUT.len();
@@ -74,6 +73,9 @@ pub struct Workspace<F: Real> {
     delta_fc1: Vec<F>,
     /// ∂C/∂a at the flattened pool2 output, 400 × B.
     dcost_dflat: Vec<F>,
+    /// Backward only: a layer's input transposed (B × 400 at most), the
+    /// B of its weight gradient's product ([`dense`](super::dense)).
+    act_t: Vec<F>,
     /// ∂C/∂a at pool2's output (16 × B·25) and pool1's (6 × B·196).
     dcost_dpool2: Vec<F>,
     dcost_dpool1: Vec<F>,
@@ -106,6 +108,7 @@ impl<F: Real> Workspace<F> {
             delta_fc2: vec![],
             delta_fc1: vec![],
             dcost_dflat: vec![],
+            act_t: vec![],
             dcost_dpool2: vec![],
             dcost_dpool1: vec![],
         }
@@ -133,6 +136,7 @@ impl<F: Real> Workspace<F> {
             (&mut self.delta_fc2, FC2_UNITS),
             (&mut self.delta_fc1, FC1_UNITS),
             (&mut self.dcost_dflat, FLAT),
+            (&mut self.act_t, FLAT),
             (&mut self.dcost_dpool2, C2 * POOL2_PLANE),
             (&mut self.dcost_dpool1, C1 * POOL1_PLANE),
         ] {
@@ -143,18 +147,13 @@ impl<F: Real> Workspace<F> {
     }
 }
 
-fn mat<F>(s: &[F], rows: usize, cols: usize) -> ArrayView2<'_, F> {
-    ArrayView2::from_shape((rows, cols), &s[..rows * cols]).expect("buffer sized by reserve")
+/// A parameter matrix's entries, row-major.
+fn slice<F>(p: &ndarray::Array2<F>) -> &[F] {
+    p.as_slice().expect("standard layout")
 }
 
-fn mat_mut<F>(s: &mut [F], rows: usize, cols: usize) -> ArrayViewMut2<'_, F> {
-    ArrayViewMut2::from_shape((rows, cols), &mut s[..rows * cols]).expect("buffer sized by reserve")
-}
-
-/// c ← a·b + β c, with `c` a row-major rows(a) × cols(b) buffer.
-fn gemm<F: Real>(a: ArrayView2<F>, b: ArrayView2<F>, beta: F, c: &mut [F]) {
-    let (m, n) = (a.nrows(), b.ncols());
-    general_mat_mul(F::one(), &a, &b, beta, &mut mat_mut(c, m, n));
+fn slice_mut<F>(p: &mut ndarray::Array2<F>) -> &mut [F] {
+    p.as_slice_mut().expect("standard layout")
 }
 
 /// Adds b[r] to every entry of row r of the rows × n buffer `z`.
@@ -223,36 +222,35 @@ pub fn chunk_pass<F: Real>(
         }
     }
     // fc1, fc2, fc3
-    gemm(w.fc1_w.view(), mat(&ws.flat, FLAT, b), F::zero(), &mut ws.fc1_a);
+    product(Strided::rows_of(slice(&w.fc1_w), FC1_UNITS, FLAT), &ws.flat, b, false, &mut ws.fc1_a);
     add_bias(&mut ws.fc1_a[..FC1_UNITS * b], w.fc1_b.as_slice().unwrap(), b);
     activate(f, &mut ws.fc1_a[..FC1_UNITS * b]);
-    gemm(w.fc2_w.view(), mat(&ws.fc1_a, FC1_UNITS, b), F::zero(), &mut ws.fc2_a);
+    product(Strided::rows_of(slice(&w.fc2_w), FC2_UNITS, FC1_UNITS), &ws.fc1_a, b, false, &mut ws.fc2_a);
     add_bias(&mut ws.fc2_a[..FC2_UNITS * b], w.fc2_b.as_slice().unwrap(), b);
     activate(f, &mut ws.fc2_a[..FC2_UNITS * b]);
-    gemm(w.fc3_w.view(), mat(&ws.fc2_a, FC2_UNITS, b), F::zero(), &mut ws.logits);
+    product(Strided::rows_of(slice(&w.fc3_w), CLASSES, FC2_UNITS), &ws.fc2_a, b, false, &mut ws.logits);
     add_bias(&mut ws.logits[..CLASSES * b], w.fc3_b.as_slice().unwrap(), b);
 
     let Some(labels) = labels else { return (0.0, 0) };
     let (loss, correct) = softmax_cross_entropy_columns::<F, CLASSES>(&ws.logits, labels, &mut ws.delta_fc3);
     let Some(g) = grads else { return (loss, correct) };
-    let one = F::one();
     // fc3: ∂W += δ a₂ᵀ, ∂b += Σ δ; delta_fc2 = (W₃ᵀ δ) ⊙ σ′
-    let (delta_fc3, fc2_a) = (mat(&ws.delta_fc3, CLASSES, b), mat(&ws.fc2_a, FC2_UNITS, b));
-    gemm(delta_fc3, fc2_a.t(), one, g.fc3_w.as_slice_mut().unwrap());
+    transpose(&ws.fc2_a, FC2_UNITS, b, &mut ws.act_t);
+    product(Strided::rows_of(&ws.delta_fc3, CLASSES, b), &ws.act_t, FC2_UNITS, true, slice_mut(&mut g.fc3_w));
     add_row_sums(g.fc3_b.as_slice_mut().unwrap(), &ws.delta_fc3, b);
-    gemm(w.fc3_w.t(), delta_fc3, F::zero(), &mut ws.delta_fc2);
+    product(Strided::transpose_of(slice(&w.fc3_w), FC2_UNITS, CLASSES), &ws.delta_fc3, b, false, &mut ws.delta_fc2);
     times_slope(f, &mut ws.delta_fc2[..FC2_UNITS * b], &ws.fc2_a);
     // fc2
-    let (delta_fc2, fc1_a) = (mat(&ws.delta_fc2, FC2_UNITS, b), mat(&ws.fc1_a, FC1_UNITS, b));
-    gemm(delta_fc2, fc1_a.t(), one, g.fc2_w.as_slice_mut().unwrap());
+    transpose(&ws.fc1_a, FC1_UNITS, b, &mut ws.act_t);
+    product(Strided::rows_of(&ws.delta_fc2, FC2_UNITS, b), &ws.act_t, FC1_UNITS, true, slice_mut(&mut g.fc2_w));
     add_row_sums(g.fc2_b.as_slice_mut().unwrap(), &ws.delta_fc2, b);
-    gemm(w.fc2_w.t(), delta_fc2, F::zero(), &mut ws.delta_fc1);
+    product(Strided::transpose_of(slice(&w.fc2_w), FC1_UNITS, FC2_UNITS), &ws.delta_fc2, b, false, &mut ws.delta_fc1);
     times_slope(f, &mut ws.delta_fc1[..FC1_UNITS * b], &ws.fc1_a);
     // fc1; its input `flat` is the pooled output, already activated, so no σ′ here
-    let delta_fc1 = mat(&ws.delta_fc1, FC1_UNITS, b);
-    gemm(delta_fc1, mat(&ws.flat, FLAT, b).t(), one, g.fc1_w.as_slice_mut().unwrap());
+    transpose(&ws.flat, FLAT, b, &mut ws.act_t);
+    product(Strided::rows_of(&ws.delta_fc1, FC1_UNITS, b), &ws.act_t, FLAT, true, slice_mut(&mut g.fc1_w));
     add_row_sums(g.fc1_b.as_slice_mut().unwrap(), &ws.delta_fc1, b);
-    gemm(w.fc1_w.t(), delta_fc1, F::zero(), &mut ws.dcost_dflat);
+    product(Strided::transpose_of(slice(&w.fc1_w), FLAT, FC1_UNITS), &ws.delta_fc1, b, false, &mut ws.dcost_dflat);
     // unflatten ∂C/∂a into the pool2 layout
     for c in 0..C2 {
         for s in 0..b {
