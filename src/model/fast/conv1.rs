@@ -45,7 +45,9 @@ pub const PLANE: usize = W * STRIDE;
 /// shifted reads of the padding columns stay inside the image.
 pub const IMAGE: usize = (STRIDE + 1) * STRIDE;
 const LANES: usize = 16;
-const _: () = assert!(PLANE.is_multiple_of(LANES), "whole blocks of lanes per plane");
+/// Blocks of lanes the forward pass computes side by side.
+const BLOCKS: usize = 2;
+const _: () = assert!(PLANE.is_multiple_of(BLOCKS * LANES), "whole pairs of blocks of lanes per plane");
 
 /// Copies `b` images (b × 784) into zero-padded planes of [`IMAGE`]
 /// entries, pixel (i, j) at (i + 2)·32 + j + 2.
@@ -76,25 +78,31 @@ fn lanes<F>(s: &[F], at: usize) -> &[F; LANES] {
 
 #[inline(always)]
 fn forward_body<F: Real, const FUSED: bool>(padded: &[F], w: &[F], bias: &[F], b: usize, z: &mut [F]) {
+    let w: &[F; C * KK] = w[..C * KK].try_into().unwrap();
     for n in 0..b {
         let img = &padded[n * IMAGE..][..IMAGE];
-        for k0 in (0..PLANE).step_by(LANES) {
-            // Six output channels × 16 lanes stay in registers while the
-            // 25 shifted input blocks stream past.
-            let mut acc: [[F; LANES]; C] = std::array::from_fn(|c| [bias[c]; LANES]);
+        for k0 in (0..PLANE).step_by(BLOCKS * LANES) {
+            // Six output channels × two blocks of 16 lanes stay in
+            // registers while the 25 shifted input blocks stream past:
+            // twelve independent sums, each weight loaded once for two.
+            let mut acc: [[[F; LANES]; C]; BLOCKS] = [std::array::from_fn(|c| [bias[c]; LANES]); BLOCKS];
             for u in 0..K {
                 for v in 0..K {
-                    let seg = lanes(img, k0 + u * STRIDE + v);
-                    for (c, a) in acc.iter_mut().enumerate() {
-                        let wv = w[c * KK + u * K + v];
-                        for l in 0..LANES {
-                            a[l] = madd::<F, FUSED>(wv, seg[l], a[l]);
+                    for (h, acc) in acc.iter_mut().enumerate() {
+                        let seg = lanes(img, k0 + h * LANES + u * STRIDE + v);
+                        for (c, a) in acc.iter_mut().enumerate() {
+                            let wv = w[c * KK + u * K + v];
+                            for l in 0..LANES {
+                                a[l] = madd::<F, FUSED>(wv, seg[l], a[l]);
+                            }
                         }
                     }
                 }
             }
-            for (c, a) in acc.iter().enumerate() {
-                z[(c * b + n) * PLANE + k0..][..LANES].copy_from_slice(a);
+            for (h, acc) in acc.iter().enumerate() {
+                for (c, a) in acc.iter().enumerate() {
+                    z[(c * b + n) * PLANE + k0 + h * LANES..][..LANES].copy_from_slice(a);
+                }
             }
         }
     }

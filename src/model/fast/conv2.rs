@@ -128,10 +128,12 @@ fn forward_body<F: Real, const FUSED: bool, const P: usize, const H: usize>(
                             }
                         }
                     }
-                    // Channel-major store: lane l of position p goes to plane h0 + l.
+                    // Channel-major store: lane l of position p goes to plane
+                    // h0 + l (plain indices: an iterator chain here was not
+                    // inlined, and cost a call per channel and row).
                     let at = s * PLANE + i * OUT + j0;
-                    for (l, zo) in z.chunks_exact_mut(n).skip(h0).take(H).enumerate() {
-                        let dst: &mut [F; P] = (&mut zo[at..at + P]).try_into().unwrap();
+                    for l in 0..H {
+                        let dst: &mut [F; P] = (&mut z[(h0 + l) * n + at..][..P]).try_into().unwrap();
                         for p in 0..P {
                             dst[p] = acc[p][l];
                         }
