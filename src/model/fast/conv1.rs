@@ -116,9 +116,11 @@ fn forward_body<F: Real, const FUSED: bool>(padded: &[F], w: &[F], bias: &[F], b
 /// runs it; AVX2's two registers per block would spill. Either way every
 /// partial sum sees the same terms in the same order (k0 ascending, lane
 /// by lane), and each weight's gradient gets its one addition per sample
-/// and channel in the same order, so the results are bit-identical.
+/// and channel in the same order, so the results are bit-identical. With
+/// `GROUPED` (AVX-512), an f32 sample goes to [`grouped_sample_f32`]
+/// instead, which loads fewer blocks again, with the same sums.
 #[inline(always)]
-fn grad_body<F: Real, const FUSED: bool, const ALL_SHIFTS: bool>(
+fn grad_body<F: Real, const FUSED: bool, const ALL_SHIFTS: bool, const GROUPED: bool>(
     padded: &[F],
     dz: &[F],
     b: usize,
@@ -127,6 +129,11 @@ fn grad_body<F: Real, const FUSED: bool, const ALL_SHIFTS: bool>(
 ) {
     for n in 0..b {
         let img = &padded[n * IMAGE..][..IMAGE];
+        // SAFETY: GROUPED is set only by the AVX-512 entry point.
+        #[cfg(target_arch = "x86_64")]
+        if GROUPED && unsafe { grouped_sample_f32(img, dz, b, n, gw, gb) } {
+            continue;
+        }
         for c in 0..C {
             let d: &[F; PLANE] = dz[(c * b + n) * PLANE..][..PLANE].try_into().unwrap();
             gb[c] = gb[c]
@@ -178,6 +185,87 @@ fn grad_body<F: Real, const FUSED: bool, const ALL_SHIFTS: bool>(
             }
         }
     }
+}
+
+/// One sample's kernel and bias gradients on AVX-512 in f32, in
+/// intrinsics: for each row shift u, 3 channels × the 5 shifts v are 15
+/// registers of 16 partial sums, and each block step loads 3 blocks of δ
+/// and 5 of the image for 15 multiply-adds (the 25-shift loop loaded 26
+/// blocks for 25, most of them across two cache lines, and waited on the
+/// loads). Every partial sum still runs over the blocks in ascending order
+/// with one fused multiply-add per block, and each weight's gradient gets
+/// its one addition per sample, lanes summed in order: the results are
+/// those of the other loops, bit for bit. Returns false (doing nothing)
+/// unless F is f32; the caller then runs the generic loops.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f")]
+fn grouped_sample_f32<F: Real>(img: &[F], dz: &[F], b: usize, n: usize, gw: &mut [F], gb: &mut [F]) -> bool {
+    use std::arch::x86_64::*;
+    const GROUP: usize = 3;
+    const _: () = assert!(C.is_multiple_of(GROUP), "whole groups of channels");
+    if std::any::TypeId::of::<F>() != std::any::TypeId::of::<f32>() {
+        return false;
+    }
+    // SAFETY: F is f32 (TypeIds compared above): same size, alignment and
+    // bit validity.
+    let (img, dz, gw, gb) = unsafe {
+        (
+            std::slice::from_raw_parts(img.as_ptr().cast::<f32>(), img.len()),
+            std::slice::from_raw_parts(dz.as_ptr().cast::<f32>(), dz.len()),
+            std::slice::from_raw_parts_mut(gw.as_mut_ptr().cast::<f32>(), gw.len()),
+            std::slice::from_raw_parts_mut(gb.as_mut_ptr().cast::<f32>(), gb.len()),
+        )
+    };
+    let planes: [&[f32; PLANE]; C] = std::array::from_fn(|c| dz[(c * b + n) * PLANE..][..PLANE].try_into().unwrap());
+    let img = &img[..IMAGE];
+    let sum_lanes = |v: __m512| {
+        let mut t = [0f32; LANES];
+        // SAFETY: t has 16 entries.
+        unsafe { _mm512_storeu_ps(t.as_mut_ptr(), v) };
+        lane_sum(t)
+    };
+    for (c, d) in planes.iter().enumerate() {
+        let mut s = _mm512_setzero_ps();
+        for k0 in (0..PLANE).step_by(LANES) {
+            // SAFETY: k0 + 16 ≤ PLANE, the plane's length.
+            s = _mm512_add_ps(s, unsafe { _mm512_loadu_ps(d.as_ptr().add(k0)) });
+        }
+        gb[c] += sum_lanes(s);
+    }
+    for c0 in (0..C).step_by(GROUP) {
+        for u in 0..K {
+            let row = img[u * STRIDE..].as_ptr();
+            let d: [*const f32; GROUP] = std::array::from_fn(|g| planes[c0 + g].as_ptr());
+            let mut acc = [_mm512_setzero_ps(); GROUP * K];
+            for k0 in (0..PLANE).step_by(LANES) {
+                // SAFETY: u·32 + k0 + v + 16 ≤ 4·32 + 880 + 4 + 16 = 1028
+                // < IMAGE = 1056; k0 + 16 ≤ PLANE for δ.
+                unsafe {
+                    let x0 = _mm512_loadu_ps(row.add(k0));
+                    let x1 = _mm512_loadu_ps(row.add(k0 + 1));
+                    let x2 = _mm512_loadu_ps(row.add(k0 + 2));
+                    let x3 = _mm512_loadu_ps(row.add(k0 + 3));
+                    let x4 = _mm512_loadu_ps(row.add(k0 + 4));
+                    for g in 0..GROUP {
+                        let dv = _mm512_loadu_ps(d[g].add(k0));
+                        acc[g * K] = _mm512_fmadd_ps(dv, x0, acc[g * K]);
+                        acc[g * K + 1] = _mm512_fmadd_ps(dv, x1, acc[g * K + 1]);
+                        acc[g * K + 2] = _mm512_fmadd_ps(dv, x2, acc[g * K + 2]);
+                        acc[g * K + 3] = _mm512_fmadd_ps(dv, x3, acc[g * K + 3]);
+                        acc[g * K + 4] = _mm512_fmadd_ps(dv, x4, acc[g * K + 4]);
+                    }
+                }
+            }
+            let sums = acc;
+            for g in 0..GROUP {
+                for v in 0..K {
+                    gw[(c0 + g) * KK + u * K + v] += sum_lanes(sums[g * K + v]);
+                }
+            }
+        }
+    }
+    true
 }
 
 #[inline(always)]
@@ -240,7 +328,7 @@ fn forward_avx2<F: Real>(padded: &[F], w: &[F], bias: &[F], b: usize, z: &mut [F
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn grad_avx2<F: Real>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
-    grad_body::<F, true, false>(padded, dz, b, gw, gb)
+    grad_body::<F, true, false, false>(padded, dz, b, gw, gb)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -252,7 +340,7 @@ fn forward_avx512<F: Real>(padded: &[F], w: &[F], bias: &[F], b: usize, z: &mut 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 fn grad_avx512<F: Real>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
-    grad_body::<F, true, true>(padded, dz, b, gw, gb)
+    grad_body::<F, true, true, true>(padded, dz, b, gw, gb)
 }
 
 /// z (6 × b planes of [`PLANE`], channel-major) from the padded images, the kernels
@@ -293,7 +381,7 @@ pub fn grad<F: Real>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F
 pub fn grad_on<F: Real>(isa: Isa, padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
     assert!(isa.runs_here(), "this CPU cannot run conv1's {isa:?} path");
     match isa {
-        Isa::Portable => grad_body::<F, false, false>(padded, dz, b, gw, gb),
+        Isa::Portable => grad_body::<F, false, false, false>(padded, dz, b, gw, gb),
         // SAFETY: the CPU has the path's instructions (asserted above).
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => unsafe { grad_avx2(padded, dz, b, gw, gb) },
