@@ -432,8 +432,9 @@ fn fused_softmax_cross_entropy_is_the_loss_f32() {
     fused_softmax_cross_entropy_is_the_loss::<f32>();
 }
 
-/// conv1's planes (rows of 32) are max-pooled 16 windows at a time on
-/// fixed-size arrays, other strides by the general loop: both must choose
+/// conv1's planes (rows of 32) are max-pooled 16 windows at a time (on
+/// fixed-size arrays, or in AVX-512 intrinsics on that path), other strides
+/// by the general loop: all must choose
 /// the same maximum and the same position in every window, ties included
 /// (the first in row-major order wins, and 0.0 and −0.0 tie). Inputs from
 /// a few values make ties common; the same planes with rows of 33 go
@@ -453,16 +454,21 @@ fn max_pooling_of_conv1_rows_is_the_general_loops_bit_for_bit() {
         }
         out
     };
-    let pool = |rs: usize| {
+    let pool = |isa: fused::Isa, rs: usize| {
         let n = planes * (side / 2) * (side / 2);
         let (mut p, mut arg) = (vec![0.0f32; n], vec![0u8; n]);
-        fused::max_act_forward(Activation::Relu, &lay_out(rs), (planes, side, side, rs), &mut p, &mut arg);
+        fused::max_act_forward_on(isa, Activation::Relu, &lay_out(rs), (planes, side, side, rs), &mut p, &mut arg);
         (p.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), arg)
     };
     assert_eq!(conv1::STRIDE, 32);
-    let (fast, general) = (pool(conv1::STRIDE), pool(conv1::STRIDE + 1));
-    assert_eq!(fast.1, general.1, "arg max positions");
-    assert_eq!(fast.0, general.0, "maxima");
+    // Every path this CPU runs (AVX-512 pools conv1's rows in intrinsics),
+    // against the general loop.
+    let general = pool(fused::Isa::Portable, conv1::STRIDE + 1);
+    for isa in fused::Isa::available() {
+        let fast = pool(isa, conv1::STRIDE);
+        assert_eq!(fast.1, general.1, "{isa:?}: arg max positions");
+        assert_eq!(fast.0, general.0, "{isa:?}: maxima");
+    }
 
     // Backward, each pair of rows of 32 is written whole; the general loop
     // zeroes the planes and places each δ. The same δ (±0 among them) must

@@ -15,6 +15,7 @@
 //! are padded to 32); padding columns are ignored forward and get δ = 0.
 
 use super::act::{activate, times_slope};
+pub use super::conv1::Isa;
 use crate::activation::Activation;
 use crate::element::Real;
 use crate::model::arch::POOL;
@@ -23,15 +24,41 @@ use crate::model::arch::POOL;
 const _: () = assert!(POOL == 2, "fast::pool is written for 2×2 windows");
 
 /// Planes of h×w pre-activations `z` → planes of (h/2)×(w/2) outputs
-/// p = f(max of window) and the window position (0..4, row-major) of the max.
+/// p = f(max of window) and the window position (0..4, row-major) of the max,
+/// on the fastest path this CPU runs (conv1's rows in AVX-512 with it).
 pub fn max_act_forward<F: Real>(
+    f: Activation,
+    z: &[F],
+    dims: (usize, usize, usize, usize),
+    p: &mut [F],
+    arg: &mut [u8],
+) {
+    max_act_forward_on(Isa::best(), f, z, dims, p, arg)
+}
+
+/// [`max_act_forward`] on a chosen path: `Isa::Avx512` pools conv1's rows
+/// (and only those) with [`max_rows_f32`] in f32; every other case runs the
+/// loops below, the same on every path.
+///
+/// # Panics
+/// If this CPU cannot run `isa`.
+pub fn max_act_forward_on<F: Real>(
+    isa: Isa,
     f: Activation,
     z: &[F],
     (planes, h, w, rs): (usize, usize, usize, usize),
     p: &mut [F],
     arg: &mut [u8],
 ) {
+    assert!(isa.runs_here(), "this CPU cannot run pooling's {isa:?} path");
     let (ph, pw) = (h / 2, w / 2);
+    #[cfg(target_arch = "x86_64")]
+    if rs == WIDE && pw == POOLED && h == 2 * POOLED && isa == Isa::Avx512 {
+        // SAFETY: the CPU has AVX-512F (asserted above).
+        if unsafe { max_rows_f32(z, planes, p, arg) } {
+            return activate(f, &mut p[..planes * ph * pw]);
+        }
+    }
     for q in 0..planes {
         let zp = &z[q * h * rs..][..h * rs];
         let pp = &mut p[q * ph * pw..][..ph * pw];
@@ -85,6 +112,65 @@ fn max_windows<F: Real>(top: &[F; WIDE], bottom: &[F; WIDE], m: &mut [F; WIDE / 
         let (m2, i2) = if d > c { (d, 3) } else { (c, 2) };
         (m[j], k[j]) = if m2 > m1 { (m2, i2) } else { (m1, i1) };
     }
+}
+
+/// [`max_windows`] on every pair of rows of conv1's planes (28 rows of 32),
+/// in AVX-512 intrinsics for f32: the even and odd entries of each row pair
+/// separated by two permutes, then the same three comparisons, lane by
+/// lane, with the same tie rule (a later entry must be strictly larger;
+/// a NaN never is). Returns false (doing nothing) unless F is f32.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn max_rows_f32<F: Real>(z: &[F], planes: usize, p: &mut [F], arg: &mut [u8]) -> bool {
+    use std::arch::x86_64::*;
+    if std::any::TypeId::of::<F>() != std::any::TypeId::of::<f32>() {
+        return false;
+    }
+    const H: usize = 2 * POOLED;
+    let (z, p) = {
+        let (z, p) = (&z[..planes * H * WIDE], &mut p[..planes * POOLED * POOLED]);
+        // SAFETY: F is f32 (TypeIds compared above): same size, alignment
+        // and bit validity.
+        unsafe {
+            (
+                std::slice::from_raw_parts(z.as_ptr().cast::<f32>(), z.len()),
+                std::slice::from_raw_parts_mut(p.as_mut_ptr().cast::<f32>(), p.len()),
+            )
+        }
+    };
+    let arg = &mut arg[..planes * POOLED * POOLED];
+    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    let (zero, one, two, three) =
+        (_mm512_set1_epi32(0), _mm512_set1_epi32(1), _mm512_set1_epi32(2), _mm512_set1_epi32(3));
+    let kept: __mmask16 = (1 << POOLED) - 1;
+    for (k, (top, bottom)) in z.chunks_exact(2 * WIDE).map(|r| r.split_at(WIDE)).enumerate() {
+        // SAFETY: each row has 32 entries: two loads of 16.
+        let (t0, t1, b0, b1) = unsafe {
+            (
+                _mm512_loadu_ps(top.as_ptr()),
+                _mm512_loadu_ps(top.as_ptr().add(16)),
+                _mm512_loadu_ps(bottom.as_ptr()),
+                _mm512_loadu_ps(bottom.as_ptr().add(16)),
+            )
+        };
+        let (a, b) = (_mm512_permutex2var_ps(t0, even, t1), _mm512_permutex2var_ps(t0, odd, t1));
+        let (c, d) = (_mm512_permutex2var_ps(b0, even, b1), _mm512_permutex2var_ps(b0, odd, b1));
+        let k1 = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(b, a);
+        let (m1, i1) = (_mm512_mask_blend_ps(k1, a, b), _mm512_mask_blend_epi32(k1, zero, one));
+        let k2 = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(d, c);
+        let (m2, i2) = (_mm512_mask_blend_ps(k2, c, d), _mm512_mask_blend_epi32(k2, two, three));
+        let k3 = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(m2, m1);
+        let (m, i) = (_mm512_mask_blend_ps(k3, m1, m2), _mm512_mask_blend_epi32(k3, i1, i2));
+        let out = &mut p[k * POOLED..][..POOLED];
+        // SAFETY: the mask writes the 14 entries of `out` only.
+        unsafe { _mm512_mask_storeu_ps(out.as_mut_ptr(), kept, m) };
+        let mut bytes = [0u8; 16];
+        // SAFETY: `bytes` has 16 entries.
+        unsafe { _mm_storeu_si128(bytes.as_mut_ptr().cast(), _mm512_cvtepi32_epi8(i)) };
+        arg[k * POOLED..][..POOLED].copy_from_slice(&bytes[..POOLED]);
+    }
+    true
 }
 
 /// ∂C/∂a at the pooled outputs → ∂C/∂z at the pre-activations (`dz` overwritten):
