@@ -17,6 +17,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lenet::activation::Activation;
+use lenet::fast::dense::{self, Strided};
 use lenet::fast::{conv1, conv2, im2col, pool};
 use lenet::model::{Arch, LeNet};
 use lenet::ndarray::linalg::general_mat_mul;
@@ -188,15 +189,47 @@ fn fc_benches(c: &mut Criterion, r: &mut Rng) {
     let mut gw = vec![0.0f32; 120 * 400];
     let mut da = vec![0.0f32; 400 * N];
 
+    // The fast path's way: the batch in chunks of 16 samples, each a
+    // 400 × 16 block, the products by fast::dense (as in the pass).
+    const CHUNK: usize = 16;
+    let chunks: Vec<Vec<f32>> = (0..N / CHUNK)
+        .map(|q| (0..400).flat_map(|i| (0..CHUNK).map(move |j| (i, j))).map(|(i, j)| a[[i, q * CHUNK + j]]).collect())
+        .collect();
+    let deltas: Vec<Vec<f32>> = (0..N / CHUNK)
+        .map(|q| {
+            (0..120).flat_map(|i| (0..CHUNK).map(move |j| (i, j))).map(|(i, j)| delta[[i, q * CHUNK + j]]).collect()
+        })
+        .collect();
+    let ws = w.as_slice().unwrap();
+    let mut act_t = vec![0.0f32; 400 * CHUNK];
+
     let mut g = c.benchmark_group("fc1 forward (120×400, 64 columns)");
     g.bench_function("readable", |bch| bch.iter(|| fc::forward(&w, black_box(&a), &b)));
-    g.bench_function("fast (GEMM into a buffer)", |bch| bch.iter(|| gemm(w.view(), black_box(a.view()), &mut z)));
+    g.bench_function("fast", |bch| {
+        bch.iter(|| {
+            for (x, out) in chunks.iter().zip(z.chunks_exact_mut(120 * CHUNK)) {
+                dense::product(Strided::rows_of(ws, 120, 400), black_box(x), CHUNK, false, out);
+            }
+        })
+    });
+    g.bench_function("fast, matrixmultiply on 64 columns (before)", |bch| {
+        bch.iter(|| gemm(w.view(), black_box(a.view()), &mut z))
+    });
     g.finish();
     let mut g = c.benchmark_group("fc1 backward (weight gradient and Wᵀδ)");
     g.bench_function("readable", |bch| {
         bch.iter(|| (fc::weight_grad(black_box(&delta), &a), fc::input_grad(&w, &delta)))
     });
-    g.bench_function("fast (GEMMs into buffers)", |bch| {
+    g.bench_function("fast", |bch| {
+        bch.iter(|| {
+            for ((x, d), out) in chunks.iter().zip(&deltas).zip(da.chunks_exact_mut(400 * CHUNK)) {
+                dense::transpose(black_box(x), 400, CHUNK, &mut act_t);
+                dense::product(Strided::rows_of(d, 120, CHUNK), &act_t, 400, true, &mut gw);
+                dense::product(Strided::transpose_of(ws, 400, 120), d, CHUNK, false, out);
+            }
+        })
+    });
+    g.bench_function("fast, matrixmultiply on 64 columns (before)", |bch| {
         bch.iter(|| {
             gemm(black_box(delta.view()), a.t(), &mut gw);
             gemm(w.t(), delta.view(), &mut da);
