@@ -152,3 +152,28 @@ fn any_memory_layout_of_the_batch_gives_the_same_result() {
     assert_eq!(net.logits(&fortran, 2), net.logits(&x, 2));
     assert_eq!(net.loss_and_grads(&fortran, &y, 1).grads, net.loss_and_grads(&x, &y, 1).grads);
 }
+
+/// A batch above 2,048 samples is cut into chunks of more than 32, each run
+/// as sub-chunks of at most 32 whose gradients are added to the chunk's
+/// sums (the first sub-chunk writes the fully connected weights' sums, the
+/// others add to them). Their mean must be the mean of the same samples'
+/// gradients taken 30 at a time (chunks of 16 and 14, one sub-chunk each):
+/// a sub-chunk written over or left out would be far off.
+#[test]
+fn sub_chunks_of_a_large_batch_are_all_summed() {
+    let n = 2100; // chunks of 33: a sub-chunk of 32 and one of 1
+    let (x, y) = batch(n, 77);
+    let net = net::<f64>(Arch::modern(), 7);
+    let whole = net.loss_and_grads(&x, &y, 2);
+    let mut sum = Params::<f64>::lenet_zeros();
+    for start in (0..n).step_by(30) {
+        let piece = x.slice(lenet::ndarray::s![start..start + 30, .., .., ..]).to_owned();
+        let g = net.loss_and_grads(&piece, &y[start..start + 30], 2).grads;
+        for ((_, mut s), (_, t)) in sum.tensors_mut().into_iter().zip(g.tensors()) {
+            s.zip_mut_with(&t, |s, &t| *s += t * 30.0 / n as f64);
+        }
+    }
+    for ((name, a), (_, b)) in whole.grads.tensors().into_iter().zip(sum.tensors()) {
+        assert_close(name, &a.to_owned(), &b.to_owned(), 1e-10);
+    }
+}

@@ -314,8 +314,13 @@ fn train_epoch(
     let order = epoch_order(config.seed, epoch, n);
     let t0 = Instant::now();
     let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
-    for (b, idx) in order.chunks(config.batch_size).enumerate() {
+    let batches_of = || order.chunks(config.batch_size);
+    for ((b, idx), next) in batches_of().enumerate().zip(batches_of().skip(1).map(Some).chain([None])) {
         let (mut x, labels) = train.batch::<f32>(idx);
+        if let Some(next) = next {
+            // Its images reach the caches while this batch trains.
+            train.prefetch(next);
+        }
         // Each image distorted by its own generator (a no-op without augmentation).
         config.augment.apply_to_batch(&mut x, config.threads, |n| augment_rng(config.seed, epoch, idx[n]));
         // Sgd::step on the mean gradient, each thread updating the entries

@@ -180,6 +180,17 @@ fn add_row_sums<F: Real>(g: &mut [F], d: &[F], n: usize) {
     }
 }
 
+/// A chunk's gradient sums, for [`chunk_pass`] to add a sub-chunk's
+/// gradients to. With `first`, the fully connected weights' entries are
+/// not sums yet: the pass writes them (every other entry is 0 and is added
+/// to). Writing s gives the bits that 0 + s gives: the products write
+/// acc + 0 and add C + acc ([`dense`](super::dense)), and +0 + acc and
+/// acc + (+0) are the same float, −0 included (both +0).
+pub struct Sums<'a, F> {
+    pub g: &'a mut Params<F>,
+    pub first: bool,
+}
+
 /// Runs the forward pass for `b` samples `x` (b × 784, row-major) and leaves
 /// the logits in `ws.logits` (10 × b). With `labels`, returns (Σ loss, correct);
 /// with `grads` too, adds this chunk's per-sample gradients to them.
@@ -188,7 +199,7 @@ pub fn chunk_pass<F: Real>(
     w: &Params<F>,
     x: &[F],
     labels: Option<&[usize]>,
-    grads: Option<&mut Params<F>>,
+    grads: Option<Sums<F>>,
     ws: &mut Workspace<F>,
 ) -> (f64, usize) {
     let b = x.len() / IMAGE;
@@ -233,22 +244,23 @@ pub fn chunk_pass<F: Real>(
 
     let Some(labels) = labels else { return (0.0, 0) };
     let (loss, correct) = softmax_cross_entropy_columns::<F, CLASSES>(&ws.logits, labels, &mut ws.delta_fc3);
-    let Some(g) = grads else { return (loss, correct) };
+    let Some(Sums { g, first }) = grads else { return (loss, correct) };
+    let add = !first;
     // fc3: ∂W += δ a₂ᵀ, ∂b += Σ δ; delta_fc2 = (W₃ᵀ δ) ⊙ σ′
     transpose(&ws.fc2_a, FC2_UNITS, b, &mut ws.act_t);
-    product(Strided::rows_of(&ws.delta_fc3, CLASSES, b), &ws.act_t, FC2_UNITS, true, slice_mut(&mut g.fc3_w));
+    product(Strided::rows_of(&ws.delta_fc3, CLASSES, b), &ws.act_t, FC2_UNITS, add, slice_mut(&mut g.fc3_w));
     add_row_sums(g.fc3_b.as_slice_mut().unwrap(), &ws.delta_fc3, b);
     product(Strided::transpose_of(slice(&w.fc3_w), FC2_UNITS, CLASSES), &ws.delta_fc3, b, false, &mut ws.delta_fc2);
     times_slope(f, &mut ws.delta_fc2[..FC2_UNITS * b], &ws.fc2_a);
     // fc2
     transpose(&ws.fc1_a, FC1_UNITS, b, &mut ws.act_t);
-    product(Strided::rows_of(&ws.delta_fc2, FC2_UNITS, b), &ws.act_t, FC1_UNITS, true, slice_mut(&mut g.fc2_w));
+    product(Strided::rows_of(&ws.delta_fc2, FC2_UNITS, b), &ws.act_t, FC1_UNITS, add, slice_mut(&mut g.fc2_w));
     add_row_sums(g.fc2_b.as_slice_mut().unwrap(), &ws.delta_fc2, b);
     product(Strided::transpose_of(slice(&w.fc2_w), FC1_UNITS, FC2_UNITS), &ws.delta_fc2, b, false, &mut ws.delta_fc1);
     times_slope(f, &mut ws.delta_fc1[..FC1_UNITS * b], &ws.fc1_a);
     // fc1; its input `flat` is the pooled output, already activated, so no σ′ here
     transpose(&ws.flat, FLAT, b, &mut ws.act_t);
-    product(Strided::rows_of(&ws.delta_fc1, FC1_UNITS, b), &ws.act_t, FLAT, true, slice_mut(&mut g.fc1_w));
+    product(Strided::rows_of(&ws.delta_fc1, FC1_UNITS, b), &ws.act_t, FLAT, add, slice_mut(&mut g.fc1_w));
     add_row_sums(g.fc1_b.as_slice_mut().unwrap(), &ws.delta_fc1, b);
     product(Strided::transpose_of(slice(&w.fc1_w), FLAT, FC1_UNITS), &ws.delta_fc1, b, false, &mut ws.dcost_dflat);
     // unflatten ∂C/∂a into the pool2 layout
