@@ -7,7 +7,7 @@
 //! loss that is not a number it must leave the parameters and the velocity
 //! as they were, as the loop did when it checked the loss before stepping.
 
-use lenet::model::{Arch, LeNet, Params};
+use lenet::model::{Arch, LeNet, Optimise, Params};
 use lenet::ndarray::Array4;
 use lenet::optim::Sgd;
 use lenet::rng::Rng;
@@ -25,11 +25,27 @@ fn bits(p: &Params<f32>) -> Vec<u32> {
     p.tensors().iter().flat_map(|(_, t)| t.iter().map(|v| v.to_bits()).collect::<Vec<_>>()).collect()
 }
 
-/// One fused step of `net` with `sgd`'s rule and velocity.
-fn fused(net: &mut LeNet<f32>, sgd: &mut Sgd<f32>, x: &Array4<f32>, y: &[usize], threads: usize) -> (f32, usize) {
+/// One fused step of `net` with `sgd`'s rule and velocity; counts the calls
+/// of `meanwhile` in `calls`.
+fn fused_counting(
+    net: &mut LeNet<f32>,
+    sgd: &mut Sgd<f32>,
+    x: &Array4<f32>,
+    y: &[usize],
+    threads: usize,
+    calls: &mut usize,
+) -> (f32, usize) {
     let rule = sgd.rule();
     let update = |w: &mut [f32], v: &mut [f32], g: &[f32]| rule.update(w, v, g);
-    net.train_step(x, y, threads, sgd.velocity_mut(), &update)
+    let mut meanwhile = || *calls += 1;
+    net.train_step(x, y, threads, Optimise { state: sgd.velocity_mut(), update: &update, meanwhile: &mut meanwhile })
+}
+
+fn fused(net: &mut LeNet<f32>, sgd: &mut Sgd<f32>, x: &Array4<f32>, y: &[usize], threads: usize) -> (f32, usize) {
+    let mut calls = 0;
+    let out = fused_counting(net, sgd, x, y, threads, &mut calls);
+    assert_eq!(calls, 1, "meanwhile runs once per step");
+    out
 }
 
 #[test]
@@ -77,5 +93,32 @@ fn a_state_of_another_shape_is_refused_naming_the_tensor() {
     let mut state = Params::<f32>::lenet_zeros();
     state.conv1_w = lenet::ndarray::Array4::zeros((1, 1, 5, 5));
     let (x, y) = batch(4, 1);
-    net.train_step(&x, &y, 1, &mut state, &|_, _, _| {});
+    net.train_step(&x, &y, 1, Optimise { state: &mut state, update: &|_, _, _| {}, meanwhile: &mut || {} });
+}
+
+/// `meanwhile` may take its time (the loop builds the next batch there):
+/// the step waits for it, and for the other threads, and computes the same
+/// bits; and a panic in it comes out of the step after the workers are
+/// done, leaving them usable.
+#[test]
+fn meanwhile_runs_once_and_its_panic_comes_out_of_the_step() {
+    let (x, y) = batch(64, 3);
+    let mut a = LeNet::<f32>::new(Arch::modern(), 6);
+    let mut b = LeNet::<f32>::new(Arch::modern(), 6);
+    let (mut sa, mut sb) = (Sgd::new(&a.params, 0.05, 0.9, 1e-3), Sgd::new(&b.params, 0.05, 0.9, 1e-3));
+    let rule = sa.rule();
+    let update = |w: &mut [f32], v: &mut [f32], g: &[f32]| rule.update(w, v, g);
+    let mut slow = || std::thread::sleep(std::time::Duration::from_millis(20));
+    a.train_step(&x, &y, 2, Optimise { state: sa.velocity_mut(), update: &update, meanwhile: &mut slow });
+    fused(&mut b, &mut sb, &x, &y, 1);
+    assert_eq!(bits(&a.params), bits(&b.params));
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut boom = || panic!("meanwhile failed");
+        a.train_step(&x, &y, 2, Optimise { state: sa.velocity_mut(), update: &update, meanwhile: &mut boom });
+    }));
+    assert!(caught.is_err(), "the panic comes out of the step");
+    // The engine and its workers still work (on a fresh optimiser state).
+    let mut fresh = Sgd::new(&a.params, 0.05, 0.9, 1e-3);
+    let (loss, _) = fused(&mut a, &mut fresh, &x, &y, 2);
+    assert!(loss.is_finite());
 }

@@ -171,20 +171,6 @@ impl Dataset {
         (x, indices.iter().map(|&i| self.label(i)).collect())
     }
 
-    /// Asks the CPU to start loading the images at `indices` into its
-    /// caches, e.g. the next batch's while this one trains: a shuffled
-    /// batch's images lie anywhere in the data set, so [`Dataset::batch`]
-    /// would otherwise wait on memory for each. Only a hint: nothing
-    /// changes, nothing waits.
-    ///
-    /// # Panics
-    /// If an index is out of range.
-    pub fn prefetch(&self, indices: &[usize]) {
-        for &i in indices {
-            prefetch(self.image(i));
-        }
-    }
-
     /// A new data set of the images at `indices`, in that order.
     ///
     /// # Panics

@@ -30,6 +30,7 @@ pub use params::{PARAM_NAMES, Params};
 use crate::element::Real;
 use crate::loss::argmax;
 use fast::Engine;
+pub use fast::Optimise;
 use ndarray::{Array2, Array4, Axis};
 use std::sync::Mutex;
 
@@ -128,29 +129,30 @@ impl<F: Real> LeNet<F> {
     }
 
     /// One training step on the fast path: the loss and gradients of
-    /// [`LeNet::loss_and_grads`], then `update` applied to every entry of the
-    /// parameters and of the optimiser's `state` with the mean gradient
-    /// ([`fast::Update`]), bit for bit as `loss_and_grads` followed by the
-    /// optimiser's step (e.g. [`Sgd::step`](crate::optim::Sgd::step)), for any
-    /// `threads`; faster, because each thread updates the entries whose mean
-    /// gradient it computed ([`Engine::train_step`]). With a loss that is
-    /// not finite, the parameters are left as they were. Returns the loss and
-    /// the number correct; `grads` is not kept.
+    /// [`LeNet::loss_and_grads`], then `opt.update` applied to every entry of
+    /// the parameters and of the optimiser's `opt.state` with the mean
+    /// gradient ([`fast::Optimise`]), bit for bit as `loss_and_grads`
+    /// followed by the optimiser's step (e.g.
+    /// [`Sgd::step`](crate::optim::Sgd::step)), for any `threads`; faster,
+    /// because each thread updates the entries whose mean gradient it
+    /// computed ([`Engine::train_step`]), and `opt.meanwhile` runs while the
+    /// calling thread would wait for the others. With a loss that is not
+    /// finite, the parameters are left as they were. Returns the loss and
+    /// the number correct; the gradients are not kept.
     ///
     /// # Panics
-    /// As [`LeNet::evaluate`], and if `state` is not shaped like the
+    /// As [`LeNet::evaluate`], and if `opt.state` is not shaped like the
     /// parameters.
     pub fn train_step(
         &mut self,
         x: &Array4<F>,
         labels: &[usize],
         threads: usize,
-        state: &mut Params<F>,
-        update: fast::Update<'_, F>,
+        opt: fast::Optimise<F>,
     ) -> (F, usize) {
         let lock = |m: &Mutex<Engine<F>>| std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner()));
         let mut engine = lock(&self.engine);
-        let out = engine.train_step(&self.arch, &mut self.params, state, x, labels, threads, update);
+        let out = engine.train_step(&self.arch, &mut self.params, x, labels, threads, opt);
         *self.engine.lock().unwrap_or_else(|e| e.into_inner()) = engine;
         (out.loss, out.correct)
     }

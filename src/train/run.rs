@@ -11,7 +11,7 @@ use super::run_folder::RunFolder;
 use super::{DataRecord, EpochStats, History, TrainConfig};
 use crate::data::{Dataset, LENET_IMAGE_SIZE, Split};
 use crate::error::{Error, SplitProblem};
-use crate::model::LeNet;
+use crate::model::{LeNet, Optimise};
 use crate::optim::Sgd;
 use crate::rng::Rng;
 use std::path::{Path, PathBuf};
@@ -314,21 +314,26 @@ fn train_epoch(
     let order = epoch_order(config.seed, epoch, n);
     let t0 = Instant::now();
     let (mut loss_sum, mut correct, mut seen) = (0.0f64, 0usize, 0usize);
-    let batches_of = || order.chunks(config.batch_size);
-    for ((b, idx), next) in batches_of().enumerate().zip(batches_of().skip(1).map(Some).chain([None])) {
-        let (mut x, labels) = train.batch::<f32>(idx);
-        if let Some(next) = next {
-            // Its images reach the caches while this batch trains.
-            train.prefetch(next);
-        }
+    let idx_of = |b: usize| &order[b * config.batch_size..((b + 1) * config.batch_size).min(n)];
+    let mut next = Some(train.batch::<f32>(idx_of(0)));
+    for b in 0..batches {
+        let idx = idx_of(b);
+        let (mut x, labels) = next.take().expect("built before its step");
         // Each image distorted by its own generator (a no-op without augmentation).
         config.augment.apply_to_batch(&mut x, config.threads, |n| augment_rng(config.seed, epoch, idx[n]));
         // Sgd::step on the mean gradient, each thread updating the entries
         // it summed (bit for bit `loss_and_grads` then `sgd.step`); with a
-        // loss that is not a number, nothing is updated.
+        // loss that is not a number, nothing is updated. The next batch is
+        // built while the other threads finish their chunks.
         let rule = sgd.rule();
         let update = |w: &mut [f32], v: &mut [f32], g: &[f32]| rule.update(w, v, g);
-        let (loss, step_correct) = model.train_step(&x, &labels, config.threads, sgd.velocity_mut(), &update);
+        let mut meanwhile = || {
+            if b + 1 < batches {
+                next = Some(train.batch::<f32>(idx_of(b + 1)));
+            }
+        };
+        let opt = Optimise { state: sgd.velocity_mut(), update: &update, meanwhile: &mut meanwhile };
+        let (loss, step_correct) = model.train_step(&x, &labels, config.threads, opt);
         let loss = loss as f64;
         if !loss.is_finite() {
             return Err(NotFinite { batch: b + 1, batches, loss });

@@ -145,9 +145,10 @@ impl<F: Real> Engine<F> {
         (out, grads.expect("gradients were requested"))
     }
 
-    /// One training step: [`Engine::forward_backward`], then `update` applied
-    /// to every entry of `params` and of the optimiser's `state` with the
-    /// mean gradient. Bit for bit the same as computing the gradients and
+    /// One training step: [`Engine::forward_backward`], then `opt.update`
+    /// applied to every entry of `params` and of the optimiser's `opt.state`
+    /// with the mean gradient, and `opt.meanwhile` run on the calling thread
+    /// while the other threads finish their chunks. Bit for bit the same as computing the gradients and
     /// then calling `update` on each whole tensor (see [`Update`]), for any
     /// `threads`; but the mean gradient is never stored whole: each thread
     /// updates the entries whose mean it has just computed, while they are
@@ -158,23 +159,22 @@ impl<F: Real> Engine<F> {
     /// # Panics
     /// As [`Engine::forward`], and if `state` is not shaped like `params`
     /// (the message names the tensor).
-    #[allow(clippy::too_many_arguments)]
     pub fn train_step(
         &mut self,
         arch: &Arch,
         params: &mut Params<F>,
-        state: &mut Params<F>,
         x: &Array4<F>,
         labels: &[usize],
         threads: usize,
-        update: Update<'_, F>,
+        opt: Optimise<F>,
     ) -> Forward<F> {
+        let Optimise { state, update, meanwhile } = opt;
         if let Err(e) = state.shapes_match(params) {
             panic!("Engine::train_step: the optimiser's state: {e}");
         }
         let Engine { workspaces, chunk_grads, workers } = self;
         let (out, slots, threads) =
-            Self::passes(workspaces, chunk_grads, workers, arch, params, x, Some(labels), threads, true);
+            Self::passes(workspaces, chunk_grads, workers, arch, params, x, Some(labels), threads, true, meanwhile);
         if out.loss.is_finite() {
             let sums: Vec<&Params<F>> = slots.iter().filter_map(|s| s.grads.as_deref()).collect();
             let inv_n = F::one() / F::of(out.logits.ncols().max(1) as f64);
@@ -196,7 +196,7 @@ impl<F: Real> Engine<F> {
     ) -> (Forward<F>, Option<Params<F>>) {
         let Engine { workspaces, chunk_grads, workers } = self;
         let (out, slots, threads) =
-            Self::passes(workspaces, chunk_grads, workers, arch, params, x, labels, threads, backward);
+            Self::passes(workspaces, chunk_grads, workers, arch, params, x, labels, threads, backward, &mut || {});
         let grads = backward.then(|| {
             let sums: Vec<&Params<F>> = slots.iter().filter_map(|s| s.grads.as_deref()).collect();
             let inv_n = F::one() / F::of(out.logits.ncols().max(1) as f64);
@@ -222,6 +222,7 @@ impl<F: Real> Engine<F> {
         labels: Option<&[usize]>,
         threads: usize,
         backward: bool,
+        meanwhile: &mut dyn FnMut(),
     ) -> (Forward<F>, Vec<Slot<'g, F>>, usize) {
         let n = check_batch(x, labels);
         let x = x.as_standard_layout();
@@ -239,7 +240,7 @@ impl<F: Real> Engine<F> {
             })
             .collect();
         let chunks = Chunks { arch, params, xs, labels, size, n };
-        run_chunks(&chunks, &slots, &workspaces[..threads], workers);
+        run_chunks(&chunks, &slots, &workspaces[..threads], workers, meanwhile);
         let slots: Vec<Slot<F>> =
             slots.into_iter().map(|s| s.into_inner().unwrap_or_else(|e| e.into_inner())).collect();
         (gather_in_order(&slots, n, size), slots, threads)
@@ -335,12 +336,13 @@ impl<F: Real> Chunks<'_, F> {
 
 /// Runs every chunk, one party of `workers` per workspace (the calling
 /// thread is party 0): parties take chunks one at a time from a shared
-/// counter.
+/// counter; then `meanwhile` on the calling thread.
 fn run_chunks<F: Real>(
     chunks: &Chunks<F>,
     slots: &[Mutex<Slot<F>>],
     workspaces: &[Mutex<Workspace<F>>],
     workers: &mut Workers,
+    meanwhile: &mut dyn FnMut(),
 ) {
     let next = AtomicUsize::new(0);
     let work = |party: usize| {
@@ -354,7 +356,7 @@ fn run_chunks<F: Real>(
             chunks.run(c, &mut ws, &mut slot);
         }
     };
-    workers.run(workspaces.len(), &work);
+    workers.run_then(workspaces.len(), &work, meanwhile);
 }
 
 /// The chunks' logits, loss and count put together in chunk order,
@@ -377,6 +379,16 @@ fn gather_in_order<F: Real>(slots: &[Slot<F>], n: usize, size: usize) -> Forward
 /// pieces of each tensor, in any order and on any thread, so it must treat
 /// each entry on its own, as an elementwise rule does.
 pub type Update<'a, F> = &'a (dyn Fn(&mut [F], &mut [F], &[F]) + Sync);
+
+/// What [`Engine::train_step`] does besides the passes: the optimiser's
+/// `state` and elementwise `update`, and `meanwhile`, work for the calling
+/// thread once it has no chunk left to take, while the other threads
+/// finish theirs (the training loop builds the next batch there).
+pub struct Optimise<'a, F> {
+    pub state: &'a mut Params<F>,
+    pub update: Update<'a, F>,
+    pub meanwhile: &'a mut dyn FnMut(),
+}
 
 /// What [`mean_of_sums`] does with each block of the mean gradient.
 enum Then<'a, F> {

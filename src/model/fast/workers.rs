@@ -154,9 +154,22 @@ impl Workers {
     /// thread's first), after every other call has returned; the workers
     /// stay usable. Also if a thread cannot be started.
     pub fn run(&mut self, parties: usize, job: &(dyn Fn(usize) + Sync)) {
+        self.run_then(parties, job, &mut || {})
+    }
+
+    /// [`Workers::run`], with `meanwhile` called on the calling thread once
+    /// its own `job(0)` has returned, before it waits for the workers still
+    /// running theirs: work for the calling thread that would otherwise
+    /// wait (the next batch's images, while the last chunks of this one are
+    /// computed). A panic in `meanwhile` is handled as one in `job(0)`.
+    ///
+    /// # Panics
+    /// As [`Workers::run`].
+    pub fn run_then(&mut self, parties: usize, job: &(dyn Fn(usize) + Sync), meanwhile: &mut dyn FnMut()) {
         let helpers = parties.max(1) - 1;
         if helpers == 0 {
-            return job(0);
+            job(0);
+            return meanwhile();
         }
         self.start_threads(helpers);
         // SAFETY: only the lifetime changes (the same fat reference). A
@@ -181,7 +194,10 @@ impl Workers {
             self.shared.generation.store(st.generation, Ordering::Release);
         }
         self.shared.start.notify_all();
-        let mine = catch_unwind(AssertUnwindSafe(|| job(0)));
+        let mine = catch_unwind(AssertUnwindSafe(|| {
+            job(0);
+            meanwhile()
+        }));
         let theirs = {
             let mut st = lock(&self.shared.state);
             st.open = false;
