@@ -465,9 +465,11 @@ fn max_pooling_of_conv1_rows_is_the_general_loops_bit_for_bit() {
     // against the general loop.
     let general = pool(fused::Isa::Portable, conv1::STRIDE + 1);
     for isa in fused::Isa::available() {
-        let fast = pool(isa, conv1::STRIDE);
-        assert_eq!(fast.1, general.1, "{isa:?}: arg max positions");
-        assert_eq!(fast.0, general.0, "{isa:?}: maxima");
+        for rs in [conv1::STRIDE, conv1::STRIDE + 1] {
+            let fast = pool(isa, rs);
+            assert_eq!(fast.1, general.1, "{isa:?}, row stride {rs}: arg max positions");
+            assert_eq!(fast.0, general.0, "{isa:?}, row stride {rs}: maxima");
+        }
     }
 
     // Backward, each pair of rows of 32 is written whole; the general loop
@@ -478,9 +480,9 @@ fn max_pooling_of_conv1_rows_is_the_general_loops_bit_for_bit() {
     let p: Vec<f32> = (0..n).map(|_| values[r.below(values.len())].abs()).collect();
     let arg: Vec<u8> = (0..n).map(|_| r.below(4) as u8).collect();
     let dp: Vec<f32> = (0..n).map(|_| values[r.below(values.len())]).collect();
-    let unpool = |rs: usize| {
+    let unpool = |isa: fused::Isa, rs: usize| {
         let mut dz = vec![f32::NAN; planes * side * rs];
-        fused::max_act_backward(Activation::Relu, &mut dp.clone(), &p, &arg, (planes, side, side, rs), &mut dz);
+        fused::max_act_backward_on(isa, Activation::Relu, &mut dp.clone(), &p, &arg, (planes, side, side, rs), &mut dz);
         let mut rows = Vec::new();
         for r in dz.chunks_exact(rs) {
             assert!(r[side..].iter().all(|&v| v.to_bits() == 0), "row stride {rs}: padding not +0");
@@ -488,5 +490,10 @@ fn max_pooling_of_conv1_rows_is_the_general_loops_bit_for_bit() {
         }
         rows
     };
-    assert_eq!(unpool(conv1::STRIDE), unpool(conv1::STRIDE + 1), "δ routed back to the windows' maxima");
+    let general = unpool(fused::Isa::Portable, conv1::STRIDE + 1);
+    for isa in fused::Isa::available() {
+        for rs in [conv1::STRIDE, conv1::STRIDE + 1] {
+            assert_eq!(unpool(isa, rs), general, "{isa:?}, row stride {rs}: δ routed back to the windows' maxima");
+        }
+    }
 }

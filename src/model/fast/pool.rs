@@ -59,6 +59,37 @@ pub fn max_act_forward_on<F: Real>(
             return activate(f, &mut p[..planes * ph * pw]);
         }
     }
+    #[cfg(target_arch = "x86_64")]
+    if isa == Isa::Avx512 {
+        // SAFETY: the CPU has AVX-512F (asserted above).
+        return unsafe { max_act_forward_avx512(f, z, (planes, h, w, rs), p, arg) };
+    }
+    max_act_forward_body(f, z, (planes, h, w, rs), p, arg)
+}
+
+/// The general loops of [`max_act_forward_on`], compiled for AVX-512 (the
+/// same operations on wider registers: the same results).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn max_act_forward_avx512<F: Real>(
+    f: Activation,
+    z: &[F],
+    dims: (usize, usize, usize, usize),
+    p: &mut [F],
+    arg: &mut [u8],
+) {
+    max_act_forward_body(f, z, dims, p, arg)
+}
+
+#[inline(always)]
+fn max_act_forward_body<F: Real>(
+    f: Activation,
+    z: &[F],
+    (planes, h, w, rs): (usize, usize, usize, usize),
+    p: &mut [F],
+    arg: &mut [u8],
+) {
+    let (ph, pw) = (h / 2, w / 2);
     for q in 0..planes {
         let zp = &z[q * h * rs..][..h * rs];
         let pp = &mut p[q * ph * pw..][..ph * pw];
@@ -181,6 +212,55 @@ pub fn max_act_backward<F: Real>(
     dp: &mut [F],
     p: &[F],
     arg: &[u8],
+    dims: (usize, usize, usize, usize),
+    dz: &mut [F],
+) {
+    max_act_backward_on(Isa::best(), f, dp, p, arg, dims, dz)
+}
+
+/// [`max_act_backward`] on a chosen path: the same loops, compiled for
+/// AVX-512 on that path (the same operations on wider registers: the same
+/// results).
+///
+/// # Panics
+/// If this CPU cannot run `isa`.
+pub fn max_act_backward_on<F: Real>(
+    isa: Isa,
+    f: Activation,
+    dp: &mut [F],
+    p: &[F],
+    arg: &[u8],
+    dims: (usize, usize, usize, usize),
+    dz: &mut [F],
+) {
+    assert!(isa.runs_here(), "this CPU cannot run pooling's {isa:?} path");
+    #[cfg(target_arch = "x86_64")]
+    if isa == Isa::Avx512 {
+        // SAFETY: the CPU has AVX-512F (asserted above).
+        return unsafe { max_act_backward_avx512(f, dp, p, arg, dims, dz) };
+    }
+    max_act_backward_body(f, dp, p, arg, dims, dz)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn max_act_backward_avx512<F: Real>(
+    f: Activation,
+    dp: &mut [F],
+    p: &[F],
+    arg: &[u8],
+    dims: (usize, usize, usize, usize),
+    dz: &mut [F],
+) {
+    max_act_backward_body(f, dp, p, arg, dims, dz)
+}
+
+#[inline(always)]
+fn max_act_backward_body<F: Real>(
+    f: Activation,
+    dp: &mut [F],
+    p: &[F],
+    arg: &[u8],
     (planes, h, w, rs): (usize, usize, usize, usize),
     dz: &mut [F],
 ) {
@@ -204,18 +284,26 @@ pub fn max_act_backward<F: Real>(
         }
         return;
     }
-    dz[..planes * h * rs].fill(F::zero());
+    // Any other planes (conv2's): each pair of rows written whole too, the
+    // padding columns (and a last odd row or column) zero.
+    let z = F::zero();
     for q in 0..planes {
-        let base = q * ph * pw;
         let dzp = &mut dz[q * h * rs..][..h * rs];
         for i in 0..ph {
+            let k = (q * ph + i) * pw;
+            let (d, at) = (&dp[k..k + pw], &arg[k..k + pw]);
+            let (top, bottom) = dzp[2 * i * rs..][..2 * rs].split_at_mut(rs);
             for j in 0..pw {
-                let k = base + i * pw + j;
-                let t = arg[k] as usize;
-                let (di, dj) = (t / 2, t % 2);
-                dzp[(2 * i + di) * rs + 2 * j + dj] = dp[k];
+                let (v, t) = (d[j], at[j]);
+                top[2 * j] = if t == 0 { v } else { z };
+                top[2 * j + 1] = if t == 1 { v } else { z };
+                bottom[2 * j] = if t == 2 { v } else { z };
+                bottom[2 * j + 1] = if t == 3 { v } else { z };
             }
+            top[2 * pw..].fill(z);
+            bottom[2 * pw..].fill(z);
         }
+        dzp[2 * ph * rs..].fill(z);
     }
 }
 
