@@ -51,12 +51,11 @@ pub fn max_act_forward_on<F: Real>(
     arg: &mut [u8],
 ) {
     assert!(isa.runs_here(), "this CPU cannot run pooling's {isa:?} path");
-    let (ph, pw) = (h / 2, w / 2);
     #[cfg(target_arch = "x86_64")]
-    if rs == WIDE && pw == POOLED && h == 2 * POOLED && isa == Isa::Avx512 {
+    if rs == WIDE && w == 2 * POOLED && h == 2 * POOLED && isa == Isa::Avx512 {
         // SAFETY: the CPU has AVX-512F (asserted above).
         if unsafe { max_rows_f32(z, planes, p, arg) } {
-            return activate(f, &mut p[..planes * ph * pw]);
+            return activate(f, &mut p[..planes * POOLED * POOLED]);
         }
     }
     #[cfg(target_arch = "x86_64")]
