@@ -145,6 +145,7 @@ fn forward_body<F: Real, const FUSED: bool, const P: usize, const H: usize>(
 }
 
 /// F's entries in a `bytes`-wide vector register (32: AVX2, 64: AVX-512).
+#[cfg(target_arch = "x86_64")]
 const fn per_reg<F>(bytes: usize) -> usize {
     bytes / std::mem::size_of::<F>()
 }

@@ -39,8 +39,10 @@ use ndarray::{ArrayView2, ArrayViewMut2, ShapeBuilder};
 /// matrixmultiply's block of k for f32: its sums restart every KC terms.
 pub const KC: usize = 256;
 /// Columns of C per vector: one AVX-512 register of f32.
+#[cfg(target_arch = "x86_64")]
 const LANES: usize = 16;
 /// Rows of C kept in registers at a time (16 of the 32 vector registers).
+#[cfg(target_arch = "x86_64")]
 const ROWS: usize = 16;
 
 /// A, as the products read it: m × k entries `a[i·rs + k·cs]`.
