@@ -202,6 +202,40 @@ pub fn chunk_pass<F: Real>(
     grads: Option<Sums<F>>,
     ws: &mut Workspace<F>,
 ) -> (f64, usize) {
+    #[cfg(target_arch = "x86_64")]
+    if conv1::Isa::best() == conv1::Isa::Avx512 {
+        // SAFETY: the CPU has AVX-512F (Isa::best checked it).
+        return unsafe { chunk_pass_avx512(arch, w, x, labels, grads, ws) };
+    }
+    chunk_pass_body(arch, w, x, labels, grads, ws)
+}
+
+/// [`chunk_pass`] with its own loops (flattening, biases, activations of
+/// the dense layers, the loss) compiled for AVX-512: the same operations
+/// on wider registers, so the same results. The kernels choose their own
+/// paths either way.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+fn chunk_pass_avx512<F: Real>(
+    arch: &Arch,
+    w: &Params<F>,
+    x: &[F],
+    labels: Option<&[usize]>,
+    grads: Option<Sums<F>>,
+    ws: &mut Workspace<F>,
+) -> (f64, usize) {
+    chunk_pass_body(arch, w, x, labels, grads, ws)
+}
+
+#[inline(always)]
+fn chunk_pass_body<F: Real>(
+    arch: &Arch,
+    w: &Params<F>,
+    x: &[F],
+    labels: Option<&[usize]>,
+    grads: Option<Sums<F>>,
+    ws: &mut Workspace<F>,
+) -> (f64, usize) {
     let b = x.len() / IMAGE;
     ws.reserve(b);
     let f = arch.activation;
