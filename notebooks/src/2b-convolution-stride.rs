@@ -251,8 +251,8 @@ let same_numbers = m.transpose().matmul(&vec_of(&ex.delta)) == vec_of(&input_gra
 // %% [markdown]
 // Nobody computes a convolution with $M$: it is mostly zeros (here 20 of 36
 // entries; for LeNet's second convolution, 14×14 inputs and 5×5 kernels, about
-// 87% of each row). The crate's fast path turns the idea around, in
-// `src/model/fast/im2col.rs`: instead of laying the kernel into a matrix, it
+// 87% of each row). Fast code turns the idea around (the crate's version is
+// `src/model/fast/im2col.rs`): instead of laying the kernel into a matrix, it
 // copies every window of the input into a column. **im2col** ("image to
 // columns") builds, for $C$ input channels, $k_h\times k_w$ kernels and a batch of $B$,
 //
@@ -263,7 +263,8 @@ let same_numbers = m.transpose().matmul(&vec_of(&ex.delta)) == vec_of(&input_gra
 // rows of $W$, $K\times(C k_h k_w)$, the forward pass of the whole batch is one
 // matrix product, $Z = W\,\mathrm{cols}$ plus $b_k$ on row $k$. With $\Delta$ the
 // $K\times(B\,o_h o_w)$ matrix of the δ's, the three gradients are matrix
-// products too (`src/model/fast/pass.rs`, the backward pass of conv2):
+// products too (`tests/fast_kernels.rs` checks all three against conv2's
+// layer functions):
 //
 // - kernels: $\partial C/\partial W = \Delta\,\mathrm{cols}^\top$, each weight collecting δ
 //   times the patch entry it met, over every position and sample: the valid
