@@ -10,20 +10,10 @@
 use lenet::model::{Arch, LeNet, Optimise, Params};
 use lenet::ndarray::Array4;
 use lenet::optim::Sgd;
-use lenet::rng::Rng;
 
-fn batch(n: usize, seed: u64) -> (Array4<f32>, Vec<usize>) {
-    let mut r = Rng::new(seed);
-    let x = Array4::from_shape_fn((n, 1, 28, 28), |_| r.uniform() as f32);
-    let labels = (0..n).map(|_| r.below(10)).collect();
-    (x, labels)
-}
-
-/// Every entry's bits: `==` on floats would let 0.0 and −0.0 pass for
-/// each other.
-fn bits(p: &Params<f32>) -> Vec<u32> {
-    p.tensors().iter().flat_map(|(_, t)| t.iter().map(|v| v.to_bits()).collect::<Vec<_>>()).collect()
-}
+#[path = "support/random_batch.rs"]
+mod random_batch;
+use random_batch::{batch, bits};
 
 /// One fused step of `net` with `sgd`'s rule and velocity; counts the calls
 /// of `meanwhile` in `calls`.

@@ -16,15 +16,17 @@
 //! of stalling the test run.
 
 use lenet::fast::Workers;
-use lenet::model::{Arch, LeNet, Params};
-use lenet::ndarray::Array4;
+use lenet::model::{Arch, LeNet};
 use lenet::optim::Sgd;
-use lenet::rng::Rng;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
+
+#[path = "support/random_batch.rs"]
+mod random_batch;
+use random_batch::{batch, bits};
 
 /// Runs `f` on its own thread and fails if it has not returned within a
 /// minute (a hang) or if it panicked.
@@ -190,20 +192,6 @@ fn a_panicking_caller_waits_for_its_workers() {
         assert_eq!(message(&*caught.expect_err("a panic")), "party 0");
         drop(workers); // joins the threads
     });
-}
-
-/// A fixed batch of n images with pixels in [0, 1) and labels 0..10.
-fn batch(n: usize, seed: u64) -> (Array4<f32>, Vec<usize>) {
-    let mut r = Rng::new(seed);
-    let x = Array4::from_shape_fn((n, 1, 28, 28), |_| r.uniform() as f32);
-    let labels = (0..n).map(|_| r.below(10)).collect();
-    (x, labels)
-}
-
-/// Every parameter's bits, in order: `==` on floats would let 0.0 and −0.0
-/// pass for each other.
-fn bits(p: &Params<f32>) -> Vec<u32> {
-    p.tensors().iter().flat_map(|(_, t)| t.iter().map(|v| v.to_bits()).collect::<Vec<_>>()).collect()
 }
 
 #[test]
