@@ -225,6 +225,15 @@ fn run(config: &TrainConfig, start: Start, data: &Split, progress: &mut dyn Prog
         let trained = train_epoch(&mut model, &mut sgd, config, epoch, &data.train, n, progress)
             .map_err(|at| at.error(config, epoch, last_good.take()))?;
         let held_out = evaluate_with(&model, &data.test, config.limit, config.threads, config.test_time);
+        if !held_out.loss.is_finite() {
+            // Weights that are finite but so large that the held-out logits
+            // overflow: diverged too. Reported as an overflow in the last
+            // step is (at the epoch's last batch), before a checkpoint whose
+            // history could not be read back (JSON has no NaN) is written.
+            let batches = n.div_ceil(config.batch_size);
+            let at = NotFinite { batch: batches, batches, loss: held_out.loss };
+            return Err(at.error(config, epoch, last_good.take()));
+        }
         let stats = trained.stats(epoch, &held_out);
         history.epochs.push(stats.clone());
         let path = save(&model, &sgd, epoch, &history)?;
