@@ -37,8 +37,8 @@ pub fn max_act_forward<F: Real>(
 }
 
 /// [`max_act_forward`] on a chosen path: `Isa::Avx512` pools conv1's rows
-/// (and only those) with [`max_rows_f32`] in f32; every other case runs the
-/// loops below, the same on every path.
+/// (and only those) with `max_rows_f32` (AVX-512 intrinsics) in f32; every
+/// other case runs the loops below, the same on every path.
 ///
 /// # Panics
 /// If this CPU cannot run `isa`.
