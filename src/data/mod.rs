@@ -149,8 +149,7 @@ impl Dataset {
     /// If an index is out of range.
     pub fn batch<F: Real>(&self, indices: &[usize]) -> (Array4<F>, Vec<usize>) {
         // A division in F, which the compiler runs 8 or 16 pixels at a time
-        // (a lookup table is one load per pixel, and was half of the time a
-        // training step spends outside the network). For every byte p,
+        // (a lookup table is one dependent load per pixel). For every byte p,
         // p / 255 rounded once to f32 is also the f64 quotient rounded to
         // f32 (tests/data.rs checks all 256), so the pixels are what they
         // were defined to be.

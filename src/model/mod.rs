@@ -150,10 +150,9 @@ impl<F: Real> LeNet<F> {
         threads: usize,
         opt: fast::Optimise<F>,
     ) -> (F, usize) {
-        let lock = |m: &Mutex<Engine<F>>| std::mem::take(&mut *m.lock().unwrap_or_else(|e| e.into_inner()));
-        let mut engine = lock(&self.engine);
+        // `&mut self`: the engine is this call's alone, no lock to take.
+        let engine = self.engine.get_mut().unwrap_or_else(|e| e.into_inner());
         let out = engine.train_step(&self.arch, &mut self.params, x, labels, threads, opt);
-        *self.engine.lock().unwrap_or_else(|e| e.into_inner()) = engine;
         (out.loss, out.correct)
     }
 

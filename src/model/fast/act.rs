@@ -19,13 +19,13 @@
 //! below anything training can notice. In f64 the exact library functions
 //! are kept, so the f64 fast path matches the readable one to 1e-10.
 
+use super::as_f32::as_f32_mut;
 use crate::activation::Activation;
 use crate::element::Real;
-use std::any::TypeId;
 
 /// a = σ(z) in place.
 pub fn activate<F: Real>(f: Activation, z: &mut [F]) {
-    if let Some(z32) = as_f32(z) {
+    if let Some(z32) = as_f32_mut(z) {
         match f {
             Activation::Tanh => return z32.iter_mut().for_each(|v| *v = tanh_f32(*v)),
             Activation::Sigmoid => return z32.iter_mut().for_each(|v| *v = 0.5 + 0.5 * tanh_f32(0.5 * *v)),
@@ -49,16 +49,6 @@ pub fn times_slope<F: Real>(f: Activation, d: &mut [F], a: &[F]) {
         Activation::Relu => it.for_each(|(d, &a)| *d = *d * Activation::Relu.prime_from_output(a)),
         Activation::Sigmoid => it.for_each(|(d, &a)| *d = *d * Activation::Sigmoid.prime_from_output(a)),
         Activation::Tanh => it.for_each(|(d, &a)| *d = *d * Activation::Tanh.prime_from_output(a)),
-    }
-}
-
-/// The same slice as `&mut [f32]` when F is f32.
-fn as_f32<F: Real>(z: &mut [F]) -> Option<&mut [f32]> {
-    if TypeId::of::<F>() == TypeId::of::<f32>() {
-        // SAFETY: F is f32 (checked just above), so the layout is identical.
-        Some(unsafe { std::slice::from_raw_parts_mut(z.as_mut_ptr().cast::<f32>(), z.len()) })
-    } else {
-        None
     }
 }
 

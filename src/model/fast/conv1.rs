@@ -108,19 +108,16 @@ fn forward_body<F: Real, const FUSED: bool>(padded: &[F], w: &[F], bias: &[F], b
     }
 }
 
-/// The kernel and bias gradients. With `ALL_SHIFTS`, each block of δ is
-/// loaded once for all 25 shifts (u, v), into 25 sets of 16 partial sums:
-/// 26 loads per 25 multiply-adds instead of 6 per 5 (one δ block per row
-/// shift u), which is what held the loop below the FMA unit's rate. That
-/// takes 25 vector registers for the sums, so only AVX-512 (32 registers)
-/// runs it; AVX2's two registers per block would spill. Either way every
-/// partial sum sees the same terms in the same order (k0 ascending, lane
-/// by lane), and each weight's gradient gets its one addition per sample
-/// and channel in the same order, so the results are bit-identical. With
-/// `GROUPED` (AVX-512), an f32 sample goes to [`grouped_sample_f32`]
-/// instead, which loads fewer blocks again, with the same sums.
+/// The kernel and bias gradients, one sample at a time. For each row shift
+/// u the five shifts v share each block of δ: five sets of 16 independent
+/// partial sums, added up at the end. With `GROUPED` (the AVX-512 path), an
+/// f32 sample's kernel gradient goes to [`grouped_kernel_f32`] instead,
+/// which keeps three channels' sums in registers at once. Either way every
+/// partial sum sees the same terms in the same order (k0 ascending, lane by
+/// lane), and each weight's gradient gets its one addition per sample in
+/// the same order, so all paths are bit-identical.
 #[inline(always)]
-fn grad_body<F: Real, const FUSED: bool, const ALL_SHIFTS: bool, const GROUPED: bool>(
+fn grad_body<F: Real, const FUSED: bool, const GROUPED: bool>(
     padded: &[F],
     dz: &[F],
     b: usize,
@@ -129,48 +126,27 @@ fn grad_body<F: Real, const FUSED: bool, const ALL_SHIFTS: bool, const GROUPED: 
 ) {
     for n in 0..b {
         let img = &padded[n * IMAGE..][..IMAGE];
-        // SAFETY: GROUPED is set only by the AVX-512 entry point.
-        #[cfg(target_arch = "x86_64")]
-        if GROUPED && unsafe { grouped_sample_f32(img, dz, b, n, gw, gb) } {
-            continue;
-        }
-        for c in 0..C {
-            let d: &[F; PLANE] = dz[(c * b + n) * PLANE..][..PLANE].try_into().unwrap();
-            gb[c] = gb[c]
+        let planes: [&[F; PLANE]; C] = std::array::from_fn(|c| dz[(c * b + n) * PLANE..][..PLANE].try_into().unwrap());
+        for (g, d) in gb.iter_mut().zip(&planes) {
+            *g = *g
                 + lane_sum(d.chunks_exact(LANES).fold([F::zero(); LANES], |mut s, dl| {
                     for l in 0..LANES {
                         s[l] = s[l] + dl[l];
                     }
                     s
                 }));
-            if ALL_SHIFTS {
-                let mut acc = [[[F::zero(); LANES]; K]; K];
-                for k0 in (0..PLANE).step_by(LANES) {
-                    let dl = lanes(d, k0);
-                    for (u, acc_u) in acc.iter_mut().enumerate() {
-                        for (v, a) in acc_u.iter_mut().enumerate() {
-                            let xl = lanes(img, u * STRIDE + k0 + v);
-                            for l in 0..LANES {
-                                a[l] = madd::<F, FUSED>(dl[l], xl[l], a[l]);
-                            }
-                        }
-                    }
-                }
-                for (u, acc_u) in acc.into_iter().enumerate() {
-                    for (v, a) in acc_u.into_iter().enumerate() {
-                        let g = &mut gw[c * KK + u * K + v];
-                        *g = *g + lane_sum(a);
-                    }
-                }
-                continue;
-            }
+        }
+        // SAFETY: GROUPED is set only by the AVX-512 entry point.
+        #[cfg(target_arch = "x86_64")]
+        if GROUPED && unsafe { grouped_kernel_f32(img, &planes, gw) } {
+            continue;
+        }
+        for (c, d) in planes.iter().enumerate() {
             for u in 0..K {
-                // The five shifts v = 0..4 share each block of δ: five sets
-                // of 16 independent partial sums, added up at the end.
                 let row: &[F] = &img[u * STRIDE..][..PLANE + K - 1];
                 let mut acc = [[F::zero(); LANES]; K];
                 for k0 in (0..PLANE).step_by(LANES) {
-                    let dl = lanes(d, k0);
+                    let dl = lanes(*d, k0);
                     for (v, a) in acc.iter_mut().enumerate() {
                         let xl = lanes(row, k0 + v);
                         for l in 0..LANES {
@@ -187,56 +163,29 @@ fn grad_body<F: Real, const FUSED: bool, const ALL_SHIFTS: bool, const GROUPED: 
     }
 }
 
-/// One sample's kernel and bias gradients on AVX-512 in f32, in
-/// intrinsics: for each row shift u, 3 channels × the 5 shifts v are 15
-/// registers of 16 partial sums, and each block step loads 3 blocks of δ
-/// and 5 of the image for 15 multiply-adds (the 25-shift loop loaded 26
-/// blocks for 25, most of them across two cache lines, and waited on the
-/// loads). Every partial sum still runs over the blocks in ascending order
-/// with one fused multiply-add per block, and each weight's gradient gets
-/// its one addition per sample, lanes summed in order: the results are
-/// those of the other loops, bit for bit. Returns false (doing nothing)
-/// unless F is f32; the caller then runs the generic loops.
+/// One sample's kernel gradient on AVX-512 in f32, in intrinsics: for each
+/// row shift u, 3 channels × the 5 shifts v are 15 registers of 16 partial
+/// sums, and each block step loads 3 blocks of δ and 5 of the image for 15
+/// multiply-adds (one channel at a time loads 6 blocks for 5, or, all 25
+/// shifts at once, 26 for 25, most of them across two cache lines, and
+/// waits on the loads). Every partial sum still runs over the blocks in
+/// ascending order with one fused multiply-add per block, and each weight's
+/// gradient gets its one addition per sample, lanes summed in order: the
+/// results are those of the generic loops, bit for bit. Returns false
+/// (doing nothing) unless F is f32; the caller then runs the generic loops.
 #[cfg(target_arch = "x86_64")]
 #[inline]
 #[target_feature(enable = "avx512f")]
-fn grouped_sample_f32<F: Real>(img: &[F], dz: &[F], b: usize, n: usize, gw: &mut [F], gb: &mut [F]) -> bool {
+fn grouped_kernel_f32<F: Real>(img: &[F], planes: &[&[F; PLANE]; C], gw: &mut [F]) -> bool {
+    use super::as_f32::{as_f32, as_f32_mut};
     use std::arch::x86_64::*;
     const GROUP: usize = 3;
     const _: () = assert!(C.is_multiple_of(GROUP), "whole groups of channels");
-    if std::any::TypeId::of::<F>() != std::any::TypeId::of::<f32>() {
-        return false;
-    }
-    // SAFETY: F is f32 (TypeIds compared above): same size, alignment and
-    // bit validity.
-    let (img, dz, gw, gb) = unsafe {
-        (
-            std::slice::from_raw_parts(img.as_ptr().cast::<f32>(), img.len()),
-            std::slice::from_raw_parts(dz.as_ptr().cast::<f32>(), dz.len()),
-            std::slice::from_raw_parts_mut(gw.as_mut_ptr().cast::<f32>(), gw.len()),
-            std::slice::from_raw_parts_mut(gb.as_mut_ptr().cast::<f32>(), gb.len()),
-        )
-    };
-    let planes: [&[f32; PLANE]; C] = std::array::from_fn(|c| dz[(c * b + n) * PLANE..][..PLANE].try_into().unwrap());
-    let img = &img[..IMAGE];
-    let sum_lanes = |v: __m512| {
-        let mut t = [0f32; LANES];
-        // SAFETY: t has 16 entries.
-        unsafe { _mm512_storeu_ps(t.as_mut_ptr(), v) };
-        lane_sum(t)
-    };
-    for (c, d) in planes.iter().enumerate() {
-        let mut s = _mm512_setzero_ps();
-        for k0 in (0..PLANE).step_by(LANES) {
-            // SAFETY: k0 + 16 ≤ PLANE, the plane's length.
-            s = _mm512_add_ps(s, unsafe { _mm512_loadu_ps(d.as_ptr().add(k0)) });
-        }
-        gb[c] += sum_lanes(s);
-    }
+    let (Some(img), Some(gw)) = (as_f32(&img[..IMAGE]), as_f32_mut(gw)) else { return false };
+    let d: [&[f32]; C] = std::array::from_fn(|c| as_f32(&planes[c][..]).expect("F is f32"));
     for c0 in (0..C).step_by(GROUP) {
         for u in 0..K {
             let row = img[u * STRIDE..].as_ptr();
-            let d: [*const f32; GROUP] = std::array::from_fn(|g| planes[c0 + g].as_ptr());
             let mut acc = [_mm512_setzero_ps(); GROUP * K];
             for k0 in (0..PLANE).step_by(LANES) {
                 // SAFETY: u·32 + k0 + v + 16 ≤ 4·32 + 880 + 4 + 16 = 1028
@@ -248,7 +197,7 @@ fn grouped_sample_f32<F: Real>(img: &[F], dz: &[F], b: usize, n: usize, gw: &mut
                     let x3 = _mm512_loadu_ps(row.add(k0 + 3));
                     let x4 = _mm512_loadu_ps(row.add(k0 + 4));
                     for g in 0..GROUP {
-                        let dv = _mm512_loadu_ps(d[g].add(k0));
+                        let dv = _mm512_loadu_ps(d[c0 + g].as_ptr().add(k0));
                         acc[g * K] = _mm512_fmadd_ps(dv, x0, acc[g * K]);
                         acc[g * K + 1] = _mm512_fmadd_ps(dv, x1, acc[g * K + 1]);
                         acc[g * K + 2] = _mm512_fmadd_ps(dv, x2, acc[g * K + 2]);
@@ -257,10 +206,15 @@ fn grouped_sample_f32<F: Real>(img: &[F], dz: &[F], b: usize, n: usize, gw: &mut
                     }
                 }
             }
+            // Copied out of the loop's registers before the lanes are read
+            // (read in place, the compiler kept the sums in memory).
             let sums = acc;
             for g in 0..GROUP {
                 for v in 0..K {
-                    gw[(c0 + g) * KK + u * K + v] += sum_lanes(sums[g * K + v]);
+                    let mut t = [0f32; LANES];
+                    // SAFETY: t has 16 entries.
+                    unsafe { _mm512_storeu_ps(t.as_mut_ptr(), sums[g * K + v]) };
+                    gw[(c0 + g) * KK + u * K + v] += lane_sum(t);
                 }
             }
         }
@@ -328,7 +282,7 @@ fn forward_avx2<F: Real>(padded: &[F], w: &[F], bias: &[F], b: usize, z: &mut [F
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn grad_avx2<F: Real>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
-    grad_body::<F, true, false, false>(padded, dz, b, gw, gb)
+    grad_body::<F, true, false>(padded, dz, b, gw, gb)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -340,7 +294,7 @@ fn forward_avx512<F: Real>(padded: &[F], w: &[F], bias: &[F], b: usize, z: &mut 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 fn grad_avx512<F: Real>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
-    grad_body::<F, true, true, true>(padded, dz, b, gw, gb)
+    grad_body::<F, true, true>(padded, dz, b, gw, gb)
 }
 
 /// z (6 × b planes of [`PLANE`], channel-major) from the padded images, the kernels
@@ -381,7 +335,7 @@ pub fn grad<F: Real>(padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F
 pub fn grad_on<F: Real>(isa: Isa, padded: &[F], dz: &[F], b: usize, gw: &mut [F], gb: &mut [F]) {
     assert!(isa.runs_here(), "this CPU cannot run conv1's {isa:?} path");
     match isa {
-        Isa::Portable => grad_body::<F, false, false, false>(padded, dz, b, gw, gb),
+        Isa::Portable => grad_body::<F, false, false>(padded, dz, b, gw, gb),
         // SAFETY: the CPU has the path's instructions (asserted above).
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => unsafe { grad_avx2(padded, dz, b, gw, gb) },

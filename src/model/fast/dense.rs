@@ -86,30 +86,19 @@ pub fn product_on<F: Real>(isa: Isa, a: Strided<F>, b: &[F], n: usize, accumulat
     let (m, k) = (a.rows, a.cols);
     assert!(b.len() >= k * n && c.len() >= m * n, "dense product {m}×{k} · {k}×{n}: operands too short");
     #[cfg(target_arch = "x86_64")]
-    if isa == Isa::Avx512 && std::any::TypeId::of::<F>() == std::any::TypeId::of::<f32>() {
-        // SAFETY: the CPU has AVX-512F (asserted above), and F is f32.
-        return unsafe { product_avx512(a, b, n, accumulate, c) };
+    if isa == Isa::Avx512 {
+        use super::as_f32::{as_f32, as_f32_mut};
+        if let (Some(a32), Some(b), Some(c)) = (as_f32(a.a), as_f32(b), as_f32_mut(c)) {
+            let a = Strided { a: a32, rows: m, cols: k, rs: a.rs, cs: a.cs };
+            // SAFETY: the CPU has AVX-512F (asserted above).
+            return unsafe { avx512::product(a, b, n, accumulate, c) };
+        }
     }
     let a = ArrayView2::from_shape((m, k).strides((a.rs, a.cs)), a.a).expect("A within its slice");
     let b = ArrayView2::from_shape((k, n), &b[..k * n]).expect("B is k × n");
     let mut c = ArrayViewMut2::from_shape((m, n), &mut c[..m * n]).expect("C is m × n");
     let beta = if accumulate { F::one() } else { F::zero() };
     general_mat_mul(F::one(), &a, &b, beta, &mut c);
-}
-
-/// The f32 kernel's entry: `F` is f32 here (checked by the caller).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn product_avx512<F: Real>(a: Strided<F>, b: &[F], n: usize, accumulate: bool, c: &mut [F]) {
-    let f32s = |s: &[F]| -> &[f32] {
-        // SAFETY: F is f32 (the caller compared their TypeIds): the same
-        // type, so the same size, alignment and bit validity.
-        unsafe { std::slice::from_raw_parts(s.as_ptr().cast::<f32>(), s.len()) }
-    };
-    // SAFETY: as above, for the one mutable slice.
-    let c = unsafe { std::slice::from_raw_parts_mut(c.as_mut_ptr().cast::<f32>(), c.len()) };
-    let a = Strided { a: f32s(a.a), rows: a.rows, cols: a.cols, rs: a.rs, cs: a.cs };
-    avx512::product(a, f32s(b), n, accumulate, c);
 }
 
 /// The kernel in AVX-512 intrinsics: sixteen columns of C per register,

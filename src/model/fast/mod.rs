@@ -35,6 +35,7 @@
 //! engine and calls it.
 
 pub mod act;
+mod as_f32;
 pub mod conv1;
 pub mod conv2;
 pub mod dense;
@@ -176,9 +177,7 @@ impl<F: Real> Engine<F> {
         let (out, slots, threads) =
             Self::passes(workspaces, chunk_grads, workers, arch, params, x, Some(labels), threads, true, meanwhile);
         if out.loss.is_finite() {
-            let sums: Vec<&Params<F>> = slots.iter().filter_map(|s| s.grads.as_deref()).collect();
-            let inv_n = F::one() / F::of(out.logits.ncols().max(1) as f64);
-            mean_of_sums(&sums, inv_n, workers, threads, Then::Update { params, state, update });
+            mean_of_sums(&slots, workers, threads, Then::Update { params, state, update });
         }
         out
     }
@@ -198,10 +197,8 @@ impl<F: Real> Engine<F> {
         let (out, slots, threads) =
             Self::passes(workspaces, chunk_grads, workers, arch, params, x, labels, threads, backward, &mut || {});
         let grads = backward.then(|| {
-            let sums: Vec<&Params<F>> = slots.iter().filter_map(|s| s.grads.as_deref()).collect();
-            let inv_n = F::one() / F::of(out.logits.ncols().max(1) as f64);
             let mut total = Params::lenet_zeros();
-            mean_of_sums(&sums, inv_n, workers, threads, Then::Store(&mut total));
+            mean_of_sums(&slots, workers, threads, Then::Store(&mut total));
             total
         });
         (out, grads)
@@ -305,18 +302,6 @@ impl<F: Real> Chunks<'_, F> {
     /// gradient buffer) the sum of its samples' gradients.
     fn run(&self, c: usize, ws: &mut Workspace<F>, slot: &mut Slot<F>) {
         let (lo, hi) = (c * self.size, ((c + 1) * self.size).min(self.n));
-        if let Some(g) = slot.grads.as_deref_mut() {
-            // The sums start at 0, except the fully connected weights'
-            // (59,000 of the 62,000 entries), which the first sub-chunk
-            // writes instead of adding to zeros: 0 + s and s + 0 are the
-            // same float (see `chunk_pass`), and a memset of the rest of
-            // each chunk's buffer, twice per step, is gone.
-            for t in [&mut g.conv1_b, &mut g.conv2_b, &mut g.fc1_b, &mut g.fc2_b, &mut g.fc3_b] {
-                t.fill(F::zero());
-            }
-            g.conv1_w.fill(F::zero());
-            g.conv2_w.fill(F::zero());
-        }
         let mut start = lo;
         while start < hi {
             let end = (start + SUB_CHUNK).min(hi);
@@ -407,7 +392,8 @@ const BLOCK: usize = 256;
 /// beside adding it up, and the 62,000 entries still make 16 of them.
 const PIECE: usize = 16 * BLOCK;
 
-/// (g₀ + g₁ + … + g_{k−1}) · inv_n entry by entry, the sum taken left to
+/// (g₀ + g₁ + … + g_{k−1}) / N entry by entry, with g_c the gradient sum
+/// of chunk c and N the samples of all `slots`, the sum taken left to
 /// right, then stored or used to update the parameters ([`Then`]). One pass
 /// over blocks small enough to stay in L1, instead of a copy, k − 1
 /// whole-array additions and a scaling, each of which would stream the
@@ -416,7 +402,10 @@ const PIECE: usize = 16 * BLOCK;
 /// parties take one at a time: each entry is computed by exactly the same
 /// operations whichever party takes its piece, so the split changes
 /// nothing in the result, only how much of it runs in parallel.
-fn mean_of_sums<F: Real>(chunk_grads: &[&Params<F>], inv_n: F, workers: &mut Workers, parties: usize, then: Then<F>) {
+fn mean_of_sums<F: Real>(slots: &[Slot<F>], workers: &mut Workers, parties: usize, then: Then<F>) {
+    let n: usize = slots.iter().map(|s| s.logits.ncols()).sum();
+    let inv_n = F::one() / F::of(n.max(1) as f64);
+    let chunk_grads: Vec<&Params<F>> = slots.iter().filter_map(|s| s.grads.as_deref()).collect();
     let Some((first, rest)) = chunk_grads.split_first() else { return };
     let first = first.tensors();
     let rest: Vec<_> = rest.iter().map(|g| g.tensors()).collect();

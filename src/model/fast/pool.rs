@@ -152,21 +152,11 @@ fn max_windows<F: Real>(top: &[F; WIDE], bottom: &[F; WIDE], m: &mut [F; WIDE / 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 fn max_rows_f32<F: Real>(z: &[F], planes: usize, p: &mut [F], arg: &mut [u8]) -> bool {
+    use super::as_f32::{as_f32, as_f32_mut};
     use std::arch::x86_64::*;
-    if std::any::TypeId::of::<F>() != std::any::TypeId::of::<f32>() {
-        return false;
-    }
     const H: usize = 2 * POOLED;
-    let (z, p) = {
-        let (z, p) = (&z[..planes * H * WIDE], &mut p[..planes * POOLED * POOLED]);
-        // SAFETY: F is f32 (TypeIds compared above): same size, alignment
-        // and bit validity.
-        unsafe {
-            (
-                std::slice::from_raw_parts(z.as_ptr().cast::<f32>(), z.len()),
-                std::slice::from_raw_parts_mut(p.as_mut_ptr().cast::<f32>(), p.len()),
-            )
-        }
+    let (Some(z), Some(p)) = (as_f32(&z[..planes * H * WIDE]), as_f32_mut(&mut p[..planes * POOLED * POOLED])) else {
+        return false;
     };
     let arg = &mut arg[..planes * POOLED * POOLED];
     let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -293,11 +283,7 @@ fn max_act_backward_body<F: Real>(
             let (d, at) = (&dp[k..k + pw], &arg[k..k + pw]);
             let (top, bottom) = dzp[2 * i * rs..][..2 * rs].split_at_mut(rs);
             for j in 0..pw {
-                let (v, t) = (d[j], at[j]);
-                top[2 * j] = if t == 0 { v } else { z };
-                top[2 * j + 1] = if t == 1 { v } else { z };
-                bottom[2 * j] = if t == 2 { v } else { z };
-                bottom[2 * j + 1] = if t == 3 { v } else { z };
+                route(d[j], at[j], &mut top[2 * j..][..2], &mut bottom[2 * j..][..2]);
             }
             top[2 * pw..].fill(z);
             bottom[2 * pw..].fill(z);
@@ -314,14 +300,22 @@ const NOWHERE: u8 = 4;
 /// at its arg max `at[j]` (0..4, row-major), 0 at its other three entries.
 #[inline(always)]
 fn route_windows<F: Real>(d: &[F; WIDE / 2], at: &[u8; WIDE / 2], top: &mut [F; WIDE], bottom: &mut [F; WIDE]) {
-    let z = F::zero();
     for j in 0..WIDE / 2 {
-        let (v, t) = (d[j], at[j]);
-        top[2 * j] = if t == 0 { v } else { z };
-        top[2 * j + 1] = if t == 1 { v } else { z };
-        bottom[2 * j] = if t == 2 { v } else { z };
-        bottom[2 * j + 1] = if t == 3 { v } else { z };
+        route(d[j], at[j], &mut top[2 * j..][..2], &mut bottom[2 * j..][..2]);
     }
+}
+
+/// One window backward: its δ `v` at its arg max `t` (0..4, row-major) of
+/// the 2 × 2 entries `top` and `bottom`, 0 at the other three (at all four
+/// for [`NOWHERE`]). The one rule both loops above follow, and the forward
+/// pass's numbering of the window.
+#[inline(always)]
+fn route<F: Real>(v: F, t: u8, top: &mut [F], bottom: &mut [F]) {
+    let z = F::zero();
+    top[0] = if t == 0 { v } else { z };
+    top[1] = if t == 1 { v } else { z };
+    bottom[0] = if t == 2 { v } else { z };
+    bottom[1] = if t == 3 { v } else { z };
 }
 
 /// Planes of pre-activations `za` → a = f(z) in place, and p = mean of each

@@ -9,14 +9,14 @@
 //! condition variable: a parked thread uses no CPU, and waking it is one
 //! futex call.
 //!
-//! Waking a parked thread is slow beside a step, though: on this project's
-//! two-core VMs the woken worker often started after the calling thread had
-//! taken two or three of the step's four chunks itself. Between the steps of
-//! a training loop lie only the SGD update and the next batch's conversion
-//! (well under [`SPIN`]), so a worker that has just finished a job first
-//! watches for the next one for up to [`SPIN`] before it parks, and the
-//! calling thread likewise watches for the workers to finish before it
-//! parks. Both only read an atomic counter mirrored from the state, so the
+//! Waking a parked thread is slow beside a step of about a millisecond,
+//! though, and a worker that wakes late leaves its chunks to the calling
+//! thread. A training step calls `run` twice (the chunks, then the
+//! gradient reduction), and between one step and the next the calling
+//! thread only does its bookkeeping (well under [`SPIN`]): so a worker that
+//! has just finished a job first watches for the next one for up to
+//! [`SPIN`] before it parks, and the calling thread likewise watches for
+//! the workers to finish before it parks. Both only read an atomic counter mirrored from the state, so the
 //! lock-protected state stays the one place that decides who runs what; the
 //! spinning is bounded so that a loop that stops stepping (evaluation,
 //! saving, another program wanting the core) costs at most [`SPIN`] of a
