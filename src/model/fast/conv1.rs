@@ -141,12 +141,13 @@ fn grad_body<F: Real, const FUSED: bool, const GROUPED: bool>(
         if GROUPED && unsafe { grouped_kernel_f32(img, &planes, gw) } {
             continue;
         }
-        for (c, d) in planes.iter().enumerate() {
+        for c in 0..C {
+            let d: &[F; PLANE] = dz[(c * b + n) * PLANE..][..PLANE].try_into().unwrap();
             for u in 0..K {
                 let row: &[F] = &img[u * STRIDE..][..PLANE + K - 1];
                 let mut acc = [[F::zero(); LANES]; K];
                 for k0 in (0..PLANE).step_by(LANES) {
-                    let dl = lanes(*d, k0);
+                    let dl = lanes(d, k0);
                     for (v, a) in acc.iter_mut().enumerate() {
                         let xl = lanes(row, k0 + v);
                         for l in 0..LANES {
