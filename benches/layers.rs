@@ -17,8 +17,9 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lenet::activation::Activation;
+use lenet::fast::aligned::Aligned;
 use lenet::fast::dense::{self, Strided};
-use lenet::fast::{conv1, conv2, im2col, pool};
+use lenet::fast::{conv1, conv1_pool, conv2, im2col, pool};
 use lenet::model::{Arch, LeNet};
 use lenet::ndarray::linalg::general_mat_mul;
 use lenet::ndarray::{Array1, Array2, Array4, ArrayView2, ArrayViewMut2};
@@ -62,6 +63,16 @@ fn conv1_benches(c: &mut Criterion, r: &mut Rng) {
             })
         });
     }
+    // Training with max pooling pools conv1's rows while they are in
+    // registers (conv1_pool): conv1 forward and pool1 forward in one pass.
+    let (mut p, mut arg) = (vec![0.0f32; 6 * N * 196], vec![0u8; 6 * N * 196]);
+    g.bench_function("fast, with ReLU and max pooling (conv1_pool)", |bch| {
+        bch.iter(|| {
+            conv1::pad_images(black_box(xs), N, &mut padded);
+            let (w, b) = (w.as_slice().unwrap(), b.as_slice().unwrap());
+            conv1_pool::max_forward(Activation::Relu, &padded, w, b, N, &mut z, &mut p, &mut arg);
+        })
+    });
     g.finish();
     let mut g = c.benchmark_group("conv1 backward");
     g.bench_function("readable", |bch| bch.iter(|| conv::backward(black_box(&x), &w, &dy, 2)));
@@ -238,6 +249,29 @@ fn fc_benches(c: &mut Criterion, r: &mut Rng) {
     g.finish();
 }
 
+/// conv1's kernel gradient on a chunk of 16 samples (as training computes
+/// it) with its buffers starting at a multiple of 64 bytes, as the fast
+/// path's workspace allocates them (`fast::aligned`), and 16 bytes past
+/// one, where the allocator puts a large `Vec`: the same operations, only
+/// the addresses differ.
+fn alignment_benches(c: &mut Criterion, r: &mut Rng) {
+    const CHUNK: usize = 16;
+    let x: Vec<f32> = (0..CHUNK * 784).map(|_| r.uniform() as f32).collect();
+    let dz: Vec<f32> = (0..6 * CHUNK * conv1::PLANE).map(|_| r.normal() as f32).collect();
+    let (mut gw, mut gb) = (vec![0.0f32; 150], vec![0.0f32; 6]);
+    let mut g = c.benchmark_group("conv1 kernel gradient, 16 samples: buffer alignment");
+    for (name, shift) in [("aligned to 64 bytes", 0), ("16 bytes past 64", 4)] {
+        let mut padded = Aligned::filled(CHUNK * conv1::IMAGE + shift, 0.0f32);
+        let mut delta = Aligned::filled(dz.len() + shift, 0.0f32);
+        conv1::pad_images(&x, CHUNK, &mut padded[shift..]);
+        delta[shift..].copy_from_slice(&dz);
+        g.bench_function(name, |bch| {
+            bch.iter(|| conv1::grad(black_box(&padded[shift..]), &delta[shift..], CHUNK, &mut gw, &mut gb))
+        });
+    }
+    g.finish();
+}
+
 fn network_benches(c: &mut Criterion, r: &mut Rng) {
     let x = Array4::from_shape_fn((N, 1, 28, 28), |_| r.uniform() as f32);
     let y: Vec<usize> = (0..N).map(|_| r.below(10)).collect();
@@ -365,6 +399,7 @@ fn layers(c: &mut Criterion) {
     conv2_benches(c, &mut r);
     pool_benches(c, &mut r);
     fc_benches(c, &mut r);
+    alignment_benches(c, &mut r);
     network_benches(c, &mut r);
     fma_peak_benches(c);
 }

@@ -497,3 +497,74 @@ fn max_pooling_of_conv1_rows_is_the_general_loops_bit_for_bit() {
         }
     }
 }
+
+/// conv1 and its max pooling in one pass (`fast::conv1_pool`, fused on the
+/// AVX-512 path in f32), against the two layers run one after the other:
+/// on every path this CPU runs, the same maxima and the same arg maxima,
+/// bit for bit, and all fused paths the same. Twice: on random pixels and
+/// weights, whose sums round (an operation in another order would change
+/// their bits), and on pixels and weights from a few values, whose sums
+/// are exact and whose windows often tie (the first entry in row-major
+/// order must win; the test counts the ties). One image has NaN pixels (a
+/// NaN is never larger).
+#[test]
+fn conv1_and_max_pooling_in_one_pass_are_the_two_layers_bit_for_bit() {
+    let mut r = Rng::new(22);
+    let b = 5;
+    let random_values: Vec<f32> = (0..64).map(|_| r.normal() as f32).collect();
+    for (case, pixels, weights) in [
+        ("random", random_values.as_slice(), random_values.as_slice()),
+        ("ties", &[0.0f32, 0.5, 1.0][..], &[-1.0f32, -0.5, 0.0, 0.0, 0.5, 1.0][..]),
+    ] {
+        let mut x: Vec<f32> = (0..b * IMAGE_SIDE * IMAGE_SIDE).map(|_| pixels[r.below(pixels.len())]).collect();
+        x[2 * IMAGE_SIDE * IMAGE_SIDE + 100] = f32::NAN;
+        x[2 * IMAGE_SIDE * IMAGE_SIDE + 401] = f32::NAN;
+        let w: Vec<f32> = (0..CONV1_CHANNELS * 25).map(|_| weights[r.below(weights.len())]).collect();
+        let bias: Vec<f32> = (0..CONV1_CHANNELS).map(|_| weights[r.below(weights.len())]).collect();
+        let ties = one_pass_against_two_layers(&x, &w, &bias, b, case);
+        if case == "ties" {
+            assert!(ties > 100, "only {ties} tied windows");
+        }
+    }
+}
+
+/// The comparison above on one set of inputs; returns the number of tied
+/// windows (a maximum taken by more than one entry).
+fn one_pass_against_two_layers(x: &[f32], w: &[f32], bias: &[f32], b: usize, case: &str) -> usize {
+    use lenet::fast::conv1_pool;
+    let mut padded = vec![0.0f32; b * conv1::IMAGE];
+    conv1::pad_images(x, b, &mut padded);
+    let (side, n) = (CONV1_SIDE, CONV1_CHANNELS * b * (CONV1_SIDE / 2) * (CONV1_SIDE / 2));
+    let planes = (CONV1_CHANNELS * b, side, side, conv1::STRIDE);
+    let run = |isa: conv1::Isa, one_pass: bool| {
+        let mut z = vec![f32::NAN; CONV1_CHANNELS * b * conv1::PLANE];
+        let (mut p, mut arg) = (vec![f32::NAN; n], vec![u8::MAX; n]);
+        if one_pass {
+            conv1_pool::max_forward_on(isa, Activation::Relu, &padded, w, bias, b, &mut z, &mut p, &mut arg);
+        } else {
+            conv1::forward_on(isa, &padded, w, bias, b, &mut z);
+            fused::max_act_forward_on(isa, Activation::Relu, &z, planes, &mut p, &mut arg);
+        }
+        (p.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), arg, z)
+    };
+    let mut one_pass = Vec::new();
+    for isa in conv1::Isa::available() {
+        let (fused_run, apart) = (run(isa, true), run(isa, false));
+        assert_eq!(fused_run.1, apart.1, "{case}, {isa:?}: arg max positions");
+        assert_eq!(fused_run.0, apart.0, "{case}, {isa:?}: pooled outputs");
+        if isa != conv1::Isa::Portable {
+            one_pass.push(fused_run);
+        }
+    }
+    for pair in one_pass.windows(2) {
+        assert!(pair[0].0 == pair[1].0 && pair[0].1 == pair[1].1, "{case}: the fused paths differ");
+    }
+    let (_, _, z) = run(conv1::Isa::Portable, false);
+    let tied = |&(row, j): &(usize, usize)| {
+        let at = |di: usize, dj: usize| z[(2 * row + di) * conv1::STRIDE + 2 * j + dj];
+        let e = [at(0, 0), at(0, 1), at(1, 0), at(1, 1)];
+        let m = e.iter().copied().fold(f32::MIN, f32::max);
+        e.iter().filter(|&&v| v == m).count() > 1
+    };
+    (0..CONV1_CHANNELS * b * side / 2).flat_map(|row| (0..side / 2).map(move |j| (row, j))).filter(tied).count()
+}

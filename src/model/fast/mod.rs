@@ -35,8 +35,10 @@
 //! engine and calls it.
 
 pub mod act;
+pub mod aligned;
 mod as_f32;
 pub mod conv1;
+pub mod conv1_pool;
 pub mod conv2;
 pub mod dense;
 pub mod im2col;

@@ -13,7 +13,9 @@
 //! the numbers here are LeNet's.
 
 use super::act::{activate, times_slope};
+use super::aligned::Aligned;
 use super::conv1;
+use super::conv1_pool;
 use super::conv2;
 use super::dense::{Strided, product, transpose};
 use super::pool::{max_act_backward, max_act_forward, mean_act_backward, mean_act_forward};
@@ -40,45 +42,46 @@ const POOL2_PLANE: usize = arch::POOL2_SIDE * arch::POOL2_SIDE;
 pub struct Workspace<F: Real> {
     cap: usize,
     /// The images padded by 2, B × 33 × 32 ([`conv1::IMAGE`] each).
-    x_padded: Vec<F>,
+    x_padded: Aligned<F>,
     /// conv1's pre-activation, 6 × B planes of 28 × 32 ([`conv1::PLANE`];
     /// columns 28..32 padding). Mean pooling turns it into the activation
-    /// conv1_a in place; the backward pass overwrites it with delta_conv1.
-    conv1_z: Vec<F>,
+    /// conv1_a in place; max pooling on AVX-512 in f32 never writes it
+    /// ([`conv1_pool`]); the backward pass overwrites it with delta_conv1.
+    conv1_z: Aligned<F>,
     /// pool1's output, 6 × B·196.
-    pool1: Vec<F>,
+    pool1: Aligned<F>,
     /// For max pooling, the window position (0..4, row-major) of each
     /// pool1 output's maximum, 6 × B·196.
     pool1_argmax: Vec<u8>,
     /// Backward only: δ at conv2 position-major, B·100 × 16, for its
     /// kernel gradient ([`conv2::grad`]).
-    delta_conv2_t: Vec<F>,
+    delta_conv2_t: Aligned<F>,
     /// conv2's pre-activation, 16 × B·100 (the activation, for mean
     /// pooling); backward, delta_conv2.
-    conv2_z: Vec<F>,
+    conv2_z: Aligned<F>,
     /// pool2's output, 16 × B·25, and its max positions.
-    pool2: Vec<F>,
+    pool2: Aligned<F>,
     pool2_argmax: Vec<u8>,
     /// pool2 flattened, 400 × B (row c·25 + i·5 + j, column = sample).
-    flat: Vec<F>,
+    flat: Aligned<F>,
     /// fc1's and fc2's activations, 120 × B and 84 × B (pre-activations
     /// until activated in place).
-    fc1_a: Vec<F>,
-    fc2_a: Vec<F>,
+    fc1_a: Aligned<F>,
+    fc2_a: Aligned<F>,
     /// fc3's output, 10 × B.
-    pub(super) logits: Vec<F>,
+    pub(super) logits: Aligned<F>,
     /// δ = p − y at the logits (10 × B), at fc2 (84 × B) and fc1 (120 × B).
-    delta_fc3: Vec<F>,
-    delta_fc2: Vec<F>,
-    delta_fc1: Vec<F>,
+    delta_fc3: Aligned<F>,
+    delta_fc2: Aligned<F>,
+    delta_fc1: Aligned<F>,
     /// ∂C/∂a at the flattened pool2 output, 400 × B.
-    dcost_dflat: Vec<F>,
+    dcost_dflat: Aligned<F>,
     /// Backward only: a layer's input transposed (B × 400 at most), the
     /// B of its weight gradient's product ([`dense`](super::dense)).
-    act_t: Vec<F>,
+    act_t: Aligned<F>,
     /// ∂C/∂a at pool2's output (16 × B·25) and pool1's (6 × B·196).
-    dcost_dpool2: Vec<F>,
-    dcost_dpool1: Vec<F>,
+    dcost_dpool2: Aligned<F>,
+    dcost_dpool1: Aligned<F>,
 }
 
 impl<F: Real> Default for Workspace<F> {
@@ -92,25 +95,25 @@ impl<F: Real> Workspace<F> {
     pub fn new() -> Self {
         Workspace {
             cap: 0,
-            x_padded: vec![],
-            conv1_z: vec![],
-            pool1: vec![],
+            x_padded: Aligned::default(),
+            conv1_z: Aligned::default(),
+            pool1: Aligned::default(),
             pool1_argmax: vec![],
-            delta_conv2_t: vec![],
-            conv2_z: vec![],
-            pool2: vec![],
+            delta_conv2_t: Aligned::default(),
+            conv2_z: Aligned::default(),
+            pool2: Aligned::default(),
             pool2_argmax: vec![],
-            flat: vec![],
-            fc1_a: vec![],
-            fc2_a: vec![],
-            logits: vec![],
-            delta_fc3: vec![],
-            delta_fc2: vec![],
-            delta_fc1: vec![],
-            dcost_dflat: vec![],
-            act_t: vec![],
-            dcost_dpool2: vec![],
-            dcost_dpool1: vec![],
+            flat: Aligned::default(),
+            fc1_a: Aligned::default(),
+            fc2_a: Aligned::default(),
+            logits: Aligned::default(),
+            delta_fc3: Aligned::default(),
+            delta_fc2: Aligned::default(),
+            delta_fc1: Aligned::default(),
+            dcost_dflat: Aligned::default(),
+            act_t: Aligned::default(),
+            dcost_dpool2: Aligned::default(),
+            dcost_dpool1: Aligned::default(),
         }
     }
 
@@ -140,7 +143,7 @@ impl<F: Real> Workspace<F> {
             (&mut self.dcost_dpool2, C2 * POOL2_PLANE),
             (&mut self.dcost_dpool1, C1 * POOL1_PLANE),
         ] {
-            buf.resize(b * per_sample, z);
+            *buf = Aligned::filled(b * per_sample, z);
         }
         self.pool1_argmax.resize(b * C1 * POOL1_PLANE, 0);
         self.pool2_argmax.resize(b * C2 * POOL2_PLANE, 0);
@@ -247,11 +250,17 @@ fn chunk_pass_body<F: Real>(
 
     // conv1 → f → pool1
     conv1::pad_images(x, b, &mut ws.x_padded);
-    conv1::forward(&ws.x_padded, w1, w.conv1_b.as_slice().unwrap(), b, &mut ws.conv1_z);
+    let b1 = w.conv1_b.as_slice().unwrap();
     let planes1 = (C1 * b, arch::CONV1_SIDE, arch::CONV1_SIDE, conv1::STRIDE);
     match arch.pooling {
-        Pooling::Max => max_act_forward(f, &ws.conv1_z, planes1, &mut ws.pool1, &mut ws.pool1_argmax),
-        Pooling::Mean => mean_act_forward(f, &mut ws.conv1_z[..C1 * n1], planes1, &mut ws.pool1),
+        Pooling::Max => {
+            let (z, p, arg) = (&mut ws.conv1_z, &mut ws.pool1, &mut ws.pool1_argmax);
+            conv1_pool::max_forward(f, &ws.x_padded, w1, b1, b, z, p, arg)
+        }
+        Pooling::Mean => {
+            conv1::forward(&ws.x_padded, w1, b1, b, &mut ws.conv1_z);
+            mean_act_forward(f, &mut ws.conv1_z[..C1 * n1], planes1, &mut ws.pool1)
+        }
     }
     // conv2 → f → pool2
     conv2::forward(&ws.pool1, w2, w.conv2_b.as_slice().unwrap(), b, &mut ws.conv2_z);

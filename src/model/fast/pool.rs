@@ -130,7 +130,7 @@ fn max_act_forward_body<F: Real>(
 /// Row stride of conv1's planes (28 entries and 4 of padding), and their
 /// pooled width, which [`max_act_forward`] pools with [`max_windows`].
 const WIDE: usize = 32;
-const POOLED: usize = 14;
+pub(super) const POOLED: usize = 14;
 
 /// The 16 windows of a pair of 32-entry rows: their maxima and positions,
 /// chosen exactly as in [`max_act_forward`]'s general loop.
@@ -145,10 +145,8 @@ fn max_windows<F: Real>(top: &[F; WIDE], bottom: &[F; WIDE], m: &mut [F; WIDE / 
 }
 
 /// [`max_windows`] on every pair of rows of conv1's planes (28 rows of 32),
-/// in AVX-512 intrinsics for f32: the even and odd entries of each row pair
-/// separated by two permutes, then the same three comparisons, lane by
-/// lane, with the same tie rule (a later entry must be strictly larger;
-/// a NaN never is). Returns false (doing nothing) unless F is f32.
+/// in AVX-512 intrinsics for f32 ([`max_windows_f32`]). Returns false
+/// (doing nothing) unless F is f32.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 fn max_rows_f32<F: Real>(z: &[F], planes: usize, p: &mut [F], arg: &mut [u8]) -> bool {
@@ -159,38 +157,70 @@ fn max_rows_f32<F: Real>(z: &[F], planes: usize, p: &mut [F], arg: &mut [u8]) ->
         return false;
     };
     let arg = &mut arg[..planes * POOLED * POOLED];
-    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    let (zero, one, two, three) =
-        (_mm512_set1_epi32(0), _mm512_set1_epi32(1), _mm512_set1_epi32(2), _mm512_set1_epi32(3));
-    let kept: __mmask16 = (1 << POOLED) - 1;
     for (k, (top, bottom)) in z.chunks_exact(2 * WIDE).map(|r| r.split_at(WIDE)).enumerate() {
         // SAFETY: each row has 32 entries: two loads of 16.
-        let (t0, t1, b0, b1) = unsafe {
-            (
+        let rows = unsafe {
+            [
                 _mm512_loadu_ps(top.as_ptr()),
                 _mm512_loadu_ps(top.as_ptr().add(16)),
                 _mm512_loadu_ps(bottom.as_ptr()),
                 _mm512_loadu_ps(bottom.as_ptr().add(16)),
-            )
+            ]
         };
-        let (a, b) = (_mm512_permutex2var_ps(t0, even, t1), _mm512_permutex2var_ps(t0, odd, t1));
-        let (c, d) = (_mm512_permutex2var_ps(b0, even, b1), _mm512_permutex2var_ps(b0, odd, b1));
-        let k1 = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(b, a);
-        let (m1, i1) = (_mm512_mask_blend_ps(k1, a, b), _mm512_mask_blend_epi32(k1, zero, one));
-        let k2 = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(d, c);
-        let (m2, i2) = (_mm512_mask_blend_ps(k2, c, d), _mm512_mask_blend_epi32(k2, two, three));
-        let k3 = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(m2, m1);
-        let (m, i) = (_mm512_mask_blend_ps(k3, m1, m2), _mm512_mask_blend_epi32(k3, i1, i2));
-        let out = &mut p[k * POOLED..][..POOLED];
-        // SAFETY: the mask writes the 14 entries of `out` only.
-        unsafe { _mm512_mask_storeu_ps(out.as_mut_ptr(), kept, m) };
-        let mut bytes = [0u8; 16];
-        // SAFETY: `bytes` has 16 entries.
-        unsafe { _mm_storeu_si128(bytes.as_mut_ptr().cast(), _mm512_cvtepi32_epi8(i)) };
-        arg[k * POOLED..][..POOLED].copy_from_slice(&bytes[..POOLED]);
+        let (m, at) = max_windows_f32(rows);
+        store_windows_f32(m, at, &mut p[k * POOLED..][..POOLED], &mut arg[k * POOLED..][..POOLED]);
     }
     true
+}
+
+/// [`max_windows`] in AVX-512 intrinsics for f32, on a pair of conv1's
+/// rows held in registers (`[top 0..16, top 16..32, bottom 0..16, bottom
+/// 16..32]`): the even and odd entries of each row separated by two
+/// permutes, then the same three comparisons, lane by lane, with the same
+/// tie rule (a later entry must be strictly larger; a NaN never is).
+/// Returns the 16 windows' maxima and their positions (0..4) as 32-bit
+/// lanes; the last two windows are the padding columns'.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f")]
+pub(super) fn max_windows_f32(
+    [t0, t1, b0, b1]: [std::arch::x86_64::__m512; 4],
+) -> (std::arch::x86_64::__m512, std::arch::x86_64::__m512i) {
+    use std::arch::x86_64::*;
+    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    let (a, b) = (_mm512_permutex2var_ps(t0, even, t1), _mm512_permutex2var_ps(t0, odd, t1));
+    let (c, d) = (_mm512_permutex2var_ps(b0, even, b1), _mm512_permutex2var_ps(b0, odd, b1));
+    let k1 = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(b, a);
+    let (m1, i1) =
+        (_mm512_mask_blend_ps(k1, a, b), _mm512_mask_blend_epi32(k1, _mm512_set1_epi32(0), _mm512_set1_epi32(1)));
+    let k2 = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(d, c);
+    let (m2, i2) =
+        (_mm512_mask_blend_ps(k2, c, d), _mm512_mask_blend_epi32(k2, _mm512_set1_epi32(2), _mm512_set1_epi32(3)));
+    let k3 = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(m2, m1);
+    (_mm512_mask_blend_ps(k3, m1, m2), _mm512_mask_blend_epi32(k3, i1, i2))
+}
+
+/// The first 14 of [`max_windows_f32`]'s windows (the real ones) stored:
+/// maxima to `p`, positions to `arg`, 14 entries each.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx512f")]
+pub(super) fn store_windows_f32(
+    m: std::arch::x86_64::__m512,
+    at: std::arch::x86_64::__m512i,
+    p: &mut [f32],
+    arg: &mut [u8],
+) {
+    use std::arch::x86_64::*;
+    let (p, arg): (&mut [f32; POOLED], &mut [u8; POOLED]) = (p.try_into().unwrap(), arg.try_into().unwrap());
+    let kept: __mmask16 = (1 << POOLED) - 1;
+    // SAFETY: the mask writes the 14 entries of `p` only.
+    unsafe { _mm512_mask_storeu_ps(p.as_mut_ptr(), kept, m) };
+    let mut bytes = [0u8; 16];
+    // SAFETY: `bytes` has 16 entries.
+    unsafe { _mm_storeu_si128(bytes.as_mut_ptr().cast(), _mm512_cvtepi32_epi8(at)) };
+    arg.copy_from_slice(&bytes[..POOLED]);
 }
 
 /// ∂C/∂a at the pooled outputs → ∂C/∂z at the pre-activations (`dz` overwritten):

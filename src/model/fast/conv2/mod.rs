@@ -34,25 +34,22 @@
 //!   (U·5 taps: 25 with AVX-512 in f32) stay in registers while the
 //!   positions stream past: per position one load of δ and U·5
 //!   multiply-adds by a broadcast pool1 value.
-//! - Input gradient: positions are the lanes. One sample's δ is spread to
-//!   pool1's row stride 14 (zero in columns 10..13), so the row of wᵀ δ for
-//!   tap (c, u, v) is in that stride too and its col2im is a single shifted
-//!   add into plane c at offset 14u + v; the zero columns wrap onto the
-//!   next row and add exact zeros. T taps × KB blocks of 16 positions stay
-//!   in registers while the 16 channels of δ stream past. 140 of every 144
-//!   lanes hold a row position, 100 of them a real one: 30 % more
-//!   multiply-adds than the product needs, which the absence of a 150 ×
-//!   B·100 buffer and of a separate col2im pass more than pays for.
+//! - Input gradient: positions are the lanes, and col2im is a shifted add
+//!   per tap ([`input_grad`], in its own file).
 //!
-//! P, U, T and KB only choose how many sums run side by side, to fit the
-//! registers of each path (32 with AVX-512, 16 with AVX2); every sum adds
-//! the same terms in the same order whatever they are, so the AVX2 and
-//! AVX-512 paths agree bit for bit, as conv1's do ([`Isa`]). The portable
-//! path rounds each product before adding it, as conv1's does.
+//! P and U (and the input gradient's T and KB) only choose how many sums
+//! run side by side, to fit the registers of each path (32 with AVX-512,
+//! 16 with AVX2); every sum adds the same terms in the same order whatever
+//! they are, so the AVX2 and AVX-512 paths agree bit for bit, as conv1's
+//! do ([`Isa`]). The portable path rounds each product before adding it,
+//! as conv1's does.
+
+mod input;
 
 pub use super::conv1::Isa;
 use crate::element::Real;
 use crate::model::arch::{CONV1_CHANNELS, CONV2_CHANNELS, CONV2_PADDING, CONV2_SIDE, KERNEL, POOL1_SIDE};
+pub use input::{input_grad, input_grad_on};
 
 /// Input channels (6), output channels (16), kernel side (5).
 const C: usize = CONV1_CHANNELS;
@@ -234,134 +231,6 @@ fn lanes_of<F>(s: &mut [F]) -> &mut [Lanes<F>] {
     let (groups, rest) = s.as_chunks_mut::<LANES>();
     debug_assert!(rest.is_empty());
     groups
-}
-
-/// δ of one sample for the input gradient: each plane's 10 rows of 10
-/// spread to pool1's row stride 14, the four extra columns zero, padded to
-/// whole blocks of 16 lanes: 9 blocks = 144 entries, of which 140 are rows.
-const SPAN: usize = OUT * IN;
-const BLOCKS: usize = SPAN.div_ceil(LANES);
-const SPAN_PADDED: usize = BLOCKS * LANES;
-/// ∂C/∂a of one sample, one plane per input channel, with room for the
-/// last tap's shift (4·14 + 4) plus a whole padded span: 204 entries.
-const DA_PADDED: usize = (K - 1) * IN + (K - 1) + SPAN_PADDED;
-const _: () = assert!(DA_PADDED >= IN_PLANE);
-
-/// The taps in the input gradient's order: the six channels of each
-/// shift (u, v) one after the other, so that taps done together add into
-/// different planes, and a shifted add never reads what the one before it
-/// has just written at another offset (the store could not be forwarded).
-/// Every plane still receives its 25 shifts in the order (u, v).
-#[inline(always)]
-fn tap(m: usize) -> usize {
-    (m % C) * K * K + m / C
-}
-
-/// The input-gradient loops, T taps at a time (T divides 150) and KB lane
-/// blocks of positions at a time (KB divides 9). With δ in rows of stride
-/// 14 (zero in columns 10..13), the row (wᵀ δ)[t, ·] of tap t = (c, u, v)
-/// lies in the same stride as pool1, so col2im is one shifted add:
-/// ∂C/∂a[c, k + 14u + v] += (wᵀ δ)[t, k] for every k. The zero columns
-/// wrap onto the neighbouring row and add exact zeros.
-#[inline(always)]
-fn input_grad_body<F: Real, const FUSED: bool, const T: usize, const KB: usize>(
-    w: &[F],
-    dz: &[F],
-    b: usize,
-    da: &mut [F],
-) {
-    // wᵀ in the taps' order here: row m holds tap(m)'s 16 weights.
-    let w: &[F; O * TAPS] = w[..O * TAPS].try_into().unwrap();
-    let wt: [Lanes<F>; TAPS] = std::array::from_fn(|m| std::array::from_fn(|o| w[o * TAPS + tap(m)]));
-    let n = b * PLANE;
-    let dz = &dz[..O * n];
-    let da = &mut da[..C * b * IN_PLANE];
-    for s in 0..b {
-        let mut d = [[F::zero(); SPAN_PADDED]; O];
-        for (o, dp) in d.iter_mut().enumerate() {
-            for i in 0..OUT {
-                dp[i * IN..][..OUT].copy_from_slice(&dz[o * n + s * PLANE + i * OUT..][..OUT]);
-            }
-        }
-        let mut g = [[F::zero(); DA_PADDED]; C];
-        for t0 in (0..TAPS).step_by(T) {
-            for k0 in (0..BLOCKS).step_by(KB) {
-                let mut acc = [[[F::zero(); LANES]; KB]; T];
-                for (o, dp) in d.iter().enumerate() {
-                    for (dt, acc) in acc.iter_mut().enumerate() {
-                        let wv = wt[t0 + dt][o];
-                        for (k, a) in acc.iter_mut().enumerate() {
-                            let dl = &dp[(k0 + k) * LANES..][..LANES];
-                            for l in 0..LANES {
-                                a[l] = madd::<F, FUSED>(wv, dl[l], a[l]);
-                            }
-                        }
-                    }
-                }
-                for (dt, acc) in acc.iter().enumerate() {
-                    let t = tap(t0 + dt);
-                    let (c, u, v) = (t / (K * K), t / K % K, t % K);
-                    for (k, a) in acc.iter().enumerate() {
-                        let dst: &mut [F; LANES] =
-                            (&mut g[c][u * IN + v + (k0 + k) * LANES..][..LANES]).try_into().unwrap();
-                        for l in 0..LANES {
-                            dst[l] = dst[l] + a[l];
-                        }
-                    }
-                }
-            }
-        }
-        for (c, gc) in g.iter().enumerate() {
-            da[(c * b + s) * IN_PLANE..][..IN_PLANE].copy_from_slice(&gc[..IN_PLANE]);
-        }
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn input_grad_avx2<F: Real>(w: &[F], dz: &[F], b: usize, da: &mut [F]) {
-    // 5 taps × 1 block × 2 registers of sums in f32 (4 in f64: 2 taps).
-    if per_reg::<F>(32) == 8 {
-        input_grad_body::<F, true, 5, 1>(w, dz, b, da)
-    } else {
-        input_grad_body::<F, true, 2, 1>(w, dz, b, da)
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx2,fma")]
-fn input_grad_avx512<F: Real>(w: &[F], dz: &[F], b: usize, da: &mut [F]) {
-    // 5 taps × 3 blocks × 1 register of sums in f32 (2 in f64: 1 block).
-    if per_reg::<F>(64) == 16 {
-        input_grad_body::<F, true, 5, 3>(w, dz, b, da)
-    } else {
-        input_grad_body::<F, true, 5, 1>(w, dz, b, da)
-    }
-}
-
-/// ∂C/∂a (6 × b planes of 14 × 14, overwritten) from the kernels `w` (16 ×
-/// 150) and δ at conv2's output (16 × b planes of [`PLANE`]), on the
-/// fastest path this CPU runs.
-pub fn input_grad<F: Real>(w: &[F], dz: &[F], b: usize, da: &mut [F]) {
-    input_grad_on(Isa::best(), w, dz, b, da)
-}
-
-/// [`input_grad`] on a chosen path.
-///
-/// # Panics
-/// If this CPU cannot run `isa`, or a buffer is too short.
-pub fn input_grad_on<F: Real>(isa: Isa, w: &[F], dz: &[F], b: usize, da: &mut [F]) {
-    assert!(isa.runs_here(), "this CPU cannot run conv2's {isa:?} path");
-    match isa {
-        Isa::Portable => input_grad_body::<F, false, 1, 3>(w, dz, b, da),
-        // SAFETY: the CPU has the path's instructions (asserted above).
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx2 => unsafe { input_grad_avx2(w, dz, b, da) },
-        #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => unsafe { input_grad_avx512(w, dz, b, da) },
-        #[cfg(not(target_arch = "x86_64"))]
-        _ => unreachable!("runs_here is false off x86-64"),
-    }
 }
 
 #[cfg(target_arch = "x86_64")]
