@@ -63,14 +63,25 @@ fn conv1_benches(c: &mut Criterion, r: &mut Rng) {
             })
         });
     }
-    // Training with max pooling pools conv1's rows while they are in
-    // registers (conv1_pool): conv1 forward and pool1 forward in one pass.
+    g.finish();
+    // Training with max pooling pools conv1's rows while they are still in
+    // registers (conv1_pool, AVX-512 in f32); apart, conv1 writes its
+    // output and pooling reads it back.
     let (mut p, mut arg) = (vec![0.0f32; 6 * N * 196], vec![0u8; 6 * N * 196]);
-    g.bench_function("fast, with ReLU and max pooling (conv1_pool)", |bch| {
+    let (ws, bs) = (w.as_slice().unwrap(), b.as_slice().unwrap());
+    let planes = (6 * N, 28, 28, conv1::STRIDE);
+    let mut g = c.benchmark_group("conv1 + ReLU + max pool 1 forward (64×1×28×28)");
+    g.bench_function("fast (one pass)", |bch| {
         bch.iter(|| {
             conv1::pad_images(black_box(xs), N, &mut padded);
-            let (w, b) = (w.as_slice().unwrap(), b.as_slice().unwrap());
-            conv1_pool::max_forward(Activation::Relu, &padded, w, b, N, &mut z, &mut p, &mut arg);
+            conv1_pool::max_forward(Activation::Relu, &padded, ws, bs, N, &mut z, &mut p, &mut arg);
+        })
+    });
+    g.bench_function("fast, the two layers apart", |bch| {
+        bch.iter(|| {
+            conv1::pad_images(black_box(xs), N, &mut padded);
+            conv1::forward(&padded, ws, bs, N, &mut z);
+            pool::max_act_forward(Activation::Relu, &z, planes, &mut p, &mut arg);
         })
     });
     g.finish();

@@ -128,6 +128,8 @@ LAYERS = [
     ("conv2 backward", "conv2 backward", CONV2_B),
     ("ReLU + max pool forward (64×6×28×28)", "ReLU + max pool 1 forward", POOL1_F),
     ("ReLU + max pool backward", "ReLU + max pool 1 backward", POOL1_B),
+    # What training runs for the two rows above the one before (conv1_pool).
+    ("conv1 + ReLU + max pool 1 forward (64×1×28×28)", "conv1 + pool 1 forward", CONV1_F + POOL1_F),
     ("fc1 forward (120×400, 64 columns)", "fc1 forward", FC1_F),
     ("fc1 backward (weight gradient and Wᵀδ)", "fc1 backward", FC1_B),
     ("LeNet loss and gradients, batch 64", "whole step", STEP),
