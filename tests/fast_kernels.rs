@@ -433,17 +433,29 @@ fn fused_softmax_cross_entropy_is_the_loss_f32() {
 }
 
 /// conv1's planes (rows of 32) are max-pooled 16 windows at a time (on
-/// fixed-size arrays, or in AVX-512 intrinsics on that path), other strides
-/// by the general loop: all must choose
-/// the same maximum and the same position in every window, ties included
-/// (the first in row-major order wins, and 0.0 and −0.0 tie). Inputs from
-/// a few values make ties common; the same planes with rows of 33 go
-/// through the general loop.
+/// fixed-size arrays, or in AVX-512 intrinsics on that path), conv2's
+/// (10 × 10, rows one after the other) a pair of rows at a time in AVX-512
+/// intrinsics, other strides by the general loop: all must choose the same
+/// maximum and the same position in every window, ties included (the first
+/// in row-major order wins, 0.0 and −0.0 tie, and a NaN is never larger).
+/// Inputs from a few values make ties common; the same planes with rows one
+/// entry longer go through the general loop.
 #[test]
 fn max_pooling_of_conv1_rows_is_the_general_loops_bit_for_bit() {
-    let mut r = Rng::new(21);
-    let values = [-1.0f32, -0.0, 0.0, 0.5, 1.0];
-    let (planes, side) = (2 * CONV1_CHANNELS, CONV1_SIDE);
+    assert_eq!(conv1::STRIDE, 32);
+    pooling_paths_agree(2 * CONV1_CHANNELS, CONV1_SIDE, conv1::STRIDE, 21);
+}
+
+#[test]
+fn max_pooling_of_conv2_planes_is_the_general_loops_bit_for_bit() {
+    pooling_paths_agree(2 * CONV2_CHANNELS, CONV2_SIDE, CONV2_SIDE, 23);
+}
+
+/// The comparison above for `planes` planes of side × side laid out in rows
+/// of `rs` (the fast layout) and of rs + 1 (the general loop's).
+fn pooling_paths_agree(planes: usize, side: usize, rs: usize, seed: u64) {
+    let mut r = Rng::new(seed);
+    let values = [-1.0f32, -0.0, 0.0, 0.5, 1.0, f32::NAN];
     let z: Vec<f32> = (0..planes * side * side).map(|_| values[r.below(values.len())]).collect();
     let lay_out = |rs: usize| {
         let mut out = vec![f32::NAN; planes * side * rs];
@@ -460,12 +472,11 @@ fn max_pooling_of_conv1_rows_is_the_general_loops_bit_for_bit() {
         fused::max_act_forward_on(isa, Activation::Relu, &lay_out(rs), (planes, side, side, rs), &mut p, &mut arg);
         (p.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), arg)
     };
-    assert_eq!(conv1::STRIDE, 32);
-    // Every path this CPU runs (AVX-512 pools conv1's rows in intrinsics),
+    // Every path this CPU runs (AVX-512 pools these rows in intrinsics),
     // against the general loop.
-    let general = pool(fused::Isa::Portable, conv1::STRIDE + 1);
+    let general = pool(fused::Isa::Portable, rs + 1);
     for isa in fused::Isa::available() {
-        for rs in [conv1::STRIDE, conv1::STRIDE + 1] {
+        for rs in [rs, rs + 1] {
             let fast = pool(isa, rs);
             assert_eq!(fast.1, general.1, "{isa:?}, row stride {rs}: arg max positions");
             assert_eq!(fast.0, general.0, "{isa:?}, row stride {rs}: maxima");
@@ -473,9 +484,9 @@ fn max_pooling_of_conv1_rows_is_the_general_loops_bit_for_bit() {
     }
 
     // Backward, each pair of rows of 32 is written whole; the general loop
-    // zeroes the planes and places each δ. The same δ (±0 among them) must
-    // land on the same entries, bit for bit, and the padding (NaN before)
-    // must be 0.
+    // places each δ. The same δ (±0 among them) must land on the same
+    // entries, bit for bit, and the padding (NaN before) must be 0.
+    let values = &values[..values.len() - 1];
     let n = planes * (side / 2) * (side / 2);
     let p: Vec<f32> = (0..n).map(|_| values[r.below(values.len())].abs()).collect();
     let arg: Vec<u8> = (0..n).map(|_| r.below(4) as u8).collect();
@@ -490,9 +501,9 @@ fn max_pooling_of_conv1_rows_is_the_general_loops_bit_for_bit() {
         }
         rows
     };
-    let general = unpool(fused::Isa::Portable, conv1::STRIDE + 1);
+    let general = unpool(fused::Isa::Portable, rs + 1);
     for isa in fused::Isa::available() {
-        for rs in [conv1::STRIDE, conv1::STRIDE + 1] {
+        for rs in [rs, rs + 1] {
             assert_eq!(unpool(isa, rs), general, "{isa:?}, row stride {rs}: δ routed back to the windows' maxima");
         }
     }

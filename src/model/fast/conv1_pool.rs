@@ -10,7 +10,8 @@
 //! reads it all back. Here, on AVX-512 in f32, the sums of rows 2i and
 //! 2i + 1 (four blocks of 16 lanes) for all six channels, 24 registers,
 //! stay in registers while the 25 shifted input blocks stream past, and are
-//! then pooled by [`pool`]'s own window code ([`max_windows_f32`]).
+//! then pooled by [`pool`]'s own window code (`max_windows_f32`, its
+//! AVX-512 kernel for conv1's rows).
 //!
 //! Every sum is conv1's: the bias, then one fused multiply-add per tap in
 //! the order (u, v), as in [`conv1::forward`]; every window is chosen by
@@ -19,7 +20,6 @@
 //! AVX-512 or AVX2 path, bit for bit (`tests/fast_kernels.rs` checks it).
 //! Every other case runs the two layers one after the other.
 //!
-//! [`max_windows_f32`]: super::pool::max_windows_f32
 //! [`pool`]: super::pool
 
 use super::conv1::{self, Isa};
@@ -122,9 +122,9 @@ fn fused_f32<F: Real>(padded: &[F], w: &[F], bias: &[F], b: usize, p: &mut [F], 
                 }
             }
             for c in 0..C {
-                let (m, at) = pool::max_windows_f32(acc.map(|rows| rows[c]));
+                let (m, at) = pool::avx512::max_windows_f32(acc.map(|rows| rows[c]));
                 let q = (c * b + n) * POOLED_PLANE + i * POOL1_SIDE;
-                pool::store_windows_f32(m, at, &mut p[q..][..POOL1_SIDE], &mut arg[q..][..POOL1_SIDE]);
+                pool::avx512::store_windows_f32(m, at, &mut p[q..][..POOL1_SIDE], &mut arg[q..][..POOL1_SIDE]);
             }
         }
     }

@@ -13,8 +13,15 @@
 //!
 //! Planes are h×w with rows `rs` ≥ w entries apart (conv1's output rows
 //! are padded to 32); padding columns are ignored forward and get δ = 0.
+//!
+//! The loops here are generic, and compiled for each instruction set
+//! ([`Isa`]); `avx512` has intrinsics for max pooling in f32 on LeNet's two
+//! layouts, which choose and route exactly as these loops do.
 
 use super::act::{activate, times_slope};
+#[cfg(target_arch = "x86_64")]
+pub(super) mod avx512;
+
 pub use super::conv1::Isa;
 use crate::activation::Activation;
 use crate::element::Real;
@@ -37,7 +44,8 @@ pub fn max_act_forward<F: Real>(
 }
 
 /// [`max_act_forward`] on a chosen path: `Isa::Avx512` pools conv1's rows
-/// (and only those) with `max_rows_f32` (AVX-512 intrinsics) in f32; every
+/// with `avx512::max_rows_f32` and conv2's (rows of 10 one after the
+/// other) with `avx512::max_narrow_rows_f32`, AVX-512 intrinsics in f32; every
 /// other case runs the loops below, the same on every path.
 ///
 /// # Panics
@@ -54,8 +62,15 @@ pub fn max_act_forward_on<F: Real>(
     #[cfg(target_arch = "x86_64")]
     if rs == WIDE && w == 2 * POOLED && h == 2 * POOLED && isa == Isa::Avx512 {
         // SAFETY: the CPU has AVX-512F (asserted above).
-        if unsafe { max_rows_f32(z, planes, p, arg) } {
+        if unsafe { avx512::max_rows_f32(z, planes, p, arg) } {
             return activate(f, &mut p[..planes * POOLED * POOLED]);
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    if (rs, w) == (NARROW, NARROW) && h.is_multiple_of(2) && isa == Isa::Avx512 {
+        // SAFETY: the CPU has AVX-512F (asserted above).
+        if unsafe { avx512::max_narrow_rows_f32::<F, NARROW>(z, planes * h / 2, p, arg) } {
+            return activate(f, &mut p[..planes * (h / 2) * (w / 2)]);
         }
     }
     #[cfg(target_arch = "x86_64")]
@@ -130,7 +145,10 @@ fn max_act_forward_body<F: Real>(
 /// Row stride of conv1's planes (28 entries and 4 of padding), and their
 /// pooled width, which [`max_act_forward`] pools with [`max_windows`].
 const WIDE: usize = 32;
-pub(super) const POOLED: usize = 14;
+const POOLED: usize = 14;
+/// The width of conv2's planes, whose rows lie one after the other: pooled
+/// by `avx512::max_narrow_rows_f32`.
+const NARROW: usize = crate::model::arch::CONV2_SIDE;
 
 /// The 16 windows of a pair of 32-entry rows: their maxima and positions,
 /// chosen exactly as in [`max_act_forward`]'s general loop.
@@ -142,85 +160,6 @@ fn max_windows<F: Real>(top: &[F; WIDE], bottom: &[F; WIDE], m: &mut [F; WIDE / 
         let (m2, i2) = if d > c { (d, 3) } else { (c, 2) };
         (m[j], k[j]) = if m2 > m1 { (m2, i2) } else { (m1, i1) };
     }
-}
-
-/// [`max_windows`] on every pair of rows of conv1's planes (28 rows of 32),
-/// in AVX-512 intrinsics for f32 ([`max_windows_f32`]). Returns false
-/// (doing nothing) unless F is f32.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn max_rows_f32<F: Real>(z: &[F], planes: usize, p: &mut [F], arg: &mut [u8]) -> bool {
-    use super::as_f32::{as_f32, as_f32_mut};
-    use std::arch::x86_64::*;
-    const H: usize = 2 * POOLED;
-    let (Some(z), Some(p)) = (as_f32(&z[..planes * H * WIDE]), as_f32_mut(&mut p[..planes * POOLED * POOLED])) else {
-        return false;
-    };
-    let arg = &mut arg[..planes * POOLED * POOLED];
-    for (k, (top, bottom)) in z.chunks_exact(2 * WIDE).map(|r| r.split_at(WIDE)).enumerate() {
-        // SAFETY: each row has 32 entries: two loads of 16.
-        let rows = unsafe {
-            [
-                _mm512_loadu_ps(top.as_ptr()),
-                _mm512_loadu_ps(top.as_ptr().add(16)),
-                _mm512_loadu_ps(bottom.as_ptr()),
-                _mm512_loadu_ps(bottom.as_ptr().add(16)),
-            ]
-        };
-        let (m, at) = max_windows_f32(rows);
-        store_windows_f32(m, at, &mut p[k * POOLED..][..POOLED], &mut arg[k * POOLED..][..POOLED]);
-    }
-    true
-}
-
-/// [`max_windows`] in AVX-512 intrinsics for f32, on a pair of conv1's
-/// rows held in registers (`[top 0..16, top 16..32, bottom 0..16, bottom
-/// 16..32]`): the even and odd entries of each row separated by two
-/// permutes, then the same three comparisons, lane by lane, with the same
-/// tie rule (a later entry must be strictly larger; a NaN never is).
-/// Returns the 16 windows' maxima and their positions (0..4) as 32-bit
-/// lanes; the last two windows are the padding columns'.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-#[target_feature(enable = "avx512f")]
-pub(super) fn max_windows_f32(
-    [t0, t1, b0, b1]: [std::arch::x86_64::__m512; 4],
-) -> (std::arch::x86_64::__m512, std::arch::x86_64::__m512i) {
-    use std::arch::x86_64::*;
-    let even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    let odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    let (a, b) = (_mm512_permutex2var_ps(t0, even, t1), _mm512_permutex2var_ps(t0, odd, t1));
-    let (c, d) = (_mm512_permutex2var_ps(b0, even, b1), _mm512_permutex2var_ps(b0, odd, b1));
-    let k1 = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(b, a);
-    let (m1, i1) =
-        (_mm512_mask_blend_ps(k1, a, b), _mm512_mask_blend_epi32(k1, _mm512_set1_epi32(0), _mm512_set1_epi32(1)));
-    let k2 = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(d, c);
-    let (m2, i2) =
-        (_mm512_mask_blend_ps(k2, c, d), _mm512_mask_blend_epi32(k2, _mm512_set1_epi32(2), _mm512_set1_epi32(3)));
-    let k3 = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(m2, m1);
-    (_mm512_mask_blend_ps(k3, m1, m2), _mm512_mask_blend_epi32(k3, i1, i2))
-}
-
-/// The first 14 of [`max_windows_f32`]'s windows (the real ones) stored:
-/// maxima to `p`, positions to `arg`, 14 entries each.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-#[target_feature(enable = "avx512f")]
-pub(super) fn store_windows_f32(
-    m: std::arch::x86_64::__m512,
-    at: std::arch::x86_64::__m512i,
-    p: &mut [f32],
-    arg: &mut [u8],
-) {
-    use std::arch::x86_64::*;
-    let (p, arg): (&mut [f32; POOLED], &mut [u8; POOLED]) = (p.try_into().unwrap(), arg.try_into().unwrap());
-    let kept: __mmask16 = (1 << POOLED) - 1;
-    // SAFETY: the mask writes the 14 entries of `p` only.
-    unsafe { _mm512_mask_storeu_ps(p.as_mut_ptr(), kept, m) };
-    let mut bytes = [0u8; 16];
-    // SAFETY: `bytes` has 16 entries.
-    unsafe { _mm_storeu_si128(bytes.as_mut_ptr().cast(), _mm512_cvtepi32_epi8(at)) };
-    arg.copy_from_slice(&bytes[..POOLED]);
 }
 
 /// ∂C/∂a at the pooled outputs → ∂C/∂z at the pre-activations (`dz` overwritten):
@@ -239,7 +178,9 @@ pub fn max_act_backward<F: Real>(
 
 /// [`max_act_backward`] on a chosen path: the same loops, compiled for
 /// AVX-512 on that path (the same operations on wider registers: the same
-/// results).
+/// results), except conv2's planes in f32, which
+/// `avx512::route_narrow_rows_f32` routes (the same values to the same
+/// entries).
 ///
 /// # Panics
 /// If this CPU cannot run `isa`.
@@ -261,6 +202,8 @@ pub fn max_act_backward_on<F: Real>(
     max_act_backward_body(f, dp, p, arg, dims, dz)
 }
 
+/// The loops below compiled for AVX-512; conv2's planes in f32 routed by
+/// `avx512::route_narrow_rows_f32` after σ′.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx2,fma")]
 fn max_act_backward_avx512<F: Real>(
@@ -271,6 +214,16 @@ fn max_act_backward_avx512<F: Real>(
     dims: (usize, usize, usize, usize),
     dz: &mut [F],
 ) {
+    use super::as_f32::{as_f32, as_f32_mut};
+    let (planes, h, w, rs) = dims;
+    if (rs, w) == (NARROW, NARROW)
+        && h.is_multiple_of(2)
+        && let (Some(dp), Some(p), Some(dz)) = (as_f32_mut(dp), as_f32(p), as_f32_mut(dz))
+    {
+        let pairs = planes * h / 2;
+        times_slope(f, &mut dp[..pairs * NARROW / 2], p);
+        return avx512::route_narrow_rows_f32::<NARROW>(dp, arg, pairs, dz);
+    }
     max_act_backward_body(f, dp, p, arg, dims, dz)
 }
 
