@@ -26,13 +26,16 @@ use super::conv1::{self, Isa};
 use super::pool;
 use crate::activation::Activation;
 use crate::element::Real;
-use crate::model::arch::{CONV1_CHANNELS, CONV1_SIDE, KERNEL, POOL1_SIDE};
+use crate::model::arch::{CONV1_CHANNELS, CONV1_SIDE, POOL1_SIDE};
 
 /// Output channels (6), kernel side (5) and taps per channel (25).
 const C: usize = CONV1_CHANNELS;
-const K: usize = KERNEL;
+#[cfg(target_arch = "x86_64")]
+const K: usize = crate::model::arch::KERNEL;
+#[cfg(target_arch = "x86_64")]
 const KK: usize = K * K;
 /// Entries of one pooled plane: 14 × 14.
+#[cfg(target_arch = "x86_64")]
 const POOLED_PLANE: usize = POOL1_SIDE * POOL1_SIDE;
 const LANES: usize = 16;
 /// Blocks of 16 lanes in a pair of conv1's rows of [`conv1::STRIDE`].

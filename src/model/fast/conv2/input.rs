@@ -23,7 +23,9 @@
 //! order; so every path but the portable one (which rounds each product)
 //! gives the same bits.
 
-use super::{C, IN, IN_PLANE, Isa, K, LANES, Lanes, O, OUT, PLANE, TAPS, madd, per_reg};
+#[cfg(target_arch = "x86_64")]
+use super::per_reg;
+use super::{C, IN, IN_PLANE, Isa, K, LANES, Lanes, O, OUT, PLANE, TAPS, madd};
 use crate::element::Real;
 
 /// δ of one sample for the input gradient: each plane's 10 rows of 10
@@ -130,6 +132,7 @@ fn input_grad_avx512<F: Real>(w: &[F], dz: &[F], b: usize, da: &mut [F]) {
 
 /// Blocks of 16 lanes holding one sample's 100 positions packed in rows of
 /// 10: 7 (the last one 4 positions and 12 zeros).
+#[cfg(target_arch = "x86_64")]
 const PACKED_BLOCKS: usize = PLANE.div_ceil(LANES);
 
 /// How block m of the spread layout (pool1's row stride 14, [`BLOCKS`] of
@@ -137,12 +140,14 @@ const PACKED_BLOCKS: usize = PLANE.div_ceil(LANES);
 /// the packed blocks `first` and `first + 1` seen as 32 lanes (the last
 /// packed block twice), or zero where `keep` has no bit (columns 10..13
 /// and past row 9).
+#[cfg(target_arch = "x86_64")]
 struct Spread {
     first: usize,
     index: [i32; LANES],
     keep: u16,
 }
 
+#[cfg(target_arch = "x86_64")]
 const SPREAD: [Spread; BLOCKS] = {
     let mut table = [const { Spread { first: 0, index: [0; LANES], keep: 0 } }; BLOCKS];
     let mut m = 0;

@@ -148,6 +148,7 @@ const WIDE: usize = 32;
 const POOLED: usize = 14;
 /// The width of conv2's planes, whose rows lie one after the other: pooled
 /// by `avx512::max_narrow_rows_f32`.
+#[cfg(target_arch = "x86_64")]
 const NARROW: usize = crate::model::arch::CONV2_SIDE;
 
 /// The 16 windows of a pair of 32-entry rows: their maxima and positions,
