@@ -46,7 +46,10 @@ pub fn max_act_forward<F: Real>(
 /// [`max_act_forward`] on a chosen path: `Isa::Avx512` pools conv1's rows
 /// with `avx512::max_rows_f32` and conv2's (rows of 10 one after the
 /// other) with `avx512::max_narrow_rows_f32`, AVX-512 intrinsics in f32; every
-/// other case runs the loops below, the same on every path.
+/// other case runs the loops below, the same on every path. (Training in
+/// f32 with max pooling does not come here for conv1's rows: it pools them
+/// in registers, in [`conv1_pool`](super::conv1_pool); `max_rows_f32`
+/// serves the other callers of this layer, and the tests.)
 ///
 /// # Panics
 /// If this CPU cannot run `isa`.
